@@ -1,0 +1,84 @@
+// Package article defines the Article that semsearch indexes and loads
+// articles from files, directories and streams in the formats users keep them
+// in: plain text, Markdown, HTML, JSON and JSON Lines.
+package article
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"sort"
+	"strconv"
+	"time"
+)
+
+// Span is a half-open byte range [Start, End) into an article's Text.
+type Span struct {
+	Start int `json:"start"`
+	End   int `json:"end"`
+}
+
+// Article is one source document. Text is the text that passage offsets and
+// line numbers refer to: for plain text and Markdown it is the file's content
+// exactly as read (after UTF-8 repair), so a citation's line range is a line
+// range of the file; for HTML it is the extracted main text; for JSON it is
+// the text field.
+type Article struct {
+	// ID is stable across runs: the path relative to the indexed root for
+	// files, or the id an object carries (JSON), or "stdin" for a stream.
+	ID string `json:"id"`
+	// Source names where the article came from: a file path (as given on the
+	// command line, joined with the relative path), or "-" for stdin.
+	Source    string            `json:"source"`
+	Format    string            `json:"format"` // "text", "markdown", "html", "json"
+	Title     string            `json:"title,omitempty"`
+	Author    string            `json:"author,omitempty"`
+	URL       string            `json:"url,omitempty"`
+	Published time.Time         `json:"published,omitzero"`
+	Meta      map[string]string `json:"meta,omitempty"`
+	Text      string            `json:"text"`
+	// Skip lists spans of Text that are not article content: front matter,
+	// the title/byline/date header lines of a news page, and noise lines such
+	// as "Advertisement". The chunker treats them as boundaries and never puts
+	// them in a passage; they stay in Text so offsets remain exact.
+	Skip []Span `json:"skip,omitempty"`
+}
+
+// Hash returns a hex SHA-256 over everything that affects how the article is
+// indexed and shown: text, skip spans and metadata. Two articles with the same
+// hash need no re-embedding.
+func (a *Article) Hash() string {
+	h := sha256.New()
+	write := func(s string) {
+		var n [8]byte
+		l := len(s)
+		for i := range n {
+			n[i] = byte(l >> (8 * i))
+		}
+		h.Write(n[:])
+		h.Write([]byte(s))
+	}
+	write(a.ID)
+	write(a.Format)
+	write(a.Title)
+	write(a.Author)
+	write(a.URL)
+	if !a.Published.IsZero() {
+		write(a.Published.UTC().Format(time.RFC3339Nano))
+	} else {
+		write("")
+	}
+	keys := make([]string, 0, len(a.Meta))
+	for k := range a.Meta {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		write(k)
+		write(a.Meta[k])
+	}
+	for _, s := range a.Skip {
+		write(strconv.Itoa(s.Start) + ":" + strconv.Itoa(s.End))
+	}
+	write(a.Text)
+	return hex.EncodeToString(h.Sum(nil))
+}
