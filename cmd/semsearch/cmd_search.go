@@ -1,0 +1,133 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/semsearch/semsearch/internal/engine"
+	"github.com/semsearch/semsearch/internal/vectorstore"
+)
+
+func searchCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "search",
+		Usage:     "answer a question with the passages that answer it, cited",
+		ArgsUsage: "QUESTION",
+		Flags: []cli.Flag{
+			&cli.IntFlag{Name: "k", Aliases: []string{"n"}, Usage: "number of passages", Value: 5},
+			&cli.BoolFlag{Name: "json", Usage: "print JSON"},
+			&cli.Float64Flag{Name: "min-score", Usage: "drop passages scoring below this (cosine similarity, -1..1)", Value: -1},
+			&cli.StringSliceFlag{Name: "filter", Usage: "only articles whose FIELD equals VALUE (title, source, author, url or a metadata key), as FIELD=VALUE; repeatable"},
+			&cli.StringSliceFlag{Name: "doc", Usage: "only this article id; repeatable"},
+			&cli.TimestampFlag{Name: "after", Usage: "only articles published at or after this date", Layout: "2006-01-02"},
+			&cli.TimestampFlag{Name: "before", Usage: "only articles published before this date", Layout: "2006-01-02"},
+		},
+		Action: runSearch,
+	}
+}
+
+// searchJSON is the --json output. Field names are a contract with scripts.
+type searchJSON struct {
+	Query      string          `json:"query"`
+	Model      string          `json:"model"`
+	Collection string          `json:"collection"`
+	TookMS     float64         `json:"took_ms"`
+	Results    []engine.Result `json:"results"`
+}
+
+func runSearch(c *cli.Context) error {
+	question := strings.TrimSpace(strings.Join(c.Args().Slice(), " "))
+	if question == "" {
+		return cli.Exit(`search: give a question, e.g. semsearch search "Who was fired?"`, 2)
+	}
+	filter, err := parseFilter(c)
+	if err != nil {
+		return cli.Exit("search: "+err.Error(), 2)
+	}
+	a, err := open(c, false)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	resp, err := a.engine.Search(c.Context, a.cfg.collection, engine.Query{
+		Text:     question,
+		K:        c.Int("k"),
+		MinScore: float32(c.Float64("min-score")),
+		Filter:   filter,
+	})
+	if err != nil {
+		return fmt.Errorf("search: %w", err)
+	}
+	if c.Bool("json") {
+		enc := json.NewEncoder(c.App.Writer)
+		enc.SetIndent("", "  ")
+		return enc.Encode(searchJSON{
+			Query: resp.Query, Model: resp.Model, Collection: resp.Collection,
+			TookMS: float64(resp.Took.Microseconds()) / 1000, Results: resp.Results,
+		})
+	}
+	printResults(c.App.Writer, resp)
+	return nil
+}
+
+func parseFilter(c *cli.Context) (vectorstore.Filter, error) {
+	f := vectorstore.Filter{DocIDs: c.StringSlice("doc")}
+	for _, kv := range c.StringSlice("filter") {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return f, fmt.Errorf("--filter %q: want FIELD=VALUE", kv)
+		}
+		if f.Meta == nil {
+			f.Meta = map[string]string{}
+		}
+		f.Meta[k] = v
+	}
+	if t := c.Timestamp("after"); t != nil {
+		f.After = *t
+	}
+	if t := c.Timestamp("before"); t != nil {
+		f.Before = *t
+	}
+	return f, nil
+}
+
+func printResults(w io.Writer, resp engine.Response) {
+	if len(resp.Results) == 0 {
+		fmt.Fprintf(w, "no passages found in %q for %q\n", resp.Collection, resp.Query)
+		return
+	}
+	for _, r := range resp.Results {
+		fmt.Fprintf(w, "[%d] %.3f  %s\n", r.Rank, r.Score, r.Citation)
+		fmt.Fprintf(w, "    id %s, chunk %d, bytes %d-%d\n", r.DocID, r.Chunk, r.Start, r.End)
+		for _, line := range wrap(r.Text, 100) {
+			fmt.Fprintf(w, "    %s\n", line)
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "%d passages from %q (model %s) in %s\n", len(resp.Results), resp.Collection, resp.Model, resp.Took.Round(time.Millisecond))
+}
+
+// wrap breaks text into lines of at most width bytes at spaces.
+func wrap(text string, width int) []string {
+	var lines []string
+	var cur strings.Builder
+	for _, word := range strings.Fields(text) {
+		if cur.Len() > 0 && cur.Len()+1+len(word) > width {
+			lines = append(lines, cur.String())
+			cur.Reset()
+		}
+		if cur.Len() > 0 {
+			cur.WriteByte(' ')
+		}
+		cur.WriteString(word)
+	}
+	if cur.Len() > 0 {
+		lines = append(lines, cur.String())
+	}
+	return lines
+}

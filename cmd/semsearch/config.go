@@ -1,0 +1,165 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/semsearch/semsearch/internal/chunk"
+	"github.com/semsearch/semsearch/internal/embed"
+	"github.com/semsearch/semsearch/internal/engine"
+	"github.com/semsearch/semsearch/internal/vectorstore/chromemstore"
+)
+
+// Defaults follow Ollama users' habits; the offline runtime (`make runtime`)
+// prints the settings that point at itself instead.
+const (
+	defaultModel      = "nomic-embed-text"
+	defaultOllama     = "http://127.0.0.1:11434"
+	defaultCollection = "default"
+)
+
+func defaultDataDir() string {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "semsearch")
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".local", "share", "semsearch")
+	}
+	return ".semsearch"
+}
+
+func globalFlags() []cli.Flag {
+	def := chunk.DefaultOptions()
+	return []cli.Flag{
+		&cli.StringFlag{Name: "data", Usage: "data directory holding the collections", EnvVars: []string{"SEMSEARCH_DATA"}, Value: defaultDataDir()},
+		&cli.StringFlag{Name: "collection", Aliases: []string{"c"}, Usage: "collection (corpus) name", EnvVars: []string{"SEMSEARCH_COLLECTION"}, Value: defaultCollection},
+		&cli.StringFlag{Name: "model", Usage: "Ollama embedding model", EnvVars: []string{"SEMSEARCH_MODEL"}, Value: defaultModel},
+		&cli.StringFlag{Name: "ollama", Usage: "Ollama address", EnvVars: []string{"OLLAMA_HOST"}, Value: defaultOllama},
+		&cli.StringFlag{Name: "query-prefix", Usage: "text put before queries (default: by model family, e.g. \"search_query: \" for nomic-embed-text)"},
+		&cli.StringFlag{Name: "document-prefix", Usage: "text put before passages (default: by model family)"},
+		&cli.IntFlag{Name: "batch-size", Usage: "passages per Ollama /api/embed request", Value: embed.DefaultBatchSize},
+		&cli.StringFlag{Name: "chunk-unit", Usage: "unit of --chunk-size: words or tokens", Value: string(def.Unit)},
+		&cli.IntFlag{Name: "chunk-size", Usage: "target passage size", Value: def.Size},
+		&cli.IntFlag{Name: "chunk-overlap", Usage: "how much of the previous passage a passage repeats (whole sentences)", Value: def.Overlap},
+		&cli.IntFlag{Name: "chunk-max", Usage: "hard passage size limit", Value: def.Max},
+		&cli.BoolFlag{Name: "title-context", Usage: "embed each passage with its article's title before it", Value: true},
+		&cli.StringFlag{Name: "log-level", Usage: "debug, info, warn or error", EnvVars: []string{"SEMSEARCH_LOG_LEVEL"}, Value: "warn"},
+	}
+}
+
+// config is everything the global flags say, validated once.
+type config struct {
+	dataDir    string
+	collection string
+	embed      embed.Config
+	engine     engine.Config
+	logger     *slog.Logger
+}
+
+func loadConfig(c *cli.Context) (*config, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.String("log-level"))); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	logger := slog.New(slog.NewTextHandler(c.App.ErrWriter, &slog.HandlerOptions{Level: level}))
+
+	cfg := &config{dataDir: c.String("data"), collection: c.String("collection"), logger: logger}
+	if cfg.dataDir == "" {
+		return nil, fmt.Errorf("--data is empty")
+	}
+	if !chromemstore.ValidName(cfg.collection) {
+		return nil, fmt.Errorf("--collection %q: use 1-64 letters, digits, '_', '.', '-'", cfg.collection)
+	}
+	model := strings.TrimSpace(c.String("model"))
+	if model == "" {
+		return nil, fmt.Errorf("--model is empty")
+	}
+	queryPrefix, docPrefix := embed.PrefixesFor(model)
+	cfg.embed = embed.Config{
+		Host:      c.String("ollama"),
+		Model:     model,
+		BatchSize: c.Int("batch-size"),
+		Logger:    logger,
+	}
+	if c.IsSet("query-prefix") {
+		queryPrefix = c.String("query-prefix")
+		cfg.embed.QueryPrefix = &queryPrefix
+	}
+	if c.IsSet("document-prefix") {
+		docPrefix = c.String("document-prefix")
+		cfg.embed.DocumentPrefix = &docPrefix
+	}
+	opts := chunk.Options{
+		Unit:    chunk.Unit(c.String("chunk-unit")),
+		Size:    c.Int("chunk-size"),
+		Overlap: c.Int("chunk-overlap"),
+		Max:     c.Int("chunk-max"),
+	}
+	if err := opts.Validate(); err != nil {
+		return nil, fmt.Errorf("chunking flags: %w", err)
+	}
+	cfg.engine = engine.Config{
+		Model:          model,
+		DocumentPrefix: docPrefix,
+		Chunk:          opts,
+		TitleContext:   c.Bool("title-context"),
+		BatchPassages:  2 * max(c.Int("batch-size"), 1),
+		FlushEvery:     10 * time.Second,
+		Logger:         logger,
+	}
+	return cfg, nil
+}
+
+// app is a wired engine with what it holds open.
+type app struct {
+	cfg    *config
+	embed  *embed.Client
+	store  *chromemstore.Store
+	engine *engine.Engine
+}
+
+// open wires the engine. Commands that only read open the store read-only,
+// so they work while another process (e.g. `semsearch serve`) writes.
+func open(c *cli.Context, writable bool) (*app, error) {
+	cfg, err := loadConfig(c)
+	if err != nil {
+		return nil, err
+	}
+	emb, err := embed.New(cfg.embed)
+	if err != nil {
+		return nil, fmt.Errorf("--ollama: %w", err)
+	}
+	store, err := chromemstore.Open(cfg.dataDir, chromemstore.Options{ReadOnly: !writable, Logger: cfg.logger})
+	if err != nil {
+		return nil, err
+	}
+	eng, err := engine.New(store, emb, cfg.engine)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	return &app{cfg: cfg, embed: emb, store: store, engine: eng}, nil
+}
+
+func (a *app) Close() error { return a.store.Close() }
+
+// isTerminal reports whether w is an interactive terminal outside CI, where
+// progress lines help instead of cluttering logs.
+func isTerminal(w io.Writer) bool {
+	if os.Getenv("CI") != "" {
+		return false
+	}
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

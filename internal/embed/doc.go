@@ -1,0 +1,13 @@
+// Package embed turns text into embedding vectors through a local Ollama
+// server's /api/embed endpoint.
+//
+// A [Client] sends texts in batches ([Config.BatchSize] inputs per request),
+// prepends the query or document prefix the model family expects (see
+// [PrefixesFor]), retries transient failures with exponential backoff and
+// returns L2-normalised float32 vectors of one fixed dimension. Texts that
+// are empty or only whitespace are never sent: they get a zero vector.
+//
+// Failures callers branch on are sentinels tested with errors.Is:
+// [ErrUnreachable], [ErrModelMissing], [ErrDimensions] and [ErrInputTooLong].
+// Types of the ollama api package never appear in this package's API.
+package embed

@@ -1,0 +1,9 @@
+package embed
+
+import "time"
+
+// SetBackoffBase shortens retry waits so tests run fast.
+func SetBackoffBase(c *Client, d time.Duration) { c.backoffBase = d }
+
+// ParseHost exposes parseHost to the external tests.
+var ParseHost = parseHost

@@ -1,0 +1,171 @@
+// Package engine is semsearch's search engine: it indexes articles as
+// embedded passages and answers questions with cited passages. The CLI and
+// the HTTP API both call it. It declares the small interfaces it needs
+// (Embedder) and works with any vectorstore.Store.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/semsearch/semsearch/internal/chunk"
+	"github.com/semsearch/semsearch/internal/vectorstore"
+)
+
+// Embedder turns texts into unit vectors. Implementations apply any
+// model-specific query or document prefix themselves. A text with nothing the
+// model knows may come back as a zero vector.
+type Embedder interface {
+	EmbedDocuments(ctx context.Context, texts []string) ([][]float32, error)
+	EmbedQuery(ctx context.Context, text string) ([]float32, error)
+}
+
+var (
+	// ErrNotFound reports an unknown collection or document. It is
+	// vectorstore.ErrNotFound, so either name works with errors.Is.
+	ErrNotFound = vectorstore.ErrNotFound
+	// ErrInvalid reports a request that cannot be answered as asked: an
+	// empty query, k out of range, a bad cited range.
+	ErrInvalid = errors.New("invalid request")
+	// ErrSettingsMismatch reports a collection built with another model or
+	// chunking than the one asked for.
+	ErrSettingsMismatch = errors.New("collection settings differ")
+)
+
+// MaxK is the largest number of results one search returns.
+const MaxK = 1000
+
+// Config configures an [Engine].
+type Config struct {
+	// Model names the embedding model; it is recorded with each collection
+	// and checked on every search and index run.
+	Model string
+	// DocumentPrefix is the prefix the embedder puts before passages; it is
+	// recorded because vectors made with another prefix do not mix.
+	DocumentPrefix string
+	Chunk          chunk.Options
+	// TitleContext gives the embedder "title\n\npassage" instead of the
+	// passage alone, so a passage that never names its subject still carries
+	// it. Offsets and the stored text are unaffected.
+	TitleContext bool
+	// BatchPassages is how many passages one embedding call carries
+	// (several articles share a call). Default 64.
+	BatchPassages int
+	// FlushEvery bounds how much indexing work a crash can lose. Default 10s.
+	FlushEvery time.Duration
+	Logger     *slog.Logger
+}
+
+// Engine indexes and searches collections. It is safe for concurrent use
+// as far as its Store is.
+type Engine struct {
+	store vectorstore.Store
+	emb   Embedder
+	cfg   Config
+	log   *slog.Logger
+}
+
+// New returns an engine over store that embeds with emb.
+func New(store vectorstore.Store, emb Embedder, cfg Config) (*Engine, error) {
+	if cfg.Model == "" {
+		return nil, errors.New("engine: no embedding model configured")
+	}
+	if err := cfg.Chunk.Validate(); err != nil {
+		return nil, fmt.Errorf("engine: chunking options: %w", err)
+	}
+	if cfg.BatchPassages <= 0 {
+		cfg.BatchPassages = 64
+	}
+	if cfg.FlushEvery <= 0 {
+		cfg.FlushEvery = 10 * time.Second
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Engine{store: store, emb: emb, cfg: cfg, log: log}, nil
+}
+
+// Model returns the embedding model's name.
+func (e *Engine) Model() string { return e.cfg.Model }
+
+// Chunking describes the chunking settings in the form recorded with a
+// collection.
+func (e *Engine) Chunking() string {
+	o := e.cfg.Chunk
+	return fmt.Sprintf("%s size=%d overlap=%d max=%d title=%t", o.Unit, o.Size, o.Overlap, o.Max, e.cfg.TitleContext)
+}
+
+// settings are the engine's settings before the dimension is known.
+func (e *Engine) settings() vectorstore.Settings {
+	return vectorstore.Settings{Model: e.cfg.Model, DocumentPrefix: e.cfg.DocumentPrefix, Chunking: e.Chunking()}
+}
+
+// checkSettings explains how a collection's recorded settings differ from the
+// engine's, or returns nil when they match.
+func (e *Engine) checkSettings(c vectorstore.Collection, forSearch bool) error {
+	want := e.settings()
+	got := c.Settings
+	var diff string
+	switch {
+	case got.Model != want.Model:
+		diff = fmt.Sprintf("it was indexed with model %q, not %q", got.Model, want.Model)
+	case forSearch:
+		return nil // passages chunked differently are still searchable with the same model
+	case got.DocumentPrefix != want.DocumentPrefix:
+		diff = fmt.Sprintf("it was indexed with document prefix %q, not %q", got.DocumentPrefix, want.DocumentPrefix)
+	case got.Chunking != want.Chunking:
+		diff = fmt.Sprintf("it was chunked with %q, not %q", got.Chunking, want.Chunking)
+	default:
+		return nil
+	}
+	if forSearch {
+		return fmt.Errorf("collection %q: %w: %s; search with --model %s, or re-index with --rebuild", c.Name, ErrSettingsMismatch, diff, got.Model)
+	}
+	return fmt.Errorf("collection %q: %w: %s; pass --rebuild to re-embed everything with the new settings, or index into another --collection", c.Name, ErrSettingsMismatch, diff)
+}
+
+// Collections lists the store's collections.
+func (e *Engine) Collections(ctx context.Context) ([]vectorstore.Collection, error) {
+	return e.store.Collections(ctx)
+}
+
+// Collection describes one collection.
+func (e *Engine) Collection(ctx context.Context, name string) (vectorstore.Collection, error) {
+	c, err := e.store.Collection(ctx, name)
+	if errors.Is(err, ErrNotFound) {
+		return c, fmt.Errorf("collection %q does not exist (index articles into it first: semsearch index --collection %s PATH): %w", name, name, ErrNotFound)
+	}
+	return c, err
+}
+
+// Document returns one stored document with its full text.
+func (e *Engine) Document(ctx context.Context, collection, id string) (vectorstore.Document, error) {
+	if _, err := e.Collection(ctx, collection); err != nil {
+		return vectorstore.Document{}, err
+	}
+	return e.store.Document(ctx, collection, id)
+}
+
+// Documents lists stored documents without their text, sorted by id.
+func (e *Engine) Documents(ctx context.Context, collection string, offset, limit int) ([]vectorstore.Document, int, error) {
+	if _, err := e.Collection(ctx, collection); err != nil {
+		return nil, 0, err
+	}
+	return e.store.Documents(ctx, collection, offset, limit)
+}
+
+// Delete removes documents from a collection and makes the change durable.
+func (e *Engine) Delete(ctx context.Context, collection string, ids ...string) (int, error) {
+	if _, err := e.Collection(ctx, collection); err != nil {
+		return 0, err
+	}
+	n, err := e.store.Delete(ctx, collection, ids...)
+	if ferr := e.store.Flush(ctx); err == nil {
+		err = ferr
+	}
+	return n, err
+}

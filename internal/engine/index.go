@@ -1,0 +1,247 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/semsearch/semsearch/internal/article"
+	"github.com/semsearch/semsearch/internal/chunk"
+	"github.com/semsearch/semsearch/internal/vectorstore"
+)
+
+// IndexOptions control one [Engine.Index] run.
+type IndexOptions struct {
+	// Prune removes documents of the collection that this run did not get,
+	// e.g. because their file was deleted.
+	Prune bool
+	// Rebuild drops the collection first when its settings differ from the
+	// engine's, instead of refusing.
+	Rebuild bool
+	// Progress, when set, is called after each embedding call with the number
+	// of articles done and to do.
+	Progress func(done, total int)
+}
+
+// IndexStats summarise an index run.
+type IndexStats struct {
+	New, Updated, Unchanged, Removed int
+	// Duplicates counts articles dropped because an earlier article in the
+	// same run had the same id.
+	Duplicates int
+	// Passages is the number of passages embedded in this run; Total the
+	// number stored in the collection afterwards.
+	Passages, Total int
+	EmbedTime       time.Duration
+	Duration        time.Duration
+}
+
+// pending is an article waiting for its passages' vectors.
+type pending struct {
+	art    *article.Article
+	hash   string
+	isNew  bool
+	chunks []chunk.Chunk
+	inputs []string
+}
+
+// Index brings a collection up to date with arts: new and changed articles
+// are chunked, embedded and stored; unchanged ones (same content hash) cost
+// nothing. Each article is stored whole or not at all: when embedding fails
+// part way, the articles embedded so far are kept (and flushed), the rest keep
+// their previous version, and the error says which call failed.
+func (e *Engine) Index(ctx context.Context, collection string, arts []article.Article, opt IndexOptions) (IndexStats, error) {
+	start := time.Now()
+	var st IndexStats
+	col, err := e.openForIndex(ctx, collection, opt.Rebuild)
+	if err != nil {
+		return st, err
+	}
+	hashes := map[string]string{}
+	if col != nil {
+		if hashes, err = e.store.Hashes(ctx, collection); err != nil {
+			return st, err
+		}
+	}
+
+	seen := make(map[string]bool, len(arts))
+	var todo []*pending
+	for i := range arts {
+		a := &arts[i]
+		if seen[a.ID] {
+			st.Duplicates++
+			e.log.Warn("duplicate article id, keeping the first", "id", a.ID, "source", a.Source)
+			continue
+		}
+		seen[a.ID] = true
+		h := a.Hash()
+		old, exists := hashes[a.ID]
+		if exists && old == h {
+			st.Unchanged++
+			continue
+		}
+		p, err := e.prepare(a)
+		if err != nil {
+			return st, err
+		}
+		p.hash, p.isNew = h, !exists
+		todo = append(todo, p)
+	}
+
+	lastFlush := time.Now()
+	err = e.embedAndStore(ctx, collection, col, todo, &st, opt.Progress, func() error {
+		if time.Since(lastFlush) < e.cfg.FlushEvery {
+			return nil
+		}
+		lastFlush = time.Now()
+		return e.store.Flush(ctx)
+	})
+	if err == nil && opt.Prune {
+		var gone []string
+		for id := range hashes {
+			if !seen[id] {
+				gone = append(gone, id)
+			}
+		}
+		sort.Strings(gone)
+		st.Removed, err = e.store.Delete(ctx, collection, gone...)
+	}
+	// Keep whatever was stored, even when the run failed part way.
+	if ferr := e.store.Flush(context.WithoutCancel(ctx)); err == nil {
+		err = ferr
+	}
+	if c, cerr := e.store.Collection(ctx, collection); cerr == nil {
+		st.Total = c.Passages
+	}
+	st.Duration = time.Since(start)
+	return st, err
+}
+
+// openForIndex returns the collection to index into, checking (and on
+// rebuild, resetting) its settings. A collection that does not exist yet is
+// created once the first vectors tell its dimension.
+func (e *Engine) openForIndex(ctx context.Context, name string, rebuild bool) (*vectorstore.Collection, error) {
+	c, err := e.store.Collection(ctx, name)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := e.checkSettings(c, false); err != nil {
+		if !rebuild {
+			return nil, err
+		}
+		e.log.Info("rebuilding collection with new settings", "collection", name, "reason", err.Error())
+		if err := e.store.DeleteCollection(ctx, name); err != nil {
+			return nil, err
+		}
+		return nil, nil
+	}
+	return &c, nil
+}
+
+// prepare chunks an article and builds the texts to embed.
+func (e *Engine) prepare(a *article.Article) (*pending, error) {
+	chunks, err := chunk.Split(a.Text, a.Skip, e.cfg.Chunk)
+	if err != nil {
+		return nil, fmt.Errorf("chunk %s: %w", a.ID, err)
+	}
+	p := &pending{art: a, chunks: chunks, inputs: make([]string, len(chunks))}
+	title := strings.TrimSpace(a.Title)
+	for i, c := range chunks {
+		text := a.Text[c.Start:c.End]
+		if e.cfg.TitleContext && title != "" && !strings.HasPrefix(text, title) {
+			text = title + "\n\n" + text
+		}
+		p.inputs[i] = text
+	}
+	return p, nil
+}
+
+// embedAndStore embeds the passages of todo, several articles per call, and
+// stores each article once all its vectors are there.
+func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstore.Collection, todo []*pending, st *IndexStats, progress func(done, total int), afterBatch func() error) error {
+	done := 0
+	for call := 0; done < len(todo); call++ {
+		// Gather whole articles until the call is full; an article larger
+		// than a call goes alone (the embedder splits it into requests).
+		end, n := done, 0
+		for end < len(todo) && (end == done || n+len(todo[end].inputs) <= e.cfg.BatchPassages) {
+			n += len(todo[end].inputs)
+			end++
+		}
+		batch := todo[done:end]
+		var inputs []string
+		for _, p := range batch {
+			inputs = append(inputs, p.inputs...)
+		}
+		var vecs [][]float32
+		if len(inputs) > 0 {
+			t := time.Now()
+			var err error
+			vecs, err = e.emb.EmbedDocuments(ctx, inputs)
+			st.EmbedTime += time.Since(t)
+			if err != nil {
+				return fmt.Errorf("embed articles %s..%s: %w", batch[0].art.ID, batch[len(batch)-1].art.ID, err)
+			}
+			if len(vecs) != len(inputs) {
+				return fmt.Errorf("embed articles %s..%s: got %d vectors for %d passages", batch[0].art.ID, batch[len(batch)-1].art.ID, len(vecs), len(inputs))
+			}
+		}
+		if col == nil {
+			set := e.settings()
+			if len(vecs) > 0 {
+				set.Dimensions = len(vecs[0])
+			}
+			c, err := e.store.CreateCollection(ctx, name, set)
+			if err != nil {
+				return err
+			}
+			col = &c
+		}
+		off := 0
+		for _, p := range batch {
+			if err := e.store.Put(ctx, name, document(p), passages(p, vecs[off:off+len(p.inputs)])); err != nil {
+				return err
+			}
+			off += len(p.inputs)
+			st.Passages += len(p.inputs)
+			if p.isNew {
+				st.New++
+			} else {
+				st.Updated++
+			}
+		}
+		done = end
+		if progress != nil {
+			progress(done, len(todo))
+		}
+		if err := afterBatch(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func document(p *pending) vectorstore.Document {
+	a := p.art
+	return vectorstore.Document{
+		ID: a.ID, Source: a.Source, Format: a.Format, Title: a.Title, Author: a.Author, URL: a.URL,
+		Published: a.Published, Meta: a.Meta, Hash: p.hash, Text: a.Text,
+	}
+}
+
+func passages(p *pending, vecs [][]float32) []vectorstore.Passage {
+	out := make([]vectorstore.Passage, len(p.chunks))
+	for i, c := range p.chunks {
+		out[i] = vectorstore.Passage{
+			Chunk: i, Start: c.Start, End: c.End, LineStart: c.LineStart, LineEnd: c.LineEnd,
+			Text: p.art.Text[c.Start:c.End], Vector: vecs[i],
+		}
+	}
+	return out
+}

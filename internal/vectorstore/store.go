@@ -1,0 +1,137 @@
+// Package vectorstore defines what semsearch keeps about an indexed corpus (a
+// collection of documents, each with its passages and their vectors) and the
+// Store interface that backends implement. The embedded chromem-go backend
+// lives in the chromemstore sub-package; a remote backend can be added beside
+// it without touching the engine. No backend's types appear here.
+package vectorstore
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+var (
+	// ErrNotFound reports a collection or document that does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrLocked reports a data directory that another process writes to.
+	ErrLocked = errors.New("data directory is in use by another semsearch process")
+)
+
+// Settings are recorded with a collection when it is created, so that a later
+// run with a different model or chunking is detected instead of silently
+// mixing incompatible vectors.
+type Settings struct {
+	Model          string `json:"model"`
+	Dimensions     int    `json:"dimensions"`
+	DocumentPrefix string `json:"document_prefix,omitempty"`
+	// Chunking describes the chunker options in a stable, comparable form
+	// (e.g. "words size=120 overlap=30 max=200 title=true").
+	Chunking string `json:"chunking"`
+}
+
+// Collection describes one named corpus in a store.
+type Collection struct {
+	Name      string    `json:"name"`
+	Settings  Settings  `json:"settings"`
+	Documents int       `json:"documents"`
+	Passages  int       `json:"passages"`
+	Created   time.Time `json:"created"`
+	Updated   time.Time `json:"updated"`
+}
+
+// Document is what a store keeps about one indexed article: enough to skip it
+// when it has not changed, to show it, and to cite it.
+type Document struct {
+	ID        string            `json:"id"`
+	Source    string            `json:"source"`
+	Format    string            `json:"format,omitempty"`
+	Title     string            `json:"title,omitempty"`
+	Author    string            `json:"author,omitempty"`
+	URL       string            `json:"url,omitempty"`
+	Published time.Time         `json:"published,omitzero"`
+	Meta      map[string]string `json:"meta,omitempty"`
+	Hash      string            `json:"hash"`
+	Text      string            `json:"text"`
+	Passages  int               `json:"passages"`
+	Indexed   time.Time         `json:"indexed"`
+}
+
+// Passage is one embedded span of a document. Text is Document.Text[Start:End].
+type Passage struct {
+	Chunk     int       `json:"chunk"`
+	Start     int       `json:"start"`
+	End       int       `json:"end"`
+	LineStart int       `json:"line_start"`
+	LineEnd   int       `json:"line_end"`
+	Text      string    `json:"text"`
+	Vector    []float32 `json:"-"` // unit length, or all zeros for a passage with no known words
+}
+
+// Hit is a passage returned by [Store.Query], with the document fields a
+// citation needs. Score is the cosine similarity in [-1, 1].
+type Hit struct {
+	DocID     string            `json:"doc_id"`
+	Title     string            `json:"title,omitempty"`
+	Source    string            `json:"source"`
+	Author    string            `json:"author,omitempty"`
+	URL       string            `json:"url,omitempty"`
+	Published time.Time         `json:"published,omitzero"`
+	Meta      map[string]string `json:"meta,omitempty"`
+	Passage
+	Score float32 `json:"score"`
+}
+
+// Filter restricts a query to documents whose fields match. Empty fields do
+// not restrict. It is applied before ranking, so the top k are the best k of
+// the matching passages.
+type Filter struct {
+	DocIDs []string          // any of these documents
+	Meta   map[string]string // exact matches on Title/Source/Author ("title", "source", "author") or custom metadata keys
+	After  time.Time         // published at or after
+	Before time.Time         // published before
+}
+
+// Empty reports whether the filter restricts nothing.
+func (f Filter) Empty() bool {
+	return len(f.DocIDs) == 0 && len(f.Meta) == 0 && f.After.IsZero() && f.Before.IsZero()
+}
+
+// Store keeps collections of documents and their passage vectors.
+// Implementations are safe for concurrent use; a document and its passages
+// change together or not at all, both for readers and on disk.
+type Store interface {
+	// CreateCollection creates a collection with the given settings, or returns
+	// the existing one unchanged.
+	CreateCollection(ctx context.Context, name string, s Settings) (Collection, error)
+	// Collection returns the named collection or ErrNotFound.
+	Collection(ctx context.Context, name string) (Collection, error)
+	// Collections lists all collections, sorted by name.
+	Collections(ctx context.Context) ([]Collection, error)
+	// DeleteCollection removes a collection and everything in it.
+	DeleteCollection(ctx context.Context, name string) error
+
+	// Put stores doc with exactly the given passages, replacing any earlier
+	// version of the document and all its passages.
+	Put(ctx context.Context, collection string, doc Document, passages []Passage) error
+	// Delete removes documents and their passages; unknown ids are ignored.
+	// It returns how many documents it removed.
+	Delete(ctx context.Context, collection string, ids ...string) (int, error)
+	// Document returns one document or ErrNotFound.
+	Document(ctx context.Context, collection, id string) (Document, error)
+	// Documents lists documents sorted by id, without their text, starting
+	// after offset; limit <= 0 means all. It also returns the total count.
+	Documents(ctx context.Context, collection string, offset, limit int) ([]Document, int, error)
+	// Hashes returns the content hash of every document, keyed by id.
+	Hashes(ctx context.Context, collection string) (map[string]string, error)
+
+	// Query returns the k passages most similar to the unit vector v that
+	// pass the filter, best first.
+	Query(ctx context.Context, collection string, v []float32, k int, f Filter) ([]Hit, error)
+
+	// Flush makes every change so far durable. Until it returns, a crash may
+	// lose recent changes but never leaves a document half-stored.
+	Flush(ctx context.Context) error
+	// Close flushes and releases the store.
+	Close() error
+}
