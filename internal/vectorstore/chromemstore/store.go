@@ -8,7 +8,8 @@
 // writes one file per passage, and a crash in between leaves an article with
 // some old and some new passages on disk. A snapshot written to a temporary
 // file, synced and renamed over the old one is either the old state or the new
-// one. BenchmarkPersistence in this package measures both approaches.
+// one. BenchmarkPersistence in this package measures both approaches, and
+// TestCrashMidWrite shows what a crash part way through leaves with each.
 package chromemstore
 
 import (

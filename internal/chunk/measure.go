@@ -1,0 +1,137 @@
+package chunk
+
+import (
+	"unicode"
+	"unicode/utf8"
+)
+
+// This file measures text in a [Unit] and cuts over-long sentences into
+// word-aligned pieces. Everything here decodes UTF-8 forward with
+// utf8.DecodeRuneInString, so an invalid byte is one non-space rune
+// (utf8.RuneError, width 1) and is never lost or split.
+
+// isSpace reports whether r separates words: Unicode white space (which
+// includes '\r', NBSP and the line and paragraph separators) and the
+// zero-width no-break space U+FEFF, which mostly appears as a stray BOM.
+func isSpace(r rune) bool {
+	if r < utf8.RuneSelf {
+		switch r {
+		case ' ', '\t', '\n', '\v', '\f', '\r':
+			return true
+		}
+		return false
+	}
+	return unicode.IsSpace(r) || r == '\uFEFF'
+}
+
+// isWordRune reports whether r continues a run that counts as one token:
+// letters, digits and combining marks. Han ideographs are excluded because
+// BERT-style tokenizers split every CJK character into its own token.
+func isWordRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
+	}
+	if unicode.Is(unicode.Han, r) {
+		return false
+	}
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)
+}
+
+// measure returns the size of s in unit u. Words counts maximal runs of
+// non-space runes. Tokens counts every maximal run of letters, digits and
+// marks as one token and every other non-space rune (punctuation, symbols,
+// CJK ideographs, invalid bytes) as one token each; this is how a BERT
+// pre-tokenizer splits text before WordPiece, so it underestimates the
+// WordPiece count of rare or long words, which WordPiece cuts further.
+func measure(s string, u Unit) int {
+	n := 0
+	inRun := false
+	for i := 0; i < len(s); {
+		r, w := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, w = utf8.DecodeRuneInString(s[i:])
+		}
+		i += w
+		switch {
+		case isSpace(r):
+			inRun = false
+		case u == Words:
+			if !inRun {
+				n++
+				inRun = true
+			}
+		case isWordRune(r):
+			if !inRun {
+				n++
+				inRun = true
+			}
+		default: // Tokens: a punctuation mark or symbol is a token of its own
+			n++
+			inRun = false
+		}
+	}
+	return n
+}
+
+// atom is an indivisible unit when an over-long sentence is cut: a word, or
+// for [Tokens] a single token of a word that alone exceeds the piece size.
+// start and end are byte offsets into the text; size is in the Unit.
+type atom struct {
+	start, end, size int
+}
+
+// appendAtoms appends the words of text[a:b] to dst. For Tokens, a word
+// measuring more than limit is broken into its single tokens, so that no
+// atom is larger than limit (limit >= 1).
+func appendAtoms(dst []atom, text string, a, b int, u Unit, limit int) []atom {
+	s := text[a:b]
+	for i := 0; i < len(s); {
+		r, w := utf8.DecodeRuneInString(s[i:])
+		if isSpace(r) {
+			i += w
+			continue
+		}
+		j := i + w
+		for j < len(s) {
+			r, w := utf8.DecodeRuneInString(s[j:])
+			if isSpace(r) {
+				break
+			}
+			j += w
+		}
+		if u == Words {
+			dst = append(dst, atom{a + i, a + j, 1})
+			i = j
+			continue
+		}
+		if n := measure(s[i:j], u); n <= limit {
+			dst = append(dst, atom{a + i, a + j, n})
+			i = j
+			continue
+		}
+		dst = appendTokens(dst, s[:j], i, a)
+		i = j
+	}
+	return dst
+}
+
+// appendTokens appends each token of the space-free word s[i:] as an atom
+// of size 1, with offsets shifted by base.
+func appendTokens(dst []atom, s string, i, base int) []atom {
+	for i < len(s) {
+		r, w := utf8.DecodeRuneInString(s[i:])
+		j := i + w
+		if isWordRune(r) {
+			for j < len(s) {
+				r, w := utf8.DecodeRuneInString(s[j:])
+				if !isWordRune(r) {
+					break
+				}
+				j += w
+			}
+		}
+		dst = append(dst, atom{base + i, base + j, 1})
+		i = j
+	}
+	return dst
+}
