@@ -78,7 +78,7 @@ runtime-status:
 # Build, bring up the offline runtime, index the sample articles, ask a question.
 DEMO_DATA     ?= $(CACHE)/demo-data
 DEMO_QUESTION ?= Who did Trump fire the day before meeting Lavrov?
-demo: build runtime
+demo: build $(OLLAMA_BIN) $(MODEL_GGUF)
 	@eval "$$($(MAKE) -s runtime 2>/dev/null)" && \
 		export SEMSEARCH_DATA=$(DEMO_DATA) && \
 		$(BIN) index --collection demo examples/articles && \
@@ -88,7 +88,7 @@ demo: build runtime
 # The test command: static checks, then every test with the race detector
 # against the real offline runtime, then the sample-article eval with its
 # thresholds.
-test: lint runtime
+test: lint $(OLLAMA_BIN) $(MODEL_GGUF)
 	@eval "$$($(MAKE) -s runtime 2>/dev/null)" && \
 		SEMSEARCH_TEST_OLLAMA=1 $(GO) test -race -count=1 -timeout 30m ./...
 	@$(MAKE) -s eval-sample
@@ -115,16 +115,16 @@ EVAL_FLAGS  ?=
 SAMPLE_MIN  ?= --min passage_hits@5=0.75 --min passage_mrr@10=0.55
 EVAL = eval "$$($(MAKE) -s runtime 2>/dev/null)" && $(BIN) --data $(EVAL_DATA) eval $(EVAL_FLAGS)
 
-eval-sample: build runtime
+eval-sample: build $(OLLAMA_BIN) $(MODEL_GGUF)
 	@$(EVAL) --dataset eval/sample/queries.jsonl --corpus examples/articles $(SAMPLE_MIN)
 
-eval-scifact: build runtime
+eval-scifact: build $(OLLAMA_BIN) $(MODEL_GGUF)
 	@test -d $(SHARED_DATA)/scifact || { echo "no SciFact at $(SHARED_DATA)/scifact (set SHARED_DATA)" >&2; exit 1; }
 	@$(EVAL) --beir $(SHARED_DATA)/scifact --split test
 
-eval-scifact-train: build runtime
+eval-scifact-train: build $(OLLAMA_BIN) $(MODEL_GGUF)
 	@$(EVAL) --beir $(SHARED_DATA)/scifact --split train
 
-eval-bbc: build runtime
+eval-bbc: build $(OLLAMA_BIN) $(MODEL_GGUF)
 	@test -d $(SHARED_DATA)/bbc || { echo "no BBC News at $(SHARED_DATA)/bbc (set SHARED_DATA)" >&2; exit 1; }
 	@$(EVAL) --bbc $(SHARED_DATA)/bbc

@@ -32,7 +32,7 @@ running_pid() {
 	pid=$(cat "$pidfile")
 	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
 	# A recycled pid that is not our ollama does not count.
-	tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "ollama serve" || return 1
+	[ "$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" = "$OLLAMA_BIN serve " ] || return 1
 	echo "$pid"
 }
 

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -35,9 +36,12 @@ func defaultDataDir() string {
 	return ".semsearch"
 }
 
+// globalFlags are accepted before and after the command name
+// (`semsearch --data D search` and `semsearch search --data D`); see
+// [withGlobal] and [flagContext].
 func globalFlags() []cli.Flag {
 	def := chunk.DefaultOptions()
-	return []cli.Flag{
+	flags := []cli.Flag{
 		&cli.StringFlag{Name: "data", Usage: "data directory holding the collections", EnvVars: []string{"SEMSEARCH_DATA"}, Value: defaultDataDir()},
 		&cli.StringFlag{Name: "collection", Aliases: []string{"c"}, Usage: "collection (corpus) name", EnvVars: []string{"SEMSEARCH_COLLECTION"}, Value: defaultCollection},
 		&cli.StringFlag{Name: "model", Usage: "Ollama embedding model", EnvVars: []string{"SEMSEARCH_MODEL"}, Value: defaultModel},
@@ -52,6 +56,38 @@ func globalFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "title-context", Usage: "embed each passage with its article's title before it", Value: true},
 		&cli.StringFlag{Name: "log-level", Usage: "debug, info, warn or error", EnvVars: []string{"SEMSEARCH_LOG_LEVEL"}, Value: "warn"},
 	}
+	for _, f := range flags {
+		switch f := f.(type) {
+		case *cli.StringFlag:
+			f.Category = "global"
+		case *cli.IntFlag:
+			f.Category = "global"
+		case *cli.BoolFlag:
+			f.Category = "global"
+		}
+	}
+	return flags
+}
+
+// withGlobal adds the global flags to a command's own.
+func withGlobal(cmd *cli.Command) *cli.Command {
+	cmd.Flags = append(cmd.Flags, globalFlags()...)
+	return cmd
+}
+
+// flagContext returns the context whose value of a global flag counts: the
+// innermost one where it was given on the command line, else c itself
+// (where it holds the environment variable or the default).
+func flagContext(c *cli.Context, name string) *cli.Context {
+	for _, ctx := range c.Lineage() {
+		if ctx.Command == nil && ctx.App == nil {
+			continue
+		}
+		if slices.Contains(ctx.LocalFlagNames(), name) {
+			return ctx
+		}
+	}
+	return c
 }
 
 // config is everything the global flags say, validated once.
@@ -65,42 +101,42 @@ type config struct {
 
 func loadConfig(c *cli.Context) (*config, error) {
 	var level slog.Level
-	if err := level.UnmarshalText([]byte(c.String("log-level"))); err != nil {
+	if err := level.UnmarshalText([]byte(flagContext(c, "log-level").String("log-level"))); err != nil {
 		return nil, fmt.Errorf("--log-level: %w", err)
 	}
 	logger := slog.New(slog.NewTextHandler(c.App.ErrWriter, &slog.HandlerOptions{Level: level}))
 
-	cfg := &config{dataDir: c.String("data"), collection: c.String("collection"), logger: logger}
+	cfg := &config{dataDir: flagContext(c, "data").String("data"), collection: flagContext(c, "collection").String("collection"), logger: logger}
 	if cfg.dataDir == "" {
 		return nil, fmt.Errorf("--data is empty")
 	}
 	if !chromemstore.ValidName(cfg.collection) {
 		return nil, fmt.Errorf("--collection %q: use 1-64 letters, digits, '_', '.', '-'", cfg.collection)
 	}
-	model := strings.TrimSpace(c.String("model"))
+	model := strings.TrimSpace(flagContext(c, "model").String("model"))
 	if model == "" {
 		return nil, fmt.Errorf("--model is empty")
 	}
 	queryPrefix, docPrefix := embed.PrefixesFor(model)
 	cfg.embed = embed.Config{
-		Host:      c.String("ollama"),
+		Host:      flagContext(c, "ollama").String("ollama"),
 		Model:     model,
-		BatchSize: c.Int("batch-size"),
+		BatchSize: flagContext(c, "batch-size").Int("batch-size"),
 		Logger:    logger,
 	}
-	if c.IsSet("query-prefix") {
-		queryPrefix = c.String("query-prefix")
+	if flagContext(c, "query-prefix").IsSet("query-prefix") {
+		queryPrefix = flagContext(c, "query-prefix").String("query-prefix")
 		cfg.embed.QueryPrefix = &queryPrefix
 	}
-	if c.IsSet("document-prefix") {
-		docPrefix = c.String("document-prefix")
+	if flagContext(c, "document-prefix").IsSet("document-prefix") {
+		docPrefix = flagContext(c, "document-prefix").String("document-prefix")
 		cfg.embed.DocumentPrefix = &docPrefix
 	}
 	opts := chunk.Options{
-		Unit:    chunk.Unit(c.String("chunk-unit")),
-		Size:    c.Int("chunk-size"),
-		Overlap: c.Int("chunk-overlap"),
-		Max:     c.Int("chunk-max"),
+		Unit:    chunk.Unit(flagContext(c, "chunk-unit").String("chunk-unit")),
+		Size:    flagContext(c, "chunk-size").Int("chunk-size"),
+		Overlap: flagContext(c, "chunk-overlap").Int("chunk-overlap"),
+		Max:     flagContext(c, "chunk-max").Int("chunk-max"),
 	}
 	if err := opts.Validate(); err != nil {
 		return nil, fmt.Errorf("chunking flags: %w", err)
@@ -109,8 +145,8 @@ func loadConfig(c *cli.Context) (*config, error) {
 		Model:          model,
 		DocumentPrefix: docPrefix,
 		Chunk:          opts,
-		TitleContext:   c.Bool("title-context"),
-		BatchPassages:  2 * max(c.Int("batch-size"), 1),
+		TitleContext:   flagContext(c, "title-context").Bool("title-context"),
+		BatchPassages:  2 * max(flagContext(c, "batch-size").Int("batch-size"), 1),
 		FlushEvery:     10 * time.Second,
 		Logger:         logger,
 	}

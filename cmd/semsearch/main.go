@@ -50,13 +50,14 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		// main prints errors itself, on one line.
 		ExitErrHandler: func(*cli.Context, error) {},
 		Commands: []*cli.Command{
-			indexCommand(),
-			searchCommand(),
-			getCommand(),
-			listCommand(),
-			deleteCommand(),
-			statsCommand(),
-			evalCommand(),
+			withGlobal(indexCommand()),
+			withGlobal(searchCommand()),
+			withGlobal(getCommand()),
+			withGlobal(listCommand()),
+			withGlobal(deleteCommand()),
+			withGlobal(statsCommand()),
+			withGlobal(serveCommand()),
+			withGlobal(evalCommand()),
 		},
 	}
 }

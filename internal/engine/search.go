@@ -56,7 +56,7 @@ func (e *Engine) Search(ctx context.Context, collection string, q Query) (Respon
 	}
 	v, err := e.emb.EmbedQuery(ctx, q.Text)
 	if err != nil {
-		return resp, fmt.Errorf("embed query: %w", err)
+		return resp, err // the embedder says what it was doing
 	}
 	hits, err := e.store.Query(ctx, collection, v, q.K, q.Filter)
 	if err != nil {

@@ -1,0 +1,216 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/semsearch/semsearch/eval"
+	"github.com/semsearch/semsearch/internal/article"
+	"github.com/semsearch/semsearch/internal/engine"
+)
+
+func evalCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "eval",
+		Usage: "measure retrieval quality on a labelled query set (recall@k, MRR, nDCG, ...)",
+		Description: "Indexes the dataset's corpus into its own collection (incrementally: a second run costs no embedding calls),\n" +
+			"asks every query, and reports document-level metrics (a document scores as its best passage) and, where\n" +
+			"queries carry answers, passage-level metrics. Exits non-zero when a --min threshold or the --baseline fails.\n\n" +
+			"Datasets: --dataset FILE.jsonl with --corpus PATH (the project's format: {id, query, relevant, answers}),\n" +
+			"--beir DIR with --split, or --bbc DIR (headline -> article task).",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "dataset", Usage: "query set in the project's JSON Lines format"},
+			&cli.StringSliceFlag{Name: "corpus", Usage: "articles the --dataset queries are about (files or directories); repeatable"},
+			&cli.StringFlag{Name: "beir", Usage: "BEIR dataset directory (corpus.jsonl, queries.jsonl, qrels/)"},
+			&cli.StringFlag{Name: "split", Usage: "BEIR qrels split", Value: "test"},
+			&cli.StringFlag{Name: "bbc", Usage: "BBC News directory (topic folders of NNN.txt): headline -> article task"},
+			&cli.StringFlag{Name: "eval-collection", Usage: "collection for the corpus (default: eval-<dataset>, so evals never touch --collection)"},
+			&cli.IntSliceFlag{Name: "k", Usage: "cut-offs to report", Value: cli.NewIntSlice(eval.DefaultKs()...)},
+			&cli.IntFlag{Name: "limit", Usage: "evaluate only the first N queries (0: all)"},
+			&cli.BoolFlag{Name: "json", Usage: "print the report as JSON (metrics, settings, per-query rankings)"},
+			&cli.StringFlag{Name: "out", Usage: "also write the JSON report to this file"},
+			&cli.StringSliceFlag{Name: "min", Usage: "fail unless METRIC >= VALUE, e.g. ndcg@10=0.6 or passage_hits@5=0.8; repeatable"},
+			&cli.StringFlag{Name: "baseline", Usage: "earlier JSON report: print the change and fail on a drop beyond --tolerance"},
+			&cli.Float64Flag{Name: "tolerance", Usage: "largest metric drop against --baseline that passes", Value: eval.DefaultTolerance},
+		},
+		Action: runEval,
+	}
+}
+
+func runEval(c *cli.Context) error {
+	var mins []eval.Min
+	for _, s := range c.StringSlice("min") {
+		m, err := eval.ParseMin(s)
+		if err != nil {
+			return cli.Exit("eval: --min: "+err.Error(), 2)
+		}
+		mins = append(mins, m)
+	}
+	var baseline *eval.Report
+	if p := c.String("baseline"); p != "" {
+		var err error
+		if baseline, err = eval.LoadReport(p); err != nil {
+			return cli.Exit("eval: --baseline: "+err.Error(), 2)
+		}
+	}
+	ds, corpus, err := loadEvalData(c)
+	if err != nil {
+		return err
+	}
+	if n := c.Int("limit"); n > 0 && n < len(ds.Queries) {
+		ds.Queries = ds.Queries[:n]
+	}
+	a, err := open(c, true)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+
+	collection := c.String("eval-collection")
+	if collection == "" {
+		collection = "eval-" + ds.Name
+	}
+	opt := eval.RunOptions{Collection: collection, Ks: c.IntSlice("k")}
+	if isTerminal(c.App.ErrWriter) {
+		opt.Progress = func(done, total int) {
+			if done%20 == 0 || done == total {
+				fmt.Fprintf(c.App.ErrWriter, "\rqueries: %d/%d", done, total)
+			}
+			if done == total {
+				fmt.Fprintln(c.App.ErrWriter)
+			}
+		}
+	}
+	before := a.embed.Stats()
+	rep, st, err := eval.Run(c.Context, a.engine, ds, corpus, opt)
+	if err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	calls := a.embed.Stats().Requests - before.Requests
+	rep.Settings = map[string]any{
+		"dataset":     ds.Name,
+		"collection":  collection,
+		"model":       a.cfg.engine.Model,
+		"chunking":    a.engine.Chunking(),
+		"queries":     len(ds.Queries),
+		"documents":   len(corpus),
+		"passages":    st.Index.Total,
+		"mode":        "vector",
+		"search_ms":   float64(st.MeanLatency.Microseconds()) / 1000,
+		"index_calls": calls,
+	}
+	fmt.Fprintf(c.App.ErrWriter, "eval %s: %d queries over %d documents (%d passages; indexing: %d new, %d updated, %d unchanged, %d passages embedded in %s); mean search latency %s\n",
+		ds.Name, len(ds.Queries), len(corpus), st.Index.Total, st.Index.New, st.Index.Updated, st.Index.Unchanged,
+		st.Index.Passages, st.Index.EmbedTime.Round(time.Millisecond), st.MeanLatency.Round(10*time.Microsecond))
+	if p := c.String("out"); p != "" {
+		if err := writeReportFile(p, rep); err != nil {
+			return err
+		}
+	}
+	if c.Bool("json") {
+		err = rep.WriteJSON(c.App.Writer)
+	} else {
+		err = rep.WriteText(c.App.Writer)
+	}
+	if err != nil {
+		return err
+	}
+	return checkEval(c, rep, mins, baseline)
+}
+
+func checkEval(c *cli.Context, rep *eval.Report, mins []eval.Min, baseline *eval.Report) error {
+	var failed []string
+	for _, f := range rep.CheckMin(mins) {
+		failed = append(failed, f.String())
+	}
+	if baseline != nil {
+		deltas, err := eval.Compare(baseline, rep, c.Float64("tolerance"))
+		if err != nil {
+			return fmt.Errorf("eval: --baseline: %w", err)
+		}
+		fmt.Fprintln(c.App.ErrWriter, "against baseline "+c.String("baseline")+":")
+		if err := eval.WriteDeltas(c.App.ErrWriter, deltas); err != nil {
+			return err
+		}
+		for _, d := range deltas {
+			if d.Regressed {
+				failed = append(failed, fmt.Sprintf("%s dropped from %.4f to %.4f", d.Metric, d.Old, d.New))
+			}
+		}
+	}
+	if len(failed) > 0 {
+		return cli.Exit("eval: quality below threshold: "+strings.Join(failed, "; "), 3)
+	}
+	return nil
+}
+
+// loadEvalData reads the dataset and the corpus its queries are about.
+func loadEvalData(c *cli.Context) (*eval.Dataset, []article.Article, error) {
+	given := 0
+	for _, f := range []string{"dataset", "beir", "bbc"} {
+		if c.String(f) != "" {
+			given++
+		}
+	}
+	if given != 1 {
+		return nil, nil, cli.Exit("eval: give exactly one of --dataset (with --corpus), --beir or --bbc", 2)
+	}
+	ctx := c.Context
+	switch {
+	case c.String("beir") != "":
+		dir := c.String("beir")
+		ds, err := eval.LoadBEIR(ctx, dir, c.String("split"))
+		if err != nil {
+			return nil, nil, fmt.Errorf("eval: %w", err)
+		}
+		ds.Name = filepath.Base(filepath.Clean(dir))
+		var docs []eval.Doc
+		if err := eval.WalkBEIRCorpus(ctx, dir, func(d eval.Doc) error { docs = append(docs, d); return nil }); err != nil {
+			return nil, nil, fmt.Errorf("eval: %w", err)
+		}
+		return ds, eval.Articles(filepath.Join(dir, "corpus.jsonl"), docs), nil
+	case c.String("bbc") != "":
+		ds, stats, err := eval.LoadBBC(ctx, c.String("bbc"))
+		if err != nil {
+			return nil, nil, fmt.Errorf("eval: %w", err)
+		}
+		fmt.Fprintf(c.App.ErrWriter, "bbc: %s\n", stats)
+		return ds, eval.Articles(c.String("bbc"), ds.Docs), nil
+	default:
+		if len(c.StringSlice("corpus")) == 0 {
+			return nil, nil, cli.Exit("eval: --dataset needs --corpus PATH: the articles its queries are about", 2)
+		}
+		ds, err := eval.LoadQueries(ctx, c.String("dataset"))
+		if err != nil {
+			return nil, nil, fmt.Errorf("eval: %w", err)
+		}
+		ds.Name = strings.TrimSuffix(filepath.Base(filepath.Dir(c.String("dataset"))), string(filepath.Separator))
+		res, err := article.Load(ctx, c.StringSlice("corpus"), c.App.Reader, article.LoadOptions{})
+		if err != nil {
+			return nil, nil, fmt.Errorf("eval: load corpus: %w", err)
+		}
+		for _, p := range res.Problems {
+			fmt.Fprintf(c.App.ErrWriter, "warning: %s: %s\n", p.Source, p.Reason)
+		}
+		return ds, res.Articles, nil
+	}
+}
+
+func writeReportFile(path string, rep *eval.Report) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("eval: --out: %w", err)
+	}
+	if err := rep.WriteJSON(f); err != nil {
+		f.Close()
+		return fmt.Errorf("eval: --out: %w", err)
+	}
+	return f.Close()
+}
+
+var _ eval.Engine = (*engine.Engine)(nil)

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/semsearch/semsearch/internal/embed"
+	"github.com/semsearch/semsearch/internal/engine"
+	"github.com/semsearch/semsearch/internal/httpapi"
+	"github.com/semsearch/semsearch/internal/vectorstore/chromemstore"
+)
+
+func serveCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "serve",
+		Usage: "serve the HTTP JSON API (search, context blocks, documents, metrics)",
+		Description: "Serves the API described at /openapi.json until SIGINT or SIGTERM, then drains requests and\n" +
+			"flushes the store. Holds the data directory's write lock. Logs are JSON on stderr.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "addr", Usage: "listen address HOST:PORT (port 0 picks a free one)", EnvVars: []string{"SEMSEARCH_ADDR"}, Value: "127.0.0.1:8080"},
+			&cli.StringFlag{Name: "api-key", Usage: "require Authorization: Bearer KEY on every route but /healthz", EnvVars: []string{"SEMSEARCH_API_KEY"}},
+			&cli.StringSliceFlag{Name: "cors-origin", Usage: "allow browser requests from this origin (e.g. https://app.example.com, or *); repeatable; CORS is off without it"},
+			&cli.Int64Flag{Name: "max-body", Usage: "largest request body in bytes", Value: httpapi.DefaultMaxBodyBytes},
+			&cli.DurationFlag{Name: "request-timeout", Usage: "time limit of one request (504 when exceeded)", Value: httpapi.DefaultRequestTimeout},
+			&cli.IntFlag{Name: "cache-size", Usage: "query embeddings kept in memory (0 disables the cache)", Value: 1024},
+			&cli.BoolFlag{Name: "log-queries", Usage: "put query text in the access log"},
+			&cli.DurationFlag{Name: "shutdown-timeout", Usage: "how long to let requests finish on shutdown", Value: 15 * time.Second},
+		},
+		Action: runServe,
+	}
+}
+
+func runServe(c *cli.Context) error {
+	if c.NArg() > 0 {
+		return cli.Exit("serve: takes no arguments", 2)
+	}
+	timeout := c.Duration("request-timeout")
+	switch {
+	case timeout <= 0:
+		return cli.Exit("serve: --request-timeout must be positive", 2)
+	case c.Int64("max-body") <= 0:
+		return cli.Exit("serve: --max-body must be positive", 2)
+	case c.Int("cache-size") < 0:
+		return cli.Exit("serve: --cache-size must be 0 or more", 2)
+	}
+	cfg, err := loadConfig(c)
+	if err != nil {
+		return err
+	}
+	// serve logs JSON, and at info level unless told otherwise, so that
+	// access logs show.
+	level := slog.LevelInfo
+	if c.IsSet("log-level") {
+		if err := level.UnmarshalText([]byte(c.String("log-level"))); err != nil {
+			return fmt.Errorf("--log-level: %w", err)
+		}
+	}
+	logger := slog.New(slog.NewJSONHandler(c.App.ErrWriter, &slog.HandlerOptions{Level: level}))
+	cfg.logger, cfg.embed.Logger, cfg.engine.Logger = logger, logger, logger
+
+	client, err := embed.New(cfg.embed)
+	if err != nil {
+		return fmt.Errorf("--ollama: %w", err)
+	}
+	store, err := chromemstore.Open(cfg.dataDir, chromemstore.Options{Logger: logger})
+	if err != nil {
+		return err
+	}
+	closeStore := sync.OnceValue(store.Close) // flushes
+	defer closeStore()
+
+	metrics := httpapi.NewMetrics()
+	cache := engine.NewQueryCache(metrics.Embedder(client), cfg.engine.Model, c.Int("cache-size"))
+	eng, err := engine.New(store, cache, cfg.engine)
+	if err != nil {
+		return err
+	}
+	api, err := httpapi.New(httpapi.Config{
+		Engine:          eng,
+		Checker:         client,
+		Cache:           cache,
+		Collection:      cfg.collection,
+		ValidCollection: chromemstore.ValidName,
+		Model:           cfg.engine.Model,
+		APIKey:          c.String("api-key"),
+		CORSOrigins:     c.StringSlice("cors-origin"),
+		MaxBodyBytes:    c.Int64("max-body"),
+		RequestTimeout:  timeout,
+		LogQueries:      c.Bool("log-queries"),
+		Errors: []httpapi.ErrorMapping{
+			{Err: embed.ErrUnreachable, Status: http.StatusServiceUnavailable, Code: "ollama_unreachable", Check: "ollama"},
+			{Err: embed.ErrModelMissing, Status: http.StatusServiceUnavailable, Code: "model_missing", Check: "model"},
+			{Err: embed.ErrInputTooLong, Status: http.StatusBadRequest, Code: "input_too_long"},
+		},
+		Metrics: metrics,
+		Logger:  logger,
+	})
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", c.String("addr"))
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           api,
+		ReadHeaderTimeout: 10 * time.Second,
+		// Reading a large body and answering both fit in the request's
+		// time; the margins let the API send its own 504 first.
+		ReadTimeout:  timeout + 5*time.Second,
+		WriteTimeout: timeout + 10*time.Second,
+		IdleTimeout:  2 * time.Minute,
+		ErrorLog:     slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	logger.Info("listening", "addr", ln.Addr().String(), "collection", cfg.collection, "model", cfg.engine.Model,
+		"data", cfg.dataDir, "auth", c.String("api-key") != "", "cache_size", c.Int("cache-size"))
+	if p := ln.Addr().(*net.TCPAddr); !p.IP.IsLoopback() && c.String("api-key") == "" {
+		logger.Warn("listening beyond loopback without --api-key: anyone who can reach the port can read and change the index", "addr", ln.Addr().String())
+	}
+	go warnIfNotReady(c.Context, client, logger)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-c.Context.Done():
+	}
+
+	drain := c.Duration("shutdown-timeout")
+	logger.Info("shutting down", "drain_timeout_s", drain.Seconds())
+	ctx, cancel := context.WithTimeout(context.Background(), drain)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		logger.Warn("requests still running at the drain timeout were cut off", "error", err)
+		srv.Close()
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	if err := closeStore(); err != nil {
+		return fmt.Errorf("serve: close store: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// warnIfNotReady logs once at startup when Ollama cannot embed yet; the
+// server runs anyway and /readyz reports the state.
+func warnIfNotReady(parent context.Context, client *embed.Client, logger *slog.Logger) {
+	ctx, cancel := context.WithTimeout(parent, 5*time.Second)
+	defer cancel()
+	if err := client.Check(ctx); err != nil && parent.Err() == nil {
+		logger.Warn("embedding backend not ready; searches and indexing fail until it is", "error", err)
+	}
+}

@@ -1,0 +1,312 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/semsearch/semsearch/internal/article"
+	"github.com/semsearch/semsearch/internal/engine"
+	"github.com/semsearch/semsearch/internal/vectorstore"
+)
+
+// Document listing and id limits.
+const (
+	defaultLimit = 100
+	maxLimit     = 1000
+	maxIDBytes   = 1024
+	// apiSource is the Source given to article.Parse; articles get their
+	// own source afterwards (see addDocuments).
+	apiSource = "api"
+	// missingID is the id given to article.Parse for objects without one;
+	// it starts with a NUL, which a valid id cannot contain.
+	missingID = "\x00"
+	// maxReported is how many rejected documents an error message lists.
+	maxReported = 5
+)
+
+// indexResponse answers POST /v1/documents.
+type indexResponse struct {
+	Collection string `json:"collection"`
+	// Documents is how many articles the body held.
+	Documents  int `json:"documents"`
+	New        int `json:"new"`
+	Updated    int `json:"updated"`
+	Unchanged  int `json:"unchanged"`
+	Duplicates int `json:"duplicates"`
+	// Passages were embedded by this request; TotalPassages are stored in
+	// the collection now.
+	Passages      int     `json:"passages"`
+	TotalPassages int     `json:"total_passages"`
+	EmbedMS       float64 `json:"embed_ms"`
+	TookMS        float64 `json:"took_ms"`
+	// Warnings report what was repaired in the input.
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// addDocuments serves POST /v1/documents: the body is one article object or
+// an array of them, in the JSON ingest format (id or _id; title; text, body
+// or content; url; published or date; author; source; any other field is
+// metadata). Unchanged articles cost nothing; changed ones are re-embedded.
+func (s *Server) addDocuments(w http.ResponseWriter, r *http.Request) error {
+	col, err := s.collectionParam(r)
+	if err != nil {
+		return err
+	}
+	data, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	var probe any
+	if err := json.Unmarshal(data, &probe); err != nil {
+		return jsonError(err)
+	}
+	if c := bytes.TrimSpace(data)[0]; c != '{' && c != '[' {
+		return badRequest("invalid_request", "the request body must be an article object or an array of article objects")
+	}
+	arts, probs, err := article.Parse(apiSource, missingID, data, article.FormatJSON)
+	if err != nil {
+		return fmt.Errorf("parse documents: %w", err)
+	}
+	var rejected, warnings []string
+	for _, p := range probs {
+		if p.Kind == article.KindRepaired {
+			warnings = append(warnings, p.Reason)
+		} else {
+			rejected = append(rejected, p.Reason)
+		}
+	}
+	for i := range arts {
+		a := &arts[i]
+		if reason := checkID(a.ID); reason != "" {
+			rejected = append(rejected, reason)
+			continue
+		}
+		// Citations show Source: the object's "source" field, else its
+		// URL, else its id.
+		if src := strings.TrimSpace(a.Meta["source"]); src != "" {
+			a.Source = src
+			delete(a.Meta, "source")
+		} else if a.URL != "" {
+			a.Source = a.URL
+		} else {
+			a.Source = a.ID
+		}
+	}
+	if len(rejected) > 0 {
+		msg := strings.Join(rejected[:min(len(rejected), maxReported)], "; ")
+		if len(rejected) > maxReported {
+			msg += fmt.Sprintf("; and %d more", len(rejected)-maxReported)
+		}
+		return badRequest("invalid_document", "nothing was indexed: %s", msg)
+	}
+	if len(arts) == 0 {
+		return badRequest("invalid_document", "the request body holds no articles")
+	}
+	st, err := s.eng.Index(r.Context(), col, arts, engine.IndexOptions{})
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, indexResponse{
+		Collection: col, Documents: len(arts),
+		New: st.New, Updated: st.Updated, Unchanged: st.Unchanged, Duplicates: st.Duplicates,
+		Passages: st.Passages, TotalPassages: st.Total,
+		EmbedMS: tookMS(st.EmbedTime), TookMS: tookMS(st.Duration),
+		Warnings: warnings,
+	})
+	return nil
+}
+
+// checkID says what is wrong with an article id, or returns "".
+func checkID(id string) string {
+	if ref, ok := strings.CutPrefix(id, missingID); ok {
+		if n, ok := strings.CutPrefix(ref, "#"); ok {
+			return fmt.Sprintf("article %s of the array has no id (give \"id\" or \"_id\")", n)
+		}
+		return `the article has no id (give "id" or "_id")`
+	}
+	if len(id) > maxIDBytes {
+		return fmt.Sprintf("id %.40q... is longer than %d bytes", id, maxIDBytes)
+	}
+	if strings.ContainsFunc(id, unicode.IsControl) {
+		return fmt.Sprintf("id %q holds control characters", id)
+	}
+	return ""
+}
+
+// collectionParam returns the ?collection= of r, or the default.
+func (s *Server) collectionParam(r *http.Request) (string, error) {
+	p, err := newParams(r)
+	if err != nil {
+		return "", err
+	}
+	name, err := p.str("collection")
+	if err != nil {
+		return "", err
+	}
+	if err := p.done(); err != nil {
+		return "", err
+	}
+	return s.collectionName(name)
+}
+
+// documentSummary is a listed document: everything but the text.
+type documentSummary struct {
+	vectorstore.Document
+	Text *string `json:"text,omitempty"` // always nil: hides Document.Text
+}
+
+// documentsResponse answers GET /v1/documents.
+type documentsResponse struct {
+	Collection string            `json:"collection"`
+	Offset     int               `json:"offset"`
+	Limit      int               `json:"limit"`
+	Total      int               `json:"total"`
+	Documents  []documentSummary `json:"documents"`
+}
+
+// listDocuments serves GET /v1/documents?collection=&offset=&limit=:
+// documents sorted by id, without text.
+func (s *Server) listDocuments(w http.ResponseWriter, r *http.Request) error {
+	p, err := newParams(r)
+	if err != nil {
+		return err
+	}
+	name, err := p.str("collection")
+	if err != nil {
+		return err
+	}
+	offset, err := p.integer("offset", 0)
+	if err != nil {
+		return err
+	}
+	limit, err := p.integer("limit", defaultLimit)
+	if err != nil {
+		return err
+	}
+	if err := p.done(); err != nil {
+		return err
+	}
+	if offset < 0 {
+		return badRequest("invalid_parameter", "offset must be 0 or more, got %d", offset)
+	}
+	if limit < 1 || limit > maxLimit {
+		return badRequest("invalid_parameter", "limit must be between 1 and %d, got %d", maxLimit, limit)
+	}
+	col, err := s.collectionName(name)
+	if err != nil {
+		return err
+	}
+	docs, total, err := s.eng.Documents(r.Context(), col, offset, limit)
+	if err != nil {
+		return err
+	}
+	out := documentsResponse{Collection: col, Offset: offset, Limit: limit, Total: total,
+		Documents: make([]documentSummary, len(docs))}
+	for i, d := range docs {
+		d.Text = ""
+		out.Documents[i] = documentSummary{Document: d}
+	}
+	s.writeJSON(w, r, http.StatusOK, out)
+	return nil
+}
+
+// getDocument serves GET /v1/documents/{id}: the document with its full
+// text and metadata. The id is path-escaped; it may contain slashes.
+func (s *Server) getDocument(w http.ResponseWriter, r *http.Request) error {
+	col, err := s.collectionParam(r)
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	doc, err := s.eng.Document(r.Context(), col, id)
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, doc)
+	return nil
+}
+
+// deleteResponse answers DELETE /v1/documents/{id}.
+type deleteResponse struct {
+	Collection string `json:"collection"`
+	Deleted    string `json:"deleted"`
+}
+
+// deleteDocument serves DELETE /v1/documents/{id}.
+func (s *Server) deleteDocument(w http.ResponseWriter, r *http.Request) error {
+	col, err := s.collectionParam(r)
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	n, err := s.eng.Delete(r.Context(), col, id)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("document %q in collection %q: %w", id, col, engine.ErrNotFound)
+	}
+	s.writeJSON(w, r, http.StatusOK, deleteResponse{Collection: col, Deleted: id})
+	return nil
+}
+
+// collectionsResponse answers GET /v1/collections.
+type collectionsResponse struct {
+	Default     string                   `json:"default"`
+	Collections []vectorstore.Collection `json:"collections"`
+}
+
+// listCollections serves GET /v1/collections.
+func (s *Server) listCollections(w http.ResponseWriter, r *http.Request) error {
+	cols, err := s.eng.Collections(r.Context())
+	if err != nil {
+		return err
+	}
+	if cols == nil {
+		cols = []vectorstore.Collection{}
+	}
+	s.writeJSON(w, r, http.StatusOK, collectionsResponse{Default: s.collection, Collections: cols})
+	return nil
+}
+
+// statsResponse answers GET /v1/stats.
+type statsResponse struct {
+	Model             string             `json:"model"`
+	DefaultCollection string             `json:"default_collection"`
+	UptimeS           float64            `json:"uptime_s"`
+	Collections       int                `json:"collections"`
+	Documents         int                `json:"documents"`
+	Passages          int                `json:"passages"`
+	QueryCache        *engine.CacheStats `json:"query_cache,omitempty"`
+}
+
+// stats serves GET /v1/stats: totals over all collections.
+func (s *Server) stats(w http.ResponseWriter, r *http.Request) error {
+	cols, err := s.eng.Collections(r.Context())
+	if err != nil {
+		return err
+	}
+	out := statsResponse{Model: s.model, DefaultCollection: s.collection, Collections: len(cols),
+		UptimeS: time.Since(s.started).Round(time.Millisecond).Seconds()}
+	for _, c := range cols {
+		out.Documents += c.Documents
+		out.Passages += c.Passages
+	}
+	if s.cache != nil {
+		st := s.cache.Stats()
+		out.QueryCache = &st
+	}
+	s.writeJSON(w, r, http.StatusOK, out)
+	return nil
+}

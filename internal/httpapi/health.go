@@ -1,0 +1,106 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+)
+
+// healthResponse answers /healthz.
+type healthResponse struct {
+	Status string `json:"status"`
+}
+
+// healthz serves GET /healthz: the process is alive. It checks nothing else
+// and needs no API key.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
+	s.writeJSON(w, r, http.StatusOK, healthResponse{Status: "ok"})
+	return nil
+}
+
+// readyResponse answers /readyz: Status is "ready" or "not_ready", and each
+// check is "ok", "fail" (with code and error) or "skipped" (an earlier check
+// failed, so it could not run).
+type readyResponse struct {
+	Status string        `json:"status"`
+	Checks []readyResult `json:"checks"`
+}
+
+type readyResult struct {
+	Name   string `json:"name"`
+	Status string `json:"status"`
+	Code   string `json:"code,omitempty"`
+	Error  string `json:"error,omitempty"`
+}
+
+// readyz serves GET /readyz: ready when the store answers and the embedding
+// backend answers and has the model. The backend's checks are named by
+// Config.Errors (e.g. "ollama", then "model"); its error decides which one
+// failed. It answers 503 when not ready.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
+	ctx, cancel := context.WithTimeout(r.Context(), s.readyTimeout)
+	defer cancel()
+	out := readyResponse{Status: "ready"}
+	fail := func(name string, err error) {
+		_, code, msg := s.describe(err)
+		if code == "internal" {
+			msg = err.Error() // an operator's endpoint: say what broke
+		}
+		out.Checks = append(out.Checks, readyResult{Name: name, Status: "fail", Code: code, Error: msg})
+		out.Status = "not_ready"
+	}
+
+	if _, err := s.eng.Collections(ctx); err != nil {
+		fail("store", err)
+	} else {
+		out.Checks = append(out.Checks, readyResult{Name: "store", Status: "ok"})
+	}
+
+	if s.checker != nil {
+		names := s.backendChecks()
+		failed := -1
+		err := s.checker.Check(ctx)
+		if err != nil {
+			failed = 0 // an error no mapping names is the first check's
+			for _, m := range s.errs {
+				if m.Check != "" && errors.Is(err, m.Err) {
+					failed = slices.Index(names, m.Check)
+					break
+				}
+			}
+		}
+		for i, name := range names {
+			switch {
+			case failed < 0 || i < failed:
+				out.Checks = append(out.Checks, readyResult{Name: name, Status: "ok"})
+			case i == failed:
+				fail(name, err)
+			default:
+				out.Checks = append(out.Checks, readyResult{Name: name, Status: "skipped"})
+			}
+		}
+	}
+
+	status := http.StatusOK
+	if out.Status != "ready" {
+		status = http.StatusServiceUnavailable
+	}
+	s.writeJSON(w, r, status, out)
+	return nil
+}
+
+// backendChecks names the embedding backend's checks: the Check names of
+// Config.Errors in order of first appearance, or "embedder".
+func (s *Server) backendChecks() []string {
+	var names []string
+	for _, m := range s.errs {
+		if m.Check != "" && !slices.Contains(names, m.Check) {
+			names = append(names, m.Check)
+		}
+	}
+	if len(names) == 0 {
+		names = []string{"embedder"}
+	}
+	return names
+}

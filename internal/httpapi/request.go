@@ -1,0 +1,349 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gorilla/mux"
+
+	"github.com/semsearch/semsearch/internal/engine"
+	"github.com/semsearch/semsearch/internal/vectorstore"
+)
+
+// Request limits and defaults.
+const (
+	defaultK = 5
+	// maxQueryBytes bounds query text: no embedding model reads more, and
+	// it bounds what the query cache holds.
+	maxQueryBytes = 4096
+	// defaultMinScore keeps every result (cosine similarity is >= -1).
+	defaultMinScore = -1
+)
+
+// readBody reads the whole request body and checks that it is valid UTF-8.
+// A body over the size limit fails with *http.MaxBytesError.
+func readBody(r *http.Request) ([]byte, error) {
+	if r.Body == nil {
+		return nil, badRequest("empty_body", "the request body is empty: send JSON")
+	}
+	data, err := io.ReadAll(r.Body)
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, badRequest("unreadable_body", "could not read the request body: %v", err)
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, badRequest("empty_body", "the request body is empty: send JSON")
+	}
+	if !utf8.Valid(data) {
+		return nil, badRequest("invalid_utf8", "the request body is not valid UTF-8 (first bad byte at offset %d)", invalidUTF8At(data))
+	}
+	return data, nil
+}
+
+// invalidUTF8At returns the offset of the first invalid UTF-8 sequence.
+func invalidUTF8At(data []byte) int {
+	for i := 0; i < len(data); {
+		r, n := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && n == 1 {
+			return i
+		}
+		i += n
+	}
+	return -1
+}
+
+// decodeJSON reads the body as exactly one JSON value into v, rejecting
+// fields v does not have.
+func decodeJSON(r *http.Request, v any) error {
+	data, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return badRequest("malformed_json", "the request body holds more than one JSON value")
+	}
+	return nil
+}
+
+// jsonError turns a decoding error into a 400 that says what is wrong.
+func jsonError(err error) error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return badRequest("malformed_json", "malformed JSON at byte %d: %v", syntax.Offset, err)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return badRequest("malformed_json", "malformed JSON: the body ends in the middle of a value")
+	case errors.As(err, &typ) && typ.Field == "":
+		return badRequest("invalid_request", "the request body must be a JSON object, not %s", typ.Value)
+	case errors.As(err, &typ):
+		return badRequest("invalid_request", "field %q must be %s, not %s", typ.Field, jsonKind(typ.Type.Kind().String()), typ.Value)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		field := strings.TrimPrefix(err.Error(), "json: unknown field ")
+		return badRequest("unknown_field", "unknown field %s (see /openapi.json)", field)
+	}
+	return badRequest("malformed_json", "malformed JSON: %v", err)
+}
+
+// jsonKind names a Go kind as the JSON type a client sends.
+func jsonKind(kind string) string {
+	switch kind {
+	case "int", "int64", "int32", "uint", "uint64", "float32", "float64":
+		return "a number"
+	case "string":
+		return "a string"
+	case "slice":
+		return "an array"
+	case "map", "struct":
+		return "an object"
+	case "bool":
+		return "true or false"
+	}
+	return kind
+}
+
+// filterJSON is the "filter" of search and context requests.
+type filterJSON struct {
+	// DocIDs keeps passages of these documents only.
+	DocIDs []string `json:"doc_ids"`
+	// Meta keeps documents whose field equals the value: "title",
+	// "source", "author", "url" or a custom metadata key.
+	Meta map[string]string `json:"meta"`
+	// After and Before bound the publication date: a date (2017-05-01) or
+	// an RFC 3339 time. After is inclusive, Before exclusive.
+	After  string `json:"after"`
+	Before string `json:"before"`
+}
+
+// filter validates f and converts it for the engine.
+func (f *filterJSON) filter() (vectorstore.Filter, error) {
+	var out vectorstore.Filter
+	if f == nil {
+		return out, nil
+	}
+	for i, id := range f.DocIDs {
+		if id == "" {
+			return out, badRequest("invalid_filter", "filter.doc_ids[%d] is empty", i)
+		}
+	}
+	out.DocIDs = f.DocIDs
+	for k := range f.Meta {
+		if strings.TrimSpace(k) == "" {
+			return out, badRequest("invalid_filter", "filter.meta has an empty key")
+		}
+	}
+	if len(f.Meta) > 0 {
+		out.Meta = f.Meta
+	}
+	var err error
+	if out.After, err = parseDate("filter.after", f.After); err != nil {
+		return out, err
+	}
+	if out.Before, err = parseDate("filter.before", f.Before); err != nil {
+		return out, err
+	}
+	if !out.After.IsZero() && !out.Before.IsZero() && !out.After.Before(out.Before) {
+		return out, badRequest("invalid_filter", "filter.after (%s) must be earlier than filter.before (%s)", f.After, f.Before)
+	}
+	return out, nil
+}
+
+// parseDate reads a filter date: "2006-01-02" (UTC midnight) or RFC 3339.
+func parseDate(field, s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	for _, layout := range []string{time.DateOnly, time.RFC3339Nano} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, badRequest("invalid_filter", "%s %q: want a date such as 2017-05-01 or an RFC 3339 time such as 2017-05-01T12:00:00Z", field, s)
+}
+
+// queryJSON is the part of search and context requests that selects
+// passages.
+type queryJSON struct {
+	Query      string      `json:"query"`
+	K          *int        `json:"k"`
+	Collection string      `json:"collection"`
+	MinScore   *float64    `json:"min_score"`
+	Filter     *filterJSON `json:"filter"`
+}
+
+// engineQuery validates q and returns the collection and engine query.
+func (s *Server) engineQuery(q *queryJSON) (string, engine.Query, error) {
+	var eq engine.Query
+	col, err := s.collectionName(q.Collection)
+	if err != nil {
+		return "", eq, err
+	}
+	text := strings.TrimSpace(q.Query)
+	switch {
+	case text == "":
+		return "", eq, badRequest("invalid_query", "query is empty: ask a question, e.g. {\"query\": \"Who was fired?\"}")
+	case len(text) > maxQueryBytes:
+		return "", eq, badRequest("invalid_query", "query is %d bytes long; the limit is %d", len(text), maxQueryBytes)
+	}
+	k := defaultK
+	if q.K != nil {
+		k = *q.K
+	}
+	if k < 1 || k > engine.MaxK {
+		return "", eq, badRequest("invalid_k", "k must be between 1 and %d, got %d", engine.MaxK, k)
+	}
+	minScore := float64(defaultMinScore)
+	if q.MinScore != nil {
+		minScore = *q.MinScore
+	}
+	if minScore < -1 || minScore > 1 {
+		return "", eq, badRequest("invalid_min_score", "min_score must be between -1 and 1 (cosine similarity), got %g", minScore)
+	}
+	f, err := q.Filter.filter()
+	if err != nil {
+		return "", eq, err
+	}
+	return col, engine.Query{Text: text, K: k, MinScore: float32(minScore), Filter: f}, nil
+}
+
+// collectionName returns the collection a request names, or the default.
+func (s *Server) collectionName(name string) (string, error) {
+	if name == "" {
+		return s.collection, nil
+	}
+	if s.validCollection != nil && !s.validCollection(name) {
+		return "", badRequest("invalid_collection", "collection %q: use 1-64 letters, digits, '_', '.', '-', starting with a letter or digit", name)
+	}
+	return name, nil
+}
+
+// params reads URL query parameters, each at most once.
+type params struct {
+	v    url.Values
+	used map[string]bool
+}
+
+func newParams(r *http.Request) (*params, error) {
+	v, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, badRequest("invalid_parameter", "malformed query string: %v", err)
+	}
+	for k, vals := range v {
+		if !utf8.ValidString(k) {
+			return nil, badRequest("invalid_utf8", "a query parameter name is not valid UTF-8")
+		}
+		for _, val := range vals {
+			if !utf8.ValidString(val) {
+				return nil, badRequest("invalid_utf8", "query parameter %q is not valid UTF-8", k)
+			}
+		}
+	}
+	return &params{v: v, used: map[string]bool{}}, nil
+}
+
+// str returns the single value of name, or "".
+func (p *params) str(name string) (string, error) {
+	p.used[name] = true
+	vals := p.v[name]
+	if len(vals) > 1 {
+		return "", badRequest("invalid_parameter", "query parameter %q is given %d times; give it once", name, len(vals))
+	}
+	if len(vals) == 0 {
+		return "", nil
+	}
+	return vals[0], nil
+}
+
+// all returns every value of a repeatable parameter.
+func (p *params) all(name string) []string {
+	p.used[name] = true
+	return p.v[name]
+}
+
+// integer returns the value of name as an int, or def when absent.
+func (p *params) integer(name string, def int) (int, error) {
+	s, err := p.str(name)
+	if err != nil || s == "" {
+		return def, err
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, badRequest("invalid_parameter", "query parameter %s=%q: want an integer", name, s)
+	}
+	return n, nil
+}
+
+// float returns the value of name as a float, or nil when absent.
+func (p *params) float(name string) (*float64, error) {
+	s, err := p.str(name)
+	if err != nil || s == "" {
+		return nil, err
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return nil, badRequest("invalid_parameter", "query parameter %s=%q: want a number", name, s)
+	}
+	return &f, nil
+}
+
+// prefixed returns the parameters named prefix+key, keyed by key.
+func (p *params) prefixed(prefix string) (map[string]string, error) {
+	var out map[string]string
+	for k := range p.v {
+		key, ok := strings.CutPrefix(k, prefix)
+		if !ok {
+			continue
+		}
+		v, err := p.str(k)
+		if err != nil {
+			return nil, err
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[key] = v
+	}
+	return out, nil
+}
+
+// done fails on parameters nobody asked for, as unknown JSON fields do.
+func (p *params) done() error {
+	for k := range p.v {
+		if !p.used[k] {
+			return badRequest("unknown_parameter", "unknown query parameter %q (see /openapi.json)", k)
+		}
+	}
+	return nil
+}
+
+// tookMS converts a duration to fractional milliseconds.
+func tookMS(d time.Duration) float64 {
+	return float64(d.Microseconds()) / 1000
+}
+
+// pathID returns the unescaped {id} of a document route.
+func pathID(r *http.Request) (string, error) {
+	raw := mux.Vars(r)["id"]
+	id, err := url.PathUnescape(raw)
+	if err != nil || id == "" {
+		return "", badRequest("invalid_id", "document id %q is not a valid escaped path", raw)
+	}
+	return id, nil
+}

@@ -1,0 +1,94 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/semsearch/semsearch/internal/engine"
+)
+
+// searchRequest is the body of POST /v1/search.
+type searchRequest = queryJSON
+
+// searchResponse answers a search. Field names are a contract with clients
+// (the CLI's search --json prints the same).
+type searchResponse struct {
+	Query      string          `json:"query"`
+	Model      string          `json:"model"`
+	Collection string          `json:"collection"`
+	TookMS     float64         `json:"took_ms"`
+	Results    []engine.Result `json:"results"`
+}
+
+func newSearchResponse(resp engine.Response) searchResponse {
+	results := resp.Results
+	if results == nil {
+		results = []engine.Result{}
+	}
+	return searchResponse{
+		Query: resp.Query, Model: resp.Model, Collection: resp.Collection,
+		TookMS: tookMS(resp.Took), Results: results,
+	}
+}
+
+// searchPOST serves POST /v1/search.
+func (s *Server) searchPOST(w http.ResponseWriter, r *http.Request) error {
+	var req searchRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	return s.search(w, r, &req)
+}
+
+// searchGET serves GET /v1/search?q=...: the same search with the fields as
+// query parameters (q, k, collection, min_score, doc_id (repeatable), after,
+// before, meta.KEY).
+func (s *Server) searchGET(w http.ResponseWriter, r *http.Request) error {
+	p, err := newParams(r)
+	if err != nil {
+		return err
+	}
+	var req searchRequest
+	if req.Query, err = p.str("q"); err != nil {
+		return err
+	}
+	k, err := p.integer("k", defaultK)
+	if err != nil {
+		return err
+	}
+	req.K = &k
+	if req.Collection, err = p.str("collection"); err != nil {
+		return err
+	}
+	if req.MinScore, err = p.float("min_score"); err != nil {
+		return err
+	}
+	f := &filterJSON{DocIDs: p.all("doc_id")}
+	if f.After, err = p.str("after"); err != nil {
+		return err
+	}
+	if f.Before, err = p.str("before"); err != nil {
+		return err
+	}
+	if f.Meta, err = p.prefixed("meta."); err != nil {
+		return err
+	}
+	req.Filter = f
+	if err := p.done(); err != nil {
+		return err
+	}
+	return s.search(w, r, &req)
+}
+
+func (s *Server) search(w http.ResponseWriter, r *http.Request, req *searchRequest) error {
+	col, q, err := s.engineQuery(req)
+	if err != nil {
+		return err
+	}
+	noteQuery(r, q.Text)
+	resp, err := s.eng.Search(r.Context(), col, q)
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, newSearchResponse(resp))
+	return nil
+}
