@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -17,7 +18,8 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := newApp(os.Stdin, os.Stdout, os.Stderr).RunContext(ctx, os.Args)
+	app := newApp(os.Stdin, os.Stdout, os.Stderr)
+	err := app.RunContext(ctx, interspersed(app, os.Args))
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "semsearch: "+oneLine(err.Error()))
@@ -60,4 +62,60 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			withGlobal(evalCommand()),
 		},
 	}
+}
+
+// interspersed moves the flags given after a command's positional arguments
+// in front of them (`semsearch get ID --lines 3-5`), because urfave/cli v2
+// stops parsing flags at the first positional argument. Everything after
+// "--" stays positional.
+func interspersed(app *cli.App, args []string) []string {
+	takesValue := func(flags []cli.Flag, tok string) bool {
+		name := strings.TrimLeft(tok, "-")
+		if strings.Contains(name, "=") {
+			return false
+		}
+		for _, f := range flags {
+			if slices.Contains(f.Names(), name) {
+				tv, ok := f.(interface{ TakesValue() bool })
+				return ok && tv.TakesValue()
+			}
+		}
+		return false
+	}
+	isFlag := func(tok string) bool { return len(tok) > 1 && tok[0] == '-' }
+
+	i := 1
+	for i < len(args) && isFlag(args[i]) && args[i] != "--" {
+		if takesValue(app.Flags, args[i]) {
+			i++
+		}
+		i++
+	}
+	if i >= len(args) {
+		return args
+	}
+	cmd := app.Command(args[i])
+	if cmd == nil {
+		return args
+	}
+	var flags, positional []string
+	rest := args[i+1:]
+	for j := 0; j < len(rest); j++ {
+		tok := rest[j]
+		switch {
+		case tok == "--":
+			positional = append(positional, rest[j:]...)
+			j = len(rest)
+		case isFlag(tok):
+			flags = append(flags, tok)
+			if takesValue(cmd.Flags, tok) && j+1 < len(rest) {
+				j++
+				flags = append(flags, rest[j])
+			}
+		default:
+			positional = append(positional, tok)
+		}
+	}
+	out := append(slices.Clone(args[:i+1]), flags...)
+	return append(out, positional...)
 }

@@ -91,13 +91,18 @@ func (e *Engine) Index(ctx context.Context, collection string, arts []article.Ar
 		todo = append(todo, p)
 	}
 
-	lastFlush := time.Now()
+	// Flush every FlushEvery, but never spend more than a tenth of the run
+	// flushing: a snapshot store rewrites the whole collection each time.
+	lastFlush, every := time.Now(), e.cfg.FlushEvery
 	err = e.embedAndStore(ctx, collection, col, todo, &st, opt.Progress, func() error {
-		if time.Since(lastFlush) < e.cfg.FlushEvery {
+		if time.Since(lastFlush) < every {
 			return nil
 		}
+		t := time.Now()
+		err := e.store.Flush(ctx)
 		lastFlush = time.Now()
-		return e.store.Flush(ctx)
+		every = max(every, 10*lastFlush.Sub(t))
+		return err
 	})
 	if err == nil && opt.Prune {
 		var gone []string

@@ -329,7 +329,8 @@ func (s *Store) Put(ctx context.Context, name string, doc vectorstore.Document, 
 			ID:        passageID(doc.ID, i),
 			Metadata:  map[string]string{"doc_id": doc.ID, "chunk": strconv.Itoa(i)},
 			Embedding: slices.Clone(p.Vector), // chromem keeps unit vectors as given; the caller may reuse its buffer
-			Content:   doc.Text[p.Start:p.End],
+			// No Content: the text is the document's Text[Start:End], kept
+			// once in the catalog rather than twice in every snapshot.
 		})
 	}
 	// From here on the change is all in memory and must not stop half way:
@@ -536,7 +537,7 @@ func (s *Store) Query(ctx context.Context, name string, v []float32, k int, f ve
 			continue
 		}
 		p := e.Passages[i]
-		p.Text = r.Content
+		p.Text = e.Doc.Text[p.Start:p.End]
 		hits = append(hits, vectorstore.Hit{
 			DocID:     e.Doc.ID,
 			Title:     e.Doc.Title,
