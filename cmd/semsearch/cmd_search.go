@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,6 +27,9 @@ func searchCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "doc", Usage: "only this article id; repeatable"},
 			&cli.TimestampFlag{Name: "after", Usage: "only articles published at or after this date", Layout: "2006-01-02"},
 			&cli.TimestampFlag{Name: "before", Usage: "only articles published before this date", Layout: "2006-01-02"},
+			&cli.BoolFlag{Name: "explain", Usage: "show each result's vector and BM25 scores and ranks"},
+			&cli.Float64Flag{Name: "mmr", Usage: "diversify by maximal marginal relevance: 0..1, lower is more diverse (0: off)"},
+			&cli.IntFlag{Name: "max-per-doc", Usage: "at most this many passages from one article (0: no limit)"},
 		},
 		Action: runSearch,
 	}
@@ -36,6 +40,7 @@ type searchJSON struct {
 	Query      string          `json:"query"`
 	Model      string          `json:"model"`
 	Collection string          `json:"collection"`
+	Mode       engine.Mode     `json:"mode"`
 	TookMS     float64         `json:"took_ms"`
 	Results    []engine.Result `json:"results"`
 }
@@ -55,10 +60,14 @@ func runSearch(c *cli.Context) error {
 	}
 	defer a.Close()
 	resp, err := a.engine.Search(c.Context, a.cfg.collection, engine.Query{
-		Text:     question,
-		K:        c.Int("k"),
-		MinScore: float32(c.Float64("min-score")),
-		Filter:   filter,
+		Text:      question,
+		K:         c.Int("k"),
+		MinScore:  float32(c.Float64("min-score")),
+		Filter:    filter,
+		Mode:      a.cfg.mode,
+		Explain:   c.Bool("explain"),
+		MMR:       c.Float64("mmr"),
+		MaxPerDoc: c.Int("max-per-doc"),
 	})
 	if err != nil {
 		return fmt.Errorf("search: %w", err)
@@ -67,7 +76,7 @@ func runSearch(c *cli.Context) error {
 		enc := json.NewEncoder(c.App.Writer)
 		enc.SetIndent("", "  ")
 		return enc.Encode(searchJSON{
-			Query: resp.Query, Model: resp.Model, Collection: resp.Collection,
+			Query: resp.Query, Model: resp.Model, Collection: resp.Collection, Mode: resp.Mode,
 			TookMS: float64(resp.Took.Microseconds()) / 1000, Results: resp.Results,
 		})
 	}
@@ -104,12 +113,22 @@ func printResults(w io.Writer, resp engine.Response) {
 	for _, r := range resp.Results {
 		fmt.Fprintf(w, "[%d] %.3f  %s\n", r.Rank, r.Score, r.Citation)
 		fmt.Fprintf(w, "    id %s, chunk %d, bytes %d-%d\n", r.DocID, r.Chunk, r.Start, r.End)
+		if x := r.Explain; x != nil {
+			fmt.Fprintf(w, "    vector %.4f (rank %s), bm25 %.4f (rank %s), fused %.4f\n", x.VectorScore, rank(x.VectorRank), x.BM25Score, rank(x.BM25Rank), x.Fused)
+		}
 		for _, line := range wrap(r.Text, 100) {
 			fmt.Fprintf(w, "    %s\n", line)
 		}
 		fmt.Fprintln(w)
 	}
-	fmt.Fprintf(w, "%d passages from %q (model %s) in %s\n", len(resp.Results), resp.Collection, resp.Model, resp.Took.Round(time.Millisecond))
+	fmt.Fprintf(w, "%d passages from %q (%s search, model %s) in %s\n", len(resp.Results), resp.Collection, resp.Mode, resp.Model, resp.Took.Round(time.Millisecond))
+}
+
+func rank(r int) string {
+	if r == 0 {
+		return "-"
+	}
+	return strconv.Itoa(r)
 }
 
 // wrap breaks text into lines of at most width bytes at spaces.

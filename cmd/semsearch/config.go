@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/semsearch/semsearch/internal/bm25"
 	"github.com/semsearch/semsearch/internal/chunk"
 	"github.com/semsearch/semsearch/internal/embed"
 	"github.com/semsearch/semsearch/internal/engine"
@@ -41,6 +43,7 @@ func defaultDataDir() string {
 // [withGlobal] and [flagContext].
 func globalFlags() []cli.Flag {
 	def := chunk.DefaultOptions()
+	fusion := engine.DefaultFusion()
 	flags := []cli.Flag{
 		&cli.StringFlag{Name: "data", Usage: "data directory holding the collections", EnvVars: []string{"SEMSEARCH_DATA"}, Value: defaultDataDir()},
 		&cli.StringFlag{Name: "collection", Aliases: []string{"c"}, Usage: "collection (corpus) name", EnvVars: []string{"SEMSEARCH_COLLECTION"}, Value: defaultCollection},
@@ -54,6 +57,11 @@ func globalFlags() []cli.Flag {
 		&cli.IntFlag{Name: "chunk-overlap", Usage: "how much of the previous passage a passage repeats (whole sentences)", Value: def.Overlap},
 		&cli.IntFlag{Name: "chunk-max", Usage: "hard passage size limit", Value: def.Max},
 		&cli.BoolFlag{Name: "title-context", Usage: "embed each passage with its article's title before it", Value: true},
+		&cli.StringFlag{Name: "mode", Usage: "search mode: hybrid (BM25 and vectors fused), vector or bm25", EnvVars: []string{"SEMSEARCH_MODE"}, Value: string(engine.Hybrid)},
+		&cli.StringFlag{Name: "fusion", Usage: "hybrid fusion: score (weighted normalised scores) or rrf (reciprocal rank)", Value: string(fusion.Method)},
+		&cli.Float64Flag{Name: "vector-weight", Usage: "hybrid: the vector half's weight, 0..1 (BM25 gets the rest)", Value: fusion.VectorWeight},
+		&cli.IntFlag{Name: "fusion-depth", Usage: "hybrid: candidates taken from each half", Value: fusion.Depth},
+		&cli.StringFlag{Name: "bm25-analyzer", Usage: "BM25 text analysis: en (stemming, stopwords), standard (stopwords) or simple", Value: bm25.AnalyzerEnglish},
 		&cli.StringFlag{Name: "log-level", Usage: "debug, info, warn or error", EnvVars: []string{"SEMSEARCH_LOG_LEVEL"}, Value: "warn"},
 	}
 	for _, f := range flags {
@@ -63,6 +71,8 @@ func globalFlags() []cli.Flag {
 		case *cli.IntFlag:
 			f.Category = "global"
 		case *cli.BoolFlag:
+			f.Category = "global"
+		case *cli.Float64Flag:
 			f.Category = "global"
 		}
 	}
@@ -96,6 +106,8 @@ type config struct {
 	collection string
 	embed      embed.Config
 	engine     engine.Config
+	bm25       bm25.Options
+	mode       engine.Mode // default search mode
 	logger     *slog.Logger
 }
 
@@ -141,7 +153,23 @@ func loadConfig(c *cli.Context) (*config, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, fmt.Errorf("chunking flags: %w", err)
 	}
+	mode, err := engine.ParseMode(flagContext(c, "mode").String("mode"))
+	if err != nil {
+		return nil, fmt.Errorf("--mode: %w", err)
+	}
+	cfg.mode = mode
+	fusion := engine.Fusion{
+		Method:       engine.FusionMethod(flagContext(c, "fusion").String("fusion")),
+		VectorWeight: flagContext(c, "vector-weight").Float64("vector-weight"),
+		Depth:        flagContext(c, "fusion-depth").Int("fusion-depth"),
+		RRFK:         engine.DefaultFusion().RRFK,
+	}
+	if err := fusion.Validate(); err != nil {
+		return nil, fmt.Errorf("fusion flags: %w", err)
+	}
+	cfg.bm25 = bm25.Options{Analyzer: flagContext(c, "bm25-analyzer").String("bm25-analyzer")}
 	cfg.engine = engine.Config{
+		Fusion:         fusion,
 		Model:          model,
 		DocumentPrefix: docPrefix,
 		Chunk:          opts,
@@ -155,10 +183,11 @@ func loadConfig(c *cli.Context) (*config, error) {
 
 // app is a wired engine with what it holds open.
 type app struct {
-	cfg    *config
-	embed  *embed.Client
-	store  *chromemstore.Store
-	engine *engine.Engine
+	cfg      *config
+	embed    *embed.Client
+	store    *chromemstore.Store
+	keywords *bm25.Collections
+	engine   *engine.Engine
 }
 
 // open wires the engine. Commands that only read open the store read-only,
@@ -176,15 +205,20 @@ func open(c *cli.Context, writable bool) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
+	keywords := bm25.OpenCollections(cfg.dataDir, cfg.bm25)
+	cfg.engine.Keywords = keywordIndex{keywords}
 	eng, err := engine.New(store, emb, cfg.engine)
 	if err != nil {
 		store.Close()
 		return nil, err
 	}
-	return &app{cfg: cfg, embed: emb, store: store, engine: eng}, nil
+	return &app{cfg: cfg, embed: emb, store: store, keywords: keywords, engine: eng}, nil
 }
 
-func (a *app) Close() error { return a.store.Close() }
+// Close flushes and releases the store and the BM25 indexes.
+func (a *app) Close() error {
+	return errors.Join(a.store.Close(), a.keywords.Close())
+}
 
 // isTerminal reports whether w is an interactive terminal outside CI, where
 // progress lines help instead of cluttering logs.

@@ -56,16 +56,23 @@ type Config struct {
 	BatchPassages int
 	// FlushEvery bounds how much indexing work a crash can lose. Default 10s.
 	FlushEvery time.Duration
-	Logger     *slog.Logger
+	// Keywords is the BM25 index kept beside the vector store; nil allows
+	// vector search only.
+	Keywords KeywordIndex
+	// Fusion is the default for hybrid search; the zero value means
+	// [DefaultFusion].
+	Fusion Fusion
+	Logger *slog.Logger
 }
 
 // Engine indexes and searches collections. It is safe for concurrent use
 // as far as its Store is.
 type Engine struct {
-	store vectorstore.Store
-	emb   Embedder
-	cfg   Config
-	log   *slog.Logger
+	store    vectorstore.Store
+	keywords KeywordIndex
+	emb      Embedder
+	cfg      Config
+	log      *slog.Logger
 }
 
 // New returns an engine over store that embeds with emb.
@@ -82,11 +89,17 @@ func New(store vectorstore.Store, emb Embedder, cfg Config) (*Engine, error) {
 	if cfg.FlushEvery <= 0 {
 		cfg.FlushEvery = 10 * time.Second
 	}
+	if cfg.Fusion == (Fusion{}) {
+		cfg.Fusion = DefaultFusion()
+	}
+	if err := cfg.Fusion.Validate(); err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Engine{store: store, emb: emb, cfg: cfg, log: log}, nil
+	return &Engine{store: store, keywords: cfg.Keywords, emb: emb, cfg: cfg, log: log}, nil
 }
 
 // Model returns the embedding model's name.
@@ -166,6 +179,9 @@ func (e *Engine) Delete(ctx context.Context, collection string, ids ...string) (
 	n, err := e.store.Delete(ctx, collection, ids...)
 	if ferr := e.store.Flush(ctx); err == nil {
 		err = ferr
+	}
+	if err == nil && e.keywords != nil {
+		err = e.keywords.Delete(ctx, collection, ids...)
 	}
 	return n, err
 }

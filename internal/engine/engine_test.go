@@ -270,7 +270,11 @@ func TestEngine_SearchErrors(t *testing.T) {
 		{"k zero", "news", engine.Query{Text: "x", K: 0}, engine.ErrInvalid},
 		{"k huge", "news", engine.Query{Text: "x", K: engine.MaxK + 1}, engine.ErrInvalid},
 		{"bad utf8", "news", engine.Query{Text: "a\xffb", K: 3}, engine.ErrInvalid},
-		{"min score", "news", engine.Query{Text: "x", K: 3, MinScore: 2}, engine.ErrInvalid},
+		{"mode", "news", engine.Query{Text: "x", K: 3, Mode: "fuzzy"}, engine.ErrInvalid},
+		{"mmr", "news", engine.Query{Text: "x", K: 3, MMR: 1.5}, engine.ErrInvalid},
+		{"max per doc", "news", engine.Query{Text: "x", K: 3, MaxPerDoc: -1}, engine.ErrInvalid},
+		{"bm25 without index", "news", engine.Query{Text: "x", K: 3, Mode: engine.BM25}, engine.ErrInvalid},
+		{"fusion", "news", engine.Query{Text: "x", K: 3, Fusion: &engine.Fusion{Method: "max", Depth: 10, RRFK: 60}}, engine.ErrInvalid},
 		{"no collection", "nope", engine.Query{Text: "x", K: 3}, engine.ErrNotFound},
 	}
 	for _, tt := range tests {

@@ -62,6 +62,9 @@ func (e *Engine) Index(ctx context.Context, collection string, arts []article.Ar
 	}
 	hashes := map[string]string{}
 	if col != nil {
+		if err := e.syncKeywords(ctx, collection); err != nil {
+			return st, err
+		}
 		if hashes, err = e.store.Hashes(ctx, collection); err != nil {
 			return st, err
 		}
@@ -113,6 +116,9 @@ func (e *Engine) Index(ctx context.Context, collection string, arts []article.Ar
 		}
 		sort.Strings(gone)
 		st.Removed, err = e.store.Delete(ctx, collection, gone...)
+		if err == nil && e.keywords != nil && len(gone) > 0 {
+			err = e.keywords.Delete(ctx, collection, gone...)
+		}
 	}
 	// Keep whatever was stored, even when the run failed part way.
 	if ferr := e.store.Flush(context.WithoutCancel(ctx)); err == nil {
@@ -143,6 +149,11 @@ func (e *Engine) openForIndex(ctx context.Context, name string, rebuild bool) (*
 		e.log.Info("rebuilding collection with new settings", "collection", name, "reason", err.Error())
 		if err := e.store.DeleteCollection(ctx, name); err != nil {
 			return nil, err
+		}
+		if e.keywords != nil {
+			if err := e.keywords.Drop(ctx, name); err != nil {
+				return nil, err
+			}
 		}
 		return nil, nil
 	}
@@ -209,16 +220,25 @@ func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstor
 			col = &c
 		}
 		off := 0
+		kdocs := make([]KeywordDoc, 0, len(batch))
 		for _, p := range batch {
 			if err := e.store.Put(ctx, name, document(p), passages(p, vecs[off:off+len(p.inputs)])); err != nil {
 				return err
 			}
+			kdocs = append(kdocs, keywordDoc(p))
 			off += len(p.inputs)
 			st.Passages += len(p.inputs)
 			if p.isNew {
 				st.New++
 			} else {
 				st.Updated++
+			}
+		}
+		if e.keywords != nil {
+			// The vector store is the source of truth; if this fails or
+			// the process dies first, the next run's syncKeywords repairs it.
+			if err := e.keywords.Replace(ctx, name, kdocs); err != nil {
+				return fmt.Errorf("bm25 index: %w", err)
 			}
 		}
 		done = end
@@ -238,6 +258,14 @@ func document(p *pending) vectorstore.Document {
 		ID: a.ID, Source: a.Source, Format: a.Format, Title: a.Title, Author: a.Author, URL: a.URL,
 		Published: a.Published, Meta: a.Meta, Hash: p.hash, Text: a.Text,
 	}
+}
+
+func keywordDoc(p *pending) KeywordDoc {
+	kd := KeywordDoc{ID: p.art.ID, Hash: p.hash, Passages: make([]KeywordPassage, len(p.chunks))}
+	for i, c := range p.chunks {
+		kd.Passages[i] = KeywordPassage{Chunk: i, Title: p.art.Title, Text: p.art.Text[c.Start:c.End]}
+	}
+	return kd
 }
 
 func passages(p *pending, vecs [][]float32) []vectorstore.Passage {

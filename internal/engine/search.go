@@ -10,14 +10,51 @@ import (
 	"github.com/semsearch/semsearch/internal/vectorstore"
 )
 
-// Query is one search request.
+// Mode says which retrievers answer a query.
+type Mode string
+
+const (
+	// Hybrid fuses BM25 and vector results (the default).
+	Hybrid Mode = "hybrid"
+	// Vector ranks passages by embedding similarity alone.
+	Vector Mode = "vector"
+	// BM25 ranks passages by lexical BM25 alone.
+	BM25 Mode = "bm25"
+)
+
+// ParseMode accepts "hybrid", "vector" and "bm25"; "" means Hybrid.
+func ParseMode(s string) (Mode, error) {
+	switch m := Mode(strings.ToLower(strings.TrimSpace(s))); m {
+	case "":
+		return Hybrid, nil
+	case Hybrid, Vector, BM25:
+		return m, nil
+	}
+	return "", fmt.Errorf("%w: unknown search mode %q (want hybrid, vector or bm25)", ErrInvalid, s)
+}
+
+// Query is one search request. Zero values mean the engine's defaults.
 type Query struct {
 	Text string
 	// K is the number of passages wanted, 1..MaxK.
 	K int
-	// MinScore drops results scoring below it (cosine similarity, -1..1).
+	// MinScore drops results scoring below it. Scores are cosine
+	// similarities (-1..1) in vector mode, BM25 scores in bm25 mode and fused
+	// scores (0..1) in hybrid mode.
 	MinScore float32
 	Filter   vectorstore.Filter
+	// Mode "" means hybrid when the engine has a keyword index, else vector.
+	Mode Mode
+	// Fusion overrides the engine's fusion settings for hybrid mode.
+	Fusion *Fusion
+	// MMR, when in (0, 1), re-ranks for diversity by maximal marginal
+	// relevance: 1 is pure relevance, lower values penalise passages similar
+	// to those already chosen.
+	MMR float64
+	// MaxPerDoc, when positive, caps the passages returned from one document.
+	MaxPerDoc int
+	// Explain adds each result's vector and BM25 scores and ranks.
+	Explain bool
 }
 
 // Result is one cited passage.
@@ -25,7 +62,18 @@ type Result struct {
 	vectorstore.Hit
 	Rank int `json:"rank"` // 1-based
 	// Citation is a ready-to-paste label: title, source and line range.
-	Citation string `json:"citation"`
+	Citation string       `json:"citation"`
+	Explain  *Explanation `json:"explain,omitempty"`
+}
+
+// Explanation says how a result's score came about. A rank of 0 means the
+// passage was not among that retriever's candidates.
+type Explanation struct {
+	VectorScore float64 `json:"vector_score"`
+	VectorRank  int     `json:"vector_rank,omitempty"`
+	BM25Score   float64 `json:"bm25_score"`
+	BM25Rank    int     `json:"bm25_rank,omitempty"`
+	Fused       float64 `json:"fused_score"`
 }
 
 // Response answers a [Query].
@@ -33,19 +81,36 @@ type Response struct {
 	Query      string        `json:"query"`
 	Model      string        `json:"model"`
 	Collection string        `json:"collection"`
+	Mode       Mode          `json:"mode"`
 	Results    []Result      `json:"results"`
 	Took       time.Duration `json:"-"`
 }
 
-// Search answers q with the collection's passages most similar to it, best
+// Search answers q with the collection's passages that best match it, best
 // first. It fails with ErrInvalid for a bad query, ErrNotFound for an unknown
 // collection and ErrSettingsMismatch when the collection was indexed with
 // another model.
 func (e *Engine) Search(ctx context.Context, collection string, q Query) (Response, error) {
 	start := time.Now()
 	resp := Response{Query: q.Text, Model: e.cfg.Model, Collection: collection, Results: []Result{}}
-	if err := validateQuery(q); err != nil {
+	mode := q.Mode
+	if mode == "" {
+		mode = e.defaultMode()
+	}
+	mode, err := ParseMode(string(mode))
+	if err != nil {
 		return resp, err
+	}
+	resp.Mode = mode
+	fusion := e.cfg.Fusion
+	if q.Fusion != nil {
+		fusion = *q.Fusion
+	}
+	if err := validateQuery(q, fusion); err != nil {
+		return resp, err
+	}
+	if mode != Vector && e.keywords == nil {
+		return resp, fmt.Errorf("%w: %s search needs a BM25 index, and none is configured", ErrInvalid, mode)
 	}
 	c, err := e.Collection(ctx, collection)
 	if err != nil {
@@ -54,26 +119,29 @@ func (e *Engine) Search(ctx context.Context, collection string, q Query) (Respon
 	if err := e.checkSettings(c, true); err != nil {
 		return resp, err
 	}
-	v, err := e.emb.EmbedQuery(ctx, q.Text)
-	if err != nil {
-		return resp, err // the embedder says what it was doing
-	}
-	hits, err := e.store.Query(ctx, collection, v, q.K, q.Filter)
+
+	cands, err := e.retrieve(ctx, collection, q, mode, fusion)
 	if err != nil {
 		return resp, err
 	}
-	for _, h := range hits {
-		if h.Score < q.MinScore {
+	for _, cand := range e.rerank(cands, q) {
+		if cand.score < float64(q.MinScore) {
 			break
 		}
-		resp.Results = append(resp.Results, Result{Hit: h, Rank: len(resp.Results) + 1, Citation: Citation(h)})
+		r := Result{Hit: cand.hit, Rank: len(resp.Results) + 1, Citation: Citation(cand.hit)}
+		r.Score = float32(cand.score)
+		r.Vector = nil
+		if q.Explain {
+			r.Explain = &Explanation{VectorScore: cand.vscore, VectorRank: cand.vrank, BM25Score: cand.bscore, BM25Rank: cand.brank, Fused: cand.score}
+		}
+		resp.Results = append(resp.Results, r)
 	}
 	resp.Took = time.Since(start)
-	e.log.Debug("search", "collection", collection, "k", q.K, "hits", len(resp.Results), "query_ms", resp.Took.Milliseconds())
+	e.log.Debug("search", "collection", collection, "mode", mode, "k", q.K, "hits", len(resp.Results), "query_ms", resp.Took.Milliseconds())
 	return resp, nil
 }
 
-func validateQuery(q Query) error {
+func validateQuery(q Query, f Fusion) error {
 	switch {
 	case !utf8.ValidString(q.Text):
 		return fmt.Errorf("%w: query is not valid UTF-8", ErrInvalid)
@@ -81,8 +149,13 @@ func validateQuery(q Query) error {
 		return fmt.Errorf("%w: query is empty", ErrInvalid)
 	case q.K < 1 || q.K > MaxK:
 		return fmt.Errorf("%w: k must be between 1 and %d, got %d", ErrInvalid, MaxK, q.K)
-	case q.MinScore < -1 || q.MinScore > 1:
-		return fmt.Errorf("%w: min_score must be between -1 and 1, got %g", ErrInvalid, q.MinScore)
+	case q.MMR < 0 || q.MMR > 1:
+		return fmt.Errorf("%w: mmr must be between 0 and 1, got %g", ErrInvalid, q.MMR)
+	case q.MaxPerDoc < 0:
+		return fmt.Errorf("%w: max per document must not be negative, got %d", ErrInvalid, q.MaxPerDoc)
+	}
+	if err := f.Validate(); err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	return nil
 }
@@ -101,4 +174,11 @@ func Citation(h vectorstore.Hit) string {
 		fmt.Fprintf(&b, ", lines %d-%d", h.LineStart, h.LineEnd)
 	}
 	return b.String()
+}
+
+func (e *Engine) defaultMode() Mode {
+	if e.keywords == nil {
+		return Vector
+	}
+	return Hybrid
 }

@@ -68,6 +68,12 @@ type Passage struct {
 	Vector    []float32 `json:"-"` // unit length, or all zeros for a passage with no known words
 }
 
+// PassageKey names one passage of a collection.
+type PassageKey struct {
+	DocID string
+	Chunk int
+}
+
 // Hit is a passage returned by [Store.Query], with the document fields a
 // citation needs. Score is the cosine similarity in [-1, 1].
 type Hit struct {
@@ -128,6 +134,11 @@ type Store interface {
 	// Query returns the k passages most similar to the unit vector v that
 	// pass the filter, best first.
 	Query(ctx context.Context, collection string, v []float32, k int, f Filter) ([]Hit, error)
+	// FilterDocs returns the ids of the documents that pass the filter.
+	FilterDocs(ctx context.Context, collection string, f Filter) ([]string, error)
+	// Lookup returns the passages named by keys, with their vectors (nil for
+	// a passage stored without one) and Score 0. Unknown keys are left out.
+	Lookup(ctx context.Context, collection string, keys []PassageKey) ([]Hit, error)
 
 	// Flush makes every change so far durable. Until it returns, a crash may
 	// lose recent changes but never leaves a document half-stored.

@@ -538,22 +538,74 @@ func (s *Store) Query(ctx context.Context, name string, v []float32, k int, f ve
 		}
 		p := e.Passages[i]
 		p.Text = e.Doc.Text[p.Start:p.End]
-		hits = append(hits, vectorstore.Hit{
-			DocID:     e.Doc.ID,
-			Title:     e.Doc.Title,
-			Source:    e.Doc.Source,
-			Author:    e.Doc.Author,
-			URL:       e.Doc.URL,
-			Published: e.Doc.Published,
-			Meta:      maps.Clone(e.Doc.Meta),
-			Passage:   p,
-			// Both vectors are unit length, so the dot product chromem
-			// returns is the cosine, give or take float32 rounding.
-			Score: min(max(r.Similarity, -1), 1),
-		})
+		h := e.hit(p)
+		// Both vectors are unit length, so the dot product chromem returns
+		// is the cosine, give or take float32 rounding.
+		h.Score = min(max(r.Similarity, -1), 1)
+		hits = append(hits, h)
 		if len(hits) == k {
 			break
 		}
+	}
+	return hits, nil
+}
+
+// hit makes a Hit of one of e's passages, with the document fields a
+// citation needs.
+func (e *docEntry) hit(p vectorstore.Passage) vectorstore.Hit {
+	return vectorstore.Hit{
+		DocID:     e.Doc.ID,
+		Title:     e.Doc.Title,
+		Source:    e.Doc.Source,
+		Author:    e.Doc.Author,
+		URL:       e.Doc.URL,
+		Published: e.Doc.Published,
+		Meta:      maps.Clone(e.Doc.Meta),
+		Passage:   p,
+	}
+}
+
+// FilterDocs implements vectorstore.Store.
+func (s *Store) FilterDocs(ctx context.Context, name string, f vectorstore.Filter) ([]string, error) {
+	c, unlock, err := s.readCollection(name)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	match := filterFunc(f)
+	var ids []string
+	for id, e := range c.docs {
+		if match(e) {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	return ids, nil
+}
+
+// Lookup implements vectorstore.Store.
+func (s *Store) Lookup(ctx context.Context, name string, keys []vectorstore.PassageKey) ([]vectorstore.Hit, error) {
+	c, unlock, err := s.readCollection(name)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	hits := make([]vectorstore.Hit, 0, len(keys))
+	for _, k := range keys {
+		e, ok := c.docs[k.DocID]
+		if !ok || k.Chunk < 0 || k.Chunk >= len(e.Passages) {
+			continue
+		}
+		p := e.Passages[k.Chunk]
+		p.Text = e.Doc.Text[p.Start:p.End]
+		if e.Vectored[k.Chunk] {
+			d, err := c.vectors.GetByID(ctx, passageID(k.DocID, k.Chunk))
+			if err != nil {
+				return nil, fmt.Errorf("lookup %s#%d: %w", k.DocID, k.Chunk, err)
+			}
+			p.Vector = d.Embedding // GetByID returns a copy
+		}
+		hits = append(hits, e.hit(p))
 	}
 	return hits, nil
 }

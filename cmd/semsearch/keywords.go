@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+
+	"github.com/semsearch/semsearch/internal/bm25"
+	"github.com/semsearch/semsearch/internal/engine"
+)
+
+// keywordIndex adapts bm25.Collections to the engine's KeywordIndex.
+type keywordIndex struct{ c *bm25.Collections }
+
+func (k keywordIndex) Replace(ctx context.Context, collection string, docs []engine.KeywordDoc) error {
+	out := make([]bm25.Document, len(docs))
+	for i, d := range docs {
+		out[i] = bm25.Document{ID: d.ID, Hash: d.Hash, Passages: make([]bm25.Passage, len(d.Passages))}
+		for j, p := range d.Passages {
+			out[i].Passages[j] = bm25.Passage{Chunk: p.Chunk, Title: p.Title, Text: p.Text}
+		}
+	}
+	return k.c.Replace(ctx, collection, out...)
+}
+
+func (k keywordIndex) Delete(ctx context.Context, collection string, ids ...string) error {
+	ix, err := k.c.Index(collection)
+	if err != nil {
+		return err
+	}
+	return ix.Delete(ctx, ids...)
+}
+
+func (k keywordIndex) Hashes(ctx context.Context, collection string) (map[string]string, error) {
+	ix, err := k.c.Index(collection)
+	if err != nil {
+		return nil, err
+	}
+	return ix.Hashes(ctx)
+}
+
+func (k keywordIndex) Search(ctx context.Context, collection, query string, n int, allow func(string) bool) ([]engine.KeywordHit, error) {
+	ix, err := k.c.Index(collection)
+	if err != nil {
+		return nil, err
+	}
+	hits, err := ix.Search(ctx, query, n, allow)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]engine.KeywordHit, len(hits))
+	for i, h := range hits {
+		out[i] = engine.KeywordHit{DocID: h.DocID, Chunk: h.Chunk, Score: h.Score}
+	}
+	return out, nil
+}
+
+func (k keywordIndex) Drop(ctx context.Context, collection string) error {
+	return k.c.Drop(collection)
+}
+
+var _ engine.KeywordIndex = keywordIndex{}

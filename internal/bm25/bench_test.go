@@ -1,0 +1,120 @@
+package bm25
+
+import (
+	"context"
+	"fmt"
+	"math/rand"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// syntheticCorpus returns n seeded passages of about 120 words each, drawn
+// from a Zipf-distributed vocabulary of 30,000 made-up words, ten passages
+// per document, and 64 queries of 2 to 12 words drawn the same way.
+func syntheticCorpus(n int) (docs []Document, queries []string) {
+	rng := rand.New(rand.NewSource(1))
+	syllables := []string{"ka", "to", "mi", "ren", "sul", "va", "dor", "pe", "lin", "zu", "ash", "qui", "bo", "ner", "fa", "tes"}
+	vocab := make([]string, 30000)
+	for i := range vocab {
+		var b strings.Builder
+		for range 2 + rng.Intn(3) {
+			b.WriteString(syllables[rng.Intn(len(syllables))])
+		}
+		vocab[i] = b.String()
+	}
+	zipf := rand.NewZipf(rng, 1.07, 2, uint64(len(vocab)-1))
+	words := func(k int) string {
+		w := make([]string, k)
+		for i := range w {
+			w[i] = vocab[zipf.Uint64()]
+		}
+		return strings.Join(w, " ")
+	}
+	for i := 0; i < n; i += 10 {
+		d := Document{ID: fmt.Sprintf("doc%05d", i/10), Hash: "h"}
+		for c := range min(10, n-i) {
+			d.Passages = append(d.Passages, Passage{Chunk: c, Title: words(6), Text: words(100 + rng.Intn(40))})
+		}
+		docs = append(docs, d)
+	}
+	for range 64 {
+		queries = append(queries, words(2+rng.Intn(11)))
+	}
+	return docs, queries
+}
+
+// BenchmarkIndex_Search measures one search over 10,000 synthetic
+// passages, unfiltered and with a filter that admits one document in ten.
+func BenchmarkIndex_Search(b *testing.B) {
+	docs, queries := syntheticCorpus(10000)
+	ix, err := Open(filepath.Join(b.TempDir(), "bm25"), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ix.Close()
+	for i := 0; i < len(docs); i += 200 {
+		if err := ix.ReplaceMany(context.Background(), docs[i:min(i+200, len(docs))]...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, bc := range []struct {
+		name  string
+		allow func(string) bool
+	}{
+		{"passages=10000/k=10", nil},
+		{"passages=10000/k=10/allow=10pct", func(id string) bool { return id[len(id)-1] == '7' }},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				if _, err := ix.Search(context.Background(), queries[i%len(queries)], 10, bc.allow); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
+	}
+}
+
+// BenchmarkIndex_Search_SciFact measures one search of a SciFact test claim
+// over the 5,183 SciFact abstracts.
+func BenchmarkIndex_Search_SciFact(b *testing.B) {
+	sf := loadSciFact(b)
+	ix, _ := sf.build(b, Options{}, nil)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, err := ix.Search(context.Background(), sf.queries[i%len(sf.queries)].Text, 10, nil); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+// BenchmarkIndex_ReplaceMany measures indexing 1,000 synthetic passages
+// (100 documents) in one batch into an index of 10,000.
+func BenchmarkIndex_ReplaceMany(b *testing.B) {
+	docs, _ := syntheticCorpus(10000)
+	ix, err := Open(filepath.Join(b.TempDir(), "bm25"), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ix.Close()
+	if err := ix.ReplaceMany(context.Background(), docs...); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("passages=1000", func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			batch := docs[i%10*100 : i%10*100+100]
+			if err := ix.ReplaceMany(context.Background(), batch...); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+		b.ReportMetric(float64(b.N*1000)/b.Elapsed().Seconds(), "passages/s")
+	})
+}

@@ -1,0 +1,226 @@
+package bm25
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/blevesearch/bleve/v2/document"
+	index "github.com/blevesearch/bleve_index_api"
+)
+
+// Passage is one passage of a document, as given to [Index.Replace].
+type Passage struct {
+	// Chunk numbers the passage within its document; it must be >= 0 and
+	// unique within the document.
+	Chunk int
+	// Title is the document's title. It is indexed with every passage, as
+	// the first line of its text, so a passage that never names its subject
+	// still matches it. (On SciFact this scores better than a separate title
+	// field of equal weight: nDCG@10 0.678 against 0.665.)
+	Title string
+	// Text is the passage text. It is analysed and indexed, not stored.
+	Text string
+}
+
+// Document is one document as given to [Index.ReplaceMany]: its id, its
+// content hash and all its passages.
+type Document struct {
+	ID       string
+	Hash     string
+	Passages []Passage
+}
+
+// Replace makes passages the only passages of docID and records hash as its
+// content hash, in one atomic and durable bleve batch: after a crash either
+// all of the old state or all of the new is there. An empty passages slice
+// leaves docID with a hash record and no passages.
+//
+// Each call waits for the batch to reach the disk (tens of milliseconds on
+// a busy disk); to index many documents at once use [Index.ReplaceMany].
+func (ix *Index) Replace(ctx context.Context, docID, hash string, passages []Passage) error {
+	return ix.ReplaceMany(ctx, Document{ID: docID, Hash: hash, Passages: passages})
+}
+
+// ReplaceMany does what [Index.Replace] does for each of docs, in one atomic
+// and durable batch. Document ids must be unique within the call.
+func (ix *Index) ReplaceMany(ctx context.Context, docs ...Document) error {
+	if len(docs) == 0 {
+		return nil
+	}
+	ids := make([]string, len(docs))
+	seenDoc := make(map[string]bool, len(docs))
+	for i, doc := range docs {
+		if doc.ID == "" {
+			return errors.New("bm25 replace: empty document id")
+		}
+		if seenDoc[doc.ID] {
+			return fmt.Errorf("bm25 replace: document %s given twice", doc.ID)
+		}
+		seenDoc[doc.ID] = true
+		ids[i] = doc.ID
+		seen := make(map[int]bool, len(doc.Passages))
+		for _, p := range doc.Passages {
+			if p.Chunk < 0 || seen[p.Chunk] {
+				return fmt.Errorf("bm25 replace %s: chunk %d is negative or repeated", doc.ID, p.Chunk)
+			}
+			seen[p.Chunk] = true
+		}
+	}
+	release, err := ix.acquire()
+	if err != nil {
+		return fmt.Errorf("bm25 replace: %w", err)
+	}
+	defer release()
+
+	// Analysis is the expensive part and needs no lock.
+	var add []*document.Document
+	var added int64
+	for _, doc := range docs {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("bm25 replace: %w", err)
+		}
+		rec := record{Hash: doc.Hash}
+		for _, p := range doc.Passages {
+			text := p.Text
+			if p.Title != "" {
+				text = p.Title + "\n" + p.Text
+			}
+			tokens := ix.an.Analyze([]byte(text))
+			rec.Tokens += int64(len(tokens))
+			d := document.NewDocument(passageID(doc.ID, p.Chunk))
+			d.AddField(document.NewTextFieldCustom(fieldDoc, nil, []byte(doc.ID), index.IndexField, nil))
+			// The text is neither stored nor analysed again: preAnalyzed
+			// hands bleve the tokens computed here.
+			d.AddField(document.NewTextFieldCustom(fieldText, nil, nil, index.IndexField, preAnalyzed(tokens)))
+			add = append(add, d)
+		}
+		recDoc, err := recordDocument(doc.ID, rec)
+		if err != nil {
+			return fmt.Errorf("bm25 replace %s: %w", doc.ID, err)
+		}
+		add = append(add, recDoc)
+		added += rec.Tokens
+	}
+
+	ix.wmu.Lock()
+	defer ix.wmu.Unlock()
+	return ix.apply(ctx, ids, add, added)
+}
+
+// Delete removes the passages and hash records of docIDs in one atomic
+// batch. Ids the index does not hold are ignored.
+func (ix *Index) Delete(ctx context.Context, docIDs ...string) error {
+	if len(docIDs) == 0 {
+		return nil
+	}
+	release, err := ix.acquire()
+	if err != nil {
+		return fmt.Errorf("bm25 delete: %w", err)
+	}
+	defer release()
+	ix.wmu.Lock()
+	defer ix.wmu.Unlock()
+	return ix.apply(ctx, docIDs, nil, 0)
+}
+
+// apply removes everything stored for remove, then indexes add, whose
+// passages hold added tokens, in one batch that also updates the corpus
+// statistics. The caller holds ix.wmu.
+func (ix *Index) apply(ctx context.Context, remove []string, add []*document.Document, added int64) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("bm25 update: %w", err)
+	}
+	r, err := ix.reader()
+	if err != nil {
+		return fmt.Errorf("bm25 update: %w", err)
+	}
+	defer r.Close()
+	st, err := readStats(r)
+	if err != nil {
+		return fmt.Errorf("bm25 update: %w", err)
+	}
+	b := ix.bix.NewBatch()
+	done := make(map[string]bool, len(remove))
+	for _, docID := range remove {
+		if done[docID] {
+			continue
+		}
+		done[docID] = true
+		rec, ok, ids, err := current(ctx, r, docID)
+		if err != nil {
+			return fmt.Errorf("bm25 update %s: %w", docID, err)
+		}
+		for _, id := range ids {
+			b.Delete(id)
+		}
+		if ok {
+			b.Delete(recordID(docID))
+			st.Tokens -= rec.Tokens
+		}
+	}
+	for _, d := range add {
+		if err := b.IndexAdvanced(d); err != nil {
+			return fmt.Errorf("bm25 update: %w", err)
+		}
+	}
+	st.Tokens += added
+	raw, err := json.Marshal(st)
+	if err != nil {
+		return fmt.Errorf("bm25 update: %w", err)
+	}
+	b.SetInternal([]byte(keyStats), raw)
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("bm25 update: %w", err)
+	}
+	if err := ix.bix.Batch(b); err != nil {
+		return fmt.Errorf("bm25 update: %w", err)
+	}
+	return nil
+}
+
+// Hashes returns the recorded content hash of every document, keyed by
+// document id. The map is the caller's.
+func (ix *Index) Hashes(ctx context.Context) (map[string]string, error) {
+	release, err := ix.acquire()
+	if err != nil {
+		return nil, fmt.Errorf("bm25 hashes: %w", err)
+	}
+	defer release()
+	r, err := ix.reader()
+	if err != nil {
+		return nil, fmt.Errorf("bm25 hashes: %w", err)
+	}
+	defer r.Close()
+	tfr, err := r.TermFieldReader(ctx, []byte(kindRecord), fieldKind, false, false, false)
+	if err != nil {
+		return nil, fmt.Errorf("bm25 hashes: %w", err)
+	}
+	defer tfr.Close()
+	out := make(map[string]string, tfr.Count())
+	var tfd index.TermFieldDoc
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("bm25 hashes: %w", err)
+		}
+		next, err := tfr.Next(tfd.Reset())
+		if err != nil {
+			return nil, fmt.Errorf("bm25 hashes: %w", err)
+		}
+		if next == nil {
+			return out, nil
+		}
+		id, err := r.ExternalID(next.ID)
+		if err != nil {
+			return nil, fmt.Errorf("bm25 hashes: %w", err)
+		}
+		rec, ok, err := readRecord(r, id)
+		if err != nil {
+			return nil, fmt.Errorf("bm25 hashes: %w", err)
+		}
+		if ok {
+			out[id[len("d"):]] = rec.Hash
+		}
+	}
+}

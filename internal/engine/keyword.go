@@ -1,0 +1,118 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/semsearch/semsearch/internal/vectorstore"
+)
+
+// KeywordIndex is a lexical (BM25) index over the same passages as the
+// vector store, kept in step with it by the engine.
+type KeywordIndex interface {
+	// Replace stores each document with exactly the given passages, replacing
+	// earlier versions, and records its content hash.
+	Replace(ctx context.Context, collection string, docs []KeywordDoc) error
+	// Delete removes documents; unknown ids are ignored.
+	Delete(ctx context.Context, collection string, ids ...string) error
+	// Hashes returns the recorded content hash of every document.
+	Hashes(ctx context.Context, collection string) (map[string]string, error)
+	// Search returns the k best passages for query among the documents
+	// allow accepts (nil: all), best first. The filter applies before the
+	// top k is cut.
+	Search(ctx context.Context, collection, query string, k int, allow func(docID string) bool) ([]KeywordHit, error)
+	// Drop removes a collection's whole index.
+	Drop(ctx context.Context, collection string) error
+}
+
+// KeywordDoc is one document for a [KeywordIndex].
+type KeywordDoc struct {
+	ID, Hash string
+	Passages []KeywordPassage
+}
+
+// KeywordPassage is one passage of a [KeywordDoc]; Title is the article's.
+type KeywordPassage struct {
+	Chunk       int
+	Title, Text string
+}
+
+// KeywordHit is one passage found by a [KeywordIndex], with its BM25 score.
+type KeywordHit struct {
+	DocID string
+	Chunk int
+	Score float64
+}
+
+// keywordBatch is how many documents one repair step sends to the keyword
+// index: its writes are synced per call, so fewer, larger calls are faster.
+const keywordBatch = 256
+
+// syncKeywords makes the keyword index match the vector store, which is the
+// source of truth: documents whose hash differs or is missing are re-sent from
+// the store's catalog, documents the store lacks are deleted. It repairs the
+// drift a crash between the two stores' writes can leave, and builds the
+// keyword index of a collection indexed before it existed, without embedding
+// anything.
+func (e *Engine) syncKeywords(ctx context.Context, collection string) error {
+	if e.keywords == nil {
+		return nil
+	}
+	want, err := e.store.Hashes(ctx, collection)
+	if err != nil {
+		return err
+	}
+	have, err := e.keywords.Hashes(ctx, collection)
+	if err != nil {
+		return fmt.Errorf("keyword index of %q: %w", collection, err)
+	}
+	var gone, stale []string
+	for id := range have {
+		if _, ok := want[id]; !ok {
+			gone = append(gone, id)
+		}
+	}
+	for id, h := range want {
+		if have[id] != h {
+			stale = append(stale, id)
+		}
+	}
+	if len(gone) > 0 {
+		if err := e.keywords.Delete(ctx, collection, gone...); err != nil {
+			return fmt.Errorf("keyword index of %q: %w", collection, err)
+		}
+	}
+	sort.Strings(stale)
+	if len(gone)+len(stale) > 0 {
+		e.log.Info("bringing the keyword index in line with the vector store", "collection", collection, "replace", len(stale), "remove", len(gone))
+	}
+	for len(stale) > 0 {
+		n := min(len(stale), keywordBatch)
+		docs := make([]KeywordDoc, 0, n)
+		for _, id := range stale[:n] {
+			d, err := e.store.Document(ctx, collection, id)
+			if err != nil {
+				return err
+			}
+			keys := make([]vectorstore.PassageKey, d.Passages)
+			for i := range keys {
+				keys[i] = vectorstore.PassageKey{DocID: id, Chunk: i}
+			}
+			hits, err := e.store.Lookup(ctx, collection, keys)
+			if err != nil {
+				return err
+			}
+			kd := KeywordDoc{ID: id, Hash: d.Hash, Passages: make([]KeywordPassage, len(hits))}
+			for i, h := range hits {
+				kd.Passages[i] = KeywordPassage{Chunk: h.Chunk, Title: d.Title, Text: h.Text}
+			}
+			docs = append(docs, kd)
+		}
+		if err := e.keywords.Replace(ctx, collection, docs); err != nil {
+			return fmt.Errorf("keyword index of %q: %w", collection, err)
+		}
+		stale = stale[n:]
+	}
+	return nil
+}
