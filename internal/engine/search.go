@@ -22,12 +22,11 @@ const (
 	BM25 Mode = "bm25"
 )
 
-// ParseMode accepts "hybrid", "vector" and "bm25"; "" means Hybrid.
+// ParseMode accepts "hybrid", "vector" and "bm25", and "" for the engine's
+// default (hybrid when it has a keyword index, else vector).
 func ParseMode(s string) (Mode, error) {
 	switch m := Mode(strings.ToLower(strings.TrimSpace(s))); m {
-	case "":
-		return Hybrid, nil
-	case Hybrid, Vector, BM25:
+	case "", Hybrid, Vector, BM25:
 		return m, nil
 	}
 	return "", fmt.Errorf("%w: unknown search mode %q (want hybrid, vector or bm25)", ErrInvalid, s)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -186,6 +187,14 @@ type queryJSON struct {
 	Collection string      `json:"collection"`
 	MinScore   *float64    `json:"min_score"`
 	Filter     *filterJSON `json:"filter"`
+	// Mode is "hybrid" (default), "vector" or "bm25".
+	Mode string `json:"mode"`
+	// Explain adds each result's vector and BM25 scores and ranks.
+	Explain bool `json:"explain"`
+	// MMR in (0, 1) diversifies results by maximal marginal relevance.
+	MMR *float64 `json:"mmr"`
+	// MaxPerDoc caps the passages from one document.
+	MaxPerDoc *int `json:"max_per_doc"`
 }
 
 // engineQuery validates q and returns the collection and engine query.
@@ -213,14 +222,33 @@ func (s *Server) engineQuery(q *queryJSON) (string, engine.Query, error) {
 	if q.MinScore != nil {
 		minScore = *q.MinScore
 	}
-	if minScore < -1 || minScore > 1 {
-		return "", eq, badRequest("invalid_min_score", "min_score must be between -1 and 1 (cosine similarity), got %g", minScore)
+	if minScore < -1 || math.IsNaN(minScore) || math.IsInf(minScore, 0) {
+		return "", eq, badRequest("invalid_min_score", "min_score must be a number >= -1 (cosine similarity in vector mode, fused score 0..1 in hybrid mode, BM25 score in bm25 mode), got %g", minScore)
+	}
+	mode, err := engine.ParseMode(q.Mode)
+	if err != nil {
+		return "", eq, badRequest("invalid_mode", "mode %q: want hybrid, vector or bm25", q.Mode)
+	}
+	var mmr float64
+	if q.MMR != nil {
+		mmr = *q.MMR
+	}
+	if mmr < 0 || mmr > 1 {
+		return "", eq, badRequest("invalid_mmr", "mmr must be between 0 (off) and 1, got %g", mmr)
+	}
+	var perDoc int
+	if q.MaxPerDoc != nil {
+		perDoc = *q.MaxPerDoc
+	}
+	if perDoc < 0 {
+		return "", eq, badRequest("invalid_max_per_doc", "max_per_doc must not be negative, got %d", perDoc)
 	}
 	f, err := q.Filter.filter()
 	if err != nil {
 		return "", eq, err
 	}
-	return col, engine.Query{Text: text, K: k, MinScore: float32(minScore), Filter: f}, nil
+	return col, engine.Query{Text: text, K: k, MinScore: float32(minScore), Filter: f,
+		Mode: mode, Explain: q.Explain, MMR: mmr, MaxPerDoc: perDoc}, nil
 }
 
 // collectionName returns the collection a request names, or the default.

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/semsearch/semsearch/internal/engine"
 )
@@ -40,8 +41,8 @@ func (s *Server) searchPOST(w http.ResponseWriter, r *http.Request) error {
 }
 
 // searchGET serves GET /v1/search?q=...: the same search with the fields as
-// query parameters (q, k, collection, min_score, doc_id (repeatable), after,
-// before, meta.KEY).
+// query parameters (q, k, collection, min_score, mode, mmr, explain, doc_id
+// (repeatable), after, before, meta.KEY).
 func (s *Server) searchGET(w http.ResponseWriter, r *http.Request) error {
 	p, err := newParams(r)
 	if err != nil {
@@ -61,6 +62,19 @@ func (s *Server) searchGET(w http.ResponseWriter, r *http.Request) error {
 	}
 	if req.MinScore, err = p.float("min_score"); err != nil {
 		return err
+	}
+	if req.Mode, err = p.str("mode"); err != nil {
+		return err
+	}
+	if req.MMR, err = p.float("mmr"); err != nil {
+		return err
+	}
+	if explain, err := p.str("explain"); err != nil {
+		return err
+	} else if explain != "" {
+		if req.Explain, err = strconv.ParseBool(explain); err != nil {
+			return badRequest("invalid_parameter", "explain=%q: want true or false", explain)
+		}
 	}
 	f := &filterJSON{DocIDs: p.all("doc_id")}
 	if f.After, err = p.str("after"); err != nil {
