@@ -169,6 +169,7 @@ func loadConfig(c *cli.Context) (*config, error) {
 	}
 	cfg.bm25 = bm25.Options{Analyzer: flagContext(c, "bm25-analyzer").String("bm25-analyzer")}
 	cfg.engine = engine.Config{
+		Mode:           mode,
 		Fusion:         fusion,
 		Model:          model,
 		DocumentPrefix: docPrefix,
@@ -207,6 +208,7 @@ func open(c *cli.Context, writable bool) (*app, error) {
 	}
 	keywords := bm25.OpenCollections(cfg.dataDir, cfg.bm25)
 	cfg.engine.Keywords = keywordIndex{keywords}
+	cfg.engine.ModelDigest = emb.ModelDigest
 	eng, err := engine.New(store, emb, cfg.engine)
 	if err != nil {
 		store.Close()

@@ -251,3 +251,25 @@ func capabilities(resp *api.ShowResponse) string {
 	}
 	return strings.Join(names, ", ")
 }
+
+// ModelDigest returns the digest Ollama lists for the model (its content
+// hash), so that a collection can tell when a model of the same name was
+// replaced, as `make runtime` does when the offline model is rebuilt. It makes
+// one request, without retries; the error wraps [ErrModelMissing] when the
+// model is not listed.
+func (c *Client) ModelDigest(ctx context.Context) (string, error) {
+	resp, err := c.api.List(ctx)
+	if err != nil {
+		return "", fmt.Errorf("list models: %w", c.classify(err, false).err)
+	}
+	want := c.model
+	if !strings.Contains(want, ":") {
+		want += ":latest"
+	}
+	for _, m := range resp.Models {
+		if m.Name == want || m.Model == want || m.Name == c.model {
+			return m.Digest, nil
+		}
+	}
+	return "", c.modelMissing()
+}

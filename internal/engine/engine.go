@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/semsearch/semsearch/internal/chunk"
@@ -43,6 +44,11 @@ type Config struct {
 	// Model names the embedding model; it is recorded with each collection
 	// and checked on every search and index run.
 	Model string
+	// ModelDigest, when set, returns an identifier of the model's weights;
+	// it is recorded with each collection and compared like the model name.
+	// An error (e.g. Ollama down) skips the comparison: the embedding call
+	// that follows reports the real problem.
+	ModelDigest func(context.Context) (string, error)
 	// DocumentPrefix is the prefix the embedder puts before passages; it is
 	// recorded because vectors made with another prefix do not mix.
 	DocumentPrefix string
@@ -59,6 +65,9 @@ type Config struct {
 	// Keywords is the BM25 index kept beside the vector store; nil allows
 	// vector search only.
 	Keywords KeywordIndex
+	// Mode is the default search mode; "" means hybrid when Keywords is
+	// set, else vector.
+	Mode Mode
 	// Fusion is the default for hybrid search; the zero value means
 	// [DefaultFusion].
 	Fusion Fusion
@@ -68,6 +77,9 @@ type Config struct {
 // Engine indexes and searches collections. It is safe for concurrent use
 // as far as its Store is.
 type Engine struct {
+	digestMu sync.Mutex
+	digest   string // cached ModelDigest result; "" until known
+
 	store    vectorstore.Store
 	keywords KeywordIndex
 	emb      Embedder
@@ -95,6 +107,9 @@ func New(store vectorstore.Store, emb Embedder, cfg Config) (*Engine, error) {
 	if err := cfg.Fusion.Validate(); err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
+	if _, err := ParseMode(string(cfg.Mode)); err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -113,19 +128,39 @@ func (e *Engine) Chunking() string {
 }
 
 // settings are the engine's settings before the dimension is known.
-func (e *Engine) settings() vectorstore.Settings {
-	return vectorstore.Settings{Model: e.cfg.Model, DocumentPrefix: e.cfg.DocumentPrefix, Chunking: e.Chunking()}
+func (e *Engine) settings(ctx context.Context) vectorstore.Settings {
+	return vectorstore.Settings{Model: e.cfg.Model, ModelDigest: e.modelDigest(ctx), DocumentPrefix: e.cfg.DocumentPrefix, Chunking: e.Chunking()}
+}
+
+// modelDigest returns the model's digest, asking once per engine.
+func (e *Engine) modelDigest(ctx context.Context) string {
+	if e.cfg.ModelDigest == nil {
+		return ""
+	}
+	e.digestMu.Lock()
+	defer e.digestMu.Unlock()
+	if e.digest == "" {
+		d, err := e.cfg.ModelDigest(ctx)
+		if err != nil {
+			e.log.Debug("model digest unknown", "model", e.cfg.Model, "err", err)
+			return ""
+		}
+		e.digest = d
+	}
+	return e.digest
 }
 
 // checkSettings explains how a collection's recorded settings differ from the
 // engine's, or returns nil when they match.
-func (e *Engine) checkSettings(c vectorstore.Collection, forSearch bool) error {
-	want := e.settings()
+func (e *Engine) checkSettings(ctx context.Context, c vectorstore.Collection, forSearch bool) error {
+	want := e.settings(ctx)
 	got := c.Settings
 	var diff string
 	switch {
 	case got.Model != want.Model:
 		diff = fmt.Sprintf("it was indexed with model %q, not %q", got.Model, want.Model)
+	case got.ModelDigest != "" && want.ModelDigest != "" && got.ModelDigest != want.ModelDigest:
+		diff = fmt.Sprintf("model %q has changed since it was indexed (digest %.12s, now %.12s)", got.Model, got.ModelDigest, want.ModelDigest)
 	case forSearch:
 		return nil // passages chunked differently are still searchable with the same model
 	case got.DocumentPrefix != want.DocumentPrefix:

@@ -290,3 +290,32 @@ func TestEngine_SearchErrors(t *testing.T) {
 		t.Errorf("unknown words: %d results, err %v", len(resp.Results), err)
 	}
 }
+
+func TestEngine_ModelDigest(t *testing.T) {
+	dir := t.TempDir()
+	open := func(digest string) (*engine.Engine, *chromemstore.Store) {
+		store, err := chromemstore.Open(dir, chromemstore.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		eng, err := engine.New(store, &bagEmbedder{}, engine.Config{Model: "glove-100d", Chunk: chunk.DefaultOptions(),
+			ModelDigest: func(context.Context) (string, error) { return digest, nil }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return eng, store
+	}
+	ctx := t.Context()
+	eng, store := open("sha256:aaaa")
+	if _, err := eng.Index(ctx, "news", corpus(), engine.IndexOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	store.Close()
+	// The same model name with other weights is refused.
+	eng, store = open("sha256:bbbb")
+	defer store.Close()
+	_, err := eng.Search(ctx, "news", engine.Query{Text: "Comey", K: 1})
+	if !errors.Is(err, engine.ErrSettingsMismatch) || !strings.Contains(err.Error(), "has changed") {
+		t.Errorf("search after the model changed: %v", err)
+	}
+}

@@ -142,7 +142,7 @@ func (e *Engine) openForIndex(ctx context.Context, name string, rebuild bool) (*
 	if err != nil {
 		return nil, err
 	}
-	if err := e.checkSettings(c, false); err != nil {
+	if err := e.checkSettings(ctx, c, false); err != nil {
 		if !rebuild {
 			return nil, err
 		}
@@ -209,7 +209,7 @@ func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstor
 			}
 		}
 		if col == nil {
-			set := e.settings()
+			set := e.settings(ctx)
 			if len(vecs) > 0 {
 				set.Dimensions = len(vecs[0])
 			}

@@ -115,7 +115,7 @@ func (e *Engine) Search(ctx context.Context, collection string, q Query) (Respon
 	if err != nil {
 		return resp, err
 	}
-	if err := e.checkSettings(c, true); err != nil {
+	if err := e.checkSettings(ctx, c, true); err != nil {
 		return resp, err
 	}
 
@@ -176,6 +176,9 @@ func Citation(h vectorstore.Hit) string {
 }
 
 func (e *Engine) defaultMode() Mode {
+	if e.cfg.Mode != "" {
+		return e.cfg.Mode
+	}
 	if e.keywords == nil {
 		return Vector
 	}

@@ -22,7 +22,11 @@ var (
 // run with a different model or chunking is detected instead of silently
 // mixing incompatible vectors.
 type Settings struct {
-	Model          string `json:"model"`
+	Model string `json:"model"`
+	// ModelDigest identifies the model's weights when the embedder can tell
+	// (Ollama lists a digest per model), so a rebuilt model of the same name
+	// is noticed.
+	ModelDigest    string `json:"model_digest,omitempty"`
 	Dimensions     int    `json:"dimensions"`
 	DocumentPrefix string `json:"document_prefix,omitempty"`
 	// Chunking describes the chunker options in a stable, comparable form
