@@ -70,9 +70,11 @@ func runIndex(c *cli.Context) error {
 		Progress: progress,
 	})
 	calls := a.embed.Stats().Requests - before.Requests
-	fmt.Fprintf(c.App.Writer, "indexed %q: %d new, %d updated, %d unchanged, %d removed, %d skipped; %d passages embedded (%d stored); %d embedding calls in %s; total %s\n",
+	took := time.Since(start)
+	fmt.Fprintf(c.App.Writer, "indexed %q: %d new, %d updated, %d unchanged, %d removed, %d skipped; %d passages embedded (%d stored); %d embedding calls in %s; total %s (%.1f passages/s)\n",
 		a.cfg.collection, st.New, st.Updated, st.Unchanged, st.Removed, skipped+st.Duplicates,
-		st.Passages, st.Total, calls, st.EmbedTime.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
+		st.Passages, st.Total, calls, st.EmbedTime.Round(time.Millisecond), took.Round(time.Millisecond),
+		float64(st.Passages)/took.Seconds())
 	if err != nil {
 		return fmt.Errorf("index: %w (articles stored before the failure are kept)", err)
 	}

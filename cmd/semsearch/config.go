@@ -61,6 +61,7 @@ func globalFlags() []cli.Flag {
 		&cli.StringFlag{Name: "fusion", Usage: "hybrid fusion: score (weighted normalised scores) or rrf (reciprocal rank)", Value: string(fusion.Method)},
 		&cli.Float64Flag{Name: "vector-weight", Usage: "hybrid: the vector half's weight, 0..1 (BM25 gets the rest)", Value: fusion.VectorWeight},
 		&cli.IntFlag{Name: "fusion-depth", Usage: "hybrid: candidates taken from each half", Value: fusion.Depth},
+		&cli.BoolFlag{Name: "bm25", Usage: "keep a BM25 index beside the vectors (needed by hybrid and bm25 search)", Value: true},
 		&cli.StringFlag{Name: "bm25-analyzer", Usage: "BM25 text analysis: en (stemming, stopwords), standard (stopwords) or simple", Value: bm25.AnalyzerEnglish},
 		&cli.StringFlag{Name: "log-level", Usage: "debug, info, warn or error", EnvVars: []string{"SEMSEARCH_LOG_LEVEL"}, Value: "warn"},
 	}
@@ -107,6 +108,7 @@ type config struct {
 	embed      embed.Config
 	engine     engine.Config
 	bm25       bm25.Options
+	useBM25    bool
 	mode       engine.Mode // default search mode
 	logger     *slog.Logger
 }
@@ -168,8 +170,15 @@ func loadConfig(c *cli.Context) (*config, error) {
 		return nil, fmt.Errorf("fusion flags: %w", err)
 	}
 	cfg.bm25 = bm25.Options{Analyzer: flagContext(c, "bm25-analyzer").String("bm25-analyzer")}
+	cfg.useBM25 = flagContext(c, "bm25").Bool("bm25")
+	if !cfg.useBM25 {
+		if flagContext(c, "mode").IsSet("mode") && cfg.mode != engine.Vector {
+			return nil, fmt.Errorf("--mode %s needs the BM25 index: drop --bm25=false", cfg.mode)
+		}
+		cfg.mode = engine.Vector
+	}
 	cfg.engine = engine.Config{
-		Mode:           mode,
+		Mode:           cfg.mode,
 		Fusion:         fusion,
 		Model:          model,
 		DocumentPrefix: docPrefix,
@@ -206,8 +215,11 @@ func open(c *cli.Context, writable bool) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	keywords := bm25.OpenCollections(cfg.dataDir, cfg.bm25)
-	cfg.engine.Keywords = keywordIndex{keywords}
+	var keywords *bm25.Collections
+	if cfg.useBM25 {
+		keywords = bm25.OpenCollections(cfg.dataDir, cfg.bm25)
+		cfg.engine.Keywords = keywordIndex{keywords}
+	}
 	cfg.engine.ModelDigest = emb.ModelDigest
 	eng, err := engine.New(store, emb, cfg.engine)
 	if err != nil {
@@ -219,7 +231,11 @@ func open(c *cli.Context, writable bool) (*app, error) {
 
 // Close flushes and releases the store and the BM25 indexes.
 func (a *app) Close() error {
-	return errors.Join(a.store.Close(), a.keywords.Close())
+	err := a.store.Close()
+	if a.keywords != nil {
+		err = errors.Join(err, a.keywords.Close())
+	}
+	return err
 }
 
 // isTerminal reports whether w is an interactive terminal outside CI, where
