@@ -34,8 +34,8 @@ RUNTIME_ENV    := OLLAMA_BIN=$(OLLAMA_BIN) MODEL_GGUF=$(MODEL_GGUF) RUNTIME_DIR=
 
 BIN := bin/semsearch
 
-.PHONY: all build ollama model runtime runtime-stop runtime-status demo test test-unit lint bench \
-        bench-runtime eval-sample eval-scifact eval-bbc clean
+.PHONY: all build ollama model runtime runtime-stop runtime-status demo test test-unit lint bench bench-runtime bench-http \
+        eval-sample eval-scifact-train eval-scifact eval-bbc clean
 
 all: build
 
@@ -129,3 +129,14 @@ eval-scifact-train: build $(OLLAMA_BIN) $(MODEL_GGUF)
 eval-bbc: build $(OLLAMA_BIN) $(MODEL_GGUF)
 	@test -d $(SHARED_DATA)/bbc || { echo "no BBC News at $(SHARED_DATA)/bbc (set SHARED_DATA)" >&2; exit 1; }
 	@$(EVAL) --bbc $(SHARED_DATA)/bbc
+
+# End-to-end figures against the real runtime: embedding throughput, indexing
+# throughput with and without BM25, search latency per mode.
+bench-runtime: build $(OLLAMA_BIN) $(MODEL_GGUF)
+	@eval "$$($(MAKE) -s runtime 2>/dev/null)" && SHARED_DATA=$(SHARED_DATA) scripts/bench-runtime.sh
+
+# /v1/search throughput and latency under load, with and without the query
+# cache: 16 connections, 30 s each (LOAD_SECONDS).
+LOAD_SECONDS ?= 30
+bench-http: build $(OLLAMA_BIN) $(MODEL_GGUF)
+	@eval "$$($(MAKE) -s runtime 2>/dev/null)" && LOAD_SECONDS=$(LOAD_SECONDS) scripts/bench-http.sh
