@@ -92,7 +92,7 @@ demo: build $(OLLAMA_BIN) $(MODEL_GGUF)
 test: lint $(OLLAMA_BIN) $(MODEL_GGUF)
 	@eval "$$($(MAKE) -s runtime 2>/dev/null)" && \
 		SEMSEARCH_TEST_OLLAMA=1 $(GO) test -race -count=1 -timeout 30m ./...
-	@$(MAKE) -s eval-sample
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && $(MAKE) -s eval-sample EVAL_DATA=$$tmp
 
 # Unit tests only: no runtime, integration tests skip.
 test-unit:
