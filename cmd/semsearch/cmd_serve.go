@@ -66,23 +66,19 @@ func runServe(c *cli.Context) error {
 	logger := slog.New(slog.NewJSONHandler(c.App.ErrWriter, &slog.HandlerOptions{Level: level}))
 	cfg.logger, cfg.embed.Logger, cfg.engine.Logger = logger, logger, logger
 
-	client, err := embed.New(cfg.embed)
-	if err != nil {
-		return fmt.Errorf("--ollama: %w", err)
-	}
-	store, err := chromemstore.Open(cfg.dataDir, chromemstore.Options{Logger: logger})
-	if err != nil {
-		return err
-	}
-	closeStore := sync.OnceValue(store.Close) // flushes
-	defer closeStore()
-
 	metrics := httpapi.NewMetrics()
-	cache := engine.NewQueryCache(metrics.Embedder(client), cfg.engine.Model, c.Int("cache-size"))
-	eng, err := engine.New(store, cache, cfg.engine)
+	var cache *engine.QueryCache
+	a, err := wire(cfg, true, func(client *embed.Client) engine.Embedder {
+		cache = engine.NewQueryCache(metrics.Embedder(client), cfg.engine.Model, c.Int("cache-size"))
+		return cache
+	})
 	if err != nil {
 		return err
 	}
+	closeApp := sync.OnceValue(a.Close) // flushes the store
+	defer closeApp()
+	client, eng := a.embed, a.engine
+
 	api, err := httpapi.New(httpapi.Config{
 		Engine:          eng,
 		Checker:         client,
@@ -147,7 +143,7 @@ func runServe(c *cli.Context) error {
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", err)
 	}
-	if err := closeStore(); err != nil {
+	if err := closeApp(); err != nil {
 		return fmt.Errorf("serve: close store: %w", err)
 	}
 	logger.Info("stopped")

@@ -207,6 +207,13 @@ func open(c *cli.Context, writable bool) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
+	return wire(cfg, writable, nil)
+}
+
+// wire builds the embedding client, the store, the BM25 indexes and the
+// engine from cfg. wrap, when set, decorates the embedder the engine uses
+// (serve adds metrics and a query cache).
+func wire(cfg *config, writable bool, wrap func(*embed.Client) engine.Embedder) (*app, error) {
 	emb, err := embed.New(cfg.embed)
 	if err != nil {
 		return nil, fmt.Errorf("--ollama: %w", err)
@@ -221,12 +228,16 @@ func open(c *cli.Context, writable bool) (*app, error) {
 		cfg.engine.Keywords = keywordIndex{keywords}
 	}
 	cfg.engine.ModelDigest = emb.ModelDigest
-	eng, err := engine.New(store, emb, cfg.engine)
-	if err != nil {
-		store.Close()
+	var embedder engine.Embedder = emb
+	if wrap != nil {
+		embedder = wrap(emb)
+	}
+	a := &app{cfg: cfg, embed: emb, store: store, keywords: keywords}
+	if a.engine, err = engine.New(store, embedder, cfg.engine); err != nil {
+		a.Close()
 		return nil, err
 	}
-	return &app{cfg: cfg, embed: emb, store: store, keywords: keywords, engine: eng}, nil
+	return a, nil
 }
 
 // Close flushes and releases the store and the BM25 indexes.
