@@ -80,6 +80,9 @@ type Engine struct {
 	digestMu sync.Mutex
 	digest   string // cached ModelDigest result; "" until known
 
+	syncMu sync.Mutex
+	synced map[string]bool // collections whose keyword index was checked by this engine
+
 	store    vectorstore.Store
 	keywords KeywordIndex
 	emb      Embedder
@@ -114,7 +117,7 @@ func New(store vectorstore.Store, emb Embedder, cfg Config) (*Engine, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Engine{store: store, keywords: cfg.Keywords, emb: emb, cfg: cfg, log: log}, nil
+	return &Engine{store: store, keywords: cfg.Keywords, emb: emb, cfg: cfg, log: log, synced: map[string]bool{}}, nil
 }
 
 // Model returns the embedding model's name.

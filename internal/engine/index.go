@@ -62,6 +62,7 @@ func (e *Engine) Index(ctx context.Context, collection string, arts []article.Ar
 	}
 	hashes := map[string]string{}
 	if col != nil {
+		// Every run repairs drift a failed or interrupted run left behind.
 		if err := e.syncKeywords(ctx, collection); err != nil {
 			return st, err
 		}

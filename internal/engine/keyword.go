@@ -45,6 +45,22 @@ type KeywordHit struct {
 	Score float64
 }
 
+// checkKeywords runs syncKeywords once per collection and engine before
+// the first keyword search, so a collection indexed without a BM25 index (or
+// whose index lost a write in a crash) searches correctly right away.
+func (e *Engine) checkKeywords(ctx context.Context, collection string) error {
+	e.syncMu.Lock()
+	defer e.syncMu.Unlock()
+	if e.synced[collection] {
+		return nil
+	}
+	if err := e.syncKeywords(ctx, collection); err != nil {
+		return err
+	}
+	e.synced[collection] = true
+	return nil
+}
+
 // keywordBatch is how many documents one repair step sends to the keyword
 // index: its writes are synced per call, so fewer, larger calls are faster.
 const keywordBatch = 256

@@ -119,6 +119,11 @@ func (e *Engine) Search(ctx context.Context, collection string, q Query) (Respon
 		return resp, err
 	}
 
+	if mode != Vector {
+		if err := e.checkKeywords(ctx, collection); err != nil {
+			return resp, err
+		}
+	}
 	cands, err := e.retrieve(ctx, collection, q, mode, fusion)
 	if err != nil {
 		return resp, err
