@@ -16,6 +16,7 @@ type searchResponse struct {
 	Query      string          `json:"query"`
 	Model      string          `json:"model"`
 	Collection string          `json:"collection"`
+	Mode       engine.Mode     `json:"mode"`
 	TookMS     float64         `json:"took_ms"`
 	Results    []engine.Result `json:"results"`
 }
@@ -26,7 +27,7 @@ func newSearchResponse(resp engine.Response) searchResponse {
 		results = []engine.Result{}
 	}
 	return searchResponse{
-		Query: resp.Query, Model: resp.Model, Collection: resp.Collection,
+		Query: resp.Query, Model: resp.Model, Collection: resp.Collection, Mode: resp.Mode,
 		TookMS: tookMS(resp.Took), Results: results,
 	}
 }
