@@ -80,7 +80,7 @@ runtime-status:
 DEMO_DATA     ?= $(CACHE)/demo-data
 DEMO_QUESTION ?= Who did Trump fire the day before meeting Lavrov?
 demo: build $(OLLAMA_BIN) $(MODEL_GGUF)
-	@eval "$$($(MAKE) -s runtime 2>/dev/null)" && \
+	@env=$$($(MAKE) -s runtime) && eval "$$env" && \
 		export SEMSEARCH_DATA=$(DEMO_DATA) && \
 		$(BIN) index --collection demo examples/articles && \
 		echo && echo "Q: $(DEMO_QUESTION)" && \
@@ -90,7 +90,7 @@ demo: build $(OLLAMA_BIN) $(MODEL_GGUF)
 # against the real offline runtime, then the sample-article eval with its
 # thresholds.
 test: lint $(OLLAMA_BIN) $(MODEL_GGUF)
-	@eval "$$($(MAKE) -s runtime 2>/dev/null)" && \
+	@env=$$($(MAKE) -s runtime) && eval "$$env" && \
 		SEMSEARCH_TEST_OLLAMA=1 $(GO) test -race -count=1 -timeout 30m ./...
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && $(MAKE) -s eval-sample EVAL_DATA=$$tmp
 
@@ -103,7 +103,7 @@ lint:
 	$(GO) vet ./...
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) test -short -run '^$$' -bench . -benchmem ./...
 
 clean:
 	rm -rf bin
@@ -114,7 +114,7 @@ SHARED_DATA ?= ../shared/data
 EVAL_DATA   ?= $(CACHE)/eval-data
 EVAL_FLAGS  ?=
 SAMPLE_MIN  ?= --min passage_hits@5=0.75 --min passage_mrr@10=0.55
-EVAL = eval "$$($(MAKE) -s runtime 2>/dev/null)" && $(BIN) --data $(EVAL_DATA) eval $(EVAL_FLAGS)
+EVAL = env=$$($(MAKE) -s runtime) && eval "$$env" && $(BIN) --data $(EVAL_DATA) eval $(EVAL_FLAGS)
 
 eval-sample: build $(OLLAMA_BIN) $(MODEL_GGUF)
 	@$(EVAL) --dataset eval/sample/queries.jsonl --corpus examples/articles $(SAMPLE_MIN)
@@ -133,10 +133,10 @@ eval-bbc: build $(OLLAMA_BIN) $(MODEL_GGUF)
 # End-to-end figures against the real runtime: embedding throughput, indexing
 # throughput with and without BM25, search latency per mode.
 bench-runtime: build $(OLLAMA_BIN) $(MODEL_GGUF)
-	@eval "$$($(MAKE) -s runtime 2>/dev/null)" && SHARED_DATA=$(SHARED_DATA) scripts/bench-runtime.sh
+	@env=$$($(MAKE) -s runtime) && eval "$$env" && SHARED_DATA=$(SHARED_DATA) scripts/bench-runtime.sh
 
 # /v1/search throughput and latency under load, with and without the query
 # cache: 16 connections, 30 s each (LOAD_SECONDS).
 LOAD_SECONDS ?= 30
 bench-http: build $(OLLAMA_BIN) $(MODEL_GGUF)
-	@eval "$$($(MAKE) -s runtime 2>/dev/null)" && LOAD_SECONDS=$(LOAD_SECONDS) scripts/bench-http.sh
+	@env=$$($(MAKE) -s runtime) && eval "$$env" && LOAD_SECONDS=$(LOAD_SECONDS) scripts/bench-http.sh

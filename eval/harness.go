@@ -29,6 +29,8 @@ type RunOptions struct {
 	// Search is the template for every query (mode, filters); Text and K
 	// are filled in per query.
 	Search engine.Query
+	// Prune removes documents of the collection that are not in the corpus.
+	Prune bool
 	// Progress, when set, is called after each query.
 	Progress func(done, total int)
 }
@@ -54,7 +56,7 @@ func Run(ctx context.Context, eng Engine, ds *Dataset, corpus []article.Article,
 		ks = DefaultKs()
 	}
 	var err error
-	st.Index, err = eng.Index(ctx, opt.Collection, corpus, engine.IndexOptions{Prune: true})
+	st.Index, err = eng.Index(ctx, opt.Collection, corpus, engine.IndexOptions{Prune: opt.Prune})
 	if err != nil {
 		return nil, st, fmt.Errorf("index %s corpus: %w", ds.Name, err)
 	}

@@ -57,7 +57,13 @@ start() {
 	[ -f "$MODEL_GGUF" ] || die "no model file at $MODEL_GGUF (run: make model)"
 	mkdir -p "$RUNTIME_DIR" "$models"
 
-	if pid=$(running_pid) && answers; then
+	# One start at a time (e.g. make -j running two eval targets).
+	exec 9>"${RUNTIME_DIR}/start.lock"
+	flock 9
+
+	if pid=$(running_pid); then
+		# Ours, perhaps still starting: wait for it rather than start another.
+		wait_until 60 answers || { tail -20 "$logfile" >&2; die "ollama (pid $pid) does not answer at $url; see $logfile or run make runtime-stop"; }
 		say "reusing ollama (pid $pid) at $url"
 	else
 		if answers; then
@@ -66,7 +72,7 @@ start() {
 		say "starting ollama at $url (log: $logfile)"
 		# setsid: the server outlives make and the shell that started it.
 		OLLAMA_HOST="$addr" OLLAMA_MODELS="$models" OLLAMA_KEEP_ALIVE=30m \
-			setsid nohup "$OLLAMA_BIN" serve >>"$logfile" 2>&1 </dev/null &
+			setsid nohup "$OLLAMA_BIN" serve >>"$logfile" 2>&1 </dev/null 9>&- &
 		echo $! >"$pidfile"
 		wait_until 60 answers || { tail -20 "$logfile" >&2; die "ollama did not answer at $url within 60s"; }
 	fi

@@ -249,7 +249,10 @@ func TestInterspersed(t *testing.T) {
 	app := newApp(nil, nil, nil)
 	tests := []struct{ in, want string }{
 		{"semsearch get ID --lines 3-5", "semsearch get --lines 3-5 ID"},
-		{"semsearch --data d search who is it -k 3 --json", "semsearch --data d search -k 3 --json who is it"},
+		{"semsearch --data d search who is it -k 3 --json", "semsearch search --data d -k 3 --json who is it"},
+		{"semsearch --json --model m search q", "semsearch search --json --model m q"},
+		{"semsearch search temperature -40", "semsearch search temperature -40"},
+		{"semsearch search q --generate-bash-completion", "semsearch search q --generate-bash-completion"},
 		{"semsearch search -k=3 q", "semsearch search -k=3 q"},
 		{"semsearch index - --prune", "semsearch index --prune -"},
 		{"semsearch search -- -k", "semsearch search -- -k"},
@@ -260,6 +263,19 @@ func TestInterspersed(t *testing.T) {
 		got := strings.Join(interspersed(app, strings.Fields(tt.in)), " ")
 		if got != tt.want {
 			t.Errorf("interspersed(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestGlobalFlagsBeatEnv checks that a global flag given before the command
+// wins over its environment variable, as after it.
+func TestGlobalFlagsBeatEnv(t *testing.T) {
+	t.Setenv("SEMSEARCH_DATA", t.TempDir())
+	data := t.TempDir()
+	for _, args := range [][]string{{"--data", data, "stats"}, {"stats", "--data", data}} {
+		out, _, err := run(t, "", args...)
+		if err != nil || !strings.Contains(out, "data directory "+data) {
+			t.Errorf("%v: %q %v", args, out, err)
 		}
 	}
 }

@@ -79,7 +79,13 @@ func runEval(c *cli.Context) error {
 		collection = "eval-" + ds.Name
 	}
 	opt := eval.RunOptions{Collection: collection, Ks: c.IntSlice("k"), Search: engine.Query{Mode: a.cfg.mode}}
+	// Pruning keeps an eval collection equal to its corpus; a collection
+	// the user named may hold other articles too.
+	opt.Prune = !c.IsSet("eval-collection")
 	if sw := c.String("sweep"); sw != "" {
+		if len(mins) > 0 || baseline != nil || c.String("out") != "" {
+			return cli.Exit("eval: --sweep prints a table only; run without it for --min, --baseline or --out", 2)
+		}
 		return runSweep(c, a, ds, corpus, opt, sw)
 	}
 	if isTerminal(c.App.ErrWriter) {
@@ -196,7 +202,7 @@ func loadEvalData(c *cli.Context) (*eval.Dataset, []article.Article, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("eval: %w", err)
 		}
-		ds.Name = strings.TrimSuffix(filepath.Base(filepath.Dir(c.String("dataset"))), string(filepath.Separator))
+		ds.Name = filepath.Base(filepath.Dir(c.String("dataset")))
 		res, err := article.Load(ctx, c.StringSlice("corpus"), c.App.Reader, article.LoadOptions{})
 		if err != nil {
 			return nil, nil, fmt.Errorf("eval: load corpus: %w", err)

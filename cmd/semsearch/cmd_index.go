@@ -48,6 +48,9 @@ func runIndex(c *cli.Context) error {
 			skipped++
 		}
 	}
+	if c.Bool("prune") && (len(loaded.Articles) == 0 || skipped > 0) {
+		return fmt.Errorf("index: not pruning: %d articles loaded and %d files or lines could not be loaded, and pruning would remove their articles; fix the input (see the warnings) or run without --prune", len(loaded.Articles), skipped)
+	}
 	a, err := open(c, true)
 	if err != nil {
 		return err

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -39,8 +38,9 @@ func defaultDataDir() string {
 }
 
 // globalFlags are accepted before and after the command name
-// (`semsearch --data D search` and `semsearch search --data D`); see
-// [withGlobal] and [flagContext].
+// (`semsearch --data D search` and `semsearch search --data D`): every
+// command has them too (see [withGlobal]), and [interspersed] moves those
+// given before the command after it.
 func globalFlags() []cli.Flag {
 	def := chunk.DefaultOptions()
 	fusion := engine.DefaultFusion()
@@ -86,21 +86,6 @@ func withGlobal(cmd *cli.Command) *cli.Command {
 	return cmd
 }
 
-// flagContext returns the context whose value of a global flag counts: the
-// innermost one where it was given on the command line, else c itself
-// (where it holds the environment variable or the default).
-func flagContext(c *cli.Context, name string) *cli.Context {
-	for _, ctx := range c.Lineage() {
-		if ctx.Command == nil && ctx.App == nil {
-			continue
-		}
-		if slices.Contains(ctx.LocalFlagNames(), name) {
-			return ctx
-		}
-	}
-	return c
-}
-
 // config is everything the global flags say, validated once.
 type config struct {
 	dataDir    string
@@ -115,64 +100,64 @@ type config struct {
 
 func loadConfig(c *cli.Context) (*config, error) {
 	var level slog.Level
-	if err := level.UnmarshalText([]byte(flagContext(c, "log-level").String("log-level"))); err != nil {
+	if err := level.UnmarshalText([]byte(c.String("log-level"))); err != nil {
 		return nil, fmt.Errorf("--log-level: %w", err)
 	}
 	logger := slog.New(slog.NewTextHandler(c.App.ErrWriter, &slog.HandlerOptions{Level: level}))
 
-	cfg := &config{dataDir: flagContext(c, "data").String("data"), collection: flagContext(c, "collection").String("collection"), logger: logger}
+	cfg := &config{dataDir: c.String("data"), collection: c.String("collection"), logger: logger}
 	if cfg.dataDir == "" {
 		return nil, fmt.Errorf("--data is empty")
 	}
 	if !chromemstore.ValidName(cfg.collection) {
 		return nil, fmt.Errorf("--collection %q: use 1-64 letters, digits, '_', '.', '-'", cfg.collection)
 	}
-	model := strings.TrimSpace(flagContext(c, "model").String("model"))
+	model := strings.TrimSpace(c.String("model"))
 	if model == "" {
 		return nil, fmt.Errorf("--model is empty")
 	}
 	queryPrefix, docPrefix := embed.PrefixesFor(model)
 	cfg.embed = embed.Config{
-		Host:      flagContext(c, "ollama").String("ollama"),
+		Host:      c.String("ollama"),
 		Model:     model,
-		BatchSize: flagContext(c, "batch-size").Int("batch-size"),
+		BatchSize: c.Int("batch-size"),
 		Logger:    logger,
 	}
-	if flagContext(c, "query-prefix").IsSet("query-prefix") {
-		queryPrefix = flagContext(c, "query-prefix").String("query-prefix")
+	if c.IsSet("query-prefix") {
+		queryPrefix = c.String("query-prefix")
 		cfg.embed.QueryPrefix = &queryPrefix
 	}
-	if flagContext(c, "document-prefix").IsSet("document-prefix") {
-		docPrefix = flagContext(c, "document-prefix").String("document-prefix")
+	if c.IsSet("document-prefix") {
+		docPrefix = c.String("document-prefix")
 		cfg.embed.DocumentPrefix = &docPrefix
 	}
 	opts := chunk.Options{
-		Unit:    chunk.Unit(flagContext(c, "chunk-unit").String("chunk-unit")),
-		Size:    flagContext(c, "chunk-size").Int("chunk-size"),
-		Overlap: flagContext(c, "chunk-overlap").Int("chunk-overlap"),
-		Max:     flagContext(c, "chunk-max").Int("chunk-max"),
+		Unit:    chunk.Unit(c.String("chunk-unit")),
+		Size:    c.Int("chunk-size"),
+		Overlap: c.Int("chunk-overlap"),
+		Max:     c.Int("chunk-max"),
 	}
 	if err := opts.Validate(); err != nil {
 		return nil, fmt.Errorf("chunking flags: %w", err)
 	}
-	mode, err := engine.ParseMode(flagContext(c, "mode").String("mode"))
+	mode, err := engine.ParseMode(c.String("mode"))
 	if err != nil {
 		return nil, fmt.Errorf("--mode: %w", err)
 	}
 	cfg.mode = mode
 	fusion := engine.Fusion{
-		Method:       engine.FusionMethod(flagContext(c, "fusion").String("fusion")),
-		VectorWeight: flagContext(c, "vector-weight").Float64("vector-weight"),
-		Depth:        flagContext(c, "fusion-depth").Int("fusion-depth"),
+		Method:       engine.FusionMethod(c.String("fusion")),
+		VectorWeight: c.Float64("vector-weight"),
+		Depth:        c.Int("fusion-depth"),
 		RRFK:         engine.DefaultFusion().RRFK,
 	}
 	if err := fusion.Validate(); err != nil {
 		return nil, fmt.Errorf("fusion flags: %w", err)
 	}
-	cfg.bm25 = bm25.Options{Analyzer: flagContext(c, "bm25-analyzer").String("bm25-analyzer")}
-	cfg.useBM25 = flagContext(c, "bm25").Bool("bm25")
+	cfg.bm25 = bm25.Options{Analyzer: c.String("bm25-analyzer")}
+	cfg.useBM25 = c.Bool("bm25")
 	if !cfg.useBM25 {
-		if flagContext(c, "mode").IsSet("mode") && cfg.mode != engine.Vector {
+		if c.IsSet("mode") && cfg.mode != engine.Vector {
 			return nil, fmt.Errorf("--mode %s needs the BM25 index: drop --bm25=false", cfg.mode)
 		}
 		cfg.mode = engine.Vector
@@ -183,8 +168,8 @@ func loadConfig(c *cli.Context) (*config, error) {
 		Model:          model,
 		DocumentPrefix: docPrefix,
 		Chunk:          opts,
-		TitleContext:   flagContext(c, "title-context").Bool("title-context"),
-		BatchPassages:  2 * max(flagContext(c, "batch-size").Int("batch-size"), 1),
+		TitleContext:   c.Bool("title-context"),
+		BatchPassages:  2 * max(c.Int("batch-size"), 1),
 		FlushEvery:     10 * time.Second,
 		Logger:         logger,
 	}
@@ -228,6 +213,7 @@ func wire(cfg *config, writable bool, wrap func(*embed.Client) engine.Embedder) 
 		cfg.engine.Keywords = keywordIndex{keywords}
 	}
 	cfg.engine.ModelDigest = emb.ModelDigest
+	cfg.engine.ReadOnly = !writable
 	var embedder engine.Embedder = emb
 	if wrap != nil {
 		embedder = wrap(emb)

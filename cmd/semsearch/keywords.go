@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/semsearch/semsearch/internal/bm25"
 	"github.com/semsearch/semsearch/internal/engine"
@@ -39,6 +41,9 @@ func (k keywordIndex) Hashes(ctx context.Context, collection string) (map[string
 
 func (k keywordIndex) Search(ctx context.Context, collection, query string, n int, allow func(string) bool) ([]engine.KeywordHit, error) {
 	ix, err := k.c.Index(collection)
+	if errors.Is(err, bm25.ErrLocked) {
+		return nil, fmt.Errorf("%w: %w", engine.ErrKeywordsBusy, err)
+	}
 	if err != nil {
 		return nil, err
 	}

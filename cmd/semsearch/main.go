@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -64,10 +65,13 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 	}
 }
 
-// interspersed moves the flags given after a command's positional arguments
-// in front of them (`semsearch get ID --lines 3-5`), because urfave/cli v2
-// stops parsing flags at the first positional argument. Everything after
-// "--" stays positional.
+// interspersed puts every flag right after the command name: the global
+// flags given before it (`semsearch --data D search q`), so that the command,
+// which accepts them too, reads them with the right precedence over
+// environment variables; and the flags given after its positional arguments
+// (`semsearch get ID --lines 3-5`), because urfave/cli v2 stops parsing flags
+// at the first positional argument. Everything after "--" stays positional,
+// and so do negative numbers ("-40"). The shell-completion flag stays last.
 func interspersed(app *cli.App, args []string) []string {
 	takesValue := func(flags []cli.Flag, tok string) bool {
 		name := strings.TrimLeft(tok, "-")
@@ -82,7 +86,13 @@ func interspersed(app *cli.App, args []string) []string {
 		}
 		return false
 	}
-	isFlag := func(tok string) bool { return len(tok) > 1 && tok[0] == '-' }
+	isFlag := func(tok string) bool {
+		if len(tok) < 2 || tok[0] != '-' {
+			return false
+		}
+		_, err := strconv.ParseFloat(tok, 64)
+		return err != nil
+	}
 
 	i := 1
 	for i < len(args) && isFlag(args[i]) && args[i] != "--" {
@@ -98,7 +108,8 @@ func interspersed(app *cli.App, args []string) []string {
 	if cmd == nil {
 		return args
 	}
-	var flags, positional []string
+	flags := slices.Clone(args[1:i]) // global flags given before the command
+	var positional []string
 	rest := args[i+1:]
 	for j := 0; j < len(rest); j++ {
 		tok := rest[j]
@@ -116,6 +127,14 @@ func interspersed(app *cli.App, args []string) []string {
 			positional = append(positional, tok)
 		}
 	}
-	out := append(slices.Clone(args[:i+1]), flags...)
-	return append(out, positional...)
+	completion := slices.Index(flags, "--generate-bash-completion")
+	if completion >= 0 {
+		flags = slices.Delete(flags, completion, completion+1)
+	}
+	out := append([]string{args[0], args[i]}, flags...)
+	out = append(out, positional...)
+	if completion >= 0 {
+		out = append(out, "--generate-bash-completion")
+	}
+	return out
 }

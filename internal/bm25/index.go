@@ -23,6 +23,9 @@ import (
 // ones it is opened with. Such an index must be deleted and rebuilt.
 var ErrOptionsMismatch = errors.New("bm25 index options differ")
 
+// ErrLocked reports an index that another process (or another Open) holds.
+var ErrLocked = errors.New("bm25 index is in use by another process")
+
 // ErrClosed reports a call on a closed [Index].
 var ErrClosed = errors.New("bm25 index closed")
 
@@ -139,7 +142,7 @@ func Open(dir string, opt Options) (*Index, error) {
 	case err == nil:
 		ix.bix, err = bleve.OpenUsing(dir, cfg)
 		if errors.Is(err, bbolt.ErrTimeout) {
-			return nil, fmt.Errorf("open bm25 index %s: %w: is another process using it?", dir, err)
+			return nil, fmt.Errorf("open bm25 index %s: %w", dir, ErrLocked)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("open bm25 index %s: %w", dir, err)

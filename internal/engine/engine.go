@@ -31,6 +31,9 @@ var (
 	// ErrInvalid reports a request that cannot be answered as asked: an
 	// empty query, k out of range, a bad cited range.
 	ErrInvalid = errors.New("invalid request")
+	// ErrKeywordsBusy reports a keyword index held by another process (a
+	// running `semsearch serve`); hybrid search then falls back to vectors.
+	ErrKeywordsBusy = errors.New("keyword index busy")
 	// ErrSettingsMismatch reports a collection built with another model or
 	// chunking than the one asked for.
 	ErrSettingsMismatch = errors.New("collection settings differ")
@@ -65,6 +68,9 @@ type Config struct {
 	// Keywords is the BM25 index kept beside the vector store; nil allows
 	// vector search only.
 	Keywords KeywordIndex
+	// ReadOnly says the engine only searches: it never repairs the keyword
+	// index (another process may be writing it).
+	ReadOnly bool
 	// Mode is the default search mode; "" means hybrid when Keywords is
 	// set, else vector.
 	Mode Mode
@@ -79,6 +85,8 @@ type Config struct {
 type Engine struct {
 	digestMu sync.Mutex
 	digest   string // cached ModelDigest result; "" until known
+
+	indexMu sync.Mutex // serialises Index runs
 
 	syncMu sync.Mutex
 	synced map[string]bool // collections whose keyword index was checked by this engine
@@ -219,7 +227,9 @@ func (e *Engine) Delete(ctx context.Context, collection string, ids ...string) (
 		err = ferr
 	}
 	if err == nil && e.keywords != nil {
-		err = e.keywords.Delete(ctx, collection, ids...)
+		if err = e.keywords.Delete(ctx, collection, ids...); err != nil {
+			e.forgetKeywordCheck(collection)
+		}
 	}
 	return n, err
 }

@@ -319,3 +319,26 @@ func TestEngine_ModelDigest(t *testing.T) {
 		t.Errorf("search after the model changed: %v", err)
 	}
 }
+
+// TestEngine_RebuildFailureKeepsCollection checks that --rebuild with a
+// model that cannot embed (missing, Ollama down) drops nothing.
+func TestEngine_RebuildFailureKeepsCollection(t *testing.T) {
+	dir := t.TempDir()
+	eng, store := newEngine(t, dir, &bagEmbedder{}, "bag")
+	ctx := t.Context()
+	if _, err := eng.Index(ctx, "news", corpus(), engine.IndexOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	store.Close()
+	broken := &bagEmbedder{failWhen: func(string) bool { return true }}
+	other, store2 := newEngine(t, dir, broken, "other-model")
+	if _, err := other.Index(ctx, "news", corpus(), engine.IndexOptions{Rebuild: true}); err == nil {
+		t.Fatal("rebuild with a failing embedder succeeded")
+	}
+	store2.Close()
+	again, _ := newEngine(t, dir, &bagEmbedder{}, "bag")
+	docs, total, err := again.Documents(ctx, "news", 0, 0)
+	if err != nil || total != 3 || len(docs) != 3 {
+		t.Fatalf("after a failed rebuild: %d docs, %v", total, err)
+	}
+}

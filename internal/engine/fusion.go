@@ -90,21 +90,8 @@ func (e *Engine) retrieve(ctx context.Context, collection string, q Query, mode 
 		return c
 	}
 
-	var qv []float32
-	if mode != BM25 {
-		var err error
-		if qv, err = e.emb.EmbedQuery(ctx, q.Text); err != nil {
-			return nil, err // the embedder says what it was doing
-		}
-		hits, err := e.store.Query(ctx, collection, qv, depth, q.Filter)
-		if err != nil {
-			return nil, err
-		}
-		for _, h := range hits {
-			c := get(vectorstore.PassageKey{DocID: h.DocID, Chunk: h.Chunk})
-			c.hit, c.found, c.vscore = h, true, float64(h.Score)
-		}
-	}
+	// BM25 first: it is cheap, and when its index is busy the caller can
+	// fall back to vectors before anything was embedded.
 	if mode != Vector {
 		var allow func(string) bool
 		if !q.Filter.Empty() {
@@ -127,9 +114,32 @@ func (e *Engine) retrieve(ctx context.Context, collection string, q Query, mode 
 			c.bscore, c.brank = h.Score, i+1
 		}
 	}
+	var qv []float32
+	if mode != BM25 {
+		var err error
+		if qv, err = e.emb.EmbedQuery(ctx, q.Text); err != nil {
+			return nil, err // the embedder says what it was doing
+		}
+		hits, err := e.store.Query(ctx, collection, qv, depth, q.Filter)
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range hits {
+			c := get(vectorstore.PassageKey{DocID: h.DocID, Chunk: h.Chunk})
+			c.hit, c.found, c.vscore = h, true, float64(h.Score)
+		}
+	}
 	if err := e.complete(ctx, collection, order, qv, q.MMR > 0); err != nil {
 		return nil, err
 	}
+	// A BM25 hit the vector store does not know is drift from a failed
+	// write; it has no text to show.
+	order = slices.DeleteFunc(order, func(c *candidate) bool {
+		if !c.found {
+			e.log.Warn("keyword index has a passage the store lacks", "collection", collection, "doc_id", c.hit.DocID, "chunk", c.hit.Chunk)
+		}
+		return !c.found
+	})
 
 	// Vector ranks over all candidates: BM25's finds get their exact cosine.
 	if qv != nil {
@@ -239,7 +249,7 @@ func fuse(cands []*candidate, f Fusion) {
 
 // rerank picks the final k from the ranked candidates: by maximal marginal
 // relevance when asked, and at most MaxPerDoc passages per document.
-func (e *Engine) rerank(cands []*candidate, q Query) []*candidate {
+func (e *Engine) rerank(ctx context.Context, cands []*candidate, q Query) []*candidate {
 	perDoc := map[string]int{}
 	ok := func(c *candidate) bool { return q.MaxPerDoc <= 0 || perDoc[c.hit.DocID] < q.MaxPerDoc }
 	var out []*candidate
@@ -267,27 +277,31 @@ func (e *Engine) rerank(cands []*candidate, q Query) []*candidate {
 		}
 		return c.score / hi
 	}
+	// maxSim[i] is candidate i's highest similarity to a passage already
+	// chosen, updated against each new pick only: O(k·n) dot products.
 	left := slices.Clone(cands)
-	for len(out) < q.K && len(left) > 0 {
+	maxSim := make([]float64, len(left))
+	for len(out) < q.K && len(left) > 0 && ctx.Err() == nil {
 		best, bestVal := -1, 0.0
 		for i, c := range left {
 			if !ok(c) {
 				continue
 			}
-			sim := 0.0
-			for _, s := range out {
-				sim = max(sim, dot(c.hit.Vector, s.hit.Vector))
-			}
-			if v := q.MMR*rel(c) - (1-q.MMR)*sim; best < 0 || v > bestVal {
+			if v := q.MMR*rel(c) - (1-q.MMR)*maxSim[i]; best < 0 || v > bestVal {
 				best, bestVal = i, v
 			}
 		}
 		if best < 0 {
 			break
 		}
-		out = append(out, left[best])
-		perDoc[left[best].hit.DocID]++
+		pick := left[best]
+		out = append(out, pick)
+		perDoc[pick.hit.DocID]++
 		left = slices.Delete(left, best, best+1)
+		maxSim = slices.Delete(maxSim, best, best+1)
+		for i, c := range left {
+			maxSim[i] = max(maxSim[i], dot(c.hit.Vector, pick.hit.Vector))
+		}
 	}
 	return out
 }

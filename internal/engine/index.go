@@ -56,7 +56,9 @@ type pending struct {
 func (e *Engine) Index(ctx context.Context, collection string, arts []article.Article, opt IndexOptions) (IndexStats, error) {
 	start := time.Now()
 	var st IndexStats
-	col, err := e.openForIndex(ctx, collection, opt.Rebuild)
+	e.indexMu.Lock() // one run at a time: runs interleaving their writes could leave BM25 behind
+	defer e.indexMu.Unlock()
+	col, drop, err := e.openForIndex(ctx, collection, opt.Rebuild)
 	if err != nil {
 		return st, err
 	}
@@ -98,7 +100,7 @@ func (e *Engine) Index(ctx context.Context, collection string, arts []article.Ar
 	// Flush every FlushEvery, but never spend more than a tenth of the run
 	// flushing: a snapshot store rewrites the whole collection each time.
 	lastFlush, every := time.Now(), e.cfg.FlushEvery
-	err = e.embedAndStore(ctx, collection, col, todo, &st, opt.Progress, func() error {
+	err = e.embedAndStore(ctx, collection, col, drop, todo, &st, opt.Progress, func() error {
 		if time.Since(lastFlush) < every {
 			return nil
 		}
@@ -118,7 +120,9 @@ func (e *Engine) Index(ctx context.Context, collection string, arts []article.Ar
 		sort.Strings(gone)
 		st.Removed, err = e.store.Delete(ctx, collection, gone...)
 		if err == nil && e.keywords != nil && len(gone) > 0 {
-			err = e.keywords.Delete(ctx, collection, gone...)
+			if err = e.keywords.Delete(ctx, collection, gone...); err != nil {
+				e.forgetKeywordCheck(collection)
+			}
 		}
 	}
 	// Keep whatever was stored, even when the run failed part way.
@@ -132,33 +136,41 @@ func (e *Engine) Index(ctx context.Context, collection string, arts []article.Ar
 	return st, err
 }
 
-// openForIndex returns the collection to index into, checking (and on
-// rebuild, resetting) its settings. A collection that does not exist yet is
-// created once the first vectors tell its dimension.
-func (e *Engine) openForIndex(ctx context.Context, name string, rebuild bool) (*vectorstore.Collection, error) {
+// openForIndex returns the collection to index into, checking its settings.
+// A collection that does not exist yet is created once the first vectors
+// tell its dimension. On rebuild, a collection with other settings is
+// reported as absent and to be dropped: embedAndStore drops it only once
+// the first embedding call has succeeded, so a rebuild with a model that is
+// missing or unreachable loses nothing.
+func (e *Engine) openForIndex(ctx context.Context, name string, rebuild bool) (col *vectorstore.Collection, drop bool, err error) {
 	c, err := e.store.Collection(ctx, name)
 	if errors.Is(err, ErrNotFound) {
-		return nil, nil
+		return nil, false, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if err := e.checkSettings(ctx, c, false); err != nil {
 		if !rebuild {
-			return nil, err
+			return nil, false, err
 		}
 		e.log.Info("rebuilding collection with new settings", "collection", name, "reason", err.Error())
-		if err := e.store.DeleteCollection(ctx, name); err != nil {
-			return nil, err
-		}
-		if e.keywords != nil {
-			if err := e.keywords.Drop(ctx, name); err != nil {
-				return nil, err
-			}
-		}
-		return nil, nil
+		return nil, true, nil
 	}
-	return &c, nil
+	return &c, false, nil
+}
+
+// dropCollection removes a collection from both stores.
+func (e *Engine) dropCollection(ctx context.Context, name string) error {
+	if err := e.store.DeleteCollection(ctx, name); err != nil {
+		return err
+	}
+	if e.keywords != nil {
+		if err := e.keywords.Drop(ctx, name); err != nil {
+			return fmt.Errorf("bm25 index: %w", err)
+		}
+	}
+	return nil
 }
 
 // prepare chunks an article and builds the texts to embed.
@@ -181,7 +193,7 @@ func (e *Engine) prepare(a *article.Article) (*pending, error) {
 
 // embedAndStore embeds the passages of todo, several articles per call, and
 // stores each article once all its vectors are there.
-func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstore.Collection, todo []*pending, st *IndexStats, progress func(done, total int), afterBatch func() error) error {
+func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstore.Collection, drop bool, todo []*pending, st *IndexStats, progress func(done, total int), afterBatch func() error) error {
 	done := 0
 	for call := 0; done < len(todo); call++ {
 		// Gather whole articles until the call is full; an article larger
@@ -210,6 +222,11 @@ func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstor
 			}
 		}
 		if col == nil {
+			if drop {
+				if err := e.dropCollection(ctx, name); err != nil {
+					return err
+				}
+			}
 			set := e.settings(ctx)
 			if len(vecs) > 0 {
 				set.Dimensions = len(vecs[0])
@@ -239,6 +256,7 @@ func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstor
 			// The vector store is the source of truth; if this fails or
 			// the process dies first, the next run's syncKeywords repairs it.
 			if err := e.keywords.Replace(ctx, name, kdocs); err != nil {
+				e.forgetKeywordCheck(name)
 				return fmt.Errorf("bm25 index: %w", err)
 			}
 		}

@@ -49,6 +49,9 @@ type KeywordHit struct {
 // the first keyword search, so a collection indexed without a BM25 index (or
 // whose index lost a write in a crash) searches correctly right away.
 func (e *Engine) checkKeywords(ctx context.Context, collection string) error {
+	if e.cfg.ReadOnly {
+		return nil // repairs are for writers; search drops what the store lacks
+	}
 	e.syncMu.Lock()
 	defer e.syncMu.Unlock()
 	if e.synced[collection] {
@@ -59,6 +62,14 @@ func (e *Engine) checkKeywords(ctx context.Context, collection string) error {
 	}
 	e.synced[collection] = true
 	return nil
+}
+
+// forgetKeywordCheck makes the next search check the keyword index again,
+// after a write to it failed.
+func (e *Engine) forgetKeywordCheck(collection string) {
+	e.syncMu.Lock()
+	defer e.syncMu.Unlock()
+	delete(e.synced, collection)
 }
 
 // keywordBatch is how many documents one repair step sends to the keyword

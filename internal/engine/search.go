@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -65,8 +66,9 @@ type Result struct {
 	Explain  *Explanation `json:"explain,omitempty"`
 }
 
-// Explanation says how a result's score came about. A rank of 0 means the
-// passage was not among that retriever's candidates.
+// Explanation says how a result's score came about. In hybrid mode every
+// candidate has a vector rank (BM25's finds are scored against the query
+// vector too); a BM25 rank of 0 means BM25 did not find the passage.
 type Explanation struct {
 	VectorScore float64 `json:"vector_score"`
 	VectorRank  int     `json:"vector_rank,omitempty"`
@@ -125,13 +127,21 @@ func (e *Engine) Search(ctx context.Context, collection string, q Query) (Respon
 		}
 	}
 	cands, err := e.retrieve(ctx, collection, q, mode, fusion)
+	if errors.Is(err, ErrKeywordsBusy) && mode == Hybrid {
+		e.log.Warn("BM25 index in use by another process: searching by vectors only (ask the server instead)", "collection", collection)
+		mode, resp.Mode = Vector, Vector
+		cands, err = e.retrieve(ctx, collection, q, mode, fusion)
+	}
 	if err != nil {
 		return resp, err
 	}
-	for _, cand := range e.rerank(cands, q) {
-		if cand.score < float64(q.MinScore) {
-			break
+	kept := cands[:0]
+	for _, c := range cands {
+		if c.score >= float64(q.MinScore) {
+			kept = append(kept, c)
 		}
+	}
+	for _, cand := range e.rerank(ctx, kept, q) {
 		r := Result{Hit: cand.hit, Rank: len(resp.Results) + 1, Citation: Citation(cand.hit)}
 		r.Score = float32(cand.score)
 		r.Vector = nil

@@ -25,6 +25,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -229,7 +230,7 @@ func (s *Store) Collections(ctx context.Context) ([]vectorstore.Collection, erro
 		return nil, fmt.Errorf("list data directory: %w", err)
 	}
 	for _, e := range entries {
-		if n, ok := cutSuffix(e.Name(), fileExt); ok && ValidName(n) {
+		if n, ok := strings.CutSuffix(e.Name(), fileExt); ok && ValidName(n) {
 			names[n] = true
 		}
 	}
@@ -251,13 +252,6 @@ func (s *Store) Collections(ctx context.Context) ([]vectorstore.Collection, erro
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
-}
-
-func cutSuffix(s, suffix string) (string, bool) {
-	if len(s) > len(suffix) && s[len(s)-len(suffix):] == suffix {
-		return s[:len(s)-len(suffix)], true
-	}
-	return "", false
 }
 
 // DeleteCollection implements vectorstore.Store.
