@@ -105,17 +105,17 @@ func runEval(c *cli.Context) error {
 	}
 	calls := a.embed.Stats().Requests - before.Requests
 	rep.Settings = map[string]any{
-		"dataset":     ds.Name,
-		"collection":  collection,
-		"model":       a.cfg.engine.Model,
-		"chunking":    a.engine.Chunking(),
-		"queries":     len(ds.Queries),
-		"documents":   len(corpus),
-		"passages":    st.Index.Total,
-		"mode":        string(a.cfg.mode),
-		"fusion":      a.cfg.engine.Fusion,
-		"search_ms":   float64(st.MeanLatency.Microseconds()) / 1000,
-		"index_calls": calls,
+		"dataset":        ds.Name,
+		"collection":     collection,
+		"model":          a.cfg.engine.Model,
+		"chunking":       a.engine.Chunking(),
+		"queries":        len(ds.Queries),
+		"documents":      len(corpus),
+		"passages":       st.Index.Total,
+		"mode":           string(a.cfg.mode),
+		"fusion":         a.cfg.engine.Fusion,
+		"search_ms":      float64(st.MeanLatency.Microseconds()) / 1000,
+		"embed_requests": calls,
 	}
 	fmt.Fprintf(c.App.ErrWriter, "eval %s: %d queries over %d documents (%d passages; indexing: %d new, %d updated, %d unchanged, %d passages embedded in %s); mean search latency %s\n",
 		ds.Name, len(ds.Queries), len(corpus), st.Index.Total, st.Index.New, st.Index.Updated, st.Index.Unchanged,
