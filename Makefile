@@ -113,7 +113,7 @@ clean:
 SHARED_DATA ?= ../shared/data
 EVAL_DATA   ?= $(CACHE)/eval-data
 EVAL_FLAGS  ?=
-SAMPLE_MIN  ?= --min passage_hits@5=0.75 --min passage_mrr@10=0.55
+SAMPLE_MIN  ?= --min recall@10=0.95 --min mrr@10=0.9 --min passage_hits@5=0.85 --min passage_mrr@10=0.75
 EVAL = env=$$($(MAKE) -s runtime) && eval "$$env" && $(BIN) --data $(EVAL_DATA) eval $(EVAL_FLAGS)
 
 eval-sample: build $(OLLAMA_BIN) $(MODEL_GGUF)
