@@ -31,6 +31,9 @@ type RunOptions struct {
 	Search engine.Query
 	// Prune removes documents of the collection that are not in the corpus.
 	Prune bool
+	// Rebuild re-embeds the corpus when the collection was built with other
+	// settings (model, chunking) instead of refusing.
+	Rebuild bool
 	// Progress, when set, is called after each query.
 	Progress func(done, total int)
 }
@@ -56,7 +59,7 @@ func Run(ctx context.Context, eng Engine, ds *Dataset, corpus []article.Article,
 		ks = DefaultKs()
 	}
 	var err error
-	st.Index, err = eng.Index(ctx, opt.Collection, corpus, engine.IndexOptions{Prune: opt.Prune})
+	st.Index, err = eng.Index(ctx, opt.Collection, corpus, engine.IndexOptions{Prune: opt.Prune, Rebuild: opt.Rebuild})
 	if err != nil {
 		return nil, st, fmt.Errorf("index %s corpus: %w", ds.Name, err)
 	}

@@ -33,6 +33,7 @@ func evalCommand() *cli.Command {
 			&cli.StringFlag{Name: "bbc", Usage: "BBC News directory (topic folders of NNN.txt): headline -> article task"},
 			&cli.StringFlag{Name: "eval-collection", Usage: "collection for the corpus (default: eval-<dataset>, so evals never touch --collection)"},
 			&cli.IntSliceFlag{Name: "k", Usage: "cut-offs to report", Value: cli.NewIntSlice(eval.DefaultKs()...)},
+			&cli.BoolFlag{Name: "rebuild", Usage: "re-embed the corpus when its collection was built with another model or chunking"},
 			&cli.IntFlag{Name: "limit", Usage: "evaluate only the first N queries (0: all)"},
 			&cli.BoolFlag{Name: "json", Usage: "print the report as JSON (metrics, settings, per-query rankings)"},
 			&cli.StringFlag{Name: "out", Usage: "also write the JSON report to this file"},
@@ -82,6 +83,7 @@ func runEval(c *cli.Context) error {
 	// Pruning keeps an eval collection equal to its corpus; a collection
 	// the user named may hold other articles too.
 	opt.Prune = !c.IsSet("eval-collection")
+	opt.Rebuild = c.Bool("rebuild")
 	if sw := c.String("sweep"); sw != "" {
 		if len(mins) > 0 || baseline != nil || c.String("out") != "" {
 			return cli.Exit("eval: --sweep prints a table only; run without it for --min, --baseline or --out", 2)
