@@ -35,7 +35,7 @@ RUNTIME_ENV    := OLLAMA_BIN=$(OLLAMA_BIN) MODEL_GGUF=$(MODEL_GGUF) RUNTIME_DIR=
 BIN := bin/semsearch
 
 .PHONY: all build ollama model runtime runtime-stop runtime-status demo test test-unit lint bench bench-runtime bench-http \
-        eval-sample eval-scifact-train eval-scifact eval-bbc clean
+        eval-sample eval-scifact-train eval-bbc-questions eval-scifact eval-bbc clean
 
 all: build
 
@@ -125,6 +125,12 @@ eval-scifact: build $(OLLAMA_BIN) $(MODEL_GGUF)
 
 eval-scifact-train: build $(OLLAMA_BIN) $(MODEL_GGUF)
 	@$(EVAL) --beir $(SHARED_DATA)/scifact --split train
+
+# Our own questions about BBC articles (answers as exact substrings), over the
+# whole BBC corpus read from the shared data.
+eval-bbc-questions: build $(OLLAMA_BIN) $(MODEL_GGUF)
+	@test -d $(SHARED_DATA)/bbc || { echo "no BBC News at $(SHARED_DATA)/bbc (set SHARED_DATA)" >&2; exit 1; }
+	@$(EVAL) --dataset eval/bbc-questions/queries.jsonl --corpus $(SHARED_DATA)/bbc
 
 eval-bbc: build $(OLLAMA_BIN) $(MODEL_GGUF)
 	@test -d $(SHARED_DATA)/bbc || { echo "no BBC News at $(SHARED_DATA)/bbc (set SHARED_DATA)" >&2; exit 1; }
