@@ -232,7 +232,7 @@ func walkBEIRCorpus(ctx context.Context, r io.Reader, name string, fn func(Doc) 
 		if d.ID == "" {
 			return fmt.Errorf("%s:%d: missing _id", name, lines.n)
 		}
-		if err := fn(Doc{ID: d.ID, Title: d.Title, Text: d.Text}); err != nil {
+		if err := fn(Doc(d)); err != nil {
 			return fmt.Errorf("%s:%d: doc %q: %w", name, lines.n, d.ID, err)
 		}
 	}

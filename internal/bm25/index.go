@@ -16,7 +16,7 @@ import (
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
 	index "github.com/blevesearch/bleve_index_api"
-	"go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // ErrOptionsMismatch reports an index built with other [Options] than the
@@ -141,7 +141,7 @@ func Open(dir string, opt Options) (*Index, error) {
 	switch {
 	case err == nil:
 		ix.bix, err = bleve.OpenUsing(dir, cfg)
-		if errors.Is(err, bbolt.ErrTimeout) {
+		if errors.Is(err, bolterrors.ErrTimeout) {
 			return nil, fmt.Errorf("open bm25 index %s: %w", dir, ErrLocked)
 		}
 		if err != nil {

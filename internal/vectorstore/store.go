@@ -102,6 +102,52 @@ type Filter struct {
 	Before time.Time         // published before
 }
 
+// Matcher returns the filter as a predicate over documents, so every backend
+// gives it the same meaning: all fields must match, and a document with no
+// publication date fails any date bound.
+func (f Filter) Matcher() func(*Document) bool {
+	var ids map[string]bool
+	if len(f.DocIDs) > 0 {
+		ids = make(map[string]bool, len(f.DocIDs))
+		for _, id := range f.DocIDs {
+			ids[id] = true
+		}
+	}
+	return func(d *Document) bool {
+		if ids != nil && !ids[d.ID] {
+			return false
+		}
+		for k, want := range f.Meta {
+			if d.field(k) != want {
+				return false
+			}
+		}
+		if !f.After.IsZero() && (d.Published.IsZero() || d.Published.Before(f.After)) {
+			return false
+		}
+		if !f.Before.IsZero() && (d.Published.IsZero() || !d.Published.Before(f.Before)) {
+			return false
+		}
+		return true
+	}
+}
+
+// field returns a document's title, source, author or url by those names,
+// else the metadata value of key.
+func (d *Document) field(key string) string {
+	switch key {
+	case "title":
+		return d.Title
+	case "source":
+		return d.Source
+	case "author":
+		return d.Author
+	case "url":
+		return d.URL
+	}
+	return d.Meta[key]
+}
+
 // Empty reports whether the filter restricts nothing.
 func (f Filter) Empty() bool {
 	return len(f.DocIDs) == 0 && len(f.Meta) == 0 && f.After.IsZero() && f.Before.IsZero()

@@ -508,7 +508,7 @@ func (s *Store) Query(ctx context.Context, name string, v []float32, k int, f ve
 	match := func(*docEntry) bool { return true }
 	if !f.Empty() {
 		n = count
-		match = filterFunc(f)
+		match = docFilter(f)
 	}
 	n = min(n, count)
 	res, err := c.vectors.QueryEmbedding(ctx, v, n, nil, nil)
@@ -566,7 +566,7 @@ func (s *Store) FilterDocs(ctx context.Context, name string, f vectorstore.Filte
 		return nil, err
 	}
 	defer unlock()
-	match := filterFunc(f)
+	match := docFilter(f)
 	var ids []string
 	for id, e := range c.docs {
 		if match(e) {
@@ -604,46 +604,10 @@ func (s *Store) Lookup(ctx context.Context, name string, keys []vectorstore.Pass
 	return hits, nil
 }
 
-// filterFunc turns a filter into a predicate over documents.
-func filterFunc(f vectorstore.Filter) func(*docEntry) bool {
-	var ids map[string]bool
-	if len(f.DocIDs) > 0 {
-		ids = make(map[string]bool, len(f.DocIDs))
-		for _, id := range f.DocIDs {
-			ids[id] = true
-		}
-	}
-	return func(e *docEntry) bool {
-		d := &e.Doc
-		if ids != nil && !ids[d.ID] {
-			return false
-		}
-		for k, want := range f.Meta {
-			var got string
-			switch k {
-			case "title":
-				got = d.Title
-			case "source":
-				got = d.Source
-			case "author":
-				got = d.Author
-			case "url":
-				got = d.URL
-			default:
-				got = d.Meta[k]
-			}
-			if got != want {
-				return false
-			}
-		}
-		if !f.After.IsZero() && (d.Published.IsZero() || d.Published.Before(f.After)) {
-			return false
-		}
-		if !f.Before.IsZero() && (d.Published.IsZero() || !d.Published.Before(f.Before)) {
-			return false
-		}
-		return true
-	}
+// docFilter is the filter's predicate on catalog entries.
+func docFilter(f vectorstore.Filter) func(*docEntry) bool {
+	m := f.Matcher()
+	return func(e *docEntry) bool { return m(&e.Doc) }
 }
 
 // Close implements vectorstore.Store.

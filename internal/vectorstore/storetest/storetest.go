@@ -215,14 +215,6 @@ func (m *model) passages() int {
 	return n
 }
 
-func (m *model) clone() *model {
-	c := newModel()
-	for id, d := range m.docs {
-		c.docs[id] = d
-	}
-	return c
-}
-
 // matches reports whether the filter admits the document. A document with no
 // publication date fails any date bound.
 func matches(d vectorstore.Document, f vectorstore.Filter) bool {
