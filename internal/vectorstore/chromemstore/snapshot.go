@@ -8,38 +8,101 @@ import (
 	"encoding/gob"
 	"errors"
 	"fmt"
+	"hash"
 	"hash/crc32"
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
+
+	"github.com/philippgille/chromem-go"
 
 	"github.com/semsearch/semsearch/internal/vectorstore"
 )
 
-// A snapshot file is: the magic line, the length of the catalog as a
-// little-endian uint64, the catalog (gob), chromem-go's own export of the
-// collection's vectors (gob), then the CRC-32C of everything before it as a
-// little-endian uint32. Keeping both in one file lets a single rename switch
-// catalog and vectors together; the checksum turns damage that gob would
-// decode without complaint (a flipped bit in a vector or a text, bytes
-// appended) into an error. Version 1 files, without the checksum, are still
-// read.
+// A snapshot file (version 3) is: the magic line; the generation of the log
+// that continues it and the length of the catalog, little-endian uint64s;
+// the catalog (gob); the dimension (uint32) and number (uint64) of the
+// vectors; the vectors as raw little-endian float32, in catalog order, read
+// into memory in one go; then the CRC-32C of everything before it. It is
+// written to a temporary file, synced and renamed over the old one, so it is
+// either the old state or the new one. Version 1 and 2 files (the catalog
+// followed by chromem-go's gob export) are still read; the first compaction
+// rewrites them.
 const (
 	fileExt  = ".collection"
-	magic    = "semsearch collection v2\n"
+	magic    = "semsearch collection v3\n"
+	magicV2  = "semsearch collection v2\n"
 	magicV1  = "semsearch collection v1\n"
 	crcBytes = 4
 )
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
 
+// leftoverTemp matches the temporary files a crash can leave behind:
+// snapshots (NAME.123.tmp) and logs being restarted (NAME.wal.123.tmp).
+var leftoverTemp = regexp.MustCompile(`^(.+?)(\.wal)?\.[0-9]+\.tmp$`)
+
 type catalog struct {
 	Info vectorstore.Collection
 	Docs []*docEntry
 }
 
-// load reads a collection's snapshot, or returns ErrNotFound when it has none.
+// removeLeftovers deletes temporary files a crash left in the data directory.
+func (s *Store) removeLeftovers() error {
+	entries, err := os.ReadDir(s.dir)
+	if err != nil {
+		return fmt.Errorf("list data directory: %w", err)
+	}
+	for _, e := range entries {
+		if m := leftoverTemp.FindStringSubmatch(e.Name()); m != nil && ValidName(m[1]) && e.Type().IsRegular() {
+			if err := os.Remove(filepath.Join(s.dir, e.Name())); err != nil {
+				return fmt.Errorf("remove leftover temporary file: %w", err)
+			}
+			s.logger.Info("removed a temporary file left by a crash", "file", e.Name())
+		}
+	}
+	return nil
+}
+
+// crcReader passes reads through, adding what it reads to a CRC.
+type crcReader struct {
+	r io.Reader
+	h hash.Hash32
+}
+
+func (c *crcReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.h.Write(p[:n])
+	return n, err
+}
+
+// load reads a collection's snapshot and replays its log, or returns
+// ErrNotFound when it has no snapshot. A reader (read-only store) that finds
+// the log already restarted after a newer snapshot than the one it read
+// (a writer compacted in between) reads both again.
 func (s *Store) load(name string) (*collection, error) {
+	for attempt := 0; ; attempt++ {
+		c, err := s.loadSnapshot(name)
+		if err != nil {
+			return nil, err
+		}
+		err = s.replay(c)
+		if errors.Is(err, errNewerLog) && s.readOnly && attempt < 10 {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		s.logger.Debug("collection loaded", "collection", name, "documents", len(c.docs), "passages", c.passages)
+		return c, nil
+	}
+}
+
+var errNewerLog = errors.New("change log is newer than the snapshot")
+
+func (s *Store) loadSnapshot(name string) (*collection, error) {
 	path := s.path(name)
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -56,26 +119,136 @@ func (s *Store) load(name string) (*collection, error) {
 	corrupt := func(what string, err error) error {
 		return fmt.Errorf("collection %q: %s is unreadable (%s): %w; delete the file and re-index", name, path, what, err)
 	}
-	head := make([]byte, len(magic)+8)
+	head := make([]byte, len(magic))
 	if _, err := io.ReadFull(f, head); err != nil {
 		return nil, corrupt("header", err)
 	}
-	end := st.Size() // of the vectors
-	switch string(head[:len(magic)]) {
+	var c *collection
+	switch string(head) {
 	case magic:
+		c, err = s.readV3(f, st.Size(), corrupt)
+	case magicV2, magicV1:
+		c, err = s.readV2(f, st.Size(), string(head) == magicV2, name, corrupt)
+	default:
+		return nil, corrupt("header", errors.New("not a semsearch collection file"))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if c.info.Name != name {
+		return nil, corrupt("catalog", fmt.Errorf("it holds collection %q", c.info.Name))
+	}
+	c.snapBytes = st.Size()
+	return c, nil
+}
+
+// readV3 reads a version 3 snapshot whose magic line has been read.
+func (s *Store) readV3(f *os.File, size int64, corrupt func(string, error) error) (*collection, error) {
+	cr := &crcReader{r: bufio.NewReaderSize(f, 1<<20), h: crc32.New(crcTable)}
+	cr.h.Write([]byte(magic))
+	var h [16]byte
+	if _, err := io.ReadFull(cr, h[:]); err != nil {
+		return nil, corrupt("header", err)
+	}
+	gen, catLen := binary.LittleEndian.Uint64(h[:]), binary.LittleEndian.Uint64(h[8:])
+	rest := size - int64(len(magic)) - 16 - 12 - crcBytes
+	if rest < 0 || catLen > uint64(rest) {
+		return nil, corrupt("catalog", io.ErrUnexpectedEOF)
+	}
+	lr := io.LimitReader(cr, int64(catLen))
+	var cat catalog
+	if err := gob.NewDecoder(lr).Decode(&cat); err != nil {
+		return nil, corrupt("catalog", err)
+	}
+	if _, err := io.Copy(io.Discard, lr); err != nil {
+		return nil, corrupt("catalog", err)
+	}
+	var vh [12]byte
+	if _, err := io.ReadFull(cr, vh[:]); err != nil {
+		return nil, corrupt("vectors", err)
+	}
+	dims, nvec := int(binary.LittleEndian.Uint32(vh[:])), binary.LittleEndian.Uint64(vh[4:])
+	if uint64(rest)-catLen != nvec*uint64(dims)*4 || (nvec > 0 && dims == 0) {
+		return nil, corrupt("vectors", fmt.Errorf("file size does not match %d vectors of %d dimensions", nvec, dims))
+	}
+	c := newCollection(cat.Info)
+	a := &c.arena
+	a.dims = dims
+	for left := int(nvec); left > 0; {
+		n := min(left, blockSlots)
+		block := make([]float32, blockSlots*dims)
+		if _, err := io.ReadFull(cr, floatBytes(block[:n*dims])); err != nil {
+			return nil, corrupt("vectors", err)
+		}
+		fixEndian(block[:n*dims])
+		a.f32 = append(a.f32, block)
+		a.i8 = append(a.i8, make([]int8, blockSlots*dims))
+		left -= n
+	}
+	sum := cr.h.Sum32()
+	var stored [crcBytes]byte
+	if _, err := io.ReadFull(cr.r, stored[:]); err != nil {
+		return nil, corrupt("checksum", err)
+	}
+	if want := binary.LittleEndian.Uint32(stored[:]); want != sum {
+		return nil, corrupt("checksum", fmt.Errorf("file has CRC-32C %08x, its content %08x", want, sum))
+	}
+	a.n = int(nvec)
+	a.scale = make([]float32, a.n)
+	a.owner = make([]*docEntry, a.n)
+	a.chunk = make([]int32, a.n)
+	slot := int32(0)
+	for _, e := range cat.Docs {
+		if e == nil || len(e.Vectored) != len(e.Passages) {
+			return nil, corrupt("catalog", errors.New("bad document entry"))
+		}
+		e.slots = make([]int32, len(e.Passages))
+		for i, v := range e.Vectored {
+			e.slots[i] = -1
+			if !v {
+				continue
+			}
+			if int(slot) >= a.n {
+				return nil, corrupt("vectors", errors.New("fewer vectors than passages"))
+			}
+			e.slots[i] = slot
+			a.owner[slot], a.chunk[slot] = e, int32(i)
+			slot++
+		}
+		c.docs[e.Doc.ID] = e
+		c.passages += len(e.Passages)
+	}
+	if int(slot) != a.n {
+		return nil, corrupt("vectors", errors.New("more vectors than passages"))
+	}
+	a.live = a.n
+	a.quantizeAll()
+	if err := c.addAllToChromem(); err != nil {
+		return nil, err
+	}
+	c.gen = gen
+	return c, nil
+}
+
+// readV2 reads a version 1 or 2 snapshot (catalog, then chromem-go's export)
+// whose magic line has been read, and moves its vectors into the arena.
+func (s *Store) readV2(f *os.File, size int64, v2 bool, name string, corrupt func(string, error) error) (*collection, error) {
+	end := size // of the vectors
+	if v2 {
 		end -= crcBytes
-		if end < int64(len(head)) {
+		if end < int64(len(magic)+8) {
 			return nil, corrupt("checksum", io.ErrUnexpectedEOF)
 		}
 		if err := checkCRC(f, end); err != nil {
 			return nil, corrupt("checksum", err)
 		}
-	case magicV1:
-	default:
-		return nil, corrupt("header", errors.New("not a semsearch collection file"))
 	}
-	n := binary.LittleEndian.Uint64(head[len(magic):])
-	off := int64(len(head))
+	var nb [8]byte
+	if _, err := f.ReadAt(nb[:], int64(len(magic))); err != nil {
+		return nil, corrupt("header", err)
+	}
+	n := binary.LittleEndian.Uint64(nb[:])
+	off := int64(len(magic) + 8)
 	if n > uint64(end-off) {
 		return nil, corrupt("catalog", io.ErrUnexpectedEOF)
 	}
@@ -87,22 +260,27 @@ func (s *Store) load(name string) (*collection, error) {
 		return nil, corrupt("catalog", fmt.Errorf("it holds collection %q", cat.Info.Name))
 	}
 	off += int64(n)
-	if err := s.db.ImportFromReader(io.NewSectionReader(f, off, end-off), "", name); err != nil {
+	db := chromem.NewDB()
+	if err := db.ImportFromReader(io.NewSectionReader(f, off, end-off), "", name); err != nil {
 		return nil, corrupt("vectors", err)
 	}
-	vecs := s.db.GetCollection(name, noEmbedding)
-	if vecs == nil {
-		// An empty collection exports no chromem collection.
-		if vecs, err = s.db.CreateCollection(name, nil, noEmbedding); err != nil {
-			return nil, fmt.Errorf("open collection %q: %w", name, err)
-		}
-	}
-	c := &collection{info: cat.Info, docs: make(map[string]*docEntry, len(cat.Docs)), vectors: vecs}
+	old := db.GetCollection(name, noEmbedding)
+	c := newCollection(cat.Info)
+	ctx := context.Background()
 	for _, e := range cat.Docs {
-		c.docs[e.Doc.ID] = e
-		c.passages += len(e.Passages)
+		vecs := make([][]float32, len(e.Passages))
+		for i, v := range e.Vectored {
+			if !v || old == nil {
+				continue
+			}
+			d, err := old.GetByID(ctx, passageID(e.Doc.ID, i))
+			if err != nil {
+				return nil, corrupt("vectors", err)
+			}
+			vecs[i] = d.Embedding
+		}
+		c.applyPut(e, vecs)
 	}
-	s.logger.Debug("collection loaded", "collection", name, "documents", len(c.docs), "passages", c.passages)
 	return c, nil
 }
 
@@ -123,87 +301,236 @@ func checkCRC(f *os.File, n int64) error {
 	return nil
 }
 
-// Flush implements vectorstore.Store: it writes every collection changed
-// since its last flush to a temporary file, syncs it and renames it over the
-// old snapshot. Queries go on while it writes; writes wait.
-func (s *Store) Flush(ctx context.Context) error {
-	if err := s.writable(); err != nil {
-		return err
+// replay applies the collection's change log to the state loaded from its
+// snapshot. A writer cuts off a torn last record and keeps the log open for
+// appending, creating it when missing.
+func (s *Store) replay(c *collection) error {
+	name := c.info.Name
+	path := s.walPath(name)
+	flags := os.O_RDWR
+	if s.readOnly {
+		flags = os.O_RDONLY
 	}
-	s.mu.RLock()
-	type written struct {
-		c       *collection
-		version uint64
-	}
-	var done []written
-	var err error
-	for name, c := range s.cols {
-		if c.version == c.flushed {
-			continue
+	f, err := os.OpenFile(path, flags, 0)
+	if errors.Is(err, os.ErrNotExist) {
+		if s.readOnly {
+			return nil
 		}
-		if err = ctx.Err(); err != nil {
+		l, err := createLog(path, c.gen)
+		if err != nil {
+			return fmt.Errorf("create change log of %q: %w", name, err)
+		}
+		c.log = l
+		return syncDir(s.dir)
+	}
+	if err != nil {
+		return fmt.Errorf("open change log of %q: %w", name, err)
+	}
+	keep := false
+	defer func() {
+		if !keep {
+			f.Close()
+		}
+	}()
+	lr := &logReader{r: bufio.NewReaderSize(f, 1<<20), off: int64(walHeader)}
+	gen, err := readLogHeader(lr.r)
+	switch {
+	case errors.Is(err, errTorn):
+		// A log cut off in its header holds nothing yet.
+		if s.readOnly {
+			return nil
+		}
+		f.Close()
+		l, err := createLog(path, c.gen)
+		if err != nil {
+			return fmt.Errorf("create change log of %q: %w", name, err)
+		}
+		c.log = l
+		return nil
+	case err != nil:
+		return fmt.Errorf("collection %q: %s: %w", name, path, err)
+	case gen > c.gen:
+		return fmt.Errorf("collection %q: %w (generation %d, snapshot %d)", name, errNewerLog, gen, c.gen)
+	}
+	records := 0
+	for {
+		op, p, err := lr.next()
+		if err == io.EOF || errors.Is(err, errTorn) {
 			break
 		}
-		if err = s.write(name, c); err != nil {
-			break
+		if err != nil {
+			return err
 		}
-		done = append(done, written{c, c.version})
+		if err := c.applyRecord(op, p); err != nil {
+			// A checksummed record that does not decode was written by
+			// something else than this code: stop rather than guess.
+			return fmt.Errorf("collection %q: replay %s: %w", name, path, err)
+		}
+		records++
 	}
-	s.mu.RUnlock()
-	if len(done) > 0 {
-		s.mu.Lock()
-		for _, w := range done {
-			w.c.flushed = w.version
+	st, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("open change log of %q: %w", name, err)
+	}
+	if st.Size() > lr.off && !s.readOnly {
+		s.logger.Warn("dropping a torn record at the end of the change log", "collection", name, "bytes", st.Size()-lr.off)
+		if err := f.Truncate(lr.off); err != nil {
+			return fmt.Errorf("cut torn record off the change log of %q: %w", name, err)
 		}
-		s.mu.Unlock()
-		if serr := syncDir(s.dir); err == nil {
-			err = serr
+		if err := f.Sync(); err != nil {
+			return fmt.Errorf("cut torn record off the change log of %q: %w", name, err)
 		}
 	}
-	return err
+	if records > 0 {
+		s.logger.Debug("change log replayed", "collection", name, "records", records)
+	}
+	if !s.readOnly {
+		keep = true
+		c.log = &logFile{f: f, size: lr.off, gen: gen}
+	}
+	return nil
 }
 
-func (s *Store) write(name string, c *collection) error {
-	cat := catalog{Info: c.snapshotInfo(), Docs: make([]*docEntry, 0, len(c.docs))}
-	for _, e := range c.docs {
-		cat.Docs = append(cat.Docs, e)
+// applyRecord applies one change log record in memory.
+func (c *collection) applyRecord(op byte, p []byte) error {
+	switch op {
+	case opPut:
+		var r putRecord
+		raw, err := decodeRecord(p, &r)
+		if err != nil {
+			return err
+		}
+		e := r.Entry
+		if e == nil || len(e.Vectored) != len(e.Passages) {
+			return errors.New("bad put record")
+		}
+		dims := c.arena.dims
+		vecs := make([][]float32, len(e.Passages))
+		for i, v := range e.Vectored {
+			if !v {
+				continue
+			}
+			if dims == 0 {
+				n := 0
+				for _, w := range e.Vectored {
+					if w {
+						n++
+					}
+				}
+				dims = len(raw) / 4 / n
+			}
+			if len(raw) < 4*dims {
+				return errors.New("put record has fewer vectors than passages")
+			}
+			v := make([]float32, dims)
+			copy(floatBytes(v), raw[:4*dims])
+			fixEndian(v)
+			raw = raw[4*dims:]
+			vecs[i] = v
+		}
+		c.applyPut(e, vecs)
+		c.info.Updated = r.Updated
+	case opDelete:
+		var r deleteRecord
+		if _, err := decodeRecord(p, &r); err != nil {
+			return err
+		}
+		c.applyDelete(r.IDs)
+		c.info.Updated = r.Updated
+	default:
+		return fmt.Errorf("unknown log record type %d", op)
 	}
+	return nil
+}
+
+// arenaView is what a snapshot writer needs of the arena: its blocks as
+// they were when the snapshot was taken.
+type arenaView struct {
+	dims int
+	f32  [][]float32
+}
+
+func (v arenaView) vec(slot int32) []float32 {
+	b, off := int(slot)/blockSlots, (int(slot)%blockSlots)*v.dims
+	return v.f32[b][off : off+v.dims]
+}
+
+// writeSnapshot writes a version 3 snapshot of docs to a synced temporary
+// file and returns its name and size; the caller renames it into place.
+func (s *Store) writeSnapshot(info vectorstore.Collection, docs []*docEntry, view arenaView, gen uint64) (string, int64, error) {
+	name := info.Name
+	slices.SortFunc(docs, func(a, b *docEntry) int {
+		if a.Doc.ID < b.Doc.ID {
+			return -1
+		}
+		return 1
+	})
+	cat := catalog{Info: info, Docs: docs}
 	var buf bytes.Buffer
 	if err := gob.NewEncoder(&buf).Encode(&cat); err != nil {
-		return fmt.Errorf("encode catalog of %q: %w", name, err)
+		return "", 0, fmt.Errorf("encode catalog of %q: %w", name, err)
+	}
+	nvec := 0
+	for _, e := range docs {
+		for _, s := range e.slots {
+			if s >= 0 {
+				nvec++
+			}
+		}
 	}
 	tmp, err := os.CreateTemp(s.dir, name+".*.tmp")
 	if err != nil {
-		return fmt.Errorf("save collection %q: %w", name, err)
+		return "", 0, fmt.Errorf("save collection %q: %w", name, err)
 	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
+	ok := false
+	defer func() {
+		if !ok {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
 	w := bufio.NewWriterSize(tmp, 1<<20)
 	h := crc32.New(crcTable)
 	hw := io.MultiWriter(w, h) // bufio keeps the first write error for Flush
-	var n [8]byte
-	binary.LittleEndian.PutUint64(n[:], uint64(buf.Len()))
-	io.WriteString(hw, magic)
-	hw.Write(n[:])
+	var hd []byte
+	hd = append(hd, magic...)
+	hd = binary.LittleEndian.AppendUint64(hd, gen)
+	hd = binary.LittleEndian.AppendUint64(hd, uint64(buf.Len()))
+	hw.Write(hd)
 	hw.Write(buf.Bytes())
-	err = s.db.ExportToWriter(hw, false, "", name)
-	if err == nil {
-		w.Write(binary.LittleEndian.AppendUint32(nil, h.Sum32()))
-		err = w.Flush()
+	var vh []byte
+	vh = binary.LittleEndian.AppendUint32(vh, uint32(view.dims))
+	vh = binary.LittleEndian.AppendUint64(vh, uint64(nvec))
+	hw.Write(vh)
+	var scratch []byte
+	for _, e := range docs {
+		for _, s := range e.slots {
+			if s >= 0 {
+				scratch = appendFloats(scratch[:0], view.vec(s))
+				hw.Write(scratch)
+			}
+		}
 	}
+	w.Write(binary.LittleEndian.AppendUint32(nil, h.Sum32()))
+	err = w.Flush()
 	if err == nil {
 		err = tmp.Sync()
+	}
+	var size int64
+	if err == nil {
+		var st os.FileInfo
+		if st, err = tmp.Stat(); err == nil {
+			size = st.Size()
+		}
 	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), s.path(name))
-	}
 	if err != nil {
-		return fmt.Errorf("save collection %q: %w", name, err)
+		return "", 0, fmt.Errorf("save collection %q: %w", name, err)
 	}
-	s.logger.Debug("collection saved", "collection", name, "documents", len(c.docs), "passages", c.passages)
-	return nil
+	ok = true
+	return tmp.Name(), size, nil
 }
 
 func syncDir(dir string) error {

@@ -1,15 +1,20 @@
 // Package chromemstore is the embedded vectorstore.Store: chromem-go holds the
-// passage vectors in memory and answers similarity queries; each collection is
-// persisted as one snapshot file that is replaced atomically.
+// passage vectors in memory, and each collection is persisted as a snapshot
+// plus an append-only change log.
 //
-// Why one snapshot per collection rather than chromem-go's file-per-document
-// persistence (NewPersistentDB): with a file per passage, opening a store
-// reads tens of thousands of small files, replacing an article deletes and
-// writes one file per passage, and a crash in between leaves an article with
-// some old and some new passages on disk. A snapshot written to a temporary
-// file, synced and renamed over the old one is either the old state or the new
-// one. BenchmarkPersistence in this package measures both approaches, and
-// TestCrashMidWrite shows what a crash part way through leaves with each.
+// Writes cost the change, not the collection: [Store.Put] and [Store.Delete]
+// append one checksummed record to the collection's log, and [Store.Flush]
+// syncs the logs, with concurrent Flush calls sharing one fsync (group
+// commit). When a log grows past a fraction of its snapshot, a background
+// compaction writes a new snapshot and starts the log afresh. Opening a
+// collection reads its snapshot (vectors as raw float32, read in one go) and
+// replays the log; a torn last record is dropped, so after a crash at any
+// byte each document is either its old or its new version.
+//
+// Queries scan the vectors laid out contiguously in an arena whose blocks
+// chromem-go's documents share (one float32 copy in memory): an int8 copy is
+// scanned first on all cores and the best few hundred candidates are ranked
+// again in float32; filters restrict the scan itself.
 package chromemstore
 
 import (
@@ -42,6 +47,13 @@ type Options struct {
 	// Writes on a read-only store fail.
 	ReadOnly bool
 	Logger   *slog.Logger
+	// CompactFraction starts a background compaction when a collection's
+	// change log grows past this fraction of its snapshot (and past
+	// CompactMinBytes). Zero means 0.25.
+	CompactFraction float64
+	// CompactMinBytes is the log size below which no compaction starts.
+	// Zero means 4 MiB; negative means never compact (tests).
+	CompactMinBytes int64
 }
 
 // Store is a vectorstore.Store backed by chromem-go. It is safe for
@@ -53,8 +65,11 @@ type Store struct {
 	lockFile *os.File
 	logger   *slog.Logger
 
+	compactFraction float64
+	compactMin      int64
+	bg              sync.WaitGroup // background compactions
+
 	mu   sync.RWMutex
-	db   *chromem.DB
 	cols map[string]*collection // loaded collections
 }
 
@@ -64,15 +79,31 @@ type collection struct {
 	info     vectorstore.Collection
 	docs     map[string]*docEntry
 	vectors  *chromem.Collection
+	arena    arena
 	passages int
-	// version counts changes; flushed is the version last written to disk.
-	version, flushed uint64
+
+	// Persistence. The store's mu guards these, except synced, which
+	// syncMu guards; syncMu is taken before mu.
+	log        *logFile // nil when read-only
+	gen        uint64   // generation of the snapshot loaded or last written
+	snapBytes  int64
+	appended   int64 // bytes ever appended to the log (all generations)
+	compacting bool
+	syncMu     sync.Mutex
+	synced     int64 // appended, as of the last sync
 }
 
 type docEntry struct {
 	Doc      vectorstore.Document
 	Passages []vectorstore.Passage // without Text and Vector: derivable from Doc.Text and the chromem documents
 	Vectored []bool                // whether passage i has a vector in chromem (zero vectors are not stored)
+	slots    []int32               // passage i's arena slot, -1 without a vector
+}
+
+// newCollection returns an empty in-memory collection described by info.
+func newCollection(info vectorstore.Collection) *collection {
+	vecs, _ := chromem.NewDB().CreateCollection(info.Name, nil, noEmbedding) // fails only on an empty name
+	return &collection{info: info, docs: map[string]*docEntry{}, vectors: vecs, arena: arena{dims: info.Settings.Dimensions}}
 }
 
 var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
@@ -90,7 +121,14 @@ func Open(dir string, opts Options) (*Store, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Store{dir: dir, readOnly: opts.ReadOnly, logger: logger, db: chromem.NewDB(), cols: map[string]*collection{}}
+	s := &Store{dir: dir, readOnly: opts.ReadOnly, logger: logger, cols: map[string]*collection{},
+		compactFraction: opts.CompactFraction, compactMin: opts.CompactMinBytes}
+	if s.compactFraction <= 0 {
+		s.compactFraction = 0.25
+	}
+	if s.compactMin == 0 {
+		s.compactMin = 4 << 20
+	}
 	if opts.ReadOnly {
 		if _, err := os.Stat(dir); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("open data directory: %w", err)
@@ -112,11 +150,19 @@ func Open(dir string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("lock data directory: %w", err)
 	}
 	s.lockFile = f
+	if err := s.removeLeftovers(); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
 func (s *Store) path(name string) string {
 	return filepath.Join(s.dir, name+fileExt)
+}
+
+func (s *Store) walPath(name string) string {
+	return filepath.Join(s.dir, name+walExt)
 }
 
 // get returns the loaded collection, loading it from disk on first use.
@@ -184,16 +230,30 @@ func (s *Store) CreateCollection(ctx context.Context, name string, set vectorsto
 	if !errors.Is(err, vectorstore.ErrNotFound) {
 		return vectorstore.Collection{}, err
 	}
-	vecs, err := s.db.CreateCollection(name, nil, noEmbedding)
-	if err != nil {
+	if err := ctx.Err(); err != nil {
 		return vectorstore.Collection{}, fmt.Errorf("create collection %q: %w", name, err)
 	}
 	now := time.Now().UTC()
-	c = &collection{
-		info:    vectorstore.Collection{Name: name, Settings: set, Created: now, Updated: now},
-		docs:    map[string]*docEntry{},
-		vectors: vecs,
-		version: 1,
+	c = newCollection(vectorstore.Collection{Name: name, Settings: set, Created: now, Updated: now})
+	// The empty snapshot first, then the log: a crash in between leaves a
+	// collection whose log open creates.
+	c.gen = 1
+	tmp, size, err := s.writeSnapshot(c.snapshotInfo(), nil, arenaView{dims: set.Dimensions}, c.gen)
+	if err == nil {
+		err = os.Rename(tmp, s.path(name))
+	}
+	if err == nil {
+		c.snapBytes = size
+		c.log, err = createLog(s.walPath(name), c.gen)
+	}
+	if err == nil {
+		err = syncDir(s.dir)
+	}
+	if err != nil {
+		if c.log != nil {
+			c.log.f.Close()
+		}
+		return vectorstore.Collection{}, fmt.Errorf("create collection %q: %w", name, err)
 	}
 	s.cols[name] = c
 	return c.info, nil
@@ -261,17 +321,21 @@ func (s *Store) DeleteCollection(ctx context.Context, name string) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, err := s.get(name); err != nil {
+	c, err := s.get(name)
+	if err != nil {
 		return err
 	}
-	if err := s.db.DeleteCollection(name); err != nil {
-		return fmt.Errorf("delete collection %q: %w", name, err)
-	}
 	delete(s.cols, name)
-	if err := os.Remove(s.path(name)); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("delete collection %q: %w", name, err)
+	if c.log != nil {
+		c.log.f.Close()
 	}
-	return nil
+	// The snapshot first: a log without a snapshot is no collection.
+	for _, p := range []string{s.path(name), s.walPath(name)} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("delete collection %q: %w", name, err)
+		}
+	}
+	return syncDir(s.dir)
 }
 
 func passageID(docID string, chunk int) string {
@@ -298,8 +362,12 @@ func (s *Store) Put(ctx context.Context, name string, doc vectorstore.Document, 
 	// Validate everything before changing anything, so a bad passage leaves
 	// the old version of the document in place.
 	dims := c.info.Settings.Dimensions
-	add := make([]chromem.Document, 0, len(passages))
+	if dims == 0 {
+		dims = c.arena.dims
+	}
 	entry := &docEntry{Passages: make([]vectorstore.Passage, len(passages)), Vectored: make([]bool, len(passages))}
+	vecs := make([][]float32, len(passages))
+	var stored [][]float32 // the vectors of Vectored passages, in order
 	for i, p := range passages {
 		if p.Start < 0 || p.End > len(doc.Text) || p.Start > p.End {
 			return fmt.Errorf("put document %q: passage %d range [%d,%d) outside text of %d bytes", doc.ID, i, p.Start, p.End, len(doc.Text))
@@ -318,34 +386,12 @@ func (s *Store) Put(ctx context.Context, name string, doc vectorstore.Document, 
 		if norm == 0 {
 			continue // a zero vector is similar to nothing; chromem would turn it into NaNs
 		}
+		if dims == 0 {
+			dims = len(p.Vector)
+		}
 		entry.Vectored[i] = true
-		add = append(add, chromem.Document{
-			ID:        passageID(doc.ID, i),
-			Metadata:  map[string]string{"doc_id": doc.ID, "chunk": strconv.Itoa(i)},
-			Embedding: slices.Clone(p.Vector), // chromem keeps unit vectors as given; the caller may reuse its buffer
-			// No Content: the text is the document's Text[Start:End], kept
-			// once in the catalog rather than twice in every snapshot.
-		})
-	}
-	// From here on the change is all in memory and must not stop half way:
-	// chromem's AddDocuments quietly skips documents once its context is
-	// canceled, which would store a document without some of its vectors.
-	ctx = context.WithoutCancel(ctx)
-	if old, ok := c.docs[doc.ID]; ok {
-		if err := c.removeVectors(ctx, doc.ID, old); err != nil {
-			return err
-		}
-		c.passages -= len(old.Passages)
-	}
-	for _, a := range add {
-		if err := c.vectors.AddDocument(ctx, a); err != nil {
-			// AddDocument only fails on the checks made above; undo any
-			// partial add so the collection does not hold a half document.
-			_ = c.removeVectors(ctx, doc.ID, entry)
-			delete(c.docs, doc.ID)
-			c.version++
-			return fmt.Errorf("put document %q: %w", doc.ID, err)
-		}
+		vecs[i] = unit(p.Vector, norm)
+		stored = append(stored, vecs[i])
 	}
 	doc.Meta = maps.Clone(doc.Meta)
 	doc.Passages = len(passages)
@@ -353,25 +399,122 @@ func (s *Store) Put(ctx context.Context, name string, doc vectorstore.Document, 
 		doc.Indexed = time.Now().UTC()
 	}
 	entry.Doc = doc
-	c.docs[doc.ID] = entry
-	c.passages += len(passages)
-	c.info.Updated = time.Now().UTC()
-	c.version++
+	updated := time.Now().UTC()
+	rec, err := record(opPut, putRecord{Entry: entry, Updated: updated}, stored)
+	if err != nil {
+		return fmt.Errorf("put document %q: encode log record: %w", doc.ID, err)
+	}
+	if err := s.append(name, c, rec); err != nil {
+		return fmt.Errorf("put document %q: %w", doc.ID, err)
+	}
+	c.applyPut(entry, vecs)
+	c.info.Updated = updated
 	return nil
 }
 
-func (c *collection) removeVectors(ctx context.Context, docID string, e *docEntry) error {
-	ids := make([]string, 0, len(e.Passages))
-	for i, v := range e.Vectored {
-		if v {
-			ids = append(ids, passageID(docID, i))
+// unit returns v scaled to unit length as chromem-go checks it, so that
+// chromem keeps the arena's slice rather than a normalised copy. norm is v's
+// squared norm. The result may alias v.
+func unit(v []float32, norm float64) []float32 {
+	if math.Abs(math.Sqrt(norm)-1) < 1e-6 {
+		return v
+	}
+	out := make([]float32, len(v))
+	inv := 1 / math.Sqrt(norm)
+	for i, x := range v {
+		out[i] = float32(float64(x) * inv)
+	}
+	return out
+}
+
+// append writes a change record to the collection's log. Callers hold s.mu.
+// It starts a background compaction when the log has grown large enough.
+func (s *Store) append(name string, c *collection, rec []byte) error {
+	if c.log == nil {
+		return errors.New("collection has no change log")
+	}
+	if err := c.log.append(rec); err != nil {
+		return fmt.Errorf("append to change log: %w", err)
+	}
+	c.appended += int64(len(rec))
+	if s.compactMin > 0 && !c.compacting {
+		logBytes := c.log.size - int64(walHeader)
+		if logBytes > s.compactMin && float64(logBytes) > s.compactFraction*float64(c.snapBytes) {
+			c.compacting = true
+			s.bg.Go(func() {
+				if err := s.compact(name, c); err != nil {
+					s.logger.Error("compaction failed; the change log keeps growing", "collection", name, "err", err)
+				}
+			})
 		}
 	}
-	if len(ids) == 0 {
-		return nil
+	return nil
+}
+
+// applyPut replaces a document in memory. vecs[i] is passage i's unit
+// vector, nil for a passage without one; it is copied.
+func (c *collection) applyPut(e *docEntry, vecs [][]float32) {
+	id := e.Doc.ID
+	if old, ok := c.docs[id]; ok {
+		c.remove(old)
 	}
-	if err := c.vectors.Delete(ctx, nil, nil, ids...); err != nil {
-		return fmt.Errorf("remove passages of %q: %w", docID, err)
+	e.slots = make([]int32, len(e.Passages))
+	ctx := context.Background()
+	for i, v := range vecs {
+		e.slots[i] = -1
+		if v == nil {
+			continue
+		}
+		slot := c.arena.alloc(v, e, i)
+		e.slots[i] = slot
+		// The document shares the arena's copy of the vector. AddDocument
+		// fails only on an empty id or embedding, neither possible here.
+		_ = c.vectors.AddDocument(ctx, chromem.Document{ID: passageID(id, i), Embedding: c.arena.vec(slot)})
+	}
+	c.docs[id] = e
+	c.passages += len(e.Passages)
+}
+
+// remove drops a document's passages from memory.
+func (c *collection) remove(e *docEntry) {
+	ids := make([]string, 0, len(e.slots))
+	for i, slot := range e.slots {
+		if slot >= 0 {
+			ids = append(ids, passageID(e.Doc.ID, i))
+			c.arena.release(slot)
+		}
+	}
+	if len(ids) > 0 {
+		_ = c.vectors.Delete(context.Background(), nil, nil, ids...) // fails only without ids
+	}
+	delete(c.docs, e.Doc.ID)
+	c.passages -= len(e.Passages)
+}
+
+// applyDelete removes documents in memory and returns how many it removed.
+func (c *collection) applyDelete(ids []string) int {
+	n := 0
+	for _, id := range ids {
+		if e, ok := c.docs[id]; ok {
+			c.remove(e)
+			n++
+		}
+	}
+	return n
+}
+
+// addAllToChromem gives chromem-go a document for every vector of a freshly
+// loaded arena.
+func (c *collection) addAllToChromem() error {
+	ctx := context.Background()
+	for slot, e := range c.arena.owner {
+		if e == nil {
+			continue
+		}
+		id := passageID(e.Doc.ID, int(c.arena.chunk[slot]))
+		if err := c.vectors.AddDocument(ctx, chromem.Document{ID: id, Embedding: c.arena.vec(int32(slot))}); err != nil {
+			return fmt.Errorf("collection %q: %w", c.info.Name, err)
+		}
 	}
 	return nil
 }
@@ -399,23 +542,25 @@ func (s *Store) Delete(ctx context.Context, name string, ids ...string) (int, er
 	if err != nil {
 		return 0, err
 	}
-	n := 0
+	var gone []string
 	for _, id := range ids {
-		e, ok := c.docs[id]
-		if !ok {
-			continue
+		if _, ok := c.docs[id]; ok && !slices.Contains(gone, id) {
+			gone = append(gone, id)
 		}
-		if err := c.removeVectors(ctx, id, e); err != nil {
-			return n, err
-		}
-		delete(c.docs, id)
-		c.passages -= len(e.Passages)
-		c.version++
-		n++
 	}
-	if n > 0 {
-		c.info.Updated = time.Now().UTC()
+	if len(gone) == 0 {
+		return 0, nil
 	}
+	updated := time.Now().UTC()
+	rec, err := record(opDelete, deleteRecord{IDs: gone, Updated: updated}, nil)
+	if err != nil {
+		return 0, fmt.Errorf("delete documents: encode log record: %w", err)
+	}
+	if err := s.append(name, c, rec); err != nil {
+		return 0, fmt.Errorf("delete documents: %w", err)
+	}
+	n := c.applyDelete(gone)
+	c.info.Updated = updated
 	return n, nil
 }
 
@@ -482,9 +627,10 @@ func (s *Store) Hashes(ctx context.Context, name string) (map[string]string, err
 	return out, nil
 }
 
-// Query implements vectorstore.Store. chromem-go compares the query with
-// every passage (exact search); with a filter, it ranks all passages and the
-// filter keeps the best k that match, so a filter never empties the top k.
+// Query implements vectorstore.Store by scanning the collection's arena
+// (see [collection.search]): exact for small collections, an int8 pass and a
+// float32 rescoring of the best candidates for large ones. A filter is
+// applied during the scan, so the top k are the best k that match.
 func (s *Store) Query(ctx context.Context, name string, v []float32, k int, f vectorstore.Filter) ([]vectorstore.Hit, error) {
 	if k <= 0 {
 		return nil, fmt.Errorf("query: k must be positive, got %d", k)
@@ -497,49 +643,24 @@ func (s *Store) Query(ctx context.Context, name string, v []float32, k int, f ve
 	if dims := c.info.Settings.Dimensions; dims > 0 && len(v) != dims {
 		return nil, fmt.Errorf("query: vector has %d dimensions, collection %q has %d", len(v), name, dims)
 	}
-	if norm, ok := sqNorm(v); !ok || norm == 0 {
+	norm, ok := sqNorm(v)
+	if !ok || norm == 0 {
 		return nil, nil // a query with no known words is similar to nothing
 	}
-	count := c.vectors.Count()
-	if count == 0 {
-		return nil, nil
-	}
-	n := k
-	match := func(*docEntry) bool { return true }
-	if !f.Empty() {
-		n = count
-		match = docFilter(f)
-	}
-	n = min(n, count)
-	res, err := c.vectors.QueryEmbedding(ctx, v, n, nil, nil)
-	if err == nil {
-		// chromem stops scoring when ctx is canceled but reports no error,
-		// returning a partial ranking.
-		err = ctx.Err()
-	}
+	v = unit(v, norm) // scores are cosines whatever the query's length
+	res, err := c.search(ctx, v, k, f)
 	if err != nil {
 		return nil, fmt.Errorf("query collection %q: %w", name, err)
 	}
-	hits := make([]vectorstore.Hit, 0, min(k, len(res)))
-	for _, r := range res {
-		e, ok := c.docs[r.Metadata["doc_id"]]
-		if !ok || !match(e) {
-			continue
-		}
-		i, _ := strconv.Atoi(r.Metadata["chunk"])
-		if i < 0 || i >= len(e.Passages) {
-			continue
-		}
-		p := e.Passages[i]
+	hits := make([]vectorstore.Hit, len(res))
+	for i, r := range res {
+		e, chunk := c.arena.owner[r.slot], c.arena.chunk[r.slot]
+		p := e.Passages[chunk]
 		p.Text = e.Doc.Text[p.Start:p.End]
-		h := e.hit(p)
-		// Both vectors are unit length, so the dot product chromem returns
-		// is the cosine, give or take float32 rounding.
-		h.Score = min(max(r.Similarity, -1), 1)
-		hits = append(hits, h)
-		if len(hits) == k {
-			break
-		}
+		hits[i] = e.hit(p)
+		// Both vectors are unit length, so the dot product is the cosine,
+		// give or take float32 rounding.
+		hits[i].Score = min(max(r.score, -1), 1)
 	}
 	return hits, nil
 }
@@ -592,12 +713,8 @@ func (s *Store) Lookup(ctx context.Context, name string, keys []vectorstore.Pass
 		}
 		p := e.Passages[k.Chunk]
 		p.Text = e.Doc.Text[p.Start:p.End]
-		if e.Vectored[k.Chunk] {
-			d, err := c.vectors.GetByID(ctx, passageID(k.DocID, k.Chunk))
-			if err != nil {
-				return nil, fmt.Errorf("lookup %s#%d: %w", k.DocID, k.Chunk, err)
-			}
-			p.Vector = d.Embedding // GetByID returns a copy
+		if slot := e.slots[k.Chunk]; slot >= 0 {
+			p.Vector = slices.Clone(c.arena.vec(slot))
 		}
 		hits = append(hits, e.hit(p))
 	}
@@ -614,7 +731,16 @@ func docFilter(f vectorstore.Filter) func(*docEntry) bool {
 func (s *Store) Close() error {
 	var err error
 	if !s.readOnly {
+		s.bg.Wait()
 		err = s.Flush(context.Background())
+		s.mu.Lock()
+		for _, c := range s.cols {
+			if c.log != nil {
+				c.log.f.Close()
+				c.log = nil
+			}
+		}
+		s.mu.Unlock()
 	}
 	if s.lockFile != nil {
 		_ = syscall.Flock(int(s.lockFile.Fd()), syscall.LOCK_UN)

@@ -2,8 +2,11 @@ package chromemstore
 
 import (
 	"bytes"
+	"encoding/binary"
+	"encoding/gob"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -11,6 +14,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/philippgille/chromem-go"
 
 	"github.com/semsearch/semsearch/internal/vectorstore"
 	"github.com/semsearch/semsearch/internal/vectorstore/storetest"
@@ -145,11 +150,10 @@ func TestOpen_Locked(t *testing.T) {
 		t.Errorf("ErrLocked message %q does not name the directory", err)
 	}
 
-	// A reader opened before the flush sees nothing yet.
+	// A reader sees a write as soon as Put has appended it to the log;
+	// Flush makes it durable against power loss.
 	early := mustOpen(t, dir, Options{ReadOnly: true})
-	if _, err := early.Collection(ctx, "c"); !errors.Is(err, vectorstore.ErrNotFound) {
-		t.Errorf("read-only store before any flush: err = %v, want ErrNotFound", err)
-	}
+	checkContents(t, early, "c", map[string]string{"a": "v1"}, 3)
 
 	if err := w.Flush(ctx); err != nil {
 		t.Fatal(err)
@@ -232,7 +236,7 @@ func TestStore_ReadOnlyWrites(t *testing.T) {
 	}
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
-		if e.Name() != "c"+fileExt && e.Name() != "LOCK" {
+		if e.Name() != "c"+fileExt && e.Name() != "c"+walExt && e.Name() != "LOCK" {
 			t.Errorf("unexpected file %s after read-only use", e.Name())
 		}
 	}
@@ -245,7 +249,7 @@ func writeSnapshots(t *testing.T, dir string) (file string, v1, v2 []byte) {
 	t.Helper()
 	ctx := t.Context()
 	rng := rand.New(rand.NewPCG(3, 4))
-	s, err := Open(dir, Options{})
+	s, err := Open(dir, Options{CompactMinBytes: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,7 +260,7 @@ func writeSnapshots(t *testing.T, dir string) (file string, v1, v2 []byte) {
 		d, ps := testDoc(rng, id, "v1", 3)
 		mustPut(t, s, "c", d, ps)
 	}
-	if err := s.Flush(ctx); err != nil {
+	if err := s.compactNow("c"); err != nil {
 		t.Fatal(err)
 	}
 	file = filepath.Join(dir, "c"+fileExt)
@@ -267,13 +271,20 @@ func writeSnapshots(t *testing.T, dir string) (file string, v1, v2 []byte) {
 		d, ps := testDoc(rng, id, "v2", 3)
 		mustPut(t, s, "c", d, ps)
 	}
+	if err := s.compactNow("c"); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
 	if v2, err = os.ReadFile(file); err != nil {
 		t.Fatal(err)
 	}
+	// Back to the snapshot of v1, without a log.
 	if err := os.WriteFile(file, v1, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(dir, "c"+walExt)); err != nil {
 		t.Fatal(err)
 	}
 	return file, v1, v2
@@ -282,9 +293,9 @@ func writeSnapshots(t *testing.T, dir string) (file string, v1, v2 []byte) {
 // allV1 is what writeSnapshots flushed.
 var allV1 = map[string]string{"a": "v1", "b": "v1", "c": "v1", "d": "v1", "e": "v1"}
 
-// TestLoad_LeftoverTemp: a flush interrupted before its rename leaves a
-// partial "*.tmp" file beside the old snapshot. It is ignored, and the next
-// flush replaces the snapshot as usual.
+// TestLoad_LeftoverTemp: a compaction interrupted before its rename leaves a
+// partial "*.tmp" file beside the old snapshot. Readers ignore it, a writer
+// removes it on open, and writes go on as usual.
 func TestLoad_LeftoverTemp(t *testing.T) {
 	dir := t.TempDir()
 	_, _, v2 := writeSnapshots(t, dir)
@@ -302,6 +313,9 @@ func TestLoad_LeftoverTemp(t *testing.T) {
 	}
 
 	w := mustOpen(t, dir, Options{})
+	if left, _ := filepath.Glob(filepath.Join(dir, "*.tmp")); len(left) > 0 {
+		t.Errorf("temporary files left after a writable Open: %v", left)
+	}
 	checkContents(t, w, "c", allV1, 3)
 	rng := rand.New(rand.NewPCG(9, 9))
 	d, ps := testDoc(rng, "c", "v3", 3)
@@ -319,7 +333,8 @@ func TestLoad_LeftoverTemp(t *testing.T) {
 func TestLoad_Corrupt(t *testing.T) {
 	dir := t.TempDir()
 	_, good, _ := writeSnapshots(t, dir)
-	catalogEnd := len(magic) + 8 + int(leUint64(good[len(magic):]))
+	const hdr = len(magic) + 16 // magic, log generation, catalog length
+	catalogEnd := hdr + int(leUint64(good[len(magic)+8:]))
 	flip := func(at int) []byte {
 		b := slices.Clone(good)
 		b[at] ^= 0x5a
@@ -331,15 +346,15 @@ func TestLoad_Corrupt(t *testing.T) {
 	}{
 		{"empty", nil},
 		{"half magic", good[:5]},
-		{"header only", good[:len(magic)+8]},
-		{"truncated catalog", good[:len(magic)+8+10]},
+		{"header only", good[:hdr]},
+		{"truncated catalog", good[:hdr+10]},
 		{"catalog only", good[:catalogEnd]},
 		{"truncated vectors", good[:catalogEnd+(len(good)-catalogEnd)/2]},
 		{"last byte missing", good[:len(good)-1]},
 		{"not a snapshot", []byte("{\"collections\": []}\n")},
 		{"wrong magic", append([]byte("semsearch collection v0\n"), good[len(magic):]...)},
-		{"huge catalog length", append(append([]byte(magic), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f), good[len(magic)+8:]...)},
-		{"flipped byte in catalog", flip(len(magic) + 8 + (catalogEnd-len(magic)-8)/2)},
+		{"huge catalog length", append(append(slices.Clone(good[:len(magic)+8]), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f), good[hdr:]...)},
+		{"flipped byte in catalog", flip(hdr + (catalogEnd-hdr)/2)},
 		{"flipped byte in vectors", flip(catalogEnd + (len(good)-catalogEnd)/2)},
 		{"flipped last byte", flip(len(good) - 1)},
 		{"trailing garbage", append(slices.Clone(good), "garbage"...)},
@@ -435,6 +450,9 @@ func renameSnapshot(t *testing.T, data []byte, from, to string) []byte {
 		}
 		mustPut(t, w, to, full, ps)
 	}
+	if err := w.compactNow(to); err != nil {
+		t.Fatal(err)
+	}
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -445,34 +463,83 @@ func renameSnapshot(t *testing.T, data []byte, from, to string) []byte {
 	return out
 }
 
-// TestLoad_Version1: snapshots written before the checksum was added still
-// load, and the next flush rewrites them in the current format.
-func TestLoad_Version1(t *testing.T) {
-	dir := t.TempDir()
-	file, v2, _ := writeSnapshots(t, dir)
-	v1 := append([]byte(magicV1), v2[len(magic):len(v2)-crcBytes]...)
-	if err := os.WriteFile(file, v1, 0o644); err != nil {
+// legacySnapshot returns collection c of s (loaded) as a version 1 or 2
+// snapshot: the catalog, then chromem-go's export of the vectors.
+func legacySnapshot(t *testing.T, s *Store, name string, version int) []byte {
+	t.Helper()
+	ctx := t.Context()
+	c := s.cols[name]
+	cat := catalog{Info: c.snapshotInfo()}
+	db := chromem.NewDB()
+	col, err := db.CreateCollection(name, nil, noEmbedding)
+	if err != nil {
 		t.Fatal(err)
 	}
-	r := mustOpen(t, dir, Options{ReadOnly: true})
-	checkContents(t, r, "c", allV1, 3)
-
-	w := mustOpen(t, dir, Options{})
-	d, ps := testDoc(rand.New(rand.NewPCG(2, 2)), "a", "v3", 3)
-	mustPut(t, w, "c", d, ps)
-	if err := w.Close(); err != nil {
+	for _, e := range c.docs {
+		cat.Docs = append(cat.Docs, e)
+		for i, slot := range e.slots {
+			if slot >= 0 {
+				if err := col.AddDocument(ctx, chromem.Document{ID: passageID(e.Doc.ID, i), Embedding: slices.Clone(c.arena.vec(slot))}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	var g bytes.Buffer
+	if err := gob.NewEncoder(&g).Encode(&cat); err != nil {
 		t.Fatal(err)
 	}
-	data, err := os.ReadFile(file)
-	if err != nil || !bytes.HasPrefix(data, []byte(magic)) {
-		t.Fatalf("after a flush the file starts %.24q, %v; want %q", data, err, magic)
+	var out bytes.Buffer
+	out.WriteString(map[int]string{1: magicV1, 2: magicV2}[version])
+	out.Write(binary.LittleEndian.AppendUint64(nil, uint64(g.Len())))
+	out.Write(g.Bytes())
+	if err := db.ExportToWriter(&out, false, "", name); err != nil {
+		t.Fatal(err)
 	}
-	r2 := mustOpen(t, dir, Options{ReadOnly: true})
-	checkContents(t, r2, "c", map[string]string{"a": "v3", "b": "v1", "c": "v1", "d": "v1", "e": "v1"}, 3)
+	if version == 2 {
+		out.Write(binary.LittleEndian.AppendUint32(nil, crc32.Checksum(out.Bytes(), crcTable)))
+	}
+	return out.Bytes()
 }
 
-// TestStore_CrashBeforeFlush: writes after the last Flush are lost when the
-// process dies, and only they: a new store sees exactly the flushed state,
+// TestLoad_Version1: snapshots written before the change log (version 2)
+// and before the checksum (version 1) still load, and the next compaction
+// rewrites them in the current format.
+func TestLoad_Version1(t *testing.T) {
+	for _, version := range []int{1, 2} {
+		t.Run(fmt.Sprint("v", version), func(t *testing.T) {
+			dir := t.TempDir()
+			file, _, _ := writeSnapshots(t, dir)
+			r0 := mustOpen(t, dir, Options{ReadOnly: true})
+			checkContents(t, r0, "c", allV1, 3)
+			if err := os.WriteFile(file, legacySnapshot(t, r0, "c", version), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			r := mustOpen(t, dir, Options{ReadOnly: true})
+			checkContents(t, r, "c", allV1, 3)
+
+			w := mustOpen(t, dir, Options{CompactMinBytes: -1})
+			d, ps := testDoc(rand.New(rand.NewPCG(2, 2)), "a", "v3", 3)
+			mustPut(t, w, "c", d, ps)
+			if err := w.compactNow("c"); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			data, err := os.ReadFile(file)
+			if err != nil || !bytes.HasPrefix(data, []byte(magic)) {
+				t.Fatalf("after a compaction the file starts %.24q, %v; want %q", data, err, magic)
+			}
+			r2 := mustOpen(t, dir, Options{ReadOnly: true})
+			checkContents(t, r2, "c", map[string]string{"a": "v3", "b": "v1", "c": "v1", "d": "v1", "e": "v1"}, 3)
+		})
+	}
+}
+
+// TestStore_CrashBeforeFlush: Put appends its change to the log before it
+// returns, so a process that dies without calling Flush loses nothing (Flush
+// guards against power loss); a new store sees exactly the writer's state,
 // with whole documents.
 func TestStore_CrashBeforeFlush(t *testing.T) {
 	ctx := t.Context()
@@ -482,18 +549,13 @@ func TestStore_CrashBeforeFlush(t *testing.T) {
 	if _, err := w.CreateCollection(ctx, "c", testSettings); err != nil {
 		t.Fatal(err)
 	}
-	flushed := map[string]string{}
 	for i := range 6 {
-		id := fmt.Sprintf("doc-%d", i)
-		d, ps := testDoc(rng, id, "v1", 4)
+		d, ps := testDoc(rng, fmt.Sprintf("doc-%d", i), "v1", 4)
 		mustPut(t, w, "c", d, ps)
-		flushed[id] = "v1"
 	}
 	if err := w.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	// More indexing, not flushed: replacements, new documents, deletions and
-	// a new collection.
 	for _, id := range []string{"doc-0", "doc-3", "doc-7", "doc-8"} {
 		d, ps := testDoc(rng, id, "v2", 4)
 		mustPut(t, w, "c", d, ps)
@@ -504,19 +566,14 @@ func TestStore_CrashBeforeFlush(t *testing.T) {
 	if _, err := w.CreateCollection(ctx, "later", testSettings); err != nil {
 		t.Fatal(err)
 	}
-	checkContents(t, w, "c", map[string]string{"doc-0": "v2", "doc-3": "v2", "doc-4": "v1", "doc-5": "v1", "doc-7": "v2", "doc-8": "v2"}, 4)
+	want := map[string]string{"doc-0": "v2", "doc-3": "v2", "doc-4": "v1", "doc-5": "v1", "doc-7": "v2", "doc-8": "v2"}
+	checkContents(t, w, "c", want, 4)
 
 	// The writer dies here; a new store opens what is on disk.
 	r := mustOpen(t, dir, Options{ReadOnly: true})
-	checkContents(t, r, "c", flushed, 4)
-	if _, err := r.Collection(ctx, "later"); !errors.Is(err, vectorstore.ErrNotFound) {
-		t.Errorf("unflushed collection visible: err = %v", err)
-	}
-	for _, id := range []string{"doc-0", "doc-3"} {
-		d, err := r.Document(ctx, "c", id)
-		if err != nil || d.Hash != "v1" || !strings.HasPrefix(d.Text, id+" v1 ") || d.Passages != 4 {
-			t.Errorf("Document(%s) = hash %q, %d passages, text %.20q, %v; want the flushed v1", id, d.Hash, d.Passages, d.Text, err)
-		}
+	checkContents(t, r, "c", want, 4)
+	if _, err := r.Collection(ctx, "later"); err != nil {
+		t.Errorf("created collection lost: %v", err)
 	}
 }
 

@@ -1,0 +1,146 @@
+package chromemstore
+
+import (
+	"math"
+	"runtime"
+	"sync"
+)
+
+// blockSlots is how many vectors one arena block holds. Blocks never move
+// once allocated, so chromem-go's documents can point into them.
+const blockSlots = 1024
+
+// arena holds a collection's passage vectors laid out contiguously, in
+// fixed-size blocks of slots, with an int8 copy of each vector for the first
+// pass of a query. chromem-go's documents hold slices of these same blocks
+// (one copy of every float32 vector in memory), so the arena is a scan index
+// over the store of record rather than a second copy of it.
+//
+// A slot is freed when its passage is removed and reused by a later passage,
+// except while a snapshot is being written from the arena (noReuse), so the
+// snapshot writer may read the slots of its catalog without a lock.
+type arena struct {
+	dims  int
+	f32   [][]float32 // blocks of blockSlots*dims
+	i8    [][]int8    // the same vectors quantised: f32[i] ~ i8[i] * scale[slot]
+	scale []float32   // per slot
+	owner []*docEntry // per slot; nil when free
+	chunk []int32     // per slot: the owner's passage number
+	n     int         // slots ever handed out (the high-water mark)
+	live  int
+	free  []int32
+	// noReuse holds freed slots in pending instead of free while a
+	// snapshot reads the arena.
+	noReuse bool
+	pending []int32
+}
+
+// vec returns slot's float32 vector; it aliases the arena.
+func (a *arena) vec(slot int32) []float32 {
+	b, off := int(slot)/blockSlots, (int(slot)%blockSlots)*a.dims
+	return a.f32[b][off : off+a.dims : off+a.dims]
+}
+
+func (a *arena) qvec(slot int32) []int8 {
+	b, off := int(slot)/blockSlots, (int(slot)%blockSlots)*a.dims
+	return a.i8[b][off : off+a.dims : off+a.dims]
+}
+
+// alloc stores v (of a.dims values, or the first vector ever, which sets
+// a.dims) for passage chunk of e and returns its slot.
+func (a *arena) alloc(v []float32, e *docEntry, chunk int) int32 {
+	if a.dims == 0 {
+		a.dims = len(v)
+	}
+	slot := a.take()
+	copy(a.vec(slot), v)
+	a.quantize(slot)
+	a.owner[slot], a.chunk[slot] = e, int32(chunk)
+	a.live++
+	return slot
+}
+
+// take returns a free slot, growing the arena when none is free; the slot's
+// vector is left for the caller to fill.
+func (a *arena) take() int32 {
+	if n := len(a.free); n > 0 && !a.noReuse {
+		s := a.free[n-1]
+		a.free = a.free[:n-1]
+		return s
+	}
+	if a.n == len(a.f32)*blockSlots {
+		a.f32 = append(a.f32, make([]float32, blockSlots*a.dims))
+		a.i8 = append(a.i8, make([]int8, blockSlots*a.dims))
+	}
+	s := int32(a.n)
+	a.n++
+	a.scale = append(a.scale, 0)
+	a.owner = append(a.owner, nil)
+	a.chunk = append(a.chunk, 0)
+	return s
+}
+
+// release frees slot.
+func (a *arena) release(slot int32) {
+	a.owner[slot] = nil
+	a.scale[slot] = 0
+	clear(a.qvec(slot))
+	a.live--
+	if a.noReuse {
+		a.pending = append(a.pending, slot)
+	} else {
+		a.free = append(a.free, slot)
+	}
+}
+
+// reuse ends a noReuse period.
+func (a *arena) reuse() {
+	a.noReuse = false
+	a.free = append(a.free, a.pending...)
+	a.pending = nil
+}
+
+// quantize fills slot's int8 copy from its float32 vector: each value is
+// rounded to a multiple of max|v|/127.
+func (a *arena) quantize(slot int32) {
+	a.scale[slot] = quantize(a.qvec(slot), a.vec(slot))
+}
+
+// quantize writes v as int8 multiples of the returned scale into q.
+func quantize(q []int8, v []float32) float32 {
+	var m float32
+	for _, x := range v {
+		m = max(m, float32(math.Abs(float64(x))))
+	}
+	if m == 0 {
+		clear(q)
+		return 0
+	}
+	inv := 127 / m
+	for i, x := range v {
+		q[i] = int8(math.Round(float64(x * inv)))
+	}
+	return m / 127
+}
+
+// quantizeAll fills the int8 copy of slots [0, n) in parallel (used after a
+// snapshot is loaded).
+func (a *arena) quantizeAll() {
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	per := (a.n + workers - 1) / workers
+	for w := range workers {
+		lo, hi := w*per, min((w+1)*per, a.n)
+		if lo >= hi {
+			break
+		}
+		wg.Go(func() {
+			for s := lo; s < hi; s++ {
+				if a.owner[s] != nil {
+					a.quantize(int32(s))
+				}
+			}
+		})
+	}
+	wg.Wait()
+}

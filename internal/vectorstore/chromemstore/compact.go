@@ -1,0 +1,163 @@
+package chromemstore
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"os"
+	"slices"
+)
+
+// Flush implements vectorstore.Store: it syncs the change log of every
+// collection written to since its last sync. Concurrent calls share the
+// work (group commit): a call that finds a sync under way waits for it and
+// returns at once if that sync covered its changes, so N writers flushing
+// together cost about one or two fsyncs, not N.
+func (s *Store) Flush(ctx context.Context) error {
+	if err := s.writable(); err != nil {
+		return err
+	}
+	s.mu.RLock()
+	type pending struct {
+		name   string
+		c      *collection
+		target int64
+	}
+	var todo []pending
+	for name, c := range s.cols {
+		if c.log != nil {
+			todo = append(todo, pending{name, c, c.appended})
+		}
+	}
+	s.mu.RUnlock()
+	for _, p := range todo {
+		if err := s.sync(ctx, p.name, p.c, p.target); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sync makes c's log durable at least up to target bytes appended.
+func (s *Store) sync(ctx context.Context, name string, c *collection, target int64) error {
+	c.syncMu.Lock()
+	defer c.syncMu.Unlock()
+	if c.synced >= target {
+		return nil // a sync that started after our append covered it
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("sync change log of %q: %w", name, err)
+	}
+	s.mu.RLock()
+	l, end := c.log, c.appended
+	s.mu.RUnlock()
+	if l == nil {
+		return nil // closed or deleted meanwhile
+	}
+	if err := l.f.Sync(); err != nil {
+		s.mu.RLock()
+		gone := s.cols[name] != c || c.log != l
+		s.mu.RUnlock()
+		if gone {
+			return nil
+		}
+		return fmt.Errorf("sync change log of %q: %w", name, err)
+	}
+	c.synced = end
+	return nil
+}
+
+// compact writes a new snapshot of c and restarts its log with the records
+// appended while the snapshot was written. Readers and writers go on while
+// the snapshot is written: slots freed meanwhile are not reused, so the
+// snapshot reads the vectors of its catalog unchanged. The caller has set
+// c.compacting.
+func (s *Store) compact(name string, c *collection) (err error) {
+	s.mu.Lock()
+	docs := slices.Collect(maps.Values(c.docs))
+	info := c.snapshotInfo()
+	view := arenaView{dims: c.arena.dims, f32: slices.Clone(c.arena.f32)}
+	c.arena.noReuse = true
+	var from int64
+	if c.log != nil {
+		from = c.log.size
+	}
+	gen := max(c.gen, c.logGen()) + 1
+	s.mu.Unlock()
+
+	tmp, size, werr := s.writeSnapshot(info, docs, view, gen)
+
+	c.syncMu.Lock()
+	defer c.syncMu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c.compacting = false
+	c.arena.reuse()
+	if werr != nil {
+		return werr
+	}
+	if s.cols[name] != c || c.log == nil { // deleted or closed meanwhile
+		os.Remove(tmp)
+		return nil
+	}
+	if err := os.Rename(tmp, s.path(name)); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("compact collection %q: %w", name, err)
+	}
+	c.gen, c.snapBytes = gen, size
+	// The new snapshot is in place; the old log still replays correctly
+	// over it, so from here a failure only leaves the log long.
+	old := c.log
+	tail := make([]byte, old.size-from)
+	if _, err := old.f.ReadAt(tail, from); err != nil {
+		return fmt.Errorf("compact collection %q: read log tail: %w", name, err)
+	}
+	f, err := os.CreateTemp(s.dir, name+".wal.*.tmp")
+	if err != nil {
+		return fmt.Errorf("compact collection %q: %w", name, err)
+	}
+	l := &logFile{f: f, gen: gen}
+	err = l.writeHeader()
+	if err == nil {
+		err = l.append(tail)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), s.walPath(name))
+	}
+	if err == nil {
+		err = syncDir(s.dir)
+	}
+	if err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return fmt.Errorf("compact collection %q: restart log: %w", name, err)
+	}
+	old.f.Close()
+	c.log = l
+	c.synced = c.appended // the new log was synced whole
+	s.logger.Debug("collection compacted", "collection", name, "documents", len(docs), "snapshot_bytes", size, "log_tail_bytes", len(tail))
+	return nil
+}
+
+func (c *collection) logGen() uint64 {
+	if c.log == nil {
+		return 0
+	}
+	return c.log.gen
+}
+
+// compactNow compacts a collection and waits for it (tests, benchmarks).
+func (s *Store) compactNow(name string) error {
+	s.mu.Lock()
+	c, err := s.get(name)
+	if err != nil || c.compacting {
+		s.mu.Unlock()
+		return err
+	}
+	c.compacting = true
+	s.mu.Unlock()
+	return s.compact(name, c)
+}

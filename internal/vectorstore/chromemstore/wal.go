@@ -1,0 +1,230 @@
+package chromemstore
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"math"
+	"os"
+	"time"
+	"unsafe"
+)
+
+// The change log. Each collection has, beside its snapshot, a log of the
+// changes made since: NAME.wal holds a header (walMagic and the generation
+// of the snapshot it continues, a little-endian uint64) followed by records.
+// A record is its payload's length and CRC-32C (little-endian uint32s), then
+// the payload: an op byte, the length of a gob-encoded header, the header
+// and, for a put, the passages' vectors as raw little-endian float32.
+//
+// A change is appended to the log (one write) before it is applied in
+// memory, and [Store.Flush] syncs the log, so a durable write costs the
+// change, not the collection. Opening a collection loads its snapshot and
+// replays the log; the first record that is short or fails its checksum
+// (a write torn by a crash) ends the log and is cut off. Replaying a record
+// that the snapshot already holds changes nothing (a put replaces the whole
+// document, a delete removes it), so a crash between writing a new snapshot
+// and starting the log afresh loses nothing either.
+const (
+	walExt      = ".wal"
+	walMagic    = "semsearch log v1\n"
+	walHeader   = len(walMagic) + 8
+	recHeader   = 8
+	maxRecBytes = 1 << 30
+
+	opPut    byte = 1
+	opDelete byte = 2
+)
+
+// errTorn reports the end of the usable log: a record cut short or damaged.
+var errTorn = errors.New("torn log record")
+
+// putRecord is the gob header of a put; the vectors of the passages marked
+// in Entry.Vectored follow it, in order.
+type putRecord struct {
+	Entry   *docEntry
+	Updated time.Time
+}
+
+type deleteRecord struct {
+	IDs     []string
+	Updated time.Time
+}
+
+// littleEndian reports whether float32 slices can be written and read as
+// raw little-endian bytes as they lie in memory.
+var littleEndian = func() bool {
+	x := uint16(1)
+	return *(*byte)(unsafe.Pointer(&x)) == 1
+}()
+
+// floatBytes returns the bytes of v in memory; on a little-endian machine
+// they are v's little-endian encoding.
+func floatBytes(v []float32) []byte {
+	if len(v) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(&v[0])), 4*len(v))
+}
+
+// appendFloats appends v as little-endian float32s.
+func appendFloats(b []byte, v []float32) []byte {
+	if littleEndian {
+		return append(b, floatBytes(v)...)
+	}
+	for _, x := range v {
+		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(x))
+	}
+	return b
+}
+
+// fixEndian turns floats read as raw little-endian bytes into native ones.
+func fixEndian(v []float32) {
+	if littleEndian {
+		return
+	}
+	b := floatBytes(v)
+	for i := range v {
+		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+}
+
+// record frames payload as a log record.
+func record(op byte, head any, vecs [][]float32) ([]byte, error) {
+	var g bytes.Buffer
+	if err := gob.NewEncoder(&g).Encode(head); err != nil {
+		return nil, err
+	}
+	n := 0
+	for _, v := range vecs {
+		n += 4 * len(v)
+	}
+	b := make([]byte, recHeader, recHeader+1+4+g.Len()+n)
+	b = append(b, op)
+	b = binary.LittleEndian.AppendUint32(b, uint32(g.Len()))
+	b = append(b, g.Bytes()...)
+	for _, v := range vecs {
+		b = appendFloats(b, v)
+	}
+	binary.LittleEndian.PutUint32(b[0:], uint32(len(b)-recHeader))
+	binary.LittleEndian.PutUint32(b[4:], crc32.Checksum(b[recHeader:], crcTable))
+	return b, nil
+}
+
+// logFile is a collection's open change log.
+type logFile struct {
+	f    *os.File
+	size int64 // bytes, header included
+	gen  uint64
+}
+
+// createLog writes a new, empty log of generation gen at path (replacing any
+// file there) and syncs it.
+func createLog(path string, gen uint64) (*logFile, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	l := &logFile{f: f, gen: gen}
+	if err := l.writeHeader(); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+func (l *logFile) writeHeader() error {
+	h := binary.LittleEndian.AppendUint64([]byte(walMagic), l.gen)
+	if _, err := l.f.WriteAt(h, 0); err != nil {
+		return err
+	}
+	l.size = int64(len(h))
+	return nil
+}
+
+// append writes rec at the end of the log. A failed write is cut off again,
+// so the next record does not follow garbage.
+func (l *logFile) append(rec []byte) error {
+	if _, err := l.f.WriteAt(rec, l.size); err != nil {
+		if terr := l.f.Truncate(l.size); terr != nil {
+			return fmt.Errorf("%w (and cutting off the partial record: %v)", err, terr)
+		}
+		return err
+	}
+	l.size += int64(len(rec))
+	return nil
+}
+
+// logReader reads the records of a log.
+type logReader struct {
+	r   *bufio.Reader
+	off int64 // end of the last good record
+	buf []byte
+}
+
+// readLogHeader reads a log's header and returns its generation.
+func readLogHeader(r io.Reader) (uint64, error) {
+	h := make([]byte, walHeader)
+	if _, err := io.ReadFull(r, h); err != nil {
+		return 0, errTorn
+	}
+	if string(h[:len(walMagic)]) != walMagic {
+		return 0, errors.New("not a semsearch change log")
+	}
+	return binary.LittleEndian.Uint64(h[len(walMagic):]), nil
+}
+
+// next returns the next record's op and payload (valid until the next
+// call), io.EOF at the clean end of the log, or errTorn.
+func (lr *logReader) next() (byte, []byte, error) {
+	var h [recHeader]byte
+	n, err := io.ReadFull(lr.r, h[:])
+	if err == io.EOF {
+		return 0, nil, io.EOF
+	}
+	if err != nil || n < recHeader {
+		return 0, nil, errTorn
+	}
+	size := binary.LittleEndian.Uint32(h[0:])
+	if size < 5 || size > maxRecBytes {
+		return 0, nil, errTorn
+	}
+	if cap(lr.buf) < int(size) {
+		lr.buf = make([]byte, size)
+	}
+	p := lr.buf[:size]
+	if _, err := io.ReadFull(lr.r, p); err != nil {
+		return 0, nil, errTorn
+	}
+	if crc32.Checksum(p, crcTable) != binary.LittleEndian.Uint32(h[4:]) {
+		return 0, nil, errTorn
+	}
+	lr.off += recHeader + int64(size)
+	return p[0], p[1:], nil
+}
+
+// decodeRecord splits a payload into its gob header, decoded into head, and
+// the raw vectors after it.
+func decodeRecord(p []byte, head any) ([]byte, error) {
+	if len(p) < 4 {
+		return nil, errTorn
+	}
+	n := binary.LittleEndian.Uint32(p)
+	p = p[4:]
+	if uint64(n) > uint64(len(p)) {
+		return nil, errTorn
+	}
+	if err := gob.NewDecoder(bytes.NewReader(p[:n])).Decode(head); err != nil {
+		return nil, fmt.Errorf("decode log record: %w", err)
+	}
+	return p[n:], nil
+}
