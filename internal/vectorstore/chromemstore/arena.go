@@ -2,8 +2,6 @@ package chromemstore
 
 import (
 	"math"
-	"runtime"
-	"sync"
 )
 
 // blockSlots is how many vectors one arena block holds. Blocks never move
@@ -82,9 +80,9 @@ func (a *arena) take() int32 {
 
 // release frees slot.
 func (a *arena) release(slot int32) {
+	// The vectors stay as they are until the slot is reused: a snapshot
+	// being written may still read them.
 	a.owner[slot] = nil
-	a.scale[slot] = 0
-	clear(a.qvec(slot))
 	a.live--
 	if a.noReuse {
 		a.pending = append(a.pending, slot)
@@ -106,41 +104,27 @@ func (a *arena) quantize(slot int32) {
 	a.scale[slot] = quantize(a.qvec(slot), a.vec(slot))
 }
 
-// quantize writes v as int8 multiples of the returned scale into q.
+// quantize writes v as int8 multiples of the returned scale into q,
+// rounding to nearest. It is branch-free per value: the signs of a vector's
+// values are random, which would defeat branch prediction.
 func quantize(q []int8, v []float32) float32 {
-	var m float32
+	var mb uint32 // the largest |x|, as bits: non-negative floats order like their bits
 	for _, x := range v {
-		m = max(m, float32(math.Abs(float64(x))))
+		if b := math.Float32bits(x) &^ (1 << 31); b > mb {
+			mb = b
+		}
 	}
-	if m == 0 {
+	m := math.Float32frombits(mb)
+	if m == 0 || m != m || math.IsInf(float64(m), 0) {
 		clear(q)
 		return 0
 	}
 	inv := 127 / m
+	q = q[:len(v)]
 	for i, x := range v {
-		q[i] = int8(math.Round(float64(x * inv)))
+		// x*inv is in [-127, 127]; shifted it is positive, so the
+		// conversion's truncation rounds to nearest.
+		q[i] = int8(int32(x*inv+128.5) - 128)
 	}
 	return m / 127
-}
-
-// quantizeAll fills the int8 copy of slots [0, n) in parallel (used after a
-// snapshot is loaded).
-func (a *arena) quantizeAll() {
-	workers := runtime.GOMAXPROCS(0)
-	var wg sync.WaitGroup
-	per := (a.n + workers - 1) / workers
-	for w := range workers {
-		lo, hi := w*per, min((w+1)*per, a.n)
-		if lo >= hi {
-			break
-		}
-		wg.Go(func() {
-			for s := lo; s < hi; s++ {
-				if a.owner[s] != nil {
-					a.quantize(int32(s))
-				}
-			}
-		})
-	}
-	wg.Wait()
 }

@@ -76,7 +76,7 @@ func (s *Store) compact(name string, c *collection) (err error) {
 	s.mu.Lock()
 	docs := slices.Collect(maps.Values(c.docs))
 	info := c.snapshotInfo()
-	view := arenaView{dims: c.arena.dims, f32: slices.Clone(c.arena.f32)}
+	view := arenaView{dims: c.arena.dims, f32: slices.Clone(c.arena.f32), i8: slices.Clone(c.arena.i8), scale: c.arena.scale}
 	c.arena.noReuse = true
 	var from int64
 	if c.log != nil {

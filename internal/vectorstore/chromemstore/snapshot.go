@@ -25,7 +25,8 @@ import (
 // that continues it and the length of the catalog, little-endian uint64s;
 // the catalog (gob); the dimension (uint32) and number (uint64) of the
 // vectors; the vectors as raw little-endian float32, in catalog order, read
-// into memory in one go; then the CRC-32C of everything before it. It is
+// into memory in one go; their int8 copies and scales (float32), so that
+// opening computes nothing; then the CRC-32C of everything before it. It is
 // written to a temporary file, synced and renamed over the old one, so it is
 // either the old state or the new one. Version 1 and 2 files (the catalog
 // followed by chromem-go's gob export) are still read; the first compaction
@@ -168,7 +169,7 @@ func (s *Store) readV3(f *os.File, size int64, corrupt func(string, error) error
 		return nil, corrupt("vectors", err)
 	}
 	dims, nvec := int(binary.LittleEndian.Uint32(vh[:])), binary.LittleEndian.Uint64(vh[4:])
-	if uint64(rest)-catLen != nvec*uint64(dims)*4 || (nvec > 0 && dims == 0) {
+	if uint64(rest)-catLen != nvec*uint64(dims)*5+nvec*4 || (nvec > 0 && dims == 0) {
 		return nil, corrupt("vectors", fmt.Errorf("file size does not match %d vectors of %d dimensions", nvec, dims))
 	}
 	c := newCollection(cat.Info)
@@ -182,9 +183,22 @@ func (s *Store) readV3(f *os.File, size int64, corrupt func(string, error) error
 		}
 		fixEndian(block[:n*dims])
 		a.f32 = append(a.f32, block)
-		a.i8 = append(a.i8, make([]int8, blockSlots*dims))
 		left -= n
 	}
+	for left := int(nvec); left > 0; {
+		n := min(left, blockSlots)
+		block := make([]int8, blockSlots*dims)
+		if _, err := io.ReadFull(cr, int8Bytes(block[:n*dims])); err != nil {
+			return nil, corrupt("vectors", err)
+		}
+		a.i8 = append(a.i8, block)
+		left -= n
+	}
+	a.scale = make([]float32, nvec)
+	if _, err := io.ReadFull(cr, floatBytes(a.scale)); err != nil {
+		return nil, corrupt("vectors", err)
+	}
+	fixEndian(a.scale)
 	sum := cr.h.Sum32()
 	var stored [crcBytes]byte
 	if _, err := io.ReadFull(cr.r, stored[:]); err != nil {
@@ -194,7 +208,6 @@ func (s *Store) readV3(f *os.File, size int64, corrupt func(string, error) error
 		return nil, corrupt("checksum", fmt.Errorf("file has CRC-32C %08x, its content %08x", want, sum))
 	}
 	a.n = int(nvec)
-	a.scale = make([]float32, a.n)
 	a.owner = make([]*docEntry, a.n)
 	a.chunk = make([]int32, a.n)
 	slot := int32(0)
@@ -222,7 +235,6 @@ func (s *Store) readV3(f *os.File, size int64, corrupt func(string, error) error
 		return nil, corrupt("vectors", errors.New("more vectors than passages"))
 	}
 	a.live = a.n
-	a.quantizeAll()
 	if err := c.addAllToChromem(); err != nil {
 		return nil, err
 	}
@@ -446,13 +458,20 @@ func (c *collection) applyRecord(op byte, p []byte) error {
 // arenaView is what a snapshot writer needs of the arena: its blocks as
 // they were when the snapshot was taken.
 type arenaView struct {
-	dims int
-	f32  [][]float32
+	dims  int
+	f32   [][]float32
+	i8    [][]int8
+	scale []float32
 }
 
 func (v arenaView) vec(slot int32) []float32 {
 	b, off := int(slot)/blockSlots, (int(slot)%blockSlots)*v.dims
 	return v.f32[b][off : off+v.dims]
+}
+
+func (v arenaView) qvec(slot int32) []int8 {
+	b, off := int(slot)/blockSlots, (int(slot)%blockSlots)*v.dims
+	return v.i8[b][off : off+v.dims]
 }
 
 // writeSnapshot writes a version 3 snapshot of docs to a synced temporary
@@ -507,6 +526,21 @@ func (s *Store) writeSnapshot(info vectorstore.Collection, docs []*docEntry, vie
 		for _, s := range e.slots {
 			if s >= 0 {
 				scratch = appendFloats(scratch[:0], view.vec(s))
+				hw.Write(scratch)
+			}
+		}
+	}
+	for _, e := range docs {
+		for _, s := range e.slots {
+			if s >= 0 {
+				hw.Write(int8Bytes(view.qvec(s)))
+			}
+		}
+	}
+	for _, e := range docs {
+		for _, s := range e.slots {
+			if s >= 0 {
+				scratch = appendFloats(scratch[:0], view.scale[s:s+1])
 				hw.Write(scratch)
 			}
 		}

@@ -27,6 +27,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -504,19 +505,34 @@ func (c *collection) applyDelete(ids []string) int {
 }
 
 // addAllToChromem gives chromem-go a document for every vector of a freshly
-// loaded arena.
+// loaded arena, on all cores (chromem checks each vector's length).
 func (c *collection) addAllToChromem() error {
 	ctx := context.Background()
-	for slot, e := range c.arena.owner {
-		if e == nil {
-			continue
-		}
-		id := passageID(e.Doc.ID, int(c.arena.chunk[slot]))
-		if err := c.vectors.AddDocument(ctx, chromem.Document{ID: id, Embedding: c.arena.vec(int32(slot))}); err != nil {
-			return fmt.Errorf("collection %q: %w", c.info.Name, err)
-		}
+	a := &c.arena
+	workers := 1
+	if a.n*a.dims > parallelFloat {
+		workers = runtime.GOMAXPROCS(0)
 	}
-	return nil
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	per := (a.n + workers - 1) / workers
+	for w := range workers {
+		wg.Go(func() {
+			for slot := w * per; slot < min((w+1)*per, a.n); slot++ {
+				e := a.owner[slot]
+				if e == nil {
+					continue
+				}
+				id := passageID(e.Doc.ID, int(a.chunk[slot]))
+				if err := c.vectors.AddDocument(ctx, chromem.Document{ID: id, Embedding: a.vec(int32(slot))}); err != nil {
+					errs[w] = fmt.Errorf("collection %q: %w", c.info.Name, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // sqNorm returns the squared L2 norm and false if v holds NaN or Inf.

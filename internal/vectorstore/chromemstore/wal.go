@@ -72,6 +72,14 @@ func floatBytes(v []float32) []byte {
 	return unsafe.Slice((*byte)(unsafe.Pointer(&v[0])), 4*len(v))
 }
 
+// int8Bytes returns the bytes of v in memory.
+func int8Bytes(v []int8) []byte {
+	if len(v) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(&v[0])), len(v))
+}
+
 // appendFloats appends v as little-endian float32s.
 func appendFloats(b []byte, v []float32) []byte {
 	if littleEndian {

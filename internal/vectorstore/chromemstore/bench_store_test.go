@@ -1,0 +1,385 @@
+package chromemstore
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/gob"
+	"flag"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/philippgille/chromem-go"
+
+	"github.com/semsearch/semsearch/internal/vectorstore"
+	"github.com/semsearch/semsearch/internal/vectorstore/storebench"
+)
+
+var (
+	benchStore = flag.String("bench-store", "", "run TestBenchStore at these comma-separated passage counts (make bench-store)")
+	benchDims  = flag.Int("bench-dims", 768, "vector dimension for TestBenchStore")
+)
+
+// TestBenchStore prints, per size, this store's figures beside today's
+// chromem-go path (chromem-go's QueryEmbedding, a version 2 snapshot
+// rewritten whole on every flush and decoded by gob on open) and a naive
+// single-thread scan over the same contiguous vectors. It runs only with
+// -bench-store (make bench-store); it is a benchmark, not a test.
+func TestBenchStore(t *testing.T) {
+	if *benchStore == "" {
+		t.Skip("a benchmark: run with -bench-store=10000,100000 (make bench-store)")
+	}
+	ctx := context.Background()
+	table := storebench.NewTable("semsearch", "chromem-go today", "naive scan")
+	for _, f := range strings.Split(*benchStore, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 8 {
+			t.Fatalf("bad size %q in -bench-store", f)
+		}
+		c := storebench.Corpus{Dims: *benchDims, Docs: n / 8, PassagesPerDoc: 8}
+		label := sizeLabel(c.Passages())
+		fmt.Fprintf(os.Stderr, "bench-store: %s passages x %d dims\n", label, c.Dims)
+		root := t.TempDir()
+		row := func(m string) string { return label + " " + m }
+		queries := c.Queries(30)
+		writes := 31
+		if c.Passages() >= 1_000_000 {
+			writes = 3 // the chromem-go path rewrites 3 GB per write
+		} else if c.Passages() >= 100_000 {
+			writes = 11
+		}
+
+		// This store: fill through Put, compact (a full snapshot write,
+		// as a background compaction does), then measure.
+		dir := filepath.Join(root, "new")
+		compactTime, err := seedStore(ctx, dir, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		table.SetDuration(row("snapshot write (background compaction)"), "semsearch", compactTime)
+
+		// The naive scan, which also gives the exact ranking for recall.
+		naive, exact, err := naiveScan(ctx, dir, queries)
+		if err != nil {
+			t.Fatal(err)
+		}
+		table.SetDuration(row("query p50, top 10"), "naive scan", naive)
+		table.Set(row("recall@10 vs exact"), "naive scan", "1.000")
+
+		r, err := storebench.Measure(ctx, func(dir string) (vectorstore.Store, error) {
+			return Open(dir, Options{})
+		}, dir, c, queries, exact, writes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw := int64(c.Passages()) * int64(c.Dims) * 4
+		setResult(table, label, "semsearch", r, raw)
+		os.RemoveAll(dir)
+		storebench.FreeMemory()
+
+		lr, err := measureLegacy(ctx, filepath.Join(root, "legacy"), c, queries, exact, writes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		setResult(table, label, "chromem-go today", lr, raw)
+		storebench.FreeMemory()
+		os.RemoveAll(root)
+	}
+	fmt.Printf("\nStore benchmark: random unit vectors of %d dims, 8 passages per document, %d cores\n\n", *benchDims, runtimeCPUs())
+	table.Print(os.Stdout)
+}
+
+func setResult(t *storebench.Table, label, col string, r storebench.Result, raw int64) {
+	t.SetDuration(label+" write p50 (Put 1 doc of 8 passages + Flush)", col, r.Write)
+	t.SetDuration(label+" open + first query", col, r.Open)
+	t.SetDuration(label+" query p50, top 10", col, r.Query)
+	t.SetDuration(label+" query p50, filter: 2 documents", col, r.FilteredTwo)
+	t.SetDuration(label+" query p50, filter: half the documents", col, r.FilteredHalf)
+	t.Set(label+" RSS after open (x raw float32 vectors)", col, fmt.Sprintf("%.0f MB (%.2fx)", float64(r.RSS)/1e6, float64(r.RSS)/float64(raw)))
+	t.Set(label+" recall@10 vs exact", col, fmt.Sprintf("%.3f", r.Recall))
+}
+
+func sizeLabel(n int) string {
+	switch {
+	case n >= 1_000_000 && n%1_000_000 == 0:
+		return fmt.Sprintf("%dM", n/1_000_000)
+	case n >= 1000 && n%1000 == 0:
+		return fmt.Sprintf("%dk", n/1000)
+	}
+	return strconv.Itoa(n)
+}
+
+// seedStore fills a store through Put and returns how long the compaction
+// into a snapshot took.
+func seedStore(ctx context.Context, dir string, c storebench.Corpus) (time.Duration, error) {
+	s, err := Open(dir, Options{CompactMinBytes: -1})
+	if err != nil {
+		return 0, err
+	}
+	defer s.Close()
+	if err := storebench.Fill(ctx, s, c, vectorstore.Settings{Model: "bench", Dimensions: c.Dims}); err != nil {
+		return 0, err
+	}
+	t := time.Now()
+	if err := s.compactNow(storebench.Collection); err != nil {
+		return 0, err
+	}
+	return time.Since(t), s.Close()
+}
+
+// naiveScan opens the store and times a plain single-thread loop over its
+// contiguous float32 vectors; its ranking is exact.
+func naiveScan(ctx context.Context, dir string, queries [][]float32) (time.Duration, [][]vectorstore.PassageKey, error) {
+	s, err := Open(dir, Options{ReadOnly: true})
+	if err != nil {
+		return 0, nil, err
+	}
+	defer s.Close()
+	if _, err := s.Collection(ctx, storebench.Collection); err != nil {
+		return 0, nil, err
+	}
+	a := &s.cols[storebench.Collection].arena
+	exact := make([][]vectorstore.PassageKey, len(queries))
+	d, err := storebench.P50(len(queries), func(i int) error {
+		q := queries[i]
+		t := newTopK(10)
+		for slot := range a.n {
+			v := a.vec(int32(slot))
+			var sum float32
+			for j := range q {
+				sum += q[j] * v[j]
+			}
+			t.push(sum, int32(slot))
+		}
+		slices.SortFunc(t.h, func(x, y scored) int {
+			if x.score > y.score {
+				return -1
+			}
+			return 1
+		})
+		for _, h := range t.h {
+			exact[i] = append(exact[i], vectorstore.PassageKey{DocID: a.owner[h.slot].Doc.ID, Chunk: int(a.chunk[h.slot])})
+		}
+		return nil
+	})
+	return d, exact, err
+}
+
+// legacyStore is the store as it was before the change log: chromem-go's
+// collection plus a catalog, saved by rewriting a version 2 snapshot whole.
+type legacyStore struct {
+	dir  string
+	info vectorstore.Collection
+	docs map[string]*docEntry
+	db   *chromem.DB
+	col  *chromem.Collection
+}
+
+func (l *legacyStore) put(ctx context.Context, d vectorstore.Document, ps []vectorstore.Passage) error {
+	if old, ok := l.docs[d.ID]; ok {
+		var ids []string
+		for i := range old.Passages {
+			ids = append(ids, passageID(d.ID, i))
+		}
+		if err := l.col.Delete(ctx, nil, nil, ids...); err != nil {
+			return err
+		}
+	}
+	e := &docEntry{Doc: d, Passages: make([]vectorstore.Passage, len(ps)), Vectored: make([]bool, len(ps))}
+	for i, p := range ps {
+		m := p
+		m.Text, m.Vector = "", nil
+		e.Passages[i] = m
+		e.Vectored[i] = true
+		if err := l.col.AddDocument(ctx, chromem.Document{ID: passageID(d.ID, i),
+			Metadata: map[string]string{"doc_id": d.ID, "chunk": strconv.Itoa(i)}, Embedding: slices.Clone(p.Vector)}); err != nil {
+			return err
+		}
+	}
+	e.Doc.Passages = len(ps)
+	l.docs[d.ID] = e
+	return nil
+}
+
+// flush is the old Flush: the whole collection to a temporary file, synced
+// and renamed over the snapshot.
+func (l *legacyStore) flush() error {
+	cat := catalog{Info: l.info}
+	for _, e := range l.docs {
+		cat.Docs = append(cat.Docs, e)
+	}
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(&cat); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(l.dir, "bench.*.tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	w := bufio.NewWriterSize(tmp, 1<<20)
+	h := crc32.New(crcTable)
+	hw := io.MultiWriter(w, h)
+	io.WriteString(hw, magicV2)
+	hw.Write(binary.LittleEndian.AppendUint64(nil, uint64(buf.Len())))
+	hw.Write(buf.Bytes())
+	if err := l.db.ExportToWriter(hw, false, "", storebench.Collection); err != nil {
+		return err
+	}
+	w.Write(binary.LittleEndian.AppendUint32(nil, h.Sum32()))
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		return err
+	}
+	tmp.Close()
+	if err := os.Rename(tmp.Name(), filepath.Join(l.dir, storebench.Collection+fileExt)); err != nil {
+		return err
+	}
+	return syncDir(l.dir)
+}
+
+// open is the old load: check the CRC, decode the catalog, import chromem's
+// gob export.
+func legacyOpen(dir string) (*legacyStore, error) {
+	path := filepath.Join(dir, storebench.Collection+fileExt)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	end := st.Size() - crcBytes
+	if err := checkCRC(f, end); err != nil {
+		return nil, err
+	}
+	var nb [8]byte
+	if _, err := f.ReadAt(nb[:], int64(len(magicV2))); err != nil {
+		return nil, err
+	}
+	n := int64(binary.LittleEndian.Uint64(nb[:]))
+	off := int64(len(magicV2) + 8)
+	var cat catalog
+	if err := gob.NewDecoder(bufio.NewReader(io.NewSectionReader(f, off, n))).Decode(&cat); err != nil {
+		return nil, err
+	}
+	l := &legacyStore{dir: dir, info: cat.Info, docs: map[string]*docEntry{}, db: chromem.NewDB()}
+	if err := l.db.ImportFromReader(io.NewSectionReader(f, off+n, end-off-n), "", storebench.Collection); err != nil {
+		return nil, err
+	}
+	l.col = l.db.GetCollection(storebench.Collection, noEmbedding)
+	for _, e := range cat.Docs {
+		l.docs[e.Doc.ID] = e
+	}
+	return l, nil
+}
+
+// query is the old Query: chromem-go ranks (all passages when filtering),
+// then the filter keeps the best k that match.
+func (l *legacyStore) query(ctx context.Context, v []float32, k int, f vectorstore.Filter) ([]vectorstore.Hit, error) {
+	n := k
+	match := func(*docEntry) bool { return true }
+	if !f.Empty() {
+		n = l.col.Count()
+		match = docFilter(f)
+	}
+	res, err := l.col.QueryEmbedding(ctx, v, n, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	var hits []vectorstore.Hit
+	for _, r := range res {
+		e := l.docs[r.Metadata["doc_id"]]
+		if e == nil || !match(e) {
+			continue
+		}
+		i, _ := strconv.Atoi(r.Metadata["chunk"])
+		hits = append(hits, vectorstore.Hit{DocID: e.Doc.ID, Passage: vectorstore.Passage{Chunk: i}, Score: r.Similarity})
+		if len(hits) == k {
+			break
+		}
+	}
+	return hits, nil
+}
+
+func measureLegacy(ctx context.Context, dir string, c storebench.Corpus, queries [][]float32, exact [][]vectorstore.PassageKey, writes int) (storebench.Result, error) {
+	var r storebench.Result
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return r, err
+	}
+	l := &legacyStore{dir: dir, info: vectorstore.Collection{Name: storebench.Collection, Settings: vectorstore.Settings{Model: "bench", Dimensions: c.Dims}},
+		docs: map[string]*docEntry{}, db: chromem.NewDB()}
+	var err error
+	if l.col, err = l.db.CreateCollection(storebench.Collection, nil, noEmbedding); err != nil {
+		return r, err
+	}
+	for i := range c.Docs {
+		d, ps := c.Doc(i, 0)
+		if err := l.put(ctx, d, ps); err != nil {
+			return r, err
+		}
+	}
+	if err := l.flush(); err != nil {
+		return r, err
+	}
+	l = nil
+	storebench.FreeMemory()
+
+	before := storebench.RSS()
+	t := time.Now()
+	l, err = legacyOpen(dir)
+	if err != nil {
+		return r, err
+	}
+	if _, err := l.query(ctx, queries[0], 10, vectorstore.Filter{}); err != nil {
+		return r, err
+	}
+	r.Open = time.Since(t)
+	storebench.FreeMemory()
+	r.RSS = storebench.RSS() - before
+	var got [][]vectorstore.Hit
+	if r.Query, err = storebench.P50(len(queries), func(i int) error {
+		h, err := l.query(ctx, queries[i], 10, vectorstore.Filter{})
+		got = append(got, h)
+		return err
+	}); err != nil {
+		return r, err
+	}
+	r.Recall = storebench.Recall(got, exact)
+	if r.FilteredTwo, err = storebench.P50(len(queries), func(i int) error {
+		_, err := l.query(ctx, queries[i], 10, c.TwoDocs())
+		return err
+	}); err != nil {
+		return r, err
+	}
+	if r.FilteredHalf, err = storebench.P50(len(queries), func(i int) error {
+		_, err := l.query(ctx, queries[i], 10, storebench.HalfFilter())
+		return err
+	}); err != nil {
+		return r, err
+	}
+	r.Write, err = storebench.P50(writes, func(i int) error {
+		d, ps := c.Doc(i*7919%c.Docs, 1+i)
+		if err := l.put(ctx, d, ps); err != nil {
+			return err
+		}
+		return l.flush()
+	})
+	return r, err
+}
+
+func runtimeCPUs() int { return runtime.GOMAXPROCS(0) }
