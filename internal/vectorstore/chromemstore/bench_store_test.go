@@ -41,6 +41,7 @@ func TestBenchStore(t *testing.T) {
 	}
 	ctx := context.Background()
 	table := storebench.NewTable("semsearch", "chromem-go today", "naive scan")
+	load := loadAvg()
 	for _, f := range strings.Split(*benchStore, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || n < 8 {
@@ -66,15 +67,16 @@ func TestBenchStore(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		table.SetDuration(row("snapshot write (background compaction)"), "semsearch", compactTime)
 
 		// The naive scan, which also gives the exact ranking for recall.
 		naive, exact, err := naiveScan(ctx, dir, queries)
 		if err != nil {
 			t.Fatal(err)
 		}
-		table.SetDuration(row("query p50, top 10"), "naive scan", naive)
-		table.Set(row("recall@10 vs exact"), "naive scan", "1.000")
+		naiveRows := func() {
+			table.SetDuration(row("query p50, top 10"), "naive scan", naive)
+			table.Set(row("recall@10 vs exact"), "naive scan", "1.000")
+		}
 
 		r, err := storebench.Measure(ctx, func(dir string) (vectorstore.Store, error) {
 			return Open(dir, Options{})
@@ -84,6 +86,7 @@ func TestBenchStore(t *testing.T) {
 		}
 		raw := int64(c.Passages()) * int64(c.Dims) * 4
 		setResult(table, label, "semsearch", r, raw)
+		table.SetDuration(row("snapshot write (background compaction)"), "semsearch", compactTime)
 		os.RemoveAll(dir)
 		storebench.FreeMemory()
 
@@ -92,10 +95,12 @@ func TestBenchStore(t *testing.T) {
 			t.Fatal(err)
 		}
 		setResult(table, label, "chromem-go today", lr, raw)
+		naiveRows()
 		storebench.FreeMemory()
 		os.RemoveAll(root)
 	}
-	fmt.Printf("\nStore benchmark: random unit vectors of %d dims, 8 passages per document, %d cores\n\n", *benchDims, runtimeCPUs())
+	fmt.Printf("\nStore benchmark: random unit vectors of %d dims, 8 passages per document, %d cores, load average %s at the start, %s at the end\n\n",
+		*benchDims, runtimeCPUs(), load, loadAvg())
 	table.Print(os.Stdout)
 }
 
@@ -383,3 +388,13 @@ func measureLegacy(ctx context.Context, dir string, c storebench.Corpus, queries
 }
 
 func runtimeCPUs() int { return runtime.GOMAXPROCS(0) }
+
+// loadAvg returns the 1-minute load average (Linux), so a reader can tell a
+// busy machine's figures from a quiet one's.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.Fields(string(b))[0]
+}
