@@ -53,7 +53,7 @@ func (k keywordIndex) Search(ctx context.Context, collection, query string, n in
 	}
 	out := make([]engine.KeywordHit, len(hits))
 	for i, h := range hits {
-		out[i] = engine.KeywordHit{DocID: h.DocID, Chunk: h.Chunk, Score: h.Score}
+		out[i] = engine.KeywordHit{DocID: h.DocID, Chunk: h.Chunk, Score: h.Score, Hash: h.Hash}
 	}
 	return out, nil
 }

@@ -164,7 +164,22 @@ func (e *Engine) modelDigest(ctx context.Context) string {
 // checkSettings explains how a collection's recorded settings differ from the
 // engine's, or returns nil when they match.
 func (e *Engine) checkSettings(ctx context.Context, c vectorstore.Collection, forSearch bool) error {
-	want := e.settings(ctx)
+	return e.compareSettings(c, e.settings(ctx), forSearch)
+}
+
+// checkSearchSettings is checkSettings for a search in mode: a bm25 search
+// embeds nothing, so it does not ask the embedding backend for the model's
+// digest (a backend that is down or hung must not stall it).
+func (e *Engine) checkSearchSettings(ctx context.Context, c vectorstore.Collection, mode Mode) error {
+	if mode == BM25 {
+		return e.compareSettings(c, vectorstore.Settings{Model: e.cfg.Model, DocumentPrefix: e.cfg.DocumentPrefix, Chunking: e.Chunking()}, true)
+	}
+	return e.checkSettings(ctx, c, true)
+}
+
+// compareSettings explains how a collection's recorded settings got differ
+// from want.
+func (e *Engine) compareSettings(c vectorstore.Collection, want vectorstore.Settings, forSearch bool) error {
 	got := c.Settings
 	var diff string
 	switch {

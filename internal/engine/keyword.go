@@ -43,6 +43,10 @@ type KeywordHit struct {
 	DocID string
 	Chunk int
 	Score float64
+	// Hash is the content hash the keyword index recorded for the hit's
+	// document: the version it scored. The engine drops hits whose version
+	// the vector store does not hold. "" means unknown (never trusted).
+	Hash string
 }
 
 // checkKeywords runs syncKeywords once per collection and engine before
