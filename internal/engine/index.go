@@ -227,7 +227,10 @@ func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstor
 					return err
 				}
 			}
-			set := e.settings(ctx)
+			set, err := e.settings(ctx)
+			if err != nil {
+				return err
+			}
 			if len(vecs) > 0 {
 				set.Dimensions = len(vecs[0])
 			}

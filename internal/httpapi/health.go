@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 )
@@ -44,7 +45,11 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	out := readyResponse{Status: "ready"}
 	fail := func(name string, err error) {
 		_, code, msg := s.describe(err)
-		if code == "internal" {
+		switch {
+		case code == "timeout" && r.Context().Err() == nil:
+			// The check's own limit, not the request's: say who was slow.
+			code, msg = "timeout", fmt.Sprintf("%s did not answer within %s (timed out): %v", name, s.readyTimeout, err)
+		case code == "internal":
 			msg = err.Error() // an operator's endpoint: say what broke
 		}
 		out.Checks = append(out.Checks, readyResult{Name: name, Status: "fail", Code: code, Error: msg})
