@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"math"
 	"net"
 	"path/filepath"
 	"strings"
@@ -33,18 +34,10 @@ func (letterEmbedder) vec(s string) []float32 {
 	}
 	if n > 0 {
 		for i := range v {
-			v[i] /= float32(sqrt(float64(n)))
+			v[i] /= float32(math.Sqrt(float64(n)))
 		}
 	}
 	return v
-}
-
-func sqrt(x float64) float64 {
-	z := x
-	for range 30 {
-		z = (z + x/z) / 2
-	}
-	return z
 }
 
 func (l letterEmbedder) EmbedDocuments(_ context.Context, texts []string) ([][]float32, error) {
@@ -55,7 +48,9 @@ func (l letterEmbedder) EmbedDocuments(_ context.Context, texts []string) ([][]f
 	return out, nil
 }
 
-func (l letterEmbedder) EmbedQuery(_ context.Context, t string) ([]float32, error) { return l.vec(t), nil }
+func (l letterEmbedder) EmbedQuery(_ context.Context, t string) ([]float32, error) {
+	return l.vec(t), nil
+}
 
 // offlineData indexes arts into collection "news" of a new data directory
 // with the model name "m", the CLI's default chunking and a real BM25 index.
