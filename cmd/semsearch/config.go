@@ -222,7 +222,9 @@ func wire(cfg *config, writable bool, wrap func(*embed.Client) engine.Embedder) 
 	}
 	var keywords *bm25.Collections
 	if cfg.useBM25 {
-		keywords = bm25.OpenCollections(cfg.dataDir, cfg.bm25)
+		opt := cfg.bm25
+		opt.ReadOnly = !writable // searchable on a read-only copy, without the write lock
+		keywords = bm25.OpenCollections(cfg.dataDir, opt)
 		cfg.engine.Keywords = keywordIndex{keywords}
 	}
 	cfg.engine.ReadOnly = !writable

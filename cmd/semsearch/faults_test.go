@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -150,5 +151,106 @@ func TestCLI_HungOllama(t *testing.T) {
 	_, _, err, took = runFor(t, 20*time.Second, append([]string{"index", "--ollama-timeout", "300ms", filepath.Join("..", "..", "examples", "articles")}, g...)...)
 	if err == nil || !strings.Contains(err.Error(), "did not answer within 300ms") || took > 10*time.Second {
 		t.Errorf("index with a hung Ollama and --ollama-timeout: took %s, err %v", took, err)
+	}
+}
+
+// damage kinds for the BM25 directory.
+var bm25Damage = []struct {
+	name string
+	do   func(t *testing.T, dir string)
+}{
+	{"missing", func(t *testing.T, dir string) {
+		if err := os.RemoveAll(dir); err != nil {
+			t.Fatal(err)
+		}
+	}},
+	{"garbage", func(t *testing.T, dir string) {
+		if err := os.RemoveAll(dir); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Join(dir, "store"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []string{"index_meta.json", "store/root.bolt"} {
+			if err := os.WriteFile(filepath.Join(dir, f), []byte("garbage garbage garbage"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}},
+	{"empty files", func(t *testing.T, dir string) {
+		filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				os.Truncate(p, 0)
+			}
+			return nil
+		})
+	}},
+	{"no metadata", func(t *testing.T, dir string) {
+		os.Remove(filepath.Join(dir, "index_meta.json"))
+	}},
+}
+
+// TestCLI_DamagedBM25: a missing or damaged BM25 index is never an empty
+// answer: bm25 search fails naming the fix, hybrid search falls back to
+// vectors saying so, and `repair` rebuilds it from the stored passages
+// without Ollama.
+func TestCLI_DamagedBM25(t *testing.T) {
+	for _, dmg := range bm25Damage {
+		t.Run(dmg.name, func(t *testing.T) {
+			data := offlineData(t, sampleArts())
+			g := []string{"--data", data, "--collection", "news", "--model", "m", "--ollama", downAddr(t)}
+			dmg.do(t, filepath.Join(data, "news.bm25"))
+
+			out, _, err, _ := runFor(t, 20*time.Second, append([]string{"search", "--mode", "bm25", "quagga"}, g...)...)
+			if err == nil || !strings.Contains(err.Error(), "semsearch repair --collection news") {
+				t.Errorf("bm25 search on a %s index: err %v, out %q; want a failure naming the fix", dmg.name, err, out)
+			}
+			out, _, err, _ = runFor(t, 20*time.Second, append([]string{"repair"}, g...)...)
+			if err != nil || !strings.Contains(out, "rebuilt") || !strings.Contains(out, "2 documents stored, 2 re-sent") {
+				t.Fatalf("repair: %v %q", err, out)
+			}
+			out, _, err, _ = runFor(t, 20*time.Second, append([]string{"search", "--mode", "bm25", "--json", "quagga"}, g...)...)
+			if err != nil || !strings.Contains(out, `"doc_id": "zebra.txt"`) {
+				t.Errorf("bm25 search after repair: %v %q", err, out)
+			}
+		})
+	}
+}
+
+// TestEngine_RebuildsDamagedBM25: a writer (index, serve) rebuilds a damaged
+// BM25 index from the stored passages on its own, and CheckKeywords (what
+// /readyz asks) reports a damaged index a reader cannot repair.
+func TestEngine_RebuildsDamagedBM25(t *testing.T) {
+	data := offlineData(t, sampleArts())
+	bm25Damage[1].do(t, filepath.Join(data, "news.bm25"))
+	openEngine := func(writable bool) (*engine.Engine, func()) {
+		store, err := chromemstore.Open(data, chromemstore.Options{ReadOnly: !writable})
+		if err != nil {
+			t.Fatal(err)
+		}
+		kw := bm25.OpenCollections(data, bm25.Options{ReadOnly: !writable})
+		eng, err := engine.New(store, letterEmbedder{}, engine.Config{Model: "m", Chunk: chunk.DefaultOptions(), Keywords: keywordIndex{kw}, ReadOnly: !writable})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return eng, func() { store.Close(); kw.Close() }
+	}
+	reader, done := openEngine(false)
+	if err := reader.CheckKeywords(t.Context()); !errors.Is(err, engine.ErrKeywordsDamaged) {
+		t.Errorf("read-only check of a damaged index: %v", err)
+	}
+	resp, err := reader.Search(t.Context(), "news", engine.Query{Text: "quagga", K: 1})
+	if err != nil || resp.Mode != engine.Vector || len(resp.Warnings) != 1 || !strings.Contains(resp.Warnings[0], "semsearch repair") {
+		t.Errorf("hybrid search on a damaged index: %+v %v", resp, err)
+	}
+	done()
+	writer, done := openEngine(true)
+	defer done()
+	if err := writer.CheckKeywords(t.Context()); err != nil {
+		t.Errorf("writer did not rebuild: %v", err)
+	}
+	resp, err = writer.Search(t.Context(), "news", engine.Query{Text: "quagga", K: 1, Mode: engine.BM25})
+	if err != nil || len(resp.Results) != 1 || resp.Results[0].DocID != "zebra.txt" {
+		t.Errorf("bm25 search after the writer's rebuild: %+v %v", resp.Results, err)
 	}
 }

@@ -34,6 +34,10 @@ var (
 	// ErrKeywordsBusy reports a keyword index held by another process (a
 	// running `semsearch serve`); hybrid search then falls back to vectors.
 	ErrKeywordsBusy = errors.New("keyword index busy")
+	// ErrKeywordsDamaged reports a keyword index that is missing or cannot
+	// be read. Writers rebuild it from the vector store's passages (see
+	// [Engine.RepairKeywords]); read-only searches say how to.
+	ErrKeywordsDamaged = errors.New("keyword index damaged or missing")
 	// ErrSettingsMismatch reports a collection built with another model or
 	// chunking than the one asked for.
 	ErrSettingsMismatch = errors.New("collection settings differ")

@@ -130,10 +130,24 @@ func (e *Engine) Search(ctx context.Context, collection string, q Query) (Respon
 		}
 	}
 	cands, stale, err := e.retrieve(ctx, collection, q, mode, fusion)
-	if errors.Is(err, ErrKeywordsBusy) && mode == Hybrid {
+	if errors.Is(err, ErrKeywordsDamaged) && !e.cfg.ReadOnly {
+		// Damaged since this engine last checked it: rebuild and retry.
+		e.forgetKeywordCheck(collection)
+		if err = e.checkKeywords(ctx, collection); err == nil {
+			cands, stale, err = e.retrieve(ctx, collection, q, mode, fusion)
+		}
+	}
+	switch {
+	case errors.Is(err, ErrKeywordsBusy) && mode == Hybrid:
 		e.log.Warn("BM25 index in use by another process: searching by vectors only (ask the server instead)", "collection", collection)
 		mode, resp.Mode = Vector, Vector
 		cands, stale, err = e.retrieve(ctx, collection, q, mode, fusion)
+	case errors.Is(err, ErrKeywordsDamaged) && mode == Hybrid:
+		resp.Warnings = append(resp.Warnings, "searched by vectors only: "+keywordsDamaged(collection, err).Error())
+		mode, resp.Mode = Vector, Vector
+		cands, stale, err = e.retrieve(ctx, collection, q, mode, fusion)
+	case errors.Is(err, ErrKeywordsDamaged):
+		return resp, keywordsDamaged(collection, err)
 	}
 	if err != nil {
 		return resp, err

@@ -546,6 +546,26 @@ func TestServer_readyzTimeout(t *testing.T) {
 	}
 }
 
+// damagedKeywords is an engine whose BM25 index cannot be searched.
+type damagedKeywords struct{ *fakeEngine }
+
+func (damagedKeywords) CheckKeywords(context.Context) error {
+	return fmt.Errorf("BM25 index of %q: %w", "news", engine.ErrKeywordsDamaged)
+}
+
+func TestServer_readyzKeywords(t *testing.T) {
+	s, _ := newTestServer(t, func(c *Config) { c.Engine = damagedKeywords{newFakeEngine("news")} })
+	w := do(s, request{method: "GET", target: "/readyz"})
+	var resp readyResponse
+	decodeBody(t, w, &resp)
+	if w.Code != 503 || resp.Status != "not_ready" || len(resp.Checks) < 2 {
+		t.Fatalf("got %d %+v", w.Code, resp)
+	}
+	if c := resp.Checks[1]; c.Name != "bm25" || c.Status != "fail" || !strings.Contains(c.Error, "damaged") {
+		t.Errorf("bm25 check %+v", c)
+	}
+}
+
 type fixedCache struct{ st engine.CacheStats }
 
 func (c fixedCache) Stats() engine.CacheStats { return c.st }
