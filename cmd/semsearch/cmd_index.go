@@ -79,7 +79,9 @@ func runIndex(c *cli.Context) error {
 		st.Passages, st.Total, calls, st.EmbedTime.Round(time.Millisecond), took.Round(time.Millisecond),
 		float64(st.Passages)/took.Seconds())
 	if err != nil {
-		return fmt.Errorf("index: %w (articles stored before the failure are kept)", err)
+		// The summary counts only what is durable (see engine.IndexStats).
+		return fmt.Errorf("index: %w (the %d new and %d updated articles counted above are stored; %d are not: run the same command again to finish)",
+			err, st.New, st.Updated, st.NotStored)
 	}
 	return nil
 }

@@ -43,6 +43,7 @@ type searchJSON struct {
 	Mode       engine.Mode     `json:"mode"`
 	TookMS     float64         `json:"took_ms"`
 	Results    []engine.Result `json:"results"`
+	Warnings   []string        `json:"warnings,omitempty"`
 }
 
 func runSearch(c *cli.Context) error {
@@ -72,12 +73,15 @@ func runSearch(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("search: %w", err)
 	}
+	for _, w := range resp.Warnings {
+		fmt.Fprintln(c.App.ErrWriter, "warning: "+w)
+	}
 	if c.Bool("json") {
 		enc := json.NewEncoder(c.App.Writer)
 		enc.SetIndent("", "  ")
 		return enc.Encode(searchJSON{
 			Query: resp.Query, Model: resp.Model, Collection: resp.Collection, Mode: resp.Mode,
-			TookMS: float64(resp.Took.Microseconds()) / 1000, Results: resp.Results,
+			TookMS: float64(resp.Took.Microseconds()) / 1000, Results: resp.Results, Warnings: resp.Warnings,
 		})
 	}
 	printResults(c.App.Writer, resp)

@@ -93,6 +93,7 @@ func runServe(c *cli.Context) error {
 		LogQueries:      c.Bool("log-queries"),
 		Errors: []httpapi.ErrorMapping{
 			{Err: embed.ErrUnreachable, Status: http.StatusServiceUnavailable, Code: "ollama_unreachable", Check: "ollama"},
+			{Err: embed.ErrTimeout, Status: http.StatusGatewayTimeout, Code: "ollama_timeout", Check: "ollama"},
 			{Err: embed.ErrModelMissing, Status: http.StatusServiceUnavailable, Code: "model_missing", Check: "model"},
 			{Err: embed.ErrInputTooLong, Status: http.StatusBadRequest, Code: "input_too_long"},
 		},

@@ -65,6 +65,7 @@ func globalFlags() []cli.Flag {
 		&cli.StringFlag{Name: "bm25-analyzer", Usage: "BM25 text analysis: en (stemming, stopwords), standard (stopwords) or simple", Value: bm25.AnalyzerEnglish},
 		&cli.StringFlag{Name: "log-level", Usage: "debug, info, warn or error", EnvVars: []string{"SEMSEARCH_LOG_LEVEL"}, Value: "warn"},
 	}
+	flags = append(flags, deadlineFlags()...)
 	for _, f := range flags {
 		switch f := f.(type) {
 		case *cli.StringFlag:
@@ -83,7 +84,7 @@ func globalFlags() []cli.Flag {
 // withGlobal adds the global flags to a command's own.
 func withGlobal(cmd *cli.Command) *cli.Command {
 	cmd.Flags = append(cmd.Flags, globalFlags()...)
-	return cmd
+	return withDeadline(cmd)
 }
 
 // config is everything the global flags say, validated once.
@@ -122,6 +123,8 @@ func loadConfig(c *cli.Context) (*config, error) {
 		Model:     model,
 		BatchSize: c.Int("batch-size"),
 		Logger:    logger,
+		// Each request to Ollama is bounded; see deadline.go.
+		RequestTimeout: c.Duration("ollama-timeout"),
 	}
 	if c.IsSet("query-prefix") {
 		queryPrefix = c.String("query-prefix")
@@ -199,9 +202,19 @@ func open(c *cli.Context, writable bool) (*app, error) {
 // engine from cfg. wrap, when set, decorates the embedder the engine uses
 // (serve adds metrics and a query cache).
 func wire(cfg *config, writable bool, wrap func(*embed.Client) engine.Embedder) (*app, error) {
-	emb, err := embed.New(cfg.embed)
-	if err != nil {
-		return nil, fmt.Errorf("--ollama: %w", err)
+	// A read-only bm25 search gets no Ollama client at all (a.embed nil).
+	var emb *embed.Client
+	var embedder engine.Embedder = unusedEmbedder{}
+	if needsOllama(cfg, writable) {
+		var err error
+		if emb, err = embed.New(cfg.embed); err != nil {
+			return nil, fmt.Errorf("--ollama: %w", err)
+		}
+		cfg.engine.ModelDigest = emb.ModelDigest
+		embedder = emb
+		if wrap != nil {
+			embedder = wrap(emb)
+		}
 	}
 	store, err := chromemstore.Open(cfg.dataDir, chromemstore.Options{ReadOnly: !writable, Logger: cfg.logger})
 	if err != nil {
@@ -209,15 +222,12 @@ func wire(cfg *config, writable bool, wrap func(*embed.Client) engine.Embedder) 
 	}
 	var keywords *bm25.Collections
 	if cfg.useBM25 {
-		keywords = bm25.OpenCollections(cfg.dataDir, cfg.bm25)
+		opt := cfg.bm25
+		opt.ReadOnly = !writable // searchable on a read-only copy, without the write lock
+		keywords = bm25.OpenCollections(cfg.dataDir, opt)
 		cfg.engine.Keywords = keywordIndex{keywords}
 	}
-	cfg.engine.ModelDigest = emb.ModelDigest
 	cfg.engine.ReadOnly = !writable
-	var embedder engine.Embedder = emb
-	if wrap != nil {
-		embedder = wrap(emb)
-	}
 	a := &app{cfg: cfg, embed: emb, store: store, keywords: keywords}
 	if a.engine, err = engine.New(store, embedder, cfg.engine); err != nil {
 		a.Close()

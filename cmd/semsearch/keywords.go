@@ -20,40 +20,56 @@ func (k keywordIndex) Replace(ctx context.Context, collection string, docs []eng
 			out[i].Passages[j] = bm25.Passage{Chunk: p.Chunk, Title: p.Title, Text: p.Text}
 		}
 	}
-	return k.c.Replace(ctx, collection, out...)
+	return engineError(k.c.Replace(ctx, collection, out...))
+}
+
+// index opens a collection's index, turning the bm25 package's errors into
+// the engine's.
+func (k keywordIndex) index(collection string) (*bm25.Index, error) {
+	ix, err := k.c.Index(collection)
+	return ix, engineError(err)
+}
+
+// engineError maps the bm25 errors the engine branches on to its sentinels.
+func engineError(err error) error {
+	switch {
+	case errors.Is(err, bm25.ErrLocked):
+		return fmt.Errorf("%w: %w", engine.ErrKeywordsBusy, err)
+	case errors.Is(err, bm25.ErrDamaged), errors.Is(err, bm25.ErrMissing):
+		return fmt.Errorf("%w: %w", engine.ErrKeywordsDamaged, err)
+	}
+	return err
 }
 
 func (k keywordIndex) Delete(ctx context.Context, collection string, ids ...string) error {
-	ix, err := k.c.Index(collection)
+	ix, err := k.index(collection)
 	if err != nil {
 		return err
 	}
-	return ix.Delete(ctx, ids...)
+	return engineError(ix.Delete(ctx, ids...))
 }
 
 func (k keywordIndex) Hashes(ctx context.Context, collection string) (map[string]string, error) {
-	ix, err := k.c.Index(collection)
+	ix, err := k.index(collection)
 	if err != nil {
 		return nil, err
 	}
-	return ix.Hashes(ctx)
+	h, err := ix.Hashes(ctx)
+	return h, engineError(err)
 }
 
 func (k keywordIndex) Search(ctx context.Context, collection, query string, n int, allow func(string) bool) ([]engine.KeywordHit, error) {
-	ix, err := k.c.Index(collection)
-	if errors.Is(err, bm25.ErrLocked) {
-		return nil, fmt.Errorf("%w: %w", engine.ErrKeywordsBusy, err)
-	}
+	ix, err := k.index(collection)
 	if err != nil {
 		return nil, err
 	}
 	hits, err := ix.Search(ctx, query, n, allow)
 	if err != nil {
-		return nil, err
+		return nil, engineError(err)
 	}
 	out := make([]engine.KeywordHit, len(hits))
 	for i, h := range hits {
-		out[i] = engine.KeywordHit{DocID: h.DocID, Chunk: h.Chunk, Score: h.Score}
+		out[i] = engine.KeywordHit{DocID: h.DocID, Chunk: h.Chunk, Score: h.Score, Hash: h.Hash}
 	}
 	return out, nil
 }

@@ -26,6 +26,15 @@ var ErrOptionsMismatch = errors.New("bm25 index options differ")
 // ErrLocked reports an index that another process (or another Open) holds.
 var ErrLocked = errors.New("bm25 index is in use by another process")
 
+// ErrMissing reports an index opened read-only (see [Options.ReadOnly])
+// that does not exist.
+var ErrMissing = errors.New("bm25 index missing")
+
+// ErrDamaged reports an index whose files cannot be read: truncated,
+// overwritten or partly deleted. It must be deleted and rebuilt; it holds
+// nothing that is not also in the vector store.
+var ErrDamaged = errors.New("bm25 index damaged")
+
 // ErrClosed reports a call on a closed [Index].
 var ErrClosed = errors.New("bm25 index closed")
 
@@ -54,6 +63,11 @@ type Options struct {
 	// (for no length normalisation at all pass a tiny value such as 1e-9).
 	// Like K1 it is not recorded.
 	B float64
+	// ReadOnly opens an existing index for searching only, without taking
+	// its write lock and without writing anything, so that a read-only copy
+	// of an index (a backup, a read-only volume) can be searched. A missing
+	// index is then [ErrMissing] instead of being created. Writes fail.
+	ReadOnly bool
 }
 
 // withDefaults validates o and fills in its defaults.
@@ -137,29 +151,76 @@ func Open(dir string, opt Options) (*Index, error) {
 	// Without a timeout, bleve waits forever for the lock on root.bolt
 	// that another process (or another Open) holds.
 	cfg := map[string]any{"bolt_timeout": lockTimeout.String()}
-	_, err = os.Stat(filepath.Join(dir, "index_meta.json"))
+	if opt.ReadOnly {
+		cfg["read_only"] = true
+	}
+	exists, err := indexExists(dir)
 	switch {
-	case err == nil:
-		ix.bix, err = bleve.OpenUsing(dir, cfg)
+	case err != nil:
+		return nil, fmt.Errorf("open bm25 index %s: %w: %w", dir, ErrDamaged, err)
+	case exists:
+		ix.bix, err = openBleve(dir, cfg)
 		if errors.Is(err, bolterrors.ErrTimeout) {
 			return nil, fmt.Errorf("open bm25 index %s: %w", dir, ErrLocked)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("open bm25 index %s: %w", dir, err)
+			return nil, fmt.Errorf("open bm25 index %s: %w: %w", dir, ErrDamaged, err)
 		}
-	case errors.Is(err, fs.ErrNotExist):
+	case opt.ReadOnly:
+		return nil, fmt.Errorf("open bm25 index %s: %w", dir, ErrMissing)
+	default:
 		ix.bix, err = bleve.NewUsing(dir, newMapping(), scorch.Name, bleve.Config.DefaultKVStore, cfg)
 		if err != nil {
 			return nil, fmt.Errorf("create bm25 index %s: %w", dir, err)
 		}
-	default:
-		return nil, fmt.Errorf("open bm25 index %s: %w", dir, err)
 	}
 	if err := ix.checkLayout(); err != nil {
 		_ = ix.bix.Close()
 		return nil, err
 	}
 	return ix, nil
+}
+
+// indexExists reports whether dir holds an index. A directory that holds
+// files but no index metadata, or a file where the directory should be, is
+// damage, not absence.
+func indexExists(dir string) (bool, error) {
+	fi, err := os.Stat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if !fi.IsDir() {
+		return false, fmt.Errorf("%s is not a directory", dir)
+	}
+	_, err = os.Stat(filepath.Join(dir, "index_meta.json"))
+	if err == nil {
+		return true, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return false, err
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false, err
+	}
+	if len(entries) > 0 {
+		return false, fmt.Errorf("it holds %d entries but no index_meta.json", len(entries))
+	}
+	return false, nil
+}
+
+// openBleve opens an existing bleve index, turning a panic inside bleve on
+// damaged files into an error.
+func openBleve(dir string, cfg map[string]any) (bix bleve.Index, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			bix, err = nil, fmt.Errorf("bleve failed reading it: %v", r)
+		}
+	}()
+	return bleve.OpenUsing(dir, cfg)
 }
 
 // newMapping returns the bleve mapping of a new index. Documents are built
@@ -184,7 +245,7 @@ func (ix *Index) checkLayout() error {
 	want := ix.opt.layout()
 	r, err := ix.reader()
 	if err != nil {
-		return fmt.Errorf("open bm25 index %s: %w", ix.dir, err)
+		return fmt.Errorf("open bm25 index %s: %w: %w", ix.dir, ErrDamaged, err)
 	}
 	raw, err := r.GetInternal([]byte(keyLayout))
 	var n uint64
@@ -193,9 +254,15 @@ func (ix *Index) checkLayout() error {
 	}
 	_ = r.Close()
 	if err != nil {
-		return fmt.Errorf("open bm25 index %s: read layout: %w", ix.dir, err)
+		return fmt.Errorf("open bm25 index %s: %w: read layout: %w", ix.dir, ErrDamaged, err)
 	}
 	if raw == nil {
+		if ix.opt.ReadOnly {
+			if n > 0 {
+				return fmt.Errorf("open bm25 index %s: %w: it has documents but no recorded options", ix.dir, ErrDamaged)
+			}
+			return nil // an empty index, never written to
+		}
 		if n > 0 {
 			return fmt.Errorf("open bm25 index %s: %w: it has documents but no recorded options (not made by this package?); delete the directory and rebuild the index", ix.dir, ErrOptionsMismatch)
 		}
@@ -210,7 +277,7 @@ func (ix *Index) checkLayout() error {
 	}
 	var got layout
 	if err := json.Unmarshal(raw, &got); err != nil {
-		return fmt.Errorf("open bm25 index %s: recorded layout: %w", ix.dir, err)
+		return fmt.Errorf("open bm25 index %s: %w: recorded layout: %w", ix.dir, ErrDamaged, err)
 	}
 	if got != want {
 		return fmt.Errorf("open bm25 index %s: %w: it was built with analyzer %q (format %d), not %q (format %d); delete the directory and rebuild the index",

@@ -17,6 +17,10 @@ type Hit struct {
 	// Score is the passage's BM25 score: positive and unbounded, comparable
 	// only with scores from the same search.
 	Score float64
+	// Hash is the content hash recorded for the passage's document (the
+	// version of the document the passage belongs to); "" when none is
+	// recorded.
+	Hash string
 }
 
 // queryTerm is one distinct analysed query term and how often it occurs in
@@ -90,6 +94,9 @@ func (ix *Index) Search(ctx context.Context, query string, k int, allow func(doc
 	if err != nil {
 		return nil, fmt.Errorf("bm25 search: %w", err)
 	}
+	if err := withHashes(r, hits); err != nil {
+		return nil, fmt.Errorf("bm25 search: %w", err)
+	}
 	return hits, nil
 }
 
@@ -142,6 +149,25 @@ func (ix *Index) score(ctx context.Context, r index.IndexReader, terms []queryTe
 		}
 	}
 	return scores, nil
+}
+
+// withHashes fills in each hit's document hash from snapshot r, reading
+// each document's record once.
+func withHashes(r index.IndexReader, hits []Hit) error {
+	byDoc := make(map[string]string)
+	for i := range hits {
+		h, ok := byDoc[hits[i].DocID]
+		if !ok {
+			rec, _, err := readRecord(r, recordID(hits[i].DocID))
+			if err != nil {
+				return err
+			}
+			h = rec.Hash
+			byDoc[hits[i].DocID] = h
+		}
+		hits[i].Hash = h
+	}
+	return nil
 }
 
 // candidate is a scored passage not yet resolved to its ids.

@@ -8,6 +8,6 @@
 // are empty or only whitespace are never sent: they get a zero vector.
 //
 // Failures callers branch on are sentinels tested with errors.Is:
-// [ErrUnreachable], [ErrModelMissing], [ErrDimensions] and [ErrInputTooLong].
+// [ErrUnreachable], [ErrTimeout], [ErrModelMissing], [ErrDimensions] and [ErrInputTooLong].
 // Types of the ollama api package never appear in this package's API.
 package embed

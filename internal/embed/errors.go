@@ -18,6 +18,11 @@ var (
 	// it is not running, or the host is wrong.
 	ErrUnreachable = errors.New("Ollama not reachable")
 
+	// ErrTimeout means the Ollama server accepted the connection (or was
+	// being reached) but did not answer in time: within RequestTimeout, or
+	// before the caller's deadline.
+	ErrTimeout = errors.New("Ollama did not answer in time")
+
 	// ErrModelMissing means the Ollama server does not have the model.
 	ErrModelMissing = errors.New("model not found")
 
@@ -63,7 +68,7 @@ type failure struct {
 // attempt's own RequestTimeout expired (the caller's context did not).
 func (c *Client) classify(err error, timedOut bool) failure {
 	if timedOut {
-		return failure{fmt.Errorf("ollama at %s did not answer within %s (RequestTimeout)", c.addr, c.timeout), true}
+		return failure{&detailedError{kind: ErrTimeout, msg: fmt.Sprintf("ollama at %s did not answer within %s (RequestTimeout)", c.addr, c.timeout)}, true}
 	}
 
 	var authErr api.AuthorizationError
@@ -133,6 +138,12 @@ func (c *Client) classifyStatus(se api.StatusError) failure {
 	default:
 		return failure{fmt.Errorf("ollama rejected the request (HTTP %d): %s", se.StatusCode, msg), false}
 	}
+}
+
+// deadline is the error of a call whose caller's deadline passed while it
+// waited for Ollama; last is the last attempt's error.
+func (c *Client) deadline(cause, last error) error {
+	return &detailedError{kind: ErrTimeout, msg: fmt.Sprintf("ollama at %s did not answer before the deadline (%v; last attempt: %v)", c.addr, cause, last), cause: cause}
 }
 
 func (c *Client) unreachable(cause error) error {

@@ -255,12 +255,19 @@ func capabilities(resp *api.ShowResponse) string {
 // ModelDigest returns the digest Ollama lists for the model (its content
 // hash), so that a collection can tell when a model of the same name was
 // replaced, as `make runtime` does when the offline model is rebuilt. It makes
-// one request, without retries; the error wraps [ErrModelMissing] when the
-// model is not listed.
+// one request, without retries, bounded by RequestTimeout; the error wraps
+// [ErrModelMissing] when the model is not listed and [ErrTimeout] when
+// Ollama did not answer in time.
 func (c *Client) ModelDigest(ctx context.Context) (string, error) {
-	resp, err := c.api.List(ctx)
+	actx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	resp, err := c.api.List(actx)
 	if err != nil {
-		return "", fmt.Errorf("list models: %w", c.classify(err, false).err)
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return "", fmt.Errorf("list models: %w", c.deadline(context.Cause(ctx), err))
+		}
+		timedOut := errors.Is(actx.Err(), context.DeadlineExceeded) && ctx.Err() == nil
+		return "", fmt.Errorf("list models: %w", c.classify(err, timedOut).err)
 	}
 	want := c.model
 	if !strings.Contains(want, ":") {

@@ -41,6 +41,9 @@ func (c *Client) withRetry(ctx context.Context, op string, embed bool, attempt f
 		}
 
 		f := c.classify(err, timedOut)
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return c.deadline(context.Cause(ctx), f.err)
+		}
 		if ctx.Err() != nil {
 			return fmt.Errorf("%w; last attempt: %w", context.Cause(ctx), f.err)
 		}

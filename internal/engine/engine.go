@@ -34,6 +34,10 @@ var (
 	// ErrKeywordsBusy reports a keyword index held by another process (a
 	// running `semsearch serve`); hybrid search then falls back to vectors.
 	ErrKeywordsBusy = errors.New("keyword index busy")
+	// ErrKeywordsDamaged reports a keyword index that is missing or cannot
+	// be read. Writers rebuild it from the vector store's passages (see
+	// [Engine.RepairKeywords]); read-only searches say how to.
+	ErrKeywordsDamaged = errors.New("keyword index damaged or missing")
 	// ErrSettingsMismatch reports a collection built with another model or
 	// chunking than the one asked for.
 	ErrSettingsMismatch = errors.New("collection settings differ")
@@ -138,33 +142,61 @@ func (e *Engine) Chunking() string {
 	return fmt.Sprintf("%s size=%d overlap=%d max=%d title=%t", o.Unit, o.Size, o.Overlap, o.Max, e.cfg.TitleContext)
 }
 
-// settings are the engine's settings before the dimension is known.
-func (e *Engine) settings(ctx context.Context) vectorstore.Settings {
-	return vectorstore.Settings{Model: e.cfg.Model, ModelDigest: e.modelDigest(ctx), DocumentPrefix: e.cfg.DocumentPrefix, Chunking: e.Chunking()}
+// settings are the engine's settings before the dimension is known. It
+// fails only when ctx ended while asking for the model's digest.
+func (e *Engine) settings(ctx context.Context) (vectorstore.Settings, error) {
+	d, err := e.modelDigest(ctx)
+	return vectorstore.Settings{Model: e.cfg.Model, ModelDigest: d, DocumentPrefix: e.cfg.DocumentPrefix, Chunking: e.Chunking()}, err
 }
 
-// modelDigest returns the model's digest, asking once per engine.
-func (e *Engine) modelDigest(ctx context.Context) string {
+// modelDigest returns the model's digest, asking once per engine. When the
+// embedding backend cannot tell, the digest is "" and not compared (the
+// embedding call that follows reports the real problem), unless ctx ended
+// while waiting: then nothing else can run and the error says what did not
+// answer.
+func (e *Engine) modelDigest(ctx context.Context) (string, error) {
 	if e.cfg.ModelDigest == nil {
-		return ""
+		return "", nil
 	}
 	e.digestMu.Lock()
 	defer e.digestMu.Unlock()
 	if e.digest == "" {
 		d, err := e.cfg.ModelDigest(ctx)
 		if err != nil {
+			if ctx.Err() != nil {
+				return "", fmt.Errorf("ask for the digest of model %q: %w", e.cfg.Model, err)
+			}
 			e.log.Debug("model digest unknown", "model", e.cfg.Model, "err", err)
-			return ""
+			return "", nil
 		}
 		e.digest = d
 	}
-	return e.digest
+	return e.digest, nil
 }
 
 // checkSettings explains how a collection's recorded settings differ from the
 // engine's, or returns nil when they match.
 func (e *Engine) checkSettings(ctx context.Context, c vectorstore.Collection, forSearch bool) error {
-	want := e.settings(ctx)
+	want, err := e.settings(ctx)
+	if err != nil {
+		return err
+	}
+	return e.compareSettings(c, want, forSearch)
+}
+
+// checkSearchSettings is checkSettings for a search in mode: a bm25 search
+// embeds nothing, so it does not ask the embedding backend for the model's
+// digest (a backend that is down or hung must not stall it).
+func (e *Engine) checkSearchSettings(ctx context.Context, c vectorstore.Collection, mode Mode) error {
+	if mode == BM25 {
+		return e.compareSettings(c, vectorstore.Settings{Model: e.cfg.Model, DocumentPrefix: e.cfg.DocumentPrefix, Chunking: e.Chunking()}, true)
+	}
+	return e.checkSettings(ctx, c, true)
+}
+
+// compareSettings explains how a collection's recorded settings got differ
+// from want.
+func (e *Engine) compareSettings(c vectorstore.Collection, want vectorstore.Settings, forSearch bool) error {
 	got := c.Settings
 	var diff string
 	switch {

@@ -3,6 +3,7 @@ package engine
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -70,7 +71,11 @@ type candidate struct {
 
 // retrieve runs the halves the mode asks for and scores their candidates,
 // best first.
-func (e *Engine) retrieve(ctx context.Context, collection string, q Query, mode Mode, f Fusion) ([]*candidate, error) {
+//
+// It also returns the ids of documents whose BM25 hits were left out because
+// the keyword index scored another version of them than the vector store
+// holds (see [Engine.currentKeywordHits]).
+func (e *Engine) retrieve(ctx context.Context, collection string, q Query, mode Mode, f Fusion) ([]*candidate, []string, error) {
 	depth := q.K
 	if q.MMR > 0 || q.MaxPerDoc > 0 {
 		depth = min(max(4*q.K, 50), MaxK) // room to skip near-copies
@@ -90,6 +95,7 @@ func (e *Engine) retrieve(ctx context.Context, collection string, q Query, mode 
 		return c
 	}
 
+	var stale []string
 	// BM25 first: it is cheap, and when its index is busy the caller can
 	// fall back to vectors before anything was embedded.
 	if mode != Vector {
@@ -97,7 +103,7 @@ func (e *Engine) retrieve(ctx context.Context, collection string, q Query, mode 
 		if !q.Filter.Empty() {
 			ids, err := e.store.FilterDocs(ctx, collection, q.Filter)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			set := make(map[string]bool, len(ids))
 			for _, id := range ids {
@@ -107,7 +113,10 @@ func (e *Engine) retrieve(ctx context.Context, collection string, q Query, mode 
 		}
 		hits, err := e.keywords.Search(ctx, collection, q.Text, depth, allow)
 		if err != nil {
-			return nil, fmt.Errorf("bm25 search: %w", err)
+			return nil, nil, fmt.Errorf("bm25 search: %w", err)
+		}
+		if hits, stale, err = e.currentKeywordHits(ctx, collection, hits); err != nil {
+			return nil, nil, err
 		}
 		for i, h := range hits {
 			c := get(vectorstore.PassageKey{DocID: h.DocID, Chunk: h.Chunk})
@@ -118,11 +127,11 @@ func (e *Engine) retrieve(ctx context.Context, collection string, q Query, mode 
 	if mode != BM25 {
 		var err error
 		if qv, err = e.emb.EmbedQuery(ctx, q.Text); err != nil {
-			return nil, err // the embedder says what it was doing
+			return nil, nil, err // the embedder says what it was doing
 		}
 		hits, err := e.store.Query(ctx, collection, qv, depth, q.Filter)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, h := range hits {
 			c := get(vectorstore.PassageKey{DocID: h.DocID, Chunk: h.Chunk})
@@ -130,7 +139,7 @@ func (e *Engine) retrieve(ctx context.Context, collection string, q Query, mode 
 		}
 	}
 	if err := e.complete(ctx, collection, order, qv, q.MMR > 0); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// A BM25 hit the vector store does not know is drift from a failed
 	// write; it has no text to show.
@@ -170,7 +179,47 @@ func (e *Engine) retrieve(ctx context.Context, collection string, q Query, mode 
 		}
 		return cmp.Compare(a.hit.Chunk, b.hit.Chunk)
 	})
-	return order, nil
+	return order, stale, nil
+}
+
+// currentKeywordHits keeps the BM25 hits whose document version (content
+// hash) is the one the vector store holds, and returns the ids of the
+// documents it dropped, sorted. The two indexes disagree after a run that
+// died between their writes (the next writer repairs it, see
+// [Engine.syncKeywords]); until then a hit of the other version would cite a
+// passage whose text is not what BM25 matched, so such documents are ranked
+// by their vectors only and the response says so.
+func (e *Engine) currentKeywordHits(ctx context.Context, collection string, hits []KeywordHit) ([]KeywordHit, []string, error) {
+	version := map[string]string{}
+	var stale []string
+	kept := hits[:0]
+	for _, h := range hits {
+		want, ok := version[h.DocID]
+		if !ok {
+			d, err := e.store.Document(ctx, collection, h.DocID)
+			switch {
+			case errors.Is(err, ErrNotFound):
+				want = "\x00absent" // no hash equals it
+			case err != nil:
+				return nil, nil, err
+			default:
+				want = d.Hash
+			}
+			version[h.DocID] = want
+			if h.Hash != want {
+				stale = append(stale, h.DocID)
+			}
+		}
+		if h.Hash == want {
+			kept = append(kept, h)
+		}
+	}
+	if len(stale) > 0 {
+		slices.Sort(stale)
+		e.log.Warn("keyword index holds other versions of some documents than the vector store; ranking them by vectors only",
+			"collection", collection, "documents", len(stale), "first", stale[0])
+	}
+	return kept, stale, nil
 }
 
 // complete fetches from the store the passages that only BM25 found (and,

@@ -72,7 +72,7 @@ func (x *termIndex) Search(_ context.Context, _ string, query string, k int, all
 				}
 			}
 			if score > 0 {
-				hits = append(hits, engine.KeywordHit{DocID: id, Chunk: p.Chunk, Score: score + 1/math.Log(float64(len(text)+2))})
+				hits = append(hits, engine.KeywordHit{DocID: id, Chunk: p.Chunk, Hash: d.Hash, Score: score + 1/math.Log(float64(len(text)+2))})
 			}
 		}
 	}

@@ -26,21 +26,50 @@ type IndexOptions struct {
 	Progress func(done, total int)
 }
 
-// IndexStats summarise an index run.
+// IndexStats summarise an index run. They count only what is durable: an
+// article stored in memory whose flush to disk failed counts as not stored.
 type IndexStats struct {
 	New, Updated, Unchanged, Removed int
 	// Duplicates counts articles dropped because an earlier article in the
 	// same run had the same id.
 	Duplicates int
-	// Passages is the number of passages embedded in this run; Total the
-	// number stored in the collection afterwards.
+	// NotStored counts articles to add or update that were not stored
+	// durably: the run failed before storing them, or the flush after
+	// storing them failed. Their previous version (if any) may remain.
+	NotStored int
+	// Passages is the number of passages embedded and durably stored in
+	// this run; Total the number durably stored in the collection
+	// afterwards.
 	Passages, Total int
 	EmbedTime       time.Duration
 	Duration        time.Duration
+	// Results says, per article in the order given, what the run did.
+	Results []DocResult
+}
+
+// DocStatus is what an index run did with one article.
+type DocStatus string
+
+// What an index run did with an article: see [DocResult].
+const (
+	DocNew       DocStatus = "new"
+	DocUpdated   DocStatus = "updated"
+	DocUnchanged DocStatus = "unchanged"
+	DocDuplicate DocStatus = "duplicate"
+	// DocNotStored: the article is not durably stored in this version;
+	// sending it again is safe (stored articles cost nothing).
+	DocNotStored DocStatus = "not_stored"
+)
+
+// DocResult is one article's outcome in an index run.
+type DocResult struct {
+	ID     string    `json:"id"`
+	Status DocStatus `json:"status"`
 }
 
 // pending is an article waiting for its passages' vectors.
 type pending struct {
+	result *DocResult // its entry in IndexStats.Results
 	art    *article.Article
 	hash   string
 	isNew  bool
@@ -64,6 +93,7 @@ func (e *Engine) Index(ctx context.Context, collection string, arts []article.Ar
 	}
 	hashes := map[string]string{}
 	if col != nil {
+		st.Total = col.Passages // durable before the run
 		// Every run repairs drift a failed or interrupted run left behind.
 		if err := e.syncKeywords(ctx, collection); err != nil {
 			return st, err
@@ -74,11 +104,14 @@ func (e *Engine) Index(ctx context.Context, collection string, arts []article.Ar
 	}
 
 	seen := make(map[string]bool, len(arts))
+	st.Results = make([]DocResult, len(arts))
 	var todo []*pending
 	for i := range arts {
 		a := &arts[i]
+		st.Results[i].ID = a.ID
 		if seen[a.ID] {
 			st.Duplicates++
+			st.Results[i].Status = DocDuplicate
 			e.log.Warn("duplicate article id, keeping the first", "id", a.ID, "source", a.Source)
 			continue
 		}
@@ -87,29 +120,60 @@ func (e *Engine) Index(ctx context.Context, collection string, arts []article.Ar
 		old, exists := hashes[a.ID]
 		if exists && old == h {
 			st.Unchanged++
+			st.Results[i].Status = DocUnchanged
 			continue
 		}
+		st.Results[i].Status = DocNotStored
 		p, err := e.prepare(a)
 		if err != nil {
+			st.NotStored = len(arts) - st.Unchanged - st.Duplicates
+			for j := i + 1; j < len(arts); j++ {
+				st.Results[j] = DocResult{ID: arts[j].ID, Status: DocNotStored}
+			}
 			return st, err
 		}
-		p.hash, p.isNew = h, !exists
+		p.hash, p.isNew, p.result = h, !exists, &st.Results[i]
 		todo = append(todo, p)
+	}
+
+	// Articles stored since the last flush count once a flush makes them
+	// durable.
+	var unflushed []*pending
+	flush := func(ctx context.Context) error {
+		if err := e.store.Flush(ctx); err != nil {
+			return err
+		}
+		for _, p := range unflushed {
+			st.Passages += len(p.inputs)
+			if p.isNew {
+				st.New++
+				p.result.Status = DocNew
+			} else {
+				st.Updated++
+				p.result.Status = DocUpdated
+			}
+		}
+		unflushed = unflushed[:0]
+		if c, err := e.store.Collection(ctx, collection); err == nil {
+			st.Total = c.Passages
+		}
+		return nil
 	}
 
 	// Flush every FlushEvery, but never spend more than a tenth of the run
 	// flushing: a snapshot store rewrites the whole collection each time.
 	lastFlush, every := time.Now(), e.cfg.FlushEvery
-	err = e.embedAndStore(ctx, collection, col, drop, todo, &st, opt.Progress, func() error {
+	err = e.embedAndStore(ctx, collection, col, drop, todo, &st, opt.Progress, func(p *pending) { unflushed = append(unflushed, p) }, func() error {
 		if time.Since(lastFlush) < every {
 			return nil
 		}
 		t := time.Now()
-		err := e.store.Flush(ctx)
+		err := flush(ctx)
 		lastFlush = time.Now()
 		every = max(every, 10*lastFlush.Sub(t))
 		return err
 	})
+	removed := 0
 	if err == nil && opt.Prune {
 		var gone []string
 		for id := range hashes {
@@ -118,7 +182,7 @@ func (e *Engine) Index(ctx context.Context, collection string, arts []article.Ar
 			}
 		}
 		sort.Strings(gone)
-		st.Removed, err = e.store.Delete(ctx, collection, gone...)
+		removed, err = e.store.Delete(ctx, collection, gone...)
 		if err == nil && e.keywords != nil && len(gone) > 0 {
 			if err = e.keywords.Delete(ctx, collection, gone...); err != nil {
 				e.forgetKeywordCheck(collection)
@@ -126,11 +190,19 @@ func (e *Engine) Index(ctx context.Context, collection string, arts []article.Ar
 		}
 	}
 	// Keep whatever was stored, even when the run failed part way.
-	if ferr := e.store.Flush(context.WithoutCancel(ctx)); err == nil {
-		err = ferr
+	ferr := flush(context.WithoutCancel(ctx))
+	if ferr == nil {
+		st.Removed = removed
 	}
-	if c, cerr := e.store.Collection(ctx, collection); cerr == nil {
-		st.Total = c.Passages
+	if err == nil {
+		err = ferr
+	} else if ferr != nil {
+		err = errors.Join(err, fmt.Errorf("flush: %w", ferr))
+	}
+	for _, r := range st.Results {
+		if r.Status == DocNotStored {
+			st.NotStored++
+		}
 	}
 	st.Duration = time.Since(start)
 	return st, err
@@ -193,7 +265,7 @@ func (e *Engine) prepare(a *article.Article) (*pending, error) {
 
 // embedAndStore embeds the passages of todo, several articles per call, and
 // stores each article once all its vectors are there.
-func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstore.Collection, drop bool, todo []*pending, st *IndexStats, progress func(done, total int), afterBatch func() error) error {
+func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstore.Collection, drop bool, todo []*pending, st *IndexStats, progress func(done, total int), stored func(*pending), afterBatch func() error) error {
 	done := 0
 	for call := 0; done < len(todo); call++ {
 		// Gather whole articles until the call is full; an article larger
@@ -227,7 +299,10 @@ func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstor
 					return err
 				}
 			}
-			set := e.settings(ctx)
+			set, err := e.settings(ctx)
+			if err != nil {
+				return err
+			}
 			if len(vecs) > 0 {
 				set.Dimensions = len(vecs[0])
 			}
@@ -245,12 +320,7 @@ func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstor
 			}
 			kdocs = append(kdocs, keywordDoc(p))
 			off += len(p.inputs)
-			st.Passages += len(p.inputs)
-			if p.isNew {
-				st.New++
-			} else {
-				st.Updated++
-			}
+			stored(p)
 		}
 		if e.keywords != nil {
 			// The vector store is the source of truth; if this fails or

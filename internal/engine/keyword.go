@@ -2,8 +2,10 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/semsearch/semsearch/internal/vectorstore"
 )
@@ -43,6 +45,10 @@ type KeywordHit struct {
 	DocID string
 	Chunk int
 	Score float64
+	// Hash is the content hash the keyword index recorded for the hit's
+	// document: the version it scored. The engine drops hits whose version
+	// the vector store does not hold. "" means unknown (never trusted).
+	Hash string
 }
 
 // checkKeywords runs syncKeywords once per collection and engine before
@@ -62,6 +68,101 @@ func (e *Engine) checkKeywords(ctx context.Context, collection string) error {
 	}
 	e.synced[collection] = true
 	return nil
+}
+
+// RepairStats says what [Engine.RepairKeywords] did.
+type RepairStats struct {
+	// Documents is how many documents the store holds.
+	Documents int
+	// Replaced and Removed count the keyword index's documents re-sent from
+	// the store and deleted because the store lacks them.
+	Replaced, Removed int
+	// Rebuilt says the keyword index was damaged or missing and was built
+	// afresh.
+	Rebuilt  bool
+	Duration time.Duration
+}
+
+// RepairKeywords brings a collection's keyword index in line with the vector
+// store without embedding anything: a damaged or missing index is rebuilt
+// from the stored passages, drifted documents are re-sent, documents the
+// store lacks are removed. It needs a writable engine but not the embedding
+// backend.
+func (e *Engine) RepairKeywords(ctx context.Context, collection string) (RepairStats, error) {
+	start := time.Now()
+	var st RepairStats
+	if e.keywords == nil {
+		return st, fmt.Errorf("%w: no BM25 index is configured", ErrInvalid)
+	}
+	if e.cfg.ReadOnly {
+		return st, fmt.Errorf("%w: repairing the BM25 index needs a writable engine", ErrInvalid)
+	}
+	if _, err := e.Collection(ctx, collection); err != nil {
+		return st, err
+	}
+	e.indexMu.Lock() // no index run writes meanwhile
+	defer e.indexMu.Unlock()
+	e.syncMu.Lock()
+	defer e.syncMu.Unlock()
+	want, err := e.store.Hashes(ctx, collection)
+	if err != nil {
+		return st, err
+	}
+	st.Documents = len(want)
+	have, err := e.keywords.Hashes(ctx, collection)
+	switch {
+	case errors.Is(err, ErrKeywordsDamaged):
+		st.Rebuilt, have = true, nil
+	case err != nil:
+		return st, fmt.Errorf("keyword index of %q: %w", collection, err)
+	}
+	for id, h := range want {
+		if have[id] != h {
+			st.Replaced++
+		}
+	}
+	st.Rebuilt = st.Rebuilt || (len(have) == 0 && len(want) > 0) // missing: created empty
+	for id := range have {
+		if _, ok := want[id]; !ok {
+			st.Removed++
+		}
+	}
+	if err := e.syncKeywords(ctx, collection); err != nil {
+		return st, err
+	}
+	e.synced[collection] = true
+	st.Duration = time.Since(start)
+	return st, nil
+}
+
+// CheckKeywords reports whether every collection's keyword index can be
+// searched. A writable engine first brings each in line with the store,
+// rebuilding a damaged one; a read-only engine only probes.
+func (e *Engine) CheckKeywords(ctx context.Context) error {
+	if e.keywords == nil {
+		return nil
+	}
+	cols, err := e.store.Collections(ctx)
+	if err != nil {
+		return err
+	}
+	for _, c := range cols {
+		if err := e.checkKeywords(ctx, c.Name); err != nil {
+			return fmt.Errorf("BM25 index of %q: %w", c.Name, err)
+		}
+		if _, err := e.keywords.Search(ctx, c.Name, "semsearch readiness probe", 1, nil); err != nil && !errors.Is(err, ErrKeywordsBusy) {
+			e.forgetKeywordCheck(c.Name)
+			return fmt.Errorf("BM25 index of %q: %w", c.Name, err)
+		}
+	}
+	return nil
+}
+
+// keywordsDamaged is the error of a search that needs a keyword index that
+// is damaged or missing, saying how to rebuild it.
+func keywordsDamaged(collection string, err error) error {
+	return fmt.Errorf("collection %q: %w; rebuild it from the stored passages (nothing is re-embedded): semsearch repair --collection %s, or search with --mode vector meanwhile",
+		collection, err, collection)
 }
 
 // forgetKeywordCheck makes the next search check the keyword index again,
@@ -91,6 +192,15 @@ func (e *Engine) syncKeywords(ctx context.Context, collection string) error {
 		return err
 	}
 	have, err := e.keywords.Hashes(ctx, collection)
+	if errors.Is(err, ErrKeywordsDamaged) {
+		// It holds nothing the store lacks: start it afresh.
+		e.log.Warn("BM25 index damaged or missing: rebuilding it from the stored passages (nothing is re-embedded)",
+			"collection", collection, "documents", len(want), "error", err)
+		if err := e.keywords.Drop(ctx, collection); err != nil {
+			return fmt.Errorf("keyword index of %q: drop the damaged index: %w", collection, err)
+		}
+		have, err = e.keywords.Hashes(ctx, collection)
+	}
 	if err != nil {
 		return fmt.Errorf("keyword index of %q: %w", collection, err)
 	}

@@ -79,12 +79,15 @@ type Explanation struct {
 
 // Response answers a [Query].
 type Response struct {
-	Query      string        `json:"query"`
-	Model      string        `json:"model"`
-	Collection string        `json:"collection"`
-	Mode       Mode          `json:"mode"`
-	Results    []Result      `json:"results"`
-	Took       time.Duration `json:"-"`
+	Query      string   `json:"query"`
+	Model      string   `json:"model"`
+	Collection string   `json:"collection"`
+	Mode       Mode     `json:"mode"`
+	Results    []Result `json:"results"`
+	// Warnings say where the answer is less than complete, e.g. documents
+	// the BM25 index holds in another version than the vector store.
+	Warnings []string      `json:"warnings,omitempty"`
+	Took     time.Duration `json:"-"`
 }
 
 // Search answers q with the collection's passages that best match it, best
@@ -117,7 +120,7 @@ func (e *Engine) Search(ctx context.Context, collection string, q Query) (Respon
 	if err != nil {
 		return resp, err
 	}
-	if err := e.checkSettings(ctx, c, true); err != nil {
+	if err := e.checkSearchSettings(ctx, c, mode); err != nil {
 		return resp, err
 	}
 
@@ -126,14 +129,31 @@ func (e *Engine) Search(ctx context.Context, collection string, q Query) (Respon
 			return resp, err
 		}
 	}
-	cands, err := e.retrieve(ctx, collection, q, mode, fusion)
-	if errors.Is(err, ErrKeywordsBusy) && mode == Hybrid {
+	cands, stale, err := e.retrieve(ctx, collection, q, mode, fusion)
+	if errors.Is(err, ErrKeywordsDamaged) && !e.cfg.ReadOnly {
+		// Damaged since this engine last checked it: rebuild and retry.
+		e.forgetKeywordCheck(collection)
+		if err = e.checkKeywords(ctx, collection); err == nil {
+			cands, stale, err = e.retrieve(ctx, collection, q, mode, fusion)
+		}
+	}
+	switch {
+	case errors.Is(err, ErrKeywordsBusy) && mode == Hybrid:
 		e.log.Warn("BM25 index in use by another process: searching by vectors only (ask the server instead)", "collection", collection)
 		mode, resp.Mode = Vector, Vector
-		cands, err = e.retrieve(ctx, collection, q, mode, fusion)
+		cands, stale, err = e.retrieve(ctx, collection, q, mode, fusion)
+	case errors.Is(err, ErrKeywordsDamaged) && mode == Hybrid:
+		resp.Warnings = append(resp.Warnings, "searched by vectors only: "+keywordsDamaged(collection, err).Error())
+		mode, resp.Mode = Vector, Vector
+		cands, stale, err = e.retrieve(ctx, collection, q, mode, fusion)
+	case errors.Is(err, ErrKeywordsDamaged):
+		return resp, keywordsDamaged(collection, err)
 	}
 	if err != nil {
 		return resp, err
+	}
+	if len(stale) > 0 {
+		resp.Warnings = append(resp.Warnings, staleWarning(stale))
 	}
 	kept := cands[:0]
 	for _, c := range cands {
@@ -153,6 +173,17 @@ func (e *Engine) Search(ctx context.Context, collection string, q Query) (Respon
 	resp.Took = time.Since(start)
 	e.log.Debug("search", "collection", collection, "mode", mode, "k", q.K, "hits", len(resp.Results), "query_ms", resp.Took.Milliseconds())
 	return resp, nil
+}
+
+// staleWarning tells the user which documents BM25 could not rank and how
+// to repair that.
+func staleWarning(ids []string) string {
+	list := strings.Join(ids[:min(len(ids), 5)], ", ")
+	if len(ids) > 5 {
+		list += fmt.Sprintf(" and %d more", len(ids)-5)
+	}
+	return fmt.Sprintf("%d documents left out of the BM25 ranking (%s): the BM25 index holds another version of them than the vector store, "+
+		"after an interrupted index run; run semsearch index again (or search through semsearch serve, which repairs it) to bring them in line", len(ids), list)
 }
 
 func validateQuery(q Query, f Fusion) error {

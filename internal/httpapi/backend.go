@@ -44,6 +44,13 @@ type Checker interface {
 	Check(ctx context.Context) error
 }
 
+// KeywordChecker verifies that the keyword (BM25) indexes can be searched,
+// repairing what it can, as [engine.Engine.CheckKeywords] does. /readyz
+// calls it when the Engine implements it.
+type KeywordChecker interface {
+	CheckKeywords(ctx context.Context) error
+}
+
 // CacheReporter reports the query-embedding cache's counters, as
 // [engine.QueryCache.Stats] does. /v1/stats and /metrics show them.
 type CacheReporter interface {

@@ -44,9 +44,25 @@ type indexResponse struct {
 	TotalPassages int     `json:"total_passages"`
 	EmbedMS       float64 `json:"embed_ms"`
 	TookMS        float64 `json:"took_ms"`
+	// NotStored counts articles that are not durably stored in this
+	// version (only when the request failed part way).
+	NotStored int `json:"not_stored"`
 	// Warnings report what was repaired in the input.
 	Warnings []string `json:"warnings,omitempty"`
+	// Results says per article what was stored; present when the request
+	// failed part way, so that the client resends only what is missing.
+	Results []engine.DocResult `json:"results,omitempty"`
 }
+
+// partialError is an index request that failed after storing some of its
+// articles (or none): the error response carries what was stored.
+type partialError struct {
+	err  error
+	resp indexResponse
+}
+
+func (e *partialError) Error() string { return e.err.Error() }
+func (e *partialError) Unwrap() error { return e.err }
 
 // addDocuments serves POST /v1/documents: the body is one article object or
 // an array of them, in the JSON ingest format (id or _id; title; text, body
@@ -108,16 +124,27 @@ func (s *Server) addDocuments(w http.ResponseWriter, r *http.Request) error {
 		return badRequest("invalid_document", "the request body holds no articles")
 	}
 	st, err := s.eng.Index(r.Context(), col, arts, engine.IndexOptions{})
-	if err != nil {
-		return err
-	}
-	s.writeJSON(w, r, http.StatusOK, indexResponse{
+	resp := indexResponse{
 		Collection: col, Documents: len(arts),
-		New: st.New, Updated: st.Updated, Unchanged: st.Unchanged, Duplicates: st.Duplicates,
+		New: st.New, Updated: st.Updated, Unchanged: st.Unchanged, Duplicates: st.Duplicates, NotStored: st.NotStored,
 		Passages: st.Passages, TotalPassages: st.Total,
 		EmbedMS: tookMS(st.EmbedTime), TookMS: tookMS(st.Duration),
 		Warnings: warnings,
-	})
+	}
+	if err != nil {
+		// What was stored stays stored: say which, so that the client
+		// resends only the rest.
+		resp.Results = st.Results
+		if len(resp.Results) == 0 {
+			resp.Results = make([]engine.DocResult, len(arts))
+			for i, a := range arts {
+				resp.Results[i] = engine.DocResult{ID: a.ID, Status: engine.DocNotStored}
+			}
+			resp.NotStored = len(arts)
+		}
+		return &partialError{err: err, resp: resp}
+	}
+	s.writeJSON(w, r, http.StatusOK, resp)
 	return nil
 }
 

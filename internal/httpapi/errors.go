@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"syscall"
 
 	"github.com/semsearch/semsearch/internal/engine"
 )
@@ -51,6 +52,13 @@ type errorDetail struct {
 	Message string `json:"message"`
 }
 
+// partialBody is the error response of a write that failed part way: the
+// error, and per document what was stored.
+type partialBody struct {
+	Error errorDetail   `json:"error"`
+	Index indexResponse `json:"index"`
+}
+
 // describe maps an error to the response that reports it. It is the one place
 // where errors become statuses: request problems are 4xx with their own
 // message, dependency outages are 503 with a message that says what to do,
@@ -84,6 +92,12 @@ func (s *Server) describe(err error) (status int, code, msg string) {
 		return http.StatusMethodNotAllowed, code, msg
 	case errors.Is(err, engine.ErrSettingsMismatch):
 		return http.StatusConflict, "settings_mismatch", err.Error()
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		return http.StatusInsufficientStorage, "insufficient_storage",
+			"the server's disk is full (no space left on device); free space on the data directory's disk and send the request again"
+	case errors.Is(err, syscall.EROFS):
+		return http.StatusInternalServerError, "storage_read_only",
+			"the server's data directory is on a read-only file system; nothing can be stored"
 	case errors.Is(err, context.DeadlineExceeded):
 		return http.StatusGatewayTimeout, "timeout",
 			fmt.Sprintf("the request did not finish within %s (the server's --request-timeout)", s.timeout)
@@ -112,6 +126,18 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="semsearch"`)
 	case http.StatusServiceUnavailable:
 		w.Header().Set("Retry-After", "10")
+	}
+	var partial *partialError
+	if errors.As(err, &partial) {
+		p := partial.resp
+		if n := p.New + p.Updated; n > 0 || p.Unchanged > 0 {
+			msg += fmt.Sprintf(" (%d of %d documents are stored: %d new, %d updated, %d unchanged; %d not stored: see index.results and send those again)",
+				n+p.Unchanged, p.Documents, p.New, p.Updated, p.Unchanged, p.NotStored)
+		} else {
+			msg += " (no document was stored; send them again)"
+		}
+		s.writeJSON(w, r, status, partialBody{Error: errorDetail{Code: code, Message: msg}, Index: p})
+		return
 	}
 	s.writeJSON(w, r, status, errorBody{Error: errorDetail{Code: code, Message: msg}})
 }

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 )
@@ -34,8 +35,9 @@ type readyResult struct {
 	Error  string `json:"error,omitempty"`
 }
 
-// readyz serves GET /readyz: ready when the store answers and the embedding
-// backend answers and has the model. The backend's checks are named by
+// readyz serves GET /readyz: ready when the store answers, the BM25 indexes
+// can be searched (when the engine has them; a damaged one is rebuilt first)
+// and the embedding backend answers and has the model. The backend's checks are named by
 // Config.Errors (e.g. "ollama", then "model"); its error decides which one
 // failed. It answers 503 when not ready.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
@@ -44,17 +46,38 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	out := readyResponse{Status: "ready"}
 	fail := func(name string, err error) {
 		_, code, msg := s.describe(err)
-		if code == "internal" {
+		switch {
+		case code == "timeout" && r.Context().Err() == nil:
+			// The check's own limit, not the request's: say who was slow.
+			code, msg = "timeout", fmt.Sprintf("%s did not answer within %s (timed out): %v", name, s.readyTimeout, err)
+		case code == "internal":
 			msg = err.Error() // an operator's endpoint: say what broke
 		}
 		out.Checks = append(out.Checks, readyResult{Name: name, Status: "fail", Code: code, Error: msg})
 		out.Status = "not_ready"
 	}
 
+	storeOK := false
 	if _, err := s.eng.Collections(ctx); err != nil {
 		fail("store", err)
 	} else {
+		storeOK = true
 		out.Checks = append(out.Checks, readyResult{Name: "store", Status: "ok"})
+	}
+	if kc, ok := s.eng.(KeywordChecker); ok {
+		var err error
+		if storeOK {
+			err = kc.CheckKeywords(ctx)
+		}
+		switch {
+		case !storeOK:
+			out.Checks = append(out.Checks, readyResult{Name: "bm25", Status: "skipped"})
+		case err != nil:
+			out.Checks = append(out.Checks, readyResult{Name: "bm25", Status: "fail", Code: "bm25_unavailable", Error: err.Error()})
+			out.Status = "not_ready"
+		default:
+			out.Checks = append(out.Checks, readyResult{Name: "bm25", Status: "ok"})
+		}
 	}
 
 	if s.checker != nil {

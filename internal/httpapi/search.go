@@ -19,6 +19,7 @@ type searchResponse struct {
 	Mode       engine.Mode     `json:"mode"`
 	TookMS     float64         `json:"took_ms"`
 	Results    []engine.Result `json:"results"`
+	Warnings   []string        `json:"warnings,omitempty"`
 }
 
 func newSearchResponse(resp engine.Response) searchResponse {
@@ -28,7 +29,7 @@ func newSearchResponse(resp engine.Response) searchResponse {
 	}
 	return searchResponse{
 		Query: resp.Query, Model: resp.Model, Collection: resp.Collection, Mode: resp.Mode,
-		TookMS: tookMS(resp.Took), Results: results,
+		TookMS: tookMS(resp.Took), Results: results, Warnings: resp.Warnings,
 	}
 }
 

@@ -523,6 +523,49 @@ func TestServer_readyz(t *testing.T) {
 	}
 }
 
+// hungChecker waits for its context to end, like a check against an Ollama
+// that accepts connections and never answers.
+type hungChecker struct{}
+
+func (hungChecker) Check(ctx context.Context) error {
+	<-ctx.Done()
+	return fmt.Errorf("check ollama: %w", ctx.Err())
+}
+
+func TestServer_readyzTimeout(t *testing.T) {
+	s, _ := newTestServer(t, func(c *Config) { c.Checker = hungChecker{}; c.ReadyTimeout = 50 * time.Millisecond })
+	w := do(s, request{method: "GET", target: "/readyz"})
+	var resp readyResponse
+	decodeBody(t, w, &resp)
+	if w.Code != 503 || len(resp.Checks) < 2 {
+		t.Fatalf("got %d %+v", w.Code, resp)
+	}
+	c := resp.Checks[1]
+	if c.Name != "ollama" || c.Status != "fail" || c.Code != "timeout" || !strings.Contains(c.Error, "ollama did not answer within 50ms") {
+		t.Errorf("ollama check %+v, want a fail saying ollama timed out", c)
+	}
+}
+
+// damagedKeywords is an engine whose BM25 index cannot be searched.
+type damagedKeywords struct{ *fakeEngine }
+
+func (damagedKeywords) CheckKeywords(context.Context) error {
+	return fmt.Errorf("BM25 index of %q: %w", "news", engine.ErrKeywordsDamaged)
+}
+
+func TestServer_readyzKeywords(t *testing.T) {
+	s, _ := newTestServer(t, func(c *Config) { c.Engine = damagedKeywords{newFakeEngine("news")} })
+	w := do(s, request{method: "GET", target: "/readyz"})
+	var resp readyResponse
+	decodeBody(t, w, &resp)
+	if w.Code != 503 || resp.Status != "not_ready" || len(resp.Checks) < 2 {
+		t.Fatalf("got %d %+v", w.Code, resp)
+	}
+	if c := resp.Checks[1]; c.Name != "bm25" || c.Status != "fail" || !strings.Contains(c.Error, "damaged") {
+		t.Errorf("bm25 check %+v", c)
+	}
+}
+
 type fixedCache struct{ st engine.CacheStats }
 
 func (c fixedCache) Stats() engine.CacheStats { return c.st }

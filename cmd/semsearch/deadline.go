@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/semsearch/semsearch/internal/embed"
+	"github.com/semsearch/semsearch/internal/engine"
+)
+
+// Time limits. A command that waits on Ollama longer than these fails and
+// says so instead of hanging.
+const (
+	// defaultTimeout bounds a whole command (search, get, list, ...).
+	// index and serve have no overall limit by default: a large corpus
+	// takes as long as it takes, and serve runs until stopped.
+	defaultTimeout = time.Minute
+	// defaultOllamaTimeout bounds each request to Ollama.
+	defaultOllamaTimeout = 30 * time.Second
+)
+
+// deadlineFlags are the global flags that bound how long a command waits.
+func deadlineFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.DurationFlag{Name: "timeout", Category: "global", EnvVars: []string{"SEMSEARCH_TIMEOUT"},
+			Usage: fmt.Sprintf("overall time limit of the command, 0 for none (default %s; none for index and serve)", defaultTimeout)},
+		&cli.DurationFlag{Name: "ollama-timeout", Category: "global", EnvVars: []string{"SEMSEARCH_OLLAMA_TIMEOUT"}, Value: defaultOllamaTimeout,
+			Usage: "time limit of each request to Ollama (a timed-out request is retried)"},
+	}
+}
+
+// commandTimeout is the overall time limit of the command c runs: --timeout
+// when given, else the command's default (0: none).
+func commandTimeout(c *cli.Context) time.Duration {
+	if c.IsSet("timeout") {
+		return c.Duration("timeout")
+	}
+	switch c.Command.Name {
+	case "index", "serve", "eval":
+		return 0
+	}
+	return defaultTimeout
+}
+
+// withDeadline runs cmd's action under its overall time limit, and turns
+// running out of time into a message that says what did not answer.
+func withDeadline(cmd *cli.Command) *cli.Command {
+	action := cmd.Action
+	if action == nil {
+		return cmd
+	}
+	cmd.Action = func(c *cli.Context) error {
+		d := commandTimeout(c)
+		if d < 0 {
+			return cli.Exit(fmt.Sprintf("%s: --timeout must be 0 or more", c.Command.Name), 2)
+		}
+		if c.Duration("ollama-timeout") <= 0 {
+			return cli.Exit(fmt.Sprintf("%s: --ollama-timeout must be positive", c.Command.Name), 2)
+		}
+		if d == 0 {
+			return action(c)
+		}
+		parent := c.Context
+		ctx, cancel := context.WithTimeout(parent, d)
+		defer cancel()
+		c.Context = ctx
+		err := action(c)
+		c.Context = parent
+		return deadlineError(c, err, ctx, d)
+	}
+	return cmd
+}
+
+// deadlineError explains err when the command's deadline passed: Ollama
+// not answering, or the command not finishing in time.
+func deadlineError(c *cli.Context, err error, ctx context.Context, d time.Duration) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, embed.ErrTimeout) {
+		return fmt.Errorf("%s: Ollama at %s did not answer within %s (--timeout, SEMSEARCH_TIMEOUT; each request --ollama-timeout %s): is it running and not stuck? Check with `ollama ps` or restart it: %w",
+			c.Command.Name, c.String("ollama"), d, c.Duration("ollama-timeout"), err)
+	}
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) && errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%s: did not finish within %s (--timeout, SEMSEARCH_TIMEOUT): %w", c.Command.Name, d, err)
+	}
+	return err
+}
+
+// unusedEmbedder stands in for Ollama where a command embeds nothing (a
+// read-only bm25 search): it is never called, and would fail if it were.
+type unusedEmbedder struct{}
+
+var errNoEmbedding = errors.New("this command embeds nothing (bm25 search); Ollama is not used")
+
+func (unusedEmbedder) EmbedDocuments(context.Context, []string) ([][]float32, error) {
+	return nil, errNoEmbedding
+}
+
+func (unusedEmbedder) EmbedQuery(context.Context, string) ([]float32, error) {
+	return nil, errNoEmbedding
+}
+
+var _ engine.Embedder = unusedEmbedder{}
+
+// needsOllama reports whether a command opened with cfg may embed: read-only
+// bm25 searches never do, so they are wired without an Ollama client.
+func needsOllama(cfg *config, writable bool) bool {
+	return writable || cfg.mode != engine.BM25
+}
