@@ -35,7 +35,7 @@ RUNTIME_ENV    := OLLAMA_BIN=$(OLLAMA_BIN) MODEL_GGUF=$(MODEL_GGUF) RUNTIME_DIR=
 BIN := bin/semsearch
 
 .PHONY: all build ollama model runtime runtime-stop runtime-status demo test test-unit lint bench bench-runtime bench-http \
-        eval-sample eval-scifact-train eval-bbc-questions eval-scifact eval-bbc clean
+        eval-sample eval-scifact-train eval-bbc-questions eval-scifact eval-bbc clean eval-bbc-paraphrase
 
 all: build
 
@@ -131,6 +131,14 @@ eval-scifact-train: build $(OLLAMA_BIN) $(MODEL_GGUF)
 eval-bbc-questions: build $(OLLAMA_BIN) $(MODEL_GGUF)
 	@test -d $(SHARED_DATA)/bbc || { echo "no BBC News at $(SHARED_DATA)/bbc (set SHARED_DATA)" >&2; exit 1; }
 	@$(EVAL) --dataset eval/bbc-questions/queries.jsonl --corpus $(SHARED_DATA)/bbc
+
+# Paraphrased questions about BBC articles (eval/bbc-paraphrase): no
+# distinctive word of an answer is in its question. The check runs first (go
+# test), then the eval over the whole BBC corpus.
+eval-bbc-paraphrase: build $(OLLAMA_BIN) $(MODEL_GGUF)
+	@test -d $(SHARED_DATA)/bbc || { echo "no BBC News at $(SHARED_DATA)/bbc (set SHARED_DATA)" >&2; exit 1; }
+	@$(GO) test -count=1 -run TestParaphraseSet ./eval/ >/dev/null || $(GO) test -count=1 -run TestParaphraseSet ./eval/
+	@$(EVAL) --dataset eval/bbc-paraphrase/queries.jsonl --corpus $(SHARED_DATA)/bbc
 
 eval-bbc: build $(OLLAMA_BIN) $(MODEL_GGUF)
 	@test -d $(SHARED_DATA)/bbc || { echo "no BBC News at $(SHARED_DATA)/bbc (set SHARED_DATA)" >&2; exit 1; }

@@ -7,6 +7,7 @@
 //
 //	glove2gguf -in FILE -out model.gguf [-format auto|glove|wink] [-vocab N]
 //	           [-f16] [-zero-top K] [-stopwords FILE] [-zero-punct] [-pieces]
+//	           [-sif A] [-remove-common]
 //	           [-ctx 8192] [-name NAME]
 //
 // The output is written to a temporary file next to -out and renamed into
@@ -40,6 +41,8 @@ type config struct {
 	stopwords string
 	zeroPunct bool
 	pieces    bool
+	sif       float64
+	common    bool
 	ctx       int
 	name      string
 }
@@ -70,6 +73,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.stopwords, "stopwords", "", "`FILE` of words (one per line, # comments) to give zero vectors")
 	fs.BoolVar(&c.zeroPunct, "zero-punct", false, "give punctuation tokens zero vectors")
 	fs.BoolVar(&c.pieces, "pieces", false, fmt.Sprintf("also add words of %d+ characters as WordPiece continuation pieces, so unknown compounds of known words are not [UNK] (about doubles the file)", glovemodel.MinPieceLen))
+	fs.Float64Var(&c.sif, "sif", 0, "weight words by smooth inverse frequency `A`/(A+p(w)), p from the frequency rank (0: off; try 1e-4); makes LayerNorm linear")
+	fs.BoolVar(&c.common, "remove-common", false, "subtract the common direction of all texts inside the transformer block; makes LayerNorm linear")
 	fs.IntVar(&c.ctx, "ctx", glovemodel.DefaultContextLength, fmt.Sprintf("context length in tokens (at least %d, Ollama's default num_ctx)", glovemodel.MinContextLength))
 	fs.StringVar(&c.name, "name", "", "model name stored in the file (default glove-<dims>d)")
 	fs.Usage = func() {
@@ -108,6 +113,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ZeroTop:       c.zeroTop,
 		ZeroPunct:     c.zeroPunct,
 		Pieces:        c.pieces,
+		SIF:           c.sif,
+		RemoveCommon:  c.common,
 	}
 	if c.stopwords != "" {
 		f, err := os.Open(c.stopwords)

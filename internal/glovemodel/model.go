@@ -29,6 +29,7 @@ package glovemodel
 import (
 	"fmt"
 	"io"
+	"math"
 	"unicode/utf8"
 
 	"github.com/semsearch/semsearch/internal/gguf"
@@ -67,9 +68,14 @@ const (
 
 // Fixed hyper-parameters of the pass-through network.
 const (
-	blockCount     = 1
-	headCount      = 1
-	layerNormEps   = 1e-12
+	blockCount   = 1
+	headCount    = 1
+	layerNormEps = 1e-12
+	// LinearEps is the LayerNorm epsilon of a linear model: far above the
+	// variance of any stored row (at most 1), so LayerNorm(x) = (x -
+	// mean(x)) · w / sqrt(var(x) + eps) divides by sqrt(eps) up to 0.005%,
+	// which the LayerNorm weight sqrt(eps) cancels.
+	LinearEps      = 1e4
 	poolingMean    = 1
 	tokenTypeCount = 2
 	fileTypeF32    = 0 // LLAMA_FTYPE_ALL_F32
@@ -111,6 +117,22 @@ type Options struct {
 	// (\p{P}: , . " ( ) - ' ! ? and so on). Symbols such as $ % + keep
 	// their vectors.
 	ZeroPunct bool
+	// SIF, when positive, weights each word by smooth inverse frequency,
+	// SIF / (SIF + p(w)) (Arora et al., 2017), where p(w) is the word's
+	// probability estimated from its frequency rank r in the input by
+	// Zipf's law, 1 / (r·H) with H the harmonic number of the input's size.
+	// Typical values are 1e-3 to 1e-5; smaller values weigh frequent words
+	// down harder. It makes the model linear (see [Model.Linear]).
+	SIF float64
+	// RemoveCommon subtracts from every text's embedding its component
+	// along the common direction of all texts (SIF's second step), which
+	// the model estimates as the Zipf-weighted mean of its word rows. It is
+	// done inside the transformer block: with zero query and key weights
+	// attention is uniform, so the attention output is the mean of the
+	// value projections, and value and output weights whose product is
+	// -u·uᵀ subtract the mean's component along u from every token. It
+	// makes the model linear (see [Model.Linear]).
+	RemoveCommon bool
 	// Pieces also adds each word token of at least MinPieceLen characters
 	// as a WordPiece continuation piece (the word without the ▁ prefix,
 	// same vector), so that unknown compounds of known words are not
@@ -140,6 +162,9 @@ func (o Options) Validate() error {
 	}
 	if o.ZeroTop < 0 {
 		return fmt.Errorf("zero-top %d is negative", o.ZeroTop)
+	}
+	if o.SIF < 0 || o.SIF >= 1 || o.SIF != o.SIF {
+		return fmt.Errorf("sif weight parameter %g is out of range (want 0 to switch it off, or a small positive value such as 1e-4)", o.SIF)
 	}
 	return nil
 }
@@ -183,6 +208,15 @@ type Model struct {
 	TokenTypes []int32
 	// Embeddings is token_embd.weight: row id (Dim values) per token.
 	Embeddings []float32
+	// Linear says that every LayerNorm is made nearly linear (epsilon
+	// [LinearEps] and weight sqrt(LinearEps)), so per-word weights folded
+	// into the rows of Embeddings survive to the mean. Each word row is
+	// then stored already centred and scaled to unit standard deviation
+	// (what LayerNorm would have done to it) times its weight.
+	Linear bool
+	// Common is the unit direction removed from every embedding
+	// ([Options.RemoveCommon]); nil when nothing is removed.
+	Common []float32
 	// Stats describes how the model was built.
 	Stats Stats
 
@@ -262,6 +296,15 @@ func Build(v *wordvec.Vectors, opt Options) (*Model, error) {
 			m.Stats.Pieces++
 		}
 	}
+	m.Linear = opt.SIF > 0 || opt.RemoveCommon
+	var weight func(row int) float64
+	if opt.SIF > 0 {
+		h := harmonic(v.Len())
+		weight = func(row int) float64 {
+			p := 1 / (float64(row+1) * h)
+			return opt.SIF / (opt.SIF + p)
+		}
+	}
 	m.Embeddings = make([]float32, len(m.Tokens)*m.Dim) // control rows stay zero
 	for k, row := range rows {
 		id := FirstWordID + k
@@ -271,9 +314,84 @@ func Build(v *wordvec.Vectors, opt Options) (*Model, error) {
 			}
 			continue
 		}
-		copy(m.Embeddings[id*m.Dim:(id+1)*m.Dim], v.Row(row))
+		dst := m.Embeddings[id*m.Dim : (id+1)*m.Dim]
+		copy(dst, v.Row(row))
+		if m.Linear {
+			w := 1.0
+			if weight != nil {
+				w = weight(row)
+			}
+			standardize(dst, w)
+		}
+	}
+	if opt.RemoveCommon {
+		m.Common = m.commonDirection(rows[:m.Stats.Words], v.Len())
 	}
 	return m, nil
+}
+
+// harmonic returns the n-th harmonic number, about ln n + 0.5772.
+func harmonic(n int) float64 {
+	var h float64
+	for i := n; i >= 1; i-- {
+		h += 1 / float64(i)
+	}
+	return h
+}
+
+// standardize centres x, scales it to unit standard deviation and
+// multiplies it by w: what LayerNorm does to a row, times a weight. A
+// constant row becomes zero.
+func standardize(x []float32, w float64) {
+	var mean, sq float64
+	for _, v := range x {
+		mean += float64(v)
+	}
+	mean /= float64(len(x))
+	for _, v := range x {
+		sq += (float64(v) - mean) * (float64(v) - mean)
+	}
+	std := math.Sqrt(sq / float64(len(x)))
+	for i, v := range x {
+		if std == 0 {
+			x[i] = 0
+			continue
+		}
+		x[i] = float32((float64(v) - mean) / std * w)
+	}
+}
+
+// commonDirection estimates the direction all texts share: the mean of the
+// word rows weighted by the words' Zipf probabilities, centred and scaled to
+// unit length. rows maps word tokens to input rows (frequency ranks).
+func (m *Model) commonDirection(rows []int, inputWords int) []float32 {
+	h := harmonic(inputWords)
+	sum := make([]float64, m.Dim)
+	for k, row := range rows {
+		p := 1 / (float64(row+1) * h)
+		id := FirstWordID + k
+		for i, x := range m.Embeddings[id*m.Dim : (id+1)*m.Dim] {
+			sum[i] += p * float64(x)
+		}
+	}
+	var mean, n float64
+	for _, x := range sum {
+		mean += x
+	}
+	mean /= float64(m.Dim)
+	for i := range sum {
+		sum[i] -= mean
+		n += sum[i] * sum[i]
+	}
+	u := make([]float32, m.Dim)
+	if n == 0 {
+		return u
+	}
+	n = math.Sqrt(n)
+	for i, x := range sum {
+		u[i] = float32(x / n)
+	}
+	return u
 }
 
 // addControlTokens lays out ids 0-103 as BERT does.
@@ -336,6 +454,10 @@ func (m *Model) zeroSet(opt Options, words int) map[int]bool {
 func (m *Model) GGUF() *gguf.File {
 	d := uint64(m.Dim)
 	nFF := d // width of the (all-zero) feed-forward layer
+	eps, lnWeight := float32(layerNormEps), float32(1)
+	if m.Linear {
+		eps, lnWeight = LinearEps, float32(math.Sqrt(LinearEps))
+	}
 	fileType := uint32(fileTypeF32)
 	if m.Type == gguf.F16 {
 		fileType = fileTypeF16
@@ -350,7 +472,7 @@ func (m *Model) GGUF() *gguf.File {
 		{Key: "bert.feed_forward_length", Value: gguf.Uint32(uint32(nFF))},
 		{Key: "bert.block_count", Value: gguf.Uint32(blockCount)},
 		{Key: "bert.attention.head_count", Value: gguf.Uint32(headCount)},
-		{Key: "bert.attention.layer_norm_epsilon", Value: gguf.Float32(layerNormEps)},
+		{Key: "bert.attention.layer_norm_epsilon", Value: gguf.Float32(eps)},
 		{Key: "bert.attention.causal", Value: gguf.Bool(false)},
 		{Key: "bert.pooling_type", Value: gguf.Uint32(poolingMean)},
 		{Key: "tokenizer.ggml.model", Value: gguf.String("bert")},
@@ -381,8 +503,19 @@ func (m *Model) GGUF() *gguf.File {
 		// ggml_compute_forward_add).
 		{Name: "token_types.weight", Type: gguf.F32, Shape: []uint64{d, tokenTypeCount}, Data: zeros(d, tokenTypeCount)},
 		matrix("position_embd.weight", []uint64{d, uint64(m.ContextLength)}, zeros(d, uint64(m.ContextLength))),
-		vector("token_embd_norm.weight", d, 1),
+		vector("token_embd_norm.weight", d, lnWeight),
 		vector("token_embd_norm.bias", d, 0),
+	}
+	// Value weights I and output weights -u·uᵀ: with uniform attention every
+	// token gets minus the component of the mean along u added.
+	value, output := zeros(d, d), zeros(d, d)
+	if m.Common != nil {
+		for i := range d {
+			value[i*d+i] = 1
+			for j := range d {
+				output[i*d+j] = -m.Common[i] * m.Common[j]
+			}
+		}
 	}
 	for b := range blockCount {
 		p := fmt.Sprintf("blk.%d.", b)
@@ -391,17 +524,17 @@ func (m *Model) GGUF() *gguf.File {
 			vector(p+"attn_q.bias", d, 0),
 			matrix(p+"attn_k.weight", []uint64{d, d}, zeros(d, d)),
 			vector(p+"attn_k.bias", d, 0),
-			matrix(p+"attn_v.weight", []uint64{d, d}, zeros(d, d)),
+			matrix(p+"attn_v.weight", []uint64{d, d}, value),
 			vector(p+"attn_v.bias", d, 0),
-			matrix(p+"attn_output.weight", []uint64{d, d}, zeros(d, d)),
+			matrix(p+"attn_output.weight", []uint64{d, d}, output),
 			vector(p+"attn_output.bias", d, 0),
-			vector(p+"attn_output_norm.weight", d, 1),
+			vector(p+"attn_output_norm.weight", d, lnWeight),
 			vector(p+"attn_output_norm.bias", d, 0),
 			matrix(p+"ffn_up.weight", []uint64{d, nFF}, zeros(d, nFF)),
 			vector(p+"ffn_up.bias", nFF, 0),
 			matrix(p+"ffn_down.weight", []uint64{nFF, d}, zeros(nFF, d)),
 			vector(p+"ffn_down.bias", d, 0),
-			vector(p+"layer_output_norm.weight", d, 1),
+			vector(p+"layer_output_norm.weight", d, lnWeight),
 			vector(p+"layer_output_norm.bias", d, 0),
 		)
 	}
