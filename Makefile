@@ -146,3 +146,41 @@ bench-runtime: build $(OLLAMA_BIN) $(MODEL_GGUF)
 LOAD_SECONDS ?= 30
 bench-http: build $(OLLAMA_BIN) $(MODEL_GGUF)
 	@env=$$($(MAKE) -s runtime) && eval "$$env" && LOAD_SECONDS=$(LOAD_SECONDS) scripts/bench-http.sh
+
+# --- Weaviate (issue 9): an optional distributed store (see README "Scaling out").
+# The server is built once from the Go module proxy into the cache, like Ollama.
+WEAVIATE_VERSION := v1.35.2
+WEAVIATE_BIN     := $(CACHE)/bin/weaviate-server-$(WEAVIATE_VERSION)
+WEAVIATE_DIR     ?= $(CACHE)/weaviate
+WEAVIATE_PORT    ?= 8090
+WEAVIATE_ENV     := WEAVIATE_BIN=$(WEAVIATE_BIN) WEAVIATE_DIR=$(WEAVIATE_DIR) WEAVIATE_PORT=$(WEAVIATE_PORT)
+
+.PHONY: weaviate-bin weaviate weaviate-cluster weaviate-stop weaviate-status test-weaviate test-weaviate-cluster \
+        eval-scifact-weaviate bench-store-weaviate
+
+weaviate-bin: $(WEAVIATE_BIN)
+$(WEAVIATE_BIN):
+	@echo "building Weaviate $(WEAVIATE_VERSION) from the Go module proxy (about 3-6 minutes, once)" >&2
+	@mkdir -p $(@D)
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+		time (CGO_ENABLED=0 GOBIN=$$tmp $(GO) install github.com/weaviate/weaviate/cmd/weaviate-server@$(WEAVIATE_VERSION)) >&2 && \
+		mv $$tmp/weaviate-server $@
+
+# One node on loopback (HTTP 8090, gRPC 50090): eval "$(make -s weaviate)"
+weaviate: $(WEAVIATE_BIN)
+	@$(WEAVIATE_ENV) scripts/weaviate.sh start
+
+# Three nodes on loopback (HTTP 8091-8093, gRPC 50091-50093).
+weaviate-cluster: $(WEAVIATE_BIN)
+	@$(WEAVIATE_ENV) scripts/weaviate.sh cluster
+
+weaviate-stop:
+	@$(WEAVIATE_ENV) scripts/weaviate.sh stop
+
+weaviate-status:
+	@$(WEAVIATE_ENV) scripts/weaviate.sh status
+
+# The store conformance suite and the Weaviate tests against one real node.
+test-weaviate: $(WEAVIATE_BIN)
+	@env=$$($(MAKE) -s weaviate) && eval "$$env" && \
+		SEMSEARCH_TEST_WEAVIATE=$$SEMSEARCH_STORE $(GO) test -race -count=1 -timeout 20m ./internal/vectorstore/weaviatestore/
