@@ -165,18 +165,19 @@ func encodeName(name string) string {
 	return b.String()
 }
 
-func (s *Store) metaClass() string          { return s.opt.Prefix + "Collections" }
+func (s *Store) metaClass() string           { return s.opt.Prefix + "Collections" }
 func (s *Store) docClass(name string) string { return s.opt.Prefix + "D_" + encodeName(name) }
 func (s *Store) psgClass(name string) string { return s.opt.Prefix + "P_" + encodeName(name) }
 
 var idSpace = uuid.MustParse("6f2a9d4e-52c1-4b7a-9b0e-3c8e1f5a7d20")
 
-func metaID(prefix, name string) string { return uuid.NewSHA1(idSpace, []byte(prefix+"\x00"+name)).String() }
-func docUUID(coll, id string) string   { return uuid.NewSHA1(idSpace, []byte(coll+"\x00"+id)).String() }
+func metaID(prefix, name string) string {
+	return uuid.NewSHA1(idSpace, []byte(prefix+"\x00"+name)).String()
+}
+func docUUID(coll, id string) string { return uuid.NewSHA1(idSpace, []byte(coll+"\x00"+id)).String() }
 func passageUUID(coll, id string, gen int64, chunk int) string {
 	return uuid.NewSHA1(idSpace, []byte(coll+"\x00"+id+"\x00"+strconv.FormatInt(gen, 10)+"\x00"+strconv.Itoa(chunk))).String()
 }
-
 
 // --- node access with failover ---
 
