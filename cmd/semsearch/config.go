@@ -16,7 +16,9 @@ import (
 	"github.com/semsearch/semsearch/internal/chunk"
 	"github.com/semsearch/semsearch/internal/embed"
 	"github.com/semsearch/semsearch/internal/engine"
+	"github.com/semsearch/semsearch/internal/vectorstore"
 	"github.com/semsearch/semsearch/internal/vectorstore/chromemstore"
+	"github.com/semsearch/semsearch/internal/vectorstore/weaviatestore"
 )
 
 // Defaults follow Ollama users' habits; the offline runtime (`make runtime`)
@@ -65,6 +67,7 @@ func globalFlags() []cli.Flag {
 		&cli.StringFlag{Name: "bm25-analyzer", Usage: "BM25 text analysis: en (stemming, stopwords), standard (stopwords) or simple", Value: bm25.AnalyzerEnglish},
 		&cli.StringFlag{Name: "log-level", Usage: "debug, info, warn or error", EnvVars: []string{"SEMSEARCH_LOG_LEVEL"}, Value: "warn"},
 	}
+	flags = append(flags, storeFlags()...) // issue 9: --store and Weaviate settings (store.go)
 	for _, f := range flags {
 		switch f := f.(type) {
 		case *cli.StringFlag:
@@ -74,6 +77,8 @@ func globalFlags() []cli.Flag {
 		case *cli.BoolFlag:
 			f.Category = "global"
 		case *cli.Float64Flag:
+			f.Category = "global"
+		case *cli.DurationFlag:
 			f.Category = "global"
 		}
 	}
@@ -96,6 +101,7 @@ type config struct {
 	useBM25    bool
 	mode       engine.Mode // default search mode
 	logger     *slog.Logger
+	remote     *weaviatestore.Options // --store: nil for the embedded store (store.go)
 }
 
 func loadConfig(c *cli.Context) (*config, error) {
@@ -108,6 +114,10 @@ func loadConfig(c *cli.Context) (*config, error) {
 	cfg := &config{dataDir: c.String("data"), collection: c.String("collection"), logger: logger}
 	if cfg.dataDir == "" {
 		return nil, fmt.Errorf("--data is empty")
+	}
+	var err error
+	if cfg.remote, err = loadStore(c, logger); err != nil {
+		return nil, err
 	}
 	if !chromemstore.ValidName(cfg.collection) {
 		return nil, fmt.Errorf("--collection %q: use 1-64 letters, digits, '_', '.', '-'", cfg.collection)
@@ -180,7 +190,7 @@ func loadConfig(c *cli.Context) (*config, error) {
 type app struct {
 	cfg      *config
 	embed    *embed.Client
-	store    *chromemstore.Store
+	store    vectorstore.Store
 	keywords *bm25.Collections
 	engine   *engine.Engine
 }
@@ -203,12 +213,14 @@ func wire(cfg *config, writable bool, wrap func(*embed.Client) engine.Embedder) 
 	if err != nil {
 		return nil, fmt.Errorf("--ollama: %w", err)
 	}
-	store, err := chromemstore.Open(cfg.dataDir, chromemstore.Options{ReadOnly: !writable, Logger: cfg.logger})
+	store, err := openStore(cfg, writable)
 	if err != nil {
 		return nil, err
 	}
 	var keywords *bm25.Collections
-	if cfg.useBM25 {
+	if kw := storeKeywords(store); cfg.useBM25 && kw != nil {
+		cfg.engine.Keywords = kw // Weaviate's own BM25 (store.go)
+	} else if cfg.useBM25 {
 		keywords = bm25.OpenCollections(cfg.dataDir, cfg.bm25)
 		cfg.engine.Keywords = keywordIndex{keywords}
 	}

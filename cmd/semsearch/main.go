@@ -61,6 +61,8 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			withGlobal(statsCommand()),
 			withGlobal(serveCommand()),
 			withGlobal(evalCommand()),
+			withGlobal(exportCommand()), // issue 9: cmd_export.go
+			withGlobal(importCommand()),
 		},
 	}
 }
