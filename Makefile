@@ -87,10 +87,11 @@ demo: build $(OLLAMA_BIN) $(MODEL_GGUF)
 		$(BIN) search --collection demo -k 3 "$(DEMO_QUESTION)"
 
 # The test command: static checks, then every test with the race detector
-# against the real offline runtime, then the sample-article eval with its
-# thresholds.
+# against the real offline runtime and one real Weaviate node (make weaviate),
+# then the sample-article eval with its thresholds.
 test: lint $(OLLAMA_BIN) $(MODEL_GGUF)
 	@env=$$($(MAKE) -s runtime) && eval "$$env" && \
+		wenv=$$($(MAKE) -s weaviate) && eval "$$wenv" && export SEMSEARCH_TEST_WEAVIATE=$$SEMSEARCH_STORE && unset SEMSEARCH_STORE && \
 		SEMSEARCH_TEST_OLLAMA=1 $(GO) test -race -count=1 -timeout 30m ./...
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && $(MAKE) -s eval-sample EVAL_DATA=$$tmp
 

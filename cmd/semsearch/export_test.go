@@ -79,7 +79,9 @@ func TestExportImport_roundTrip(t *testing.T) {
 	dump1, dump2 := filepath.Join(t.TempDir(), "a.jsonl"), filepath.Join(t.TempDir(), "b.jsonl")
 	coll := fmt.Sprintf("roundtrip-%d", time.Now().UnixNano())
 	g := append([]string{"--collection", coll}, rt...)
-	emb := func(data string, args ...string) []string { return append(append(slices.Clone(args), "--data", data), g...) }
+	emb := func(data string, args ...string) []string {
+		return append(append(slices.Clone(args), "--data", data), g...)
+	}
 	wv := func(args ...string) []string { return append(append(slices.Clone(args), "--store", store), g...) }
 	must := func(args ...string) string {
 		t.Helper()
