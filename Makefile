@@ -87,10 +87,11 @@ demo: build $(OLLAMA_BIN) $(MODEL_GGUF)
 		$(BIN) search --collection demo -k 3 "$(DEMO_QUESTION)"
 
 # The test command: static checks, then every test with the race detector
-# against the real offline runtime, then the sample-article eval with its
-# thresholds.
+# against the real offline runtime and one real Weaviate node (make weaviate),
+# then the sample-article eval with its thresholds.
 test: lint $(OLLAMA_BIN) $(MODEL_GGUF)
 	@env=$$($(MAKE) -s runtime) && eval "$$env" && \
+		wenv=$$($(MAKE) -s weaviate) && eval "$$wenv" && export SEMSEARCH_TEST_WEAVIATE=$$SEMSEARCH_STORE && unset SEMSEARCH_STORE && \
 		SEMSEARCH_TEST_OLLAMA=1 $(GO) test -race -count=1 -timeout 30m ./...
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && $(MAKE) -s eval-sample EVAL_DATA=$$tmp
 
@@ -170,3 +171,41 @@ bench-store:
 	@bin/chromemstore.test -test.run '^TestBenchStore$$' -test.timeout 3h -bench-store=$(BENCH_SIZES) -bench-dims=$(BENCH_DIMS)
 crash-store:
 	$(GO) test -count=1 -timeout 30m -run '^TestCrash_' ./internal/vectorstore/chromemstore/ ./cmd/semsearch/ -args -crash-trials=$(CRASH_TRIALS)
+
+# --- Weaviate (issue 9): an optional distributed store (see README "Scaling out").
+# The server is built once from the Go module proxy into the cache, like Ollama.
+WEAVIATE_VERSION := v1.35.2
+WEAVIATE_BIN     := $(CACHE)/bin/weaviate-server-$(WEAVIATE_VERSION)
+WEAVIATE_DIR     ?= $(CACHE)/weaviate
+WEAVIATE_PORT    ?= 8090
+WEAVIATE_ENV     := WEAVIATE_BIN=$(WEAVIATE_BIN) WEAVIATE_DIR=$(WEAVIATE_DIR) WEAVIATE_PORT=$(WEAVIATE_PORT)
+
+.PHONY: weaviate-bin weaviate weaviate-cluster weaviate-stop weaviate-status test-weaviate test-weaviate-cluster \
+        eval-scifact-weaviate bench-store-weaviate
+
+weaviate-bin: $(WEAVIATE_BIN)
+$(WEAVIATE_BIN):
+	@echo "building Weaviate $(WEAVIATE_VERSION) from the Go module proxy (about 3-6 minutes, once)" >&2
+	@mkdir -p $(@D)
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+		time (CGO_ENABLED=0 GOBIN=$$tmp $(GO) install github.com/weaviate/weaviate/cmd/weaviate-server@$(WEAVIATE_VERSION)) >&2 && \
+		mv $$tmp/weaviate-server $@
+
+# One node on loopback (HTTP 8090, gRPC 50090): eval "$(make -s weaviate)"
+weaviate: $(WEAVIATE_BIN)
+	@$(WEAVIATE_ENV) scripts/weaviate.sh start
+
+# Three nodes on loopback (HTTP 8091-8093, gRPC 50091-50093).
+weaviate-cluster: $(WEAVIATE_BIN)
+	@$(WEAVIATE_ENV) scripts/weaviate.sh cluster
+
+weaviate-stop:
+	@$(WEAVIATE_ENV) scripts/weaviate.sh stop
+
+weaviate-status:
+	@$(WEAVIATE_ENV) scripts/weaviate.sh status
+
+# The store conformance suite and the Weaviate tests against one real node.
+test-weaviate: $(WEAVIATE_BIN)
+	@env=$$($(MAKE) -s weaviate) && eval "$$env" && \
+		SEMSEARCH_TEST_WEAVIATE=$$SEMSEARCH_STORE $(GO) test -race -count=1 -timeout 20m ./internal/vectorstore/weaviatestore/

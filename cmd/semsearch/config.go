@@ -16,7 +16,9 @@ import (
 	"github.com/semsearch/semsearch/internal/chunk"
 	"github.com/semsearch/semsearch/internal/embed"
 	"github.com/semsearch/semsearch/internal/engine"
+	"github.com/semsearch/semsearch/internal/vectorstore"
 	"github.com/semsearch/semsearch/internal/vectorstore/chromemstore"
+	"github.com/semsearch/semsearch/internal/vectorstore/weaviatestore"
 )
 
 // Defaults follow Ollama users' habits; the offline runtime (`make runtime`)
@@ -66,6 +68,7 @@ func globalFlags() []cli.Flag {
 		&cli.StringFlag{Name: "log-level", Usage: "debug, info, warn or error", EnvVars: []string{"SEMSEARCH_LOG_LEVEL"}, Value: "warn"},
 	}
 	flags = append(flags, deadlineFlags()...)
+	flags = append(flags, storeFlags()...) // --store and Weaviate settings (store.go)
 	for _, f := range flags {
 		switch f := f.(type) {
 		case *cli.StringFlag:
@@ -75,6 +78,8 @@ func globalFlags() []cli.Flag {
 		case *cli.BoolFlag:
 			f.Category = "global"
 		case *cli.Float64Flag:
+			f.Category = "global"
+		case *cli.DurationFlag:
 			f.Category = "global"
 		}
 	}
@@ -97,6 +102,7 @@ type config struct {
 	useBM25    bool
 	mode       engine.Mode // default search mode
 	logger     *slog.Logger
+	remote     *weaviatestore.Options // --store: nil for the embedded store (store.go)
 }
 
 func loadConfig(c *cli.Context) (*config, error) {
@@ -109,6 +115,10 @@ func loadConfig(c *cli.Context) (*config, error) {
 	cfg := &config{dataDir: c.String("data"), collection: c.String("collection"), logger: logger}
 	if cfg.dataDir == "" {
 		return nil, fmt.Errorf("--data is empty")
+	}
+	var err error
+	if cfg.remote, err = loadStore(c, logger); err != nil {
+		return nil, err
 	}
 	if !chromemstore.ValidName(cfg.collection) {
 		return nil, fmt.Errorf("--collection %q: use 1-64 letters, digits, '_', '.', '-'", cfg.collection)
@@ -183,7 +193,7 @@ func loadConfig(c *cli.Context) (*config, error) {
 type app struct {
 	cfg      *config
 	embed    *embed.Client
-	store    *chromemstore.Store
+	store    vectorstore.Store
 	keywords *bm25.Collections
 	engine   *engine.Engine
 }
@@ -216,12 +226,14 @@ func wire(cfg *config, writable bool, wrap func(*embed.Client) engine.Embedder) 
 			embedder = wrap(emb)
 		}
 	}
-	store, err := chromemstore.Open(cfg.dataDir, chromemstore.Options{ReadOnly: !writable, Logger: cfg.logger})
+	store, err := openStore(cfg, writable)
 	if err != nil {
 		return nil, err
 	}
 	var keywords *bm25.Collections
-	if cfg.useBM25 {
+	if kw := storeKeywords(store); cfg.useBM25 && kw != nil {
+		cfg.engine.Keywords = kw // Weaviate's own BM25 (store.go)
+	} else if cfg.useBM25 {
 		opt := cfg.bm25
 		opt.ReadOnly = !writable // searchable on a read-only copy, without the write lock
 		keywords = bm25.OpenCollections(cfg.dataDir, opt)

@@ -62,6 +62,8 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			withGlobal(serveCommand()),
 			withGlobal(repairCommand()),
 			withGlobal(evalCommand()),
+			withGlobal(exportCommand()), // issue 9: cmd_export.go
+			withGlobal(importCommand()),
 		},
 	}
 }

@@ -98,7 +98,17 @@ func (e *Engine) retrieve(ctx context.Context, collection string, q Query, mode 
 	var stale []string
 	// BM25 first: it is cheap, and when its index is busy the caller can
 	// fall back to vectors before anything was embedded.
-	if mode != Vector {
+	if fk, ok := e.keywords.(FilteringKeywordIndex); ok && mode != Vector {
+		// The index applies the filter itself (e.g. a database's where filter).
+		hits, err := fk.SearchFilter(ctx, collection, q.Text, depth, q.Filter)
+		if err != nil {
+			return nil, nil, fmt.Errorf("bm25 search: %w", err)
+		}
+		for i, h := range hits {
+			c := get(vectorstore.PassageKey{DocID: h.DocID, Chunk: h.Chunk})
+			c.bscore, c.brank = h.Score, i+1
+		}
+	} else if mode != Vector {
 		var allow func(string) bool
 		if !q.Filter.Empty() {
 			ids, err := e.store.FilterDocs(ctx, collection, q.Filter)

@@ -28,6 +28,15 @@ type KeywordIndex interface {
 	Drop(ctx context.Context, collection string) error
 }
 
+// FilteringKeywordIndex is a [KeywordIndex] that applies a search filter
+// itself, before ranking (e.g. as a database where filter), instead of
+// being handed the matching document ids. The engine uses SearchFilter when
+// the index has it.
+type FilteringKeywordIndex interface {
+	KeywordIndex
+	SearchFilter(ctx context.Context, collection, query string, k int, f vectorstore.Filter) ([]KeywordHit, error)
+}
+
 // KeywordDoc is one document for a [KeywordIndex].
 type KeywordDoc struct {
 	ID, Hash string

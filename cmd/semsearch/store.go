@@ -1,0 +1,128 @@
+package main
+
+// The store a command works on: the embedded chromem-go store in --data
+// (default), or Weaviate when --store / SEMSEARCH_STORE names one. Kept apart
+// from config.go so backends can be added without touching the wiring.
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/semsearch/semsearch/internal/engine"
+	"github.com/semsearch/semsearch/internal/vectorstore"
+	"github.com/semsearch/semsearch/internal/vectorstore/chromemstore"
+	"github.com/semsearch/semsearch/internal/vectorstore/weaviatestore"
+)
+
+// storeFlags are the global flags that choose and tune the store.
+func storeFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "store", EnvVars: []string{"SEMSEARCH_STORE"},
+			Usage: "remote store instead of --data: weaviate://HOST:PORT[,HOST:PORT...] (weaviates:// for TLS; API key from WEAVIATE_API_KEY)"},
+		&cli.IntFlag{Name: "replication", EnvVars: []string{"SEMSEARCH_REPLICATION"}, Value: 1,
+			Usage: "Weaviate: replication factor of collections this run creates (async replication on)"},
+		&cli.StringFlag{Name: "write-consistency", EnvVars: []string{"SEMSEARCH_WRITE_CONSISTENCY"}, Value: "QUORUM",
+			Usage: "Weaviate: replicas that must acknowledge a write: ONE, QUORUM or ALL"},
+		&cli.StringFlag{Name: "read-consistency", EnvVars: []string{"SEMSEARCH_READ_CONSISTENCY"}, Value: "ONE",
+			Usage: "Weaviate: replicas that must answer a read: ONE, QUORUM or ALL"},
+		&cli.DurationFlag{Name: "store-timeout", Value: 10 * time.Second,
+			Usage: "Weaviate: bound on each request to a node; a write that cannot reach enough replicas fails after it"},
+	}
+}
+
+// loadStore reads the store flags. It returns nil options for the embedded
+// store.
+func loadStore(c *cli.Context, logger *slog.Logger) (*weaviatestore.Options, error) {
+	raw := c.String("store")
+	if raw == "" {
+		return nil, nil
+	}
+	opt, err := weaviatestore.ParseURL(raw)
+	if err != nil {
+		return nil, fmt.Errorf("--store: %w", err)
+	}
+	if c.IsSet("replication") || opt.Replication == 0 {
+		opt.Replication = c.Int("replication")
+	}
+	if c.IsSet("write-consistency") || opt.WriteConsistency == "" {
+		opt.WriteConsistency = c.String("write-consistency")
+	}
+	if c.IsSet("read-consistency") || opt.ReadConsistency == "" {
+		opt.ReadConsistency = c.String("read-consistency")
+	}
+	if c.IsSet("store-timeout") || opt.Timeout == 0 {
+		opt.Timeout = c.Duration("store-timeout")
+	}
+	opt.APIKey = os.Getenv("WEAVIATE_API_KEY")
+	opt.Logger = logger
+	return &opt, nil
+}
+
+// openStore opens the configured store: Weaviate when cfg.remote is set,
+// else the embedded store in the data directory.
+func openStore(cfg *config, writable bool) (vectorstore.Store, error) {
+	if cfg.remote != nil {
+		s, err := weaviatestore.Open(*cfg.remote)
+		if err != nil {
+			return nil, fmt.Errorf("--store: %w", err)
+		}
+		return s, nil
+	}
+	return chromemstore.Open(cfg.dataDir, chromemstore.Options{ReadOnly: !writable, Logger: cfg.logger})
+}
+
+// storeKeywords returns the keyword index a store brings itself (Weaviate's
+// BM25), or nil when semsearch keeps its own beside it.
+func storeKeywords(s vectorstore.Store) engine.KeywordIndex {
+	if ws, ok := s.(*weaviatestore.Store); ok {
+		return weaviateKeywords{ws}
+	}
+	return nil
+}
+
+// weaviateKeywords is the engine's keyword index on Weaviate's own BM25
+// over the passages the store already holds: nothing to keep in step, so
+// the writes are no-ops and Hashes are the store's.
+type weaviateKeywords struct{ s *weaviatestore.Store }
+
+func (weaviateKeywords) Replace(context.Context, string, []engine.KeywordDoc) error { return nil }
+func (weaviateKeywords) Delete(context.Context, string, ...string) error            { return nil }
+func (weaviateKeywords) Drop(context.Context, string) error                         { return nil }
+
+func (k weaviateKeywords) Hashes(ctx context.Context, collection string) (map[string]string, error) {
+	return k.s.Hashes(ctx, collection)
+}
+
+func (k weaviateKeywords) Search(ctx context.Context, collection, query string, n int, allow func(string) bool) ([]engine.KeywordHit, error) {
+	// The engine calls SearchFilter; this is for callers with only a predicate.
+	hits, err := k.SearchFilter(ctx, collection, query, max(n, 1)*4, vectorstore.Filter{})
+	if err != nil || allow == nil {
+		return hits, err
+	}
+	out := hits[:0]
+	for _, h := range hits {
+		if allow(h.DocID) && len(out) < n {
+			out = append(out, h)
+		}
+	}
+	return out, nil
+}
+
+func (k weaviateKeywords) SearchFilter(ctx context.Context, collection, query string, n int, f vectorstore.Filter) ([]engine.KeywordHit, error) {
+	hits, err := k.s.SearchText(ctx, collection, query, n, f)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]engine.KeywordHit, len(hits))
+	for i, h := range hits {
+		out[i] = engine.KeywordHit{DocID: h.DocID, Chunk: h.Chunk, Score: float64(h.Score)}
+	}
+	return out, nil
+}
+
+var _ engine.FilteringKeywordIndex = weaviateKeywords{}

@@ -1,0 +1,480 @@
+package weaviatestore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/go-openapi/strfmt"
+	"github.com/weaviate/weaviate-go-client/v5/weaviate/filters"
+	"github.com/weaviate/weaviate-go-client/v5/weaviate/graphql"
+	"github.com/weaviate/weaviate/entities/models"
+
+	"github.com/semsearch/semsearch/internal/vectorstore"
+)
+
+func strfmtUUID(s string) strfmt.UUID { return strfmt.UUID(s) }
+
+func str(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+func num(v any) int64 {
+	switch x := v.(type) {
+	case int64:
+		return x
+	case float64:
+		return int64(x)
+	case int:
+		return int64(x)
+	}
+	return 0
+}
+
+func sortCollections(list []vectorstore.Collection) {
+	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
+}
+
+// filterKV lists a document's filterable fields as "key=value" strings:
+// title, source, author and url, then the custom metadata (a custom key with
+// one of those four names is shadowed, as in [vectorstore.Filter.Matcher]).
+func filterKV(d *vectorstore.Document) []string {
+	kv := []string{"title=" + d.Title, "source=" + d.Source, "author=" + d.Author, "url=" + d.URL}
+	for k, v := range d.Meta {
+		switch k {
+		case "title", "source", "author", "url":
+			continue
+		}
+		kv = append(kv, k+"="+v)
+	}
+	sort.Strings(kv)
+	return kv
+}
+
+// where turns a filter into a Weaviate where filter on the properties both
+// classes share, or nil when it restricts nothing. Results are checked
+// against [vectorstore.Filter.Matcher] as well, so the meaning is the same
+// as on every backend.
+func where(f vectorstore.Filter) *filters.WhereBuilder {
+	var ops []*filters.WhereBuilder
+	if len(f.DocIDs) > 0 {
+		ops = append(ops, filters.Where().WithPath([]string{"doc_id"}).WithOperator(filters.ContainsAny).WithValueText(f.DocIDs...))
+	}
+	keys := slices.Sorted(maps.Keys(f.Meta))
+	for _, k := range keys {
+		v := f.Meta[k]
+		switch k {
+		case "title", "source", "author", "url":
+		default:
+			if v == "" {
+				continue // matches documents without the key too: left to the matcher
+			}
+		}
+		ops = append(ops, filters.Where().WithPath([]string{"filter_kv"}).WithOperator(filters.ContainsAny).WithValueText(k+"="+v))
+	}
+	if !f.After.IsZero() {
+		ops = append(ops, filters.Where().WithPath([]string{"published"}).WithOperator(filters.GreaterThanEqual).WithValueDate(f.After))
+	}
+	if !f.Before.IsZero() {
+		ops = append(ops, filters.Where().WithPath([]string{"published"}).WithOperator(filters.LessThan).WithValueDate(f.Before))
+	}
+	switch len(ops) {
+	case 0:
+		return nil
+	case 1:
+		return ops[0]
+	}
+	return filters.Where().WithOperator(filters.And).WithOperands(ops)
+}
+
+func and(a, b *filters.WhereBuilder) *filters.WhereBuilder {
+	if a == nil {
+		return b
+	}
+	if b == nil {
+		return a
+	}
+	return filters.Where().WithOperator(filters.And).WithOperands([]*filters.WhereBuilder{a, b})
+}
+
+// docRecord is a document object: its current generation and the document
+// without text.
+type docRecord struct {
+	gen int64
+	doc vectorstore.Document
+}
+
+const docRecordProps = "doc_id gen passages doc_json"
+
+func parseDoc(r graphql.SearchResult) (docRecord, error) {
+	var d vectorstore.Document
+	if err := json.Unmarshal([]byte(str(r.Properties["doc_json"])), &d); err != nil {
+		return docRecord{}, fmt.Errorf("document object %s: %w", r.ID, err)
+	}
+	d.ID = str(r.Properties["doc_id"])
+	d.Passages = int(num(r.Properties["passages"]))
+	if t, ok := r.Properties["text"]; ok {
+		d.Text = str(t)
+	}
+	return docRecord{gen: num(r.Properties["gen"]), doc: d}, nil
+}
+
+// docsByID reads the document objects of ids (unknown ids are left out).
+func (s *Store) docsByID(ctx context.Context, coll string, ids []string) (map[string]docRecord, error) {
+	out := make(map[string]docRecord, len(ids))
+	for len(ids) > 0 {
+		n := min(len(ids), 1000)
+		part := ids[:n]
+		ids = ids[n:]
+		res, err := s.search(ctx, func(q *graphql.Search) *graphql.Search {
+			return q.WithCollection(s.docClass(coll)).WithLimit(len(part)).
+				WithProperties("doc_id", "gen", "passages", "doc_json").
+				WithWhere(filters.Where().WithPath([]string{"doc_id"}).WithOperator(filters.ContainsAny).WithValueText(part...))
+		})
+		if err != nil {
+			return nil, fmt.Errorf("read documents of %q: %w", coll, err)
+		}
+		for _, r := range res {
+			rec, err := parseDoc(r)
+			if err != nil {
+				return nil, err
+			}
+			out[rec.doc.ID] = rec
+		}
+	}
+	s.remember(coll, out)
+	return out, nil
+}
+
+// scanDocs reads every document object of a collection, in no order.
+func (s *Store) scanDocs(ctx context.Context, coll string, props ...string) ([]graphql.SearchResult, error) {
+	var all []graphql.SearchResult
+	after := ""
+	for {
+		res, err := s.search(ctx, func(q *graphql.Search) *graphql.Search {
+			q = q.WithCollection(s.docClass(coll)).WithLimit(1000).WithProperties(props...)
+			if after != "" {
+				q = q.WithAfter(after)
+			}
+			return q
+		})
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, res...)
+		if len(res) < 1000 {
+			return all, nil
+		}
+		after = res[len(res)-1].ID
+	}
+}
+
+// remember records generations seen current, for the consistency check of
+// later searches (see [Store.consistentSearch]).
+func (s *Store) remember(coll string, docs map[string]docRecord) {
+	at := s.epoch.Add(1)
+	s.gensMu.Lock()
+	defer s.gensMu.Unlock()
+	m := s.gens[coll]
+	if m == nil {
+		m = map[string]genSeen{}
+		s.gens[coll] = m
+	}
+	for id, d := range docs {
+		m[id] = genSeen{gen: d.gen, at: at}
+	}
+}
+
+func (s *Store) forget(coll string, ids ...string) {
+	s.gensMu.Lock()
+	defer s.gensMu.Unlock()
+	for _, id := range ids {
+		delete(s.gens[coll], id)
+	}
+}
+
+// seen returns the generations recorded before epoch e for ids.
+func (s *Store) seen(coll string, ids []string, e uint64) map[string]int64 {
+	s.gensMu.Lock()
+	defer s.gensMu.Unlock()
+	out := map[string]int64{}
+	for _, id := range ids {
+		if g, ok := s.gens[coll][id]; ok && g.at < e {
+			out[id] = g.gen
+		}
+	}
+	return out
+}
+
+// Put implements vectorstore.Store: the new passages are written under a
+// new generation, the document object is switched to it, and the passages
+// of older generations are deleted.
+func (s *Store) Put(ctx context.Context, coll string, doc vectorstore.Document, passages []vectorstore.Passage) error {
+	if doc.ID == "" {
+		return errors.New("put document: empty id")
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("put document %q: %w", doc.ID, err)
+	}
+	m, err := s.readMeta(ctx, coll)
+	if err != nil {
+		return err
+	}
+	dims := m.Settings.Dimensions
+	for i, p := range passages {
+		if p.Start < 0 || p.End > len(doc.Text) || p.Start > p.End {
+			return fmt.Errorf("put document %q: passage %d range [%d,%d) outside text of %d bytes", doc.ID, i, p.Start, p.End, len(doc.Text))
+		}
+		if dims > 0 && len(p.Vector) != dims {
+			return fmt.Errorf("put document %q: passage %d has %d dimensions, collection %q has %d", doc.ID, i, len(p.Vector), coll, dims)
+		}
+		for _, x := range p.Vector {
+			if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+				return fmt.Errorf("put document %q: passage %d vector has NaN or Inf", doc.ID, i)
+			}
+		}
+	}
+	old, err := s.docsByID(ctx, coll, []string{doc.ID})
+	if err != nil {
+		return err
+	}
+	gen := max(old[doc.ID].gen+1, time.Now().UnixMicro())
+
+	doc.Meta = maps.Clone(doc.Meta)
+	doc.Passages = len(passages)
+	if doc.Indexed.IsZero() {
+		doc.Indexed = time.Now().UTC()
+	}
+	kv := filterKV(&doc)
+	var published any
+	if !doc.Published.IsZero() {
+		published = doc.Published.UTC().Format(time.RFC3339Nano)
+	}
+	objs := make([]*models.Object, 0, len(passages))
+	for i, p := range passages {
+		props := map[string]any{
+			"doc_id": doc.ID, "gen": gen, "chunk": i,
+			"start": p.Start, "end": p.End, "line_start": p.LineStart, "line_end": p.LineEnd,
+			"text": doc.Text[p.Start:p.End], "title": doc.Title, "filter_kv": kv,
+		}
+		if published != nil {
+			props["published"] = published
+		}
+		o := &models.Object{Class: s.psgClass(coll), ID: strfmtUUID(passageUUID(coll, doc.ID, gen, i)), Properties: props}
+		if !isZero(p.Vector) {
+			o.Vector = slices.Clone(p.Vector)
+		}
+		objs = append(objs, o)
+	}
+	if err := s.upsert(ctx, fmt.Sprintf("put document %q", doc.ID), objs); err != nil {
+		return mapMissing(err, coll)
+	}
+	text := doc.Text
+	doc.Text = ""
+	body, err := json.Marshal(doc)
+	if err != nil {
+		return fmt.Errorf("put document %q: %w", doc.ID, err)
+	}
+	props := map[string]any{"doc_id": doc.ID, "gen": gen, "hash": doc.Hash, "passages": len(passages),
+		"doc_json": string(body), "text": text, "filter_kv": kv}
+	if published != nil {
+		props["published"] = published
+	}
+	// The switch: one object write makes the new generation current.
+	if err := s.upsert(ctx, fmt.Sprintf("put document %q", doc.ID), []*models.Object{{
+		Class: s.docClass(coll), ID: strfmtUUID(docUUID(coll, doc.ID)), Properties: props,
+	}}); err != nil {
+		return mapMissing(err, coll)
+	}
+	s.remember(coll, map[string]docRecord{doc.ID: {gen: gen}})
+	// The new version is stored; what follows is cleanup that searches
+	// already ignore, so a canceled caller does not stop it half way.
+	ctx = context.WithoutCancel(ctx)
+	stale := and(filters.Where().WithPath([]string{"doc_id"}).WithOperator(filters.Equal).WithValueText(doc.ID),
+		filters.Where().WithOperator(filters.Or).WithOperands([]*filters.WhereBuilder{
+			filters.Where().WithPath([]string{"gen"}).WithOperator(filters.NotEqual).WithValueInt(gen),
+			filters.Where().WithPath([]string{"chunk"}).WithOperator(filters.GreaterThanEqual).WithValueInt(int64(len(passages))),
+		}))
+	if err := s.deleteWhere(ctx, fmt.Sprintf("remove old passages of %q", doc.ID), s.psgClass(coll), stale); err != nil {
+		s.log.Warn("old passages left behind; searches ignore them", "collection", coll, "doc_id", doc.ID, "err", err)
+	}
+	s.touchSoon(ctx, coll)
+	return nil
+}
+
+func mapMissing(err error, coll string) error {
+	if missingClass(err) && !errors.Is(err, vectorstore.ErrNotFound) {
+		return fmt.Errorf("collection %q: %w: %v", coll, vectorstore.ErrNotFound, err)
+	}
+	return err
+}
+
+func isZero(v []float32) bool {
+	for _, x := range v {
+		if x != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// touchSoon records the collection's update time, at most every few
+// seconds per collection (it costs a read and a write).
+func (s *Store) touchSoon(ctx context.Context, coll string) {
+	s.gensMu.Lock()
+	last := s.touched[coll]
+	now := time.Now()
+	if now.Sub(last) < 2*time.Second {
+		s.gensMu.Unlock()
+		return
+	}
+	s.touched[coll] = now
+	s.gensMu.Unlock()
+	if err := s.touch(ctx, coll); err != nil {
+		s.log.Warn("collection update time not recorded", "collection", coll, "err", err)
+	}
+}
+
+// Delete implements vectorstore.Store.
+func (s *Store) Delete(ctx context.Context, coll string, ids ...string) (int, error) {
+	if _, err := s.readMeta(ctx, coll); err != nil {
+		return 0, err
+	}
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	docs, err := s.docsByID(ctx, coll, ids)
+	if err != nil {
+		return 0, err
+	}
+	if len(docs) == 0 {
+		return 0, nil
+	}
+	found := slices.Sorted(maps.Keys(docs))
+	byID := filters.Where().WithPath([]string{"doc_id"}).WithOperator(filters.ContainsAny).WithValueText(found...)
+	// Document objects first: their passages are invisible from then on.
+	if err := s.deleteWhere(ctx, "delete documents", s.docClass(coll), byID); err != nil {
+		return 0, err
+	}
+	s.forget(coll, found...)
+	if err := s.deleteWhere(context.WithoutCancel(ctx), "delete passages", s.psgClass(coll), byID); err != nil {
+		s.log.Warn("passages of deleted documents left behind; searches ignore them", "collection", coll, "err", err)
+	}
+	s.gensMu.Lock()
+	s.touched[coll] = time.Time{}
+	s.gensMu.Unlock()
+	s.touchSoon(context.WithoutCancel(ctx), coll)
+	return len(docs), nil
+}
+
+// Document implements vectorstore.Store.
+func (s *Store) Document(ctx context.Context, coll, id string) (vectorstore.Document, error) {
+	if _, err := s.readMeta(ctx, coll); err != nil {
+		return vectorstore.Document{}, err
+	}
+	res, err := s.search(ctx, func(q *graphql.Search) *graphql.Search {
+		return q.WithCollection(s.docClass(coll)).WithLimit(1).WithProperties("doc_id", "gen", "passages", "doc_json", "text").
+			WithWhere(filters.Where().WithPath([]string{"doc_id"}).WithOperator(filters.Equal).WithValueText(id))
+	})
+	if err != nil {
+		return vectorstore.Document{}, fmt.Errorf("read document %q: %w", id, err)
+	}
+	for _, r := range res {
+		rec, err := parseDoc(r)
+		if err != nil {
+			return vectorstore.Document{}, err
+		}
+		if rec.doc.ID == id {
+			return rec.doc, nil
+		}
+	}
+	return vectorstore.Document{}, fmt.Errorf("document %q: %w", id, vectorstore.ErrNotFound)
+}
+
+// Documents implements vectorstore.Store.
+func (s *Store) Documents(ctx context.Context, coll string, offset, limit int) ([]vectorstore.Document, int, error) {
+	if _, err := s.readMeta(ctx, coll); err != nil {
+		return nil, 0, err
+	}
+	res, err := s.scanDocs(ctx, coll, "doc_id", "gen", "passages", "doc_json")
+	if err != nil {
+		return nil, 0, fmt.Errorf("list documents of %q: %w", coll, err)
+	}
+	docs := make([]vectorstore.Document, 0, len(res))
+	for _, r := range res {
+		rec, err := parseDoc(r)
+		if err != nil {
+			return nil, 0, err
+		}
+		docs = append(docs, rec.doc)
+	}
+	sort.Slice(docs, func(i, j int) bool { return docs[i].ID < docs[j].ID })
+	total := len(docs)
+	if offset >= total {
+		return nil, total, nil
+	}
+	docs = docs[max(offset, 0):]
+	if limit > 0 && limit < len(docs) {
+		docs = docs[:limit]
+	}
+	return docs, total, nil
+}
+
+// Hashes implements vectorstore.Store.
+func (s *Store) Hashes(ctx context.Context, coll string) (map[string]string, error) {
+	if _, err := s.readMeta(ctx, coll); err != nil {
+		return nil, err
+	}
+	res, err := s.scanDocs(ctx, coll, "doc_id", "hash")
+	if err != nil {
+		return nil, fmt.Errorf("read hashes of %q: %w", coll, err)
+	}
+	out := make(map[string]string, len(res))
+	for _, r := range res {
+		out[str(r.Properties["doc_id"])] = str(r.Properties["hash"])
+	}
+	return out, nil
+}
+
+// FilterDocs implements vectorstore.Store.
+func (s *Store) FilterDocs(ctx context.Context, coll string, f vectorstore.Filter) ([]string, error) {
+	if _, err := s.readMeta(ctx, coll); err != nil {
+		return nil, err
+	}
+	const most = 10000 // Weaviate's default QUERY_MAXIMUM_RESULTS
+	var res []graphql.SearchResult
+	var err error
+	w := where(f)
+	if w != nil {
+		res, err = s.search(ctx, func(q *graphql.Search) *graphql.Search {
+			return q.WithCollection(s.docClass(coll)).WithLimit(most).WithProperties("doc_id", "doc_json").WithWhere(w)
+		})
+	}
+	if w == nil || (err == nil && len(res) >= most) {
+		res, err = s.scanDocs(ctx, coll, "doc_id", "doc_json")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("filter documents of %q: %w", coll, err)
+	}
+	match := f.Matcher()
+	var ids []string
+	for _, r := range res {
+		rec, err := parseDoc(r)
+		if err != nil {
+			return nil, err
+		}
+		if match(&rec.doc) {
+			ids = append(ids, rec.doc.ID)
+		}
+	}
+	sort.Strings(ids)
+	return slices.Compact(ids), nil
+}
