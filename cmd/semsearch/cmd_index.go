@@ -1,7 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -23,6 +26,9 @@ func indexCommand() *cli.Command {
 			&cli.BoolFlag{Name: "prune", Usage: "remove articles of the collection that this run did not load (e.g. deleted files)"},
 			&cli.BoolFlag{Name: "rebuild", Usage: "re-embed everything when the collection was built with another model or chunking"},
 			&cli.Int64Flag{Name: "max-file-size", Usage: "skip files larger than this many bytes", Value: 32 << 20},
+			&cli.StringFlag{Name: "id-prefix", Usage: "put this before every article id (e.g. sport/), so folders holding the same file names can share a collection"},
+			&cli.StringFlag{Name: "id", Usage: "id of the article read from stdin (-) as plain text", Value: "stdin"},
+			&cli.StringFlag{Name: "title", Usage: "title of the article read from stdin (-) as plain text"},
 		},
 		Action: runIndex,
 	}
@@ -41,12 +47,19 @@ func runIndex(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("load articles: %w", err)
 	}
+	for _, p := range loaded.UnmatchedIncludes {
+		fmt.Fprintf(c.App.ErrWriter, "warning: --include %q matched no files (patterns use *, ?, [...] and **, not {a,b}: repeat --include instead)\n", p)
+	}
 	skipped := 0
 	for _, p := range loaded.Problems {
 		fmt.Fprintf(c.App.ErrWriter, "warning: %s: %s\n", p.Source, p.Reason)
 		if p.Kind != article.KindRepaired {
 			skipped++
 		}
+	}
+	stdinID, err := renameArticles(c, loaded.Articles)
+	if err != nil {
+		return err
 	}
 	if c.Bool("prune") && (len(loaded.Articles) == 0 || skipped > 0) {
 		return fmt.Errorf("index: not pruning: %d articles loaded and %d files or lines could not be loaded, and pruning would remove their articles; fix the input (see the warnings) or run without --prune", len(loaded.Articles), skipped)
@@ -68,9 +81,10 @@ func runIndex(c *cli.Context) error {
 	}
 	before := a.embed.Stats()
 	st, err := a.engine.Index(c.Context, a.cfg.collection, loaded.Articles, engine.IndexOptions{
-		Prune:    c.Bool("prune"),
-		Rebuild:  c.Bool("rebuild"),
-		Progress: progress,
+		Prune:      c.Bool("prune"),
+		Rebuild:    c.Bool("rebuild"),
+		Progress:   progress,
+		SameSource: sameSource,
 	})
 	calls := a.embed.Stats().Requests - before.Requests
 	took := time.Since(start)
@@ -78,8 +92,57 @@ func runIndex(c *cli.Context) error {
 		a.cfg.collection, st.New, st.Updated, st.Unchanged, st.Removed, skipped+st.Duplicates,
 		st.Passages, st.Total, calls, st.EmbedTime.Round(time.Millisecond), took.Round(time.Millisecond),
 		float64(st.Passages)/took.Seconds())
+	if stdinID != "" {
+		fmt.Fprintf(c.App.Writer, "stdin was indexed as id %q (set it with --id)\n", stdinID)
+	}
+	var conflict *engine.IDConflictError
+	if errors.As(err, &conflict) {
+		return fmt.Errorf("index: %w: nothing was changed; to keep both, index their common parent directory, or give one of them --id-prefix", err)
+	}
 	if err != nil {
 		return fmt.Errorf("index: %w (articles stored before the failure are kept)", err)
 	}
 	return nil
+}
+
+// renameArticles applies --id-prefix to every article and --id/--title to
+// the plain-text article read from stdin. It returns the id stdin's plain
+// text got, or "" when there was none.
+func renameArticles(c *cli.Context, arts []article.Article) (string, error) {
+	id := strings.TrimSpace(c.String("id"))
+	if id == "" {
+		return "", usagef("index: --id is empty")
+	}
+	stdinID := ""
+	for i := range arts {
+		a := &arts[i]
+		if a.Source == "-" && a.ID == "stdin" {
+			a.ID = id
+			if t := strings.TrimSpace(c.String("title")); t != "" {
+				a.Title = t
+			}
+			stdinID = c.String("id-prefix") + a.ID
+		}
+		a.ID = c.String("id-prefix") + a.ID
+	}
+	return stdinID, nil
+}
+
+// sameSource reports whether a stored article's source and a newly loaded
+// one name the same file. Paths may be given relative to another working
+// directory, so a stored path that no longer exists (a moved file, a run
+// from elsewhere) is given the benefit of the doubt.
+func sameSource(stored, given string) bool {
+	if stored == given {
+		return true
+	}
+	so, err := os.Stat(stored)
+	if err != nil {
+		return true
+	}
+	gi, err := os.Stat(given)
+	if err != nil {
+		return false
+	}
+	return os.SameFile(so, gi)
 }

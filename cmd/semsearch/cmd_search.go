@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -25,8 +26,8 @@ func searchCommand() *cli.Command {
 			&cli.Float64Flag{Name: "min-score", Usage: "drop passages scoring below this (cosine similarity, -1..1)", Value: -1},
 			&cli.StringSliceFlag{Name: "filter", Usage: "only articles whose FIELD equals VALUE (title, source, author, url or a metadata key), as FIELD=VALUE; repeatable"},
 			&cli.StringSliceFlag{Name: "doc", Usage: "only this article id; repeatable"},
-			&cli.TimestampFlag{Name: "after", Usage: "only articles published at or after this date", Layout: "2006-01-02"},
-			&cli.TimestampFlag{Name: "before", Usage: "only articles published before this date", Layout: "2006-01-02"},
+			&cli.StringFlag{Name: "after", Usage: "only articles published at or after this date: " + dateFormats},
+			&cli.StringFlag{Name: "before", Usage: "only articles published before this date: " + dateFormats},
 			&cli.BoolFlag{Name: "explain", Usage: "show each result's vector and BM25 scores and ranks"},
 			&cli.Float64Flag{Name: "mmr", Usage: "diversify by maximal marginal relevance: 0..1, lower is more diverse (0: off)"},
 			&cli.IntFlag{Name: "max-per-doc", Usage: "at most this many passages from one article (0: no limit)"},
@@ -52,7 +53,7 @@ func runSearch(c *cli.Context) error {
 	}
 	filter, err := parseFilter(c)
 	if err != nil {
-		return cli.Exit("search: "+err.Error(), 2)
+		return usagef("search: %w", err)
 	}
 	a, err := open(c, false)
 	if err != nil {
@@ -69,6 +70,9 @@ func runSearch(c *cli.Context) error {
 		MMR:       c.Float64("mmr"),
 		MaxPerDoc: c.Int("max-per-doc"),
 	})
+	if errors.Is(err, engine.ErrInvalid) {
+		return usagef("search: %w", err)
+	}
 	if err != nil {
 		return fmt.Errorf("search: %w", err)
 	}
@@ -96,13 +100,31 @@ func parseFilter(c *cli.Context) (vectorstore.Filter, error) {
 		}
 		f.Meta[k] = v
 	}
-	if t := c.Timestamp("after"); t != nil {
-		f.After = *t
+	var err error
+	if f.After, err = parseDate("after", c.String("after")); err != nil {
+		return f, err
 	}
-	if t := c.Timestamp("before"); t != nil {
-		f.Before = *t
+	if f.Before, err = parseDate("before", c.String("before")); err != nil {
+		return f, err
 	}
 	return f, nil
+}
+
+// dateFormats names the forms [parseDate] accepts.
+const dateFormats = "YYYY-MM-DD (e.g. 2017-05-10) or an RFC 3339 time (e.g. 2017-05-10T15:04:05Z)"
+
+// parseDate reads the value of --after or --before; "" is no bound.
+func parseDate(flag, s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	for _, layout := range []string{time.DateOnly, time.RFC3339} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("--%s %q: want %s", flag, s, dateFormats)
 }
 
 func printResults(w io.Writer, resp engine.Response) {

@@ -83,6 +83,7 @@ func globalFlags() []cli.Flag {
 // withGlobal adds the global flags to a command's own.
 func withGlobal(cmd *cli.Command) *cli.Command {
 	cmd.Flags = append(cmd.Flags, globalFlags()...)
+	cmd.OnUsageError = onUsageError
 	return cmd
 }
 
@@ -98,7 +99,13 @@ type config struct {
 	logger     *slog.Logger
 }
 
+// loadConfig builds the config from the flags; its errors are usage errors.
 func loadConfig(c *cli.Context) (*config, error) {
+	cfg, err := parseConfig(c)
+	return cfg, asUsage(err)
+}
+
+func parseConfig(c *cli.Context) (*config, error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.String("log-level"))); err != nil {
 		return nil, fmt.Errorf("--log-level: %w", err)

@@ -37,6 +37,9 @@ var (
 	// ErrSettingsMismatch reports a collection built with another model or
 	// chunking than the one asked for.
 	ErrSettingsMismatch = errors.New("collection settings differ")
+	// ErrIDConflict reports an index run that would make an existing id
+	// refer to another source (see [IndexOptions.SameSource]).
+	ErrIDConflict = errors.New("document id taken by another source")
 )
 
 // MaxK is the largest number of results one search returns.

@@ -24,7 +24,36 @@ type IndexOptions struct {
 	// Progress, when set, is called after each embedding call with the number
 	// of articles done and to do.
 	Progress func(done, total int)
+	// SameSource, when set, guards ids against silently changing what they
+	// refer to: a changed article whose stored version came from another
+	// source (SameSource(stored, new) is false) fails the whole run with
+	// [ErrIDConflict] before anything is embedded. Nil replaces by id.
+	SameSource func(stored, given string) bool
 }
+
+// IDConflict is one id that an index run would move to another source.
+type IDConflict struct {
+	ID, Stored, Given string
+}
+
+// IDConflictError lists the ids an index run refused to move; it matches
+// [ErrIDConflict] with errors.Is.
+type IDConflictError struct {
+	Collection string
+	Conflicts  []IDConflict
+}
+
+func (e *IDConflictError) Error() string {
+	c := e.Conflicts[0]
+	msg := fmt.Sprintf("id %q in %q holds %s, and this run gives it %s", c.ID, e.Collection, c.Stored, c.Given)
+	if n := len(e.Conflicts) - 1; n > 0 {
+		msg += fmt.Sprintf(" (and %d more ids like it)", n)
+	}
+	return msg
+}
+
+// Is makes errors.Is(err, ErrIDConflict) true.
+func (e *IDConflictError) Is(target error) bool { return target == ErrIDConflict }
 
 // IndexStats summarise an index run.
 type IndexStats struct {
@@ -53,11 +82,17 @@ type pending struct {
 // nothing. Each article is stored whole or not at all: when embedding fails
 // part way, the articles embedded so far are kept (and flushed), the rest keep
 // their previous version, and the error says which call failed.
-func (e *Engine) Index(ctx context.Context, collection string, arts []article.Article, opt IndexOptions) (IndexStats, error) {
+func (e *Engine) Index(ctx context.Context, collection string, arts []article.Article, opt IndexOptions) (st IndexStats, err error) {
 	start := time.Now()
-	var st IndexStats
 	e.indexMu.Lock() // one run at a time: runs interleaving their writes could leave BM25 behind
 	defer e.indexMu.Unlock()
+	// Total reports what the collection holds however the run ended.
+	defer func() {
+		if c, cerr := e.store.Collection(context.WithoutCancel(ctx), collection); cerr == nil {
+			st.Total = c.Passages
+		}
+		st.Duration = time.Since(start)
+	}()
 	col, drop, err := e.openForIndex(ctx, collection, opt.Rebuild)
 	if err != nil {
 		return st, err
@@ -75,6 +110,7 @@ func (e *Engine) Index(ctx context.Context, collection string, arts []article.Ar
 
 	seen := make(map[string]bool, len(arts))
 	var todo []*pending
+	var conflicts []IDConflict
 	for i := range arts {
 		a := &arts[i]
 		if seen[a.ID] {
@@ -89,12 +125,25 @@ func (e *Engine) Index(ctx context.Context, collection string, arts []article.Ar
 			st.Unchanged++
 			continue
 		}
+		if exists && opt.SameSource != nil {
+			doc, err := e.store.Document(ctx, collection, a.ID)
+			if err != nil {
+				return st, fmt.Errorf("check source of %s: %w", a.ID, err)
+			}
+			if !opt.SameSource(doc.Source, a.Source) {
+				conflicts = append(conflicts, IDConflict{ID: a.ID, Stored: doc.Source, Given: a.Source})
+				continue
+			}
+		}
 		p, err := e.prepare(a)
 		if err != nil {
 			return st, err
 		}
 		p.hash, p.isNew = h, !exists
 		todo = append(todo, p)
+	}
+	if len(conflicts) > 0 {
+		return st, &IDConflictError{Collection: collection, Conflicts: conflicts}
 	}
 
 	// Flush every FlushEvery, but never spend more than a tenth of the run
@@ -129,10 +178,6 @@ func (e *Engine) Index(ctx context.Context, collection string, arts []article.Ar
 	if ferr := e.store.Flush(context.WithoutCancel(ctx)); err == nil {
 		err = ferr
 	}
-	if c, cerr := e.store.Collection(ctx, collection); cerr == nil {
-		st.Total = c.Passages
-	}
-	st.Duration = time.Since(start)
 	return st, err
 }
 

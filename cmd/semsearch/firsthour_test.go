@@ -1,0 +1,182 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/urfave/cli/v2"
+)
+
+// runExit runs the CLI as main does and returns stdout, stderr and the
+// exit code.
+func runExit(t *testing.T, stdin string, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	app := newApp(strings.NewReader(stdin), &out, &errOut)
+	full := interspersed(app, append([]string{"semsearch"}, args...))
+	err := app.RunContext(t.Context(), full)
+	code := report(app, full, err, &errOut)
+	return out.String(), errOut.String(), code
+}
+
+func writeFile(t *testing.T, path, text string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Item 1: an id must not silently move to another source across runs.
+func TestIndex_IDFromAnotherSourceRefused(t *testing.T) {
+	f := newFakeOllama(t, "fake")
+	data := t.TempDir()
+	corpus := t.TempDir()
+	tech := filepath.Join(corpus, "bbc-tech")
+	sport := filepath.Join(corpus, "sport")
+	writeFile(t, filepath.Join(tech, "001.txt"), "Chip makers\n\nThe new processor doubles the speed of laptops.\n")
+	writeFile(t, filepath.Join(sport, "001.txt"), "Cup final\n\nThe home side won the cup final on penalties.\n")
+	g := append(f.flags(data), "-c", "mine")
+
+	if _, errOut, code := runExit(t, "", append([]string{"index", tech}, g...)...); code != 0 {
+		t.Fatalf("first index: %d %s", code, errOut)
+	}
+	out, errOut, code := runExit(t, "", append([]string{"index", sport}, g...)...)
+	if code != exitFailure {
+		t.Fatalf("second index from another folder: code %d, want %d\n%s%s", code, exitFailure, out, errOut)
+	}
+	for _, want := range []string{tech, sport, "--id-prefix", "common parent", "001.txt"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("message does not name %q: %s", want, errOut)
+		}
+	}
+	got, _, _ := runExit(t, "", append([]string{"get", "001.txt"}, g...)...)
+	if !strings.Contains(got, "processor") {
+		t.Errorf("the tech article was replaced: %q", got)
+	}
+	// The way out the message offers works.
+	if _, errOut, code := runExit(t, "", append([]string{"index", "--id-prefix", "sport/", sport}, g...)...); code != 0 {
+		t.Fatalf("--id-prefix: %d %s", code, errOut)
+	}
+	got, _, _ = runExit(t, "", append([]string{"get", "sport/001.txt"}, g...)...)
+	if !strings.Contains(got, "penalties") {
+		t.Errorf("get sport/001.txt: %q", got)
+	}
+	// Re-indexing the first folder from its own path is still fine.
+	if _, errOut, code := runExit(t, "", append([]string{"index", tech}, g...)...); code != 0 {
+		t.Fatalf("re-index: %d %s", code, errOut)
+	}
+}
+
+// Item 1: stdin takes --id and --title, and the summary says the id.
+func TestIndex_StdinIDAndTitle(t *testing.T) {
+	f := newFakeOllama(t, "fake")
+	data := t.TempDir()
+	g := f.flags(data)
+	out, errOut, code := runExit(t, "Bees in the city keep to the rooftops.\n", append([]string{"index", "--id", "bees", "--title", "Urban bees", "-"}, g...)...)
+	if code != 0 {
+		t.Fatalf("index -: %d %s", code, errOut)
+	}
+	if !strings.Contains(out, `stdin was indexed as id "bees"`) {
+		t.Errorf("summary does not say the id: %q", out)
+	}
+	got, _, _ := runExit(t, "", append([]string{"get", "--json", "bees"}, g...)...)
+	if !strings.Contains(got, `"title": "Urban bees"`) {
+		t.Errorf("get bees: %q", got)
+	}
+	out, _, _ = runExit(t, "Another note.\n", append([]string{"index", "-"}, g...)...)
+	if !strings.Contains(out, `stdin was indexed as id "stdin"`) {
+		t.Errorf("default stdin id not reported: %q", out)
+	}
+}
+
+// Item 3: flag values arrive as typed, commas included.
+func TestFlags_CommasKept(t *testing.T) {
+	var got []string
+	app := newApp(nil, &bytes.Buffer{}, &bytes.Buffer{})
+	app.Commands = []*cli.Command{{
+		Name:  "x",
+		Flags: []cli.Flag{&cli.StringSliceFlag{Name: "filter"}},
+		Action: func(c *cli.Context) error {
+			got = c.StringSlice("filter")
+			return nil
+		},
+	}}
+	if err := app.Run([]string{"semsearch", "x", "--filter", "title=Hello, world", "--filter", "doc=a,b"}); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"title=Hello, world", "doc=a,b"}; strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("--filter values = %q, want %q", got, want)
+	}
+}
+
+// Item 3: a filter value with a comma reaches the search, and an include
+// glob that matches nothing warns.
+func TestSearch_FilterWithComma(t *testing.T) {
+	f := newFakeOllama(t, "fake")
+	data := t.TempDir()
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "a.md"), "---\ntitle: Hello, world\n---\n\nGreetings to everyone on the planet.\n")
+	writeFile(t, filepath.Join(dir, "b.md"), "---\ntitle: Other\n---\n\nGreetings from another article.\n")
+	g := f.flags(data)
+	if _, errOut, code := runExit(t, "", append([]string{"index", dir}, g...)...); code != 0 {
+		t.Fatalf("index: %s", errOut)
+	}
+	out, errOut, code := runExit(t, "", append([]string{"search", "--filter", "title=Hello, world", "greetings"}, g...)...)
+	if code != 0 || !strings.Contains(out, `"Hello, world"`) || strings.Contains(out, "Other") {
+		t.Errorf("search --filter with a comma: %d\n%s%s", code, out, errOut)
+	}
+	_, errOut, code = runExit(t, "", append([]string{"index", "--include", "*.{md,html}", dir}, g...)...)
+	if !strings.Contains(errOut, `--include "*.{md,html}" matched no files`) {
+		t.Errorf("no warning for an include glob matching nothing (code %d): %s", code, errOut)
+	}
+}
+
+// Item 4: help works, version prints the build, and usage errors exit 2
+// with one line pointing at --help.
+func TestCLI_HelpVersionAndUsageErrors(t *testing.T) {
+	data := t.TempDir()
+	for _, args := range [][]string{{"help"}, {"help", "search"}, {"search", "--help"}, {"--help"}} {
+		out, errOut, code := runExit(t, "", args...)
+		if code != 0 || !strings.Contains(out, "USAGE") || errOut != "" {
+			t.Errorf("%v: code %d, stderr %q", args, code, errOut)
+		}
+	}
+	out, _, _ := runExit(t, "", "--help")
+	if !strings.Contains(out, "Exit codes: 0 success; 1 failure") || !strings.Contains(out, "2 usage error") || !strings.Contains(out, "3 eval") {
+		t.Errorf("--help does not document the exit codes:\n%s", out)
+	}
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		out, _, code := runExit(t, "", args...)
+		if code != 0 || !strings.HasPrefix(out, "semsearch ") || !strings.Contains(out, version()) {
+			t.Errorf("%v: %d %q", args, code, out)
+		}
+	}
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"nosuch"}, `unknown command "nosuch"`},
+		{[]string{"help", "nosuch"}, `unknown command "nosuch"`},
+		{[]string{"search", "--bogus", "q"}, "bogus"},
+		{[]string{"search", "-k", "abc", "q"}, `"abc"`},
+		{[]string{"search", "-k", "0", "q"}, "k must be between"},
+		{[]string{"search", "--mode", "fast", "q"}, `"fast"`},
+		{[]string{"search", "--after", "yesterday", "q"}, "YYYY-MM-DD"},
+		{[]string{"search"}, "give a question"},
+		{[]string{"index"}, "give at least one PATH"},
+	}
+	for _, tt := range tests {
+		args := append(tt.args, "--data", data)
+		out, errOut, code := runExit(t, "", args...)
+		lines := strings.Split(strings.TrimRight(errOut, "\n"), "\n")
+		if code != exitUsage || len(lines) != 1 || !strings.Contains(errOut, tt.want) || !strings.Contains(errOut, "--help") || out != "" {
+			t.Errorf("%v: code %d, stdout %q, stderr %q; want code 2 and one line naming %q and --help", tt.args, code, out, errOut, tt.want)
+		}
+	}
+}
