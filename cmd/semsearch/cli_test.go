@@ -57,7 +57,7 @@ func copyArticles(t *testing.T) string {
 	return dir
 }
 
-var summaryRE = regexp.MustCompile(`(\d+) new, (\d+) updated, (\d+) unchanged, (\d+) removed, (\d+) skipped; (\d+) passages embedded \((\d+) stored\); (\d+) embedding calls`)
+var summaryRE = regexp.MustCompile(`(\d+) new, (\d+) updated, (\d+) unchanged, (\d+) removed, (\d+) skipped; (\d+) passages? embedded \((\d+) stored\); (\d+) embedding calls?`)
 
 type summary struct{ new, updated, unchanged, removed, skipped, embedded, stored, calls string }
 

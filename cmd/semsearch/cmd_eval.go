@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -48,10 +49,14 @@ func evalCommand() *cli.Command {
 
 func runEval(c *cli.Context) error {
 	var mins []eval.Min
+	ks := c.IntSlice("k")
 	for _, s := range c.StringSlice("min") {
 		m, err := eval.ParseMin(s)
 		if err != nil {
 			return cli.Exit("eval: --min: "+err.Error(), 2)
+		}
+		if k := metricCutoff(m.Metric); !slices.Contains(ks, k) {
+			return usagef("eval: --min %s: k=%d is not reported (cut-offs: %s); add --k %d or pick one of those", s, k, joinInts(ks), k)
 		}
 		mins = append(mins, m)
 	}
@@ -214,6 +219,24 @@ func loadEvalData(c *cli.Context) (*eval.Dataset, []article.Article, error) {
 		}
 		return ds, res.Articles, nil
 	}
+}
+
+// metricCutoff returns the k of a metric name like "ndcg@10"; 0 if none.
+func metricCutoff(metric string) int {
+	i := strings.LastIndexByte(metric, '@')
+	if i < 0 {
+		return 0
+	}
+	k, _ := strconv.Atoi(metric[i+1:])
+	return k
+}
+
+func joinInts(xs []int) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = strconv.Itoa(x)
+	}
+	return strings.Join(s, ", ")
 }
 
 func writeReportFile(path string, rep *eval.Report) error {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -86,12 +87,18 @@ func runIndex(c *cli.Context) error {
 		Progress:   progress,
 		SameSource: sameSource,
 	})
-	calls := a.embed.Stats().Requests - before.Requests
+	after := a.embed.Stats()
+	retries := after.Retries - before.Retries
+	calls := after.Requests - before.Requests - retries
 	took := time.Since(start)
-	fmt.Fprintf(c.App.Writer, "indexed %q: %d new, %d updated, %d unchanged, %d removed, %d skipped; %d passages embedded (%d stored); %d embedding calls in %s; total %s (%.1f passages/s)\n",
+	retried := ""
+	if retries > 0 {
+		retried = fmt.Sprintf(" (and %s)", plural(int(retries), "retry", "retries"))
+	}
+	fmt.Fprintf(c.App.Writer, "indexed %q: %d new, %d updated, %d unchanged, %d removed, %d skipped; %s embedded (%d stored); %s%s in %s; total %s (%.1f passages/s)\n",
 		a.cfg.collection, st.New, st.Updated, st.Unchanged, st.Removed, skipped+st.Duplicates,
-		st.Passages, st.Total, calls, st.EmbedTime.Round(time.Millisecond), took.Round(time.Millisecond),
-		float64(st.Passages)/took.Seconds())
+		plural(st.Passages, "passage", "passages"), st.Total, plural(int(calls), "embedding call", "embedding calls"), retried,
+		st.EmbedTime.Round(time.Millisecond), took.Round(time.Millisecond), float64(st.Passages)/took.Seconds())
 	if stdinID != "" {
 		fmt.Fprintf(c.App.Writer, "stdin was indexed as id %q (set it with --id)\n", stdinID)
 	}
@@ -103,6 +110,14 @@ func runIndex(c *cli.Context) error {
 		return fmt.Errorf("index: %w (articles stored before the failure are kept)", err)
 	}
 	return nil
+}
+
+// plural returns "1 passage" or "2 passages".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
 }
 
 // renameArticles applies --id-prefix to every article and --id/--title to

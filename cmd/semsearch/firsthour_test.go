@@ -180,3 +180,49 @@ func TestCLI_HelpVersionAndUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+// Item 7: a failed run reports what the collection holds, and retries are
+// not counted as embedding calls.
+func TestIndex_FailedRunSummary(t *testing.T) {
+	f := newFakeOllama(t, "fake")
+	data := t.TempDir()
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "a.txt"), "Alpha\n\nThe first article talks about rivers and lakes.\n")
+	g := f.flags(data)
+	out, errOut, code := runExit(t, "", append([]string{"index", dir}, g...)...)
+	if code != 0 {
+		t.Fatalf("index: %s", errOut)
+	}
+	stored := parseSummary(t, out).stored
+	if stored == "0" {
+		t.Fatalf("nothing stored: %s", out)
+	}
+	writeFile(t, filepath.Join(dir, "a.txt"), "Alpha\n\nThe first article now talks about mountains.\n")
+	f.fail.Store(true)
+	before := f.embeds.Load()
+	out, _, code = runExit(t, "", append([]string{"index", dir}, g...)...)
+	if code == 0 {
+		t.Fatal("index with a failing Ollama succeeded")
+	}
+	s := parseSummary(t, out)
+	if s.stored != stored {
+		t.Errorf("failed run says %s stored, the collection holds %s: %s", s.stored, stored, out)
+	}
+	if sent := f.embeds.Load() - before; sent < 2 || s.calls != "1" || !strings.Contains(out, "retries") {
+		t.Errorf("%d requests sent (one call, retried): summary says %s calls: %s", sent, s.calls, out)
+	}
+}
+
+// Item 7: --min at a cut-off the eval does not report is a usage error,
+// found before any work.
+func TestEval_MinAtUnreportedK(t *testing.T) {
+	f := newFakeOllama(t, "fake")
+	data := t.TempDir()
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "corpus", "a.txt"), "Alpha\n\nRivers and lakes.\n")
+	writeFile(t, filepath.Join(dir, "q.jsonl"), `{"id":"1","query":"rivers","relevant":["a.txt"]}`+"\n")
+	_, errOut, code := runExit(t, "", append([]string{"eval", "--dataset", filepath.Join(dir, "q.jsonl"), "--corpus", filepath.Join(dir, "corpus"), "--min", "recall@7=0.9"}, f.flags(data)...)...)
+	if code != exitUsage || !strings.Contains(errOut, "recall@7") || f.embeds.Load() != 0 {
+		t.Errorf("code %d, %d embedding requests, stderr %q; want 2 before any work", code, f.embeds.Load(), errOut)
+	}
+}
