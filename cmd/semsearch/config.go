@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -97,6 +98,9 @@ type config struct {
 	useBM25    bool
 	mode       engine.Mode // default search mode
 	logger     *slog.Logger
+	// modelGiven says --model (or SEMSEARCH_MODEL) was set; otherwise an
+	// existing collection's own model is used (see [adoptCollectionModel]).
+	modelGiven bool
 }
 
 // loadConfig builds the config from the flags; its errors are usage errors.
@@ -112,7 +116,7 @@ func parseConfig(c *cli.Context) (*config, error) {
 	}
 	logger := slog.New(slog.NewTextHandler(c.App.ErrWriter, &slog.HandlerOptions{Level: level}))
 
-	cfg := &config{dataDir: c.String("data"), collection: c.String("collection"), logger: logger}
+	cfg := &config{dataDir: c.String("data"), collection: c.String("collection"), logger: logger, modelGiven: c.IsSet("model")}
 	if cfg.dataDir == "" {
 		return nil, fmt.Errorf("--data is empty")
 	}
@@ -206,13 +210,15 @@ func open(c *cli.Context, writable bool) (*app, error) {
 // engine from cfg. wrap, when set, decorates the embedder the engine uses
 // (serve adds metrics and a query cache).
 func wire(cfg *config, writable bool, wrap func(*embed.Client) engine.Embedder) (*app, error) {
-	emb, err := embed.New(cfg.embed)
-	if err != nil {
-		return nil, fmt.Errorf("--ollama: %w", err)
-	}
 	store, err := chromemstore.Open(cfg.dataDir, chromemstore.Options{ReadOnly: !writable, Logger: cfg.logger})
 	if err != nil {
 		return nil, err
+	}
+	adoptCollectionModel(context.Background(), cfg, store)
+	emb, err := embed.New(cfg.embed)
+	if err != nil {
+		store.Close()
+		return nil, fmt.Errorf("--ollama: %w", err)
 	}
 	var keywords *bm25.Collections
 	if cfg.useBM25 {

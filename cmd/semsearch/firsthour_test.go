@@ -226,3 +226,36 @@ func TestEval_MinAtUnreportedK(t *testing.T) {
 		t.Errorf("code %d, %d embedding requests, stderr %q; want 2 before any work", code, f.embeds.Load(), errOut)
 	}
 }
+
+// unsetEnv removes an environment variable for the test.
+func unsetEnv(t *testing.T, key string) {
+	t.Helper()
+	t.Setenv(key, "")
+	os.Unsetenv(key)
+}
+
+// Item 8: without --model, a collection is searched and updated with the
+// model it records; only an explicit, different --model is refused.
+func TestCLI_CollectionKnowsItsModel(t *testing.T) {
+	unsetEnv(t, "SEMSEARCH_MODEL")
+	f := newFakeOllama(t, "glove-fake")
+	data := t.TempDir()
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "a.txt"), "Alpha\n\nRivers and lakes are full of fish.\n")
+	if _, errOut, code := runExit(t, "", append([]string{"index", dir}, f.flags(data)...)...); code != 0 {
+		t.Fatalf("index: %s", errOut)
+	}
+	noModel := []string{"--ollama", f.URL, "--data", data}
+	out, errOut, code := runExit(t, "", append([]string{"search", "fish"}, noModel...)...)
+	if code != 0 || !strings.Contains(out, "model glove-fake") {
+		t.Errorf("search without --model: %d\n%s%s", code, out, errOut)
+	}
+	writeFile(t, filepath.Join(dir, "b.txt"), "Beta\n\nMountains and snow.\n")
+	if out, errOut, code := runExit(t, "", append([]string{"index", dir}, noModel...)...); code != 0 || !strings.Contains(out, "1 new") {
+		t.Errorf("index without --model: %d\n%s%s", code, out, errOut)
+	}
+	_, errOut, code = runExit(t, "", append([]string{"search", "--model", "other", "fish"}, noModel...)...)
+	if code == 0 || !strings.Contains(errOut, "glove-fake") || !strings.Contains(errOut, "other") {
+		t.Errorf("explicit other --model: %d %s", code, errOut)
+	}
+}
