@@ -35,6 +35,9 @@ func getCommand() *cli.Command {
 			if err != nil {
 				return fmt.Errorf("get: %w", err)
 			}
+			if c.String("lines") != "" && (doc.Format == "html" || doc.Format == "json") {
+				return usagef("get: --lines of a %s article's citations are lines of its source file %s, not of the extracted text; open the file there, or use --bytes START-END (a result's start and end)", doc.Format, doc.Source)
+			}
 			text, err := cut(doc.Text, c.String("lines"), c.String("bytes"))
 			if err != nil {
 				return cli.Exit("get: "+err.Error(), 2)

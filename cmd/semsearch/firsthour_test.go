@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -258,4 +259,73 @@ func TestCLI_CollectionKnowsItsModel(t *testing.T) {
 	if code == 0 || !strings.Contains(errOut, "glove-fake") || !strings.Contains(errOut, "other") {
 		t.Errorf("explicit other --model: %d %s", code, errOut)
 	}
+}
+
+// Item 2: a cited line range is where the passage is in the file on disk,
+// for JSON Lines and HTML too.
+func TestSearch_CitationsPointIntoTheFile(t *testing.T) {
+	f := newFakeOllama(t, "fake")
+	data := t.TempDir()
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "recipes.jsonl"),
+		`{"id":"soup","title":"Soup","text":"Boil the leeks with potatoes for twenty minutes."}`+"\n"+
+			`{"id":"bread","title":"Bread","text":"Knead the dough and let it rise overnight before baking."}`+"\n")
+	writeFile(t, filepath.Join(dir, "page.html"), `<!doctype html>
+<html>
+<head><title>Garden notes</title></head>
+<body>
+<nav><a href="/">Home</a> <a href="/about">About</a></nav>
+<h1>Garden notes</h1>
+<article>
+<p>Tomatoes need sun
+all day long.</p>
+
+<p>Water the seedlings every morning,
+and keep slugs away with copper tape.</p>
+</article>
+</body>
+</html>
+`)
+	g := f.flags(data)
+	if _, errOut, code := runExit(t, "", append([]string{"index", dir}, g...)...); code != 0 {
+		t.Fatalf("index: %s", errOut)
+	}
+	check := func(query, doc, want string) {
+		t.Helper()
+		out, errOut, code := runExit(t, "", append([]string{"search", "--json", "--doc", doc, "-k", "1", query}, g...)...)
+		if code != 0 {
+			t.Fatalf("search: %s", errOut)
+		}
+		var resp struct {
+			Results []struct {
+				Source    string `json:"source"`
+				LineStart int    `json:"line_start"`
+				LineEnd   int    `json:"line_end"`
+				Text      string `json:"text"`
+				Citation  string `json:"citation"`
+			} `json:"results"`
+		}
+		if err := json.Unmarshal([]byte(out), &resp); err != nil || len(resp.Results) == 0 {
+			t.Fatalf("search %s: %v\n%s", doc, err, out)
+		}
+		r := resp.Results[0]
+		b, err := os.ReadFile(r.Source)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(string(b), "\n")
+		if r.LineStart < 1 || r.LineEnd > len(lines) || r.LineStart > r.LineEnd {
+			t.Fatalf("%s: cited lines %d-%d of a %d-line file", doc, r.LineStart, r.LineEnd, len(lines))
+		}
+		cited := strings.Join(lines[r.LineStart-1:r.LineEnd], "\n")
+		if !strings.Contains(cited, want) {
+			t.Errorf("%s: %s: lines %d-%d are %q, which do not hold %q", doc, r.Citation, r.LineStart, r.LineEnd, cited, want)
+		}
+		if strings.Contains(cited, "<nav>") {
+			t.Errorf("%s: cited lines include the page's nav: %q", doc, cited)
+		}
+	}
+	check("dough rise", "bread", "Knead the dough")
+	check("seedlings slugs", "page.html", "Water the seedlings")
+	check("seedlings slugs", "page.html", "copper tape")
 }

@@ -135,6 +135,7 @@ func parseHTML(a *Article, text string) {
 	var w textWriter
 	w.walk(root, false)
 	a.Text = w.String()
+	a.Lines = htmlLines(text, a.Text)
 
 	// The extracted text reads like a plain news text: its byline, dateline
 	// and noise lines are found the same way.

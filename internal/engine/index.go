@@ -335,8 +335,12 @@ func keywordDoc(p *pending) KeywordDoc {
 func passages(p *pending, vecs [][]float32) []vectorstore.Passage {
 	out := make([]vectorstore.Passage, len(p.chunks))
 	for i, c := range p.chunks {
+		// Lines are cited as lines of the source file (HTML and JSON
+		// text maps back to where it came from); bytes stay offsets into
+		// the stored text.
 		out[i] = vectorstore.Passage{
-			Chunk: i, Start: c.Start, End: c.End, LineStart: c.LineStart, LineEnd: c.LineEnd,
+			Chunk: i, Start: c.Start, End: c.End,
+			LineStart: p.art.SourceLine(c.LineStart).First, LineEnd: p.art.SourceLine(c.LineEnd).Last,
 			Text: p.art.Text[c.Start:c.End], Vector: vecs[i],
 		}
 	}
