@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +11,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
 
 	"github.com/urfave/cli/v2"
 
@@ -32,7 +35,7 @@ func evalCommand() *cli.Command {
 			&cli.StringFlag{Name: "beir", Usage: "BEIR dataset directory (corpus.jsonl, queries.jsonl, qrels/)"},
 			&cli.StringFlag{Name: "split", Usage: "BEIR qrels split", Value: "test"},
 			&cli.StringFlag{Name: "bbc", Usage: "BBC News directory (topic folders of NNN.txt): headline -> article task"},
-			&cli.StringFlag{Name: "eval-collection", Usage: "collection for the corpus (default: eval-<dataset>, so evals never touch --collection)"},
+			&cli.StringFlag{Name: "eval-collection", Usage: "collection for the corpus (default: eval-<dataset file or directory>-<hash of its paths>, so evals never touch --collection or each other)"},
 			&cli.IntSliceFlag{Name: "k", Usage: "cut-offs to report", Value: cli.NewIntSlice(eval.DefaultKs()...)},
 			&cli.BoolFlag{Name: "rebuild", Usage: "re-embed the corpus when its collection was built with another model or chunking"},
 			&cli.IntFlag{Name: "limit", Usage: "evaluate only the first N queries (0: all)"},
@@ -82,7 +85,7 @@ func runEval(c *cli.Context) error {
 
 	collection := c.String("eval-collection")
 	if collection == "" {
-		collection = "eval-" + ds.Name
+		collection = evalCollection(c)
 	}
 	opt := eval.RunOptions{Collection: collection, Ks: c.IntSlice("k"), Search: engine.Query{Mode: a.cfg.mode}}
 	// Pruning keeps an eval collection equal to its corpus; a collection
@@ -219,6 +222,48 @@ func loadEvalData(c *cli.Context) (*eval.Dataset, []article.Article, error) {
 		}
 		return ds, res.Articles, nil
 	}
+}
+
+// evalCollection names the collection of an eval's corpus after its dataset:
+// eval-<dataset file or directory name>-<8 hex digits of a hash of the
+// dataset's and corpus's absolute paths>, so two datasets never share (and
+// prune) one collection, wherever they are run from.
+func evalCollection(c *cli.Context) string {
+	var name string
+	paths := []string{}
+	switch {
+	case c.String("beir") != "":
+		name = filepath.Base(filepath.Clean(c.String("beir")))
+		paths = append(paths, "beir", c.String("beir"), c.String("split"))
+	case c.String("bbc") != "":
+		name = filepath.Base(filepath.Clean(c.String("bbc")))
+		paths = append(paths, "bbc", c.String("bbc"))
+	default:
+		name = strings.TrimSuffix(filepath.Base(c.String("dataset")), filepath.Ext(c.String("dataset")))
+		paths = append(paths, "dataset", c.String("dataset"))
+		paths = append(paths, c.StringSlice("corpus")...)
+	}
+	h := sha256.New()
+	for i, p := range paths {
+		if abs, err := filepath.Abs(p); err == nil && i > 0 {
+			p = abs
+		}
+		h.Write([]byte(p + "\x00"))
+	}
+	clean := strings.Map(func(r rune) rune {
+		if r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' || r == '.' || r == '-') {
+			return r
+		}
+		return '_'
+	}, name)
+	clean = strings.Trim(clean, ".")
+	if len(clean) > 40 {
+		clean = clean[:40]
+	}
+	if clean == "" {
+		clean = "dataset"
+	}
+	return "eval-" + clean + "-" + hex.EncodeToString(h.Sum(nil))[:8]
 }
 
 // metricCutoff returns the k of a metric name like "ndcg@10"; 0 if none.

@@ -329,3 +329,31 @@ and keep slugs away with copper tape.</p>
 	check("seedlings slugs", "page.html", "Water the seedlings")
 	check("seedlings slugs", "page.html", "copper tape")
 }
+
+// Item 5: two datasets in one folder, run from that folder, get their own
+// collections; neither prunes the other's articles.
+func TestEval_CollectionPerDataset(t *testing.T) {
+	f := newFakeOllama(t, "fake")
+	data := t.TempDir()
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "mine", "a.txt"), "Alpha\n\nRivers and lakes.\n")
+	writeFile(t, filepath.Join(dir, "other", "b.txt"), "Beta\n\nMountains and snow.\n")
+	writeFile(t, filepath.Join(dir, "myeval.jsonl"), `{"id":"1","query":"rivers","relevant":["a.txt"]}`+"\n")
+	writeFile(t, filepath.Join(dir, "second.jsonl"), `{"id":"1","query":"snow","relevant":["b.txt"]}`+"\n")
+	t.Chdir(dir)
+	for _, ds := range [][2]string{{"myeval.jsonl", "mine"}, {"second.jsonl", "other"}} {
+		if _, errOut, code := runExit(t, "", append([]string{"eval", "--dataset", ds[0], "--corpus", ds[1]}, f.flags(data)...)...); code != 0 {
+			t.Fatalf("eval %s: %s", ds[0], errOut)
+		}
+	}
+	out, _, _ := runExit(t, "", append([]string{"stats"}, f.flags(data)...)...)
+	var names []string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "eval-") {
+			names = append(names, strings.Fields(l)[0])
+		}
+	}
+	if len(names) != 2 || !strings.HasPrefix(names[0], "eval-myeval-") || !strings.HasPrefix(names[1], "eval-second-") {
+		t.Errorf("eval collections %q, want eval-myeval-HASH and eval-second-HASH\n%s", names, out)
+	}
+}
