@@ -20,10 +20,11 @@ func searchCommand() *cli.Command {
 		Name:      "search",
 		Usage:     "answer a question with the passages that answer it, cited",
 		ArgsUsage: "QUESTION",
+		Description: scoreHelp + "\n\nQueries are limited to " + strconv.Itoa(engine.MaxQueryBytes) + " bytes, as over HTTP.",
 		Flags: []cli.Flag{
 			&cli.IntFlag{Name: "k", Aliases: []string{"n"}, Usage: "number of passages", Value: 5},
 			&cli.BoolFlag{Name: "json", Usage: "print JSON"},
-			&cli.Float64Flag{Name: "min-score", Usage: "drop passages scoring below this (cosine similarity, -1..1)", Value: -1},
+			&cli.Float64Flag{Name: "min-score", Usage: "drop passages whose cosine similarity to the question is below this (-1..1), in vector and hybrid mode alike", Value: -1},
 			&cli.StringSliceFlag{Name: "filter", Usage: "only articles whose FIELD equals VALUE (title, source, author, url or a metadata key), as FIELD=VALUE; repeatable"},
 			&cli.StringSliceFlag{Name: "doc", Usage: "only this article id; repeatable"},
 			&cli.StringFlag{Name: "after", Usage: "only articles published at or after this date: " + dateFormats},
@@ -35,6 +36,11 @@ func searchCommand() *cli.Command {
 		Action: runSearch,
 	}
 }
+
+// scoreHelp explains the printed score in one sentence.
+const scoreHelp = "The score printed is the passage's cosine similarity to the question in vector mode (-1..1), its raw\n" +
+	"BM25 score in bm25 mode, and in hybrid mode the fused score relative to this question's candidates (the best is\n" +
+	"near 1.000, so compare scores within one answer, and use --min-score, a cosine, as the fixed threshold)."
 
 // searchJSON is the --json output. Field names are a contract with scripts.
 type searchJSON struct {

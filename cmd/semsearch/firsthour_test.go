@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -355,5 +356,76 @@ func TestEval_CollectionPerDataset(t *testing.T) {
 	}
 	if len(names) != 2 || !strings.HasPrefix(names[0], "eval-myeval-") || !strings.HasPrefix(names[1], "eval-second-") {
 		t.Errorf("eval collections %q, want eval-myeval-HASH and eval-second-HASH\n%s", names, out)
+	}
+}
+
+// Item 6: --min-score is the passage's cosine similarity in every mode that
+// has vectors, and --help says what the printed score is.
+func TestSearch_MinScoreIsCosine(t *testing.T) {
+	f := newFakeOllama(t, "fake")
+	data := t.TempDir()
+	dir := t.TempDir()
+	docs := []string{
+		"Rivers and lakes are full of fish and frogs.",
+		"Mountains and snow and rivers of ice.",
+		"The city council met on Tuesday about buses.",
+		"Fish markets open early near the harbour.",
+		"Snow closed the mountain roads for a week.",
+		"Buses and trains run late on Sundays.",
+	}
+	for i, d := range docs {
+		writeFile(t, filepath.Join(dir, fmt.Sprintf("%d.txt", i)), d+"\n")
+	}
+	g := f.flags(data)
+	if _, errOut, code := runExit(t, "", append([]string{"index", dir}, g...)...); code != 0 {
+		t.Fatalf("index: %s", errOut)
+	}
+	type result struct {
+		DocID   string  `json:"doc_id"`
+		Score   float64 `json:"score"`
+		Explain struct {
+			Vector float64 `json:"vector_score"`
+		} `json:"explain"`
+	}
+	search := func(args ...string) []result {
+		t.Helper()
+		out, errOut, code := runExit(t, "", append(append([]string{"search", "--json", "--explain", "-k", "20"}, args...), g...)...)
+		if code != 0 {
+			t.Fatalf("search %v: %s", args, errOut)
+		}
+		var resp struct{ Results []result }
+		if err := json.Unmarshal([]byte(out), &resp); err != nil {
+			t.Fatal(err)
+		}
+		return resp.Results
+	}
+	all := search("--mode", "vector", "rivers fish snow")
+	if len(all) < 4 {
+		t.Fatalf("only %d results", len(all))
+	}
+	threshold := (all[1].Score + all[2].Score) / 2
+	want := map[string]bool{}
+	for _, r := range all {
+		if r.Score >= threshold {
+			want[r.DocID] = true
+		}
+	}
+	for _, mode := range []string{"vector", "hybrid"} {
+		got := search("--mode", mode, "--min-score", fmt.Sprint(threshold), "rivers fish snow")
+		ids := map[string]bool{}
+		for _, r := range got {
+			ids[r.DocID] = true
+		}
+		if fmt.Sprint(ids) != fmt.Sprint(want) {
+			t.Errorf("%s --min-score %.3f kept %v, want the passages with cosine >= it: %v", mode, threshold, ids, want)
+		}
+	}
+	_, errOut, code := runExit(t, "", append([]string{"search", "--mode", "bm25", "--min-score", "0.5", "rivers"}, g...)...)
+	if code != exitUsage || !strings.Contains(errOut, "cosine") {
+		t.Errorf("bm25 --min-score 0.5: %d %s", code, errOut)
+	}
+	out, _, _ := runExit(t, "", "search", "--help")
+	if !strings.Contains(out, "The score printed is") || !strings.Contains(out, "in vector and hybrid mode alike") {
+		t.Errorf("search --help does not explain the score and --min-score:\n%s", out)
 	}
 }

@@ -45,6 +45,10 @@ var (
 // MaxK is the largest number of results one search returns.
 const MaxK = 1000
 
+// MaxQueryBytes bounds a query's text, for the CLI and HTTP alike: no
+// embedding model reads more.
+const MaxQueryBytes = 4096
+
 // Config configures an [Engine].
 type Config struct {
 	// Model names the embedding model; it is recorded with each collection

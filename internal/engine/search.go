@@ -38,9 +38,10 @@ type Query struct {
 	Text string
 	// K is the number of passages wanted, 1..MaxK.
 	K int
-	// MinScore drops results scoring below it. Scores are cosine
-	// similarities (-1..1) in vector mode, BM25 scores in bm25 mode and fused
-	// scores (0..1) in hybrid mode.
+	// MinScore drops passages whose cosine similarity to the query is below
+	// it (-1..1), in vector and hybrid mode alike: it never depends on the
+	// other candidates, as the fused score does. Bm25 mode has no vectors
+	// and refuses a positive MinScore.
 	MinScore float32
 	Filter   vectorstore.Filter
 	// Mode "" means hybrid when the engine has a keyword index, else vector.
@@ -110,6 +111,9 @@ func (e *Engine) Search(ctx context.Context, collection string, q Query) (Respon
 	if err := validateQuery(q, fusion); err != nil {
 		return resp, err
 	}
+	if mode == BM25 && q.MinScore > 0 {
+		return resp, fmt.Errorf("%w: min score is a cosine similarity, and bm25 mode has no vectors: use vector or hybrid mode, or drop the min score", ErrInvalid)
+	}
 	if mode != Vector && e.keywords == nil {
 		return resp, fmt.Errorf("%w: %s search needs a BM25 index, and none is configured", ErrInvalid, mode)
 	}
@@ -137,7 +141,7 @@ func (e *Engine) Search(ctx context.Context, collection string, q Query) (Respon
 	}
 	kept := cands[:0]
 	for _, c := range cands {
-		if c.score >= float64(q.MinScore) {
+		if mode == BM25 || c.vscore >= float64(q.MinScore) {
 			kept = append(kept, c)
 		}
 	}
@@ -161,6 +165,8 @@ func validateQuery(q Query, f Fusion) error {
 		return fmt.Errorf("%w: query is not valid UTF-8", ErrInvalid)
 	case strings.TrimSpace(q.Text) == "":
 		return fmt.Errorf("%w: query is empty", ErrInvalid)
+	case len(q.Text) > MaxQueryBytes:
+		return fmt.Errorf("%w: query is %d bytes long; the limit is %d", ErrInvalid, len(q.Text), MaxQueryBytes)
 	case q.K < 1 || q.K > MaxK:
 		return fmt.Errorf("%w: k must be between 1 and %d, got %d", ErrInvalid, MaxK, q.K)
 	case q.MMR < 0 || q.MMR > 1:
