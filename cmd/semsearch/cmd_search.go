@@ -17,9 +17,9 @@ import (
 
 func searchCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "search",
-		Usage:     "answer a question with the passages that answer it, cited",
-		ArgsUsage: "QUESTION",
+		Name:        "search",
+		Usage:       "answer a question with the passages that answer it, cited",
+		ArgsUsage:   "QUESTION",
 		Description: scoreHelp + "\n\nQueries are limited to " + strconv.Itoa(engine.MaxQueryBytes) + " bytes, as over HTTP.",
 		Flags: []cli.Flag{
 			&cli.IntFlag{Name: "k", Aliases: []string{"n"}, Usage: "number of passages", Value: 5},
