@@ -2,14 +2,18 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/semsearch/semsearch/internal/engine"
 )
 
 func getCommand() *cli.Command {
@@ -134,26 +138,52 @@ func deleteCommand() *cli.Command {
 		Name:      "delete",
 		Usage:     "remove articles and their passages from the collection",
 		ArgsUsage: "ID...",
-		Action: func(c *cli.Context) error {
-			if c.NArg() == 0 {
-				return cli.Exit("delete: give at least one article ID (see: semsearch list)", 2)
-			}
-			a, err := open(c, true)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
-			n, err := a.engine.Delete(c.Context, a.cfg.collection, c.Args().Slice()...)
-			if err != nil {
-				return fmt.Errorf("delete: %w", err)
-			}
-			fmt.Fprintf(c.App.Writer, "deleted %d of %d articles from %q\n", n, c.NArg(), a.cfg.collection)
-			if n < c.NArg() {
-				return cli.Exit(fmt.Sprintf("delete: %d ids were not in %q", c.NArg()-n, a.cfg.collection), 1)
-			}
-			return nil
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "dry-run", Usage: "change nothing: print which articles would go"},
 		},
+		Action: runDelete,
 	}
+}
+
+func runDelete(c *cli.Context) error {
+	if c.NArg() == 0 {
+		return cli.Exit("delete: give at least one article ID (see: semsearch list)", 2)
+	}
+	dry := c.Bool("dry-run")
+	a, err := open(c, !dry)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	var found, missing []string
+	for _, id := range c.Args().Slice() {
+		switch _, err := a.engine.Document(c.Context, a.cfg.collection, id); {
+		case errors.Is(err, engine.ErrNotFound):
+			missing = append(missing, id)
+		case err != nil:
+			return fmt.Errorf("delete: %w", err)
+		case !slices.Contains(found, id):
+			found = append(found, id)
+		}
+	}
+	verb := "deleted"
+	if dry {
+		verb = "dry run, nothing changed: would delete"
+		for _, id := range found {
+			fmt.Fprintf(c.App.Writer, "would delete %s\n", id)
+		}
+	} else if len(found) > 0 {
+		n, err := a.engine.Delete(c.Context, a.cfg.collection, found...)
+		if err != nil {
+			return fmt.Errorf("delete: %w", err)
+		}
+		found = found[:n]
+	}
+	fmt.Fprintf(c.App.Writer, "%s %d of %d articles from %q\n", verb, len(found), len(found)+len(missing), a.cfg.collection)
+	if len(missing) > 0 {
+		return fmt.Errorf("delete: not in %q: %s", a.cfg.collection, strings.Join(missing, ", "))
+	}
+	return nil
 }
 
 func statsCommand() *cli.Command {

@@ -25,6 +25,7 @@ func indexCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "include", Usage: "glob of files to load, relative to each directory (** matches any depth); repeatable"},
 			&cli.StringSliceFlag{Name: "exclude", Usage: "glob of files to leave out; repeatable"},
 			&cli.BoolFlag{Name: "prune", Usage: "remove articles of the collection that this run did not load (e.g. deleted files)"},
+			&cli.BoolFlag{Name: "dry-run", Usage: "change nothing: print what the run would add, update and (with --prune) remove"},
 			&cli.BoolFlag{Name: "rebuild", Usage: "re-embed everything when the collection was built with another model or chunking"},
 			&cli.Int64Flag{Name: "max-file-size", Usage: "skip files larger than this many bytes", Value: 32 << 20},
 			&cli.StringFlag{Name: "id-prefix", Usage: "put this before every article id (e.g. sport/), so folders holding the same file names can share a collection"},
@@ -64,6 +65,9 @@ func runIndex(c *cli.Context) error {
 	}
 	if c.Bool("prune") && (len(loaded.Articles) == 0 || skipped > 0) {
 		return fmt.Errorf("index: not pruning: %d articles loaded and %d files or lines could not be loaded, and pruning would remove their articles; fix the input (see the warnings) or run without --prune", len(loaded.Articles), skipped)
+	}
+	if c.Bool("dry-run") {
+		return dryRunIndex(c, loaded.Articles, skipped)
 	}
 	a, err := open(c, true)
 	if err != nil {
@@ -109,6 +113,27 @@ func runIndex(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("index: %w (articles stored before the failure are kept)", err)
 	}
+	return nil
+}
+
+// dryRunIndex prints what an index run would do, changing nothing.
+func dryRunIndex(c *cli.Context, arts []article.Article, skipped int) error {
+	a, err := open(c, false)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	st, err := a.engine.Index(c.Context, a.cfg.collection, arts, engine.IndexOptions{
+		Prune: c.Bool("prune"), Rebuild: c.Bool("rebuild"), DryRun: true, SameSource: sameSource,
+	})
+	if err != nil {
+		return fmt.Errorf("index --dry-run: %w", err)
+	}
+	for _, id := range st.Gone {
+		fmt.Fprintf(c.App.Writer, "would remove %s\n", id)
+	}
+	fmt.Fprintf(c.App.Writer, "dry run, nothing changed: %q would get %d new, %d updated, %d unchanged, %d removed, %d skipped; %s to embed\n",
+		a.cfg.collection, st.New, st.Updated, st.Unchanged, st.Removed, skipped+st.Duplicates, plural(st.Passages, "passage", "passages"))
 	return nil
 }
 

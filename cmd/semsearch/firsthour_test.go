@@ -429,3 +429,34 @@ func TestSearch_MinScoreIsCosine(t *testing.T) {
 		t.Errorf("search --help does not explain the score and --min-score:\n%s", out)
 	}
 }
+
+// Item 10: --dry-run previews index --prune and delete; delete names the
+// ids it did not find.
+func TestCLI_DryRunAndMissingIDs(t *testing.T) {
+	f := newFakeOllama(t, "fake")
+	data := t.TempDir()
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "a.txt"), "Alpha\n\nRivers and lakes.\n")
+	writeFile(t, filepath.Join(dir, "b.txt"), "Beta\n\nMountains and snow.\n")
+	g := f.flags(data)
+	if _, errOut, code := runExit(t, "", append([]string{"index", dir}, g...)...); code != 0 {
+		t.Fatalf("index: %s", errOut)
+	}
+	os.Remove(filepath.Join(dir, "b.txt"))
+	before := snapshotDir(t, data)
+	out, errOut, code := runExit(t, "", append([]string{"index", "--prune", "--dry-run", dir}, g...)...)
+	if code != 0 || !strings.Contains(out, "would remove b.txt") || !strings.Contains(out, "1 removed") || !strings.Contains(out, "nothing changed") {
+		t.Errorf("index --prune --dry-run: %d\n%s%s", code, out, errOut)
+	}
+	out, errOut, code = runExit(t, "", append([]string{"delete", "--dry-run", "a.txt", "nope"}, g...)...)
+	if code != exitFailure || !strings.Contains(out, "would delete a.txt") || !strings.Contains(errOut, "nope") {
+		t.Errorf("delete --dry-run a.txt nope: %d\n%s%s", code, out, errOut)
+	}
+	if after := snapshotDir(t, data); after != before {
+		t.Errorf("a dry run changed the store")
+	}
+	out, errOut, code = runExit(t, "", append([]string{"delete", "a.txt", "nope"}, g...)...)
+	if code != exitFailure || !strings.Contains(out, "deleted 1 of 2") || !strings.Contains(errOut, "nope") {
+		t.Errorf("delete a.txt nope: %d\n%s%s", code, out, errOut)
+	}
+}

@@ -24,6 +24,9 @@ type IndexOptions struct {
 	// Progress, when set, is called after each embedding call with the number
 	// of articles done and to do.
 	Progress func(done, total int)
+	// DryRun computes what the run would do (the stats, and Gone when
+	// pruning) without embedding, storing, removing or repairing anything.
+	DryRun bool
 	// SameSource, when set, guards ids against silently changing what they
 	// refer to: a changed article whose stored version came from another
 	// source (SameSource(stored, new) is false) fails the whole run with
@@ -64,8 +67,10 @@ type IndexStats struct {
 	// Passages is the number of passages embedded in this run; Total the
 	// number stored in the collection afterwards.
 	Passages, Total int
-	EmbedTime       time.Duration
-	Duration        time.Duration
+	// Gone lists the ids removed by Prune (or, in a dry run, that would be).
+	Gone      []string
+	EmbedTime time.Duration
+	Duration  time.Duration
 }
 
 // pending is an article waiting for its passages' vectors.
@@ -100,8 +105,10 @@ func (e *Engine) Index(ctx context.Context, collection string, arts []article.Ar
 	hashes := map[string]string{}
 	if col != nil {
 		// Every run repairs drift a failed or interrupted run left behind.
-		if err := e.syncKeywords(ctx, collection); err != nil {
-			return st, err
+		if !opt.DryRun {
+			if err := e.syncKeywords(ctx, collection); err != nil {
+				return st, err
+			}
 		}
 		if hashes, err = e.store.Hashes(ctx, collection); err != nil {
 			return st, err
@@ -145,6 +152,31 @@ func (e *Engine) Index(ctx context.Context, collection string, arts []article.Ar
 	if len(conflicts) > 0 {
 		return st, &IDConflictError{Collection: collection, Conflicts: conflicts}
 	}
+	gone := func() []string {
+		var ids []string
+		for id := range hashes {
+			if !seen[id] {
+				ids = append(ids, id)
+			}
+		}
+		sort.Strings(ids)
+		return ids
+	}
+	if opt.DryRun {
+		for _, p := range todo {
+			if p.isNew {
+				st.New++
+			} else {
+				st.Updated++
+			}
+			st.Passages += len(p.inputs)
+		}
+		if opt.Prune {
+			st.Gone = gone()
+			st.Removed = len(st.Gone)
+		}
+		return st, nil
+	}
 
 	// Flush every FlushEvery, but never spend more than a tenth of the run
 	// flushing: a snapshot store rewrites the whole collection each time.
@@ -160,16 +192,10 @@ func (e *Engine) Index(ctx context.Context, collection string, arts []article.Ar
 		return err
 	})
 	if err == nil && opt.Prune {
-		var gone []string
-		for id := range hashes {
-			if !seen[id] {
-				gone = append(gone, id)
-			}
-		}
-		sort.Strings(gone)
-		st.Removed, err = e.store.Delete(ctx, collection, gone...)
-		if err == nil && e.keywords != nil && len(gone) > 0 {
-			if err = e.keywords.Delete(ctx, collection, gone...); err != nil {
+		st.Gone = gone()
+		st.Removed, err = e.store.Delete(ctx, collection, st.Gone...)
+		if err == nil && e.keywords != nil && len(st.Gone) > 0 {
+			if err = e.keywords.Delete(ctx, collection, st.Gone...); err != nil {
 				e.forgetKeywordCheck(collection)
 			}
 		}
