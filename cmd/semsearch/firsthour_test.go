@@ -460,3 +460,54 @@ func TestCLI_DryRunAndMissingIDs(t *testing.T) {
 		t.Errorf("delete a.txt nope: %d\n%s%s", code, out, errOut)
 	}
 }
+
+// Item 11: titles are short and honest, and no passage is the title alone.
+func TestIndex_Titles(t *testing.T) {
+	f := newFakeOllama(t, "fake")
+	data := t.TempDir()
+	dir := t.TempDir()
+	sentence := "Russia's foreign minister managed a quip about the dismissal of the FBI director before meeting high-level US officials. Meanwhile relations between the Trump administration and Russia appeared to take on a warmer tone."
+	writeFile(t, filepath.Join(dir, "lavrov.txt"), sentence+"\nAdvertisement\nUS Secretary of State Rex Tillerson met with Russian Foreign Minister Sergey Lavrov on Wednesday.\n")
+	writeFile(t, filepath.Join(dir, "bridge.txt"), "Council approves new bridge\nBy Jane Doe\nMay 12, 2017\n\nThe council voted on Tuesday to build a new bridge over the river, at a cost of two million pounds.\n")
+	writeFile(t, filepath.Join(dir, "page.html"), "<html><body><p>Bees live on the roofs of the city and make honey from lime trees.</p></body></html>")
+	writeFile(t, filepath.Join(dir, "notes.md"), "---\ntitle: Bees\n\nBees live on roofs.\n")
+	g := f.flags(data)
+	_, errOut, code := runExit(t, "", append([]string{"index", dir}, g...)...)
+	if code != 0 {
+		t.Fatalf("index: %s", errOut)
+	}
+	if !strings.Contains(errOut, "notes.md") || !strings.Contains(errOut, "front matter") {
+		t.Errorf("no warning for the broken front matter: %q", errOut)
+	}
+	out, _, _ := runExit(t, "", append([]string{"list", "--json"}, g...)...)
+	var list struct {
+		Documents []struct{ ID, Title string }
+	}
+	if err := json.Unmarshal([]byte(out), &list); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"lavrov.txt": "Russia's foreign minister managed a quip about the dismissal…",
+		"bridge.txt": "Council approves new bridge",
+		"page.html":  "page.html",
+		"notes.md":   "notes.md",
+	}
+	for _, d := range list.Documents {
+		if d.Title != want[d.ID] {
+			t.Errorf("%s: title %q, want %q", d.ID, d.Title, want[d.ID])
+		}
+	}
+	out, _, _ = runExit(t, "", append([]string{"search", "--json", "--doc", "bridge.txt", "-k", "20", "bridge"}, g...)...)
+	var resp struct{ Results []struct{ Text string } }
+	if err := json.Unmarshal([]byte(out), &resp); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range resp.Results {
+		if strings.TrimSpace(r.Text) == "Council approves new bridge" {
+			t.Errorf("a passage is the title alone: %q", r.Text)
+		}
+	}
+	if len(resp.Results) == 0 {
+		t.Error("bridge.txt has no passages")
+	}
+}

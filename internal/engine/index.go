@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -250,8 +251,18 @@ func (e *Engine) prepare(a *article.Article) (*pending, error) {
 	if err != nil {
 		return nil, fmt.Errorf("chunk %s: %w", a.ID, err)
 	}
-	p := &pending{art: a, chunks: chunks, inputs: make([]string, len(chunks))}
 	title := strings.TrimSpace(a.Title)
+	// A passage that is only the title repeats what every citation (and,
+	// with title context, every passage's embedding) carries already.
+	if len(chunks) > 1 && title != "" {
+		rest := slices.DeleteFunc(slices.Clone(chunks), func(c chunk.Chunk) bool {
+			return strings.TrimSpace(a.Text[c.Start:c.End]) == title
+		})
+		if len(rest) > 0 {
+			chunks = rest
+		}
+	}
+	p := &pending{art: a, chunks: chunks, inputs: make([]string, len(chunks))}
 	for i, c := range chunks {
 		text := a.Text[c.Start:c.End]
 		if e.cfg.TitleContext && title != "" && !strings.HasPrefix(text, title) {
