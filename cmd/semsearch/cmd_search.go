@@ -25,7 +25,7 @@ func searchCommand() *cli.Command {
 			&cli.IntFlag{Name: "k", Aliases: []string{"n"}, Usage: "number of passages", Value: 5},
 			&cli.BoolFlag{Name: "json", Usage: "print JSON"},
 			&cli.Float64Flag{Name: "min-score", Usage: "drop passages whose cosine similarity to the question is below this (-1..1), in vector and hybrid mode alike", Value: -1},
-			&cli.StringSliceFlag{Name: "filter", Usage: "only articles whose FIELD equals VALUE (title, source, author, url or a metadata key), as FIELD=VALUE; repeatable"},
+			&cli.StringSliceFlag{Name: "filter", Usage: "only articles whose FIELD equals VALUE (title, source, author, url or a metadata key), as FIELD=VALUE; exact and case-sensitive; a list value (front matter tags: [a, b]) matches any of its elements; repeatable"},
 			&cli.StringSliceFlag{Name: "doc", Usage: "only this article id; repeatable"},
 			&cli.StringFlag{Name: "after", Usage: "only articles published at or after this date: " + dateFormats},
 			&cli.StringFlag{Name: "before", Usage: "only articles published before this date: " + dateFormats},

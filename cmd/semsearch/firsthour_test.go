@@ -511,3 +511,50 @@ func TestIndex_Titles(t *testing.T) {
 		t.Error("bridge.txt has no passages")
 	}
 }
+
+// Item 12: list metadata is filterable by element; filters are exact and
+// case-sensitive, as --help says.
+func TestSearch_FilterListMetadata(t *testing.T) {
+	f := newFakeOllama(t, "fake")
+	data := t.TempDir()
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "bees.md"), "---\ntitle: Urban bees\ntags: [bees, cities]\n---\n\nBees live on the roofs of the city.\n")
+	writeFile(t, filepath.Join(dir, "ants.md"), "---\ntitle: Ants\ntags: [ants]\n---\n\nAnts live under the stones of the city.\n")
+	g := f.flags(data)
+	if _, errOut, code := runExit(t, "", append([]string{"index", dir}, g...)...); code != 0 {
+		t.Fatalf("index: %s", errOut)
+	}
+	for _, tt := range []struct {
+		filter string
+		want   []string
+	}{
+		{"tags=bees", []string{"bees.md"}},
+		{"tags=cities", []string{"bees.md"}},
+		{"tags=ants", []string{"ants.md"}},
+		{"tags=Bees", nil},
+	} {
+		out, errOut, code := runExit(t, "", append([]string{"search", "--json", "--filter", tt.filter, "city"}, g...)...)
+		if code != 0 {
+			t.Fatalf("search --filter %s: %s", tt.filter, errOut)
+		}
+		var resp struct {
+			Results []struct {
+				DocID string `json:"doc_id"`
+			}
+		}
+		if err := json.Unmarshal([]byte(out), &resp); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range resp.Results {
+			got = append(got, r.DocID)
+		}
+		if strings.Join(got, ",") != strings.Join(tt.want, ",") {
+			t.Errorf("--filter %s: %v, want %v", tt.filter, got, tt.want)
+		}
+	}
+	out, _, _ := runExit(t, "", "search", "--help")
+	if !strings.Contains(out, "case-sensitive") || !strings.Contains(out, "matches any of its elements") {
+		t.Errorf("search --help does not say how filters match")
+	}
+}
