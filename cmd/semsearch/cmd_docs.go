@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,6 +16,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/semsearch/semsearch/internal/engine"
+	"github.com/semsearch/semsearch/internal/vectorstore"
 )
 
 func getCommand() *cli.Command {
@@ -112,7 +115,16 @@ func listCommand() *cli.Command {
 				return fmt.Errorf("list: %w", err)
 			}
 			if c.Bool("json") {
-				return writeJSON(c.App.Writer, map[string]any{"total": total, "documents": docs})
+				// The list carries no text; get prints it.
+				type listed struct {
+					vectorstore.Document
+					Text string `json:"text,omitempty"`
+				}
+				out := make([]listed, len(docs))
+				for i, d := range docs {
+					out[i] = listed{Document: d}
+				}
+				return writeJSON(c.App.Writer, map[string]any{"total": total, "documents": out})
 			}
 			tw := tabwriter.NewWriter(c.App.Writer, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tPASSAGES\tPUBLISHED\tTITLE")
@@ -120,7 +132,7 @@ func listCommand() *cli.Command {
 				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", d.ID, d.Passages, date(d.Published), d.Title)
 			}
 			tw.Flush()
-			fmt.Fprintf(c.App.Writer, "%d of %d articles\n", len(docs), total)
+			fmt.Fprintf(c.App.Writer, "%d of %s\n", len(docs), plural(total, "article", "articles"))
 			return nil
 		},
 	}
@@ -179,7 +191,7 @@ func runDelete(c *cli.Context) error {
 		}
 		found = found[:n]
 	}
-	fmt.Fprintf(c.App.Writer, "%s %d of %d articles from %q\n", verb, len(found), len(found)+len(missing), a.cfg.collection)
+	fmt.Fprintf(c.App.Writer, "%s %d of %s from %q\n", verb, len(found), plural(len(found)+len(missing), "article", "articles"), a.cfg.collection)
 	if len(missing) > 0 {
 		return fmt.Errorf("delete: not in %q: %s", a.cfg.collection, strings.Join(missing, ", "))
 	}
@@ -192,6 +204,11 @@ func statsCommand() *cli.Command {
 		Usage: "show the collections in the data directory",
 		Flags: []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print JSON"}},
 		Action: func(c *cli.Context) error {
+			if dir := c.String("data"); dir != "" {
+				if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+					return fmt.Errorf("stats: there is no data directory %s: nothing has been indexed there (semsearch index PATH creates it; --data or SEMSEARCH_DATA picks another)", dir)
+				}
+			}
 			a, err := open(c, false)
 			if err != nil {
 				return err

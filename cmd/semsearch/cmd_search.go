@@ -149,7 +149,7 @@ func printResults(w io.Writer, resp engine.Response) {
 		}
 		fmt.Fprintln(w)
 	}
-	fmt.Fprintf(w, "%d passages from %q (%s search, model %s) in %s\n", len(resp.Results), resp.Collection, resp.Mode, resp.Model, resp.Took.Round(time.Millisecond))
+	fmt.Fprintf(w, "%s from %q (%s search, model %s) in %s\n", plural(len(resp.Results), "passage", "passages"), resp.Collection, resp.Mode, resp.Model, resp.Took.Round(time.Millisecond))
 }
 
 func rank(r int) string {

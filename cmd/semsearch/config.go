@@ -114,7 +114,7 @@ func parseConfig(c *cli.Context) (*config, error) {
 	if err := level.UnmarshalText([]byte(c.String("log-level"))); err != nil {
 		return nil, fmt.Errorf("--log-level: %w", err)
 	}
-	logger := slog.New(slog.NewTextHandler(c.App.ErrWriter, &slog.HandlerOptions{Level: level}))
+	logger := slog.New(newLineHandler(c.App.ErrWriter, level))
 
 	cfg := &config{dataDir: c.String("data"), collection: c.String("collection"), logger: logger, modelGiven: c.IsSet("model")}
 	if cfg.dataDir == "" {

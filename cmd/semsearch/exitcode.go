@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -49,6 +51,62 @@ func onUsageError(c *cli.Context, err error, _ bool) error {
 		return cli.ShowAppHelp(c)
 	}
 	return usageError{err}
+}
+
+// runMain runs the CLI on the command line args and reports the outcome as
+// main does, returning the exit code.
+func runMain(ctx context.Context, app *cli.App, args []string, stderr io.Writer) int {
+	args = interspersed(app, args)
+	err := repeatedFlag(app, args)
+	if err == nil {
+		err = app.RunContext(ctx, args)
+	}
+	return report(app, args, err, stderr)
+}
+
+// repeatedFlag refuses a single-valued flag given twice with different
+// values (`-c a -c b`), which would otherwise silently take the last.
+// args are as [interspersed] leaves them: flags right after the command.
+func repeatedFlag(app *cli.App, args []string) error {
+	if len(args) < 2 {
+		return nil
+	}
+	cmd := app.Command(args[1])
+	if cmd == nil {
+		return nil
+	}
+	seen := map[string]string{}
+	for i := 2; i < len(args); i++ {
+		tok := args[i]
+		if tok == "--" || !strings.HasPrefix(tok, "-") {
+			break
+		}
+		name, value, hasValue := strings.Cut(strings.TrimLeft(tok, "-"), "=")
+		var flag cli.Flag
+		for _, f := range cmd.Flags {
+			if slices.Contains(f.Names(), name) {
+				flag = f
+			}
+		}
+		tv, ok := flag.(interface{ TakesValue() bool })
+		if flag == nil || !ok || !tv.TakesValue() {
+			continue
+		}
+		if !hasValue && i+1 < len(args) {
+			i++
+			value = args[i]
+		}
+		switch flag.(type) {
+		case *cli.StringSliceFlag, *cli.IntSliceFlag, *cli.Int64SliceFlag, *cli.Float64SliceFlag:
+			continue
+		}
+		key := flag.Names()[0]
+		if prev, ok := seen[key]; ok && prev != value {
+			return usagef("--%s given twice (%q and %q): give it once", key, prev, value)
+		}
+		seen[key] = value
+	}
+	return nil
 }
 
 // exitCode returns the status err should end the process with.

@@ -18,9 +18,7 @@ func runExit(t *testing.T, stdin string, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	app := newApp(strings.NewReader(stdin), &out, &errOut)
-	full := interspersed(app, append([]string{"semsearch"}, args...))
-	err := app.RunContext(t.Context(), full)
-	code := report(app, full, err, &errOut)
+	code := runMain(t.Context(), app, append([]string{"semsearch"}, args...), &errOut)
 	return out.String(), errOut.String(), code
 }
 
@@ -556,5 +554,62 @@ func TestSearch_FilterListMetadata(t *testing.T) {
 	out, _, _ := runExit(t, "", "search", "--help")
 	if !strings.Contains(out, "case-sensitive") || !strings.Contains(out, "matches any of its elements") {
 		t.Errorf("search --help does not say how filters match")
+	}
+}
+
+// Item 14: the smaller things.
+func TestCLI_SmallerThings(t *testing.T) {
+	f := newFakeOllama(t, "fake")
+	data := t.TempDir()
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "SHOUT.TXT"), "Loud news\n\nThe band played loudly all night.\n")
+	empty := t.TempDir()
+	writeFile(t, filepath.Join(empty, "image.png"), "not text")
+	g := f.flags(data)
+
+	// Upper-case extensions load; a path with no supported files says so.
+	out, errOut, code := runExit(t, "", append([]string{"index", dir, empty}, g...)...)
+	if code != 0 || !strings.Contains(out, "1 new") {
+		t.Errorf("SHOUT.TXT not indexed: %d\n%s%s", code, out, errOut)
+	}
+	if !strings.Contains(errOut, "warning: "+empty+": no files to load") {
+		t.Errorf("no warning for a directory without supported files: %q", errOut)
+	}
+	// "1 passage", not "1 passages".
+	out, _, _ = runExit(t, "", append([]string{"search", "-k", "1", "band"}, g...)...)
+	if !strings.Contains(out, "1 passage from") {
+		t.Errorf("search summary: %q", out)
+	}
+	// list --json has no empty text.
+	out, _, _ = runExit(t, "", append([]string{"list", "--json"}, g...)...)
+	if strings.Contains(out, `"text":`) || !strings.Contains(out, "SHOUT.TXT") {
+		t.Errorf("list --json: %s", out)
+	}
+	// Bad dates name the accepted formats.
+	_, errOut, code = runExit(t, "", append([]string{"search", "--after", "yesterday", "band"}, g...)...)
+	if code != exitUsage || !strings.Contains(errOut, "YYYY-MM-DD") || strings.Contains(errOut, "2006-01-02") {
+		t.Errorf("--after yesterday: %d %q", code, errOut)
+	}
+	// A single-valued flag given twice is refused, not silently the last.
+	_, errOut, code = runExit(t, "", append([]string{"search", "-c", "a", "-c", "b", "band"}, g...)...)
+	if code != exitUsage || !strings.Contains(errOut, "--collection given twice") {
+		t.Errorf("-c a -c b: %d %q", code, errOut)
+	}
+	// One query limit, as over HTTP.
+	_, errOut, code = runExit(t, "", append([]string{"search", strings.Repeat("word ", 20000)}, g...)...)
+	if code != exitUsage || !strings.Contains(errOut, "limit is 4096") {
+		t.Errorf("100 KB query: %d %q", code, errOut)
+	}
+	// stats on a data directory that does not exist says so.
+	out, errOut, code = runExit(t, "", "stats", "--data", filepath.Join(data, "nope"))
+	if code == 0 || !strings.Contains(errOut, "no data directory") {
+		t.Errorf("stats on a missing data directory: %d %q %q", code, out, errOut)
+	}
+	// Retries are reported in the CLI's own message style.
+	writeFile(t, filepath.Join(dir, "SHOUT.TXT"), "Loud news\n\nThe band played softly.\n")
+	f.fail.Store(true)
+	_, errOut, _ = runExit(t, "", append([]string{"index", dir}, g...)...)
+	if !strings.Contains(errOut, "warning: ollama request failed, retrying (") || strings.Contains(errOut, "level=WARN") {
+		t.Errorf("retry lines not in the CLI's style: %q", errOut)
 	}
 }

@@ -17,11 +17,9 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	app := newApp(os.Stdin, os.Stdout, os.Stderr)
-	args := interspersed(app, os.Args)
-	err := app.RunContext(ctx, args)
+	code := runMain(ctx, newApp(os.Stdin, os.Stdout, os.Stderr), os.Args, os.Stderr)
 	stop()
-	if code := report(app, args, err, os.Stderr); code != exitOK {
+	if code != exitOK {
 		os.Exit(code)
 	}
 }
