@@ -99,14 +99,14 @@ type Hit struct {
 // not restrict. It is applied before ranking, so the top k are the best k of
 // the matching passages.
 type Filter struct {
-	DocIDs []string          // any of these documents
+	DocIDs []string // any of these documents
 	// Meta matches Title/Source/Author/URL ("title", "source", "author",
 	// "url") or custom metadata keys exactly, case-sensitively; a metadata
 	// value that is a JSON list (front matter "tags: [bees, cities]" is
 	// stored as ["bees","cities"]) matches any of its elements too.
-	Meta map[string]string
-	After  time.Time         // published at or after
-	Before time.Time         // published before
+	Meta   map[string]string
+	After  time.Time // published at or after
+	Before time.Time // published before
 }
 
 // Matcher returns the filter as a predicate over documents, so every backend
