@@ -40,6 +40,7 @@ func evalCommand() *cli.Command {
 			&cli.BoolFlag{Name: "rebuild", Usage: "re-embed the corpus when its collection was built with another model or chunking"},
 			&cli.IntFlag{Name: "limit", Usage: "evaluate only the first N queries (0: all)"},
 			&cli.BoolFlag{Name: "json", Usage: "print the report as JSON (metrics, settings, per-query rankings)"},
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress (it is drawn only when stderr is a terminal)"},
 			&cli.StringFlag{Name: "out", Usage: "also write the JSON report to this file"},
 			&cli.StringSliceFlag{Name: "min", Usage: "fail unless METRIC >= VALUE, e.g. ndcg@10=0.6 or passage_hits@5=0.8; repeatable"},
 			&cli.StringFlag{Name: "baseline", Usage: "earlier JSON report: print the change and fail on a drop beyond --tolerance"},
@@ -98,8 +99,12 @@ func runEval(c *cli.Context) error {
 		}
 		return runSweep(c, a, ds, corpus, opt, sw)
 	}
-	if isTerminal(c.App.ErrWriter) {
+	if showProgress(c.App.ErrWriter, c.Bool("quiet")) {
+		bar := newIndexProgress(c.App.ErrWriter, "indexing the corpus:")
+		defer bar.Finish()
+		opt.IndexProgress = bar.Update
 		opt.Progress = func(done, total int) {
+			bar.Finish()
 			if done%20 == 0 || done == total {
 				fmt.Fprintf(c.App.ErrWriter, "\rqueries: %d/%d", done, total)
 			}

@@ -25,6 +25,7 @@ func indexCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "include", Usage: "glob of files to load, relative to each directory (** matches any depth); repeatable"},
 			&cli.StringSliceFlag{Name: "exclude", Usage: "glob of files to leave out; repeatable"},
 			&cli.BoolFlag{Name: "prune", Usage: "remove articles of the collection that this run did not load (e.g. deleted files)"},
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress bar (it is drawn only when stderr is a terminal)"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "change nothing: print what the run would add, update and (with --prune) remove"},
 			&cli.BoolFlag{Name: "rebuild", Usage: "re-embed everything when the collection was built with another model or chunking"},
 			&cli.Int64Flag{Name: "max-file-size", Usage: "skip files larger than this many bytes", Value: 32 << 20},
@@ -75,20 +76,17 @@ func runIndex(c *cli.Context) error {
 	}
 	defer a.Close()
 
-	var progress func(done, total int)
-	if isTerminal(c.App.ErrWriter) {
-		progress = func(done, total int) {
-			fmt.Fprintf(c.App.ErrWriter, "\rembedding: %d/%d articles", done, total)
-			if done == total {
-				fmt.Fprintln(c.App.ErrWriter)
-			}
-		}
+	var onProgress func(engine.IndexProgress)
+	if showProgress(c.App.ErrWriter, c.Bool("quiet")) {
+		bar := newIndexProgress(c.App.ErrWriter, "embedding")
+		defer bar.Finish()
+		onProgress = bar.Update
 	}
 	before := a.embed.Stats()
 	st, err := a.engine.Index(c.Context, a.cfg.collection, loaded.Articles, engine.IndexOptions{
 		Prune:      c.Bool("prune"),
 		Rebuild:    c.Bool("rebuild"),
-		Progress:   progress,
+		OnProgress: onProgress,
 		SameSource: sameSource,
 	})
 	after := a.embed.Stats()
@@ -110,8 +108,11 @@ func runIndex(c *cli.Context) error {
 	if errors.As(err, &conflict) {
 		return fmt.Errorf("index: %w: nothing was changed; to keep both, index their common parent directory, or give one of them --id-prefix", err)
 	}
+	if c.Context.Err() != nil {
+		return fmt.Errorf("index: interrupted: the %s finished so far are stored; run the same command again to index the rest", plural(st.New+st.Updated, "article", "articles"))
+	}
 	if err != nil {
-		return fmt.Errorf("index: %w (articles stored before the failure are kept)", err)
+		return fmt.Errorf("index: %w (the %s finished before the failure are stored)", err, plural(st.New+st.Updated, "article", "articles"))
 	}
 	return nil
 }

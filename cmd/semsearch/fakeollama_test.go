@@ -19,6 +19,9 @@ type fakeOllama struct {
 	model  string
 	embeds atomic.Int64
 	fail   atomic.Bool
+	// onEmbed, when set, is called with the number of each /api/embed
+	// request (1-based) before it is answered.
+	onEmbed atomic.Pointer[func(n int64)]
 }
 
 func newFakeOllama(t *testing.T, model string) *fakeOllama {
@@ -35,7 +38,10 @@ func newFakeOllama(t *testing.T, model string) *fakeOllama {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/embed", func(w http.ResponseWriter, r *http.Request) {
-		f.embeds.Add(1)
+		n := f.embeds.Add(1)
+		if h := f.onEmbed.Load(); h != nil {
+			(*h)(n)
+		}
 		var req struct {
 			Model string   `json:"model"`
 			Input []string `json:"input"`

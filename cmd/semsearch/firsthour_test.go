@@ -2,14 +2,18 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/semsearch/semsearch/internal/engine"
 )
 
 // runExit runs the CLI as main does and returns stdout, stderr and the
@@ -611,5 +615,59 @@ func TestCLI_SmallerThings(t *testing.T) {
 	_, errOut, _ = runExit(t, "", append([]string{"index", dir}, g...)...)
 	if !strings.Contains(errOut, "warning: ollama request failed, retrying (") || strings.Contains(errOut, "level=WARN") {
 		t.Errorf("retry lines not in the CLI's style: %q", errOut)
+	}
+}
+
+// Item 9: the progress line counts articles and passages and shows the
+// rate and the time left; it is drawn only on a terminal, never into a
+// pipe or file, and --quiet turns it off.
+func TestIndex_Progress(t *testing.T) {
+	var w bytes.Buffer
+	p := newIndexProgress(&w, "embedding")
+	p.Update(engine.IndexProgress{ArticlesTotal: 3, PassagesTotal: 90})
+	p.Update(engine.IndexProgress{Articles: 1, ArticlesTotal: 3, Passages: 30, PassagesTotal: 90})
+	time.Sleep(50 * time.Millisecond)
+	p.Update(engine.IndexProgress{Articles: 2, ArticlesTotal: 3, Passages: 60, PassagesTotal: 90})
+	p.Finish()
+	out := w.String()
+	for _, want := range []string{"embedding 2/3 articles", "(60/90, ", "passages/s)", "s:"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("progress line lacks %q: %q", want, out)
+		}
+	}
+
+	if showProgress(&bytes.Buffer{}, false) || showProgress(os.Stderr, true) {
+		t.Error("progress shown on a buffer or with --quiet")
+	}
+	f := newFakeOllama(t, "fake")
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "a.txt"), "Alpha\n\nRivers and lakes.\n")
+	_, errOut, code := runExit(t, "", append([]string{"index", dir}, f.flags(t.TempDir())...)...)
+	if code != 0 || errOut != "" {
+		t.Errorf("index into a pipe printed progress or failed: %d %q", code, errOut)
+	}
+}
+
+// Item 9: an interrupted run says that what it finished is kept.
+func TestIndex_InterruptedMessage(t *testing.T) {
+	f := newFakeOllama(t, "fake")
+	data := t.TempDir()
+	dir := t.TempDir()
+	for i := range 6 {
+		writeFile(t, filepath.Join(dir, fmt.Sprintf("%d.txt", i)), fmt.Sprintf("Article %d\n\nText number %d about rivers.\n", i, i))
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	hook := func(n int64) {
+		if n == 3 { // the probe, then the first call of two articles, then this
+			cancel()
+		}
+	}
+	f.onEmbed.Store(&hook)
+	var out, errOut bytes.Buffer
+	app := newApp(strings.NewReader(""), &out, &errOut)
+	code := runMain(ctx, app, append([]string{"semsearch", "index", "--batch-size", "1", dir}, f.flags(data)...), &errOut)
+	if code == 0 || !strings.Contains(errOut.String(), "interrupted: the 2 articles finished so far are stored") {
+		t.Errorf("interrupted index: %d\n%s%s", code, out.String(), errOut.String())
 	}
 }

@@ -25,6 +25,10 @@ type IndexOptions struct {
 	// Progress, when set, is called after each embedding call with the number
 	// of articles done and to do.
 	Progress func(done, total int)
+	// OnProgress, when set, is called once the run knows what it has to
+	// embed (nothing done yet) and after every embedding call, with
+	// passage-level counts, so a single large article shows progress too.
+	OnProgress func(IndexProgress)
 	// DryRun computes what the run would do (the stats, and Gone when
 	// pruning) without embedding, storing, removing or repairing anything.
 	DryRun bool
@@ -33,6 +37,12 @@ type IndexOptions struct {
 	// source (SameSource(stored, new) is false) fails the whole run with
 	// [ErrIDConflict] before anything is embedded. Nil replaces by id.
 	SameSource func(stored, given string) bool
+}
+
+// IndexProgress is how far an index run's embedding has got.
+type IndexProgress struct {
+	Articles, ArticlesTotal int // articles stored so far, and to embed in all
+	Passages, PassagesTotal int // passages embedded so far, and to embed in all
 }
 
 // IDConflict is one id that an index run would move to another source.
@@ -182,7 +192,7 @@ func (e *Engine) Index(ctx context.Context, collection string, arts []article.Ar
 	// Flush every FlushEvery, but never spend more than a tenth of the run
 	// flushing: a snapshot store rewrites the whole collection each time.
 	lastFlush, every := time.Now(), e.cfg.FlushEvery
-	err = e.embedAndStore(ctx, collection, col, drop, todo, &st, opt.Progress, func() error {
+	err = e.embedAndStore(ctx, collection, col, drop, todo, &st, opt, func() error {
 		if time.Since(lastFlush) < every {
 			return nil
 		}
@@ -275,8 +285,15 @@ func (e *Engine) prepare(a *article.Article) (*pending, error) {
 
 // embedAndStore embeds the passages of todo, several articles per call, and
 // stores each article once all its vectors are there.
-func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstore.Collection, drop bool, todo []*pending, st *IndexStats, progress func(done, total int), afterBatch func() error) error {
+func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstore.Collection, drop bool, todo []*pending, st *IndexStats, opt IndexOptions, afterBatch func() error) error {
 	done := 0
+	prog := IndexProgress{ArticlesTotal: len(todo)}
+	for _, p := range todo {
+		prog.PassagesTotal += len(p.inputs)
+	}
+	if opt.OnProgress != nil {
+		opt.OnProgress(prog)
+	}
 	for call := 0; done < len(todo); call++ {
 		// Gather whole articles until the call is full; an article larger
 		// than a call goes alone (the embedder splits it into requests).
@@ -291,14 +308,23 @@ func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstor
 			inputs = append(inputs, p.inputs...)
 		}
 		var vecs [][]float32
-		if len(inputs) > 0 {
+		// A call carries at most BatchPassages passages: an article larger
+		// than that takes several, each reported to OnProgress.
+		for off := 0; off < len(inputs); off += max(e.cfg.BatchPassages, 1) {
+			end := min(off+max(e.cfg.BatchPassages, 1), len(inputs))
 			t := time.Now()
-			var err error
-			vecs, err = e.emb.EmbedDocuments(ctx, inputs)
+			v, err := e.emb.EmbedDocuments(ctx, inputs[off:end])
 			st.EmbedTime += time.Since(t)
 			if err != nil {
 				return fmt.Errorf("embed articles %s..%s: %w", batch[0].art.ID, batch[len(batch)-1].art.ID, err)
 			}
+			vecs = append(vecs, v...)
+			prog.Passages += end - off
+			if opt.OnProgress != nil && end < len(inputs) {
+				opt.OnProgress(prog)
+			}
+		}
+		if len(inputs) > 0 {
 			if len(vecs) != len(inputs) {
 				return fmt.Errorf("embed articles %s..%s: got %d vectors for %d passages", batch[0].art.ID, batch[len(batch)-1].art.ID, len(vecs), len(inputs))
 			}
@@ -343,8 +369,12 @@ func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstor
 			}
 		}
 		done = end
-		if progress != nil {
-			progress(done, len(todo))
+		if opt.Progress != nil {
+			opt.Progress(done, len(todo))
+		}
+		if opt.OnProgress != nil {
+			prog.Articles = done
+			opt.OnProgress(prog)
 		}
 		if err := afterBatch(); err != nil {
 			return err
