@@ -150,9 +150,9 @@ func deleteCommand() *cli.Command {
 		Name:      "delete",
 		Usage:     "remove articles and their passages from the collection",
 		ArgsUsage: "ID...",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.BoolFlag{Name: "dry-run", Usage: "change nothing: print which articles would go"},
-		},
+		}, serverFlags()...),
 		Action: runDelete,
 	}
 }
@@ -161,10 +161,13 @@ func runDelete(c *cli.Context) error {
 	if c.NArg() == 0 {
 		return cli.Exit("delete: give at least one article ID (see: semsearch list)", 2)
 	}
+	if c.String("server") != "" {
+		return remoteDelete(c, c.Args().Slice())
+	}
 	dry := c.Bool("dry-run")
 	a, err := open(c, !dry)
 	if err != nil {
-		return err
+		return serverHint(c, err)
 	}
 	defer a.Close()
 	var found, missing []string

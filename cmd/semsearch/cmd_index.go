@@ -15,7 +15,7 @@ import (
 )
 
 func indexCommand() *cli.Command {
-	return &cli.Command{
+	cmd := &cli.Command{
 		Name:      "index",
 		Usage:     "index articles from files, directories or stdin (-)",
 		ArgsUsage: "PATH...",
@@ -35,6 +35,8 @@ func indexCommand() *cli.Command {
 		},
 		Action: runIndex,
 	}
+	cmd.Flags = append(cmd.Flags, serverFlags()...)
+	return cmd
 }
 
 func runIndex(c *cli.Context) error {
@@ -67,12 +69,15 @@ func runIndex(c *cli.Context) error {
 	if c.Bool("prune") && (len(loaded.Articles) == 0 || skipped > 0) {
 		return fmt.Errorf("index: not pruning: %d articles loaded and %d files or lines could not be loaded, and pruning would remove their articles; fix the input (see the warnings) or run without --prune", len(loaded.Articles), skipped)
 	}
+	if c.String("server") != "" {
+		return remoteIndex(c, loaded.Articles, skipped, stdinID)
+	}
 	if c.Bool("dry-run") {
 		return dryRunIndex(c, loaded.Articles, skipped)
 	}
 	a, err := open(c, true)
 	if err != nil {
-		return err
+		return serverHint(c, err)
 	}
 	defer a.Close()
 

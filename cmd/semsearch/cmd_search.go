@@ -16,7 +16,7 @@ import (
 )
 
 func searchCommand() *cli.Command {
-	return &cli.Command{
+	cmd := &cli.Command{
 		Name:        "search",
 		Usage:       "answer a question with the passages that answer it, cited",
 		ArgsUsage:   "QUESTION",
@@ -35,6 +35,8 @@ func searchCommand() *cli.Command {
 		},
 		Action: runSearch,
 	}
+	cmd.Flags = append(cmd.Flags, serverFlags()...)
+	return cmd
 }
 
 // scoreHelp explains the printed score in one sentence.
@@ -61,6 +63,9 @@ func runSearch(c *cli.Context) error {
 	if err != nil {
 		return usagef("search: %w", err)
 	}
+	if c.String("server") != "" {
+		return remoteSearch(c, question, filter)
+	}
 	a, err := open(c, false)
 	if err != nil {
 		return err
@@ -80,7 +85,7 @@ func runSearch(c *cli.Context) error {
 		return usagef("search: %w", err)
 	}
 	if err != nil {
-		return fmt.Errorf("search: %w", err)
+		return fmt.Errorf("search: %w", serverHint(c, err))
 	}
 	if c.Bool("json") {
 		enc := json.NewEncoder(c.App.Writer)

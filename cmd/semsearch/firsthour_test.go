@@ -671,3 +671,63 @@ func TestIndex_InterruptedMessage(t *testing.T) {
 		t.Errorf("interrupted index: %d\n%s%s", code, out.String(), errOut.String())
 	}
 }
+
+// Item 13: while serve holds the data directory, index, search and delete
+// say so and offer --server, which works; search never silently drops to
+// vectors only.
+func TestCLI_ThroughRunningServer(t *testing.T) {
+	f := newFakeOllama(t, "fake")
+	data := t.TempDir()
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "a.txt"), "Alpha\n\nRivers and lakes are full of fish.\n")
+	g := f.flags(data)
+	if _, errOut, code := runExit(t, "", append([]string{"index", dir}, g...)...); code != 0 {
+		t.Fatalf("index: %s", errOut)
+	}
+
+	ctx, stop := context.WithCancel(t.Context())
+	done := make(chan int, 1)
+	var serveErr bytes.Buffer
+	go func() {
+		app := newApp(strings.NewReader(""), &bytes.Buffer{}, &serveErr)
+		done <- runMain(ctx, app, append([]string{"semsearch", "serve", "--addr", "127.0.0.1:0"}, g...), &serveErr)
+	}()
+	defer func() {
+		stop()
+		<-done
+	}()
+	var url string
+	for range 200 {
+		if url = runningServer(data); url != "" {
+			break
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	if url == "" {
+		t.Fatal("serve did not announce its address")
+	}
+
+	writeFile(t, filepath.Join(dir, "b.txt"), "Beta\n\nMountains and snow.\n")
+	_, errOut, code := runExit(t, "", append([]string{"index", dir}, g...)...)
+	if code == 0 || !strings.Contains(errOut, "--server "+url) {
+		t.Errorf("local index while serving: %d %q", code, errOut)
+	}
+	out, errOut, code := runExit(t, "", append([]string{"index", "--server", url, dir}, g...)...)
+	if code != 0 || !strings.Contains(out, "1 new") || !strings.Contains(out, "through "+url) {
+		t.Errorf("index --server: %d %q %q", code, out, errOut)
+	}
+	out, errOut, code = runExit(t, "", append([]string{"search", "--server", url, "snow"}, g...)...)
+	if code != 0 || !strings.Contains(out, "b.txt") || !strings.Contains(out, "hybrid search") {
+		t.Errorf("search --server: %d %q %q", code, out, errOut)
+	}
+	// The server now holds the BM25 index: a local hybrid search says so
+	// instead of ranking by vectors alone.
+	out, errOut, code = runExit(t, "", append([]string{"search", "fish"}, g...)...)
+	if code == 0 || !strings.Contains(errOut, "--server "+url) || strings.Contains(out, "vector search") {
+		t.Errorf("local hybrid search while serving: %d %q %q", code, out, errOut)
+	}
+	out, errOut, code = runExit(t, "", append([]string{"delete", "--server", url, "b.txt", "nope"}, g...)...)
+	if code == 0 || !strings.Contains(out, "deleted 1 of 2") || !strings.Contains(errOut, "nope") {
+		t.Errorf("delete --server: %d %q %q", code, out, errOut)
+	}
+}

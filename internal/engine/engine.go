@@ -32,7 +32,8 @@ var (
 	// empty query, k out of range, a bad cited range.
 	ErrInvalid = errors.New("invalid request")
 	// ErrKeywordsBusy reports a keyword index held by another process (a
-	// running `semsearch serve`); hybrid search then falls back to vectors.
+	// running `semsearch serve`); hybrid and bm25 search fail with it rather
+	// than change the ranking.
 	ErrKeywordsBusy = errors.New("keyword index busy")
 	// ErrSettingsMismatch reports a collection built with another model or
 	// chunking than the one asked for.

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -130,12 +129,9 @@ func (e *Engine) Search(ctx context.Context, collection string, q Query) (Respon
 			return resp, err
 		}
 	}
+	// A keyword index held by another process fails the search (with
+	// ErrKeywordsBusy) rather than silently ranking by vectors alone.
 	cands, err := e.retrieve(ctx, collection, q, mode, fusion)
-	if errors.Is(err, ErrKeywordsBusy) && mode == Hybrid {
-		e.log.Warn("BM25 index in use by another process: searching by vectors only (ask the server instead)", "collection", collection)
-		mode, resp.Mode = Vector, Vector
-		cands, err = e.retrieve(ctx, collection, q, mode, fusion)
-	}
 	if err != nil {
 		return resp, err
 	}
