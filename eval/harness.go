@@ -36,6 +36,9 @@ type RunOptions struct {
 	Rebuild bool
 	// Progress, when set, is called after each query.
 	Progress func(done, total int)
+	// IndexProgress, when set, follows the indexing of the corpus (see
+	// [engine.IndexOptions.OnProgress]).
+	IndexProgress func(engine.IndexProgress)
 }
 
 // RunStats say what a run cost.
@@ -59,7 +62,7 @@ func Run(ctx context.Context, eng Engine, ds *Dataset, corpus []article.Article,
 		ks = DefaultKs()
 	}
 	var err error
-	st.Index, err = eng.Index(ctx, opt.Collection, corpus, engine.IndexOptions{Prune: opt.Prune, Rebuild: opt.Rebuild})
+	st.Index, err = eng.Index(ctx, opt.Collection, corpus, engine.IndexOptions{Prune: opt.Prune, Rebuild: opt.Rebuild, OnProgress: opt.IndexProgress})
 	if err != nil {
 		return nil, st, fmt.Errorf("index %s corpus: %w", ds.Name, err)
 	}

@@ -2,14 +2,21 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/semsearch/semsearch/internal/engine"
+	"github.com/semsearch/semsearch/internal/vectorstore"
 )
 
 func getCommand() *cli.Command {
@@ -34,6 +41,9 @@ func getCommand() *cli.Command {
 			doc, err := a.engine.Document(c.Context, a.cfg.collection, c.Args().First())
 			if err != nil {
 				return fmt.Errorf("get: %w", err)
+			}
+			if c.String("lines") != "" && (doc.Format == "html" || doc.Format == "json") {
+				return usagef("get: --lines of a %s article's citations are lines of its source file %s, not of the extracted text; open the file there, or use --bytes START-END (a result's start and end)", doc.Format, doc.Source)
 			}
 			text, err := cut(doc.Text, c.String("lines"), c.String("bytes"))
 			if err != nil {
@@ -105,7 +115,16 @@ func listCommand() *cli.Command {
 				return fmt.Errorf("list: %w", err)
 			}
 			if c.Bool("json") {
-				return writeJSON(c.App.Writer, map[string]any{"total": total, "documents": docs})
+				// The list carries no text; get prints it.
+				type listed struct {
+					vectorstore.Document
+					Text string `json:"text,omitempty"`
+				}
+				out := make([]listed, len(docs))
+				for i, d := range docs {
+					out[i] = listed{Document: d}
+				}
+				return writeJSON(c.App.Writer, map[string]any{"total": total, "documents": out})
 			}
 			tw := tabwriter.NewWriter(c.App.Writer, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tPASSAGES\tPUBLISHED\tTITLE")
@@ -113,7 +132,7 @@ func listCommand() *cli.Command {
 				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", d.ID, d.Passages, date(d.Published), d.Title)
 			}
 			tw.Flush()
-			fmt.Fprintf(c.App.Writer, "%d of %d articles\n", len(docs), total)
+			fmt.Fprintf(c.App.Writer, "%d of %s\n", len(docs), plural(total, "article", "articles"))
 			return nil
 		},
 	}
@@ -131,26 +150,55 @@ func deleteCommand() *cli.Command {
 		Name:      "delete",
 		Usage:     "remove articles and their passages from the collection",
 		ArgsUsage: "ID...",
-		Action: func(c *cli.Context) error {
-			if c.NArg() == 0 {
-				return cli.Exit("delete: give at least one article ID (see: semsearch list)", 2)
-			}
-			a, err := open(c, true)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
-			n, err := a.engine.Delete(c.Context, a.cfg.collection, c.Args().Slice()...)
-			if err != nil {
-				return fmt.Errorf("delete: %w", err)
-			}
-			fmt.Fprintf(c.App.Writer, "deleted %d of %d articles from %q\n", n, c.NArg(), a.cfg.collection)
-			if n < c.NArg() {
-				return cli.Exit(fmt.Sprintf("delete: %d ids were not in %q", c.NArg()-n, a.cfg.collection), 1)
-			}
-			return nil
-		},
+		Flags: append([]cli.Flag{
+			&cli.BoolFlag{Name: "dry-run", Usage: "change nothing: print which articles would go"},
+		}, serverFlags()...),
+		Action: runDelete,
 	}
+}
+
+func runDelete(c *cli.Context) error {
+	if c.NArg() == 0 {
+		return cli.Exit("delete: give at least one article ID (see: semsearch list)", 2)
+	}
+	if c.String("server") != "" {
+		return remoteDelete(c, c.Args().Slice())
+	}
+	dry := c.Bool("dry-run")
+	a, err := open(c, !dry)
+	if err != nil {
+		return serverHint(c, err)
+	}
+	defer a.Close()
+	var found, missing []string
+	for _, id := range c.Args().Slice() {
+		switch _, err := a.engine.Document(c.Context, a.cfg.collection, id); {
+		case errors.Is(err, engine.ErrNotFound):
+			missing = append(missing, id)
+		case err != nil:
+			return fmt.Errorf("delete: %w", err)
+		case !slices.Contains(found, id):
+			found = append(found, id)
+		}
+	}
+	verb := "deleted"
+	if dry {
+		verb = "dry run, nothing changed: would delete"
+		for _, id := range found {
+			fmt.Fprintf(c.App.Writer, "would delete %s\n", id)
+		}
+	} else if len(found) > 0 {
+		n, err := a.engine.Delete(c.Context, a.cfg.collection, found...)
+		if err != nil {
+			return fmt.Errorf("delete: %w", err)
+		}
+		found = found[:n]
+	}
+	fmt.Fprintf(c.App.Writer, "%s %d of %s from %q\n", verb, len(found), plural(len(found)+len(missing), "article", "articles"), a.cfg.collection)
+	if len(missing) > 0 {
+		return fmt.Errorf("delete: not in %q: %s", a.cfg.collection, strings.Join(missing, ", "))
+	}
+	return nil
 }
 
 func statsCommand() *cli.Command {
@@ -159,6 +207,11 @@ func statsCommand() *cli.Command {
 		Usage: "show the collections in the data directory",
 		Flags: []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print JSON"}},
 		Action: func(c *cli.Context) error {
+			if dir := c.String("data"); dir != "" {
+				if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+					return fmt.Errorf("stats: there is no data directory %s: nothing has been indexed there (semsearch index PATH creates it; --data or SEMSEARCH_DATA picks another)", dir)
+				}
+			}
 			a, err := open(c, false)
 			if err != nil {
 				return err

@@ -1,13 +1,17 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
 
 	"github.com/urfave/cli/v2"
 
@@ -31,11 +35,12 @@ func evalCommand() *cli.Command {
 			&cli.StringFlag{Name: "beir", Usage: "BEIR dataset directory (corpus.jsonl, queries.jsonl, qrels/)"},
 			&cli.StringFlag{Name: "split", Usage: "BEIR qrels split", Value: "test"},
 			&cli.StringFlag{Name: "bbc", Usage: "BBC News directory (topic folders of NNN.txt): headline -> article task"},
-			&cli.StringFlag{Name: "eval-collection", Usage: "collection for the corpus (default: eval-<dataset>, so evals never touch --collection)"},
+			&cli.StringFlag{Name: "eval-collection", Usage: "collection for the corpus (default: eval-<dataset file or directory>-<hash of its paths>, so evals never touch --collection or each other)"},
 			&cli.IntSliceFlag{Name: "k", Usage: "cut-offs to report", Value: cli.NewIntSlice(eval.DefaultKs()...)},
 			&cli.BoolFlag{Name: "rebuild", Usage: "re-embed the corpus when its collection was built with another model or chunking"},
 			&cli.IntFlag{Name: "limit", Usage: "evaluate only the first N queries (0: all)"},
 			&cli.BoolFlag{Name: "json", Usage: "print the report as JSON (metrics, settings, per-query rankings)"},
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress (it is drawn only when stderr is a terminal)"},
 			&cli.StringFlag{Name: "out", Usage: "also write the JSON report to this file"},
 			&cli.StringSliceFlag{Name: "min", Usage: "fail unless METRIC >= VALUE, e.g. ndcg@10=0.6 or passage_hits@5=0.8; repeatable"},
 			&cli.StringFlag{Name: "baseline", Usage: "earlier JSON report: print the change and fail on a drop beyond --tolerance"},
@@ -48,10 +53,14 @@ func evalCommand() *cli.Command {
 
 func runEval(c *cli.Context) error {
 	var mins []eval.Min
+	ks := c.IntSlice("k")
 	for _, s := range c.StringSlice("min") {
 		m, err := eval.ParseMin(s)
 		if err != nil {
 			return cli.Exit("eval: --min: "+err.Error(), 2)
+		}
+		if k := metricCutoff(m.Metric); !slices.Contains(ks, k) {
+			return usagef("eval: --min %s: k=%d is not reported (cut-offs: %s); add --k %d or pick one of those", s, k, joinInts(ks), k)
 		}
 		mins = append(mins, m)
 	}
@@ -77,7 +86,7 @@ func runEval(c *cli.Context) error {
 
 	collection := c.String("eval-collection")
 	if collection == "" {
-		collection = "eval-" + ds.Name
+		collection = evalCollection(c)
 	}
 	opt := eval.RunOptions{Collection: collection, Ks: c.IntSlice("k"), Search: engine.Query{Mode: a.cfg.mode}}
 	// Pruning keeps an eval collection equal to its corpus; a collection
@@ -90,8 +99,12 @@ func runEval(c *cli.Context) error {
 		}
 		return runSweep(c, a, ds, corpus, opt, sw)
 	}
-	if isTerminal(c.App.ErrWriter) {
+	if showProgress(c.App.ErrWriter, c.Bool("quiet")) {
+		bar := newIndexProgress(c.App.ErrWriter, "indexing the corpus:")
+		defer bar.Finish()
+		opt.IndexProgress = bar.Update
 		opt.Progress = func(done, total int) {
+			bar.Finish()
 			if done%20 == 0 || done == total {
 				fmt.Fprintf(c.App.ErrWriter, "\rqueries: %d/%d", done, total)
 			}
@@ -214,6 +227,66 @@ func loadEvalData(c *cli.Context) (*eval.Dataset, []article.Article, error) {
 		}
 		return ds, res.Articles, nil
 	}
+}
+
+// evalCollection names the collection of an eval's corpus after its dataset:
+// eval-<dataset file or directory name>-<8 hex digits of a hash of the
+// dataset's and corpus's absolute paths>, so two datasets never share (and
+// prune) one collection, wherever they are run from.
+func evalCollection(c *cli.Context) string {
+	var name string
+	paths := []string{}
+	switch {
+	case c.String("beir") != "":
+		name = filepath.Base(filepath.Clean(c.String("beir")))
+		paths = append(paths, "beir", c.String("beir"), c.String("split"))
+	case c.String("bbc") != "":
+		name = filepath.Base(filepath.Clean(c.String("bbc")))
+		paths = append(paths, "bbc", c.String("bbc"))
+	default:
+		name = strings.TrimSuffix(filepath.Base(c.String("dataset")), filepath.Ext(c.String("dataset")))
+		paths = append(paths, "dataset", c.String("dataset"))
+		paths = append(paths, c.StringSlice("corpus")...)
+	}
+	h := sha256.New()
+	for i, p := range paths {
+		if abs, err := filepath.Abs(p); err == nil && i > 0 {
+			p = abs
+		}
+		h.Write([]byte(p + "\x00"))
+	}
+	clean := strings.Map(func(r rune) rune {
+		if r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' || r == '.' || r == '-') {
+			return r
+		}
+		return '_'
+	}, name)
+	clean = strings.Trim(clean, ".")
+	if len(clean) > 40 {
+		clean = clean[:40]
+	}
+	if clean == "" {
+		clean = "dataset"
+	}
+	return "eval-" + clean + "-" + hex.EncodeToString(h.Sum(nil))[:8]
+}
+
+// metricCutoff returns the k of a metric name like "ndcg@10"; 0 if none.
+func metricCutoff(metric string) int {
+	i := strings.LastIndexByte(metric, '@')
+	if i < 0 {
+		return 0
+	}
+	k, _ := strconv.Atoi(metric[i+1:])
+	return k
+}
+
+func joinInts(xs []int) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = strconv.Itoa(x)
+	}
+	return strings.Join(s, ", ")
 }
 
 func writeReportFile(path string, rep *eval.Report) error {

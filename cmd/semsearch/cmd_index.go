@@ -1,7 +1,11 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -11,7 +15,7 @@ import (
 )
 
 func indexCommand() *cli.Command {
-	return &cli.Command{
+	cmd := &cli.Command{
 		Name:      "index",
 		Usage:     "index articles from files, directories or stdin (-)",
 		ArgsUsage: "PATH...",
@@ -21,11 +25,18 @@ func indexCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "include", Usage: "glob of files to load, relative to each directory (** matches any depth); repeatable"},
 			&cli.StringSliceFlag{Name: "exclude", Usage: "glob of files to leave out; repeatable"},
 			&cli.BoolFlag{Name: "prune", Usage: "remove articles of the collection that this run did not load (e.g. deleted files)"},
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress bar (it is drawn only when stderr is a terminal)"},
+			&cli.BoolFlag{Name: "dry-run", Usage: "change nothing: print what the run would add, update and (with --prune) remove"},
 			&cli.BoolFlag{Name: "rebuild", Usage: "re-embed everything when the collection was built with another model or chunking"},
 			&cli.Int64Flag{Name: "max-file-size", Usage: "skip files larger than this many bytes", Value: 32 << 20},
+			&cli.StringFlag{Name: "id-prefix", Usage: "put this before every article id (e.g. sport/), so folders holding the same file names can share a collection"},
+			&cli.StringFlag{Name: "id", Usage: "id of the article read from stdin (-) as plain text", Value: "stdin"},
+			&cli.StringFlag{Name: "title", Usage: "title of the article read from stdin (-) as plain text"},
 		},
 		Action: runIndex,
 	}
+	cmd.Flags = append(cmd.Flags, serverFlags()...)
+	return cmd
 }
 
 func runIndex(c *cli.Context) error {
@@ -41,6 +52,9 @@ func runIndex(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("load articles: %w", err)
 	}
+	for _, p := range loaded.UnmatchedIncludes {
+		fmt.Fprintf(c.App.ErrWriter, "warning: --include %q matched no files (patterns use *, ?, [...] and **, not {a,b}: repeat --include instead)\n", p)
+	}
 	skipped := 0
 	for _, p := range loaded.Problems {
 		fmt.Fprintf(c.App.ErrWriter, "warning: %s: %s\n", p.Source, p.Reason)
@@ -48,40 +62,135 @@ func runIndex(c *cli.Context) error {
 			skipped++
 		}
 	}
+	stdinID, err := renameArticles(c, loaded.Articles)
+	if err != nil {
+		return err
+	}
 	if c.Bool("prune") && (len(loaded.Articles) == 0 || skipped > 0) {
 		return fmt.Errorf("index: not pruning: %d articles loaded and %d files or lines could not be loaded, and pruning would remove their articles; fix the input (see the warnings) or run without --prune", len(loaded.Articles), skipped)
 	}
+	if c.String("server") != "" {
+		return remoteIndex(c, loaded.Articles, skipped, stdinID)
+	}
+	if c.Bool("dry-run") {
+		return dryRunIndex(c, loaded.Articles, skipped)
+	}
 	a, err := open(c, true)
+	if err != nil {
+		return serverHint(c, err)
+	}
+	defer a.Close()
+
+	var onProgress func(engine.IndexProgress)
+	if showProgress(c.App.ErrWriter, c.Bool("quiet")) {
+		bar := newIndexProgress(c.App.ErrWriter, "embedding")
+		defer bar.Finish()
+		onProgress = bar.Update
+	}
+	before := a.embed.Stats()
+	st, err := a.engine.Index(c.Context, a.cfg.collection, loaded.Articles, engine.IndexOptions{
+		Prune:      c.Bool("prune"),
+		Rebuild:    c.Bool("rebuild"),
+		OnProgress: onProgress,
+		SameSource: sameSource,
+	})
+	after := a.embed.Stats()
+	retries := after.Retries - before.Retries
+	calls := after.Requests - before.Requests - retries
+	took := time.Since(start)
+	retried := ""
+	if retries > 0 {
+		retried = fmt.Sprintf(" (and %s)", plural(int(retries), "retry", "retries"))
+	}
+	fmt.Fprintf(c.App.Writer, "indexed %q: %d new, %d updated, %d unchanged, %d removed, %d skipped; %s embedded (%d stored); %s%s in %s; total %s (%.1f passages/s)\n",
+		a.cfg.collection, st.New, st.Updated, st.Unchanged, st.Removed, skipped+st.Duplicates,
+		plural(st.Passages, "passage", "passages"), st.Total, plural(int(calls), "embedding call", "embedding calls"), retried,
+		st.EmbedTime.Round(time.Millisecond), took.Round(time.Millisecond), float64(st.Passages)/took.Seconds())
+	if stdinID != "" {
+		fmt.Fprintf(c.App.Writer, "stdin was indexed as id %q (set it with --id)\n", stdinID)
+	}
+	var conflict *engine.IDConflictError
+	if errors.As(err, &conflict) {
+		return fmt.Errorf("index: %w: nothing was changed; to keep both, index their common parent directory, or give one of them --id-prefix", err)
+	}
+	if c.Context.Err() != nil {
+		return fmt.Errorf("index: interrupted: the %s finished so far are stored; run the same command again to index the rest", plural(st.New+st.Updated, "article", "articles"))
+	}
+	if err != nil {
+		// The summary counts only what is durable (see engine.IndexStats).
+		return fmt.Errorf("index: %w (the %s finished before the failure are stored; %d are not: run the same command again to finish)",
+			err, plural(st.New+st.Updated, "article", "articles"), st.NotStored)
+	}
+	return nil
+}
+
+// dryRunIndex prints what an index run would do, changing nothing.
+func dryRunIndex(c *cli.Context, arts []article.Article, skipped int) error {
+	a, err := open(c, false)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-
-	var progress func(done, total int)
-	if isTerminal(c.App.ErrWriter) {
-		progress = func(done, total int) {
-			fmt.Fprintf(c.App.ErrWriter, "\rembedding: %d/%d articles", done, total)
-			if done == total {
-				fmt.Fprintln(c.App.ErrWriter)
-			}
-		}
-	}
-	before := a.embed.Stats()
-	st, err := a.engine.Index(c.Context, a.cfg.collection, loaded.Articles, engine.IndexOptions{
-		Prune:    c.Bool("prune"),
-		Rebuild:  c.Bool("rebuild"),
-		Progress: progress,
+	st, err := a.engine.Index(c.Context, a.cfg.collection, arts, engine.IndexOptions{
+		Prune: c.Bool("prune"), Rebuild: c.Bool("rebuild"), DryRun: true, SameSource: sameSource,
 	})
-	calls := a.embed.Stats().Requests - before.Requests
-	took := time.Since(start)
-	fmt.Fprintf(c.App.Writer, "indexed %q: %d new, %d updated, %d unchanged, %d removed, %d skipped; %d passages embedded (%d stored); %d embedding calls in %s; total %s (%.1f passages/s)\n",
-		a.cfg.collection, st.New, st.Updated, st.Unchanged, st.Removed, skipped+st.Duplicates,
-		st.Passages, st.Total, calls, st.EmbedTime.Round(time.Millisecond), took.Round(time.Millisecond),
-		float64(st.Passages)/took.Seconds())
 	if err != nil {
-		// The summary counts only what is durable (see engine.IndexStats).
-		return fmt.Errorf("index: %w (the %d new and %d updated articles counted above are stored; %d are not: run the same command again to finish)",
-			err, st.New, st.Updated, st.NotStored)
+		return fmt.Errorf("index --dry-run: %w", err)
 	}
+	for _, id := range st.Gone {
+		fmt.Fprintf(c.App.Writer, "would remove %s\n", id)
+	}
+	fmt.Fprintf(c.App.Writer, "dry run, nothing changed: %q would get %d new, %d updated, %d unchanged, %d removed, %d skipped; %s to embed\n",
+		a.cfg.collection, st.New, st.Updated, st.Unchanged, st.Removed, skipped+st.Duplicates, plural(st.Passages, "passage", "passages"))
 	return nil
+}
+
+// plural returns "1 passage" or "2 passages".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+// renameArticles applies --id-prefix to every article and --id/--title to
+// the plain-text article read from stdin. It returns the id stdin's plain
+// text got, or "" when there was none.
+func renameArticles(c *cli.Context, arts []article.Article) (string, error) {
+	id := strings.TrimSpace(c.String("id"))
+	if id == "" {
+		return "", usagef("index: --id is empty")
+	}
+	stdinID := ""
+	for i := range arts {
+		a := &arts[i]
+		if a.Source == "-" && a.ID == "stdin" {
+			a.ID = id
+			if t := strings.TrimSpace(c.String("title")); t != "" {
+				a.Title = t
+			}
+			stdinID = c.String("id-prefix") + a.ID
+		}
+		a.ID = c.String("id-prefix") + a.ID
+	}
+	return stdinID, nil
+}
+
+// sameSource reports whether a stored article's source and a newly loaded
+// one name the same file. Paths may be given relative to another working
+// directory, so a stored path that no longer exists (a moved file, a run
+// from elsewhere) is given the benefit of the doubt.
+func sameSource(stored, given string) bool {
+	if stored == given {
+		return true
+	}
+	so, err := os.Stat(stored)
+	if err != nil {
+		return true
+	}
+	gi, err := os.Stat(given)
+	if err != nil {
+		return false
+	}
+	return os.SameFile(so, gi)
 }

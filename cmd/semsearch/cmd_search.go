@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -15,25 +16,33 @@ import (
 )
 
 func searchCommand() *cli.Command {
-	return &cli.Command{
-		Name:      "search",
-		Usage:     "answer a question with the passages that answer it, cited",
-		ArgsUsage: "QUESTION",
+	cmd := &cli.Command{
+		Name:        "search",
+		Usage:       "answer a question with the passages that answer it, cited",
+		ArgsUsage:   "QUESTION",
+		Description: scoreHelp + "\n\nQueries are limited to " + strconv.Itoa(engine.MaxQueryBytes) + " bytes, as over HTTP.",
 		Flags: []cli.Flag{
 			&cli.IntFlag{Name: "k", Aliases: []string{"n"}, Usage: "number of passages", Value: 5},
 			&cli.BoolFlag{Name: "json", Usage: "print JSON"},
-			&cli.Float64Flag{Name: "min-score", Usage: "drop passages scoring below this (cosine similarity, -1..1)", Value: -1},
-			&cli.StringSliceFlag{Name: "filter", Usage: "only articles whose FIELD equals VALUE (title, source, author, url or a metadata key), as FIELD=VALUE; repeatable"},
+			&cli.Float64Flag{Name: "min-score", Usage: "drop passages whose cosine similarity to the question is below this (-1..1), in vector and hybrid mode alike", Value: -1},
+			&cli.StringSliceFlag{Name: "filter", Usage: "only articles whose FIELD equals VALUE (title, source, author, url or a metadata key), as FIELD=VALUE; exact and case-sensitive; a list value (front matter tags: [a, b]) matches any of its elements; repeatable"},
 			&cli.StringSliceFlag{Name: "doc", Usage: "only this article id; repeatable"},
-			&cli.TimestampFlag{Name: "after", Usage: "only articles published at or after this date", Layout: "2006-01-02"},
-			&cli.TimestampFlag{Name: "before", Usage: "only articles published before this date", Layout: "2006-01-02"},
+			&cli.StringFlag{Name: "after", Usage: "only articles published at or after this date: " + dateFormats},
+			&cli.StringFlag{Name: "before", Usage: "only articles published before this date: " + dateFormats},
 			&cli.BoolFlag{Name: "explain", Usage: "show each result's vector and BM25 scores and ranks"},
 			&cli.Float64Flag{Name: "mmr", Usage: "diversify by maximal marginal relevance: 0..1, lower is more diverse (0: off)"},
 			&cli.IntFlag{Name: "max-per-doc", Usage: "at most this many passages from one article (0: no limit)"},
 		},
 		Action: runSearch,
 	}
+	cmd.Flags = append(cmd.Flags, serverFlags()...)
+	return cmd
 }
+
+// scoreHelp explains the printed score in one sentence.
+const scoreHelp = "The score printed is the passage's cosine similarity to the question in vector mode (-1..1), its raw\n" +
+	"BM25 score in bm25 mode, and in hybrid mode the fused score relative to this question's candidates (the best is\n" +
+	"near 1.000, so compare scores within one answer, and use --min-score, a cosine, as the fixed threshold)."
 
 // searchJSON is the --json output. Field names are a contract with scripts.
 type searchJSON struct {
@@ -53,7 +62,10 @@ func runSearch(c *cli.Context) error {
 	}
 	filter, err := parseFilter(c)
 	if err != nil {
-		return cli.Exit("search: "+err.Error(), 2)
+		return usagef("search: %w", err)
+	}
+	if c.String("server") != "" {
+		return remoteSearch(c, question, filter)
 	}
 	a, err := open(c, false)
 	if err != nil {
@@ -70,8 +82,11 @@ func runSearch(c *cli.Context) error {
 		MMR:       c.Float64("mmr"),
 		MaxPerDoc: c.Int("max-per-doc"),
 	})
+	if errors.Is(err, engine.ErrInvalid) {
+		return usagef("search: %w", err)
+	}
 	if err != nil {
-		return fmt.Errorf("search: %w", err)
+		return fmt.Errorf("search: %w", serverHint(c, err))
 	}
 	for _, w := range resp.Warnings {
 		fmt.Fprintln(c.App.ErrWriter, "warning: "+w)
@@ -100,13 +115,31 @@ func parseFilter(c *cli.Context) (vectorstore.Filter, error) {
 		}
 		f.Meta[k] = v
 	}
-	if t := c.Timestamp("after"); t != nil {
-		f.After = *t
+	var err error
+	if f.After, err = parseDate("after", c.String("after")); err != nil {
+		return f, err
 	}
-	if t := c.Timestamp("before"); t != nil {
-		f.Before = *t
+	if f.Before, err = parseDate("before", c.String("before")); err != nil {
+		return f, err
 	}
 	return f, nil
+}
+
+// dateFormats names the forms [parseDate] accepts.
+const dateFormats = "YYYY-MM-DD (e.g. 2017-05-10) or an RFC 3339 time (e.g. 2017-05-10T15:04:05Z)"
+
+// parseDate reads the value of --after or --before; "" is no bound.
+func parseDate(flag, s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	for _, layout := range []string{time.DateOnly, time.RFC3339} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("--%s %q: want %s", flag, s, dateFormats)
 }
 
 func printResults(w io.Writer, resp engine.Response) {
@@ -125,7 +158,7 @@ func printResults(w io.Writer, resp engine.Response) {
 		}
 		fmt.Fprintln(w)
 	}
-	fmt.Fprintf(w, "%d passages from %q (%s search, model %s) in %s\n", len(resp.Results), resp.Collection, resp.Mode, resp.Model, resp.Took.Round(time.Millisecond))
+	fmt.Fprintf(w, "%s from %q (%s search, model %s) in %s\n", plural(len(resp.Results), "passage", "passages"), resp.Collection, resp.Mode, resp.Model, resp.Took.Round(time.Millisecond))
 }
 
 func rank(r int) string {

@@ -108,6 +108,7 @@ func runServe(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
+	defer announceServer(cfg.dataDir, ln.Addr())() // lets index, search and delete offer --server
 	srv := &http.Server{
 		Handler:           api,
 		ReadHeaderTimeout: 10 * time.Second,

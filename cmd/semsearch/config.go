@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -89,6 +90,7 @@ func globalFlags() []cli.Flag {
 // withGlobal adds the global flags to a command's own.
 func withGlobal(cmd *cli.Command) *cli.Command {
 	cmd.Flags = append(cmd.Flags, globalFlags()...)
+	cmd.OnUsageError = onUsageError
 	return withDeadline(cmd)
 }
 
@@ -103,16 +105,25 @@ type config struct {
 	mode       engine.Mode // default search mode
 	logger     *slog.Logger
 	remote     *weaviatestore.Options // --store: nil for the embedded store (store.go)
+	// modelGiven says --model (or SEMSEARCH_MODEL) was set; otherwise an
+	// existing collection's own model is used (see [adoptCollectionModel]).
+	modelGiven bool
 }
 
+// loadConfig builds the config from the flags; its errors are usage errors.
 func loadConfig(c *cli.Context) (*config, error) {
+	cfg, err := parseConfig(c)
+	return cfg, asUsage(err)
+}
+
+func parseConfig(c *cli.Context) (*config, error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.String("log-level"))); err != nil {
 		return nil, fmt.Errorf("--log-level: %w", err)
 	}
-	logger := slog.New(slog.NewTextHandler(c.App.ErrWriter, &slog.HandlerOptions{Level: level}))
+	logger := slog.New(newLineHandler(c.App.ErrWriter, level))
 
-	cfg := &config{dataDir: c.String("data"), collection: c.String("collection"), logger: logger}
+	cfg := &config{dataDir: c.String("data"), collection: c.String("collection"), logger: logger, modelGiven: c.IsSet("model")}
 	if cfg.dataDir == "" {
 		return nil, fmt.Errorf("--data is empty")
 	}
@@ -212,12 +223,17 @@ func open(c *cli.Context, writable bool) (*app, error) {
 // engine from cfg. wrap, when set, decorates the embedder the engine uses
 // (serve adds metrics and a query cache).
 func wire(cfg *config, writable bool, wrap func(*embed.Client) engine.Embedder) (*app, error) {
+	store, err := openStore(cfg, writable)
+	if err != nil {
+		return nil, err
+	}
+	adoptCollectionModel(context.Background(), cfg, store)
 	// A read-only bm25 search gets no Ollama client at all (a.embed nil).
 	var emb *embed.Client
 	var embedder engine.Embedder = unusedEmbedder{}
 	if needsOllama(cfg, writable) {
-		var err error
 		if emb, err = embed.New(cfg.embed); err != nil {
+			store.Close()
 			return nil, fmt.Errorf("--ollama: %w", err)
 		}
 		cfg.engine.ModelDigest = emb.ModelDigest
@@ -225,10 +241,6 @@ func wire(cfg *config, writable bool, wrap func(*embed.Client) engine.Embedder) 
 		if wrap != nil {
 			embedder = wrap(emb)
 		}
-	}
-	store, err := openStore(cfg, writable)
-	if err != nil {
-		return nil, err
 	}
 	var keywords *bm25.Collections
 	if kw := storeKeywords(store); cfg.useBM25 && kw != nil {

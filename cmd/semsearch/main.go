@@ -4,8 +4,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"os"
 	"os/signal"
@@ -19,16 +17,9 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	app := newApp(os.Stdin, os.Stdout, os.Stderr)
-	err := app.RunContext(ctx, interspersed(app, os.Args))
+	code := runMain(ctx, newApp(os.Stdin, os.Stdout, os.Stderr), os.Args, os.Stderr)
 	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "semsearch: "+oneLine(err.Error()))
-		code := 1
-		var ec cli.ExitCoder
-		if errors.As(err, &ec) && ec.ExitCode() != 0 {
-			code = ec.ExitCode()
-		}
+	if code != exitOK {
 		os.Exit(code)
 	}
 }
@@ -43,16 +34,23 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		Name:  "semsearch",
 		Usage: "semantic search over your articles, with cited passages",
 		Description: "Index articles (text, Markdown, HTML, JSON, JSON Lines), then ask questions in plain language.\n" +
-			"Embeddings come from a local Ollama (OLLAMA_HOST); passages and vectors live in a local data directory.",
+			"Embeddings come from a local Ollama (OLLAMA_HOST); passages and vectors live in a local data directory.\n\n" +
+			exitCodesHelp,
+		Version:              version(),
 		Flags:                globalFlags(),
 		Reader:               stdin,
 		Writer:               stdout,
 		ErrWriter:            stderr,
-		HideHelpCommand:      true,
 		EnableBashCompletion: true,
+		// Flag values arrive as typed: "title=Hello, world" is one filter.
+		DisableSliceFlagSeparator: true,
 		// main prints errors itself, on one line.
 		ExitErrHandler: func(*cli.Context, error) {},
+		OnUsageError:   onUsageError,
+		Action:         runRoot,
 		Commands: []*cli.Command{
+			withGlobal(helpCommand()),
+			withGlobal(versionCommand()),
 			withGlobal(indexCommand()),
 			withGlobal(searchCommand()),
 			withGlobal(getCommand()),

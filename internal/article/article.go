@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -41,6 +42,12 @@ type Article struct {
 	// as "Advertisement". The chunker treats them as boundaries and never puts
 	// them in a passage; they stay in Text so offsets remain exact.
 	Skip []Span `json:"skip,omitempty"`
+	// Lines maps the lines of Text to the lines of the source file where
+	// they differ: Lines[i] holds the file lines of Text's line i+1 (the
+	// source lines an HTML paragraph was extracted from, or the lines of a
+	// JSON record). Nil means Text's lines are the file's (plain text,
+	// Markdown). See [Article.SourceLine].
+	Lines []LineRange `json:"lines,omitempty"`
 }
 
 // Hash returns a hex SHA-256 over everything that affects how the article is
@@ -78,6 +85,15 @@ func (a *Article) Hash() string {
 	}
 	for _, s := range a.Skip {
 		write(strconv.Itoa(s.Start) + ":" + strconv.Itoa(s.End))
+	}
+	if a.Lines != nil {
+		// Citations carry the file lines: a record that moved in its file
+		// is cited anew.
+		var b strings.Builder
+		for _, r := range a.Lines {
+			b.WriteString(strconv.Itoa(r.First) + "-" + strconv.Itoa(r.Last) + ",")
+		}
+		write(b.String())
 	}
 	write(a.Text)
 	return hex.EncodeToString(h.Sum(nil))

@@ -20,6 +20,7 @@ type glob struct {
 	pattern string
 	segs    []string
 	base    bool // match the base name only
+	fold    bool // match case-insensitively (the default patterns: "SHOUT.TXT" is text)
 }
 
 // compileGlobs checks and compiles patterns.
@@ -45,6 +46,9 @@ func compileGlobs(patterns []string) ([]glob, error) {
 
 // match reports whether the slash-separated relative path rel matches g.
 func (g glob) match(rel string) bool {
+	if g.fold {
+		rel = strings.ToLower(rel)
+	}
 	if g.base {
 		ok, _ := path.Match(g.segs[0], path.Base(rel))
 		return ok

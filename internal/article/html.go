@@ -1,6 +1,7 @@
 package article
 
 import (
+	"encoding/json"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -117,7 +118,12 @@ func parseHTML(a *Article, text string) {
 	a.setMeta("section", page.meta["article:section"])
 	a.setMeta("modified", page.meta["article:modified_time"])
 	a.setMeta("lang", page.lang)
-	a.setMeta("tags", strings.Join(page.tags, ", "))
+	if len(page.tags) > 0 {
+		// A JSON list, as Markdown front matter lists are stored, so that
+		// filters match each tag.
+		tags, _ := json.Marshal(page.tags)
+		a.setMeta("tags", string(tags))
+	}
 
 	body := findFirst(doc, atom.Body)
 	if body == nil {
@@ -135,6 +141,7 @@ func parseHTML(a *Article, text string) {
 	var w textWriter
 	w.walk(root, false)
 	a.Text = w.String()
+	a.Lines = htmlLines(text, a.Text)
 
 	// The extracted text reads like a plain news text: its byline, dateline
 	// and noise lines are found the same way.

@@ -212,6 +212,7 @@ func jsonArticles(source, id string, objs []jsonObject) ([]Article, []Problem) {
 			continue
 		}
 		a.Source = source
+		a.Lines = sameLines(a.Text, LineRange{o.line, o.line + strings.Count(string(o.raw), "\n")})
 		if a.ID == "" {
 			a.ID = id
 			if o.ref != "" {

@@ -54,6 +54,10 @@ type Result struct {
 	Articles []Article
 	// Problems with inputs that did not stop the load, in the order met.
 	Problems []Problem
+	// UnmatchedIncludes are the [LoadOptions.Include] patterns that matched
+	// no file in any directory walked (e.g. "*.{md,html}": braces are not
+	// glob syntax here).
+	UnmatchedIncludes []string
 }
 
 // Load reads the articles in paths: files, directories (walked recursively in
@@ -83,6 +87,7 @@ func Load(ctx context.Context, paths []string, stdin io.Reader, opt LoadOptions)
 	if len(include) == 0 {
 		include = DefaultInclude()
 	}
+	walked := false
 	l := &loader{
 		ctx:      ctx,
 		maxBytes: opt.MaxFileBytes,
@@ -97,6 +102,12 @@ func Load(ctx context.Context, paths []string, stdin io.Reader, opt LoadOptions)
 	if l.include, err = compileGlobs(include); err != nil {
 		return Result{}, fmt.Errorf("load: include: %w", err)
 	}
+	if len(opt.Include) == 0 {
+		for i := range l.include {
+			l.include[i].fold = true
+		}
+	}
+	l.includeHits = make([]int, len(l.include))
 	if l.exclude, err = compileGlobs(opt.Exclude); err != nil {
 		return Result{}, fmt.Errorf("load: exclude: %w", err)
 	}
@@ -115,12 +126,20 @@ func Load(ctx context.Context, paths []string, stdin io.Reader, opt LoadOptions)
 			return l.res, fmt.Errorf("load %s: %w", p, err)
 		}
 		if fi.IsDir() {
+			walked = true
 			err = l.walkRoot(p)
 		} else {
 			err = l.loadFile(p, filepath.Base(p), parentName(p), fi, true)
 		}
 		if err != nil {
 			return l.res, err
+		}
+	}
+	if walked && len(opt.Include) > 0 {
+		for i, n := range l.includeHits {
+			if n == 0 {
+				l.res.UnmatchedIncludes = append(l.res.UnmatchedIncludes, opt.Include[i])
+			}
 		}
 	}
 	return l.res, nil
@@ -136,6 +155,8 @@ type loader struct {
 	files            map[string]string // resolved path of a loaded file -> its source
 	dirs             map[string]string // resolved path of a walked directory -> its path
 	stdinDone        bool
+	includeHits      []int // files each include pattern matched
+	filesSeen        int   // files selected by the patterns so far
 }
 
 func (l *loader) problem(source, kind, format string, args ...any) {
@@ -186,7 +207,18 @@ func (l *loader) walkRoot(root string) error {
 	if err != nil {
 		return fmt.Errorf("load %s: %w", root, err)
 	}
-	return l.walkDir(root, "", entries, rootName(root), 0)
+	before := l.filesSeen
+	if err := l.walkDir(root, "", entries, rootName(root), 0); err != nil {
+		return err
+	}
+	if l.filesSeen == before {
+		pats := make([]string, len(l.include))
+		for i, g := range l.include {
+			pats[i] = g.pattern
+		}
+		l.problem(root, KindSkipped, "no files to load: none matches %s", strings.Join(pats, " "))
+	}
+	return nil
 }
 
 // walkDir loads the entries of directory dir, whose path relative to the root
@@ -242,8 +274,9 @@ func (l *loader) walkDir(dir, rel string, entries []os.DirEntry, prefix string, 
 			if err := l.walkDir(full, r, sub, prefix, depth+1); err != nil {
 				return err
 			}
-		case !matchAny(l.include, r) || matchAny(l.exclude, r):
+		case !l.included(r) || matchAny(l.exclude, r):
 		case mode.IsRegular():
+			l.filesSeen++
 			if info == nil {
 				fi, err := e.Info()
 				if err != nil {
@@ -260,6 +293,19 @@ func (l *loader) walkDir(dir, rel string, entries []os.DirEntry, prefix string, 
 		}
 	}
 	return nil
+}
+
+// included reports whether rel matches an include pattern, counting the
+// patterns it matches.
+func (l *loader) included(rel string) bool {
+	ok := false
+	for i, g := range l.include {
+		if g.match(rel) {
+			l.includeHits[i]++
+			ok = true
+		}
+	}
+	return ok
 }
 
 // unwrapPath drops the path an *fs.PathError repeats.

@@ -49,6 +49,12 @@ func parseMarkdown(a *Article, text string) []Problem {
 	a.Text = text
 	var probs []Problem
 	body, span, isYAML, ok := frontMatter(text)
+	if !ok && (strings.HasPrefix(text, "---\n") || strings.HasPrefix(text, "---\r\n") || strings.HasPrefix(text, "+++")) {
+		probs = append(probs, Problem{
+			Source: a.Source, Line: 1, Kind: KindRepaired,
+			Reason: "front matter has no closing line: read as text",
+		})
+	}
 	if ok {
 		a.Skip = []Span{span}
 		if isYAML {

@@ -128,6 +128,11 @@ func Parse(source, id string, data []byte, format string) ([]Article, []Problem,
 		parseHTML(&a, dec.text)
 	default:
 		parseText(&a, dec.text)
+		fallbackTitle(&a)
+	}
+	if a.Title == "" && source != "-" {
+		// A page or note without a title is named by its file.
+		a.Title = path.Base(strings.ReplaceAll(source, `\`, "/"))
 	}
 	if !hasContent(a.Text, a.Skip) {
 		return nil, append(probs, Problem{Source: source, Kind: KindSkipped, Reason: "no article text"}), nil

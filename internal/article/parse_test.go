@@ -79,8 +79,9 @@ func TestParse_Text(t *testing.T) {
 			wantTitle: "Annual report",
 		},
 		{
-			name:       "byline first means no title",
+			name:       "byline first means no title line: the first words stand in",
 			data:       "By John Smith\nFriday, 12 May 2017\n\nThe story begins here.\n",
+			wantTitle:  "The story begins here.",
 			wantAuthor: "John Smith",
 			wantDate:   date(2017, 5, 12),
 			wantSkip:   []string{"By John Smith", "Friday, 12 May 2017"},
@@ -102,14 +103,24 @@ func TestParse_Text(t *testing.T) {
 			wantTitle: "Title",
 		},
 		{
-			name:      "long first line is a paragraph, not a title",
+			name:      "long first line is a paragraph, not a title: its first words stand in",
 			data:      strings.Repeat("word ", 70) + "\n\nSecond paragraph.\n",
-			wantTitle: "",
+			wantTitle: strings.TrimSpace(strings.Repeat("word ", 12)) + "…",
 		},
 		{
-			name:      "single line has no title",
+			name:      "a first line that reads as a sentence is not a title",
+			data:      "Russia's foreign minister managed a quip about the dismissal of the FBI director before meeting officials.\n\nSecond paragraph.\n",
+			wantTitle: "Russia's foreign minister managed a quip about the dismissal…",
+		},
+		{
+			name:      "a headline without a full stop is a title",
+			data:      "Ad sales boost Time Warner profit\n\nQuarterly profits at US media giant TimeWarner jumped 76%.\n",
+			wantTitle: "Ad sales boost Time Warner profit",
+		},
+		{
+			name:      "single line has no title line: its words stand in",
 			data:      "Just one line of text",
-			wantTitle: "",
+			wantTitle: "Just one line of text",
 		},
 		{
 			name:       "CRLF line ends",
@@ -193,7 +204,7 @@ func TestParse_Markdown(t *testing.T) {
 			data:      "---\ndate: the ides of March\n---\nBody.\n",
 			wantMeta:  map[string]string{"published": "the ides of March"},
 			wantSkip:  []string{"---", "date: the ides of March"},
-			wantTitle: "",
+			wantTitle: "x.md", // no title anywhere: the file name
 		},
 		{
 			name:      "invalid YAML is skipped and reported",
@@ -209,9 +220,16 @@ func TestParse_Markdown(t *testing.T) {
 			wantSkip:  []string{"+++", `title = "x"`},
 		},
 		{
-			name:      "unclosed front matter is text",
+			name:      "unclosed front matter is text, with a warning",
 			data:      "---\nnot closed\n\n# Heading\n",
 			wantTitle: "Heading",
+			wantProbs: 1,
+		},
+		{
+			name:      "unclosed front matter and no heading: the file name",
+			data:      "---\ntitle: Bees\n\nBees live on roofs.\n",
+			wantTitle: "x.md",
+			wantProbs: 1,
 		},
 	}
 	for _, tt := range tests {
@@ -293,7 +311,7 @@ func TestParse_HTML(t *testing.T) {
 			data:        `<body><div>Sidebar junk</div><article><p>` + strings.Repeat("Long article text. ", 20) + `</p></article><section><p>Other</p></section></body>`,
 			notContains: []string{"Sidebar junk", "Other"},
 			contains:    []string{"Long article text."},
-			wantTitle:   "", // no head, no h1, first line too long for a title
+			wantTitle:   "x.html", // no head, no h1, first line too long for a title: the file name
 		},
 		{
 			name: "pre keeps line breaks, unparseable date in meta",

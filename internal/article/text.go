@@ -167,10 +167,65 @@ func nextIsDateline(text string, lines []textLine, noise []bool) bool {
 }
 
 // looksLikeTitle reports whether a trimmed line can be a title: it has a
-// letter and at most maxTitleRunes runes.
+// letter, at most maxTitleRunes runes, and does not read as a sentence.
 func looksLikeTitle(c string) bool {
-	return utf8.RuneCountInString(c) <= maxTitleRunes && strings.IndexFunc(c, unicode.IsLetter) >= 0
+	return utf8.RuneCountInString(c) <= maxTitleRunes && strings.IndexFunc(c, unicode.IsLetter) >= 0 && !readsAsSentence(c)
 }
+
+// readsAsSentence reports whether a line is prose rather than a headline:
+// it ends with a full stop after several words, or holds two sentences.
+// Headlines rarely end with a full stop ("Ad sales boost Time Warner profit").
+func readsAsSentence(c string) bool {
+	words := len(strings.Fields(c))
+	if strings.HasSuffix(c, ".") && !strings.HasSuffix(c, "...") && words >= 8 {
+		return true
+	}
+	return words >= 12 && sentenceBreakRE.MatchString(c)
+}
+
+// sentenceBreakRE finds the end of one sentence and the start of the next.
+var sentenceBreakRE = regexp.MustCompile(`[a-z][.!?]["')]?\s+["'(]?\p{Lu}`)
+
+// firstWords returns the first words of c, at most about maxRunes runes,
+// with an ellipsis when words were left out.
+func firstWords(c string, maxRunes int) string {
+	words := strings.Fields(c)
+	var b strings.Builder
+	for i, w := range words {
+		if i > 0 && utf8.RuneCountInString(b.String())+1+utf8.RuneCountInString(w) > maxRunes {
+			return strings.TrimRight(b.String(), ",;:") + "…"
+		}
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(w)
+	}
+	return b.String()
+}
+
+// fallbackTitle gives a plain text article without a title line a short,
+// honest one: the first words of its first content line, with an ellipsis.
+func fallbackTitle(a *Article) {
+	if a.Title != "" {
+		return
+	}
+	for _, l := range splitLines(a.Text) {
+		c := l.content(a.Text)
+		inSkip := false
+		for _, s := range a.Skip {
+			if l.start >= s.Start && l.start < s.End {
+				inSkip = true
+			}
+		}
+		if c != "" && !inSkip {
+			a.Title = firstWords(c, maxFallbackTitleRunes)
+			return
+		}
+	}
+}
+
+// maxFallbackTitleRunes bounds a title made of a text's first words.
+const maxFallbackTitleRunes = 60
 
 // moreContent reports whether any of lines is non-empty and not noise.
 func moreContent(text string, lines []textLine, noise []bool) bool {

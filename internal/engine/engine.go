@@ -32,7 +32,8 @@ var (
 	// empty query, k out of range, a bad cited range.
 	ErrInvalid = errors.New("invalid request")
 	// ErrKeywordsBusy reports a keyword index held by another process (a
-	// running `semsearch serve`); hybrid search then falls back to vectors.
+	// running `semsearch serve`); hybrid and bm25 search fail with it rather
+	// than change the ranking.
 	ErrKeywordsBusy = errors.New("keyword index busy")
 	// ErrKeywordsDamaged reports a keyword index that is missing or cannot
 	// be read. Writers rebuild it from the vector store's passages (see
@@ -41,10 +42,17 @@ var (
 	// ErrSettingsMismatch reports a collection built with another model or
 	// chunking than the one asked for.
 	ErrSettingsMismatch = errors.New("collection settings differ")
+	// ErrIDConflict reports an index run that would make an existing id
+	// refer to another source (see [IndexOptions.SameSource]).
+	ErrIDConflict = errors.New("document id taken by another source")
 )
 
 // MaxK is the largest number of results one search returns.
 const MaxK = 1000
+
+// MaxQueryBytes bounds a query's text, for the CLI and HTTP alike: no
+// embedding model reads more.
+const MaxQueryBytes = 4096
 
 // Config configures an [Engine].
 type Config struct {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -24,8 +25,51 @@ type IndexOptions struct {
 	// Progress, when set, is called after each embedding call with the number
 	// of articles done and to do.
 	Progress func(done, total int)
+	// OnProgress, when set, is called once the run knows what it has to
+	// embed (nothing done yet) and after every embedding call, with
+	// passage-level counts, so a single large article shows progress too.
+	OnProgress func(IndexProgress)
+	// DryRun computes what the run would do (the stats, and Gone when
+	// pruning) without embedding, storing, removing or repairing anything.
+	DryRun bool
+	// SameSource, when set, guards ids against silently changing what they
+	// refer to: a changed article whose stored version came from another
+	// source (SameSource(stored, new) is false) fails the whole run with
+	// [ErrIDConflict] before anything is embedded. Nil replaces by id.
+	SameSource func(stored, given string) bool
 }
 
+// IndexProgress is how far an index run's embedding has got.
+type IndexProgress struct {
+	Articles, ArticlesTotal int // articles stored so far, and to embed in all
+	Passages, PassagesTotal int // passages embedded so far, and to embed in all
+}
+
+// IDConflict is one id that an index run would move to another source.
+type IDConflict struct {
+	ID, Stored, Given string
+}
+
+// IDConflictError lists the ids an index run refused to move; it matches
+// [ErrIDConflict] with errors.Is.
+type IDConflictError struct {
+	Collection string
+	Conflicts  []IDConflict
+}
+
+func (e *IDConflictError) Error() string {
+	c := e.Conflicts[0]
+	msg := fmt.Sprintf("id %q in %q holds %s, and this run gives it %s", c.ID, e.Collection, c.Stored, c.Given)
+	if n := len(e.Conflicts) - 1; n > 0 {
+		msg += fmt.Sprintf(" (and %d more ids like it)", n)
+	}
+	return msg
+}
+
+// Is makes errors.Is(err, ErrIDConflict) true.
+func (e *IDConflictError) Is(target error) bool { return target == ErrIDConflict }
+
+// IndexStats summarise an index run.
 // IndexStats summarise an index run. They count only what is durable: an
 // article stored in memory whose flush to disk failed counts as not stored.
 type IndexStats struct {
@@ -43,6 +87,8 @@ type IndexStats struct {
 	Passages, Total int
 	EmbedTime       time.Duration
 	Duration        time.Duration
+	// Gone lists the ids removed by Prune (or, in a dry run, that would be).
+	Gone []string
 	// Results says, per article in the order given, what the run did.
 	Results []DocResult
 }
@@ -82,11 +128,17 @@ type pending struct {
 // nothing. Each article is stored whole or not at all: when embedding fails
 // part way, the articles embedded so far are kept (and flushed), the rest keep
 // their previous version, and the error says which call failed.
-func (e *Engine) Index(ctx context.Context, collection string, arts []article.Article, opt IndexOptions) (IndexStats, error) {
+func (e *Engine) Index(ctx context.Context, collection string, arts []article.Article, opt IndexOptions) (st IndexStats, err error) {
 	start := time.Now()
-	var st IndexStats
 	e.indexMu.Lock() // one run at a time: runs interleaving their writes could leave BM25 behind
 	defer e.indexMu.Unlock()
+	// Total reports what the collection holds however the run ended.
+	defer func() {
+		if c, cerr := e.store.Collection(context.WithoutCancel(ctx), collection); cerr == nil {
+			st.Total = c.Passages
+		}
+		st.Duration = time.Since(start)
+	}()
 	col, drop, err := e.openForIndex(ctx, collection, opt.Rebuild)
 	if err != nil {
 		return st, err
@@ -95,8 +147,10 @@ func (e *Engine) Index(ctx context.Context, collection string, arts []article.Ar
 	if col != nil {
 		st.Total = col.Passages // durable before the run
 		// Every run repairs drift a failed or interrupted run left behind.
-		if err := e.syncKeywords(ctx, collection); err != nil {
-			return st, err
+		if !opt.DryRun {
+			if err := e.syncKeywords(ctx, collection); err != nil {
+				return st, err
+			}
 		}
 		if hashes, err = e.store.Hashes(ctx, collection); err != nil {
 			return st, err
@@ -106,6 +160,7 @@ func (e *Engine) Index(ctx context.Context, collection string, arts []article.Ar
 	seen := make(map[string]bool, len(arts))
 	st.Results = make([]DocResult, len(arts))
 	var todo []*pending
+	var conflicts []IDConflict
 	for i := range arts {
 		a := &arts[i]
 		st.Results[i].ID = a.ID
@@ -124,6 +179,16 @@ func (e *Engine) Index(ctx context.Context, collection string, arts []article.Ar
 			continue
 		}
 		st.Results[i].Status = DocNotStored
+		if exists && opt.SameSource != nil {
+			doc, err := e.store.Document(ctx, collection, a.ID)
+			if err != nil {
+				return st, fmt.Errorf("check source of %s: %w", a.ID, err)
+			}
+			if !opt.SameSource(doc.Source, a.Source) {
+				conflicts = append(conflicts, IDConflict{ID: a.ID, Stored: doc.Source, Given: a.Source})
+				continue
+			}
+		}
 		p, err := e.prepare(a)
 		if err != nil {
 			st.NotStored = len(arts) - st.Unchanged - st.Duplicates
@@ -134,6 +199,34 @@ func (e *Engine) Index(ctx context.Context, collection string, arts []article.Ar
 		}
 		p.hash, p.isNew, p.result = h, !exists, &st.Results[i]
 		todo = append(todo, p)
+	}
+	if len(conflicts) > 0 {
+		return st, &IDConflictError{Collection: collection, Conflicts: conflicts}
+	}
+	gone := func() []string {
+		var ids []string
+		for id := range hashes {
+			if !seen[id] {
+				ids = append(ids, id)
+			}
+		}
+		sort.Strings(ids)
+		return ids
+	}
+	if opt.DryRun {
+		for _, p := range todo {
+			if p.isNew {
+				st.New++
+			} else {
+				st.Updated++
+			}
+			st.Passages += len(p.inputs)
+		}
+		if opt.Prune {
+			st.Gone = gone()
+			st.Removed = len(st.Gone)
+		}
+		return st, nil
 	}
 
 	// Articles stored since the last flush count once a flush makes them
@@ -163,7 +256,7 @@ func (e *Engine) Index(ctx context.Context, collection string, arts []article.Ar
 	// Flush every FlushEvery, but never spend more than a tenth of the run
 	// flushing: a snapshot store rewrites the whole collection each time.
 	lastFlush, every := time.Now(), e.cfg.FlushEvery
-	err = e.embedAndStore(ctx, collection, col, drop, todo, &st, opt.Progress, func(p *pending) { unflushed = append(unflushed, p) }, func() error {
+	err = e.embedAndStore(ctx, collection, col, drop, todo, &st, opt, func(p *pending) { unflushed = append(unflushed, p) }, func() error {
 		if time.Since(lastFlush) < every {
 			return nil
 		}
@@ -175,16 +268,10 @@ func (e *Engine) Index(ctx context.Context, collection string, arts []article.Ar
 	})
 	removed := 0
 	if err == nil && opt.Prune {
-		var gone []string
-		for id := range hashes {
-			if !seen[id] {
-				gone = append(gone, id)
-			}
-		}
-		sort.Strings(gone)
-		removed, err = e.store.Delete(ctx, collection, gone...)
-		if err == nil && e.keywords != nil && len(gone) > 0 {
-			if err = e.keywords.Delete(ctx, collection, gone...); err != nil {
+		st.Gone = gone()
+		removed, err = e.store.Delete(ctx, collection, st.Gone...)
+		if err == nil && e.keywords != nil && len(st.Gone) > 0 {
+			if err = e.keywords.Delete(ctx, collection, st.Gone...); err != nil {
 				e.forgetKeywordCheck(collection)
 			}
 		}
@@ -204,7 +291,6 @@ func (e *Engine) Index(ctx context.Context, collection string, arts []article.Ar
 			st.NotStored++
 		}
 	}
-	st.Duration = time.Since(start)
 	return st, err
 }
 
@@ -251,8 +337,18 @@ func (e *Engine) prepare(a *article.Article) (*pending, error) {
 	if err != nil {
 		return nil, fmt.Errorf("chunk %s: %w", a.ID, err)
 	}
-	p := &pending{art: a, chunks: chunks, inputs: make([]string, len(chunks))}
 	title := strings.TrimSpace(a.Title)
+	// A passage that is only the title repeats what every citation (and,
+	// with title context, every passage's embedding) carries already.
+	if len(chunks) > 1 && title != "" {
+		rest := slices.DeleteFunc(slices.Clone(chunks), func(c chunk.Chunk) bool {
+			return strings.TrimSpace(a.Text[c.Start:c.End]) == title
+		})
+		if len(rest) > 0 {
+			chunks = rest
+		}
+	}
+	p := &pending{art: a, chunks: chunks, inputs: make([]string, len(chunks))}
 	for i, c := range chunks {
 		text := a.Text[c.Start:c.End]
 		if e.cfg.TitleContext && title != "" && !strings.HasPrefix(text, title) {
@@ -265,8 +361,15 @@ func (e *Engine) prepare(a *article.Article) (*pending, error) {
 
 // embedAndStore embeds the passages of todo, several articles per call, and
 // stores each article once all its vectors are there.
-func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstore.Collection, drop bool, todo []*pending, st *IndexStats, progress func(done, total int), stored func(*pending), afterBatch func() error) error {
+func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstore.Collection, drop bool, todo []*pending, st *IndexStats, opt IndexOptions, stored func(*pending), afterBatch func() error) error {
 	done := 0
+	prog := IndexProgress{ArticlesTotal: len(todo)}
+	for _, p := range todo {
+		prog.PassagesTotal += len(p.inputs)
+	}
+	if opt.OnProgress != nil {
+		opt.OnProgress(prog)
+	}
 	for call := 0; done < len(todo); call++ {
 		// Gather whole articles until the call is full; an article larger
 		// than a call goes alone (the embedder splits it into requests).
@@ -281,14 +384,23 @@ func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstor
 			inputs = append(inputs, p.inputs...)
 		}
 		var vecs [][]float32
-		if len(inputs) > 0 {
+		// A call carries at most BatchPassages passages: an article larger
+		// than that takes several, each reported to OnProgress.
+		for off := 0; off < len(inputs); off += max(e.cfg.BatchPassages, 1) {
+			end := min(off+max(e.cfg.BatchPassages, 1), len(inputs))
 			t := time.Now()
-			var err error
-			vecs, err = e.emb.EmbedDocuments(ctx, inputs)
+			v, err := e.emb.EmbedDocuments(ctx, inputs[off:end])
 			st.EmbedTime += time.Since(t)
 			if err != nil {
 				return fmt.Errorf("embed articles %s..%s: %w", batch[0].art.ID, batch[len(batch)-1].art.ID, err)
 			}
+			vecs = append(vecs, v...)
+			prog.Passages += end - off
+			if opt.OnProgress != nil && end < len(inputs) {
+				opt.OnProgress(prog)
+			}
+		}
+		if len(inputs) > 0 {
 			if len(vecs) != len(inputs) {
 				return fmt.Errorf("embed articles %s..%s: got %d vectors for %d passages", batch[0].art.ID, batch[len(batch)-1].art.ID, len(vecs), len(inputs))
 			}
@@ -331,8 +443,12 @@ func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstor
 			}
 		}
 		done = end
-		if progress != nil {
-			progress(done, len(todo))
+		if opt.Progress != nil {
+			opt.Progress(done, len(todo))
+		}
+		if opt.OnProgress != nil {
+			prog.Articles = done
+			opt.OnProgress(prog)
 		}
 		if err := afterBatch(); err != nil {
 			return err
@@ -360,8 +476,12 @@ func keywordDoc(p *pending) KeywordDoc {
 func passages(p *pending, vecs [][]float32) []vectorstore.Passage {
 	out := make([]vectorstore.Passage, len(p.chunks))
 	for i, c := range p.chunks {
+		// Lines are cited as lines of the source file (HTML and JSON
+		// text maps back to where it came from); bytes stay offsets into
+		// the stored text.
 		out[i] = vectorstore.Passage{
-			Chunk: i, Start: c.Start, End: c.End, LineStart: c.LineStart, LineEnd: c.LineEnd,
+			Chunk: i, Start: c.Start, End: c.End,
+			LineStart: p.art.SourceLine(c.LineStart).First, LineEnd: p.art.SourceLine(c.LineEnd).Last,
 			Text: p.art.Text[c.Start:c.End], Vector: vecs[i],
 		}
 	}

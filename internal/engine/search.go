@@ -38,9 +38,10 @@ type Query struct {
 	Text string
 	// K is the number of passages wanted, 1..MaxK.
 	K int
-	// MinScore drops results scoring below it. Scores are cosine
-	// similarities (-1..1) in vector mode, BM25 scores in bm25 mode and fused
-	// scores (0..1) in hybrid mode.
+	// MinScore drops passages whose cosine similarity to the query is below
+	// it (-1..1), in vector and hybrid mode alike: it never depends on the
+	// other candidates, as the fused score does. Bm25 mode has no vectors
+	// and refuses a positive MinScore.
 	MinScore float32
 	Filter   vectorstore.Filter
 	// Mode "" means hybrid when the engine has a keyword index, else vector.
@@ -113,6 +114,9 @@ func (e *Engine) Search(ctx context.Context, collection string, q Query) (Respon
 	if err := validateQuery(q, fusion); err != nil {
 		return resp, err
 	}
+	if mode == BM25 && q.MinScore > 0 {
+		return resp, fmt.Errorf("%w: min score is a cosine similarity, and bm25 mode has no vectors: use vector or hybrid mode, or drop the min score", ErrInvalid)
+	}
 	if mode != Vector && e.keywords == nil {
 		return resp, fmt.Errorf("%w: %s search needs a BM25 index, and none is configured", ErrInvalid, mode)
 	}
@@ -129,6 +133,8 @@ func (e *Engine) Search(ctx context.Context, collection string, q Query) (Respon
 			return resp, err
 		}
 	}
+	// A keyword index held by another process fails the search (with
+	// ErrKeywordsBusy) rather than silently ranking by vectors alone.
 	cands, stale, err := e.retrieve(ctx, collection, q, mode, fusion)
 	if errors.Is(err, ErrKeywordsDamaged) && !e.cfg.ReadOnly {
 		// Damaged since this engine last checked it: rebuild and retry.
@@ -138,11 +144,8 @@ func (e *Engine) Search(ctx context.Context, collection string, q Query) (Respon
 		}
 	}
 	switch {
-	case errors.Is(err, ErrKeywordsBusy) && mode == Hybrid:
-		e.log.Warn("BM25 index in use by another process: searching by vectors only (ask the server instead)", "collection", collection)
-		mode, resp.Mode = Vector, Vector
-		cands, stale, err = e.retrieve(ctx, collection, q, mode, fusion)
 	case errors.Is(err, ErrKeywordsDamaged) && mode == Hybrid:
+		// Not silent: the response carries the warning and says the mode.
 		resp.Warnings = append(resp.Warnings, "searched by vectors only: "+keywordsDamaged(collection, err).Error())
 		mode, resp.Mode = Vector, Vector
 		cands, stale, err = e.retrieve(ctx, collection, q, mode, fusion)
@@ -157,7 +160,7 @@ func (e *Engine) Search(ctx context.Context, collection string, q Query) (Respon
 	}
 	kept := cands[:0]
 	for _, c := range cands {
-		if c.score >= float64(q.MinScore) {
+		if mode == BM25 || c.vscore >= float64(q.MinScore) {
 			kept = append(kept, c)
 		}
 	}
@@ -192,6 +195,8 @@ func validateQuery(q Query, f Fusion) error {
 		return fmt.Errorf("%w: query is not valid UTF-8", ErrInvalid)
 	case strings.TrimSpace(q.Text) == "":
 		return fmt.Errorf("%w: query is empty", ErrInvalid)
+	case len(q.Text) > MaxQueryBytes:
+		return fmt.Errorf("%w: query is %d bytes long; the limit is %d", ErrInvalid, len(q.Text), MaxQueryBytes)
 	case q.K < 1 || q.K > MaxK:
 		return fmt.Errorf("%w: k must be between 1 and %d, got %d", ErrInvalid, MaxK, q.K)
 	case q.MMR < 0 || q.MMR > 1:

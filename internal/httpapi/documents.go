@@ -102,6 +102,9 @@ func (s *Server) addDocuments(w http.ResponseWriter, r *http.Request) error {
 			rejected = append(rejected, reason)
 			continue
 		}
+		// The body's lines mean nothing to a reader: citations count
+		// lines of the article's own text.
+		a.Lines = nil
 		// Citations show Source: the object's "source" field, else its
 		// URL, else its id.
 		if src := strings.TrimSpace(a.Meta["source"]); src != "" {

@@ -22,9 +22,9 @@ import (
 // Request limits and defaults.
 const (
 	defaultK = 5
-	// maxQueryBytes bounds query text: no embedding model reads more, and
-	// it bounds what the query cache holds.
-	maxQueryBytes = 4096
+	// maxQueryBytes bounds query text (the engine's limit, checked here so
+	// the error has its own code); it bounds what the query cache holds.
+	maxQueryBytes = engine.MaxQueryBytes
 	// defaultMinScore keeps every result (cosine similarity is >= -1).
 	defaultMinScore = -1
 )
@@ -223,7 +223,7 @@ func (s *Server) engineQuery(q *queryJSON) (string, engine.Query, error) {
 		minScore = *q.MinScore
 	}
 	if minScore < -1 || math.IsNaN(minScore) || math.IsInf(minScore, 0) {
-		return "", eq, badRequest("invalid_min_score", "min_score must be a number >= -1 (cosine similarity in vector mode, fused score 0..1 in hybrid mode, BM25 score in bm25 mode), got %g", minScore)
+		return "", eq, badRequest("invalid_min_score", "min_score must be a number >= -1 (the cosine similarity of passage and query, in vector and hybrid mode), got %g", minScore)
 	}
 	mode, err := engine.ParseMode(q.Mode)
 	if err != nil {

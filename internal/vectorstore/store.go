@@ -7,7 +7,10 @@ package vectorstore
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 )
 
@@ -96,10 +99,14 @@ type Hit struct {
 // not restrict. It is applied before ranking, so the top k are the best k of
 // the matching passages.
 type Filter struct {
-	DocIDs []string          // any of these documents
-	Meta   map[string]string // exact matches on Title/Source/Author ("title", "source", "author") or custom metadata keys
-	After  time.Time         // published at or after
-	Before time.Time         // published before
+	DocIDs []string // any of these documents
+	// Meta matches Title/Source/Author/URL ("title", "source", "author",
+	// "url") or custom metadata keys exactly, case-sensitively; a metadata
+	// value that is a JSON list (front matter "tags: [bees, cities]" is
+	// stored as ["bees","cities"]) matches any of its elements too.
+	Meta   map[string]string
+	After  time.Time // published at or after
+	Before time.Time // published before
 }
 
 // Matcher returns the filter as a predicate over documents, so every backend
@@ -118,7 +125,7 @@ func (f Filter) Matcher() func(*Document) bool {
 			return false
 		}
 		for k, want := range f.Meta {
-			if d.field(k) != want {
+			if !fieldMatches(d.field(k), want) {
 				return false
 			}
 		}
@@ -130,6 +137,34 @@ func (f Filter) Matcher() func(*Document) bool {
 		}
 		return true
 	}
+}
+
+// fieldMatches reports whether a field's value is want, or a JSON list
+// holding want.
+func fieldMatches(value, want string) bool {
+	if value == want {
+		return true
+	}
+	if !strings.HasPrefix(value, "[") {
+		return false
+	}
+	var list []any
+	if json.Unmarshal([]byte(value), &list) != nil {
+		return false
+	}
+	for _, e := range list {
+		switch e := e.(type) {
+		case string:
+			if e == want {
+				return true
+			}
+		case float64, bool:
+			if fmt.Sprint(e) == want {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // field returns a document's title, source, author or url by those names,
