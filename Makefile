@@ -146,3 +146,41 @@ bench-runtime: build $(OLLAMA_BIN) $(MODEL_GGUF)
 LOAD_SECONDS ?= 30
 bench-http: build $(OLLAMA_BIN) $(MODEL_GGUF)
 	@env=$$($(MAKE) -s runtime) && eval "$$env" && LOAD_SECONDS=$(LOAD_SECONDS) scripts/bench-http.sh
+
+# Front doors (issue 11): the MCP server, the search page and the platform
+# contracts are tested with clients nobody here wrote. `chromium` installs
+# Debian's Chromium for the browser test (only when /usr/bin/chromium is
+# missing); `mcp-client` installs the official MCP TypeScript SDK from npm
+# into $(CACHE)/npm for the third-party client test; `screenshot` renders the
+# search page answering a question into $(SCREENSHOT).
+CHROMIUM       ?= /usr/bin/chromium
+MCP_SDK_PKG    := @modelcontextprotocol/sdk@1.32.2
+MCP_CLIENT_DIR := $(CACHE)/npm/mcp-sdk-1.32.2
+SCREENSHOT     ?= docs/search-page.png
+
+.PHONY: chromium mcp-client screenshot test-frontdoors
+
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		echo "installing Debian's chromium (apt-get, once)" >&2; \
+		apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >&2; \
+	fi
+
+mcp-client: $(MCP_CLIENT_DIR)/node_modules/@modelcontextprotocol/sdk/package.json
+$(MCP_CLIENT_DIR)/node_modules/@modelcontextprotocol/sdk/package.json:
+	@command -v npm >/dev/null || { echo "npm is missing: install node to run the third-party MCP client test" >&2; exit 1; }
+	@mkdir -p $(MCP_CLIENT_DIR)
+	@cd $(MCP_CLIENT_DIR) && npm install --silent --no-audit --no-fund --prefix . $(MCP_SDK_PKG) >&2
+
+# The front-door tests alone, with the real browser, the real MCP client and
+# the offline runtime.
+test-frontdoors: chromium mcp-client $(OLLAMA_BIN) $(MODEL_GGUF)
+	@env=$$($(MAKE) -s runtime) && eval "$$env" && \
+		SEMSEARCH_TEST_OLLAMA=1 SEMSEARCH_CHROMIUM=$(CHROMIUM) SEMSEARCH_MCP_CLIENT=$(MCP_CLIENT_DIR) \
+		$(GO) test -race -count=1 ./internal/mcpserver/ ./internal/webui/ ./internal/httpapi/ ./cmd/semsearch/ -run 'MCP|WebUI|Page|Browser|Contract|Dify|OpenWebUI|LangChain'
+
+screenshot: build chromium $(OLLAMA_BIN) $(MODEL_GGUF)
+	@env=$$($(MAKE) -s runtime) && eval "$$env" && \
+		SEMSEARCH_TEST_OLLAMA=1 SEMSEARCH_CHROMIUM=$(CHROMIUM) SEMSEARCH_SCREENSHOT=$(abspath $(SCREENSHOT)) \
+		$(GO) test -count=1 ./cmd/semsearch/ -run 'TestServe_browser' -v | grep -E '^(---|ok|FAIL|\s+.*screenshot)' || true
+	@test -s $(SCREENSHOT) && echo "wrote $(SCREENSHOT)"

@@ -60,6 +60,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			withGlobal(deleteCommand()),
 			withGlobal(statsCommand()),
 			withGlobal(serveCommand()),
+			withGlobal(mcpCommand()),
 			withGlobal(evalCommand()),
 		},
 	}
