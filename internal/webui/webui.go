@@ -431,8 +431,22 @@ func queryTerms(q string) map[string]bool {
 
 func isSeparator(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }
 
+// matches says whether a lower-cased word is a term or a term with a common
+// English inflection ("fire" matches "fired" and "fires").
+func matches(word string, terms map[string]bool) bool {
+	if terms[word] {
+		return true
+	}
+	for _, suffix := range []string{"s", "es", "d", "ed", "ing"} {
+		if stem, ok := strings.CutSuffix(word, suffix); ok && terms[stem] {
+			return true
+		}
+	}
+	return false
+}
+
 // highlight splits text into runs, marking the words that are query terms
-// (case-insensitively, whole words).
+// (case-insensitively, whole words, see [matches]).
 func highlight(text string, terms map[string]bool) []segment {
 	var out []segment
 	add := func(s string, mark bool) {
@@ -462,7 +476,7 @@ func highlight(text string, terms map[string]bool) []segment {
 			j += size
 		}
 		word := text[i:j]
-		add(word, terms[strings.ToLower(word)])
+		add(word, matches(strings.ToLower(word), terms))
 		i = j
 	}
 	return out

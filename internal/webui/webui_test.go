@@ -207,16 +207,16 @@ func TestPage_key(t *testing.T) {
 }
 
 func TestHighlight(t *testing.T) {
-	terms := queryTerms("Who fired the FBI director?")
+	terms := queryTerms("Who fire the FBI director?")
 	var b strings.Builder
-	for _, s := range highlight("The FBI's director, fired; firedog.", terms) {
+	for _, s := range highlight("The FBI's director, fired; firedog, fires.", terms) {
 		if s.Mark {
 			b.WriteString("[" + s.Text + "]")
 		} else {
 			b.WriteString(s.Text)
 		}
 	}
-	if got, want := b.String(), "The [FBI]'s [director], [fired]; firedog."; got != want {
+	if got, want := b.String(), "The [FBI]'s [director], [fired]; firedog, [fires]."; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
