@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -214,6 +215,26 @@ func TestServe_browser(t *testing.T) {
 		t.Errorf("the highlighted passage was not scrolled into view")
 	}
 	screenshot("-doc")
+
+	// Open WebUI's links lead to the same view of the cited passage.
+	req, _ := http.NewRequest("POST", base+"/v1/web-search", strings.NewReader(`{"query": "`+frontdoorQuestion+`", "count": 1}`))
+	req.Header.Set("Authorization", "Bearer "+frontdoorKey)
+	resp, err := http.DefaultClient.Do(req)
+	fatal("web search", err)
+	var found []struct{ Link, Title, Snippet string }
+	err = json.NewDecoder(resp.Body).Decode(&found)
+	resp.Body.Close()
+	if err != nil || len(found) != 1 {
+		t.Fatalf("web search: %d results, %v", len(found), err)
+	}
+	fatal("open the Open WebUI link", chromedp.Do(ctx,
+		chromedp.Navigate(found[0].Link),
+		chromedp.WaitVisible(chromedp.CSS(`mark#passage`)),
+	))
+	if got := text("mark#passage"); strings.Join(strings.Fields(got), " ") != strings.Join(strings.Fields(found[0].Snippet), " ") {
+		t.Errorf("%s highlights %q, want the snippet %q", found[0].Link, got, found[0].Snippet)
+	}
+	t.Logf("Open WebUI link %s highlights its snippet", found[0].Link)
 }
 
 // mcpClient finds the official MCP TypeScript SDK installed by `make
