@@ -87,10 +87,11 @@ demo: build $(OLLAMA_BIN) $(MODEL_GGUF)
 		$(BIN) search --collection demo -k 3 "$(DEMO_QUESTION)"
 
 # The test command: static checks, then every test with the race detector
-# against the real offline runtime and one real Weaviate node (make weaviate),
-# then the sample-article eval with its thresholds.
-test: lint $(OLLAMA_BIN) $(MODEL_GGUF)
-	@env=$$($(MAKE) -s runtime) && eval "$$env" && \
+# against the real offline runtime, one real Weaviate node (make weaviate),
+# Chromium and the official MCP client, then the sample-article eval with its
+# thresholds.
+test: lint chromium mcp-client $(OLLAMA_BIN) $(MODEL_GGUF)
+	@env=$$($(MAKE) -s runtime) && eval "$$env" && export $(FRONTDOOR_ENV) && \
 		wenv=$$($(MAKE) -s weaviate) && eval "$$wenv" && export SEMSEARCH_TEST_WEAVIATE=$$SEMSEARCH_STORE && unset SEMSEARCH_STORE && \
 		SEMSEARCH_TEST_OLLAMA=1 $(GO) test -race -count=1 -timeout 30m ./...
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && $(MAKE) -s eval-sample EVAL_DATA=$$tmp
@@ -209,3 +210,49 @@ weaviate-status:
 test-weaviate: $(WEAVIATE_BIN)
 	@env=$$($(MAKE) -s weaviate) && eval "$$env" && \
 		SEMSEARCH_TEST_WEAVIATE=$$SEMSEARCH_STORE $(GO) test -race -count=1 -timeout 20m ./internal/vectorstore/weaviatestore/
+# Front doors (issue 11): the MCP server, the search page and the platform
+# contracts are tested with clients nobody here wrote. `chromium` installs
+# Debian's Chromium for the browser test (apt-get, only when $(CHROMIUM) is
+# missing); `mcp-client` installs the official MCP TypeScript SDK from npm
+# into $(MCP_CLIENT_DIR) for the third-party client test (a notice and no
+# test when npm is missing); `screenshot` shows the search page answering
+# the demo question in $(SCREENSHOT) (and the cited passage in *-doc.png).
+CHROMIUM       ?= /usr/bin/chromium
+MCP_SDK_PKG    := @modelcontextprotocol/sdk@1.32.2
+MCP_CLIENT_DIR := $(CACHE)/npm/mcp-sdk-1.32.2
+SCREENSHOT     ?= bin/search-page.png
+FRONTDOOR_ENV   = SEMSEARCH_CHROMIUM=$(CHROMIUM) \
+                  $$(test -f $(MCP_CLIENT_DIR)/node_modules/@modelcontextprotocol/sdk/package.json && echo SEMSEARCH_MCP_CLIENT=$(MCP_CLIENT_DIR))
+
+.PHONY: chromium mcp-client screenshot test-frontdoors
+
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		echo "installing Debian's chromium (apt-get, once)" >&2; \
+		apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >&2; \
+	fi
+
+mcp-client:
+	@if [ -f $(MCP_CLIENT_DIR)/node_modules/@modelcontextprotocol/sdk/package.json ]; then :; \
+	elif ! command -v npm >/dev/null; then \
+		echo "npm is missing: the third-party MCP client test will not run (install node and npm)" >&2; \
+	else \
+		echo "installing $(MCP_SDK_PKG) from npm into $(MCP_CLIENT_DIR) (once)" >&2; \
+		mkdir -p $(MCP_CLIENT_DIR) && cd $(MCP_CLIENT_DIR) && \
+		npm install --silent --no-audit --no-fund --prefix . $(MCP_SDK_PKG) >&2; \
+	fi
+
+# The front-door tests alone, with the real browser, the real MCP client and
+# the offline runtime.
+test-frontdoors: chromium mcp-client $(OLLAMA_BIN) $(MODEL_GGUF)
+	@env=$$($(MAKE) -s runtime) && eval "$$env" && export SEMSEARCH_TEST_OLLAMA=1 $(FRONTDOOR_ENV) && \
+		$(GO) test -race -count=1 ./internal/mcpserver/ ./internal/webui/ && \
+		$(GO) test -race -count=1 ./internal/httpapi/ -run 'dify|openWebUI|langChain|metadata|frontdoor|OpenAPI' && \
+		$(GO) test -race -count=1 -v ./cmd/semsearch/ -run 'TestServe_(browser|mcpThirdParty)'
+
+screenshot: chromium $(OLLAMA_BIN) $(MODEL_GGUF)
+	@mkdir -p $(dir $(SCREENSHOT)) && rm -f $(SCREENSHOT)
+	@env=$$($(MAKE) -s runtime) && eval "$$env" && \
+		SEMSEARCH_TEST_OLLAMA=1 SEMSEARCH_CHROMIUM=$(CHROMIUM) SEMSEARCH_SCREENSHOT=$(abspath $(SCREENSHOT)) \
+		$(GO) test -count=1 -v ./cmd/semsearch/ -run 'TestServe_browser$$' | grep -E '^(--- |ok|FAIL)|screenshot:'
+	@test -s $(SCREENSHOT)

@@ -21,10 +21,10 @@ import (
 func serveCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "serve",
-		Usage: "serve the HTTP JSON API (search, context blocks, documents, metrics)",
+		Usage: "serve the HTTP JSON API (search, context blocks, documents, metrics), MCP at /mcp and the search page at /",
 		Description: "Serves the API described at /openapi.json until SIGINT or SIGTERM, then drains requests and\n" +
 			"flushes the store. Holds the data directory's write lock. Logs are JSON on stderr.",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "addr", Usage: "listen address HOST:PORT (port 0 picks a free one)", EnvVars: []string{"SEMSEARCH_ADDR"}, Value: "127.0.0.1:8080"},
 			&cli.StringFlag{Name: "api-key", Usage: "require Authorization: Bearer KEY on every route but /healthz", EnvVars: []string{"SEMSEARCH_API_KEY"}},
 			&cli.StringSliceFlag{Name: "cors-origin", Usage: "allow browser requests from this origin (e.g. https://app.example.com, or *); repeatable; CORS is off without it"},
@@ -33,7 +33,7 @@ func serveCommand() *cli.Command {
 			&cli.IntFlag{Name: "cache-size", Usage: "query embeddings kept in memory (0 disables the cache)", Value: 1024},
 			&cli.BoolFlag{Name: "log-queries", Usage: "put query text in the access log"},
 			&cli.DurationFlag{Name: "shutdown-timeout", Usage: "how long to let requests finish on shutdown", Value: 15 * time.Second},
-		},
+		}, frontdoorFlags()...), // the MCP endpoint and the search page (cmd_mcp.go)
 		Action: runServe,
 	}
 }
@@ -79,7 +79,7 @@ func runServe(c *cli.Context) error {
 	defer closeApp()
 	client, eng := a.embed, a.engine
 
-	api, err := httpapi.New(httpapi.Config{
+	apiCfg := httpapi.Config{
 		Engine:          eng,
 		Checker:         client,
 		Cache:           cache,
@@ -99,7 +99,11 @@ func runServe(c *cli.Context) error {
 		},
 		Metrics: metrics,
 		Logger:  logger,
-	})
+	}
+	if err := frontdoors(c, cfg, eng, client, logger, &apiCfg); err != nil { // /mcp and the search page
+		return err
+	}
+	api, err := httpapi.New(apiCfg)
 	if err != nil {
 		return err
 	}

@@ -59,6 +59,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			withGlobal(statsCommand()),
 			withGlobal(serveCommand()),
 			withGlobal(repairCommand()),
+			withGlobal(mcpCommand()),
 			withGlobal(evalCommand()),
 			withGlobal(exportCommand()), // issue 9: cmd_export.go
 			withGlobal(importCommand()),

@@ -63,8 +63,11 @@ type Result struct {
 	vectorstore.Hit
 	Rank int `json:"rank"` // 1-based
 	// Citation is a ready-to-paste label: title, source and line range.
-	Citation string       `json:"citation"`
-	Explain  *Explanation `json:"explain,omitempty"`
+	Citation string `json:"citation"`
+	// Metadata is the hit's fields as one flat object (see [Metadata]),
+	// never nil, for retrievers that pass metadata through.
+	Metadata map[string]any `json:"metadata"`
+	Explain  *Explanation   `json:"explain,omitempty"`
 }
 
 // Explanation says how a result's score came about. In hybrid mode every
@@ -165,7 +168,7 @@ func (e *Engine) Search(ctx context.Context, collection string, q Query) (Respon
 		}
 	}
 	for _, cand := range e.rerank(ctx, kept, q) {
-		r := Result{Hit: cand.hit, Rank: len(resp.Results) + 1, Citation: Citation(cand.hit)}
+		r := Result{Hit: cand.hit, Rank: len(resp.Results) + 1, Citation: Citation(cand.hit), Metadata: Metadata(cand.hit)}
 		r.Score = float32(cand.score)
 		r.Vector = nil
 		if q.Explain {

@@ -19,6 +19,11 @@
 //	DELETE /v1/documents/{id}
 //	GET    /v1/collections
 //	GET    /v1/stats
+//	POST   /retrieval             Dify's External Knowledge API (contracts.go)
+//	POST   /v1/web-search         Open WebUI's external web search; ?collection=
+//
+// and the front doors the caller mounts with [Config.Frontdoors] (serve
+// mounts the MCP endpoint at /mcp and the search page at /, /doc and /key).
 //
 // Requests use the server's default collection unless they name one (a
 // "collection" field or ?collection=). A filter is

@@ -167,7 +167,7 @@ func (s *Server) cors(next http.Handler) http.Handler {
 			h.Add("Vary", "Access-Control-Request-Method")
 			h.Add("Vary", "Access-Control-Request-Headers")
 			h.Set("Access-Control-Allow-Methods", "GET, POST, DELETE")
-			h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
+			h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Mcp-Protocol-Version, Mcp-Session-Id") // MCP clients send the last two
 			h.Set("Access-Control-Max-Age", "600")
 			w.WriteHeader(http.StatusNoContent)
 			return
@@ -185,18 +185,26 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 	}
 	want := sha256.Sum256([]byte(s.apiKey))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/healthz" {
+		if r.URL.Path == "/healthz" || s.ownAuth[r.URL.Path] {
 			next.ServeHTTP(w, r)
 			return
 		}
 		scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+			if r.URL.Path == retrievalPath {
+				s.difyUnauthorized(w, r, true)
+				return
+			}
 			s.writeError(w, r, &apiError{kind: errUnauthorized, code: "unauthorized",
 				msg: "missing API key: send the header Authorization: Bearer <key>"})
 			return
 		}
 		got := sha256.Sum256([]byte(strings.TrimSpace(token)))
 		if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+			if r.URL.Path == retrievalPath {
+				s.difyUnauthorized(w, r, false)
+				return
+			}
 			s.writeError(w, r, &apiError{kind: errUnauthorized, code: "unauthorized", msg: "invalid API key"})
 			return
 		}

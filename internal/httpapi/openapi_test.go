@@ -14,7 +14,7 @@ import (
 // TestOpenAPI_routes fails when the router has a route (method and path)
 // that openapi.json does not describe, or the reverse.
 func TestOpenAPI_routes(t *testing.T) {
-	s, _ := newTestServer(t)
+	s, _ := newTestServer(t, withFrontdoors) // as serve runs it: with /mcp and the search page
 
 	// "{id:.+}" in a mux template is "{id}" in OpenAPI.
 	pattern := regexp.MustCompile(`\{([^}:]+):[^}]*\}`)

@@ -97,7 +97,7 @@ func (s *Server) contextPOST(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p := packContext(resp.Results, b)
+	p := packContext(withMetadata(resp.Results), b)
 	s.writeJSON(w, r, http.StatusOK, contextResponse{
 		Query: resp.Query, Model: resp.Model, Collection: resp.Collection, TookMS: tookMS(resp.Took),
 		Context: p.text, MaxChars: b.maxChars, MaxTokens: b.maxTokens,

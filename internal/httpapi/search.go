@@ -23,7 +23,7 @@ type searchResponse struct {
 }
 
 func newSearchResponse(resp engine.Response) searchResponse {
-	results := resp.Results
+	results := withMetadata(resp.Results)
 	if results == nil {
 		results = []engine.Result{}
 	}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
+
+	"github.com/semsearch/semsearch/internal/engine"
 )
 
 // Defaults for [Config] fields left zero.
@@ -66,6 +68,31 @@ type Config struct {
 	Metrics *Metrics
 	// Logger receives access and error logs; nil discards them.
 	Logger *slog.Logger
+
+	// Front doors beside the JSON API (issue 11).
+
+	// Frontdoors are handlers served at exact paths beside the API (the
+	// search page, the MCP endpoint), behind the same middleware: access
+	// log, metrics, CORS, API key (unless OwnAuth), body limit and timeout.
+	Frontdoors []Frontdoor
+	// PassageLink returns the path of the page that shows a result's
+	// passage (e.g. the search page's document view); Open WebUI's links
+	// use it. Nil links to /v1/documents/{id}.
+	PassageLink func(collection string, r engine.Result) string
+	// PublicURL is the scheme and host clients reach the server at (e.g.
+	// "https://search.example.com"), for absolute links; "" takes them
+	// from each request.
+	PublicURL string
+}
+
+// Frontdoor is a handler served at one exact path beside the JSON API.
+type Frontdoor struct {
+	Path    string
+	Methods []string
+	Handler http.Handler
+	// OwnAuth says the handler checks the API key itself (the search page
+	// asks for it instead of answering 401).
+	OwnAuth bool
 }
 
 // ErrorMapping maps errors matching Err (with errors.Is) to an HTTP status
@@ -102,6 +129,10 @@ type Server struct {
 	metrics         *Metrics
 	log             *slog.Logger
 	started         time.Time
+	frontdoors      []Frontdoor
+	ownAuth         map[string]bool
+	passageURL      func(string, engine.Result) string
+	publicURL       string
 
 	router  *mux.Router
 	handler http.Handler
@@ -139,6 +170,18 @@ func New(cfg Config) (*Server, error) {
 		metrics:         cfg.Metrics,
 		log:             cfg.Logger,
 		started:         time.Now(),
+		frontdoors:      cfg.Frontdoors,
+		ownAuth:         map[string]bool{},
+		passageURL:      cfg.PassageLink,
+		publicURL:       strings.TrimRight(cfg.PublicURL, "/"),
+	}
+	for _, fd := range cfg.Frontdoors {
+		if fd.Path == "" || fd.Handler == nil || len(fd.Methods) == 0 {
+			return nil, fmt.Errorf("httpapi: front door %q needs a path, methods and a handler", fd.Path)
+		}
+		if fd.OwnAuth {
+			s.ownAuth[fd.Path] = true
+		}
 	}
 	for _, o := range cfg.CORSOrigins {
 		if o == "*" {
@@ -187,6 +230,13 @@ func (s *Server) routes() *mux.Router {
 	r.Handle("/v1/documents/{id:.+}", s.handle(s.deleteDocument)).Methods(http.MethodDelete)
 	r.Handle("/v1/collections", s.handle(s.listCollections)).Methods(http.MethodGet)
 	r.Handle("/v1/stats", s.handle(s.stats)).Methods(http.MethodGet)
+
+	// Retrieval contracts of RAG platforms and the front doors (issue 11).
+	r.Handle(retrievalPath, s.difyHandle(s.retrieval)).Methods(http.MethodPost)
+	r.Handle("/v1/web-search", s.handle(s.webSearch)).Methods(http.MethodPost)
+	for _, fd := range s.frontdoors {
+		r.Handle(fd.Path, fd.Handler).Methods(fd.Methods...)
+	}
 	return r
 }
 

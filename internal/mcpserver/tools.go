@@ -1,0 +1,484 @@
+package mcpserver
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/semsearch/semsearch/internal/article"
+	"github.com/semsearch/semsearch/internal/engine"
+	"github.com/semsearch/semsearch/internal/vectorstore"
+)
+
+// Tool limits.
+const (
+	defaultK = 5
+	maxK     = 50
+	// maxDocChars bounds the text get_document returns in one call.
+	maxDocChars = 100_000
+	uriScheme   = "semsearch"
+)
+
+// SearchInput is the search tool's arguments.
+type SearchInput struct {
+	Query       string        `json:"query" jsonschema:"the question or keywords, in plain language"`
+	Collection  string        `json:"collection,omitempty" jsonschema:"the collection to search (default: the server's)"`
+	Collections []string      `json:"collections,omitempty" jsonschema:"several collections to search at once, merged by score"`
+	K           int           `json:"k,omitempty" jsonschema:"how many passages, 1-50 (default 5)"`
+	Mode        string        `json:"mode,omitempty" jsonschema:"hybrid (default), vector or bm25"`
+	MaxPerDoc   int           `json:"max_per_doc,omitempty" jsonschema:"at most this many passages per document (0: no cap)"`
+	Filter      *SearchFilter `json:"filter,omitempty" jsonschema:"keep only passages of matching documents"`
+}
+
+// SearchFilter restricts a search, with the CLI's meaning.
+type SearchFilter struct {
+	DocIDs []string          `json:"doc_ids,omitempty" jsonschema:"only these documents"`
+	Meta   map[string]string `json:"meta,omitempty" jsonschema:"exact matches on title, source, author, url or custom metadata"`
+	After  string            `json:"after,omitempty" jsonschema:"published on or after this date (2017-05-01 or RFC 3339)"`
+	Before string            `json:"before,omitempty" jsonschema:"published before this date"`
+}
+
+// SearchOutput is the search tool's structured result.
+type SearchOutput struct {
+	Query   string    `json:"query"`
+	Mode    string    `json:"mode"`
+	Model   string    `json:"model"`
+	TookMS  float64   `json:"took_ms"`
+	Results []Passage `json:"results"`
+}
+
+// Passage is one cited passage; N is its number in the text answer ([N]).
+type Passage struct {
+	N          int            `json:"n"`
+	Collection string         `json:"collection"`
+	DocID      string         `json:"doc_id"`
+	Title      string         `json:"title,omitempty"`
+	Source     string         `json:"source"`
+	URL        string         `json:"url,omitempty"`
+	Citation   string         `json:"citation"`
+	LineStart  int            `json:"line_start"`
+	LineEnd    int            `json:"line_end"`
+	Start      int            `json:"start" jsonschema:"byte offset of the passage in the document text"`
+	End        int            `json:"end"`
+	Chunk      int            `json:"chunk"`
+	Score      float64        `json:"score"`
+	Text       string         `json:"text"`
+	URI        string         `json:"uri" jsonschema:"the document as an MCP resource"`
+	Metadata   map[string]any `json:"metadata"`
+}
+
+// DocumentInput is get_document's arguments.
+type DocumentInput struct {
+	Collection string `json:"collection,omitempty" jsonschema:"the collection (default: the server's)"`
+	ID         string `json:"doc_id" jsonschema:"the document id, as search returns it"`
+	Lines      string `json:"lines,omitempty" jsonschema:"a line range such as 3-9 or one line such as 12 (default: the whole document)"`
+}
+
+// DocumentOutput is get_document's structured result.
+type DocumentOutput struct {
+	Collection string            `json:"collection"`
+	DocID      string            `json:"doc_id"`
+	Title      string            `json:"title,omitempty"`
+	Source     string            `json:"source"`
+	Author     string            `json:"author,omitempty"`
+	URL        string            `json:"url,omitempty"`
+	Published  string            `json:"published,omitempty"`
+	Meta       map[string]string `json:"meta,omitempty"`
+	LineStart  int               `json:"line_start"`
+	LineEnd    int               `json:"line_end"`
+	TotalLines int               `json:"total_lines"`
+	Truncated  bool              `json:"truncated" jsonschema:"the text was cut at 100000 characters: ask for lines"`
+	Text       string            `json:"text"`
+}
+
+// NoInput is the arguments of tools that take none.
+type NoInput struct{}
+
+// CollectionsOutput is list_collections' result.
+type CollectionsOutput struct {
+	Default     string           `json:"default"`
+	Collections []CollectionInfo `json:"collections"`
+}
+
+// CollectionInfo describes one collection.
+type CollectionInfo struct {
+	Name      string `json:"name"`
+	Model     string `json:"model"`
+	Documents int    `json:"documents"`
+	Passages  int    `json:"passages"`
+	Updated   string `json:"updated,omitempty"`
+}
+
+// StatusOutput is the status tool's result.
+type StatusOutput struct {
+	Model             string `json:"model"`
+	DefaultCollection string `json:"default_collection"`
+	Collections       int    `json:"collections"`
+	Documents         int    `json:"documents"`
+	Passages          int    `json:"passages"`
+	Embedding         string `json:"embedding" jsonschema:"ok, or why the embedding backend cannot embed"`
+	Writes            bool   `json:"writes" jsonschema:"whether add_documents and delete_document are enabled"`
+}
+
+// AddInput is add_documents' arguments.
+type AddInput struct {
+	Collection string        `json:"collection,omitempty" jsonschema:"the collection (created when missing; default: the server's)"`
+	Documents  []DocumentArg `json:"documents" jsonschema:"the articles to index; unchanged ones cost nothing"`
+}
+
+// DocumentArg is one article to index.
+type DocumentArg struct {
+	ID        string            `json:"id"`
+	Title     string            `json:"title,omitempty"`
+	Text      string            `json:"text"`
+	Source    string            `json:"source,omitempty" jsonschema:"shown in citations (default: url, else id)"`
+	URL       string            `json:"url,omitempty"`
+	Author    string            `json:"author,omitempty"`
+	Published string            `json:"published,omitempty" jsonschema:"2017-05-01 or RFC 3339"`
+	Meta      map[string]string `json:"meta,omitempty"`
+}
+
+// AddOutput is add_documents' result.
+type AddOutput struct {
+	Collection    string `json:"collection"`
+	New           int    `json:"new"`
+	Updated       int    `json:"updated"`
+	Unchanged     int    `json:"unchanged"`
+	Passages      int    `json:"passages"`
+	TotalPassages int    `json:"total_passages"`
+}
+
+// DeleteInput is delete_document's arguments.
+type DeleteInput struct {
+	Collection string `json:"collection,omitempty"`
+	ID         string `json:"doc_id"`
+}
+
+// DeleteOutput is delete_document's result.
+type DeleteOutput struct {
+	Collection string `json:"collection"`
+	Deleted    string `json:"deleted"`
+}
+
+func readOnly(title string) *mcp.ToolAnnotations {
+	return &mcp.ToolAnnotations{Title: title, ReadOnlyHint: true, IdempotentHint: true, OpenWorldHint: new(false)}
+}
+
+// addTools registers the tools and the document resource template.
+func (s *Server) addTools(srv *mcp.Server) {
+	mcp.AddTool(srv, &mcp.Tool{Name: "search", Title: "Search the collections",
+		Description: "Find the passages that best answer a question, with citations. Returns numbered passages as text " +
+			"([n] passage, then its source) and the same passages as structured results.",
+		Annotations: readOnly("Search the collections")}, s.search)
+	mcp.AddTool(srv, &mcp.Tool{Name: "get_document", Title: "Read a document",
+		Description: "Read a document whole, or the lines a citation names (e.g. lines \"3-9\") to read around a passage.",
+		Annotations: readOnly("Read a document")}, s.getDocument)
+	mcp.AddTool(srv, &mcp.Tool{Name: "list_collections", Title: "List collections",
+		Description: "The collections with their embedding model and document and passage counts.",
+		Annotations: readOnly("List collections")}, s.listCollections)
+	mcp.AddTool(srv, &mcp.Tool{Name: "status", Title: "Server status",
+		Description: "The embedding model, totals, whether the embedding backend can embed, and whether writes are enabled.",
+		Annotations: readOnly("Server status")}, s.status)
+	if s.cfg.Writes {
+		mcp.AddTool(srv, &mcp.Tool{Name: "add_documents", Title: "Index documents",
+			Description: "Index articles into a collection; changed ones are re-embedded, unchanged ones skipped.",
+			Annotations: &mcp.ToolAnnotations{Title: "Index documents", IdempotentHint: true, DestructiveHint: new(false), OpenWorldHint: new(false)}}, s.addDocuments)
+		mcp.AddTool(srv, &mcp.Tool{Name: "delete_document", Title: "Delete a document",
+			Description: "Remove a document and its passages from a collection.",
+			Annotations: &mcp.ToolAnnotations{Title: "Delete a document", IdempotentHint: true, DestructiveHint: new(true), OpenWorldHint: new(false)}}, s.deleteDocument)
+	}
+	srv.AddResourceTemplate(&mcp.ResourceTemplate{Name: "document", Title: "A document's text",
+		URITemplate: uriScheme + "://{collection}/{+id}", MIMEType: "text/plain",
+		Description: "The full text of document {id} in {collection}, as search cites it."}, s.readDocument)
+}
+
+// documentURI names a document as a resource.
+func documentURI(collection, id string) string {
+	return uriScheme + "://" + collection + "/" + (&url.URL{Path: id}).EscapedPath()
+}
+
+func (s *Server) search(ctx context.Context, _ *mcp.CallToolRequest, in SearchInput) (*mcp.CallToolResult, SearchOutput, error) {
+	out := SearchOutput{Query: in.Query, Results: []Passage{}}
+	text := strings.TrimSpace(in.Query)
+	if text == "" {
+		return nil, out, errors.New("query is empty: ask a question")
+	}
+	k := cmp.Or(in.K, defaultK)
+	if k < 1 || k > maxK {
+		return nil, out, fmt.Errorf("k must be between 1 and %d, got %d", maxK, k)
+	}
+	mode, err := engine.ParseMode(in.Mode)
+	if err != nil {
+		return nil, out, err
+	}
+	if in.MaxPerDoc < 0 {
+		return nil, out, fmt.Errorf("max_per_doc must not be negative, got %d", in.MaxPerDoc)
+	}
+	filter, err := in.Filter.filter()
+	if err != nil {
+		return nil, out, err
+	}
+	names := slices.Clone(in.Collections)
+	if in.Collection != "" || len(names) == 0 {
+		names = append([]string{in.Collection}, names...)
+	}
+	var cols []string
+	for _, n := range names {
+		c, err := s.collection(n)
+		if err != nil {
+			return nil, out, err
+		}
+		if !slices.Contains(cols, c) {
+			cols = append(cols, c)
+		}
+	}
+	q := engine.Query{Text: text, K: k, MinScore: -1, Filter: filter, Mode: mode, MaxPerDoc: in.MaxPerDoc}
+	start := time.Now()
+	for _, c := range cols {
+		resp, err := s.cfg.Engine.Search(ctx, c, q)
+		if err != nil {
+			return nil, out, fmt.Errorf("search %s: %w", c, err)
+		}
+		out.Mode, out.Model = string(resp.Mode), resp.Model
+		for _, r := range resp.Results {
+			md := r.Metadata
+			if md == nil {
+				md = engine.Metadata(r.Hit)
+			}
+			md["collection"] = c
+			out.Results = append(out.Results, Passage{Collection: c, DocID: r.DocID, Title: r.Title, Source: r.Source,
+				URL: r.URL, Citation: r.Citation, LineStart: r.LineStart, LineEnd: r.LineEnd, Start: r.Start, End: r.End,
+				Chunk: r.Chunk, Score: float64(r.Score), Text: strings.TrimSpace(r.Text), URI: documentURI(c, r.DocID), Metadata: md})
+		}
+	}
+	// Several collections: the best k by score (scores of one mode are on
+	// the same scale in every collection).
+	slices.SortStableFunc(out.Results, func(a, b Passage) int { return cmp.Compare(b.Score, a.Score) })
+	out.Results = out.Results[:min(k, len(out.Results))]
+	out.TookMS = float64(time.Since(start).Microseconds()) / 1000
+
+	var b strings.Builder
+	if len(out.Results) == 0 {
+		fmt.Fprintf(&b, "No passages in %s match %q.", strings.Join(cols, ", "), text)
+	}
+	for i := range out.Results {
+		p := &out.Results[i]
+		p.N = i + 1
+		if i > 0 {
+			b.WriteString("\n\n")
+		}
+		fmt.Fprintf(&b, "[%d] %s\n(Source: %s; collection %s, doc_id %s)", p.N, p.Text, p.Citation, p.Collection, p.DocID)
+	}
+	return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: b.String()}}}, out, nil
+}
+
+// filter converts a tool filter for the engine.
+func (f *SearchFilter) filter() (vectorstore.Filter, error) {
+	var out vectorstore.Filter
+	if f == nil {
+		return out, nil
+	}
+	out.DocIDs = f.DocIDs
+	if len(f.Meta) > 0 {
+		out.Meta = f.Meta
+	}
+	var err error
+	if out.After, err = parseDate("filter.after", f.After); err != nil {
+		return out, err
+	}
+	if out.Before, err = parseDate("filter.before", f.Before); err != nil {
+		return out, err
+	}
+	return out, nil
+}
+
+func parseDate(field, s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	for _, layout := range []string{time.DateOnly, time.RFC3339Nano} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%s %q: want a date such as 2017-05-01 or an RFC 3339 time", field, s)
+}
+
+func (s *Server) getDocument(ctx context.Context, _ *mcp.CallToolRequest, in DocumentInput) (*mcp.CallToolResult, DocumentOutput, error) {
+	var out DocumentOutput
+	col, err := s.collection(in.Collection)
+	if err != nil {
+		return nil, out, err
+	}
+	if strings.TrimSpace(in.ID) == "" {
+		return nil, out, errors.New("doc_id is empty")
+	}
+	doc, err := s.cfg.Engine.Document(ctx, col, in.ID)
+	if err != nil {
+		return nil, out, err
+	}
+	lines := strings.SplitAfter(doc.Text, "\n")
+	if n := len(lines); n > 1 && lines[n-1] == "" {
+		lines = lines[:n-1]
+	}
+	first, last := 1, len(lines)
+	if in.Lines != "" {
+		if first, last, err = parseLines(in.Lines, len(lines)); err != nil {
+			return nil, out, err
+		}
+	}
+	text := strings.Join(lines[first-1:last], "")
+	out = DocumentOutput{Collection: col, DocID: doc.ID, Title: doc.Title, Source: doc.Source, Author: doc.Author,
+		URL: doc.URL, Meta: doc.Meta, LineStart: first, LineEnd: last, TotalLines: len(lines)}
+	if !doc.Published.IsZero() {
+		out.Published = doc.Published.UTC().Format(time.RFC3339)
+	}
+	if r := []rune(text); len(r) > maxDocChars {
+		text, out.Truncated = string(r[:maxDocChars]), true
+	}
+	out.Text = text
+	header := fmt.Sprintf("%s, lines %d-%d of %d", engine.Citation(vectorstore.Hit{Title: doc.Title, Source: doc.Source,
+		Passage: vectorstore.Passage{LineStart: first, LineEnd: last}}), first, last, len(lines))
+	if out.Truncated {
+		header += " (cut at 100000 characters: ask for fewer lines)"
+	}
+	return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: header + "\n\n" + text}}}, out, nil
+}
+
+// parseLines reads "A-B" or "A" within 1..total.
+func parseLines(s string, total int) (int, int, error) {
+	a, b, isRange := strings.Cut(strings.TrimSpace(s), "-")
+	first, err1 := strconv.Atoi(strings.TrimSpace(a))
+	last := first
+	var err2 error
+	if isRange {
+		last, err2 = strconv.Atoi(strings.TrimSpace(b))
+	}
+	if err1 != nil || err2 != nil || first < 1 || last < first {
+		return 0, 0, fmt.Errorf("lines %q: want a range such as 3-9 or one line such as 12", s)
+	}
+	if first > total {
+		return 0, 0, fmt.Errorf("lines %q: the document has %d lines", s, total)
+	}
+	return first, min(last, total), nil
+}
+
+func (s *Server) readDocument(ctx context.Context, req *mcp.ReadResourceRequest) (*mcp.ReadResourceResult, error) {
+	uri := req.Params.URI
+	rest, ok := strings.CutPrefix(uri, uriScheme+"://")
+	col, rawID, ok2 := strings.Cut(rest, "/")
+	id, err := url.PathUnescape(rawID)
+	if !ok || !ok2 || err != nil || id == "" {
+		return nil, mcp.ResourceNotFoundError(uri)
+	}
+	if col, err = s.collection(col); err != nil {
+		return nil, mcp.ResourceNotFoundError(uri)
+	}
+	doc, err := s.cfg.Engine.Document(ctx, col, id)
+	if errors.Is(err, engine.ErrNotFound) {
+		return nil, mcp.ResourceNotFoundError(uri)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &mcp.ReadResourceResult{Contents: []*mcp.ResourceContents{{URI: uri, MIMEType: "text/plain", Text: doc.Text}}}, nil
+}
+
+func (s *Server) listCollections(ctx context.Context, _ *mcp.CallToolRequest, _ NoInput) (*mcp.CallToolResult, CollectionsOutput, error) {
+	out := CollectionsOutput{Default: s.cfg.Collection, Collections: []CollectionInfo{}}
+	cols, err := s.cfg.Engine.Collections(ctx)
+	if err != nil {
+		return nil, out, err
+	}
+	var b strings.Builder
+	for _, c := range cols {
+		info := CollectionInfo{Name: c.Name, Model: c.Settings.Model, Documents: c.Documents, Passages: c.Passages}
+		if !c.Updated.IsZero() {
+			info.Updated = c.Updated.UTC().Format(time.RFC3339)
+		}
+		out.Collections = append(out.Collections, info)
+		fmt.Fprintf(&b, "%s: %d documents, %d passages, model %s\n", c.Name, c.Documents, c.Passages, c.Settings.Model)
+	}
+	if len(cols) == 0 {
+		b.WriteString("no collections yet\n")
+	}
+	return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: b.String()}}}, out, nil
+}
+
+func (s *Server) status(ctx context.Context, _ *mcp.CallToolRequest, _ NoInput) (*mcp.CallToolResult, StatusOutput, error) {
+	out := StatusOutput{Model: s.cfg.Model, DefaultCollection: s.cfg.Collection, Embedding: "ok", Writes: s.cfg.Writes}
+	cols, err := s.cfg.Engine.Collections(ctx)
+	if err != nil {
+		return nil, out, err
+	}
+	out.Collections = len(cols)
+	for _, c := range cols {
+		out.Documents += c.Documents
+		out.Passages += c.Passages
+	}
+	if s.cfg.Checker != nil {
+		if err := s.cfg.Checker.Check(ctx); err != nil {
+			out.Embedding = err.Error()
+		}
+	}
+	text := fmt.Sprintf("model %s; %d collections, %d documents, %d passages; embedding: %s; writes enabled: %t",
+		out.Model, out.Collections, out.Documents, out.Passages, out.Embedding, out.Writes)
+	return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: text}}}, out, nil
+}
+
+func (s *Server) addDocuments(ctx context.Context, _ *mcp.CallToolRequest, in AddInput) (*mcp.CallToolResult, AddOutput, error) {
+	var out AddOutput
+	col, err := s.collection(in.Collection)
+	if err != nil {
+		return nil, out, err
+	}
+	if len(in.Documents) == 0 {
+		return nil, out, errors.New("documents is empty")
+	}
+	arts := make([]article.Article, len(in.Documents))
+	for i, d := range in.Documents {
+		if strings.TrimSpace(d.ID) == "" || strings.TrimSpace(d.Text) == "" {
+			return nil, out, fmt.Errorf("documents[%d]: id and text are required", i)
+		}
+		pub, err := parseDate(fmt.Sprintf("documents[%d].published", i), d.Published)
+		if err != nil {
+			return nil, out, err
+		}
+		arts[i] = article.Article{ID: d.ID, Title: d.Title, Text: d.Text, URL: d.URL, Author: d.Author,
+			Published: pub, Meta: d.Meta, Source: cmp.Or(d.Source, d.URL, d.ID), Format: "json"}
+	}
+	st, err := s.cfg.Engine.Index(ctx, col, arts, engine.IndexOptions{})
+	if err != nil {
+		return nil, out, err
+	}
+	out = AddOutput{Collection: col, New: st.New, Updated: st.Updated, Unchanged: st.Unchanged, Passages: st.Passages, TotalPassages: st.Total}
+	text := fmt.Sprintf("%s: %d new, %d updated, %d unchanged; %d passages embedded, %d in the collection",
+		col, st.New, st.Updated, st.Unchanged, st.Passages, st.Total)
+	return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: text}}}, out, nil
+}
+
+func (s *Server) deleteDocument(ctx context.Context, _ *mcp.CallToolRequest, in DeleteInput) (*mcp.CallToolResult, DeleteOutput, error) {
+	var out DeleteOutput
+	col, err := s.collection(in.Collection)
+	if err != nil {
+		return nil, out, err
+	}
+	n, err := s.cfg.Engine.Delete(ctx, col, in.ID)
+	if err != nil {
+		return nil, out, err
+	}
+	if n == 0 {
+		return nil, out, fmt.Errorf("document %q in collection %q: %w", in.ID, col, engine.ErrNotFound)
+	}
+	out = DeleteOutput{Collection: col, Deleted: in.ID}
+	return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "deleted " + in.ID + " from " + col}}}, out, nil
+}

@@ -1,0 +1,222 @@
+package webui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/semsearch/semsearch/internal/engine"
+	"github.com/semsearch/semsearch/internal/vectorstore"
+)
+
+var errDown = errors.New("Ollama not reachable at http://127.0.0.1:1: start it")
+
+// fakeEngine holds one document per collection entry and returns it as the
+// only hit of any query, or fails for the query "ollama down".
+type fakeEngine struct {
+	docs map[string][]vectorstore.Document
+}
+
+func (f *fakeEngine) Search(_ context.Context, col string, q engine.Query) (engine.Response, error) {
+	if q.Text == "ollama down" {
+		return engine.Response{}, fmt.Errorf("embed query: %w", errDown)
+	}
+	docs, ok := f.docs[col]
+	if !ok {
+		return engine.Response{}, fmt.Errorf("collection %q: %w", col, engine.ErrNotFound)
+	}
+	resp := engine.Response{Model: "fake", Mode: engine.Hybrid, Took: 1200 * time.Microsecond}
+	if q.Text == "nothing" {
+		return resp, nil
+	}
+	for i, d := range docs {
+		start := strings.Index(d.Text, "\n") + 1
+		h := vectorstore.Hit{DocID: d.ID, Title: d.Title, Source: d.Source, Score: 0.9,
+			Passage: vectorstore.Passage{Start: start, End: len(d.Text), LineStart: 2, LineEnd: 2, Text: d.Text[start:]}}
+		resp.Results = append(resp.Results, engine.Result{Hit: h, Rank: i + 1, Citation: engine.Citation(h)})
+	}
+	return resp, nil
+}
+
+func (f *fakeEngine) Collections(context.Context) ([]vectorstore.Collection, error) {
+	var out []vectorstore.Collection
+	for _, name := range []string{"news", "empty"} {
+		if docs, ok := f.docs[name]; ok {
+			out = append(out, vectorstore.Collection{Name: name, Documents: len(docs)})
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeEngine) Document(_ context.Context, col, id string) (vectorstore.Document, error) {
+	for _, d := range f.docs[col] {
+		if d.ID == id {
+			return d, nil
+		}
+	}
+	return vectorstore.Document{}, fmt.Errorf("document %q: %w", id, engine.ErrNotFound)
+}
+
+func newPage(t *testing.T, key string) *Page {
+	t.Helper()
+	eng := &fakeEngine{docs: map[string][]vectorstore.Document{
+		"news": {{ID: "x<1>", Title: `<script>alert("t")</script>`, Source: "s.txt",
+			Text: "Header line\nTrump fired <b>Comey</b> & the FBI.\nLast line\n"}},
+		"empty": {},
+	}}
+	p, err := New(Config{Engine: eng, Collection: "news", APIKey: key, Unavailable: []error{errDown},
+		ValidCollection: func(s string) bool { return !strings.ContainsAny(s, "/<>") }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func get(h http.HandlerFunc, target string, cookies ...*http.Cookie) *httptest.ResponseRecorder {
+	r := httptest.NewRequest("GET", target, nil)
+	for _, c := range cookies {
+		r.AddCookie(c)
+	}
+	w := httptest.NewRecorder()
+	h(w, r)
+	return w
+}
+
+func TestPage_ServeSearch(t *testing.T) {
+	p := newPage(t, "")
+	tests := []struct {
+		name   string
+		target string
+		status int
+		want   []string
+		not    []string
+	}{
+		{"form only", "/", 200, []string{`<input type="search" name="q" value=""`, `<option selected>news</option>`}, []string{`class="result"`}},
+		{"results escaped and highlighted", "/?q=Who+fired+Comey%3F", 200, []string{
+			`<mark>fired</mark> &lt;b&gt;<mark>Comey</mark>&lt;/b&gt; &amp; the FBI.`,
+			`&lt;script&gt;alert(&#34;t&#34;)&lt;/script&gt;`,
+			`1 passages from <b>news</b> in 1.2 ms`,
+			`<span class="score" title="score">0.900</span>`,
+			`href="/doc?collection=news&amp;end=58&amp;id=x%3C1%3E&amp;q=Who&#43;fired&#43;Comey%3F&amp;start=12#passage"`,
+		}, []string{"<script>", "<b>Comey"}},
+		{"query echoed escaped", "/?q=%22%3E%3Cscript%3Ex", 200, []string{`value="&#34;&gt;&lt;script&gt;x"`}, []string{"<script>x"}},
+		{"empty collection", "/?q=fired&collection=empty", 200, []string{`The collection &#34;empty&#34; is empty`}, []string{`class="result"`}},
+		{"unknown collection", "/?q=fired&collection=other", 200, []string{`There is no collection &#34;other&#34; yet`}, nil},
+		{"Ollama down", "/?q=ollama+down", 503, []string{`class="notice error"`, "Search is unavailable: embed query: Ollama not reachable"}, nil},
+		{"no results", "/?q=nothing", 200, []string{"No passages match."}, nil},
+		{"bad mode", "/?q=x&mode=fuzzy", 400, []string{"Unknown mode"}, nil},
+		{"bad collection", "/?q=x&collection=%3Cb%3E", 400, []string{"is not a collection name"}, []string{"<b>"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := get(p.ServeSearch, tt.target)
+			body := w.Body.String()
+			if w.Code != tt.status {
+				t.Errorf("status %d, want %d", w.Code, tt.status)
+			}
+			for _, s := range tt.want {
+				if !strings.Contains(body, s) {
+					t.Errorf("page lacks %s", s)
+				}
+			}
+			for _, s := range tt.not {
+				if strings.Contains(body, s) {
+					t.Errorf("page holds %s", s)
+				}
+			}
+			if t.Failed() {
+				t.Log(body)
+			}
+			if csp := w.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
+				t.Errorf("CSP %q", csp)
+			}
+		})
+	}
+}
+
+func TestPage_ServeDoc(t *testing.T) {
+	p := newPage(t, "")
+	w := get(p.ServeDoc, "/doc?collection=news&id=x%3C1%3E&start=12&end=48&q=fired")
+	body := w.Body.String()
+	for _, want := range []string{
+		`<div class="doc">Header line` + "\n" + `<mark id="passage">Trump fired &lt;b&gt;Comey&lt;/b&gt; &amp; the FBI.` + "\n" + `</mark>Last line`,
+		`cited: <a href="#passage">line 2</a>`,
+		`href="/?collection=news&amp;q=fired"`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("page lacks %s\n%s", want, body)
+		}
+	}
+	// Offsets out of range or inside a character show the document unmarked.
+	for _, target := range []string{"/doc?id=x%3C1%3E&start=40&end=400", "/doc?id=x%3C1%3E&start=5&end=2", "/doc?id=x%3C1%3E"} {
+		if w := get(p.ServeDoc, target); w.Code != 200 || strings.Contains(w.Body.String(), `id="passage"`) {
+			t.Errorf("%s: %d, marked: %t", target, w.Code, strings.Contains(w.Body.String(), `id="passage"`))
+		}
+	}
+	if w := get(p.ServeDoc, "/doc?id=nothere"); w.Code != 404 {
+		t.Errorf("missing document: %d", w.Code)
+	}
+}
+
+// TestPage_key walks the API key flow: asked for, refused when wrong, kept
+// in an HttpOnly SameSite=Strict cookie when right, forgotten on request.
+func TestPage_key(t *testing.T) {
+	p := newPage(t, "s3cret")
+	w := get(p.ServeSearch, "/?q=fired")
+	if w.Code != http.StatusUnauthorized || !strings.Contains(w.Body.String(), `<input type="hidden" name="next" value="/?q=fired">`) ||
+		strings.Contains(w.Body.String(), "Comey") {
+		t.Fatalf("without a key: %d\n%s", w.Code, w.Body)
+	}
+	post := func(form url.Values) *httptest.ResponseRecorder {
+		r := httptest.NewRequest("POST", "/key", strings.NewReader(form.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		w := httptest.NewRecorder()
+		p.ServeKey(w, r)
+		return w
+	}
+	if w := post(url.Values{"key": {"wrong"}, "next": {"/?q=fired"}}); w.Code != http.StatusUnauthorized || len(w.Result().Cookies()) != 0 {
+		t.Errorf("wrong key: %d, cookies %v", w.Code, w.Result().Cookies())
+	}
+	w = post(url.Values{"key": {"s3cret"}, "next": {"/?q=fired"}})
+	cookies := w.Result().Cookies()
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/?q=fired" || len(cookies) != 1 {
+		t.Fatalf("right key: %d %v %v", w.Code, w.Header(), cookies)
+	}
+	c := cookies[0]
+	if c.Name != CookieName || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != "/" {
+		t.Errorf("cookie %+v: want HttpOnly, SameSite=Strict, Path=/", c)
+	}
+	if w := get(p.ServeSearch, "/?q=fired", c); w.Code != 200 || !strings.Contains(w.Body.String(), "<mark>fired</mark>") {
+		t.Errorf("with the cookie: %d", w.Code)
+	}
+	if w := get(p.ServeDoc, "/doc?id=x%3C1%3E", &http.Cookie{Name: CookieName, Value: "wrong"}); w.Code != http.StatusUnauthorized {
+		t.Errorf("document with a wrong cookie: %d", w.Code)
+	}
+	if w := post(url.Values{"key": {"s3cret"}, "next": {"//evil.example/"}}); w.Header().Get("Location") != "/" {
+		t.Errorf("open redirect: Location %q", w.Header().Get("Location"))
+	}
+	if w := post(url.Values{"key": {""}}); len(w.Result().Cookies()) != 1 || w.Result().Cookies()[0].MaxAge >= 0 {
+		t.Errorf("forgetting the key: %v", w.Result().Cookies())
+	}
+}
+
+func TestHighlight(t *testing.T) {
+	terms := queryTerms("Who fire the FBI director?")
+	var b strings.Builder
+	for _, s := range highlight("The FBI's director, fired; firedog, fires.", terms) {
+		if s.Mark {
+			b.WriteString("[" + s.Text + "]")
+		} else {
+			b.WriteString(s.Text)
+		}
+	}
+	if got, want := b.String(), "The [FBI]'s [director], [fired]; firedog, [fires]."; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
