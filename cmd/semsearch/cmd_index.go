@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -113,7 +114,7 @@ func runIndex(c *cli.Context) error {
 	if errors.As(err, &conflict) {
 		return fmt.Errorf("index: %w: nothing was changed; to keep both, index their common parent directory, or give one of them --id-prefix", err)
 	}
-	if c.Context.Err() != nil {
+	if errors.Is(c.Context.Err(), context.Canceled) { // interrupted, not out of time (see withDeadline)
 		return fmt.Errorf("index: interrupted: the %s finished so far are stored; run the same command again to index the rest", plural(st.New+st.Updated, "article", "articles"))
 	}
 	if err != nil {

@@ -132,13 +132,9 @@ func (e *Engine) Index(ctx context.Context, collection string, arts []article.Ar
 	start := time.Now()
 	e.indexMu.Lock() // one run at a time: runs interleaving their writes could leave BM25 behind
 	defer e.indexMu.Unlock()
-	// Total reports what the collection holds however the run ended.
-	defer func() {
-		if c, cerr := e.store.Collection(context.WithoutCancel(ctx), collection); cerr == nil {
-			st.Total = c.Passages
-		}
-		st.Duration = time.Since(start)
-	}()
+	// Total reports what the collection durably holds however the run
+	// ended: set before the run and after every flush.
+	defer func() { st.Duration = time.Since(start) }()
 	col, drop, err := e.openForIndex(ctx, collection, opt.Rebuild)
 	if err != nil {
 		return st, err
