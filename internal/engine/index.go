@@ -53,7 +53,20 @@ type pending struct {
 // nothing. Each article is stored whole or not at all: when embedding fails
 // part way, the articles embedded so far are kept (and flushed), the rest keep
 // their previous version, and the error says which call failed.
+//
+// Calls without Prune, Rebuild or Progress that arrive while another is
+// running are merged into one run (see [Engine.indexShared]): many small
+// concurrent writers share embedding calls, store appends and one Flush.
 func (e *Engine) Index(ctx context.Context, collection string, arts []article.Article, opt IndexOptions) (IndexStats, error) {
+	if !opt.Prune && !opt.Rebuild && opt.Progress == nil {
+		return e.indexShared(ctx, collection, arts)
+	}
+	return e.index(ctx, collection, arts, opt, nil)
+}
+
+// index is one Index run. When out is not nil it records what became of
+// each article, by id.
+func (e *Engine) index(ctx context.Context, collection string, arts []article.Article, opt IndexOptions, out map[string]outcome) (IndexStats, error) {
 	start := time.Now()
 	var st IndexStats
 	e.indexMu.Lock() // one run at a time: runs interleaving their writes could leave BM25 behind
@@ -87,6 +100,9 @@ func (e *Engine) Index(ctx context.Context, collection string, arts []article.Ar
 		old, exists := hashes[a.ID]
 		if exists && old == h {
 			st.Unchanged++
+			if out != nil {
+				out[a.ID] = outcome{}
+			}
 			continue
 		}
 		p, err := e.prepare(a)
@@ -100,7 +116,7 @@ func (e *Engine) Index(ctx context.Context, collection string, arts []article.Ar
 	// Flush every FlushEvery, but never spend more than a tenth of the run
 	// flushing: a snapshot store rewrites the whole collection each time.
 	lastFlush, every := time.Now(), e.cfg.FlushEvery
-	err = e.embedAndStore(ctx, collection, col, drop, todo, &st, opt.Progress, func() error {
+	err = e.embedAndStore(ctx, collection, col, drop, todo, &st, out, opt.Progress, func() error {
 		if time.Since(lastFlush) < every {
 			return nil
 		}
@@ -193,7 +209,7 @@ func (e *Engine) prepare(a *article.Article) (*pending, error) {
 
 // embedAndStore embeds the passages of todo, several articles per call, and
 // stores each article once all its vectors are there.
-func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstore.Collection, drop bool, todo []*pending, st *IndexStats, progress func(done, total int), afterBatch func() error) error {
+func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstore.Collection, drop bool, todo []*pending, st *IndexStats, out map[string]outcome, progress func(done, total int), afterBatch func() error) error {
 	done := 0
 	for call := 0; done < len(todo); call++ {
 		// Gather whole articles until the call is full; an article larger
@@ -246,6 +262,9 @@ func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstor
 			kdocs = append(kdocs, keywordDoc(p))
 			off += len(p.inputs)
 			st.Passages += len(p.inputs)
+			if out != nil {
+				out[p.art.ID] = outcome{stored: true, isNew: p.isNew, passages: len(p.inputs)}
+			}
 			if p.isNew {
 				st.New++
 			} else {
