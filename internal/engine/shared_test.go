@@ -57,7 +57,9 @@ func TestEngine_IndexShared(t *testing.T) {
 	wg.Go(func() { stats[0], errs[0] = eng.Index(ctx, "c", []article.Article{doc(0)}, engine.IndexOptions{}) })
 	<-emb.entered // the first run is embedding; the others queue
 	for i := 1; i < callers; i++ {
-		wg.Go(func() { stats[i], errs[i] = eng.Index(ctx, "c", []article.Article{doc(i), doc(i)}, engine.IndexOptions{}) })
+		wg.Go(func() {
+			stats[i], errs[i] = eng.Index(ctx, "c", []article.Article{doc(i), doc(i)}, engine.IndexOptions{})
+		})
 	}
 	time.Sleep(200 * time.Millisecond)
 	close(emb.gate)
