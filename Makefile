@@ -166,7 +166,7 @@ bench-http: build $(OLLAMA_BIN) $(MODEL_GGUF)
 BENCH_SIZES  ?= 10000,100000,1000000
 BENCH_DIMS   ?= 768
 CRASH_TRIALS ?= 60
-.PHONY: bench-store crash-store
+.PHONY: bench-store crash-store bench-writes
 bench-store:
 	@mkdir -p bin && $(GO) test -c -o bin/chromemstore.test ./internal/vectorstore/chromemstore
 	@bin/chromemstore.test -test.run '^TestBenchStore$$' -test.timeout 3h -bench-store=$(BENCH_SIZES) -bench-dims=$(BENCH_DIMS)
@@ -256,3 +256,9 @@ screenshot: chromium $(OLLAMA_BIN) $(MODEL_GGUF)
 		SEMSEARCH_TEST_OLLAMA=1 SEMSEARCH_CHROMIUM=$(CHROMIUM) SEMSEARCH_SCREENSHOT=$(abspath $(SCREENSHOT)) \
 		$(GO) test -count=1 -v ./cmd/semsearch/ -run 'TestServe_browser$$' | grep -E '^(--- |ok|FAIL)|screenshot:'
 	@test -s $(SCREENSHOT)
+
+# POST /v1/documents under load: 8 clients each adding one small document at
+# a time to a served collection of about 10k passages (BBC News), through the
+# offline runtime; prints POSTs/s, latency percentiles and timeouts.
+bench-writes: build $(OLLAMA_BIN) $(MODEL_GGUF)
+	@env=$$($(MAKE) -s runtime) && eval "$$env" && SHARED_DATA=$(SHARED_DATA) LOAD_SECONDS=$(LOAD_SECONDS) scripts/bench-writes.sh

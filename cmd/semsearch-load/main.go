@@ -8,6 +8,13 @@
 // With -queries omitted it asks a built-in list of news questions. Repeated
 // queries hit the server's query-embedding cache; pass -unique to make every
 // query text distinct (a suffix " #N") and measure embedding as well.
+//
+// With -mode documents it measures writes instead: each connection POSTs one
+// small new document at a time to /v1/documents (ids load-<run>-<n>), and it
+// prints POSTs/s, latency percentiles and timeouts. The documents stay in the
+// collection.
+//
+//	semsearch-load -url http://127.0.0.1:8080 -mode documents -c 8 -d 20s
 package main
 
 import (
@@ -20,9 +27,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -50,6 +59,8 @@ type options struct {
 	duration, timeout       time.Duration
 	queries                 []string
 	unique                  bool
+	mode                    string // "search" or "documents"
+	run                     string // distinguishes this run's document ids
 }
 
 func main() {
@@ -74,12 +85,17 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "time limit of one request")
 	fs.StringVar(&queryFile, "queries", "", "file with one query per line (default: built-in questions)")
 	fs.BoolVar(&o.unique, "unique", false, "make every query text distinct, defeating the query cache")
+	fs.StringVar(&o.mode, "mode", "search", "what to send: search (POST /v1/search) or documents (POST /v1/documents, one new document each)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if o.conns < 1 || o.duration <= 0 || o.k < 1 {
 		return errors.New("-c, -d and -k must be positive")
 	}
+	if o.mode != "search" && o.mode != "documents" {
+		return fmt.Errorf("-mode %q: want search or documents", o.mode)
+	}
+	o.run = strconv.FormatInt(time.Now().Unix(), 36)
 	o.queries = builtinQueries()
 	if queryFile != "" {
 		qs, err := readQueries(queryFile)
@@ -95,7 +111,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		Transport: &http.Transport{MaxIdleConnsPerHost: o.conns, MaxConnsPerHost: o.conns},
 	}
 	// One request first, so a wrong URL or key fails loudly.
-	if _, err := search(ctx, client, o, o.queries[0]); err != nil {
+	if _, err := send(ctx, client, o, 0); err != nil {
 		return fmt.Errorf("first request: %w", err)
 	}
 
@@ -147,12 +163,8 @@ func load(ctx context.Context, client *http.Client, o options) result {
 			errs := map[string]int{}
 			for ctx.Err() == nil {
 				n := next.Add(1)
-				q := o.queries[int(n)%len(o.queries)]
-				if o.unique {
-					q = fmt.Sprintf("%s #%d", q, n)
-				}
 				t := time.Now()
-				_, err := search(ctx, client, o, q)
+				_, err := send(ctx, client, o, n)
 				d := time.Since(t)
 				switch {
 				case err == nil:
@@ -194,10 +206,33 @@ func errorKind(err error) string {
 	return "transport"
 }
 
-// search sends one POST /v1/search and returns the number of results.
-func search(ctx context.Context, client *http.Client, o options, q string) (int, error) {
-	body, _ := json.Marshal(map[string]any{"query": q, "k": o.k, "collection": o.collection})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, o.url+"/v1/search", bytes.NewReader(body))
+// send sends request n: a search, or in documents mode one new document.
+func send(ctx context.Context, client *http.Client, o options, n int64) (int, error) {
+	q := o.queries[int(n)%len(o.queries)]
+	if o.mode == "documents" {
+		return post(ctx, client, o, o.url+"/v1/documents"+collectionQuery(o), map[string]any{
+			"id":    fmt.Sprintf("load-%s-%d", o.run, n),
+			"title": fmt.Sprintf("Load test note %d", n),
+			"text":  fmt.Sprintf("A note written by the load test (%d). It asks: %s", n, q),
+		})
+	}
+	if o.unique {
+		q = fmt.Sprintf("%s #%d", q, n)
+	}
+	return post(ctx, client, o, o.url+"/v1/search", map[string]any{"query": q, "k": o.k, "collection": o.collection})
+}
+
+func collectionQuery(o options) string {
+	if o.collection == "" {
+		return ""
+	}
+	return "?collection=" + url.QueryEscape(o.collection)
+}
+
+// post sends one JSON POST and returns the number of results (searches).
+func post(ctx context.Context, client *http.Client, o options, target string, v any) (int, error) {
+	body, _ := json.Marshal(v)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
 		return 0, err
 	}
@@ -233,10 +268,19 @@ func (r result) print(w io.Writer, o options) {
 	for _, v := range r.errors {
 		errs += v
 	}
-	fmt.Fprintf(w, "target      %s/v1/search (k=%d, %d queries, unique=%t)\n", o.url, o.k, len(o.queries), o.unique)
+	if o.mode == "documents" {
+		fmt.Fprintf(w, "target      %s/v1/documents (one new document per request)\n", o.url)
+	} else {
+		fmt.Fprintf(w, "target      %s/v1/search (k=%d, %d queries, unique=%t)\n", o.url, o.k, len(o.queries), o.unique)
+	}
 	fmt.Fprintf(w, "load        %d connections for %s\n", o.conns, r.elapsed.Round(time.Millisecond))
 	fmt.Fprintf(w, "requests    %d ok, %d errors\n", n, errs)
-	fmt.Fprintf(w, "throughput  %.1f requests/s\n", float64(n)/r.elapsed.Seconds())
+	unit := "requests/s"
+	if o.mode == "documents" {
+		unit = "POSTs/s"
+	}
+	fmt.Fprintf(w, "throughput  %.1f %s\n", float64(n)/r.elapsed.Seconds(), unit)
+	fmt.Fprintf(w, "timeouts    %d\n", r.errors["timeout"])
 	if n > 0 {
 		fmt.Fprintf(w, "latency     p50 %s  p90 %s  p99 %s  max %s\n",
 			pct(r.latencies, 0.50), pct(r.latencies, 0.90), pct(r.latencies, 0.99), r.latencies[n-1].Round(time.Microsecond))

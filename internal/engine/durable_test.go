@@ -48,7 +48,7 @@ func TestEngine_IndexCountsWhatIsDurable(t *testing.T) {
 	if !errors.Is(err, syscall.ENOSPC) {
 		t.Fatalf("err %v, want ENOSPC", err)
 	}
-	want := []engine.DocResult{{ID: "comey.txt", Status: engine.DocNew}, {ID: "fruit.txt", Status: engine.DocNotStored}, {ID: "sport.txt", Status: engine.DocNotStored}}
+	want := []engine.DocResult{{ID: "comey.txt", Status: engine.DocNew, Passages: 1}, {ID: "fruit.txt", Status: engine.DocNotStored}, {ID: "sport.txt", Status: engine.DocNotStored}}
 	if st.New != 1 || st.NotStored != 2 || fmt.Sprint(st.Results) != fmt.Sprint(want) {
 		t.Errorf("stats %+v, want 1 new, 2 not stored: %v", st, want)
 	}

@@ -103,6 +103,9 @@ type Engine struct {
 	syncMu sync.Mutex
 	synced map[string]bool // collections whose keyword index was checked by this engine
 
+	queuesMu sync.Mutex
+	queues   map[string]*writeQueue // shared index runs, by collection
+
 	store    vectorstore.Store
 	keywords KeywordIndex
 	emb      Embedder
@@ -137,7 +140,7 @@ func New(store vectorstore.Store, emb Embedder, cfg Config) (*Engine, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Engine{store: store, keywords: cfg.Keywords, emb: emb, cfg: cfg, log: log, synced: map[string]bool{}}, nil
+	return &Engine{store: store, keywords: cfg.Keywords, emb: emb, cfg: cfg, log: log, synced: map[string]bool{}, queues: map[string]*writeQueue{}}, nil
 }
 
 // Model returns the embedding model's name.

@@ -111,6 +111,9 @@ const (
 type DocResult struct {
 	ID     string    `json:"id"`
 	Status DocStatus `json:"status"`
+	// Passages is how many passages were embedded and stored (new or
+	// updated articles only).
+	Passages int `json:"passages,omitempty"`
 }
 
 // pending is an article waiting for its passages' vectors.
@@ -128,7 +131,20 @@ type pending struct {
 // nothing. Each article is stored whole or not at all: when embedding fails
 // part way, the articles embedded so far are kept (and flushed), the rest keep
 // their previous version, and the error says which call failed.
-func (e *Engine) Index(ctx context.Context, collection string, arts []article.Article, opt IndexOptions) (st IndexStats, err error) {
+//
+// Calls that only add or replace articles (no Prune, Rebuild, DryRun,
+// progress or source check) and arrive while another is running are merged
+// into one run (see [Engine.indexShared]): many small concurrent writers
+// share embedding calls, store appends and one Flush.
+func (e *Engine) Index(ctx context.Context, collection string, arts []article.Article, opt IndexOptions) (IndexStats, error) {
+	if !opt.Prune && !opt.Rebuild && !opt.DryRun && opt.Progress == nil && opt.OnProgress == nil && opt.SameSource == nil {
+		return e.indexShared(ctx, collection, arts)
+	}
+	return e.index(ctx, collection, arts, opt)
+}
+
+// index is one Index run.
+func (e *Engine) index(ctx context.Context, collection string, arts []article.Article, opt IndexOptions) (st IndexStats, err error) {
 	start := time.Now()
 	e.indexMu.Lock() // one run at a time: runs interleaving their writes could leave BM25 behind
 	defer e.indexMu.Unlock()
@@ -234,6 +250,7 @@ func (e *Engine) Index(ctx context.Context, collection string, arts []article.Ar
 		}
 		for _, p := range unflushed {
 			st.Passages += len(p.inputs)
+			p.result.Passages = len(p.inputs)
 			if p.isNew {
 				st.New++
 				p.result.Status = DocNew

@@ -99,7 +99,7 @@ func TestServer_addDocumentsTimeout(t *testing.T) {
 		t.Errorf("timeout: %d %+v", w.Code, body.Error)
 	}
 	got := fmt.Sprint(body.Index.Results)
-	if want := "[{a new} {b new} {c not_stored}]"; got != want {
+	if want := "[{a new 1} {b new 1} {c not_stored 0}]"; got != want {
 		t.Errorf("results %s, want %s", got, want)
 	}
 	for _, id := range []string{"a", "b"} {

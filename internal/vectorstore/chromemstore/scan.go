@@ -115,6 +115,23 @@ func dot8(a, b []int8) int32 {
 	return (s0 + s1) + (s2 + s3)
 }
 
+// dotQ returns the dot product of an int8 vector with a query widened to
+// int16, with AVX2 where the CPU has it.
+func dotQ(q []int16, v []int8) int32 {
+	v = v[:len(q)]
+	n := len(q) &^ 31
+	var s int32
+	if hasAVX2 && n > 0 {
+		s = dot8x16(&v[0], &q[0], n)
+	} else {
+		n = 0
+	}
+	for i := n; i < len(q); i++ {
+		s += int32(v[i]) * int32(q[i])
+	}
+	return s
+}
+
 // search returns the k passages most similar to v that pass f, best first
 // (ties by document id and chunk). Callers hold the store's read lock.
 func (c *collection) search(ctx context.Context, v []float32, k int, f vectorstore.Filter) ([]scored, error) {
@@ -155,15 +172,19 @@ func (c *collection) search(ctx context.Context, v []float32, k int, f vectorsto
 		})
 		return c.ranked(mergeTop(tops, k)), ctx.Err()
 	}
-	q := make([]int8, a.dims)
-	quantize(q, v)
+	q8 := make([]int8, a.dims)
+	quantize(q8, v)
+	q := make([]int16, a.dims)
+	for i, x := range q8 {
+		q[i] = int16(x)
+	}
 	r := min(max(rescoreMin, 4*k), a.live)
 	tops := a.parallel(ctx, r, func(lo, hi int, t *topK) {
 		for s := lo; s < hi; s++ {
 			if a.owner[s] == nil || (allow != nil && allow[s/64]&(1<<(s%64)) == 0) {
 				continue
 			}
-			if d := float32(dot8(q, a.qvec(int32(s)))) * a.scale[s]; !t.below(d) {
+			if d := float32(dotQ(q, a.qvec(int32(s)))) * a.scale[s]; !t.below(d) {
 				t.push(d, int32(s))
 			}
 		}

@@ -1,6 +1,7 @@
 package chromemstore
 
 import (
+	"bytes"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -237,6 +238,63 @@ func TestQuery_Recall(t *testing.T) {
 		}
 		if recall := float64(found) / float64(total); recall < 0.99 {
 			t.Errorf("filter %s: recall@10 = %.3f, want >= 0.99", name, recall)
+		}
+	}
+}
+
+// TestOpen_ReadOnlyDirectory: a reader of a directory it may not write
+// (a torn log tail and a crash's temporary file in it) searches, and leaves
+// every file as it was.
+func TestOpen_ReadOnlyDirectory(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	w := mustOpen(t, dir, Options{CompactMinBytes: -1})
+	if _, err := w.CreateCollection(ctx, "c", testSettings); err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(8, 8))
+	for _, id := range []string{"a", "b"} {
+		d, ps := testDoc(rng, id, "v1", 3)
+		mustPut(t, w, "c", d, ps)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	logPath := filepath.Join(dir, "c"+walExt)
+	f, err := os.OpenFile(logPath, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write([]byte{0x40, 0, 0, 0, 1, 2}) // a record cut short
+	f.Close()
+	if err := os.WriteFile(filepath.Join(dir, "c.123.tmp"), []byte("partial"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := map[string][]byte{}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		b, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+		before[e.Name()] = b
+	}
+	if err := os.Chmod(dir, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Chmod(dir, 0o755) })
+	for name := range before {
+		os.Chmod(filepath.Join(dir, name), 0o444)
+	}
+	r := mustOpen(t, dir, Options{ReadOnly: true})
+	checkContents(t, r, "c", map[string]string{"a": "v1", "b": "v1"}, 3)
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ = os.ReadDir(dir)
+	if len(entries) != len(before) {
+		t.Errorf("files after a read-only open: %d, before %d", len(entries), len(before))
+	}
+	for name, b := range before {
+		if got, err := os.ReadFile(filepath.Join(dir, name)); err != nil || !bytes.Equal(got, b) {
+			t.Errorf("read-only open changed %s (%v)", name, err)
 		}
 	}
 }

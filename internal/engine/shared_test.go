@@ -1,0 +1,91 @@
+package engine_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/semsearch/semsearch/internal/article"
+	"github.com/semsearch/semsearch/internal/chunk"
+	"github.com/semsearch/semsearch/internal/engine"
+	"github.com/semsearch/semsearch/internal/vectorstore/chromemstore"
+)
+
+// gateEmbedder blocks its first call until released, so that other calls
+// queue up behind it.
+type gateEmbedder struct {
+	bagEmbedder
+	gate    chan struct{}
+	entered chan struct{}
+	once    sync.Once
+}
+
+func (g *gateEmbedder) EmbedDocuments(ctx context.Context, texts []string) ([][]float32, error) {
+	first := false
+	g.once.Do(func() { first = true })
+	if first {
+		close(g.entered)
+		<-g.gate
+	}
+	return g.bagEmbedder.EmbedDocuments(ctx, texts)
+}
+
+// TestEngine_IndexShared: single-article Index calls that arrive while
+// another runs share the next run's embedding call, and each caller gets
+// the counts of its own articles.
+func TestEngine_IndexShared(t *testing.T) {
+	ctx := t.Context()
+	store, err := chromemstore.Open(t.TempDir(), chromemstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	emb := &gateEmbedder{gate: make(chan struct{}), entered: make(chan struct{})}
+	eng, err := engine.New(store, emb, engine.Config{Model: "m", Chunk: chunk.DefaultOptions()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := func(i int) article.Article {
+		return article.Article{ID: fmt.Sprintf("d%d", i), Source: "s", Title: "T", Text: fmt.Sprintf("Document %d about shared commits.", i)}
+	}
+	const callers = 8
+	stats := make([]engine.IndexStats, callers)
+	errs := make([]error, callers)
+	var wg sync.WaitGroup
+	wg.Go(func() { stats[0], errs[0] = eng.Index(ctx, "c", []article.Article{doc(0)}, engine.IndexOptions{}) })
+	<-emb.entered // the first run is embedding; the others queue
+	for i := 1; i < callers; i++ {
+		wg.Go(func() {
+			stats[i], errs[i] = eng.Index(ctx, "c", []article.Article{doc(i), doc(i)}, engine.IndexOptions{})
+		})
+	}
+	time.Sleep(200 * time.Millisecond)
+	close(emb.gate)
+	wg.Wait()
+	for i := range callers {
+		if errs[i] != nil {
+			t.Fatalf("caller %d: %v", i, errs[i])
+		}
+		want := 0
+		if i > 0 {
+			want = 1
+		}
+		if st := stats[i]; st.New != 1 || st.Updated != 0 || st.Duplicates != want || st.Passages != 1 || st.Total != 0 && st.Total < i+1 {
+			t.Errorf("caller %d: stats %+v, want its own article new with 1 passage", i, st)
+		}
+	}
+	if emb.calls != 2 {
+		t.Errorf("%d embedding calls for %d callers arriving together, want 2 (the first, then the rest together)", emb.calls, callers)
+	}
+	c, err := store.Collection(ctx, "c")
+	if err != nil || c.Documents != callers {
+		t.Errorf("collection %+v, %v; want %d documents", c, err, callers)
+	}
+	// Unchanged articles cost nothing and are counted so.
+	st, err := eng.Index(ctx, "c", []article.Article{doc(3)}, engine.IndexOptions{})
+	if err != nil || st.Unchanged != 1 || st.New != 0 || emb.calls != 2 {
+		t.Errorf("re-index unchanged: %+v, %v, %d calls", st, err, emb.calls)
+	}
+}

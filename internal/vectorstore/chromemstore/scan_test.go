@@ -1,0 +1,79 @@
+package chromemstore
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// BenchmarkDot_768 compares the portable float32 and int8 dot products per
+// value; BenchmarkDotQ_768 the int8 one the scan uses (AVX2 on amd64).
+func BenchmarkDot_768(b *testing.B) {
+	const n = 768
+	rng := rand.New(rand.NewPCG(1, 1))
+	const m = 4096
+	a := make([]float32, n*m)
+	q8 := make([]int8, n*m)
+	for i := range a {
+		a[i] = rng.Float32() - 0.5
+		q8[i] = int8(rng.IntN(255) - 127)
+	}
+	q := a[:n]
+	qq := q8[:n]
+	b.Run("f32", func(b *testing.B) {
+		var s float32
+		for b.Loop() {
+			for j := range m {
+				s += dot32(q, a[j*n:(j+1)*n])
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n*m), "ns/elem")
+	})
+	b.Run("i8", func(b *testing.B) {
+		var s int32
+		for b.Loop() {
+			for j := range m {
+				s += dot8(qq, q8[j*n:(j+1)*n])
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n*m), "ns/elem")
+	})
+}
+
+func BenchmarkDotQ_768(b *testing.B) {
+	const n = 768
+	rng := rand.New(rand.NewPCG(1, 1))
+	const m = 4096
+	q8 := make([]int8, n*m)
+	for i := range q8 {
+		q8[i] = int8(rng.IntN(255) - 127)
+	}
+	qq := make([]int16, n)
+	for i := range qq {
+		qq[i] = int16(q8[i])
+	}
+	var s int32
+	for b.Loop() {
+		for j := range m {
+			s += dotQ(qq, q8[j*n:(j+1)*n])
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n*m), "ns/elem")
+	if s != 0 && dotQ(qq, q8[:n]) != dot8(q8[:n], q8[:n]) {
+		b.Fatal("mismatch")
+	}
+}
+
+func TestDotQ(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 2))
+	for _, n := range []int{1, 31, 32, 33, 100, 768, 1000} {
+		a, b := make([]int8, n), make([]int8, n)
+		w := make([]int16, n)
+		for i := range a {
+			a[i], b[i] = int8(rng.IntN(256)-128), int8(rng.IntN(255)-127)
+			w[i] = int16(b[i])
+		}
+		if got, want := dotQ(w, a), dot8(a, b); got != want {
+			t.Errorf("n=%d: dotQ = %d, dot8 = %d", n, got, want)
+		}
+	}
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Measures POST /v1/documents under load (issue 10): the BBC News corpus
+# (about 10k passages) indexed into a fresh data directory and served by a
+# real `semsearch serve` on a free loopback port, then 8 connections each
+# POSTing one small new document at a time for LOAD_SECONDS. Run through
+# `make bench-writes`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+: "${OLLAMA_HOST:?run through make bench-writes}"
+BIN=${BIN:-bin/semsearch}
+secs=${LOAD_SECONDS:-30}
+conns=${LOAD_CONNS:-8}
+corpus=${SHARED_DATA:-../shared/data}/bbc
+[ -d "$corpus" ] || { echo "no BBC News at $corpus (set SHARED_DATA)" >&2; exit 1; }
+tmp=$(mktemp -d)
+pid=
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+"$BIN" --data "$tmp/data" --collection bbc index "$corpus" | tail -n 1
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$BIN" --data "$tmp/data" --collection bbc serve --addr "127.0.0.1:$port" 2>"$tmp/serve.log" &
+pid=$!
+for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+go build -o "$tmp/load" ./cmd/semsearch-load
+
+echo "== POST /v1/documents, $conns connections, ${secs}s, one small new document per request"
+"$tmp/load" -url "http://127.0.0.1:$port" -mode documents -c "$conns" -d "${secs}s"
