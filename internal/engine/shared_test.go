@@ -89,3 +89,49 @@ func TestEngine_IndexShared(t *testing.T) {
 		t.Errorf("re-index unchanged: %+v, %v, %d calls", st, err, emb.calls)
 	}
 }
+
+// TestEngine_IndexSharedCallerLeaves: a caller that gives up while its
+// articles still wait in the queue leaves with nothing stored, and says so
+// per article; the run that carries other callers is not stopped by it.
+func TestEngine_IndexSharedCallerLeaves(t *testing.T) {
+	store, err := chromemstore.Open(t.TempDir(), chromemstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	emb := &gateEmbedder{gate: make(chan struct{}), entered: make(chan struct{})}
+	eng, err := engine.New(store, emb, engine.Config{Model: "m", Chunk: chunk.DefaultOptions()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := func(id string) []article.Article {
+		return []article.Article{{ID: id, Source: id, Title: "T", Text: "A document about " + id + "."}}
+	}
+	var wg sync.WaitGroup
+	var firstErr error
+	wg.Go(func() { _, firstErr = eng.Index(t.Context(), "c", doc("first"), engine.IndexOptions{}) })
+	<-emb.entered // the first run is embedding; the next call queues
+
+	ctx, cancel := context.WithCancel(t.Context())
+	var st engine.IndexStats
+	var leftErr error
+	wg.Go(func() { st, leftErr = eng.Index(ctx, "c", doc("left"), engine.IndexOptions{}) })
+	time.Sleep(100 * time.Millisecond)
+	cancel()
+	time.Sleep(100 * time.Millisecond)
+	close(emb.gate)
+	wg.Wait()
+
+	if firstErr != nil {
+		t.Fatalf("first caller: %v", firstErr)
+	}
+	if leftErr == nil || st.NotStored != 1 || len(st.Results) != 1 || st.Results[0].Status != engine.DocNotStored {
+		t.Errorf("caller that left: %+v, %v; want its article reported not stored and an error", st, leftErr)
+	}
+	if _, err := store.Document(t.Context(), "c", "left"); err == nil {
+		t.Error("the article of the caller that left was stored")
+	}
+	if _, err := store.Document(t.Context(), "c", "first"); err != nil {
+		t.Errorf("the first caller's article: %v", err)
+	}
+}
