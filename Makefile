@@ -185,3 +185,9 @@ weaviate-status:
 test-weaviate: $(WEAVIATE_BIN)
 	@env=$$($(MAKE) -s weaviate) && eval "$$env" && \
 		SEMSEARCH_TEST_WEAVIATE=$$SEMSEARCH_STORE $(GO) test -race -count=1 -timeout 20m ./internal/vectorstore/weaviatestore/
+
+# Replication on three nodes: kill one, compare answers, QUORUM writes, catch
+# up, then two down (see scripts/test-weaviate-cluster.sh). About 3 minutes.
+test-weaviate-cluster: build $(WEAVIATE_BIN) $(OLLAMA_BIN) $(MODEL_GGUF)
+	@env=$$($(MAKE) -s runtime) && eval "$$env" && \
+		$(WEAVIATE_ENV) SHARED_DATA=$(SHARED_DATA) scripts/test-weaviate-cluster.sh

@@ -244,6 +244,9 @@ func (s *Store) onNodes(ctx context.Context, fn func(c *weaviate.Client) error) 
 // timeouts, server errors. A request the server rejected (4xx, invalid
 // argument) would fail the same everywhere.
 func retryable(err error) bool {
+	if errors.As(err, new(rejected)) {
+		return false
+	}
 	msg := err.Error()
 	for _, s := range []string{"status code: 400", "status code: 401", "status code: 403", "status code: 404", "status code: 422", "InvalidArgument", "invalid argument"} {
 		if strings.Contains(msg, s) {
@@ -252,6 +255,12 @@ func retryable(err error) bool {
 	}
 	return true
 }
+
+// rejected is an answer in which the server refused the request itself:
+// another node would refuse it too.
+type rejected struct{ error }
+
+func (r rejected) Unwrap() error { return r.error }
 
 // missingClass reports an error that says a Weaviate collection does not exist.
 func missingClass(err error) bool {
@@ -523,7 +532,8 @@ func (s *Store) info(ctx context.Context, m collectionMeta) (vectorstore.Collect
 // deleted are not counted).
 func (s *Store) counts(ctx context.Context, name string) (int, int, error) {
 	class := s.docClass(name)
-	q := fmt.Sprintf("{Aggregate{%s%s{meta{count} passages{sum}}}}", class, s.gqlConsistency())
+	// Aggregate takes no consistency level; each replica holds every object.
+	q := fmt.Sprintf("{Aggregate{%s{meta{count} passages{sum}}}}", class)
 	var docs, passages int
 	err := s.read(ctx, func(c *weaviate.Client) error {
 		resp, err := c.GraphQL().Raw().WithQuery(q).Do(ctx)
@@ -534,7 +544,7 @@ func (s *Store) counts(ctx context.Context, name string) (int, int, error) {
 			if missingClass(errors.New(resp.Errors[0].Message)) {
 				return vectorstore.ErrNotFound
 			}
-			return errors.New(resp.Errors[0].Message)
+			return rejected{errors.New(resp.Errors[0].Message)}
 		}
 		var out struct {
 			Aggregate map[string][]struct {
@@ -562,14 +572,6 @@ func (s *Store) counts(ctx context.Context, name string) (int, int, error) {
 	return docs, passages, nil
 }
 
-// gqlConsistency is the consistencyLevel argument for GraphQL, which
-// rejects it on collections that are not replicated.
-func (s *Store) gqlConsistency() string {
-	if s.opt.Replication > 1 {
-		return "(consistencyLevel:" + s.opt.ReadConsistency + ")"
-	}
-	return ""
-}
 
 // Collection implements vectorstore.Store.
 func (s *Store) Collection(ctx context.Context, name string) (vectorstore.Collection, error) {
