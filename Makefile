@@ -191,3 +191,13 @@ test-weaviate: $(WEAVIATE_BIN)
 test-weaviate-cluster: build $(WEAVIATE_BIN) $(OLLAMA_BIN) $(MODEL_GGUF)
 	@env=$$($(MAKE) -s runtime) && eval "$$env" && \
 		$(WEAVIATE_ENV) SHARED_DATA=$(SHARED_DATA) scripts/test-weaviate-cluster.sh
+
+# Weaviate rows for the store benchmark: BENCH_WEAVIATE_N random unit vectors
+# of 768 dimensions imported through the store, then top-10 query latency and
+# the server's RSS. 100k takes about 15 minutes of server CPU on 2 cores.
+BENCH_WEAVIATE_N ?= 100000
+bench-store-weaviate: $(WEAVIATE_BIN)
+	@env=$$($(MAKE) -s weaviate) && eval "$$env" && \
+		SEMSEARCH_TEST_WEAVIATE=$$SEMSEARCH_STORE SEMSEARCH_BENCH_WEAVIATE_N=$(BENCH_WEAVIATE_N) \
+		SEMSEARCH_BENCH_WEAVIATE_PID=$$(cat $(WEAVIATE_DIR)/single/weaviate.pid) \
+		$(GO) test -v -count=1 -timeout 60m -run '^TestBenchRows$$' ./internal/vectorstore/weaviatestore/ | grep '^|'

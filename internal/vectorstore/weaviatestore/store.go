@@ -117,7 +117,7 @@ func Open(opt Options) (*Store, error) {
 		cfg := weaviate.Config{
 			Host:       h.HTTP,
 			Scheme:     scheme,
-			Timeout:    opt.Timeout,
+			Timeout:    opt.Timeout + 2*time.Second, // our own per-write deadline fires first and says so
 			GrpcConfig: &wgrpc.Config{Host: h.GRPC, Secured: opt.TLS},
 		}
 		if opt.APIKey != "" {
