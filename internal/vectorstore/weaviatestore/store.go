@@ -572,7 +572,6 @@ func (s *Store) counts(ctx context.Context, name string) (int, int, error) {
 	return docs, passages, nil
 }
 
-
 // Collection implements vectorstore.Store.
 func (s *Store) Collection(ctx context.Context, name string) (vectorstore.Collection, error) {
 	m, err := s.readMeta(ctx, name)
