@@ -201,3 +201,9 @@ bench-store-weaviate: $(WEAVIATE_BIN)
 		SEMSEARCH_TEST_WEAVIATE=$$SEMSEARCH_STORE SEMSEARCH_BENCH_WEAVIATE_N=$(BENCH_WEAVIATE_N) \
 		SEMSEARCH_BENCH_WEAVIATE_PID=$$(cat $(WEAVIATE_DIR)/single/weaviate.pid) \
 		$(GO) test -v -count=1 -timeout 60m -run '^TestBenchRows$$' ./internal/vectorstore/weaviatestore/ | grep '^|'
+
+# SciFact test nDCG@10 per mode, embedded store beside Weaviate, in one table.
+eval-scifact-weaviate: build $(WEAVIATE_BIN) $(OLLAMA_BIN) $(MODEL_GGUF)
+	@test -d $(SHARED_DATA)/scifact || { echo "no SciFact at $(SHARED_DATA)/scifact (set SHARED_DATA)" >&2; exit 1; }
+	@env=$$($(MAKE) -s runtime) && eval "$$env" && wenv=$$($(MAKE) -s weaviate) && eval "$$wenv" && \
+		EVAL_DATA=$(EVAL_DATA) SHARED_DATA=$(SHARED_DATA) scripts/eval-scifact-weaviate.sh
