@@ -53,7 +53,16 @@ type Options struct {
 	// Timeout bounds each request to a node (default 10s), so a write that
 	// cannot reach enough replicas fails within seconds instead of hanging.
 	Timeout time.Duration
-	Logger  *slog.Logger
+	// Analyzer and Terms, when set, make BM25 rank what semsearch's own
+	// index ranks: each passage also stores Terms(title + "\n" + text) in a
+	// whitespace-tokenized property, queries are turned into terms the same
+	// way, and BM25 searches that property (Weaviate's own tokenizers do not
+	// stem). Analyzer names the analysis and is recorded with collections
+	// created; a collection created without it searches text and title with
+	// Weaviate's word tokenizer.
+	Analyzer string
+	Terms    func(text string) ([]string, error)
+	Logger   *slog.Logger
 }
 
 // Store is a [vectorstore.Store] on a Weaviate node or cluster. It is safe
@@ -348,6 +357,7 @@ func (s *Store) deleteWhere(ctx context.Context, what, class string, where *filt
 type collectionMeta struct {
 	Name     string               `json:"name"`
 	Settings vectorstore.Settings `json:"settings"`
+	Analyzer string               `json:"analyzer,omitempty"` // BM25 over the "terms" property, made with this analysis
 	Created  time.Time            `json:"created"`
 	Updated  time.Time            `json:"updated"`
 }
@@ -374,9 +384,14 @@ func (s *Store) class(name string, props []*models.Property, vectors bool) *mode
 		},
 		InvertedIndexConfig: &models.InvertedIndexConfig{
 			// The BM25 parameters of semsearch's own index (internal/bm25).
-			Bm25:      &models.BM25Config{K1: 0.9, B: 0.4},
+			Bm25:      &models.BM25Config{K1: bm25K1, B: 0.4},
 			Stopwords: &models.StopwordConfig{Preset: "en"},
 		},
+	}
+	if s.opt.Terms != nil {
+		// The terms are already without stopwords, by our list: Weaviate's
+		// longer English list would drop query words the index kept.
+		c.InvertedIndexConfig.Stopwords = &models.StopwordConfig{Preset: "none"}
 	}
 	if vectors {
 		c.VectorIndexType = "hnsw"
@@ -437,6 +452,7 @@ func passageProps() []*models.Property {
 		intProp("line_end", false),
 		textProp("text", "word", true, false),
 		textProp("title", "word", true, false),
+		textProp("terms", "whitespace", true, false),
 		{Name: "filter_kv", DataType: []string{"text[]"}, Tokenization: "field", IndexFilterable: boolp(true), IndexSearchable: boolp(false)},
 		{Name: "published", DataType: []string{"date"}, IndexFilterable: boolp(true), IndexRangeFilters: boolp(false)},
 	}
@@ -512,6 +528,9 @@ func (s *Store) CreateCollection(ctx context.Context, name string, set vectorsto
 	}
 	now := time.Now().UTC()
 	m := collectionMeta{Name: name, Settings: set, Created: now, Updated: now}
+	if s.opt.Terms != nil {
+		m.Analyzer = s.opt.Analyzer
+	}
 	if err := s.writeMeta(ctx, m); err != nil {
 		return vectorstore.Collection{}, err
 	}
