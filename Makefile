@@ -210,6 +210,28 @@ weaviate-status:
 test-weaviate: $(WEAVIATE_BIN)
 	@env=$$($(MAKE) -s weaviate) && eval "$$env" && \
 		SEMSEARCH_TEST_WEAVIATE=$$SEMSEARCH_STORE $(GO) test -race -count=1 -timeout 20m ./internal/vectorstore/weaviatestore/
+
+# Replication on three nodes: kill one, compare answers, QUORUM writes, catch
+# up, then two down (see scripts/test-weaviate-cluster.sh). About 3 minutes.
+test-weaviate-cluster: build $(WEAVIATE_BIN) $(OLLAMA_BIN) $(MODEL_GGUF)
+	@env=$$($(MAKE) -s runtime) && eval "$$env" && \
+		$(WEAVIATE_ENV) SHARED_DATA=$(SHARED_DATA) scripts/test-weaviate-cluster.sh
+
+# Weaviate rows for the store benchmark: BENCH_WEAVIATE_N random unit vectors
+# of 768 dimensions imported through the store, then top-10 query latency and
+# the server's RSS. 100k takes about 15 minutes of server CPU on 2 cores.
+BENCH_WEAVIATE_N ?= 100000
+bench-store-weaviate: $(WEAVIATE_BIN)
+	@env=$$($(MAKE) -s weaviate) && eval "$$env" && \
+		SEMSEARCH_TEST_WEAVIATE=$$SEMSEARCH_STORE SEMSEARCH_BENCH_WEAVIATE_N=$(BENCH_WEAVIATE_N) \
+		SEMSEARCH_BENCH_WEAVIATE_PID=$$(cat $(WEAVIATE_DIR)/single/weaviate.pid) \
+		$(GO) test -v -count=1 -timeout 60m -run '^TestBenchRows$$' ./internal/vectorstore/weaviatestore/ | grep '^|'
+
+# SciFact test nDCG@10 per mode, embedded store beside Weaviate, in one table.
+eval-scifact-weaviate: build $(WEAVIATE_BIN) $(OLLAMA_BIN) $(MODEL_GGUF)
+	@test -d $(SHARED_DATA)/scifact || { echo "no SciFact at $(SHARED_DATA)/scifact (set SHARED_DATA)" >&2; exit 1; }
+	@env=$$($(MAKE) -s runtime) && eval "$$env" && wenv=$$($(MAKE) -s weaviate) && eval "$$wenv" && \
+		EVAL_DATA=$(EVAL_DATA) SHARED_DATA=$(SHARED_DATA) scripts/eval-scifact-weaviate.sh
 # Front doors (issue 11): the MCP server, the search page and the platform
 # contracts are tested with clients nobody here wrote. `chromium` installs
 # Debian's Chromium for the browser test (apt-get, only when $(CHROMIUM) is

@@ -55,7 +55,7 @@ func sameResults(t *testing.T, what string, got, want searchOut) {
 	}
 	for i := range want.Results {
 		g, w := got.Results[i], want.Results[i]
-		if g.DocID != w.DocID || g.Chunk != w.Chunk || g.Text != w.Text || abs(g.Score-w.Score) > 1e-5 {
+		if g.DocID != w.DocID || g.Chunk != w.Chunk || g.Text != w.Text || abs(g.Score-w.Score) > 1e-4 {
 			t.Errorf("%s: result %d = %s#%d %.6f, want %s#%d %.6f", what, i, g.DocID, g.Chunk, g.Score, w.DocID, w.Chunk, w.Score)
 		}
 	}
@@ -70,8 +70,8 @@ func abs(x float64) float64 {
 
 // TestExportImport_roundTrip moves the sample collection embedded ->
 // Weaviate -> embedded with export and import (no re-embedding) and checks
-// that every search mode gives the same results on the copy as on the
-// original of the same backend.
+// that every search mode gives the same results on both copies as on the
+// original.
 func TestExportImport_roundTrip(t *testing.T) {
 	rt := realRuntime(t)
 	store := weaviateForTest(t)
@@ -104,10 +104,10 @@ func TestExportImport_roundTrip(t *testing.T) {
 			orig := searchRanking(t, emb(dataA, "--mode", mode, q)...)
 			back := searchRanking(t, emb(dataB, "--mode", mode, q)...)
 			sameResults(t, "embedded after the round trip, "+mode+" "+q, back, orig)
-			if mode == "vector" {
-				onW := searchRanking(t, wv("--mode", mode, q)...)
-				sameResults(t, "Weaviate copy, vector "+q, onW, orig)
-			}
+			// Weaviate's BM25 ranks the same terms with the same formula, so
+			// every mode matches across the backends too.
+			onW := searchRanking(t, wv("--mode", mode, q)...)
+			sameResults(t, "Weaviate copy, "+mode+" "+q, onW, orig)
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/semsearch/semsearch/internal/bm25"
 	"github.com/semsearch/semsearch/internal/engine"
 	"github.com/semsearch/semsearch/internal/vectorstore"
 	"github.com/semsearch/semsearch/internal/vectorstore/chromemstore"
@@ -59,6 +60,14 @@ func loadStore(c *cli.Context, logger *slog.Logger) (*weaviatestore.Options, err
 		opt.Timeout = c.Duration("store-timeout")
 	}
 	opt.APIKey = os.Getenv("WEAVIATE_API_KEY")
+	// Weaviate's BM25 ranks the terms our own BM25 index would (stemming,
+	// stopwords), so hybrid scores mean the same on both backends.
+	analyzer := c.String("bm25-analyzer")
+	if _, err := bm25.Terms(analyzer, ""); err != nil {
+		return nil, fmt.Errorf("--bm25-analyzer: %w", err)
+	}
+	opt.Analyzer = analyzer
+	opt.Terms = func(text string) ([]string, error) { return bm25.Terms(analyzer, text) }
 	opt.Logger = logger
 	return &opt, nil
 }

@@ -9,6 +9,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/go-openapi/strfmt"
@@ -257,12 +258,24 @@ func (s *Store) Put(ctx context.Context, coll string, doc vectorstore.Document, 
 	if !doc.Published.IsZero() {
 		published = doc.Published.UTC().Format(time.RFC3339Nano)
 	}
+	terms, err := s.termsFunc(m)
+	if err != nil {
+		return fmt.Errorf("put document %q: %w", doc.ID, err)
+	}
 	objs := make([]*models.Object, 0, len(passages))
 	for i, p := range passages {
 		props := map[string]any{
 			"doc_id": doc.ID, "gen": gen, "chunk": i,
 			"start": p.Start, "end": p.End, "line_start": p.LineStart, "line_end": p.LineEnd,
 			"text": doc.Text[p.Start:p.End], "title": doc.Title, "filter_kv": kv,
+		}
+		if terms != nil {
+			// As internal/bm25 indexes a passage: the title, then the text.
+			t, err := terms(doc.Title + "\n" + doc.Text[p.Start:p.End])
+			if err != nil {
+				return fmt.Errorf("put document %q: %w", doc.ID, err)
+			}
+			props["terms"] = strings.Join(t, " ")
 		}
 		if published != nil {
 			props["published"] = published
@@ -307,6 +320,18 @@ func (s *Store) Put(ctx context.Context, coll string, doc vectorstore.Document, 
 	}
 	s.touchSoon(ctx, coll)
 	return nil
+}
+
+// termsFunc returns the analysis a collection's BM25 property needs, nil
+// when it has none, or an error when this store cannot make it.
+func (s *Store) termsFunc(m collectionMeta) (func(string) ([]string, error), error) {
+	if m.Analyzer == "" {
+		return nil, nil
+	}
+	if s.opt.Terms == nil || s.opt.Analyzer != m.Analyzer {
+		return nil, fmt.Errorf("collection %q indexes BM25 terms made by analyzer %q, which this client does not have (it has %q)", m.Name, m.Analyzer, s.opt.Analyzer)
+	}
+	return s.opt.Terms, nil
 }
 
 func mapMissing(err error, coll string) error {

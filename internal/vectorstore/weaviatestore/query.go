@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/weaviate/weaviate-go-client/v5/weaviate/filters"
 	"github.com/weaviate/weaviate-go-client/v5/weaviate/graphql"
@@ -37,6 +38,9 @@ func parsePassage(r graphql.SearchResult) rawPassage {
 		},
 	}
 }
+
+// bm25K1 is the BM25 k1 every passage class is created with (as internal/bm25).
+const bm25K1 = 0.9
 
 // maxLimit is the most objects one search asks for (Weaviate's default
 // QUERY_MAXIMUM_RESULTS).
@@ -151,19 +155,35 @@ func (s *Store) Query(ctx context.Context, coll string, v []float32, k int, f ve
 // SearchText returns the k passages that Weaviate's BM25 ranks best for
 // query over the passage text and the article title, among the documents
 // that pass the filter (applied by Weaviate before ranking), best first.
-// Score is Weaviate's BM25 score.
+// Score is Weaviate's BM25 score times (k1 + 1), the scale of internal/bm25.
 func (s *Store) SearchText(ctx context.Context, coll, query string, k int, f vectorstore.Filter) ([]vectorstore.Hit, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if _, err := s.readMeta(ctx, coll); err != nil {
+	m, err := s.readMeta(ctx, coll)
+	if err != nil {
 		return nil, err
+	}
+	terms, err := s.termsFunc(m)
+	if err != nil {
+		return nil, err
+	}
+	props := []string{"text", "title"}
+	if terms != nil {
+		t, err := terms(query)
+		if err != nil {
+			return nil, err
+		}
+		if len(t) == 0 {
+			return nil, nil // only stopwords: nothing to match, as in internal/bm25
+		}
+		query, props = strings.Join(t, " "), []string{"terms"}
 	}
 	w := where(f)
 	return s.consistentSearch(ctx, coll, k, f, func(limit int) ([]rawPassage, error) {
 		res, err := s.search(ctx, func(q *graphql.Search) *graphql.Search {
 			q = q.WithCollection(s.psgClass(coll)).WithLimit(limit).WithProperties(passageFields...).
-				WithBM25((&graphql.BM25ArgumentBuilder{}).WithQuery(query).WithProperties("text", "title")).
+				WithBM25((&graphql.BM25ArgumentBuilder{}).WithQuery(query).WithProperties(props...)).
 				WithMetadata(&graphql.Metadata{ID: true, Score: true})
 			if w != nil {
 				q = q.WithWhere(w)
@@ -176,7 +196,9 @@ func (s *Store) SearchText(ctx context.Context, coll, query string, k int, f vec
 		out := make([]rawPassage, len(res))
 		for i, r := range res {
 			out[i] = parsePassage(r)
-			out[i].score = r.Metadata.Score
+			// Weaviate's BM25 leaves out the constant factor (k1 + 1) that
+			// internal/bm25 keeps; with it the scores are the same numbers.
+			out[i].score = r.Metadata.Score * (bm25K1 + 1)
 		}
 		return out, nil
 	})

@@ -53,7 +53,16 @@ type Options struct {
 	// Timeout bounds each request to a node (default 10s), so a write that
 	// cannot reach enough replicas fails within seconds instead of hanging.
 	Timeout time.Duration
-	Logger  *slog.Logger
+	// Analyzer and Terms, when set, make BM25 rank what semsearch's own
+	// index ranks: each passage also stores Terms(title + "\n" + text) in a
+	// whitespace-tokenized property, queries are turned into terms the same
+	// way, and BM25 searches that property (Weaviate's own tokenizers do not
+	// stem). Analyzer names the analysis and is recorded with collections
+	// created; a collection created without it searches text and title with
+	// Weaviate's word tokenizer.
+	Analyzer string
+	Terms    func(text string) ([]string, error)
+	Logger   *slog.Logger
 }
 
 // Store is a [vectorstore.Store] on a Weaviate node or cluster. It is safe
@@ -117,7 +126,7 @@ func Open(opt Options) (*Store, error) {
 		cfg := weaviate.Config{
 			Host:       h.HTTP,
 			Scheme:     scheme,
-			Timeout:    opt.Timeout,
+			Timeout:    opt.Timeout + 2*time.Second, // our own per-write deadline fires first and says so
 			GrpcConfig: &wgrpc.Config{Host: h.GRPC, Secured: opt.TLS},
 		}
 		if opt.APIKey != "" {
@@ -244,6 +253,9 @@ func (s *Store) onNodes(ctx context.Context, fn func(c *weaviate.Client) error) 
 // timeouts, server errors. A request the server rejected (4xx, invalid
 // argument) would fail the same everywhere.
 func retryable(err error) bool {
+	if errors.As(err, new(rejected)) {
+		return false
+	}
 	msg := err.Error()
 	for _, s := range []string{"status code: 400", "status code: 401", "status code: 403", "status code: 404", "status code: 422", "InvalidArgument", "invalid argument"} {
 		if strings.Contains(msg, s) {
@@ -252,6 +264,12 @@ func retryable(err error) bool {
 	}
 	return true
 }
+
+// rejected is an answer in which the server refused the request itself:
+// another node would refuse it too.
+type rejected struct{ error }
+
+func (r rejected) Unwrap() error { return r.error }
 
 // missingClass reports an error that says a Weaviate collection does not exist.
 func missingClass(err error) bool {
@@ -339,6 +357,7 @@ func (s *Store) deleteWhere(ctx context.Context, what, class string, where *filt
 type collectionMeta struct {
 	Name     string               `json:"name"`
 	Settings vectorstore.Settings `json:"settings"`
+	Analyzer string               `json:"analyzer,omitempty"` // BM25 over the "terms" property, made with this analysis
 	Created  time.Time            `json:"created"`
 	Updated  time.Time            `json:"updated"`
 }
@@ -365,9 +384,14 @@ func (s *Store) class(name string, props []*models.Property, vectors bool) *mode
 		},
 		InvertedIndexConfig: &models.InvertedIndexConfig{
 			// The BM25 parameters of semsearch's own index (internal/bm25).
-			Bm25:      &models.BM25Config{K1: 0.9, B: 0.4},
+			Bm25:      &models.BM25Config{K1: bm25K1, B: 0.4},
 			Stopwords: &models.StopwordConfig{Preset: "en"},
 		},
+	}
+	if s.opt.Terms != nil {
+		// The terms are already without stopwords, by our list: Weaviate's
+		// longer English list would drop query words the index kept.
+		c.InvertedIndexConfig.Stopwords = &models.StopwordConfig{Preset: "none"}
 	}
 	if vectors {
 		c.VectorIndexType = "hnsw"
@@ -428,6 +452,7 @@ func passageProps() []*models.Property {
 		intProp("line_end", false),
 		textProp("text", "word", true, false),
 		textProp("title", "word", true, false),
+		textProp("terms", "whitespace", true, false),
 		{Name: "filter_kv", DataType: []string{"text[]"}, Tokenization: "field", IndexFilterable: boolp(true), IndexSearchable: boolp(false)},
 		{Name: "published", DataType: []string{"date"}, IndexFilterable: boolp(true), IndexRangeFilters: boolp(false)},
 	}
@@ -503,6 +528,9 @@ func (s *Store) CreateCollection(ctx context.Context, name string, set vectorsto
 	}
 	now := time.Now().UTC()
 	m := collectionMeta{Name: name, Settings: set, Created: now, Updated: now}
+	if s.opt.Terms != nil {
+		m.Analyzer = s.opt.Analyzer
+	}
 	if err := s.writeMeta(ctx, m); err != nil {
 		return vectorstore.Collection{}, err
 	}
@@ -523,7 +551,8 @@ func (s *Store) info(ctx context.Context, m collectionMeta) (vectorstore.Collect
 // deleted are not counted).
 func (s *Store) counts(ctx context.Context, name string) (int, int, error) {
 	class := s.docClass(name)
-	q := fmt.Sprintf("{Aggregate{%s%s{meta{count} passages{sum}}}}", class, s.gqlConsistency())
+	// Aggregate takes no consistency level; each replica holds every object.
+	q := fmt.Sprintf("{Aggregate{%s{meta{count} passages{sum}}}}", class)
 	var docs, passages int
 	err := s.read(ctx, func(c *weaviate.Client) error {
 		resp, err := c.GraphQL().Raw().WithQuery(q).Do(ctx)
@@ -534,7 +563,7 @@ func (s *Store) counts(ctx context.Context, name string) (int, int, error) {
 			if missingClass(errors.New(resp.Errors[0].Message)) {
 				return vectorstore.ErrNotFound
 			}
-			return errors.New(resp.Errors[0].Message)
+			return rejected{errors.New(resp.Errors[0].Message)}
 		}
 		var out struct {
 			Aggregate map[string][]struct {
@@ -560,15 +589,6 @@ func (s *Store) counts(ctx context.Context, name string) (int, int, error) {
 		return 0, 0, fmt.Errorf("count collection %q: %w", name, err)
 	}
 	return docs, passages, nil
-}
-
-// gqlConsistency is the consistencyLevel argument for GraphQL, which
-// rejects it on collections that are not replicated.
-func (s *Store) gqlConsistency() string {
-	if s.opt.Replication > 1 {
-		return "(consistencyLevel:" + s.opt.ReadConsistency + ")"
-	}
-	return ""
 }
 
 // Collection implements vectorstore.Store.
