@@ -284,3 +284,26 @@ screenshot: chromium $(OLLAMA_BIN) $(MODEL_GGUF)
 # offline runtime; prints POSTs/s, latency percentiles and timeouts.
 bench-writes: build $(OLLAMA_BIN) $(MODEL_GGUF)
 	@env=$$($(MAKE) -s runtime) && eval "$$env" && SHARED_DATA=$(SHARED_DATA) LOAD_SECONDS=$(LOAD_SECONDS) scripts/bench-writes.sh
+# --- Fault suite and fuzzing (issue 13) ---
+#
+# `make chaos` runs the fault suite (chaos/) against the real binary and the
+# offline runtime with its full number of trials and prints a table: fault,
+# trials, failures. The test command runs a short version of it.
+# `make fuzz` runs every fuzz target of the repository for FUZZTIME each.
+FUZZTIME ?= 10m
+CHAOS_TIMEOUT ?= 120m
+
+.PHONY: chaos fuzz
+chaos: build $(OLLAMA_BIN) $(MODEL_GGUF)
+	@env=$$($(MAKE) -s runtime) && eval "$$env" && \
+		$(GO) test -c -o bin/chaos.test ./chaos && \
+		SEMSEARCH_CHAOS=full SEMSEARCH_BIN=$(abspath $(BIN)) bin/chaos.test -test.run '^TestChaos$$' -test.timeout $(CHAOS_TIMEOUT)
+
+fuzz:
+	@set -e; for f in $$(grep -rl --include='*_test.go' '^func Fuzz' .); do \
+		pkg=$$(dirname $$f); \
+		for t in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$f); do \
+			echo "== $$pkg $$t ($(FUZZTIME))"; \
+			$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
+	done

@@ -50,6 +50,8 @@ type contextResponse struct {
 	Dropped  int             `json:"dropped"`
 	Results  []engine.Result `json:"results"`
 	Sources  []contextSource `json:"sources"`
+	// Warnings are the search's (see engine.Response).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // contextSource is one document cited in a context block.
@@ -103,6 +105,7 @@ func (s *Server) contextPOST(w http.ResponseWriter, r *http.Request) error {
 		Context: p.text, MaxChars: b.maxChars, MaxTokens: b.maxTokens,
 		Chars: p.chars, Tokens: estimateTokens(p.chars),
 		Passages: len(p.used), Dropped: p.dropped, Results: p.used, Sources: sources(p.used),
+		Warnings: resp.Warnings,
 	})
 	return nil
 }
