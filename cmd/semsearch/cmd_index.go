@@ -113,11 +113,15 @@ func runIndex(c *cli.Context) error {
 	if errors.As(err, &conflict) {
 		return fmt.Errorf("index: %w: nothing was changed; to keep both, index their common parent directory, or give one of them --id-prefix", err)
 	}
+	kept := "nothing was changed"
+	if n := st.New + st.Updated; n > 0 {
+		kept = fmt.Sprintf("the %s finished before it are stored", plural(n, "article", "articles"))
+	}
 	if c.Context.Err() != nil {
-		return fmt.Errorf("index: interrupted: the %s finished so far are stored; run the same command again to index the rest", plural(st.New+st.Updated, "article", "articles"))
+		return fmt.Errorf("index: interrupted: %s; run the same command again to index the rest", kept)
 	}
 	if err != nil {
-		return fmt.Errorf("index: %w (the %s finished before the failure are stored)", err, plural(st.New+st.Updated, "article", "articles"))
+		return fmt.Errorf("index: %w (%s)", err, kept)
 	}
 	return nil
 }

@@ -202,6 +202,12 @@ func TestIndex_FailedRunSummary(t *testing.T) {
 		t.Fatalf("nothing stored: %s", out)
 	}
 	writeFile(t, filepath.Join(dir, "a.txt"), "Alpha\n\nThe first article now talks about mountains.\n")
+	// A run refused before embedding (another model) still says what the
+	// collection holds.
+	out, _, code = runExit(t, "", "index", dir, "--ollama", f.URL, "--data", data, "--model", "nope")
+	if s := parseSummary(t, out); code == 0 || s.stored != stored {
+		t.Errorf("--model nope: code %d, summary says %s stored, the collection holds %s: %s", code, s.stored, stored, out)
+	}
 	f.fail.Store(true)
 	before := f.embeds.Load()
 	out, _, code = runExit(t, "", append([]string{"index", dir}, g...)...)
@@ -667,7 +673,7 @@ func TestIndex_InterruptedMessage(t *testing.T) {
 	var out, errOut bytes.Buffer
 	app := newApp(strings.NewReader(""), &out, &errOut)
 	code := runMain(ctx, app, append([]string{"semsearch", "index", "--batch-size", "1", dir}, f.flags(data)...), &errOut)
-	if code == 0 || !strings.Contains(errOut.String(), "interrupted: the 2 articles finished so far are stored") {
+	if code == 0 || !strings.Contains(errOut.String(), "interrupted: the 2 articles finished before it are stored") {
 		t.Errorf("interrupted index: %d\n%s%s", code, out.String(), errOut.String())
 	}
 }
