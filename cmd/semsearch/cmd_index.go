@@ -58,7 +58,7 @@ func runIndex(c *cli.Context) error {
 	skipped := 0
 	for _, p := range loaded.Problems {
 		fmt.Fprintf(c.App.ErrWriter, "warning: %s: %s\n", p.Source, p.Reason)
-		if p.Kind != article.KindRepaired {
+		if p.Kind == article.KindSkipped || p.Kind == article.KindError {
 			skipped++
 		}
 	}

@@ -579,8 +579,8 @@ func TestCLI_SmallerThings(t *testing.T) {
 
 	// Upper-case extensions load; a path with no supported files says so.
 	out, errOut, code := runExit(t, "", append([]string{"index", dir, empty}, g...)...)
-	if code != 0 || !strings.Contains(out, "1 new") {
-		t.Errorf("SHOUT.TXT not indexed: %d\n%s%s", code, out, errOut)
+	if code != 0 || !strings.Contains(out, "1 new") || !strings.Contains(out, "0 skipped") {
+		t.Errorf("SHOUT.TXT not indexed, or the empty directory counted as a skipped file: %d\n%s%s", code, out, errOut)
 	}
 	if !strings.Contains(errOut, "warning: "+empty+": no files to load") {
 		t.Errorf("no warning for a directory without supported files: %q", errOut)
