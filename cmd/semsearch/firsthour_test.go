@@ -428,6 +428,10 @@ func TestSearch_MinScoreIsCosine(t *testing.T) {
 			t.Errorf("%s --min-score %.3f kept %v, want the passages with cosine >= it: %v", mode, threshold, ids, want)
 		}
 	}
+	// The best hybrid candidate scores near 1, even when it is the only one.
+	if one := search("--mode", "hybrid", "--doc", "0.txt", "rivers fish"); len(one) != 1 || one[0].Score < 0.99 {
+		t.Errorf("a lone hybrid result scores %v, want about 1", one)
+	}
 	_, errOut, code := runExit(t, "", append([]string{"search", "--mode", "bm25", "--min-score", "0.5", "rivers"}, g...)...)
 	if code != exitUsage || !strings.Contains(errOut, "cosine") {
 		t.Errorf("bm25 --min-score 0.5: %d %s", code, errOut)
