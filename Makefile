@@ -39,8 +39,9 @@ BIN := bin/semsearch
 
 all: build
 
+# -buildvcs=auto: `semsearch version` shows the VCS revision even where GOFLAGS turns stamping off.
 build:
-	$(GO) build -o $(BIN) ./cmd/semsearch
+	$(GO) build -buildvcs=auto -o $(BIN) ./cmd/semsearch
 
 # Ollama v0.6.5 is the newest version that builds from the Go module proxy
 # (see README); built once, CPU only.

@@ -59,7 +59,7 @@ func runIndex(c *cli.Context) error {
 	skipped := 0
 	for _, p := range loaded.Problems {
 		fmt.Fprintf(c.App.ErrWriter, "warning: %s: %s\n", p.Source, p.Reason)
-		if p.Kind != article.KindRepaired {
+		if p.Kind == article.KindSkipped || p.Kind == article.KindError {
 			skipped++
 		}
 	}
@@ -114,13 +114,19 @@ func runIndex(c *cli.Context) error {
 	if errors.As(err, &conflict) {
 		return fmt.Errorf("index: %w: nothing was changed; to keep both, index their common parent directory, or give one of them --id-prefix", err)
 	}
+	kept := "nothing was changed"
+	if n := st.New + st.Updated; n > 0 {
+		kept = fmt.Sprintf("the %s finished before it are stored", plural(n, "article", "articles"))
+	}
 	if errors.Is(c.Context.Err(), context.Canceled) { // interrupted, not out of time (see withDeadline)
-		return fmt.Errorf("index: interrupted: the %s finished so far are stored; run the same command again to index the rest", plural(st.New+st.Updated, "article", "articles"))
+		return fmt.Errorf("index: interrupted: %s; run the same command again to index the rest", kept)
 	}
 	if err != nil {
 		// The summary counts only what is durable (see engine.IndexStats).
-		return fmt.Errorf("index: %w (the %s finished before the failure are stored; %d are not: run the same command again to finish)",
-			err, plural(st.New+st.Updated, "article", "articles"), st.NotStored)
+		if st.NotStored > 0 {
+			kept += fmt.Sprintf("; %d are not: run the same command again to finish", st.NotStored)
+		}
+		return fmt.Errorf("index: %w (%s)", err, kept)
 	}
 	return nil
 }

@@ -50,6 +50,9 @@ func onUsageError(c *cli.Context, err error, _ bool) error {
 	if errors.Is(err, flag.ErrHelp) {
 		return cli.ShowAppHelp(c)
 	}
+	if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -"); ok {
+		return usagef("unknown flag --%s", strings.TrimLeft(name, "-"))
+	}
 	return usageError{err}
 }
 

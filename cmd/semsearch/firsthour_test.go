@@ -202,6 +202,12 @@ func TestIndex_FailedRunSummary(t *testing.T) {
 		t.Fatalf("nothing stored: %s", out)
 	}
 	writeFile(t, filepath.Join(dir, "a.txt"), "Alpha\n\nThe first article now talks about mountains.\n")
+	// A run refused before embedding (another model) still says what the
+	// collection holds.
+	out, _, code = runExit(t, "", "index", dir, "--ollama", f.URL, "--data", data, "--model", "nope")
+	if s := parseSummary(t, out); code == 0 || s.stored != stored {
+		t.Errorf("--model nope: code %d, summary says %s stored, the collection holds %s: %s", code, s.stored, stored, out)
+	}
 	f.fail.Store(true)
 	before := f.embeds.Load()
 	out, _, code = runExit(t, "", append([]string{"index", dir}, g...)...)
@@ -422,6 +428,10 @@ func TestSearch_MinScoreIsCosine(t *testing.T) {
 			t.Errorf("%s --min-score %.3f kept %v, want the passages with cosine >= it: %v", mode, threshold, ids, want)
 		}
 	}
+	// The best hybrid candidate scores near 1, even when it is the only one.
+	if one := search("--mode", "hybrid", "--doc", "0.txt", "rivers fish"); len(one) != 1 || one[0].Score < 0.99 {
+		t.Errorf("a lone hybrid result scores %v, want about 1", one)
+	}
 	_, errOut, code := runExit(t, "", append([]string{"search", "--mode", "bm25", "--min-score", "0.5", "rivers"}, g...)...)
 	if code != exitUsage || !strings.Contains(errOut, "cosine") {
 		t.Errorf("bm25 --min-score 0.5: %d %s", code, errOut)
@@ -573,8 +583,8 @@ func TestCLI_SmallerThings(t *testing.T) {
 
 	// Upper-case extensions load; a path with no supported files says so.
 	out, errOut, code := runExit(t, "", append([]string{"index", dir, empty}, g...)...)
-	if code != 0 || !strings.Contains(out, "1 new") {
-		t.Errorf("SHOUT.TXT not indexed: %d\n%s%s", code, out, errOut)
+	if code != 0 || !strings.Contains(out, "1 new") || !strings.Contains(out, "0 skipped") {
+		t.Errorf("SHOUT.TXT not indexed, or the empty directory counted as a skipped file: %d\n%s%s", code, out, errOut)
 	}
 	if !strings.Contains(errOut, "warning: "+empty+": no files to load") {
 		t.Errorf("no warning for a directory without supported files: %q", errOut)
@@ -667,7 +677,7 @@ func TestIndex_InterruptedMessage(t *testing.T) {
 	var out, errOut bytes.Buffer
 	app := newApp(strings.NewReader(""), &out, &errOut)
 	code := runMain(ctx, app, append([]string{"semsearch", "index", "--batch-size", "1", dir}, f.flags(data)...), &errOut)
-	if code == 0 || !strings.Contains(errOut.String(), "interrupted: the 2 articles finished so far are stored") {
+	if code == 0 || !strings.Contains(errOut.String(), "interrupted: the 2 articles finished before it are stored") {
 		t.Errorf("interrupted index: %d\n%s%s", code, out.String(), errOut.String())
 	}
 }

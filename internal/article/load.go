@@ -216,7 +216,7 @@ func (l *loader) walkRoot(root string) error {
 		for i, g := range l.include {
 			pats[i] = g.pattern
 		}
-		l.problem(root, KindSkipped, "no files to load: none matches %s", strings.Join(pats, " "))
+		l.problem(root, KindEmpty, "no files to load: none matches %s", strings.Join(pats, " "))
 	}
 	return nil
 }

@@ -22,6 +22,8 @@ const (
 	// lost: a file that cannot be read, a JSON syntax error, a broken
 	// symlink.
 	KindError = "error"
+	// KindEmpty means a directory given to load held no file to load.
+	KindEmpty = "empty"
 )
 
 // Problem is something wrong with one input that did not stop the load.

@@ -295,7 +295,9 @@ func fuse(cands []*candidate, f Fusion) {
 		bmax = max(bmax, c.bscore)
 	}
 	for _, c := range cands {
-		nv, nb := 0.0, 0.0
+		// Candidates that all score the same on vectors (one candidate,
+		// say) are all the best by that half: the top stays near 1.
+		nv, nb := 1.0, 0.0
 		if vmax > vmin {
 			nv = (c.vscore - vmin) / (vmax - vmin)
 		}
