@@ -52,6 +52,7 @@ type suite struct {
 	rng    *rand.Rand
 
 	v1, v2         string   // corpus directories: v2 appends a paragraph to each v1 article
+	corpus         string   // what runs index: a link to v1 or v2, so both versions have one source path (see use)
 	ids            []string // article ids, as index stores them
 	words1, words2 []string // words1[i] is in v1 and v2 of article i; words2[i] only in v2
 	ref1, ref2     map[string]docInfo
@@ -148,6 +149,22 @@ func (e skipError) Error() string { return string(e) }
 
 // --- corpus and reference ---
 
+// use points the corpus link at dir (v1 or v2) and returns the link: a
+// user edits files in place, so both versions of an article come from the
+// same path, and index refuses an id whose source moved.
+func (s *suite) use(dir string) string {
+	s.t.Helper()
+	tmp := s.corpus + ".new"
+	os.Remove(tmp)
+	if err := os.Symlink(dir, tmp); err != nil {
+		s.t.Fatal(err)
+	}
+	if err := os.Rename(tmp, s.corpus); err != nil {
+		s.t.Fatal(err)
+	}
+	return s.corpus
+}
+
 var vocabulary = strings.Fields(`government minister election party vote policy economy market bank
 	company shares profit growth price oil energy workers union strike court judge police report
 	music film actor award festival album band concert theatre television series audience player
@@ -174,6 +191,7 @@ func (s *suite) setup() {
 	t := s.t
 	rng := rand.New(rand.NewPCG(1, 2)) // the corpus is the same every run
 	s.v1, s.v2 = filepath.Join(s.work, "v1"), filepath.Join(s.work, "v2")
+	s.corpus = filepath.Join(s.work, "corpus")
 	for _, d := range []string{s.v1, s.v2} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)
@@ -195,7 +213,7 @@ func (s *suite) setup() {
 	}
 	s.ref1Data = filepath.Join(s.work, "ref1")
 	start := time.Now()
-	if r := s.run(s.ref1Data, "index", s.v1); r.code != 0 {
+	if r := s.run(s.ref1Data, "index", s.use(s.v1)); r.code != 0 {
 		t.Fatalf("reference index v1: %s", r)
 	}
 	s.t1 = time.Since(start)
@@ -203,7 +221,7 @@ func (s *suite) setup() {
 	ref2Data := filepath.Join(s.work, "ref2")
 	copyDir(t, s.ref1Data, ref2Data)
 	start = time.Now()
-	if r := s.run(ref2Data, "index", s.v2); r.code != 0 {
+	if r := s.run(ref2Data, "index", s.use(s.v2)); r.code != 0 {
 		t.Fatalf("reference index v2: %s", r)
 	}
 	s.t2 = time.Since(start)
@@ -404,7 +422,11 @@ type searchOut struct {
 // search runs a JSON search.
 func (s *suite) search(ollama, data, mode, query string, extra ...string) (searchOut, result, error) {
 	var out searchOut
-	args := append([]string{"--mode", mode, "--json", "--explain", "-k", "3", searchTimeoutArg}, extra...)
+	args := []string{"--mode", mode, "--json", "--explain", "-k", "3"}
+	if !slices.Contains(extra, "--timeout") { // a flag given twice is a usage error
+		args = append(args, searchTimeoutArg)
+	}
+	args = append(args, extra...)
 	r := s.runVia(ollama, data, "search", append(args, query)...)
 	if err := healthy(r); err != nil {
 		return out, r, err
@@ -556,7 +578,7 @@ func (s *suite) tempData() string {
 
 func (s *suite) killIndexNew(trial int) error {
 	data := s.tempData()
-	c, _, _ := s.start(s.ollama, data, "index", s.v1)
+	c, _, _ := s.start(s.ollama, data, "index", s.use(s.v1))
 	killAfter(c, s.randDur(0, s.t1*6/5))
 	if err := s.checkVersions(data, s.ref1); err != nil {
 		return err
@@ -568,7 +590,7 @@ func (s *suite) killIndexNew(trial int) error {
 			}
 		}
 	}
-	if r := s.run(data, "index", s.v1); r.code != 0 {
+	if r := s.run(data, "index", s.use(s.v1)); r.code != 0 {
 		return fmt.Errorf("rerun: %s", r)
 	}
 	return s.checkConverged(data, s.ref1, s.words1)
@@ -577,7 +599,7 @@ func (s *suite) killIndexNew(trial int) error {
 func (s *suite) killIndexUpdate(trial int) error {
 	data := s.tempData()
 	copyDir(s.t, s.ref1Data, data)
-	c, _, _ := s.start(s.ollama, data, "index", s.v2)
+	c, _, _ := s.start(s.ollama, data, "index", s.use(s.v2))
 	killAfter(c, s.randDur(0, s.t2*6/5))
 	if err := s.checkVersions(data, s.ref1, s.ref2); err != nil {
 		return err
@@ -594,7 +616,7 @@ func (s *suite) killIndexUpdate(trial int) error {
 			return err
 		}
 	}
-	if r := s.run(data, "index", s.v2); r.code != 0 {
+	if r := s.run(data, "index", s.use(s.v2)); r.code != 0 {
 		return fmt.Errorf("rerun: %s", r)
 	}
 	return s.checkConverged(data, s.ref2, s.words2)
@@ -834,7 +856,7 @@ func (s *suite) ollamaFaultDuringIndex(fault func(*proxy), limit time.Duration, 
 	data := s.tempData()
 	copyDir(s.t, s.ref1Data, data)
 	p := newProxy(s.t, s.ollama)
-	args := append(extra, s.v2)
+	args := append(extra, s.use(s.v2))
 	c, out, errOut := s.start(p.addr(), data, "index", args...)
 	done := make(chan error, 1)
 	go func() { done <- c.Wait() }()
@@ -872,7 +894,7 @@ func (s *suite) ollamaFaultDuringIndex(fault func(*proxy), limit time.Duration, 
 	if err := s.checkSummary(data, r); err != nil {
 		return err
 	}
-	if r := s.run(data, "index", s.v2); r.code != 0 {
+	if r := s.run(data, "index", s.use(s.v2)); r.code != 0 {
 		return fmt.Errorf("rerun with Ollama back: %s", r)
 	}
 	return s.checkConverged(data, s.ref2, s.words2)
@@ -986,7 +1008,7 @@ func (s *suite) fullDisk(trial int) error {
 		copyDir(s.t, s.ref1Data, data)
 		corpus, ref = s.v2, []map[string]docInfo{s.ref1, s.ref2}
 	}
-	r := s.run(data, "index", corpus)
+	r := s.run(data, "index", s.use(corpus))
 	if err := healthy(r); err != nil {
 		return err
 	}
@@ -1055,7 +1077,7 @@ func (s *suite) readOnly(trial int) error {
 			return err
 		}
 	}
-	r := s.run(data, "index", s.v2)
+	r := s.run(data, "index", s.use(s.v2))
 	if err := healthy(r); err != nil {
 		return err
 	}
@@ -1072,7 +1094,7 @@ func (s *suite) litter(int) error {
 	if err := os.WriteFile(junk, bytes.Repeat([]byte("x"), 4096), 0o600); err != nil {
 		return err
 	}
-	if r := s.run(data, "index", s.v1); r.code != 0 {
+	if r := s.run(data, "index", s.use(s.v1)); r.code != 0 {
 		return fmt.Errorf("index: %s", r)
 	}
 	if _, err := os.Stat(junk); err == nil {
@@ -1173,7 +1195,7 @@ func (s *suite) corrupted(rel string, dmg damage) error {
 			return err
 		}
 	}
-	r := s.run(data, "index", s.v1)
+	r := s.run(data, "index", s.use(s.v1))
 	if err := healthy(r); err != nil {
 		return err
 	}

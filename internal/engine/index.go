@@ -151,6 +151,9 @@ func (e *Engine) index(ctx context.Context, collection string, arts []article.Ar
 	// Total reports what the collection durably holds however the run
 	// ended: set before the run and after every flush.
 	defer func() { st.Duration = time.Since(start) }()
+	if c, err := e.store.Collection(ctx, collection); err == nil {
+		st.Total = c.Passages // even when the run fails before it starts
+	}
 	col, drop, err := e.openForIndex(ctx, collection, opt.Rebuild)
 	if err != nil {
 		return st, err
