@@ -132,9 +132,10 @@ func runEval(c *cli.Context) error {
 		"search_ms":      float64(st.MeanLatency.Microseconds()) / 1000,
 		"embed_requests": calls,
 	}
-	fmt.Fprintf(c.App.ErrWriter, "eval %s: %d queries over %d documents (%d passages; indexing: %d new, %d updated, %d unchanged, %d passages embedded in %s); mean search latency %s\n",
-		ds.Name, len(ds.Queries), len(corpus), st.Index.Total, st.Index.New, st.Index.Updated, st.Index.Unchanged,
-		st.Index.Passages, st.Index.EmbedTime.Round(time.Millisecond), st.MeanLatency.Round(10*time.Microsecond))
+	fmt.Fprintf(c.App.ErrWriter, "eval %s: %s over %s (%s; indexing: %d new, %d updated, %d unchanged, %s embedded in %s); mean search latency %s\n",
+		ds.Name, plural(len(ds.Queries), "query", "queries"), plural(len(corpus), "document", "documents"), plural(st.Index.Total, "passage", "passages"),
+		st.Index.New, st.Index.Updated, st.Index.Unchanged,
+		plural(st.Index.Passages, "passage", "passages"), st.Index.EmbedTime.Round(time.Millisecond), st.MeanLatency.Round(10*time.Microsecond))
 	if p := c.String("out"); p != "" {
 		if err := writeReportFile(p, rep); err != nil {
 			return err
@@ -217,7 +218,11 @@ func loadEvalData(c *cli.Context) (*eval.Dataset, []article.Article, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("eval: %w", err)
 		}
-		ds.Name = filepath.Base(filepath.Dir(c.String("dataset")))
+		dir := filepath.Dir(c.String("dataset"))
+		if abs, err := filepath.Abs(dir); err == nil {
+			dir = abs // "." names nothing
+		}
+		ds.Name = filepath.Base(dir)
 		res, err := article.Load(ctx, c.StringSlice("corpus"), c.App.Reader, article.LoadOptions{})
 		if err != nil {
 			return nil, nil, fmt.Errorf("eval: load corpus: %w", err)
