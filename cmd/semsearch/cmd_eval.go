@@ -36,7 +36,7 @@ func evalCommand() *cli.Command {
 			&cli.StringFlag{Name: "split", Usage: "BEIR qrels split", Value: "test"},
 			&cli.StringFlag{Name: "bbc", Usage: "BBC News directory (topic folders of NNN.txt): headline -> article task"},
 			&cli.StringFlag{Name: "eval-collection", Usage: "collection for the corpus (default: eval-<dataset file or directory>-<hash of its paths>, so evals never touch --collection or each other)"},
-			&cli.IntSliceFlag{Name: "k", Usage: "cut-offs to report", Value: cli.NewIntSlice(eval.DefaultKs()...)},
+			&cli.StringSliceFlag{Name: "k", Usage: "cut-offs to report: repeat the flag or give a list, e.g. 1,5,10 (default: 1,3,5,10,100)"},
 			&cli.BoolFlag{Name: "rebuild", Usage: "re-embed the corpus when its collection was built with another model or chunking"},
 			&cli.IntFlag{Name: "limit", Usage: "evaluate only the first N queries (0: all)"},
 			&cli.BoolFlag{Name: "json", Usage: "print the report as JSON (metrics, settings, per-query rankings)"},
@@ -53,7 +53,10 @@ func evalCommand() *cli.Command {
 
 func runEval(c *cli.Context) error {
 	var mins []eval.Min
-	ks := c.IntSlice("k")
+	ks, err := parseKs(c.StringSlice("k"))
+	if err != nil {
+		return err
+	}
 	for _, s := range c.StringSlice("min") {
 		m, err := eval.ParseMin(s)
 		if err != nil {
@@ -88,7 +91,7 @@ func runEval(c *cli.Context) error {
 	if collection == "" {
 		collection = evalCollection(c)
 	}
-	opt := eval.RunOptions{Collection: collection, Ks: c.IntSlice("k"), Search: engine.Query{Mode: a.cfg.mode}}
+	opt := eval.RunOptions{Collection: collection, Ks: ks, Search: engine.Query{Mode: a.cfg.mode}}
 	// Pruning keeps an eval collection equal to its corpus; a collection
 	// the user named may hold other articles too.
 	opt.Prune = !c.IsSet("eval-collection")
@@ -132,9 +135,10 @@ func runEval(c *cli.Context) error {
 		"search_ms":      float64(st.MeanLatency.Microseconds()) / 1000,
 		"embed_requests": calls,
 	}
-	fmt.Fprintf(c.App.ErrWriter, "eval %s: %d queries over %d documents (%d passages; indexing: %d new, %d updated, %d unchanged, %d passages embedded in %s); mean search latency %s\n",
-		ds.Name, len(ds.Queries), len(corpus), st.Index.Total, st.Index.New, st.Index.Updated, st.Index.Unchanged,
-		st.Index.Passages, st.Index.EmbedTime.Round(time.Millisecond), st.MeanLatency.Round(10*time.Microsecond))
+	fmt.Fprintf(c.App.ErrWriter, "eval %s: %s over %s (%s; indexing: %d new, %d updated, %d unchanged, %s embedded in %s); mean search latency %s\n",
+		ds.Name, plural(len(ds.Queries), "query", "queries"), plural(len(corpus), "document", "documents"), plural(st.Index.Total, "passage", "passages"),
+		st.Index.New, st.Index.Updated, st.Index.Unchanged,
+		plural(st.Index.Passages, "passage", "passages"), st.Index.EmbedTime.Round(time.Millisecond), st.MeanLatency.Round(10*time.Microsecond))
 	if p := c.String("out"); p != "" {
 		if err := writeReportFile(p, rep); err != nil {
 			return err
@@ -217,7 +221,11 @@ func loadEvalData(c *cli.Context) (*eval.Dataset, []article.Article, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("eval: %w", err)
 		}
-		ds.Name = filepath.Base(filepath.Dir(c.String("dataset")))
+		dir := filepath.Dir(c.String("dataset"))
+		if abs, err := filepath.Abs(dir); err == nil {
+			dir = abs // "." names nothing
+		}
+		ds.Name = filepath.Base(dir)
 		res, err := article.Load(ctx, c.StringSlice("corpus"), c.App.Reader, article.LoadOptions{})
 		if err != nil {
 			return nil, nil, fmt.Errorf("eval: load corpus: %w", err)
@@ -269,6 +277,28 @@ func evalCollection(c *cli.Context) string {
 		clean = "dataset"
 	}
 	return "eval-" + clean + "-" + hex.EncodeToString(h.Sum(nil))[:8]
+}
+
+// parseKs reads --k values, each a cut-off or a comma-separated list (flag
+// values keep their commas, and numbers hold none); none means the default.
+func parseKs(values []string) ([]int, error) {
+	var ks []int
+	for _, v := range values {
+		for _, f := range strings.Split(v, ",") {
+			k, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || k < 1 {
+				return nil, usagef("eval: --k %q: want cut-offs of 1 or more, e.g. --k 1,5,10", v)
+			}
+			if !slices.Contains(ks, k) {
+				ks = append(ks, k)
+			}
+		}
+	}
+	if len(ks) == 0 {
+		return eval.DefaultKs(), nil
+	}
+	slices.Sort(ks)
+	return ks, nil
 }
 
 // metricCutoff returns the k of a metric name like "ndcg@10"; 0 if none.

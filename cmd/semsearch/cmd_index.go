@@ -83,10 +83,11 @@ func runIndex(c *cli.Context) error {
 	defer a.Close()
 
 	var onProgress func(engine.IndexProgress)
+	finish := func() {}
 	if showProgress(c.App.ErrWriter, c.Bool("quiet")) {
 		bar := newIndexProgress(c.App.ErrWriter, "embedding")
 		defer bar.Finish()
-		onProgress = bar.Update
+		onProgress, finish = bar.Update, bar.Finish
 	}
 	before := a.embed.Stats()
 	st, err := a.engine.Index(c.Context, a.cfg.collection, loaded.Articles, engine.IndexOptions{
@@ -95,6 +96,7 @@ func runIndex(c *cli.Context) error {
 		OnProgress: onProgress,
 		SameSource: sameSource,
 	})
+	finish() // the summary starts on a line of its own
 	after := a.embed.Stats()
 	retries := after.Retries - before.Retries
 	calls := after.Requests - before.Requests - retries

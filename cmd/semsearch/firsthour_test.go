@@ -235,6 +235,11 @@ func TestEval_MinAtUnreportedK(t *testing.T) {
 	if code != exitUsage || !strings.Contains(errOut, "recall@7") || f.embeds.Load() != 0 {
 		t.Errorf("code %d, %d embedding requests, stderr %q; want 2 before any work", code, f.embeds.Load(), errOut)
 	}
+	// With the cut-off asked for (a list keeps working), the threshold is checked.
+	out, errOut, code := runExit(t, "", append([]string{"eval", "--dataset", filepath.Join(dir, "q.jsonl"), "--corpus", filepath.Join(dir, "corpus"), "--k", "1,7", "--min", "recall@7=0.9"}, f.flags(data)...)...)
+	if code != 0 || !strings.Contains(out, "@7") {
+		t.Errorf("--k 1,7 --min recall@7=0.9: %d\n%s%s", code, out, errOut)
+	}
 }
 
 // unsetEnv removes an environment variable for the test.

@@ -46,8 +46,8 @@ func (p *indexProgress) Update(pr engine.IndexProgress) {
 			progressbar.OptionSetRenderBlankState(true),
 		)
 	}
-	p.bar.Describe(p.describe(pr))
 	_ = p.bar.Set(pr.Passages)
+	p.bar.Describe(p.describe(pr))
 }
 
 func (p *indexProgress) describe(pr engine.IndexProgress) string {
