@@ -14,12 +14,13 @@ set -euo pipefail
 : "${SHARED_DATA:=../shared/data}"
 : "${BBC_ARTICLES:=300}"
 ws=scripts/weaviate.sh
-bin=bin/semsearch
 p=$((WEAVIATE_PORT))
 n1="127.0.0.1:$((p + 1))" n2="127.0.0.1:$((p + 2))" n3="127.0.0.1:$((p + 3))"
 all="weaviate://$n1,$n2,$n3"
 coll="cluster-$(date +%s)"
 tmp=$(mktemp -d)
+cp bin/semsearch "$tmp/semsearch" # a rebuild meanwhile does not change the binary under test
+bin=$tmp/semsearch
 fail() { echo "FAIL: $*" >&2; exit 1; }
 say() { echo "== $*" >&2; }
 cleanup() {
@@ -44,6 +45,22 @@ done
 W=(--collection "$coll" --replication 3 --write-consistency QUORUM)
 say "indexing $(ls examples/articles | wc -l) sample and $(ls "$tmp/bbc" | wc -l) BBC articles at replication factor 3, QUORUM writes"
 "$bin" --store "$all" "${W[@]}" index examples/articles "$tmp/bbc" >&2
+
+counts() { # object counts of the collection's classes on every node, one line
+	curl -fsS -m 10 "http://$n1/v1/nodes?output=verbose" |
+		jq -c --arg c "$(echo "$coll" | sed 's/-/_2d/g')" '[.nodes[] | {name, objects: ([.shards[]? | select(.class | endswith($c)) | .objectCount] | add)}] | sort_by(.name)'
+}
+wait_equal() { # wait_equal SECONDS: until every node holds the same number of objects
+	local deadline=$((SECONDS + $1))
+	while :; do
+		c=$(counts 2>/dev/null || echo '[]')
+		if [ "$(echo "$c" | jq '[.[].objects] | length == 3 and (unique | length == 1) and .[0] > 0')" = true ]; then return 0; fi
+		[ $SECONDS -lt "$deadline" ] || return 1
+		sleep 5
+	done
+}
+wait_equal 120 || fail "the replicas hold different object counts after indexing: $c"
+say "every node holds the collection: $c"
 
 questions=(
 	"Who did Trump fire the day before meeting Lavrov?"
@@ -85,17 +102,7 @@ say "indexing $(ls "$tmp/later" | wc -l) more articles at QUORUM with node 3 dow
 
 say "restarting node 3; waiting for it to catch up (async replication)"
 $ws start-node 3 >&2
-counts() { # object counts of the collection's classes on every node, one line
-	curl -fsS -m 10 "http://$n1/v1/nodes?output=verbose" |
-		jq -c --arg c "$(echo "$coll" | sed 's/-/_2d/g')" '[.nodes[] | {name, objects: ([.shards[]? | select(.class | endswith($c)) | .objectCount] | add)}] | sort_by(.name)'
-}
-deadline=$((SECONDS + 300))
-while :; do
-	c=$(counts 2>/dev/null || echo '[]')
-	if [ "$(echo "$c" | jq '[.[].objects] | length == 3 and (unique | length == 1) and .[0] > 0')" = true ]; then break; fi
-	[ $SECONDS -lt $deadline ] || fail "node 3 did not catch up within 300 s: $c"
-	sleep 5
-done
+wait_equal 300 || fail "node 3 did not catch up within 300 s: $c"
 say "caught up: $c"
 
 say "stopping node 3 again and node 2 as well: with two of three down a QUORUM write must fail within seconds"

@@ -224,7 +224,11 @@ func statsCommand() *cli.Command {
 			if c.Bool("json") {
 				return writeJSON(c.App.Writer, map[string]any{"data": a.cfg.dataDir, "collections": cols})
 			}
-			fmt.Fprintf(c.App.Writer, "data directory %s\n", a.cfg.dataDir)
+			if a.cfg.remote != nil { // issue 9: --store
+				fmt.Fprintf(c.App.Writer, "store %s\n", storeLabel(a.cfg.remote))
+			} else {
+				fmt.Fprintf(c.App.Writer, "data directory %s\n", a.cfg.dataDir)
+			}
 			tw := tabwriter.NewWriter(c.App.Writer, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "COLLECTION\tARTICLES\tPASSAGES\tMODEL\tDIMS\tCHUNKING\tUPDATED")
 			for _, col := range cols {

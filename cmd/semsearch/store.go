@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -70,6 +71,19 @@ func loadStore(c *cli.Context, logger *slog.Logger) (*weaviatestore.Options, err
 	opt.Terms = func(text string) ([]string, error) { return bm25.Terms(analyzer, text) }
 	opt.Logger = logger
 	return &opt, nil
+}
+
+// storeLabel names a remote store for people: its scheme and nodes.
+func storeLabel(o *weaviatestore.Options) string {
+	scheme := "weaviate://"
+	if o.TLS {
+		scheme = "weaviates://"
+	}
+	hosts := make([]string, len(o.Hosts))
+	for i, h := range o.Hosts {
+		hosts[i] = h.HTTP
+	}
+	return fmt.Sprintf("%s%s (replication %d, writes %s, reads %s)", scheme, strings.Join(hosts, ","), o.Replication, o.WriteConsistency, o.ReadConsistency)
 }
 
 // openStore opens the configured store: Weaviate when cfg.remote is set,

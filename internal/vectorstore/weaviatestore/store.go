@@ -204,7 +204,9 @@ func (s *Store) write(ctx context.Context, what string, fn func(ctx context.Cont
 		defer cancel()
 		err := fn(wctx, c)
 		if err != nil && ctx.Err() == nil && wctx.Err() != nil {
-			return fmt.Errorf("no answer within %s", s.opt.Timeout)
+			// A live node that cannot get enough replicas to answer: another
+			// coordinator would wait for the same replicas, so do not retry.
+			return rejected{fmt.Errorf("no answer within %s", s.opt.Timeout)}
 		}
 		return err
 	})
