@@ -206,9 +206,13 @@ func (e *Engine) index(ctx context.Context, collection string, arts []article.Ar
 		}
 		p, err := e.prepare(a)
 		if err != nil {
-			st.NotStored = len(arts) - st.Unchanged - st.Duplicates
 			for j := i + 1; j < len(arts); j++ {
 				st.Results[j] = DocResult{ID: arts[j].ID, Status: DocNotStored}
+			}
+			for _, r := range st.Results {
+				if r.Status == DocNotStored {
+					st.NotStored++
+				}
 			}
 			return st, err
 		}
