@@ -283,8 +283,11 @@ screenshot: chromium $(OLLAMA_BIN) $(MODEL_GGUF)
 # POST /v1/documents under load: 8 clients each adding one small document at
 # a time to a served collection of about 10k passages (BBC News), through the
 # offline runtime; prints POSTs/s, latency percentiles and timeouts.
+# WRITES_CORPUS=examples/articles serves the small sample collection instead.
+WRITES_CORPUS ?=
 bench-writes: build $(OLLAMA_BIN) $(MODEL_GGUF)
-	@env=$$($(MAKE) -s runtime) && eval "$$env" && SHARED_DATA=$(SHARED_DATA) LOAD_SECONDS=$(LOAD_SECONDS) scripts/bench-writes.sh
+	@env=$$($(MAKE) -s runtime) && eval "$$env" && SHARED_DATA=$(SHARED_DATA) LOAD_SECONDS=$(LOAD_SECONDS) WRITES_CORPUS=$(WRITES_CORPUS) scripts/bench-writes.sh
+
 # --- Fault suite and fuzzing (issue 13) ---
 #
 # `make chaos` runs the fault suite (chaos/) against the real binary and the

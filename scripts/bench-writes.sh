@@ -3,21 +3,23 @@
 # (about 10k passages) indexed into a fresh data directory and served by a
 # real `semsearch serve` on a free loopback port, then 8 connections each
 # POSTing one small new document at a time for LOAD_SECONDS. Run through
-# `make bench-writes`.
+# `make bench-writes`. WRITES_CORPUS picks another corpus to serve (e.g.
+# examples/articles, to measure the writes alone when the runtime is slow to
+# embed a large one); BIN another semsearch binary to compare with.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${OLLAMA_HOST:?run through make bench-writes}"
 BIN=${BIN:-bin/semsearch}
 secs=${LOAD_SECONDS:-30}
 conns=${LOAD_CONNS:-8}
-corpus=${SHARED_DATA:-../shared/data}/bbc
-[ -d "$corpus" ] || { echo "no BBC News at $corpus (set SHARED_DATA)" >&2; exit 1; }
+corpus=${WRITES_CORPUS:-${SHARED_DATA:-../shared/data}/bbc}
+[ -e "$corpus" ] || { echo "no corpus at $corpus (set SHARED_DATA or WRITES_CORPUS)" >&2; exit 1; }
 tmp=$(mktemp -d)
 pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
 
-"$BIN" --data "$tmp/data" --collection bbc index "$corpus" | tail -n 1
+"$BIN" --data "$tmp/data" --collection bbc index "$corpus" 2>/dev/null | tail -n 1
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 "$BIN" --data "$tmp/data" --collection bbc serve --addr "127.0.0.1:$port" 2>"$tmp/serve.log" &
 pid=$!

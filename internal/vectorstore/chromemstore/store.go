@@ -656,7 +656,7 @@ func (s *Store) Query(ctx context.Context, name string, v []float32, k int, f ve
 		return nil, err
 	}
 	defer unlock()
-	if dims := c.info.Settings.Dimensions; dims > 0 && len(v) != dims {
+	if dims := max(c.info.Settings.Dimensions, c.arena.dims); dims > 0 && len(v) != dims {
 		return nil, fmt.Errorf("query: vector has %d dimensions, collection %q has %d", len(v), name, dims)
 	}
 	norm, ok := sqNorm(v)
