@@ -68,7 +68,7 @@ func runServe(c *cli.Context) error {
 
 	metrics := httpapi.NewMetrics()
 	var cache *engine.QueryCache
-	a, err := wire(cfg, true, func(client *embed.Client) engine.Embedder {
+	a, err := wire(c.Context, cfg, true, func(client *embed.Client) engine.Embedder {
 		cache = engine.NewQueryCache(metrics.Embedder(client), cfg.engine.Model, c.Int("cache-size"))
 		return cache
 	})

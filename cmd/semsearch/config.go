@@ -108,6 +108,9 @@ type config struct {
 	// modelGiven says --model (or SEMSEARCH_MODEL) was set; otherwise an
 	// existing collection's own model is used (see [adoptCollectionModel]).
 	modelGiven bool
+	// modePerCall says each request picks its search mode (mcp), so the
+	// default mode does not decide whether Ollama is needed.
+	modePerCall bool
 }
 
 // loadConfig builds the config from the flags; its errors are usage errors.
@@ -216,18 +219,20 @@ func open(c *cli.Context, writable bool) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	return wire(cfg, writable, nil)
+	// An MCP client picks the mode per call, so mcp may always embed.
+	cfg.modePerCall = c.Command.Name == "mcp"
+	return wire(c.Context, cfg, writable, nil)
 }
 
 // wire builds the embedding client, the store, the BM25 indexes and the
 // engine from cfg. wrap, when set, decorates the embedder the engine uses
 // (serve adds metrics and a query cache).
-func wire(cfg *config, writable bool, wrap func(*embed.Client) engine.Embedder) (*app, error) {
+func wire(ctx context.Context, cfg *config, writable bool, wrap func(*embed.Client) engine.Embedder) (*app, error) {
 	store, err := openStore(cfg, writable)
 	if err != nil {
 		return nil, err
 	}
-	adoptCollectionModel(context.Background(), cfg, store)
+	adoptCollectionModel(ctx, cfg, store)
 	// A read-only bm25 search gets no Ollama client at all (a.embed nil).
 	var emb *embed.Client
 	var embedder engine.Embedder = unusedEmbedder{}

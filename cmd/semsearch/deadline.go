@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -15,9 +16,10 @@ import (
 // Time limits. A command that waits on Ollama longer than these fails and
 // says so instead of hanging.
 const (
-	// defaultTimeout bounds a whole command (search, get, list, ...).
-	// index and serve have no overall limit by default: a large corpus
-	// takes as long as it takes, and serve runs until stopped.
+	// defaultTimeout bounds a whole short command (search, get, list, ...).
+	// Long work (index, eval, export, import, repair) has no overall limit
+	// unless --timeout is typed on its command line, and the servers (serve,
+	// mcp) have none at all: they run until stopped.
 	defaultTimeout = time.Minute
 	// defaultOllamaTimeout bounds each request to Ollama.
 	defaultOllamaTimeout = 30 * time.Second
@@ -26,24 +28,42 @@ const (
 // deadlineFlags are the global flags that bound how long a command waits.
 func deadlineFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.DurationFlag{Name: "timeout", Category: "global", EnvVars: []string{"SEMSEARCH_TIMEOUT"},
-			Usage: fmt.Sprintf("overall time limit of the command, 0 for none (default %s; none for index and serve)", defaultTimeout)},
+		// No EnvVars: urfave/cli counts an environment variable as set, and
+		// SEMSEARCH_TIMEOUT exported for searches must not stop a server or
+		// cut a long index run short (see commandTimeout).
+		&cli.DurationFlag{Name: "timeout", Category: "global",
+			Usage: fmt.Sprintf("overall time limit of the command, 0 for none (default %s, or SEMSEARCH_TIMEOUT, for short commands; none for index, eval, export, import and repair unless given here; serve and mcp run until stopped)", defaultTimeout)},
 		&cli.DurationFlag{Name: "ollama-timeout", Category: "global", EnvVars: []string{"SEMSEARCH_OLLAMA_TIMEOUT"}, Value: defaultOllamaTimeout,
 			Usage: "time limit of each request to Ollama (a timed-out request is retried)"},
 	}
 }
 
-// commandTimeout is the overall time limit of the command c runs: --timeout
-// when given, else the command's default (0: none).
-func commandTimeout(c *cli.Context) time.Duration {
+// commandTimeout is the overall time limit of the command c runs (0: none):
+// --timeout when typed, else SEMSEARCH_TIMEOUT or the default for short
+// commands. Servers have none.
+func commandTimeout(c *cli.Context) (time.Duration, error) {
+	switch c.Command.Name {
+	case "serve", "mcp":
+		if c.IsSet("timeout") {
+			return 0, fmt.Errorf("%s runs until stopped: --timeout does not apply to it (each request to Ollama is bounded by --ollama-timeout)", c.Command.Name)
+		}
+		return 0, nil
+	}
 	if c.IsSet("timeout") {
-		return c.Duration("timeout")
+		return c.Duration("timeout"), nil
 	}
 	switch c.Command.Name {
-	case "index", "serve", "eval":
-		return 0
+	case "index", "eval", "export", "import", "repair":
+		return 0, nil
 	}
-	return defaultTimeout
+	if v := os.Getenv("SEMSEARCH_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return 0, fmt.Errorf("SEMSEARCH_TIMEOUT %q: want a duration such as 30s or 2m", v)
+		}
+		return d, nil
+	}
+	return defaultTimeout, nil
 }
 
 // withDeadline runs cmd's action under its overall time limit, and turns
@@ -54,7 +74,10 @@ func withDeadline(cmd *cli.Command) *cli.Command {
 		return cmd
 	}
 	cmd.Action = func(c *cli.Context) error {
-		d := commandTimeout(c)
+		d, err := commandTimeout(c)
+		if err != nil {
+			return usagef("%s: %v", c.Command.Name, err)
+		}
 		if d < 0 {
 			return cli.Exit(fmt.Sprintf("%s: --timeout must be 0 or more", c.Command.Name), 2)
 		}
@@ -68,7 +91,7 @@ func withDeadline(cmd *cli.Command) *cli.Command {
 		ctx, cancel := context.WithTimeout(parent, d)
 		defer cancel()
 		c.Context = ctx
-		err := action(c)
+		err = action(c)
 		c.Context = parent
 		return deadlineError(c, err, ctx, d)
 	}
@@ -110,5 +133,5 @@ var _ engine.Embedder = unusedEmbedder{}
 // needsOllama reports whether a command opened with cfg may embed: read-only
 // bm25 searches never do, so they are wired without an Ollama client.
 func needsOllama(cfg *config, writable bool) bool {
-	return writable || cfg.mode != engine.BM25
+	return writable || cfg.modePerCall || cfg.mode != engine.BM25
 }

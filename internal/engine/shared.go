@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -80,10 +81,10 @@ func (e *Engine) indexShared(ctx context.Context, collection string, arts []arti
 	}
 	q.mu.Unlock()
 	<-call.done
-	if call.err != nil {
+	if errors.Is(call.err, context.Canceled) {
 		return call.stats, ctx.Err() // the run stopped because its callers left
 	}
-	return call.stats, nil
+	return call.stats, call.err // the run's own outcome, e.g. a full disk
 }
 
 // drain runs shared index runs until the queue is empty.
@@ -151,9 +152,38 @@ func (e *Engine) drain(ctx context.Context, collection string, q *writeQueue) {
 		for _, c := range batch {
 			c.stats, c.err = callStats(c, st, off), err
 			off += len(c.arts)
+			if err != nil && len(batch) > 1 && c.stats.NotStored > 0 && c.ctx.Err() == nil {
+				// One caller's bad article (too long, refused by Ollama)
+				// must not fail the others: each retries on its own.
+				c.stats, c.err = e.retryAlone(c, collection)
+			}
 			close(c.done)
 		}
 	}
+}
+
+// retryAlone indexes a call's articles in a run of their own, after the
+// shared run carrying them failed. Articles the shared run stored keep the
+// status it gave them (the retry sees them unchanged).
+func (e *Engine) retryAlone(c *sharedCall, collection string) (IndexStats, error) {
+	first := c.stats
+	st, err := e.index(c.ctx, collection, c.arts, IndexOptions{})
+	for i, r := range st.Results {
+		if i < len(first.Results) && r.Status == DocUnchanged {
+			if f := first.Results[i]; f.Status == DocNew || f.Status == DocUpdated {
+				st.Results[i] = f
+				st.Unchanged--
+				st.Passages += f.Passages
+				if f.Status == DocNew {
+					st.New++
+				} else {
+					st.Updated++
+				}
+			}
+		}
+	}
+	st.Duration = time.Since(c.start)
+	return st, err
 }
 
 // callStats are the run's stats restricted to one call's articles, which

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -133,5 +134,46 @@ func TestEngine_IndexSharedCallerLeaves(t *testing.T) {
 	}
 	if _, err := store.Document(t.Context(), "c", "first"); err != nil {
 		t.Errorf("the first caller's article: %v", err)
+	}
+}
+
+// TestEngine_IndexSharedBadArticle: when a shared run fails because of one
+// caller's article, the other callers' articles are still stored and
+// their calls succeed; only the caller that sent it gets the error.
+func TestEngine_IndexSharedBadArticle(t *testing.T) {
+	store, err := chromemstore.Open(t.TempDir(), chromemstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	emb := &gateEmbedder{gate: make(chan struct{}), entered: make(chan struct{})}
+	emb.failWhen = func(text string) bool { return strings.Contains(text, "poison") }
+	eng, err := engine.New(store, emb, engine.Config{Model: "m", Chunk: chunk.DefaultOptions()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := func(id, text string) []article.Article {
+		return []article.Article{{ID: id, Source: id, Title: "T", Text: text}}
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { eng.Index(t.Context(), "c", doc("first", "The first document."), engine.IndexOptions{}) })
+	<-emb.entered // the first run is embedding; the next two queue and share a run
+
+	var goodSt, badSt engine.IndexStats
+	var goodErr, badErr error
+	wg.Go(func() { goodSt, goodErr = eng.Index(t.Context(), "c", doc("good", "A good document."), engine.IndexOptions{}) })
+	wg.Go(func() { badSt, badErr = eng.Index(t.Context(), "c", doc("bad", "A poison document."), engine.IndexOptions{}) })
+	time.Sleep(200 * time.Millisecond)
+	close(emb.gate)
+	wg.Wait()
+
+	if goodErr != nil || goodSt.New != 1 || goodSt.NotStored != 0 {
+		t.Errorf("good caller: %+v, %v; want its article stored and no error", goodSt, goodErr)
+	}
+	if badErr == nil || badSt.NotStored != 1 {
+		t.Errorf("bad caller: %+v, %v; want an error and its article not stored", badSt, badErr)
+	}
+	if _, err := store.Document(t.Context(), "c", "good"); err != nil {
+		t.Errorf("good article: %v", err)
 	}
 }
