@@ -142,8 +142,9 @@ func (s *Server) difyUnauthorized(w http.ResponseWriter, r *http.Request, malfor
 
 // retrieval serves POST /retrieval, Dify's External Knowledge API:
 // knowledge_id names the collection, top_k is k (default 5) and
-// score_threshold the least score kept (0 keeps everything; hybrid scores
-// are 0..1). A metadata_condition is applied to the records' metadata.
+// score_threshold the least score kept, compared with the score each record
+// carries (so a record below it is never returned). A metadata_condition is
+// applied to the records' metadata.
 func (s *Server) retrieval(w http.ResponseWriter, r *http.Request) error {
 	var req difyRequest
 	if err := decodeLenient(r, &req); err != nil {
@@ -172,7 +173,10 @@ func (s *Server) retrieval(w http.ResponseWriter, r *http.Request) error {
 	if match != nil {
 		fetch = min(engine.MaxK, k*difyOverfetch)
 	}
-	q := &queryJSON{Query: req.Query, K: &fetch, Collection: req.KnowledgeID, MinScore: &minScore}
+	// The threshold applies to the returned score below, not to the
+	// engine's min score (a cosine), which means something else in hybrid
+	// mode and is refused in bm25 mode.
+	q := &queryJSON{Query: req.Query, K: &fetch, Collection: req.KnowledgeID}
 	col, eq, err := s.engineQuery(q)
 	if err != nil {
 		return err
@@ -187,7 +191,7 @@ func (s *Server) retrieval(w http.ResponseWriter, r *http.Request) error {
 		if len(out.Records) == k {
 			break
 		}
-		if match != nil && !match(res.Metadata) {
+		if float64(res.Score) < minScore || match != nil && !match(res.Metadata) {
 			continue
 		}
 		title := res.Title

@@ -64,26 +64,27 @@ func TestServer_difyRetrieval(t *testing.T) {
 		Metadata json.RawMessage `json:"metadata"`
 	}
 	tests := []struct {
-		name     string
-		body     string
-		records  []string // titles, in order
-		minScore float32
+		name    string
+		body    string
+		records []string // titles, in order
 	}{
 		{"documented example", `{"knowledge_id": "news", "query": "Who was fired?", "retrieval_setting": {"top_k": 2, "score_threshold": 0.5}}`,
-			[]string{"Breakfast", "Comey fired"}, 0.5},
+			[]string{"Breakfast", "Comey fired"}},
 		{"threshold disabled", `{"knowledge_id": "news", "query": "Who was fired?", "retrieval_setting": {"top_k": 1, "score_threshold": 0.0}}`,
-			[]string{"Breakfast"}, 0},
+			[]string{"Breakfast"}},
+		{"threshold above every score", `{"knowledge_id": "news", "query": "Who was fired?", "retrieval_setting": {"top_k": 2, "score_threshold": 1.01}}`,
+			[]string{}},
 		{"metadata condition is", `{"knowledge_id": "news", "query": "Who was fired?", "retrieval_setting": {"top_k": 2, "score_threshold": 0.0},
 			"metadata_condition": {"logical_operator": "and", "conditions": [{"name": "doc_id", "comparison_operator": "is", "value": "comey"}]}}`,
-			[]string{"Comey fired"}, 0},
+			[]string{"Comey fired"}},
 		{"metadata condition or/contains", `{"knowledge_id": "news", "query": "Who was fired?", "retrieval_setting": {"top_k": 5, "score_threshold": 0.0},
 			"metadata_condition": {"logical_operator": "or", "conditions": [{"name": "title", "comparison_operator": "contains", "value": "Break"}, {"name": "doc_id", "comparison_operator": "in", "value": ["comey"]}]}}`,
-			[]string{"Breakfast", "Comey fired"}, 0},
+			[]string{"Breakfast", "Comey fired"}},
 		{"metadata condition not empty", `{"knowledge_id": "news", "query": "Who was fired?", "retrieval_setting": {"top_k": 5, "score_threshold": 0.0},
 			"metadata_condition": {"conditions": [{"name": "author", "comparison_operator": "not empty"}]}}`,
-			[]string{}, 0},
+			[]string{}},
 		{"fields Dify may add later are ignored", `{"knowledge_id": "news", "query": "Who was fired?", "retrieval_setting": {"top_k": 1, "score_threshold": 0.0}, "user": "x"}`,
-			[]string{"Breakfast"}, 0},
+			[]string{"Breakfast"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -116,8 +117,10 @@ func TestServer_difyRetrieval(t *testing.T) {
 			if strings.Join(titles, "|") != strings.Join(tt.records, "|") {
 				t.Errorf("records %q, want %q", titles, tt.records)
 			}
-			if q := eng.lastQuery; eng.lastCol != "news" || q.MinScore != tt.minScore {
-				t.Errorf("searched %q with min score %g, want news and %g", eng.lastCol, q.MinScore, tt.minScore)
+			// score_threshold applies to the scores returned, never as the
+			// engine's min score (a cosine in hybrid mode).
+			if q := eng.lastQuery; eng.lastCol != "news" || q.MinScore != -1 {
+				t.Errorf("searched %q with min score %g, want news and -1 (none)", eng.lastCol, q.MinScore)
 			}
 		})
 	}
