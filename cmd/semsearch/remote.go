@@ -297,6 +297,9 @@ func remoteSearch(c *cli.Context, question string, f vectorstore.Filter) error {
 	if err := r.do(c.Context, http.MethodPost, "/v1/search", nil, body, &resp); err != nil {
 		return fmt.Errorf("search --server: %w", err)
 	}
+	for _, w := range resp.Warnings {
+		fmt.Fprintln(c.App.ErrWriter, "warning: "+w)
+	}
 	if c.Bool("json") {
 		return writeJSON(c.App.Writer, resp)
 	}

@@ -53,6 +53,9 @@ type SearchOutput struct {
 	Model   string    `json:"model"`
 	TookMS  float64   `json:"took_ms"`
 	Results []Passage `json:"results"`
+	// Warnings say where the answer is less than complete (e.g. searched
+	// by vectors only because the BM25 index is damaged).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Passage is one cited passage; N is its number in the text answer ([N]).
@@ -248,6 +251,7 @@ func (s *Server) search(ctx context.Context, _ *mcp.CallToolRequest, in SearchIn
 			return nil, out, fmt.Errorf("search %s: %w", c, err)
 		}
 		out.Mode, out.Model = string(resp.Mode), resp.Model
+		out.Warnings = append(out.Warnings, resp.Warnings...)
 		for _, r := range resp.Results {
 			md := r.Metadata
 			if md == nil {
@@ -276,6 +280,9 @@ func (s *Server) search(ctx context.Context, _ *mcp.CallToolRequest, in SearchIn
 			b.WriteString("\n\n")
 		}
 		fmt.Fprintf(&b, "[%d] %s\n(Source: %s; collection %s, doc_id %s)", p.N, p.Text, p.Citation, p.Collection, p.DocID)
+	}
+	for _, w := range out.Warnings {
+		fmt.Fprintf(&b, "\n\nWarning: %s", w)
 	}
 	return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: b.String()}}}, out, nil
 }
@@ -325,6 +332,11 @@ func (s *Server) getDocument(ctx context.Context, _ *mcp.CallToolRequest, in Doc
 	doc, err := s.cfg.Engine.Document(ctx, col, in.ID)
 	if err != nil {
 		return nil, out, err
+	}
+	if in.Lines != "" && (doc.Format == "html" || doc.Format == "json") {
+		// Citations of these formats count lines of the source file, not
+		// of the extracted text this tool returns.
+		return nil, out, fmt.Errorf("the lines a citation of this %s document names are lines of its source file %s, not of its extracted text: call get_document without lines for the whole text", doc.Format, doc.Source)
 	}
 	lines := strings.SplitAfter(doc.Text, "\n")
 	if n := len(lines); n > 1 && lines[n-1] == "" {
