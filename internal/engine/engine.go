@@ -205,7 +205,7 @@ func (e *Engine) checkSearchSettings(ctx context.Context, c vectorstore.Collecti
 	return e.checkSettings(ctx, c, true)
 }
 
-// compareSettings explains how a collection's recorded settings got differ
+// compareSettings explains how a collection's recorded settings differ
 // from want.
 func (e *Engine) compareSettings(c vectorstore.Collection, want vectorstore.Settings, forSearch bool) error {
 	got := c.Settings

@@ -96,8 +96,9 @@ func (e *Engine) retrieve(ctx context.Context, collection string, q Query, mode 
 	}
 
 	var stale []string
-	// BM25 first: it is cheap, and when its index is busy the caller can
-	// fall back to vectors before anything was embedded.
+	// BM25 first: it is cheap, and when its index is busy or damaged the
+	// search fails (or, for a damaged index, falls back to vectors with a
+	// warning) before anything was embedded.
 	if fk, ok := e.keywords.(FilteringKeywordIndex); ok && mode != Vector {
 		// The index applies the filter itself (e.g. a database's where filter).
 		hits, err := fk.SearchFilter(ctx, collection, q.Text, depth, q.Filter)

@@ -69,7 +69,6 @@ func (e *IDConflictError) Error() string {
 // Is makes errors.Is(err, ErrIDConflict) true.
 func (e *IDConflictError) Is(target error) bool { return target == ErrIDConflict }
 
-// IndexStats summarise an index run.
 // IndexStats summarise an index run. They count only what is durable: an
 // article stored in memory whose flush to disk failed counts as not stored.
 type IndexStats struct {

@@ -67,6 +67,13 @@ func (e *Engine) checkKeywords(ctx context.Context, collection string) error {
 	if e.cfg.ReadOnly {
 		return nil // repairs are for writers; search drops what the store lacks
 	}
+	// An index run writing meanwhile would race the comparison of the two
+	// indexes; it repairs drift itself, and until a later check succeeds
+	// searches drop BM25 hits of versions the store does not hold.
+	if !e.indexMu.TryLock() {
+		return nil
+	}
+	defer e.indexMu.Unlock()
 	e.syncMu.Lock()
 	defer e.syncMu.Unlock()
 	if e.synced[collection] {
