@@ -22,9 +22,6 @@ type IndexOptions struct {
 	// Rebuild drops the collection first when its settings differ from the
 	// engine's, instead of refusing.
 	Rebuild bool
-	// Progress, when set, is called after each embedding call with the number
-	// of articles done and to do.
-	Progress func(done, total int)
 	// OnProgress, when set, is called once the run knows what it has to
 	// embed (nothing done yet) and after every embedding call, with
 	// passage-level counts, so a single large article shows progress too.
@@ -136,7 +133,7 @@ type pending struct {
 // into one run (see [Engine.indexShared]): many small concurrent writers
 // share embedding calls, store appends and one Flush.
 func (e *Engine) Index(ctx context.Context, collection string, arts []article.Article, opt IndexOptions) (IndexStats, error) {
-	if !opt.Prune && !opt.Rebuild && !opt.DryRun && opt.Progress == nil && opt.OnProgress == nil && opt.SameSource == nil {
+	if !opt.Prune && !opt.Rebuild && !opt.DryRun && opt.OnProgress == nil && opt.SameSource == nil {
 		return e.indexShared(ctx, collection, arts)
 	}
 	return e.index(ctx, collection, arts, opt)
@@ -462,9 +459,6 @@ func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstor
 			}
 		}
 		done = end
-		if opt.Progress != nil {
-			opt.Progress(done, len(todo))
-		}
 		if opt.OnProgress != nil {
 			prog.Articles = done
 			opt.OnProgress(prog)
