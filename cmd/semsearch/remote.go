@@ -241,17 +241,22 @@ func remoteIndex(c *cli.Context, arts []article.Article, skipped int, stdinID st
 		batch = append(batch, obj)
 		size += len(a.Text) + 256
 		if size > 4<<20 || len(batch) >= 100 {
-			if err := send(); err != nil {
-				return fmt.Errorf("index --server: %w", err)
+			if err = send(); err != nil {
+				break
 			}
 		}
 	}
-	if err := send(); err != nil {
-		return fmt.Errorf("index --server: %w", err)
+	if err == nil {
+		err = send()
 	}
+	// The summary counts the requests the server acknowledged, also when a
+	// later one failed (the error names what that one stored).
 	fmt.Fprintf(c.App.Writer, "indexed %q through %s: %d new, %d updated, %d unchanged, 0 removed, %d skipped; %s embedded (%d stored); total %s\n",
 		sum.Collection, r.base, sum.New, sum.Updated, sum.Unchanged, skipped+sum.Duplicates,
 		plural(sum.Pass, "passage", "passages"), sum.Total, time.Since(start).Round(time.Millisecond))
+	if err != nil {
+		return fmt.Errorf("index --server: %w", err)
+	}
 	if stdinID != "" {
 		fmt.Fprintf(c.App.Writer, "stdin was indexed as id %q (set it with --id)\n", stdinID)
 	}
