@@ -190,7 +190,7 @@ test-weaviate: $(WEAVIATE_BIN)
 # up, then two down (see scripts/test-weaviate-cluster.sh). About 3 minutes.
 test-weaviate-cluster: build $(WEAVIATE_BIN) $(OLLAMA_BIN) $(MODEL_GGUF)
 	@env=$$($(MAKE) -s runtime) && eval "$$env" && \
-		$(WEAVIATE_ENV) SHARED_DATA=$(SHARED_DATA) scripts/test-weaviate-cluster.sh
+		$(WEAVIATE_ENV) SHARED_DATA=$(SHARED_DATA) CLUSTER_CACHE=$(CACHE)/cluster-test scripts/test-weaviate-cluster.sh
 
 # Weaviate rows for the store benchmark: BENCH_WEAVIATE_N random unit vectors
 # of 768 dimensions imported through the store, then top-10 query latency and
