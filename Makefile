@@ -157,7 +157,7 @@ WEAVIATE_PORT    ?= 8090
 WEAVIATE_ENV     := WEAVIATE_BIN=$(WEAVIATE_BIN) WEAVIATE_DIR=$(WEAVIATE_DIR) WEAVIATE_PORT=$(WEAVIATE_PORT)
 
 .PHONY: weaviate-bin weaviate weaviate-cluster weaviate-stop weaviate-status test-weaviate test-weaviate-cluster \
-        eval-scifact-weaviate bench-store-weaviate
+        eval-scifact-weaviate eval-sample-weaviate bench-store-weaviate
 
 weaviate-bin: $(WEAVIATE_BIN)
 $(WEAVIATE_BIN):
@@ -206,4 +206,9 @@ bench-store-weaviate: $(WEAVIATE_BIN)
 eval-scifact-weaviate: build $(WEAVIATE_BIN) $(OLLAMA_BIN) $(MODEL_GGUF)
 	@test -d $(SHARED_DATA)/scifact || { echo "no SciFact at $(SHARED_DATA)/scifact (set SHARED_DATA)" >&2; exit 1; }
 	@env=$$($(MAKE) -s runtime) && eval "$$env" && wenv=$$($(MAKE) -s weaviate) && eval "$$wenv" && \
-		EVAL_DATA=$(EVAL_DATA) SHARED_DATA=$(SHARED_DATA) scripts/eval-scifact-weaviate.sh
+		EVAL_DATA=$(EVAL_DATA) EVAL_COLL=eval-scifact DATASET_ARGS="--beir $(SHARED_DATA)/scifact --split test" scripts/eval-weaviate.sh
+
+# The same for the sample questions (28 questions, two articles: seconds).
+eval-sample-weaviate: build $(WEAVIATE_BIN) $(OLLAMA_BIN) $(MODEL_GGUF)
+	@env=$$($(MAKE) -s runtime) && eval "$$env" && wenv=$$($(MAKE) -s weaviate) && eval "$$wenv" && \
+		EVAL_DATA=$(EVAL_DATA) EVAL_COLL=eval-sample DATASET_ARGS="--dataset eval/sample/queries.jsonl --corpus examples/articles" scripts/eval-weaviate.sh
