@@ -183,7 +183,7 @@ WEAVIATE_PORT    ?= 8090
 WEAVIATE_ENV     := WEAVIATE_BIN=$(WEAVIATE_BIN) WEAVIATE_DIR=$(WEAVIATE_DIR) WEAVIATE_PORT=$(WEAVIATE_PORT)
 
 .PHONY: weaviate-bin weaviate weaviate-cluster weaviate-stop weaviate-status test-weaviate test-weaviate-cluster \
-        eval-scifact-weaviate bench-store-weaviate
+        eval-scifact-weaviate eval-sample-weaviate bench-store-weaviate
 
 weaviate-bin: $(WEAVIATE_BIN)
 $(WEAVIATE_BIN):
@@ -216,7 +216,7 @@ test-weaviate: $(WEAVIATE_BIN)
 # up, then two down (see scripts/test-weaviate-cluster.sh). About 3 minutes.
 test-weaviate-cluster: build $(WEAVIATE_BIN) $(OLLAMA_BIN) $(MODEL_GGUF)
 	@env=$$($(MAKE) -s runtime) && eval "$$env" && \
-		$(WEAVIATE_ENV) SHARED_DATA=$(SHARED_DATA) scripts/test-weaviate-cluster.sh
+		$(WEAVIATE_ENV) SHARED_DATA=$(SHARED_DATA) CLUSTER_CACHE=$(CACHE)/cluster-test scripts/test-weaviate-cluster.sh
 
 # Weaviate rows for the store benchmark: BENCH_WEAVIATE_N random unit vectors
 # of 768 dimensions imported through the store, then top-10 query latency and
@@ -232,7 +232,13 @@ bench-store-weaviate: $(WEAVIATE_BIN)
 eval-scifact-weaviate: build $(WEAVIATE_BIN) $(OLLAMA_BIN) $(MODEL_GGUF)
 	@test -d $(SHARED_DATA)/scifact || { echo "no SciFact at $(SHARED_DATA)/scifact (set SHARED_DATA)" >&2; exit 1; }
 	@env=$$($(MAKE) -s runtime) && eval "$$env" && wenv=$$($(MAKE) -s weaviate) && eval "$$wenv" && \
-		EVAL_DATA=$(EVAL_DATA) SHARED_DATA=$(SHARED_DATA) scripts/eval-scifact-weaviate.sh
+		EVAL_DATA=$(EVAL_DATA) EVAL_COLL=eval-scifact DATASET_ARGS="--beir $(SHARED_DATA)/scifact --split test" scripts/eval-weaviate.sh
+
+# The same for the sample questions (28 questions, two articles: seconds).
+eval-sample-weaviate: build $(WEAVIATE_BIN) $(OLLAMA_BIN) $(MODEL_GGUF)
+	@env=$$($(MAKE) -s runtime) && eval "$$env" && wenv=$$($(MAKE) -s weaviate) && eval "$$wenv" && \
+		EVAL_DATA=$(EVAL_DATA) EVAL_COLL=eval-sample DATASET_ARGS="--dataset eval/sample/queries.jsonl --corpus examples/articles" scripts/eval-weaviate.sh
+
 # Front doors (issue 11): the MCP server, the search page and the platform
 # contracts are tested with clients nobody here wrote. `chromium` installs
 # Debian's Chromium for the browser test (apt-get, only when $(CHROMIUM) is

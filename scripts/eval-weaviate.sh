@@ -1,23 +1,27 @@
 #!/usr/bin/env bash
-# SciFact test nDCG@10 per search mode on the embedded store and on Weaviate,
-# in one table (make eval-scifact-weaviate). The embedded collection is built
-# (or reused) in EVAL_DATA; it is moved to Weaviate with export/import, so
-# nothing is embedded twice. Needs bin/semsearch, the offline runtime
-# (OLLAMA_HOST, SEMSEARCH_MODEL) and SEMSEARCH_STORE.
+# nDCG@10 per search mode on the embedded store and on Weaviate, in one table
+# (make eval-scifact-weaviate, make eval-sample-weaviate). The dataset
+# (DATASET_ARGS, e.g. --beir DIR --split test) is indexed (or reused) in the
+# embedded store in EVAL_DATA, collection EVAL_COLL (eval-<dataset>), and moved
+# to Weaviate with export/import, so nothing is embedded twice. Needs
+# bin/semsearch, the offline runtime (OLLAMA_HOST, SEMSEARCH_MODEL) and
+# SEMSEARCH_STORE.
 set -euo pipefail
 : "${SEMSEARCH_STORE:?weaviate URL (eval \"\$(make -s weaviate)\")}"
 : "${EVAL_DATA:?embedded data directory}"
-: "${SHARED_DATA:=../shared/data}"
+: "${DATASET_ARGS:?dataset flags of semsearch eval}"
+: "${EVAL_COLL:?collection eval indexes the dataset into (eval-<dataset name>)}"
 bin=bin/semsearch
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-beir=(--beir "$SHARED_DATA/scifact" --split test --sweep mode=vector,bm25,hybrid --json)
+read -r -a beir <<<"$DATASET_ARGS"
+beir+=(--sweep mode=vector,bm25,hybrid --json)
 
 echo "== embedded store ($EVAL_DATA)" >&2
 SEMSEARCH_STORE= "$bin" --data "$EVAL_DATA" eval "${beir[@]}" >"$tmp/embedded.json"
-SEMSEARCH_STORE= "$bin" --data "$EVAL_DATA" --collection eval-scifact export -o "$tmp/scifact.jsonl"
+SEMSEARCH_STORE= "$bin" --data "$EVAL_DATA" --collection "$EVAL_COLL" export -o "$tmp/scifact.jsonl"
 echo "== Weaviate ($SEMSEARCH_STORE): import without re-embedding" >&2
-"$bin" --collection eval-scifact import "$tmp/scifact.jsonl"
+"$bin" --collection "$EVAL_COLL" import "$tmp/scifact.jsonl"
 "$bin" eval "${beir[@]}" >"$tmp/weaviate.json"
 
 echo
