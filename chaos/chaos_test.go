@@ -36,8 +36,10 @@ var (
 	ollamaTrials     = trials{3, 1}
 	diskTrials       = trials{3, 1}
 	articles         = 16
-	commandTimeout   = 90 * time.Second
-	searchTimeoutArg = "--timeout=30s"
+	// commandTimeout is past every limit semsearch sets itself (--timeout,
+	// --ollama-timeout with its retries): a command still running then hangs.
+	commandTimeout   = 5 * time.Minute
+	searchTimeoutArg = "--timeout=2m"
 )
 
 // suite holds the binary, the runtime and the reference data every fault
@@ -266,6 +268,18 @@ func (s *suite) run(data, cmd string, rest ...string) result {
 }
 
 func (s *suite) runVia(ollama, data, cmd string, rest ...string) result {
+	r := s.runOnce(ollama, data, cmd, rest...)
+	if r.code != 0 && ollama == s.ollama && strings.Contains(r.err, "did not answer") {
+		// The shared runtime itself was too slow (other jobs load it): that
+		// is not the fault under test, and semsearch said so. Try once more.
+		s.t.Logf("the runtime did not answer in time; retrying once: %s", clip(r.err))
+		time.Sleep(5 * time.Second)
+		r = s.runOnce(ollama, data, cmd, rest...)
+	}
+	return r
+}
+
+func (s *suite) runOnce(ollama, data, cmd string, rest ...string) result {
 	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
 	defer cancel()
 	args := s.args(data, ollama, cmd, rest...)
@@ -704,7 +718,16 @@ func (s *suite) killServe(trial int) error {
 			}
 		}()
 	}
-	killAfter(c, s.randDur(time.Second, 3*time.Second))
+	// Kill at a random moment once writes are being acknowledged.
+	for wait := time.Now(); time.Since(wait) < time.Minute; time.Sleep(20 * time.Millisecond) {
+		mu.Lock()
+		n := len(acked)
+		mu.Unlock()
+		if n > 0 {
+			break
+		}
+	}
+	killAfter(c, s.randDur(0, 2*time.Second))
 	close(stop)
 	wg.Wait()
 
