@@ -15,7 +15,7 @@ bin=bin/semsearch
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 read -r -a beir <<<"$DATASET_ARGS"
-beir+=(--sweep mode=vector,bm25,hybrid --json)
+beir+=(--eval-collection "$EVAL_COLL" --sweep mode=vector,bm25,hybrid --json)
 
 echo "== embedded store ($EVAL_DATA)" >&2
 SEMSEARCH_STORE= "$bin" --data "$EVAL_DATA" eval "${beir[@]}" >"$tmp/embedded.json"
