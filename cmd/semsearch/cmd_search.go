@@ -27,8 +27,8 @@ func searchCommand() *cli.Command {
 			&cli.Float64Flag{Name: "min-score", Usage: "drop passages whose cosine similarity to the question is below this (-1..1), in vector and hybrid mode alike", Value: -1},
 			&cli.StringSliceFlag{Name: "filter", Usage: "only articles whose FIELD equals VALUE (title, source, author, url or a metadata key), as FIELD=VALUE; exact and case-sensitive; a list value (front matter tags: [a, b]) matches any of its elements; repeatable"},
 			&cli.StringSliceFlag{Name: "doc", Usage: "only this article id; repeatable"},
-			&cli.StringFlag{Name: "after", Usage: "only articles published at or after this date: " + dateFormats},
-			&cli.StringFlag{Name: "before", Usage: "only articles published before this date: " + dateFormats},
+			&cli.StringFlag{Name: "after", Usage: "only articles published at or after this date: " + vectorstore.DateFormats},
+			&cli.StringFlag{Name: "before", Usage: "only articles published before this date: " + vectorstore.DateFormats},
 			&cli.BoolFlag{Name: "explain", Usage: "show each result's vector and BM25 scores and ranks"},
 			&cli.Float64Flag{Name: "mmr", Usage: "diversify by maximal marginal relevance: 0..1, lower is more diverse (0: off)"},
 			&cli.IntFlag{Name: "max-per-doc", Usage: "at most this many passages from one article (0: no limit)"},
@@ -125,21 +125,13 @@ func parseFilter(c *cli.Context) (vectorstore.Filter, error) {
 	return f, nil
 }
 
-// dateFormats names the forms [parseDate] accepts.
-const dateFormats = "YYYY-MM-DD (e.g. 2017-05-10) or an RFC 3339 time (e.g. 2017-05-10T15:04:05Z)"
-
 // parseDate reads the value of --after or --before; "" is no bound.
 func parseDate(flag, s string) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return time.Time{}, nil
+	t, err := vectorstore.ParseDate(s)
+	if err != nil {
+		return t, fmt.Errorf("--%s %w", flag, err)
 	}
-	for _, layout := range []string{time.DateOnly, time.RFC3339} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("--%s %q: want %s", flag, s, dateFormats)
+	return t, nil
 }
 
 func printResults(w io.Writer, resp engine.Response) {

@@ -161,8 +161,12 @@ func TestEngine_IndexSharedBadArticle(t *testing.T) {
 
 	var goodSt, badSt engine.IndexStats
 	var goodErr, badErr error
-	wg.Go(func() { goodSt, goodErr = eng.Index(t.Context(), "c", doc("good", "A good document."), engine.IndexOptions{}) })
-	wg.Go(func() { badSt, badErr = eng.Index(t.Context(), "c", doc("bad", "A poison document."), engine.IndexOptions{}) })
+	wg.Go(func() {
+		goodSt, goodErr = eng.Index(t.Context(), "c", doc("good", "A good document."), engine.IndexOptions{})
+	})
+	wg.Go(func() {
+		badSt, badErr = eng.Index(t.Context(), "c", doc("bad", "A poison document."), engine.IndexOptions{})
+	})
 	time.Sleep(200 * time.Millisecond)
 	close(emb.gate)
 	wg.Wait()

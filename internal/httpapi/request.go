@@ -165,18 +165,13 @@ func (f *filterJSON) filter() (vectorstore.Filter, error) {
 	return out, nil
 }
 
-// parseDate reads a filter date: "2006-01-02" (UTC midnight) or RFC 3339.
+// parseDate reads a filter date (see [vectorstore.ParseDate]).
 func parseDate(field, s string) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return time.Time{}, nil
+	t, err := vectorstore.ParseDate(s)
+	if err != nil {
+		return t, badRequest("invalid_filter", "%s %v", field, err)
 	}
-	for _, layout := range []string{time.DateOnly, time.RFC3339Nano} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, badRequest("invalid_filter", "%s %q: want a date such as 2017-05-01 or an RFC 3339 time such as 2017-05-01T12:00:00Z", field, s)
+	return t, nil
 }
 
 // queryJSON is the part of search and context requests that selects

@@ -304,20 +304,18 @@ func (f *SearchFilter) filter() (vectorstore.Filter, error) {
 	if out.Before, err = parseDate("filter.before", f.Before); err != nil {
 		return out, err
 	}
+	if err := out.CheckDates(); err != nil {
+		return out, fmt.Errorf("filter: %w", err)
+	}
 	return out, nil
 }
 
 func parseDate(field, s string) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return time.Time{}, nil
+	t, err := vectorstore.ParseDate(s)
+	if err != nil {
+		return t, fmt.Errorf("%s %w", field, err)
 	}
-	for _, layout := range []string{time.DateOnly, time.RFC3339Nano} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("%s %q: want a date such as 2017-05-01 or an RFC 3339 time", field, s)
+	return t, nil
 }
 
 func (s *Server) getDocument(ctx context.Context, _ *mcp.CallToolRequest, in DocumentInput) (*mcp.CallToolResult, DocumentOutput, error) {

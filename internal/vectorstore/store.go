@@ -231,3 +231,29 @@ type Store interface {
 	// Close flushes and releases the store.
 	Close() error
 }
+
+// DateFormats names the forms [ParseDate] accepts, for messages.
+const DateFormats = "YYYY-MM-DD (e.g. 2017-05-10) or an RFC 3339 time (e.g. 2017-05-10T15:04:05Z)"
+
+// ParseDate reads a filter bound the way every front door does: a date
+// (UTC midnight) or an RFC 3339 time; "" is no bound.
+func ParseDate(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	for _, layout := range []string{time.DateOnly, time.RFC3339Nano} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q: want %s", s, DateFormats)
+}
+
+// CheckDates reports a filter whose date bounds admit nothing.
+func (f Filter) CheckDates() error {
+	if !f.After.IsZero() && !f.Before.IsZero() && !f.After.Before(f.Before) {
+		return fmt.Errorf("after (%s) must be earlier than before (%s)", f.After.Format(time.RFC3339), f.Before.Format(time.RFC3339))
+	}
+	return nil
+}
