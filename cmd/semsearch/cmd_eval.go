@@ -45,7 +45,7 @@ func evalCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "min", Usage: "fail unless METRIC >= VALUE, e.g. ndcg@10=0.6 or passage_hits@5=0.8; repeatable"},
 			&cli.StringFlag{Name: "baseline", Usage: "earlier JSON report: print the change and fail on a drop beyond --tolerance"},
 			&cli.Float64Flag{Name: "tolerance", Usage: "largest metric drop against --baseline that passes", Value: eval.DefaultTolerance},
-			&cli.StringFlag{Name: "sweep", Usage: "run the queries once per value of a search setting and print a table, e.g. vector-weight=0,0.2,0.4 (settings: mode, fusion, vector-weight, fusion-depth, mmr, max-per-doc)"},
+			&cli.StringFlag{Name: "sweep", Usage: "run the queries once per value of a search setting and print a table, e.g. vector-weight=0,0.2,0.4 (settings: mode, fusion, vector-weight, fusion-depth, mmr, max-per-doc, doc-weight, feedback=PASSAGES:TERMS:TERM_WEIGHT:VECTOR_WEIGHT)"},
 		},
 		Action: runEval,
 	}
@@ -333,6 +333,34 @@ func writeReportFile(path string, rep *eval.Report) error {
 
 var _ eval.Engine = (*engine.Engine)(nil)
 
+// parseFeedback reads pseudo-relevance feedback settings written as
+// PASSAGES:TERMS:TERM_WEIGHT:VECTOR_WEIGHT ("0" or "off" for none), e.g.
+// 10:10:0.5:0.3.
+func parseFeedback(s string) (engine.Feedback, error) {
+	var fb engine.Feedback
+	if s == "0" || s == "off" {
+		return fb, nil
+	}
+	parts := strings.Split(s, ":")
+	if len(parts) != 4 {
+		return fb, fmt.Errorf("want PASSAGES:TERMS:TERM_WEIGHT:VECTOR_WEIGHT, got %q", s)
+	}
+	var err error
+	if fb.Passages, err = strconv.Atoi(parts[0]); err != nil {
+		return fb, err
+	}
+	if fb.Terms, err = strconv.Atoi(parts[1]); err != nil {
+		return fb, err
+	}
+	if fb.TermWeight, err = strconv.ParseFloat(parts[2], 64); err != nil {
+		return fb, err
+	}
+	if fb.VectorWeight, err = strconv.ParseFloat(parts[3], 64); err != nil {
+		return fb, err
+	}
+	return fb, fb.Validate()
+}
+
 // runSweep evaluates the same queries once per value of one search setting.
 // The corpus is indexed by the first run; later runs find it unchanged.
 func runSweep(c *cli.Context, a *app, ds *eval.Dataset, corpus []article.Article, opt eval.RunOptions, spec string) error {
@@ -366,6 +394,10 @@ func runSweep(c *cli.Context, a *app, ds *eval.Dataset, corpus []article.Article
 			q.MMR, err = strconv.ParseFloat(v, 64)
 		case "max-per-doc":
 			q.MaxPerDoc, err = strconv.Atoi(v)
+		case "feedback":
+			f.Feedback, err = parseFeedback(v)
+		case "doc-weight":
+			f.DocWeight, err = strconv.ParseFloat(v, 64)
 		default:
 			return cli.Exit(fmt.Sprintf("eval: --sweep: unknown setting %q", name), 2)
 		}

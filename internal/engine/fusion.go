@@ -33,6 +33,13 @@ type Fusion struct {
 	Depth int `json:"depth"`
 	// RRFK is reciprocal rank fusion's rank constant.
 	RRFK float64 `json:"rrf_k"`
+	// Feedback is pseudo-relevance feedback (see expand.go); the zero
+	// value switches it off.
+	Feedback Feedback `json:"feedback"`
+	// DocWeight, in [0, 1], adds to each passage that share of the
+	// (decayed) scores of the other passages its document has among the
+	// candidates (see docscore.go); 0 ranks passages on their own.
+	DocWeight float64 `json:"doc_weight,omitempty"`
 }
 
 // DefaultFusion returns the fusion settings semsearch uses unless told
@@ -56,8 +63,10 @@ func (f Fusion) Validate() error {
 		return fmt.Errorf("fusion depth must be between 1 and %d, got %d", MaxK, f.Depth)
 	case f.RRFK <= 0:
 		return fmt.Errorf("rrf k must be positive, got %g", f.RRFK)
+	case f.DocWeight < 0 || f.DocWeight > 1:
+		return fmt.Errorf("document weight must be between 0 and 1, got %g", f.DocWeight)
 	}
-	return nil
+	return f.Feedback.Validate()
 }
 
 // candidate is a passage found by either half, with what each half said.
@@ -70,12 +79,32 @@ type candidate struct {
 }
 
 // retrieve runs the halves the mode asks for and scores their candidates,
-// best first.
+// best first; with feedback it runs them a second time with the query
+// expanded from the first run's best passages.
 //
 // It also returns the ids of documents whose BM25 hits were left out because
 // the keyword index scored another version of them than the vector store
 // holds (see [Engine.currentKeywordHits]).
 func (e *Engine) retrieve(ctx context.Context, collection string, q Query, mode Mode, f Fusion) ([]*candidate, []string, error) {
+	cands, qv, stale, err := e.rank(ctx, collection, q, q.Text, nil, mode, f)
+	if err != nil || !f.Feedback.on() || len(cands) == 0 {
+		return cands, stale, err
+	}
+	text, qv2, err := e.expand(ctx, collection, q.Text, qv, cands, mode, f.Feedback)
+	if err != nil {
+		return nil, nil, err
+	}
+	cands, _, stale2, err := e.rank(ctx, collection, q, text, qv2, mode, f)
+	stale = append(stale, stale2...)
+	slices.Sort(stale)
+	return cands, slices.Compact(stale), err
+}
+
+// rank is one retrieval run for the query text (BM25) and the query vector
+// qv (embedded from text when nil and the mode needs one). It returns the
+// candidates best first, the query vector it used and the documents left
+// out of the BM25 ranking as stale.
+func (e *Engine) rank(ctx context.Context, collection string, q Query, text string, qv []float32, mode Mode, f Fusion) ([]*candidate, []float32, []string, error) {
 	depth := q.K
 	if q.MMR > 0 || q.MaxPerDoc > 0 {
 		depth = min(max(4*q.K, 50), MaxK) // room to skip near-copies
@@ -103,7 +132,7 @@ func (e *Engine) retrieve(ctx context.Context, collection string, q Query, mode 
 		// The index applies the filter itself (e.g. a database's where filter).
 		hits, err := fk.SearchFilter(ctx, collection, q.Text, depth, q.Filter)
 		if err != nil {
-			return nil, nil, fmt.Errorf("bm25 search: %w", err)
+			return nil, nil, nil, fmt.Errorf("bm25 search: %w", err)
 		}
 		for i, h := range hits {
 			c := get(vectorstore.PassageKey{DocID: h.DocID, Chunk: h.Chunk})
@@ -114,7 +143,7 @@ func (e *Engine) retrieve(ctx context.Context, collection string, q Query, mode 
 		if !q.Filter.Empty() {
 			ids, err := e.store.FilterDocs(ctx, collection, q.Filter)
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			set := make(map[string]bool, len(ids))
 			for _, id := range ids {
@@ -122,27 +151,28 @@ func (e *Engine) retrieve(ctx context.Context, collection string, q Query, mode 
 			}
 			allow = func(id string) bool { return set[id] }
 		}
-		hits, err := e.keywords.Search(ctx, collection, q.Text, depth, allow)
+		hits, err := e.keywords.Search(ctx, collection, text, depth, allow)
 		if err != nil {
-			return nil, nil, fmt.Errorf("bm25 search: %w", err)
+			return nil, nil, nil, fmt.Errorf("bm25 search: %w", err)
 		}
 		if hits, stale, err = e.currentKeywordHits(ctx, collection, hits); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		for i, h := range hits {
 			c := get(vectorstore.PassageKey{DocID: h.DocID, Chunk: h.Chunk})
 			c.bscore, c.brank = h.Score, i+1
 		}
 	}
-	var qv []float32
 	if mode != BM25 {
 		var err error
-		if qv, err = e.emb.EmbedQuery(ctx, q.Text); err != nil {
-			return nil, nil, err // the embedder says what it was doing
+		if qv == nil {
+			if qv, err = e.emb.EmbedQuery(ctx, text); err != nil {
+				return nil, nil, nil, err // the embedder says what it was doing
+			}
 		}
 		hits, err := e.store.Query(ctx, collection, qv, depth, q.Filter)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		for _, h := range hits {
 			c := get(vectorstore.PassageKey{DocID: h.DocID, Chunk: h.Chunk})
@@ -150,7 +180,7 @@ func (e *Engine) retrieve(ctx context.Context, collection string, q Query, mode 
 		}
 	}
 	if err := e.complete(ctx, collection, order, qv, q.MMR > 0); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	// A BM25 hit the vector store does not know is drift from a failed
 	// write; it has no text to show.
@@ -181,6 +211,7 @@ func (e *Engine) retrieve(ctx context.Context, collection string, q Query, mode 
 	default:
 		fuse(order, f)
 	}
+	docBoost(order, f.DocWeight)
 	slices.SortFunc(order, func(a, b *candidate) int {
 		if c := cmp.Compare(b.score, a.score); c != 0 {
 			return c
@@ -190,7 +221,7 @@ func (e *Engine) retrieve(ctx context.Context, collection string, q Query, mode 
 		}
 		return cmp.Compare(a.hit.Chunk, b.hit.Chunk)
 	})
-	return order, stale, nil
+	return order, qv, stale, nil
 }
 
 // currentKeywordHits keeps the BM25 hits whose document version (content

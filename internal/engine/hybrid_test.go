@@ -2,7 +2,9 @@ package engine_test
 
 import (
 	"context"
+	"errors"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -225,5 +227,47 @@ func TestEngine_Diversity(t *testing.T) {
 			t.Logf("%s %d %.3f %+v %q", r.DocID, r.Chunk, r.Score, *r.Explain, r.Text)
 		}
 		t.Errorf("mmr 0.3 kept only near-copies: %v", n)
+	}
+}
+
+func TestEngine_Feedback(t *testing.T) {
+	eng := newHybrid(t, t.TempDir(), newTermIndex())
+	ctx := t.Context()
+	arts := append(corpus(),
+		article.Article{ID: "zebra.txt", Source: "zebra.txt", Title: "Zebras", Text: "Zebras\n\nQuagga zebras roam the savannah near Etosha."},
+		article.Article{ID: "rangers.txt", Source: "rangers.txt", Title: "Rangers", Text: "Rangers\n\nEtosha rangers count the savannah herds each spring."})
+	if _, err := eng.Index(ctx, "news", arts, engine.IndexOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	docs := func(fb engine.Feedback, mode engine.Mode) []string {
+		f := engine.DefaultFusion()
+		f.Feedback = fb
+		resp, err := eng.Search(ctx, "news", engine.Query{Text: "quagga", K: 5, Mode: mode, Fusion: &f})
+		if err != nil {
+			t.Fatalf("%+v: %v", fb, err)
+		}
+		var ids []string
+		for _, r := range resp.Results {
+			ids = append(ids, r.DocID)
+		}
+		return ids
+	}
+	if got := docs(engine.Feedback{}, engine.BM25); len(got) != 1 || got[0] != "zebra.txt" {
+		t.Fatalf("without feedback: %v, want only zebra.txt", got)
+	}
+	// The expansion words of the zebra passage (savannah, etosha, ...) find
+	// the rangers, which share no word with the query; the query's own
+	// match stays first.
+	got := docs(engine.Feedback{Passages: 1, Terms: 4, TermWeight: 0.5}, engine.BM25)
+	if len(got) < 2 || got[0] != "zebra.txt" || !slices.Contains(got, "rangers.txt") {
+		t.Errorf("with feedback: %v, want zebra.txt first and rangers.txt found", got)
+	}
+	if got := docs(engine.Feedback{Passages: 2, Terms: 4, TermWeight: 0.5, VectorWeight: 0.3}, engine.Hybrid); len(got) == 0 || got[0] != "zebra.txt" {
+		t.Errorf("hybrid with feedback: %v, want zebra.txt first", got)
+	}
+	f := engine.DefaultFusion()
+	f.Feedback = engine.Feedback{Passages: -1}
+	if _, err := eng.Search(ctx, "news", engine.Query{Text: "quagga", K: 5, Fusion: &f}); !errors.Is(err, engine.ErrInvalid) {
+		t.Errorf("bad feedback: err %v, want ErrInvalid", err)
 	}
 }

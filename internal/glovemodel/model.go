@@ -1,23 +1,27 @@
 // Package glovemodel turns static word vectors into a GGUF "bert" model that
-// Ollama v0.6.5 serves through /api/embed as the mean of the LayerNorm-ed
+// Ollama v0.6.5 serves through /api/embed as the (weighted) mean of the
 // vectors of the words of a text.
 //
-// The model has one transformer block whose output projections are zero, so
-// the block passes each token's vector through; all position and token-type
-// embeddings are zero, and every LayerNorm has weight 1 and bias 0. What
-// Ollama returns is therefore, up to its final L2 normalisation,
+// The model has one transformer block whose feed-forward output is zero and
+// whose query and key weights are zero; all position and token-type
+// embeddings are zero. By default every LayerNorm has weight 1 and bias 0,
+// and the attention's value and output weights are zero, so what Ollama
+// returns is, up to its final L2 normalisation,
 //
 //	mean over tokens t of LayerNorm(v_t)
 //
-// where LayerNorm(v) = (v - mean(v)) / std(v) per token. Consequences:
-//
-//   - every word counts the same: LayerNorm rescales each vector, so weights
-//     folded into vector lengths (tf-idf, SIF) do not survive;
-//   - a zero vector stays zero (LayerNorm of 0 is its bias, 0), so [PAD],
-//     [UNK], [CLS], [SEP], [MASK] and any word chosen with
-//     [Options.ZeroTop], [Options.ZeroWords] or [Options.ZeroPunct] drop out
-//     of the sum (they still count in the mean's denominator, which the final
-//     normalisation cancels).
+// where LayerNorm(v) = (v - mean(v)) / std(v) per token: every word counts the
+// same. With [Options.SIF] or [Options.RemoveCommon] the model is linear
+// ([Model.Linear]): LayerNorm's epsilon is so large that it only centres each
+// vector, the rows of token_embd carry per-word weights that survive to the
+// mean, and the attention (uniform, as queries and keys are zero) subtracts the
+// mean's component along a common direction from every token. [Model.Embed]
+// computes what Ollama returns. In every case a zero vector stays zero, so
+// [PAD], [UNK], [CLS], [SEP], [MASK] and any word chosen with
+// [Options.ZeroTop], [Options.ZeroWords] or [Options.ZeroPunct] drop out of
+// the sum (they still count in the mean's denominator, which the final
+// normalisation cancels; with RemoveCommon they get the same subtraction as
+// every other token, which is what removes the component from the mean).
 //
 // The vocabulary follows BERT's layout: [PAD] at id 0, [unused0]..[unused98]
 // at ids 1-99, [UNK] 100, [CLS] 101, [SEP] 102, [MASK] 103 (all control
