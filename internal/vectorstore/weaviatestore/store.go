@@ -203,7 +203,7 @@ func (s *Store) write(ctx context.Context, what string, fn func(ctx context.Cont
 		wctx, cancel := context.WithTimeout(ctx, s.opt.Timeout)
 		defer cancel()
 		err := fn(wctx, c)
-		if err != nil && ctx.Err() == nil && wctx.Err() != nil {
+		if err != nil && ctx.Err() == nil && (wctx.Err() != nil || strings.Contains(err.Error(), "DeadlineExceeded")) {
 			// A live node that cannot get enough replicas to answer: another
 			// coordinator would wait for the same replicas, so do not retry.
 			return rejected{fmt.Errorf("no answer within %s", s.opt.Timeout)}
