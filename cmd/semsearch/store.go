@@ -123,9 +123,12 @@ func (k weaviateKeywords) Hashes(ctx context.Context, collection string) (map[st
 
 func (k weaviateKeywords) Search(ctx context.Context, collection, query string, n int, allow func(string) bool) ([]engine.KeywordHit, error) {
 	// The engine calls SearchFilter; this is for callers with only a predicate.
+	if allow == nil {
+		return k.SearchFilter(ctx, collection, query, n, vectorstore.Filter{})
+	}
 	hits, err := k.SearchFilter(ctx, collection, query, max(n, 1)*4, vectorstore.Filter{})
-	if err != nil || allow == nil {
-		return hits, err
+	if err != nil {
+		return nil, err
 	}
 	out := hits[:0]
 	for _, h := range hits {
