@@ -15,8 +15,8 @@ import (
 // int8 copy, a quarter of the bytes, and the best rescoreMin (or 4k)
 // candidates are then ranked exactly; on random 768-dim unit vectors that
 // finds the exact top 10 (recall@10 1.00 in `make bench-store`). A filter
-// that leaves at most a quarter of the passages is answered by ranking just
-// those passages exactly.
+// that leaves at most an eighth of the passages is answered by ranking just
+// those passages exactly; a broader one masks the int8 pass.
 const (
 	exactFloats   = 1 << 22
 	rescoreMin    = 256
@@ -152,7 +152,7 @@ func (c *collection) search(ctx context.Context, v []float32, k int, f vectorsto
 		if n == 0 {
 			return nil, nil
 		}
-		if slots != nil && (n*4 <= a.live || n*a.dims <= exactFloats) {
+		if slots != nil && exactOnly(n, a) {
 			t := newTopK(min(k, len(slots)))
 			for _, s := range slots {
 				if d := dot32(v, a.vec(s)); !t.below(d) {
@@ -277,6 +277,14 @@ func (c *collection) ranked(h []scored) []scored {
 	return h
 }
 
+// exactOnly reports whether a filter that keeps n passages is best answered
+// by ranking just those in float32: when they are an eighth of the arena at
+// most (a float32 vector is four times the bytes of the int8 pass, and this
+// runs on one core), or when the whole collection is ranked exactly anyway.
+func exactOnly(n int, a *arena) bool {
+	return n*8 <= a.live || a.live*a.dims <= exactFloats
+}
+
 // filterMask evaluates f once per document, walking the arena in slot order
 // (a document's passages mostly lie side by side), and returns the mask of
 // allowed slots and, when they are at most a quarter of the passages, their
@@ -302,7 +310,7 @@ func (c *collection) filterMask(f vectorstore.Filter) (allow []uint64, slots []i
 	if n == 0 {
 		return nil, nil, 0
 	}
-	if n*4 > a.live && n*a.dims > exactFloats {
+	if !exactOnly(n, a) {
 		return allow, nil, n
 	}
 	slots = make([]int32, 0, n)
