@@ -15,8 +15,8 @@ import (
 // int8 copy, a quarter of the bytes, and the best rescoreMin (or 4k)
 // candidates are then ranked exactly; on random 768-dim unit vectors that
 // finds the exact top 10 (recall@10 1.00 in `make bench-store`). A filter
-// that leaves at most a quarter of the passages is answered by ranking just
-// those passages exactly.
+// that leaves at most an eighth of the passages is answered by ranking just
+// those passages exactly; a broader one masks the int8 pass.
 const (
 	exactFloats   = 1 << 22
 	rescoreMin    = 256
@@ -141,11 +141,18 @@ func (c *collection) search(ctx context.Context, v []float32, k int, f vectorsto
 	}
 	var allow []uint64
 	if !f.Empty() {
-		slots := c.filterSlots(f)
-		if len(slots) == 0 {
+		var slots []int32
+		var n int
+		if len(f.DocIDs) > 0 {
+			slots = c.filterSlots(f)
+			n = len(slots)
+		} else {
+			allow, slots, n = c.filterMask(f)
+		}
+		if n == 0 {
 			return nil, nil
 		}
-		if len(slots)*4 <= a.live || len(slots)*a.dims <= exactFloats {
+		if slots != nil && exactOnly(n, a) {
 			t := newTopK(min(k, len(slots)))
 			for _, s := range slots {
 				if d := dot32(v, a.vec(s)); !t.below(d) {
@@ -154,9 +161,11 @@ func (c *collection) search(ctx context.Context, v []float32, k int, f vectorsto
 			}
 			return c.ranked(t.h), ctx.Err()
 		}
-		allow = make([]uint64, (a.n+63)/64)
-		for _, s := range slots {
-			allow[s/64] |= 1 << (s % 64)
+		if allow == nil {
+			allow = make([]uint64, (a.n+63)/64)
+			for _, s := range slots {
+				allow[s/64] |= 1 << (s % 64)
+			}
 		}
 	}
 	if a.live*a.dims <= exactFloats {
@@ -266,6 +275,51 @@ func (c *collection) ranked(h []scored) []scored {
 		return int(a.chunk[x.slot] - a.chunk[y.slot])
 	})
 	return h
+}
+
+// exactOnly reports whether a filter that keeps n passages is best answered
+// by ranking just those in float32: when they are an eighth of the arena at
+// most (a float32 vector is four times the bytes of the int8 pass, and this
+// runs on one core), or when the whole collection is ranked exactly anyway.
+func exactOnly(n int, a *arena) bool {
+	return n*8 <= a.live || a.live*a.dims <= exactFloats
+}
+
+// filterMask evaluates f once per document, walking the arena in slot order
+// (a document's passages mostly lie side by side), and returns the mask of
+// allowed slots and, when they are at most a quarter of the passages, their
+// list, and how many there are.
+func (c *collection) filterMask(f vectorstore.Filter) (allow []uint64, slots []int32, n int) {
+	a := &c.arena
+	match := f.Matcher()
+	allow = make([]uint64, (a.n+63)/64)
+	var last *docEntry
+	ok := false
+	for s, e := range a.owner[:a.n] {
+		if e == nil {
+			continue
+		}
+		if e != last {
+			last, ok = e, match(&e.Doc)
+		}
+		if ok {
+			allow[s/64] |= 1 << (s % 64)
+			n++
+		}
+	}
+	if n == 0 {
+		return nil, nil, 0
+	}
+	if !exactOnly(n, a) {
+		return allow, nil, n
+	}
+	slots = make([]int32, 0, n)
+	for s := range a.owner[:a.n] {
+		if allow[s/64]&(1<<(s%64)) != 0 {
+			slots = append(slots, int32(s))
+		}
+	}
+	return allow, slots, n
 }
 
 // filterSlots returns the slots of the passages of documents that pass f.

@@ -197,7 +197,13 @@ func TestQuery_Recall(t *testing.T) {
 		for j := range ps {
 			ps[j] = vectorstore.Passage{Chunk: j, Vector: randomUnit(rng, dims)}
 		}
-		if err := s.Put(ctx, "c", vectorstore.Document{ID: id, Hash: "h"}, ps); err != nil {
+		d := vectorstore.Document{ID: id, Hash: "h"}
+		if i%3 == 0 {
+			d.Meta = map[string]string{"third": "yes"}
+		} else if i == 1 {
+			d.Meta = map[string]string{"one": "yes"}
+		}
+		if err := s.Put(ctx, "c", d, ps); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -209,6 +215,9 @@ func TestQuery_Recall(t *testing.T) {
 		"none": {},
 		"most": {DocIDs: ids[:docs*3/4]},
 		"few":  {DocIDs: ids[:3]},
+		// Filters on metadata: evaluated per document in slot order.
+		"meta third": {Meta: map[string]string{"third": "yes"}},
+		"meta one":   {Meta: map[string]string{"one": "yes"}},
 	}
 	for name, f := range filters {
 		found, total := 0, 0
