@@ -176,10 +176,13 @@ BENCH_DIMS   ?= 768
 # today's chromem-go path needs ~8 GB more than the new store at 1M x 768
 BENCH_LEGACY_MAX ?= 100000
 CRASH_TRIALS ?= 60
+BENCH_WEAVIATE ?= 1
 .PHONY: bench-store crash-store bench-writes
 bench-store:
 	@mkdir -p bin && $(GO) test -c -o bin/chromemstore.test ./internal/vectorstore/chromemstore
 	@bin/chromemstore.test -test.run '^TestBenchStore$$' -test.timeout 3h -bench-store=$(BENCH_SIZES) -bench-dims=$(BENCH_DIMS) -bench-legacy-max=$(BENCH_LEGACY_MAX)
+	@# The scale-out backend's rows in the same run (BENCH_WEAVIATE=0 skips them).
+	@if [ "$(BENCH_WEAVIATE)" != 0 ]; then $(MAKE) -s bench-store-weaviate; fi
 crash-store:
 	$(GO) test -count=1 -timeout 30m -run '^TestCrash_' ./internal/vectorstore/chromemstore/ ./cmd/semsearch/ -args -crash-trials=$(CRASH_TRIALS)
 
