@@ -270,7 +270,8 @@ func (e *Engine) index(ctx context.Context, collection string, arts []article.Ar
 	}
 
 	// Flush every FlushEvery, but never spend more than a tenth of the run
-	// flushing: a snapshot store rewrites the whole collection each time.
+	// flushing: a store may make a flush cost the whole collection (the
+	// embedded store syncs a log, but another backend may rewrite a file).
 	lastFlush, every := time.Now(), e.cfg.FlushEvery
 	err = e.embedAndStore(ctx, collection, col, drop, todo, &st, opt, func(p *pending) { unflushed = append(unflushed, p) }, func() error {
 		if time.Since(lastFlush) < every {
