@@ -121,6 +121,9 @@ func TestChaos(t *testing.T) {
 
 // fault runs fn for the suite's number of trials, counting failures.
 func (s *suite) fault(name string, n trials, fn func(trial int) error) {
+	if only := os.Getenv("SEMSEARCH_CHAOS_ONLY"); only != "" && !regexp.MustCompile(only).MatchString(name) {
+		return // SEMSEARCH_CHAOS_ONLY: a regexp of the faults to run
+	}
 	count := n.short
 	if s.full {
 		count = n.full

@@ -158,7 +158,12 @@ func Open(dir string, opt Options) (*Index, error) {
 	switch {
 	case err != nil:
 		return nil, fmt.Errorf("open bm25 index %s: %w: %w", dir, ErrDamaged, err)
+	case exists && heldByWriter(dir, opt.ReadOnly):
+		return nil, fmt.Errorf("open bm25 index %s: %w", dir, ErrLocked)
 	case exists:
+		if err := verifyFiles(dir); err != nil {
+			return nil, fmt.Errorf("open bm25 index %s: %w: %w", dir, ErrDamaged, err)
+		}
 		ix.bix, err = openBleve(dir, cfg)
 		if errors.Is(err, bolterrors.ErrTimeout) {
 			return nil, fmt.Errorf("open bm25 index %s: %w", dir, ErrLocked)

@@ -74,3 +74,60 @@ func TestOpen_readOnly(t *testing.T) {
 		t.Errorf("open of a damaged index: %v, want ErrDamaged", err)
 	}
 }
+
+// TestOpen_damagedFiles: a truncated root.bolt (which made bbolt fault) or
+// a segment that fails its checksum (which searched as empty) is ErrDamaged.
+func TestOpen_damagedFiles(t *testing.T) {
+	ctx := context.Background()
+	src := filepath.Join(t.TempDir(), "news.bm25")
+	ix, err := Open(src, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.ReplaceMany(ctx, Document{ID: "a", Hash: "1", Passages: []Passage{{Text: "Quagga zebras roam near Etosha."}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	segs, _ := filepath.Glob(filepath.Join(src, "store", "*.zap"))
+	if len(segs) == 0 {
+		t.Fatal("no segment written")
+	}
+	for _, tc := range []struct {
+		name string
+		file string
+		do   func(p string) error
+	}{
+		{"truncated root.bolt", filepath.Join("store", "root.bolt"), func(p string) error { return os.Truncate(p, 8192) }},
+		{"empty root.bolt", filepath.Join("store", "root.bolt"), func(p string) error { return os.Truncate(p, 0) }},
+		{"truncated segment", filepath.Join("store", filepath.Base(segs[0])), func(p string) error {
+			fi, _ := os.Stat(p)
+			return os.Truncate(p, fi.Size()/2)
+		}},
+		{"bit-flipped segment", filepath.Join("store", filepath.Base(segs[0])), func(p string) error {
+			b, _ := os.ReadFile(p)
+			b[len(b)/2] ^= 0x10
+			return os.WriteFile(p, b, 0o600)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "copy.bm25")
+			if out, err := exec.Command("cp", "-a", src, dir).CombinedOutput(); err != nil {
+				t.Fatalf("%v: %s", err, out)
+			}
+			if err := tc.do(filepath.Join(dir, tc.file)); err != nil {
+				t.Fatal(err)
+			}
+			for _, ro := range []bool{true, false} {
+				ix, err := Open(dir, Options{ReadOnly: ro})
+				if err == nil {
+					ix.Close()
+				}
+				if !errors.Is(err, ErrDamaged) {
+					t.Errorf("read-only %t: %v, want ErrDamaged", ro, err)
+				}
+			}
+		})
+	}
+}
