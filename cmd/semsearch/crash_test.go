@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"hash/fnv"
-	"math"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -25,6 +24,7 @@ import (
 	"github.com/semsearch/semsearch/internal/engine"
 	"github.com/semsearch/semsearch/internal/vectorstore"
 	"github.com/semsearch/semsearch/internal/vectorstore/chromemstore"
+	"github.com/semsearch/semsearch/internal/vectorstore/storebench"
 )
 
 var crashTrials = flag.Int("crash-trials", 3, "SIGKILLed index runs in TestCrash_IndexKilled (make crash-store runs more)")
@@ -60,16 +60,7 @@ func crashOllama(t *testing.T, dims int) *httptest.Server {
 		for i, in := range req.Input {
 			h := fnv.New64a()
 			h.Write([]byte(in))
-			rng := rand.New(rand.NewPCG(h.Sum64(), 1))
-			v := make([]float32, dims)
-			var n float64
-			for j := range v {
-				x := rng.NormFloat64()
-				v[j], n = float32(x), n+x*x
-			}
-			for j := range v {
-				v[j] = float32(float64(v[j]) / math.Sqrt(n))
-			}
+			v := storebench.UnitVector(rand.New(rand.NewPCG(h.Sum64(), 1)), dims)
 			vecs[i] = v
 		}
 		reply(w, map[string]any{"model": req.Model, "embeddings": vecs})

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -18,6 +17,7 @@ import (
 	"github.com/philippgille/chromem-go"
 
 	"github.com/semsearch/semsearch/internal/vectorstore"
+	"github.com/semsearch/semsearch/internal/vectorstore/storebench"
 	"github.com/semsearch/semsearch/internal/vectorstore/storetest"
 )
 
@@ -46,7 +46,7 @@ func testDoc(rng *rand.Rand, id, marker string, n int) (vectorstore.Document, []
 		}
 		start := text.Len()
 		fmt.Fprintf(&text, "%s %s passage %d", id, marker, i)
-		ps[i] = vectorstore.Passage{Chunk: i, Start: start, End: text.Len(), LineStart: i + 1, LineEnd: i + 1, Vector: randomUnit(rng, testDims)}
+		ps[i] = vectorstore.Passage{Chunk: i, Start: start, End: text.Len(), LineStart: i + 1, LineEnd: i + 1, Vector: storebench.UnitVector(rng, testDims)}
 	}
 	d := vectorstore.Document{ID: id, Source: id + ".md", Title: "T " + id, Hash: marker, Text: text.String()}
 	for i := range ps {
@@ -90,7 +90,7 @@ func contents(t *testing.T, s *Store, coll string) (hashes map[string]string, pa
 	if info.Passages == 0 {
 		return hashes, passages
 	}
-	hits, err := s.Query(ctx, coll, randomUnit(rand.New(rand.NewPCG(5, 5)), testDims), info.Passages+10, vectorstore.Filter{})
+	hits, err := s.Query(ctx, coll, storebench.UnitVector(rand.New(rand.NewPCG(5, 5)), testDims), info.Passages+10, vectorstore.Filter{})
 	if err != nil {
 		t.Fatalf("Query: %v", err)
 	}
@@ -601,7 +601,7 @@ func TestStore_FlushWhileQuerying(t *testing.T) {
 			}
 			flushing = false
 		default:
-			hits, err := s.Query(ctx, "c", randomUnit(rng, testDims), 10, vectorstore.Filter{})
+			hits, err := s.Query(ctx, "c", storebench.UnitVector(rng, testDims), 10, vectorstore.Filter{})
 			if err != nil || len(hits) != 10 {
 				t.Fatalf("Query during Flush = %d hits, %v", len(hits), err)
 			}
@@ -705,20 +705,4 @@ func TestStore_CloseTwice(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
 	}
-}
-
-// randomUnit returns a seeded random vector of unit length.
-func randomUnit(rng *rand.Rand, dims int) []float32 {
-	v := make([]float32, dims)
-	var sum float64
-	for i := range v {
-		x := rng.NormFloat64()
-		v[i] = float32(x)
-		sum += x * x
-	}
-	n := math.Sqrt(sum)
-	for i := range v {
-		v[i] = float32(float64(v[i]) / n)
-	}
-	return v
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/semsearch/semsearch/internal/vectorstore"
+	"github.com/semsearch/semsearch/internal/vectorstore/storebench"
 )
 
 // TestLog_TornTail cuts the change log at every byte of its last records
@@ -144,7 +145,7 @@ func TestCompaction_ConcurrentWrites(t *testing.T) {
 					t.Error(err)
 					return
 				}
-				if _, err := s.Query(ctx, "c", randomUnit(rng, testDims), 5, vectorstore.Filter{}); err != nil {
+				if _, err := s.Query(ctx, "c", storebench.UnitVector(rng, testDims), 5, vectorstore.Filter{}); err != nil {
 					t.Error(err)
 					return
 				}
@@ -195,7 +196,7 @@ func TestQuery_Recall(t *testing.T) {
 		ids = append(ids, id)
 		ps := make([]vectorstore.Passage, per)
 		for j := range ps {
-			ps[j] = vectorstore.Passage{Chunk: j, Vector: randomUnit(rng, dims)}
+			ps[j] = vectorstore.Passage{Chunk: j, Vector: storebench.UnitVector(rng, dims)}
 		}
 		d := vectorstore.Document{ID: id, Hash: "h"}
 		if i%3 == 0 {
@@ -222,7 +223,7 @@ func TestQuery_Recall(t *testing.T) {
 	for name, f := range filters {
 		found, total := 0, 0
 		for range 10 {
-			q := randomUnit(rng, dims)
+			q := storebench.UnitVector(rng, dims)
 			hits, err := s.Query(ctx, "c", q, 10, f)
 			if err != nil {
 				t.Fatal(err)

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/semsearch/semsearch/internal/vectorstore"
+	"github.com/semsearch/semsearch/internal/vectorstore/storebench"
 )
 
 // dims is the vector size of every collection the suite creates.
@@ -106,20 +107,7 @@ func (h *harness) collection() (vectorstore.Store, func()) {
 
 func (h *harness) vector() []float32 { return unitVector(h.rng) }
 
-func unitVector(rng *rand.Rand) []float32 {
-	v := make([]float32, dims)
-	var sum float64
-	for i := range v {
-		x := rng.NormFloat64()
-		v[i] = float32(x)
-		sum += x * x
-	}
-	n := math.Sqrt(sum)
-	for i := range v {
-		v[i] = float32(float64(v[i]) / n)
-	}
-	return v
-}
+func unitVector(rng *rand.Rand) []float32 { return storebench.UnitVector(rng, dims) }
 
 var words = strings.Fields("vector passage index search query store snapshot article embedding cosine model chunk filter author source title")
 

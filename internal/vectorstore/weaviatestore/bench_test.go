@@ -2,7 +2,6 @@ package weaviatestore
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/semsearch/semsearch/internal/vectorstore"
+	"github.com/semsearch/semsearch/internal/vectorstore/storebench"
 )
 
 // TestBenchRows measures the store on a real node with seeded random unit
@@ -41,20 +41,7 @@ func TestBenchRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(42, 7))
-	unit := func() []float32 {
-		v := make([]float32, dims)
-		var sum float64
-		for i := range v {
-			x := rng.NormFloat64()
-			v[i] = float32(x)
-			sum += x * x
-		}
-		norm := math.Sqrt(sum)
-		for i := range v {
-			v[i] = float32(float64(v[i]) / norm)
-		}
-		return v
-	}
+	unit := func() []float32 { return storebench.UnitVector(rng, dims) }
 	const perDoc = 100
 	start := time.Now()
 	for d := 0; d*perDoc < n; d++ {
