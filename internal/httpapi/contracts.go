@@ -177,12 +177,7 @@ func (s *Server) retrieval(w http.ResponseWriter, r *http.Request) error {
 	// engine's min score (a cosine), which means something else in hybrid
 	// mode and is refused in bm25 mode.
 	q := &queryJSON{Query: req.Query, K: &fetch, Collection: req.KnowledgeID}
-	col, eq, err := s.engineQuery(q)
-	if err != nil {
-		return err
-	}
-	noteQuery(r, eq.Text)
-	resp, err := s.eng.Search(r.Context(), col, eq)
+	resp, err := s.runQuery(r, q)
 	if err != nil {
 		return err
 	}
@@ -369,12 +364,7 @@ func (s *Server) webSearch(w http.ResponseWriter, r *http.Request) error {
 		return badRequest("invalid_k", "count must be between 1 and %d, got %d", maxWebSearchCount, k)
 	}
 	q := &queryJSON{Query: req.Query, K: &k, Collection: col}
-	col, eq, err := s.engineQuery(q)
-	if err != nil {
-		return err
-	}
-	noteQuery(r, eq.Text)
-	resp, err := s.eng.Search(r.Context(), col, eq)
+	resp, err := s.runQuery(r, q)
 	if err != nil {
 		return err
 	}

@@ -96,15 +96,21 @@ func (s *Server) searchGET(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) search(w http.ResponseWriter, r *http.Request, req *searchRequest) error {
-	col, q, err := s.engineQuery(req)
-	if err != nil {
-		return err
-	}
-	noteQuery(r, q.Text)
-	resp, err := s.eng.Search(r.Context(), col, q)
+	resp, err := s.runQuery(r, req)
 	if err != nil {
 		return err
 	}
 	s.writeJSON(w, r, http.StatusOK, newSearchResponse(resp))
 	return nil
+}
+
+// runQuery validates a query, notes it for the request log and searches:
+// what every search-shaped route (ours and the platform contracts) does.
+func (s *Server) runQuery(r *http.Request, req *queryJSON) (engine.Response, error) {
+	col, q, err := s.engineQuery(req)
+	if err != nil {
+		return engine.Response{}, err
+	}
+	noteQuery(r, q.Text)
+	return s.eng.Search(r.Context(), col, q)
 }
