@@ -44,17 +44,22 @@ func (m *Model) Embed(text string) []float32 {
 			pooled[i] += v
 		}
 	}
+	return unit(pooled)
+}
+
+// unit returns v scaled to unit length as float32, or zeros for a zero v.
+func unit(v []float64) []float32 {
 	var n float64
-	for _, v := range pooled {
-		n += v * v
+	for _, x := range v {
+		n += x * x
 	}
-	out := make([]float32, m.Dim)
+	out := make([]float32, len(v))
 	if n == 0 {
 		return out
 	}
 	n = math.Sqrt(n)
-	for i, v := range pooled {
-		out[i] = float32(v / n)
+	for i, x := range v {
+		out[i] = float32(x / n)
 	}
 	return out
 }

@@ -378,24 +378,15 @@ func (m *Model) commonDirection(rows []int, inputWords int) []float32 {
 			sum[i] += p * float64(x)
 		}
 	}
-	var mean, n float64
+	var mean float64
 	for _, x := range sum {
 		mean += x
 	}
 	mean /= float64(m.Dim)
 	for i := range sum {
 		sum[i] -= mean
-		n += sum[i] * sum[i]
 	}
-	u := make([]float32, m.Dim)
-	if n == 0 {
-		return u
-	}
-	n = math.Sqrt(n)
-	for i, x := range sum {
-		u[i] = float32(x / n)
-	}
-	return u
+	return unit(sum)
 }
 
 // addControlTokens lays out ids 0-103 as BERT does.
