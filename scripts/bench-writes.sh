@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Measures POST /v1/documents under load (issue 10): the BBC News corpus
-# (about 10k passages) indexed into a fresh data directory and served by a
+# (about 8,200 passages) indexed into a fresh data directory and served by a
 # real `semsearch serve` on a free loopback port, then 8 connections each
-# POSTing one small new document at a time for LOAD_SECONDS. Run through
+# POSTing one small new document at a time for LOAD_SECONDS, once the
+# collection holds MIN_PASSAGES (10,000; 0 measures at once). Run through
 # `make bench-writes`. WRITES_CORPUS picks another corpus to serve (e.g.
 # examples/articles, to measure the writes alone when the runtime is slow to
 # embed a large one); BIN another semsearch binary to compare with.
@@ -12,6 +13,7 @@ cd "$(dirname "$0")/.."
 BIN=${BIN:-bin/semsearch}
 secs=${LOAD_SECONDS:-30}
 conns=${LOAD_CONNS:-8}
+MIN_PASSAGES=${MIN_PASSAGES:-10000}
 corpus=${WRITES_CORPUS:-${SHARED_DATA:-../shared/data}/bbc}
 [ -e "$corpus" ] || { echo "no corpus at $corpus (set SHARED_DATA or WRITES_CORPUS)" >&2; exit 1; }
 tmp=$(mktemp -d)
@@ -26,5 +28,16 @@ pid=$!
 for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 go build -o "$tmp/load" ./cmd/semsearch-load
 
+passages() { curl -fsS "http://127.0.0.1:$port/v1/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["passages"])'; }
+# The issue's figure is at 10k passages; BBC gives about 8k, so the same
+# writes top it up first (not measured).
+n=$(passages)
+while [ "$n" -lt "$MIN_PASSAGES" ]; do
+  "$tmp/load" -url "http://127.0.0.1:$port" -mode documents -c "$conns" -d 10s >/dev/null
+  n=$(passages)
+done
+
 echo "== POST /v1/documents, $conns connections, ${secs}s, one small new document per request"
+echo "collection  $n passages at the start"
 "$tmp/load" -url "http://127.0.0.1:$port" -mode documents -c "$conns" -d "${secs}s"
+echo "collection  $(passages) passages at the end"
