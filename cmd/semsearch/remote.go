@@ -114,6 +114,29 @@ type apiError struct {
 	} `json:"error"`
 }
 
+// serverError is an error answer of the server, kept typed so that callers
+// act on its code rather than on the wording of its message.
+type serverError struct {
+	base    string
+	status  int
+	code    string // the API's error code; empty when the body had none
+	message string // the API's message, or the HTTP status line
+}
+
+func (e *serverError) Error() string {
+	if e.code == "" {
+		return fmt.Sprintf("server %s: %s", e.base, e.message)
+	}
+	return fmt.Sprintf("server %s: %s (%s)", e.base, e.message, e.code)
+}
+
+// isNotFound reports whether err is the server saying the thing asked for
+// does not exist (not that it has no such route: an older server).
+func isNotFound(err error) bool {
+	var se *serverError
+	return errors.As(err, &se) && se.status == http.StatusNotFound && se.code == "not_found"
+}
+
 // do sends a request with body as JSON (when not nil) and decodes the
 // answer into out.
 func (r *remote) do(ctx context.Context, method, path string, query url.Values, body, out any) error {
@@ -149,11 +172,12 @@ func (r *remote) do(ctx context.Context, method, path string, query url.Values, 
 		return fmt.Errorf("server %s: read answer: %w", r.base, err)
 	}
 	if resp.StatusCode/100 != 2 {
+		se := &serverError{base: r.base, status: resp.StatusCode, message: resp.Status}
 		var e apiError
 		if json.Unmarshal(data, &e) == nil && e.Error.Message != "" {
-			return fmt.Errorf("server %s: %s (%s)", r.base, e.Error.Message, e.Error.Code)
+			se.code, se.message = e.Error.Code, e.Error.Message
 		}
-		return fmt.Errorf("server %s: %s", r.base, resp.Status)
+		return se
 	}
 	if out == nil {
 		return nil
@@ -330,7 +354,7 @@ func remoteDelete(c *cli.Context, ids []string) error {
 	for _, id := range ids {
 		err := r.do(c.Context, http.MethodDelete, "/v1/documents/"+url.PathEscape(id), collectionQuery(c), nil, nil)
 		switch {
-		case err != nil && strings.HasSuffix(err.Error(), "(not_found)"):
+		case isNotFound(err):
 			missing = append(missing, id)
 		case err != nil:
 			return fmt.Errorf("delete --server: %w", err)
