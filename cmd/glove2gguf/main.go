@@ -7,7 +7,7 @@
 //
 //	glove2gguf -in FILE -out model.gguf [-format auto|glove|wink] [-vocab N]
 //	           [-f16] [-zero-top K] [-stopwords FILE] [-zero-punct] [-pieces]
-//	           [-sif A] [-remove-common]
+//	           [-sif A] [-remove-common] [-remove-top N]
 //	           [-ctx 8192] [-name NAME]
 //
 // The output is written to a temporary file next to -out and renamed into
@@ -43,6 +43,7 @@ type config struct {
 	pieces    bool
 	sif       float64
 	common    bool
+	removeTop int
 	ctx       int
 	name      string
 }
@@ -75,6 +76,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&c.pieces, "pieces", false, fmt.Sprintf("also add words of %d+ characters as WordPiece continuation pieces, so unknown compounds of known words are not [UNK] (about doubles the file)", glovemodel.MinPieceLen))
 	fs.Float64Var(&c.sif, "sif", 0, "weight words by smooth inverse frequency `A`/(A+p(w)), p from the frequency rank (0: off; try 1e-4); makes LayerNorm linear")
 	fs.BoolVar(&c.common, "remove-common", false, "subtract the common direction of all texts inside the transformer block; makes LayerNorm linear")
+	fs.IntVar(&c.removeTop, "remove-top", 0, "project the N leading principal components of the word vectors out of every word (all-but-the-top); makes LayerNorm linear")
 	fs.IntVar(&c.ctx, "ctx", glovemodel.DefaultContextLength, fmt.Sprintf("context length in tokens (at least %d, Ollama's default num_ctx)", glovemodel.MinContextLength))
 	fs.StringVar(&c.name, "name", "", "model name stored in the file (default glove-<dims>d)")
 	fs.Usage = func() {
@@ -115,6 +117,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		Pieces:        c.pieces,
 		SIF:           c.sif,
 		RemoveCommon:  c.common,
+		RemoveTop:     c.removeTop,
 	}
 	if c.stopwords != "" {
 		f, err := os.Open(c.stopwords)

