@@ -97,7 +97,7 @@ type Config struct {
 	// neighbours that are forms of a query word or of one another. nil
 	// compares lower-case words.
 	KeywordTerms func(text string) ([]string, error)
-	Logger *slog.Logger
+	Logger       *slog.Logger
 }
 
 // Engine indexes and searches collections. It is safe for concurrent use
