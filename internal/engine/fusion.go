@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/semsearch/semsearch/internal/vectorstore"
 )
@@ -99,6 +100,7 @@ func (e *Engine) retrieve(ctx context.Context, collection string, q Query, mode 
 		if extra, err = e.neighbourWords(ctx, q.Text, f.Expand); err != nil {
 			return nil, nil, err
 		}
+		e.log.Debug("query expanded", "words", strings.Join(extra, " "))
 	}
 	cands, qv, stale, err := e.rank(ctx, collection, q, q.Text, withWords(q.Text, extra, f.Expand.Weight), nil, mode, f)
 	if err != nil || !f.Feedback.on() || len(cands) == 0 {
