@@ -76,15 +76,22 @@ func errNoWordVectors() error {
 }
 
 // parseExpand reads query expansion settings written as
-// TERMS:WEIGHT:MIN_SIMILARITY ("0" or "off" for none), e.g. 2:0.5:0.6.
+// TERMS:WEIGHT:MIN_SIMILARITY[:WITHIN] ("0" or "off" for none), e.g.
+// 2:0.5:0.6 or 2:0.5:0.6:20.
 func parseExpand(s string) (engine.WordExpansion, error) {
 	var x engine.WordExpansion
 	if s == "" || s == "0" || s == "off" {
 		return x, nil
 	}
 	parts := strings.Split(s, ":")
-	if len(parts) != 3 {
-		return x, fmt.Errorf("want TERMS:WEIGHT:MIN_SIMILARITY, e.g. 2:0.5:0.6, got %q", s)
+	if len(parts) != 3 && len(parts) != 4 {
+		return x, fmt.Errorf("want TERMS:WEIGHT:MIN_SIMILARITY[:WITHIN], e.g. 2:0.5:0.6 or 2:0.5:0.6:20, got %q", s)
+	}
+	if len(parts) == 4 {
+		var err error
+		if x.Within, err = strconv.Atoi(parts[3]); err != nil {
+			return x, err
+		}
 	}
 	var err error
 	if x.Terms, err = strconv.Atoi(parts[0]); err != nil {

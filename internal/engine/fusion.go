@@ -88,23 +88,29 @@ type candidate struct {
 
 // retrieve runs the halves the mode asks for and scores their candidates,
 // best first; with feedback it runs them a second time with the query
-// expanded from the first run's best passages.
+// expanded from the first run's best passages. Word expansion adds its
+// neighbours to every BM25 run (checking them against a run without them
+// first when [WordExpansion.Within] is set).
 //
 // It also returns the ids of documents whose BM25 hits were left out because
 // the keyword index scored another version of them than the vector store
 // holds (see [Engine.currentKeywordHits]).
 func (e *Engine) retrieve(ctx context.Context, collection string, q Query, mode Mode, f Fusion) ([]*candidate, []string, error) {
 	var extra []string // word neighbours for the BM25 half
+	var qv []float32
+	var stale []string
 	if mode != Vector && f.Expand.on() {
 		var err error
-		if extra, err = e.neighbourWords(ctx, q.Text, f.Expand); err != nil {
+		if extra, qv, stale, err = e.expansion(ctx, collection, q, mode, f); err != nil {
 			return nil, nil, err
 		}
 		e.log.Debug("query expanded", "words", strings.Join(extra, " "))
 	}
-	cands, qv, stale, err := e.rank(ctx, collection, q, q.Text, withWords(q.Text, extra, f.Expand.Weight), nil, mode, f)
+	cands, qv, stale1, err := e.rank(ctx, collection, q, q.Text, withWords(q.Text, extra, f.Expand.Weight), qv, mode, f)
+	stale = append(stale, stale1...)
 	if err != nil || !f.Feedback.on() || len(cands) == 0 {
-		return cands, stale, err
+		slices.Sort(stale)
+		return cands, slices.Compact(stale), err
 	}
 	text, qv2, err := e.expand(ctx, collection, q.Text, qv, cands, mode, f.Feedback)
 	if err != nil {

@@ -327,6 +327,19 @@ func TestEngine_Expand(t *testing.T) {
 		t.Errorf("hybrid with expansion: %v, want comey.txt first", got)
 	}
 
+	// "bananas" is no neighbour of sacked in the sense of the passages the
+	// query finds without it: Within leaves it out.
+	nb["sacked"] = []engine.Neighbour{{Word: "bananas", Similarity: 0.9}, {Word: "dismissed", Similarity: 0.8}}
+	if got := docs("comey sacked", engine.WordExpansion{Terms: 2, Weight: 0.5}, engine.BM25); !slices.Equal(got, []string{"comey.txt", "fruit.txt"}) {
+		t.Errorf("expansion without within: %v, want comey.txt and fruit.txt", got)
+	}
+	for _, mode := range []engine.Mode{engine.BM25, engine.Hybrid} {
+		got := docs("comey sacked", engine.WordExpansion{Terms: 2, Weight: 0.5, Within: 1}, mode)
+		if mode == engine.BM25 && !slices.Equal(got, []string{"comey.txt"}) || len(got) == 0 || got[0] != "comey.txt" {
+			t.Errorf("%s expansion within 1: %v, want comey.txt (and only it in bm25 mode)", mode, got)
+		}
+	}
+
 	f := engine.DefaultFusion()
 	f.Expand = engine.WordExpansion{Terms: -1}
 	if _, err := eng.Search(ctx, "news", engine.Query{Text: "sacked", K: 5, Fusion: &f}); !errors.Is(err, engine.ErrInvalid) {

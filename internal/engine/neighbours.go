@@ -39,6 +39,12 @@ type WordExpansion struct {
 	// MinSimilarity is the lowest cosine similarity a neighbour may have to
 	// its query word, [0, 1).
 	MinSimilarity float64 `json:"min_similarity,omitempty"`
+	// Within, when positive, keeps only the neighbours that occur in one of
+	// the Within best passages of a first run without them (whose query
+	// vector the second run reuses), so that neighbours of a word in
+	// another sense ("debit" for the card of a red card) are left out; 0
+	// keeps them all.
+	Within int `json:"within,omitempty"`
 }
 
 // maxExpansionTerms bounds WordExpansion.Terms.
@@ -55,6 +61,8 @@ func (x WordExpansion) Validate() error {
 		return fmt.Errorf("expansion weight must be in (0, 1], got %g", x.Weight)
 	case x.MinSimilarity < 0 || x.MinSimilarity >= 1:
 		return fmt.Errorf("expansion minimum similarity must be in [0, 1), got %g", x.MinSimilarity)
+	case x.Within < 0 || x.Within > MaxK:
+		return fmt.Errorf("expansion within must be between 0 and %d, got %d", MaxK, x.Within)
 	}
 	return nil
 }
@@ -124,6 +132,59 @@ func (e *Engine) neighbourWords(ctx context.Context, query string, x WordExpansi
 			seen[t] = true
 			out = append(out, nw)
 			added++
+		}
+	}
+	return out, nil
+}
+
+// expansion returns the word neighbours the BM25 query of q gets. When
+// they must occur among the best passages (WordExpansion.Within), it runs
+// the query once without them and also returns that run's query vector
+// (nil in bm25 mode) and the documents it left out as stale.
+func (e *Engine) expansion(ctx context.Context, collection string, q Query, mode Mode, f Fusion) ([]string, []float32, []string, error) {
+	extra, err := e.neighbourWords(ctx, q.Text, f.Expand)
+	if err != nil || f.Expand.Within == 0 || len(extra) == 0 {
+		return extra, nil, nil, err
+	}
+	cands, qv, stale, err := e.rank(ctx, collection, q, q.Text, q.Text, nil, mode, f)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	texts := make([]string, 0, f.Expand.Within)
+	for _, c := range cands[:min(f.Expand.Within, len(cands))] {
+		texts = append(texts, c.hit.Title+"\n"+c.hit.Text)
+	}
+	extra, err = e.occurring(extra, texts)
+	return extra, qv, stale, err
+}
+
+// occurring returns the words that occur in one of texts, compared as
+// keyword terms ([Config.KeywordTerms]) or else as lower-case words.
+func (e *Engine) occurring(ws, texts []string) ([]string, error) {
+	terms := func(text string) ([]string, error) {
+		if e.cfg.KeywordTerms == nil {
+			return words(text), nil
+		}
+		return e.cfg.KeywordTerms(text)
+	}
+	have := map[string]bool{}
+	for _, t := range texts {
+		ts, err := terms(t)
+		if err != nil {
+			return nil, fmt.Errorf("expand query: %w", err)
+		}
+		for _, x := range ts {
+			have[x] = true
+		}
+	}
+	var out []string
+	for _, w := range ws {
+		ts, err := terms(w)
+		if err != nil {
+			return nil, fmt.Errorf("expand query: %w", err)
+		}
+		if len(ts) == 1 && have[ts[0]] {
+			out = append(out, w)
 		}
 	}
 	return out, nil

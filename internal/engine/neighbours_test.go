@@ -123,10 +123,38 @@ func TestWordExpansion_Validate(t *testing.T) {
 		{WordExpansion{Terms: 3, Weight: 1.5}, false},
 		{WordExpansion{Terms: 3, Weight: 0.5, MinSimilarity: 1}, false},
 		{WordExpansion{Terms: 3, Weight: 0.5, MinSimilarity: -0.1}, false},
+		{WordExpansion{Terms: 3, Weight: 0.5, Within: 20}, true},
+		{WordExpansion{Terms: 3, Weight: 0.5, Within: -1}, false},
+		{WordExpansion{Terms: 3, Weight: 0.5, Within: MaxK + 1}, false},
 	}
 	for _, tt := range tests {
 		if err := tt.x.Validate(); (err == nil) != tt.ok {
 			t.Errorf("%+v: err %v, want ok %t", tt.x, err, tt.ok)
 		}
+	}
+}
+
+func TestEngine_occurring(t *testing.T) {
+	texts := []string{"The director was sacked.", "Firing squads"}
+	tests := []struct {
+		name  string
+		terms func(string) ([]string, error)
+		want  []string
+	}{
+		// "sacking" is "sacked" to the index, "fired" is "firing".
+		{"keyword terms", suffixTerms, []string{"sacking", "fired", "director"}},
+		{"lower-case words", nil, []string{"director"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := &Engine{cfg: Config{KeywordTerms: tt.terms}}
+			got, err := e.occurring([]string{"sacking", "fired", "bananas", "director"}, texts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("occurring = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }
