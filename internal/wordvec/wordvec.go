@@ -1,4 +1,5 @@
-// Package wordvec reads static word vectors (GloVe and friends) into memory.
+// Package wordvec reads static word vectors (GloVe and friends) into memory,
+// and finds a word's nearest neighbours among them ([Neighbours]).
 //
 // Two formats are understood:
 //
