@@ -16,6 +16,7 @@ import (
 
 	"github.com/semsearch/semsearch/internal/engine"
 	"github.com/semsearch/semsearch/internal/wordvec"
+	"github.com/semsearch/semsearch/internal/wordvec/nearest"
 )
 
 // Word neighbours for query expansion (--expand) come from the offline
@@ -114,12 +115,12 @@ type wordNeighbours struct {
 	log  *slog.Logger
 
 	mu  sync.Mutex
-	idx *wordvec.Neighbours // nil until read
+	idx *nearest.Index // nil until read
 }
 
 // index returns the neighbour index, reading the vectors the first time. A
 // failed read is not remembered: the next call tries again.
-func (w *wordNeighbours) index(ctx context.Context) (*wordvec.Neighbours, error) {
+func (w *wordNeighbours) index(ctx context.Context) (*nearest.Index, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.idx != nil {
@@ -130,7 +131,7 @@ func (w *wordNeighbours) index(ctx context.Context) (*wordvec.Neighbours, error)
 	if err != nil {
 		return nil, fmt.Errorf("read word vectors: %w", err)
 	}
-	idx, err := wordvec.NewNeighbours(v, wordvec.NeighbourOptions{Candidates: neighbourCandidates, Keep: lettersOnly})
+	idx, err := nearest.New(v, nearest.Options{Candidates: neighbourCandidates, Keep: lettersOnly})
 	if err != nil {
 		return nil, fmt.Errorf("word vectors %s: %w", w.path, err)
 	}

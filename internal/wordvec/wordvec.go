@@ -1,5 +1,4 @@
-// Package wordvec reads static word vectors (GloVe and friends) into memory,
-// and finds a word's nearest neighbours among them ([Neighbours]).
+// Package wordvec reads static word vectors (GloVe and friends) into memory.
 //
 // Two formats are understood:
 //

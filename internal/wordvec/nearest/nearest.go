@@ -1,14 +1,20 @@
-package wordvec
+// Package nearest finds a word's nearest neighbours among word vectors
+// read by package wordvec, by cosine similarity. It is a package of its own
+// so that the offline model's builder (whose sources name the model file,
+// see the Makefile) does not depend on it.
+package nearest
 
 import (
 	"cmp"
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/semsearch/semsearch/internal/wordvec"
 )
 
-// NeighbourOptions configure [NewNeighbours].
-type NeighbourOptions struct {
+// Options configure [New].
+type Options struct {
 	// Candidates is how many of the most frequent words may be returned as
 	// neighbours; 0 means every word. Any word of the vectors can be asked
 	// about.
@@ -25,12 +31,12 @@ type Neighbour struct {
 	Similarity float64
 }
 
-// Neighbours finds the words whose vectors are nearest to a word's, by cosine
+// Index finds the words whose vectors are nearest to a word's, by cosine
 // similarity. It is immutable once built and safe for concurrent use.
 //
 // A query is a scan of the candidate words' unit vectors, which lie
 // contiguous in memory: about 5 ms for 100,000 words of 100 components.
-type Neighbours struct {
+type Index struct {
 	dim   int
 	words []string       // row -> word
 	index map[string]int // word -> row of unit
@@ -39,17 +45,17 @@ type Neighbours struct {
 	cvecs []float32      // the candidates' rows of unit, contiguous
 }
 
-// NewNeighbours builds the index over v's words. It shares v.Words and
+// New builds the index over v's words. It shares v.Words and
 // copies the vectors, so v.Data may be discarded. Words whose vector is all zeros are never returned
 // and have no neighbours.
-func NewNeighbours(v *Vectors, opt NeighbourOptions) (*Neighbours, error) {
+func New(v *wordvec.Vectors, opt Options) (*Index, error) {
 	if opt.Candidates < 0 {
 		return nil, fmt.Errorf("neighbours: candidates %d is negative", opt.Candidates)
 	}
 	if v.Dim <= 0 || len(v.Data) != v.Len()*v.Dim {
 		return nil, fmt.Errorf("neighbours: %d words of dimension %d do not fill %d components", v.Len(), v.Dim, len(v.Data))
 	}
-	n := &Neighbours{dim: v.Dim, words: v.Words, index: make(map[string]int, v.Len()), unit: make([]float32, len(v.Data))}
+	n := &Index{dim: v.Dim, words: v.Words, index: make(map[string]int, v.Len()), unit: make([]float32, len(v.Data))}
 	limit := v.Len()
 	if opt.Candidates > 0 {
 		limit = min(limit, opt.Candidates)
@@ -78,7 +84,7 @@ func NewNeighbours(v *Vectors, opt NeighbourOptions) (*Neighbours, error) {
 }
 
 // Known reports whether word has a (non-zero) vector.
-func (n *Neighbours) Known(word string) bool {
+func (n *Index) Known(word string) bool {
 	_, ok := n.index[word]
 	return ok
 }
@@ -86,7 +92,7 @@ func (n *Neighbours) Known(word string) bool {
 // Nearest returns up to k candidate words nearest to word, most similar
 // first (ties by frequency), leaving out word itself and words less similar
 // than minSim. An unknown word has none. The slice is the caller's.
-func (n *Neighbours) Nearest(word string, k int, minSim float64) []Neighbour {
+func (n *Index) Nearest(word string, k int, minSim float64) []Neighbour {
 	i, ok := n.index[word]
 	if !ok || k <= 0 {
 		return nil

@@ -1,4 +1,4 @@
-package wordvec_test
+package nearest_test
 
 import (
 	"math"
@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/semsearch/semsearch/internal/wordvec"
+	"github.com/semsearch/semsearch/internal/wordvec/nearest"
 )
 
 // neighbourVectors is a small table whose geometry is known: "sacked" and
@@ -32,26 +33,26 @@ func neighbourVectors() *wordvec.Vectors {
 	}
 }
 
-func TestNeighbours_Nearest(t *testing.T) {
+func TestIndex_Nearest(t *testing.T) {
 	v := neighbourVectors()
-	all, err := wordvec.NewNeighbours(v, wordvec.NeighbourOptions{})
+	all, err := nearest.New(v, nearest.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	words := func(ns []wordvec.Neighbour) []string {
+	words := func(ns []nearest.Neighbour) []string {
 		var out []string
 		for _, n := range ns {
 			out = append(out, n.Word)
 		}
 		return out
 	}
-	limited, err := wordvec.NewNeighbours(v, wordvec.NeighbourOptions{Candidates: 5, Keep: func(w string) bool { return w != "the" }})
+	limited, err := nearest.New(v, nearest.Options{Candidates: 5, Keep: func(w string) bool { return w != "the" }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
 		name   string
-		n      *wordvec.Neighbours
+		n      *nearest.Index
 		word   string
 		k      int
 		minSim float64
@@ -85,18 +86,18 @@ func TestNeighbours_Nearest(t *testing.T) {
 	}
 }
 
-func TestNewNeighbours_errors(t *testing.T) {
-	if _, err := wordvec.NewNeighbours(neighbourVectors(), wordvec.NeighbourOptions{Candidates: -1}); err == nil || !strings.Contains(err.Error(), "negative") {
+func TestNew_errors(t *testing.T) {
+	if _, err := nearest.New(neighbourVectors(), nearest.Options{Candidates: -1}); err == nil || !strings.Contains(err.Error(), "negative") {
 		t.Errorf("negative candidates: err %v", err)
 	}
-	if _, err := wordvec.NewNeighbours(&wordvec.Vectors{Dim: 3, Words: []string{"a"}, Data: []float32{1}}, wordvec.NeighbourOptions{}); err == nil {
+	if _, err := nearest.New(&wordvec.Vectors{Dim: 3, Words: []string{"a"}, Data: []float32{1}}, nearest.Options{}); err == nil {
 		t.Error("ragged data: no error")
 	}
 }
 
-// TestNeighbours_bruteForce checks the scan against sorting every
+// TestIndex_bruteForce checks the scan against sorting every
 // similarity, on random vectors.
-func TestNeighbours_bruteForce(t *testing.T) {
+func TestIndex_bruteForce(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	const words, dim = 500, 8
 	v := &wordvec.Vectors{Dim: dim}
@@ -106,7 +107,7 @@ func TestNeighbours_bruteForce(t *testing.T) {
 			v.Data = append(v.Data, float32(r.NormFloat64()))
 		}
 	}
-	n, err := wordvec.NewNeighbours(v, wordvec.NeighbourOptions{})
+	n, err := nearest.New(v, nearest.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +150,7 @@ func TestNeighbours_bruteForce(t *testing.T) {
 	}
 }
 
-func BenchmarkNeighbours_Nearest100k(b *testing.B) {
+func BenchmarkIndex_Nearest100k(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 2))
 	const words, dim = 100_000, 100
 	v := &wordvec.Vectors{Dim: dim, Words: make([]string, words), Data: make([]float32, words*dim)}
@@ -159,7 +160,7 @@ func BenchmarkNeighbours_Nearest100k(b *testing.B) {
 	for i := range v.Data {
 		v.Data[i] = float32(r.NormFloat64())
 	}
-	n, err := wordvec.NewNeighbours(v, wordvec.NeighbourOptions{})
+	n, err := nearest.New(v, nearest.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
