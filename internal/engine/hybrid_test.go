@@ -271,3 +271,91 @@ func TestEngine_Feedback(t *testing.T) {
 		t.Errorf("bad feedback: err %v, want ErrInvalid", err)
 	}
 }
+
+// tableNeighbours is an engine.WordNeighbours answering from a table.
+type tableNeighbours map[string][]engine.Neighbour
+
+func (t tableNeighbours) Neighbours(_ context.Context, word string, n int) ([]engine.Neighbour, error) {
+	return t[word][:min(n, len(t[word]))], nil
+}
+
+func TestEngine_Expand(t *testing.T) {
+	store, err := chromemstore.Open(t.TempDir(), chromemstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	nb := tableNeighbours{"sacked": {{Word: "dismissed", Similarity: 0.8}, {Word: "fired", Similarity: 0.7}}}
+	cfg := engine.Config{Model: "bag", Chunk: chunk.DefaultOptions(), Keywords: newTermIndex(), Neighbours: nb}
+	eng, err := engine.New(store, &bagEmbedder{}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	if _, err := eng.Index(ctx, "news", corpus(), engine.IndexOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	docs := func(text string, x engine.WordExpansion, mode engine.Mode) []string {
+		t.Helper()
+		f := engine.DefaultFusion()
+		f.Expand = x
+		resp, err := eng.Search(ctx, "news", engine.Query{Text: text, K: 5, Mode: mode, Fusion: &f})
+		if err != nil {
+			t.Fatalf("%q %+v: %v", text, x, err)
+		}
+		var ids []string
+		for _, r := range resp.Results {
+			ids = append(ids, r.DocID)
+		}
+		return ids
+	}
+	if got := docs("sacked", engine.WordExpansion{}, engine.BM25); len(got) != 0 {
+		t.Fatalf("without expansion: %v, want nothing (no passage says sacked)", got)
+	}
+	if got := docs("sacked", engine.WordExpansion{Terms: 1, Weight: 0.5}, engine.BM25); !slices.Equal(got, []string{"comey.txt"}) {
+		t.Errorf("with expansion: %v, want comey.txt (dismissed)", got)
+	}
+	if got := docs("sacked", engine.WordExpansion{Terms: 2, Weight: 0.5, MinSimilarity: 0.9}, engine.BM25); len(got) != 0 {
+		t.Errorf("min similarity above every neighbour: %v, want nothing", got)
+	}
+	// The neighbour weighs half a query word: the breakfast article, which
+	// has the query's own word, stays above the one the neighbour finds.
+	if got := docs("breakfast sacked", engine.WordExpansion{Terms: 1, Weight: 0.5}, engine.BM25); !slices.Equal(got, []string{"fruit.txt", "comey.txt"}) {
+		t.Errorf("weighted expansion: %v, want fruit.txt then comey.txt", got)
+	}
+	if got := docs("sacked", engine.WordExpansion{Terms: 1, Weight: 0.5}, engine.Hybrid); len(got) == 0 || got[0] != "comey.txt" {
+		t.Errorf("hybrid with expansion: %v, want comey.txt first", got)
+	}
+
+	// "bananas" is no neighbour of sacked in the sense of the passages the
+	// query finds without it: Within leaves it out.
+	nb["sacked"] = []engine.Neighbour{{Word: "bananas", Similarity: 0.9}, {Word: "dismissed", Similarity: 0.8}}
+	if got := docs("comey sacked", engine.WordExpansion{Terms: 2, Weight: 0.5}, engine.BM25); !slices.Equal(got, []string{"comey.txt", "fruit.txt"}) {
+		t.Errorf("expansion without within: %v, want comey.txt and fruit.txt", got)
+	}
+	for _, mode := range []engine.Mode{engine.BM25, engine.Hybrid} {
+		got := docs("comey sacked", engine.WordExpansion{Terms: 2, Weight: 0.5, Within: 1}, mode)
+		if mode == engine.BM25 && !slices.Equal(got, []string{"comey.txt"}) || len(got) == 0 || got[0] != "comey.txt" {
+			t.Errorf("%s expansion within 1: %v, want comey.txt (and only it in bm25 mode)", mode, got)
+		}
+	}
+
+	f := engine.DefaultFusion()
+	f.Expand = engine.WordExpansion{Terms: -1}
+	if _, err := eng.Search(ctx, "news", engine.Query{Text: "sacked", K: 5, Fusion: &f}); !errors.Is(err, engine.ErrInvalid) {
+		t.Errorf("bad expansion: err %v, want ErrInvalid", err)
+	}
+	f.Expand = engine.WordExpansion{Terms: 1, Weight: 0.5}
+	cfg.Neighbours = nil
+	plain, err := engine.New(store, &bagEmbedder{}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := plain.Search(ctx, "news", engine.Query{Text: "sacked", K: 5, Fusion: &f}); !errors.Is(err, engine.ErrInvalid) {
+		t.Errorf("expansion without neighbours: err %v, want ErrInvalid", err)
+	}
+	cfg.Fusion = f
+	if _, err := engine.New(store, &bagEmbedder{}, cfg); err == nil {
+		t.Error("New with expansion on and no neighbours: no error")
+	}
+}

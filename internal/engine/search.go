@@ -123,6 +123,9 @@ func (e *Engine) Search(ctx context.Context, collection string, q Query) (Respon
 	if mode != Vector && e.keywords == nil {
 		return resp, fmt.Errorf("%w: %s search needs a BM25 index, and none is configured", ErrInvalid, mode)
 	}
+	if fusion.Expand.on() && e.cfg.Neighbours == nil {
+		return resp, fmt.Errorf("%w: query expansion needs word vectors, and none are configured", ErrInvalid)
+	}
 	c, err := e.Collection(ctx, collection)
 	if err != nil {
 		return resp, err

