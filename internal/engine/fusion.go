@@ -152,7 +152,7 @@ func (e *Engine) rank(ctx context.Context, collection string, q Query, text, kwT
 	// warning) before anything was embedded.
 	if fk, ok := e.keywords.(FilteringKeywordIndex); ok && mode != Vector {
 		// The index applies the filter itself (e.g. a database's where filter).
-		hits, err := fk.SearchFilter(ctx, collection, q.Text, depth, q.Filter)
+		hits, err := fk.SearchFilter(ctx, collection, kwText, depth, q.Filter)
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("bm25 search: %w", err)
 		}

@@ -29,8 +29,9 @@ type Neighbour struct {
 // similar to it, and the BM25 query gets them weighted below its own words,
 // so a question about "junk-mail" also matches passages about "spam". The
 // vector half is unchanged: word vectors already place neighbours together.
-// A [FilteringKeywordIndex] is searched with the query as typed, so it gets
-// no expansion words (nor feedback words).
+// Weights are made by repeating the query's own words, which both
+// internal/bm25 and Weaviate's BM25 (a [FilteringKeywordIndex]) read as
+// weight.
 type WordExpansion struct {
 	// Terms is how many neighbours each query word may bring; 0 switches
 	// expansion off.
