@@ -44,9 +44,10 @@ func (fb Feedback) Validate() error {
 		return fmt.Errorf("feedback passages must be between 0 and %d, got %d", maxFeedback, fb.Passages)
 	case fb.Terms < 0 || fb.Terms > maxFeedback:
 		return fmt.Errorf("feedback terms must be between 0 and %d, got %d", maxFeedback, fb.Terms)
-	case fb.Terms > 0 && (fb.TermWeight <= 0 || fb.TermWeight > 1):
+	// Written so that NaN fails too.
+	case fb.Terms > 0 && !(fb.TermWeight > 0 && fb.TermWeight <= 1):
 		return fmt.Errorf("feedback term weight must be in (0, 1], got %g", fb.TermWeight)
-	case fb.VectorWeight < 0 || fb.VectorWeight >= 1:
+	case !(fb.VectorWeight >= 0 && fb.VectorWeight < 1):
 		return fmt.Errorf("feedback vector weight must be in [0, 1), got %g", fb.VectorWeight)
 	}
 	return nil

@@ -62,14 +62,19 @@ func (f Fusion) Validate() error {
 	switch {
 	case f.Method != ScoreFusion && f.Method != RRF:
 		return fmt.Errorf("unknown fusion method %q (want %q or %q)", f.Method, ScoreFusion, RRF)
-	case f.VectorWeight < 0 || f.VectorWeight > 1:
+	// Written so that NaN fails too.
+	case !(f.VectorWeight >= 0 && f.VectorWeight <= 1):
 		return fmt.Errorf("vector weight must be between 0 and 1, got %g", f.VectorWeight)
 	case f.Depth < 1 || f.Depth > MaxK:
 		return fmt.Errorf("fusion depth must be between 1 and %d, got %d", MaxK, f.Depth)
-	case f.RRFK <= 0:
+	case !(f.RRFK > 0):
 		return fmt.Errorf("rrf k must be positive, got %g", f.RRFK)
-	case f.DocWeight < 0 || f.DocWeight > 1:
+	case !(f.DocWeight >= 0 && f.DocWeight <= 1):
 		return fmt.Errorf("document weight must be between 0 and 1, got %g", f.DocWeight)
+	case f.Expand.on() && f.Feedback.on():
+		// Each weights its words by repeating the query; together the
+		// repetitions would multiply and neither weight would hold.
+		return errors.New("query expansion and pseudo-relevance feedback cannot be combined")
 	}
 	if err := f.Expand.Validate(); err != nil {
 		return err
@@ -88,9 +93,10 @@ type candidate struct {
 
 // retrieve runs the halves the mode asks for and scores their candidates,
 // best first; with feedback it runs them a second time with the query
-// expanded from the first run's best passages. Word expansion adds its
-// neighbours to every BM25 run (checking them against a run without them
-// first when [WordExpansion.Within] is set).
+// expanded from the first run's best passages. Word expansion instead adds
+// the query words' neighbours to its BM25 query (checking them against a
+// run without them first when [WordExpansion.Within] is set); the two are
+// not combined (see [Fusion.Validate]).
 //
 // It also returns the ids of documents whose BM25 hits were left out because
 // the keyword index scored another version of them than the vector store
@@ -116,7 +122,7 @@ func (e *Engine) retrieve(ctx context.Context, collection string, q Query, mode 
 	if err != nil {
 		return nil, nil, err
 	}
-	cands, _, stale2, err := e.rank(ctx, collection, q, text, withWords(text, extra, f.Expand.Weight), qv2, mode, f)
+	cands, _, stale2, err := e.rank(ctx, collection, q, text, text, qv2, mode, f)
 	stale = append(stale, stale2...)
 	slices.Sort(stale)
 	return cands, slices.Compact(stale), err

@@ -340,6 +340,20 @@ func TestEngine_Expand(t *testing.T) {
 		}
 	}
 
+	// Within looks at that many passages even when fewer results are asked
+	// for: each word of the query matches one article, and only comey.txt,
+	// not first without expansion, has the neighbour.
+	nb["football"] = []engine.Neighbour{{Word: "dismissed", Similarity: 0.9}}
+	fw := engine.DefaultFusion()
+	fw.Expand = engine.WordExpansion{Terms: 1, Weight: 0.5, Within: 3}
+	resp, err := eng.Search(ctx, "news", engine.Query{Text: "football breakfast comey", K: 1, Mode: engine.BM25, Fusion: &fw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(resp.Results) != 1 || resp.Results[0].DocID != "comey.txt" {
+		t.Errorf("bm25, k 1, expansion within 3: %+v, want comey.txt (dismissed)", resp.Results)
+	}
+
 	f := engine.DefaultFusion()
 	f.Expand = engine.WordExpansion{Terms: -1}
 	if _, err := eng.Search(ctx, "news", engine.Query{Text: "sacked", K: 5, Fusion: &f}); !errors.Is(err, engine.ErrInvalid) {

@@ -60,9 +60,10 @@ func (x WordExpansion) Validate() error {
 	switch {
 	case x.Terms < 0 || x.Terms > maxExpansionTerms:
 		return fmt.Errorf("expansion terms must be between 0 and %d, got %d", maxExpansionTerms, x.Terms)
-	case x.Terms > 0 && (x.Weight <= 0 || x.Weight > 1):
+	// Written so that NaN fails too.
+	case x.Terms > 0 && !(x.Weight > 0 && x.Weight <= 1):
 		return fmt.Errorf("expansion weight must be in (0, 1], got %g", x.Weight)
-	case x.MinSimilarity < 0 || x.MinSimilarity >= 1:
+	case !(x.MinSimilarity >= 0 && x.MinSimilarity < 1):
 		return fmt.Errorf("expansion minimum similarity must be in [0, 1), got %g", x.MinSimilarity)
 	case x.Within < 0 || x.Within > MaxK:
 		return fmt.Errorf("expansion within must be between 0 and %d, got %d", MaxK, x.Within)
@@ -83,10 +84,7 @@ func (e *Engine) neighbourWords(ctx context.Context, query string, x WordExpansi
 	stop := stopwords()
 	content := func(w string) bool { return len(w) >= 3 && !stop[w] }
 	term := func(w string) (string, error) {
-		if e.cfg.KeywordTerms == nil {
-			return w, nil
-		}
-		ts, err := e.cfg.KeywordTerms(w)
+		ts, err := e.terms(w)
 		if err != nil || len(ts) != 1 {
 			return "", err // several terms (or none): not one word to the index
 		}
@@ -149,7 +147,9 @@ func (e *Engine) expansion(ctx context.Context, collection string, q Query, mode
 	if err != nil || f.Expand.Within == 0 || len(extra) == 0 {
 		return extra, nil, nil, err
 	}
-	cands, qv, stale, err := e.rank(ctx, collection, q, q.Text, q.Text, nil, mode, f)
+	first := q
+	first.K = max(q.K, f.Expand.Within) // bm25 mode ranks only K candidates
+	cands, qv, stale, err := e.rank(ctx, collection, first, q.Text, q.Text, nil, mode, f)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -161,18 +161,21 @@ func (e *Engine) expansion(ctx context.Context, collection string, q Query, mode
 	return extra, qv, stale, err
 }
 
-// occurring returns the words that occur in one of texts, compared as
-// keyword terms ([Config.KeywordTerms]) or else as lower-case words.
-func (e *Engine) occurring(ws, texts []string) ([]string, error) {
-	terms := func(text string) ([]string, error) {
-		if e.cfg.KeywordTerms == nil {
-			return words(text), nil
-		}
-		return e.cfg.KeywordTerms(text)
+// terms returns text's keyword terms ([Config.KeywordTerms]), or else its
+// lower-case words.
+func (e *Engine) terms(text string) ([]string, error) {
+	if e.cfg.KeywordTerms == nil {
+		return words(text), nil
 	}
+	return e.cfg.KeywordTerms(text)
+}
+
+// occurring returns the words that occur in one of texts, compared as
+// keyword terms.
+func (e *Engine) occurring(ws, texts []string) ([]string, error) {
 	have := map[string]bool{}
 	for _, t := range texts {
-		ts, err := terms(t)
+		ts, err := e.terms(t)
 		if err != nil {
 			return nil, fmt.Errorf("expand query: %w", err)
 		}
@@ -182,7 +185,7 @@ func (e *Engine) occurring(ws, texts []string) ([]string, error) {
 	}
 	var out []string
 	for _, w := range ws {
-		ts, err := terms(w)
+		ts, err := e.terms(w)
 		if err != nil {
 			return nil, fmt.Errorf("expand query: %w", err)
 		}

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -126,10 +127,43 @@ func TestWordExpansion_Validate(t *testing.T) {
 		{WordExpansion{Terms: 3, Weight: 0.5, Within: 20}, true},
 		{WordExpansion{Terms: 3, Weight: 0.5, Within: -1}, false},
 		{WordExpansion{Terms: 3, Weight: 0.5, Within: MaxK + 1}, false},
+		{WordExpansion{Terms: 3, Weight: math.NaN()}, false},
+		{WordExpansion{Terms: 3, Weight: 0.5, MinSimilarity: math.NaN()}, false},
 	}
 	for _, tt := range tests {
 		if err := tt.x.Validate(); (err == nil) != tt.ok {
 			t.Errorf("%+v: err %v, want ok %t", tt.x, err, tt.ok)
+		}
+	}
+}
+
+func TestFusion_Validate(t *testing.T) {
+	with := func(change func(*Fusion)) Fusion {
+		f := DefaultFusion()
+		change(&f)
+		return f
+	}
+	tests := []struct {
+		name string
+		f    Fusion
+		ok   bool
+	}{
+		{"default", DefaultFusion(), true},
+		{"expansion", with(func(f *Fusion) { f.Expand = WordExpansion{Terms: 2, Weight: 0.5} }), true},
+		{"feedback", with(func(f *Fusion) { f.Feedback = Feedback{Passages: 5, Terms: 3, TermWeight: 0.2} }), true},
+		{"expansion and feedback", with(func(f *Fusion) {
+			f.Expand = WordExpansion{Terms: 2, Weight: 0.5}
+			f.Feedback = Feedback{Passages: 5, Terms: 3, TermWeight: 0.2}
+		}), false},
+		{"NaN vector weight", with(func(f *Fusion) { f.VectorWeight = math.NaN() }), false},
+		{"NaN document weight", with(func(f *Fusion) { f.DocWeight = math.NaN() }), false},
+		{"NaN rrf k", with(func(f *Fusion) { f.RRFK = math.NaN() }), false},
+		{"NaN feedback term weight", with(func(f *Fusion) { f.Feedback = Feedback{Passages: 5, Terms: 3, TermWeight: math.NaN()} }), false},
+		{"NaN feedback vector weight", with(func(f *Fusion) { f.Feedback = Feedback{Passages: 5, VectorWeight: math.NaN()} }), false},
+	}
+	for _, tt := range tests {
+		if err := tt.f.Validate(); (err == nil) != tt.ok {
+			t.Errorf("%s: err %v, want ok %t", tt.name, err, tt.ok)
 		}
 	}
 }
