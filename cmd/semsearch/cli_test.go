@@ -279,3 +279,22 @@ func TestGlobalFlagsBeatEnv(t *testing.T) {
 		}
 	}
 }
+
+// TestEval_SweepCheckedFirst: every --sweep value is checked before the
+// first run, so a bad last value fails at once (exit 2, naming it) instead
+// of after the earlier values have indexed and run; Ollama is down here, so
+// any run would fail differently.
+func TestEval_SweepCheckedFirst(t *testing.T) {
+	queries := filepath.Join(t.TempDir(), "queries.jsonl")
+	writeFile(t, queries, `{"id": "1", "query": "zebras", "relevant": ["zebra.txt"]}`+"\n")
+	corpus := t.TempDir()
+	writeFile(t, filepath.Join(corpus, "zebra.txt"), "Zebras\n\nZebras graze on the plains.\n")
+	g := []string{"--data", t.TempDir(), "--model", "m", "--ollama", downAddr(t)}
+	for _, sweep := range []string{"vector-weight=0.3,2", "fusion=score,bogus", "fusion-depth=100,0", "mmr=0.5,1.5", "vector-weight=0.3,NaN", "feedback=5:3:0.2:0.2,5:3:NaN:0"} {
+		_, errOut, code := runExit(t, "", append([]string{"eval", "--dataset", queries, "--corpus", corpus, "--sweep", sweep}, g...)...)
+		bad := sweep[strings.LastIndex(sweep, ",")+1:]
+		if code != 2 || !strings.Contains(errOut, bad) || strings.Contains(errOut, "Ollama") {
+			t.Errorf("--sweep %s: exit %d, stderr %q; want 2 naming %q before any run", sweep, code, errOut, bad)
+		}
+	}
+}

@@ -456,6 +456,9 @@ func sweepQuery(a *app, q engine.Query, name, v string) (engine.Query, error) {
 	default:
 		return q, cli.Exit(fmt.Sprintf("eval: --sweep: unknown setting %q", name), 2)
 	}
+	if err == nil {
+		err = engine.ValidateSettings(q, f)
+	}
 	if err != nil {
 		return q, cli.Exit(fmt.Sprintf("eval: --sweep %s=%s: %v", name, v, err), 2)
 	}

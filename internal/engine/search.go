@@ -205,7 +205,16 @@ func validateQuery(q Query, f Fusion) error {
 		return fmt.Errorf("%w: query is %d bytes long; the limit is %d", ErrInvalid, len(q.Text), MaxQueryBytes)
 	case q.K < 1 || q.K > MaxK:
 		return fmt.Errorf("%w: k must be between 1 and %d, got %d", ErrInvalid, MaxK, q.K)
-	case q.MMR < 0 || q.MMR > 1:
+	}
+	return ValidateSettings(q, f)
+}
+
+// ValidateSettings reports whether q's ranking settings (MMR, MaxPerDoc)
+// and the fusion f can be used, whatever the query text; an eval sweep
+// checks every value with it before the first run.
+func ValidateSettings(q Query, f Fusion) error {
+	switch {
+	case !(q.MMR >= 0 && q.MMR <= 1): // NaN fails too
 		return fmt.Errorf("%w: mmr must be between 0 and 1, got %g", ErrInvalid, q.MMR)
 	case q.MaxPerDoc < 0:
 		return fmt.Errorf("%w: max per document must not be negative, got %d", ErrInvalid, q.MaxPerDoc)
