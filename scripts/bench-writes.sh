@@ -33,8 +33,14 @@ passages() { curl -fsS "http://127.0.0.1:$port/v1/stats" | python3 -c 'import js
 # writes top it up first (not measured).
 n=$(passages)
 while [ "$n" -lt "$MIN_PASSAGES" ]; do
-  "$tmp/load" -url "http://127.0.0.1:$port" -mode documents -c "$conns" -d 10s >/dev/null
+  "$tmp/load" -url "http://127.0.0.1:$port" -mode documents -c "$conns" -d 10s >"$tmp/topup.txt"
+  was=$n
   n=$(passages)
+  if [ "$n" -le "$was" ]; then
+    echo "bench-writes: topping the collection up to $MIN_PASSAGES passages stopped at $n: the writes are failing" >&2
+    cat "$tmp/topup.txt" "$tmp/serve.log" >&2
+    exit 1
+  fi
 done
 
 echo "== POST /v1/documents, $conns connections, ${secs}s, one small new document per request"

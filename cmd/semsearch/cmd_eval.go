@@ -45,7 +45,7 @@ func evalCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "min", Usage: "fail unless METRIC >= VALUE, e.g. ndcg@10=0.6 or passage_hits@5=0.8; repeatable"},
 			&cli.StringFlag{Name: "baseline", Usage: "earlier JSON report: print the change and fail on a drop beyond --tolerance"},
 			&cli.Float64Flag{Name: "tolerance", Usage: "largest metric drop against --baseline that passes", Value: eval.DefaultTolerance},
-			&cli.StringFlag{Name: "sweep", Usage: "run the queries once per value of a search setting and print a table, e.g. vector-weight=0,0.2,0.4 (settings: mode, fusion, vector-weight, fusion-depth, mmr, max-per-doc, doc-weight, feedback=PASSAGES:TERMS:TERM_WEIGHT:VECTOR_WEIGHT, expand=TERMS:WEIGHT:MIN_SIMILARITY[:WITHIN], which needs --word-vectors)"},
+			&cli.StringFlag{Name: "sweep", Usage: "run the queries once per value of a search setting and print a table, e.g. vector-weight=0,0.2,0.4 (settings: mode, fusion, vector-weight, fusion-depth, mmr, max-per-doc, doc-weight, feedback=PASSAGES:TERMS:TERM_WEIGHT:VECTOR_WEIGHT, expand=TERMS:WEIGHT:MIN_SIMILARITY[:WITHIN], which needs word vectors: the cached GloVe tarball or --word-vectors)"},
 		},
 		Action: runEval,
 	}

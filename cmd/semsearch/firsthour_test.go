@@ -745,4 +745,8 @@ func TestCLI_ThroughRunningServer(t *testing.T) {
 	if code == 0 || !strings.Contains(out, "deleted 1 of 2") || !strings.Contains(errOut, "nope") {
 		t.Errorf("delete --server: %d %q %q", code, out, errOut)
 	}
+	_, errOut, code = runExit(t, "", "delete", "--data", data, "--server", url, "--collection", "typo", "a.txt")
+	if code == 0 || !strings.Contains(errOut, `no collection "typo"`) {
+		t.Errorf("delete --server from a missing collection: %d %q", code, errOut)
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -360,6 +361,27 @@ func remoteDelete(c *cli.Context, ids []string) error {
 			return fmt.Errorf("delete --server: %w", err)
 		default:
 			deleted++
+		}
+	}
+	if deleted == 0 && len(missing) > 0 {
+		// The server answers not_found for a missing collection too: say
+		// which it is.
+		type collection struct {
+			Name string `json:"name"`
+		}
+		var cols struct {
+			Default     string       `json:"default"`
+			Collections []collection `json:"collections"`
+		}
+		if err := r.do(c.Context, http.MethodGet, "/v1/collections", nil, nil, &cols); err != nil {
+			return fmt.Errorf("delete --server: %w", err)
+		}
+		name := cols.Default
+		if c.IsSet("collection") {
+			name = c.String("collection")
+		}
+		if !slices.Contains(cols.Collections, collection{Name: name}) {
+			return fmt.Errorf("delete --server: %s has no collection %q", r.base, name)
 		}
 	}
 	fmt.Fprintf(c.App.Writer, "deleted %d of %s through %s\n", deleted, plural(len(ids), "article", "articles"), r.base)

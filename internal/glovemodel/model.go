@@ -11,10 +11,10 @@
 //	mean over tokens t of LayerNorm(v_t)
 //
 // where LayerNorm(v) = (v - mean(v)) / std(v) per token: every word counts the
-// same. With [Options.SIF] or [Options.RemoveCommon] the model is linear
-// ([Model.Linear]): LayerNorm's epsilon is so large that it only centres each
-// vector, the rows of token_embd carry per-word weights that survive to the
-// mean, and the attention (uniform, as queries and keys are zero) subtracts the
+// same. With [Options.SIF], [Options.RemoveCommon] or [Options.RemoveTop] the
+// model is linear ([Model.Linear]): LayerNorm's epsilon is so large that it
+// only centres each vector, the rows of token_embd carry per-word weights (and
+// any projection) that survive to the mean, and the attention (uniform, as queries and keys are zero) subtracts the
 // mean's component along a common direction from every token. [Model.Embed]
 // computes what Ollama returns. In every case a zero vector stays zero, so
 // [PAD], [UNK], [CLS], [SEP], [MASK] and any word chosen with
@@ -315,6 +315,9 @@ func Build(v *wordvec.Vectors, opt Options) (*Model, error) {
 	m.Linear = opt.SIF > 0 || opt.RemoveCommon || opt.RemoveTop > 0
 	var top [][]float64
 	if opt.RemoveTop > 0 {
+		if opt.RemoveTop >= v.Dim {
+			return nil, fmt.Errorf("build model: remove-top %d must be below the dimension, %d", opt.RemoveTop, v.Dim)
+		}
 		top = topComponents(v, rows[:m.Stats.Words], opt.RemoveTop)
 	}
 	var weight func(row int) float64
@@ -418,7 +421,9 @@ func topComponents(v *wordvec.Vectors, rows []int, n int) [][]float64 {
 			}
 			norm = math.Sqrt(norm)
 			if norm == 0 {
-				break
+				// No variance left beyond the components found: u would
+				// be no direction at all, so stop here.
+				return comps
 			}
 			var diff float64
 			for i := range w {

@@ -493,7 +493,20 @@ func TestBuild_removeTop(t *testing.T) {
 	if !removed.Linear {
 		t.Error("RemoveTop did not make the model linear")
 	}
-	if _, err := glovemodel.Build(v, glovemodel.Options{RemoveTop: 11}); err == nil {
-		t.Error("RemoveTop 11 was accepted")
+	for _, n := range []int{dim, 11} {
+		if _, err := glovemodel.Build(v, glovemodel.Options{RemoveTop: n}); err == nil {
+			t.Errorf("RemoveTop %d (dimension %d) was accepted", n, dim)
+		}
+	}
+	// 7 components are all the variance 8 dimensions have once LayerNorm
+	// centres each row; asking for them must not break the rows.
+	all, err := glovemodel.Build(v, glovemodel.Options{SIF: 1e-4, RemoveTop: dim - 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range all.Embeddings {
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			t.Fatalf("RemoveTop %d left a row with %v", dim-1, x)
+		}
 	}
 }
