@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Measures POST /v1/documents under load (issue 10): the BBC News corpus
 # (about 8,200 passages) indexed into a fresh data directory and served by a
-# real `semsearch serve` on a free loopback port, then 8 connections each
+# real `semsearch serve` on a free loopback port (scripts/serve-lib.sh), then 8 connections each
 # POSTing one small new document at a time for LOAD_SECONDS, once the
 # collection holds MIN_PASSAGES (10,000; 0 measures at once). Run through
 # `make bench-writes`. WRITES_CORPUS picks another corpus to serve (e.g.
@@ -17,23 +17,18 @@ MIN_PASSAGES=${MIN_PASSAGES:-10000}
 corpus=${WRITES_CORPUS:-${SHARED_DATA:-../shared/data}/bbc}
 [ -e "$corpus" ] || { echo "no corpus at $corpus (set SHARED_DATA or WRITES_CORPUS)" >&2; exit 1; }
 tmp=$(mktemp -d)
-pid=
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
+. scripts/serve-lib.sh
+trap 'stop_serve; rm -rf "$tmp"' EXIT
 
 "$BIN" --data "$tmp/data" --collection bbc index "$corpus" 2>/dev/null | tail -n 1
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$BIN" --data "$tmp/data" --collection bbc serve --addr "127.0.0.1:$port" 2>"$tmp/serve.log" &
-pid=$!
-for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
-go build -o "$tmp/load" ./cmd/semsearch-load
+start_serve "$tmp/data" --collection bbc
 
-passages() { curl -fsS "http://127.0.0.1:$port/v1/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["passages"])'; }
+passages() { curl -fsS "$url/v1/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["passages"])'; }
 # The issue's figure is at 10k passages; BBC gives about 8k, so the same
 # writes top it up first (not measured).
 n=$(passages)
 while [ "$n" -lt "$MIN_PASSAGES" ]; do
-  "$tmp/load" -url "http://127.0.0.1:$port" -mode documents -c "$conns" -d 10s >"$tmp/topup.txt"
+  "$tmp/load" -url "$url" -mode documents -c "$conns" -d 10s >"$tmp/topup.txt"
   was=$n
   n=$(passages)
   if [ "$n" -le "$was" ]; then
@@ -45,5 +40,5 @@ done
 
 echo "== POST /v1/documents, $conns connections, ${secs}s, one small new document per request"
 echo "collection  $n passages at the start"
-"$tmp/load" -url "http://127.0.0.1:$port" -mode documents -c "$conns" -d "${secs}s"
+"$tmp/load" -url "$url" -mode documents -c "$conns" -d "${secs}s"
 echo "collection  $(passages) passages at the end"
