@@ -23,8 +23,8 @@ logfile="${RUNTIME_DIR}/ollama.log"
 models="${RUNTIME_DIR}/models"
 stamp="${RUNTIME_DIR}/model.sha256"
 
-say() { echo "runtime: $*" >&2; }
-die() { echo "runtime: error: $*" >&2; exit 1; }
+log_name=runtime
+. "$(dirname "$0")/lib.sh"
 
 running_pid() {
 	[ -f "$pidfile" ] || return 1
@@ -37,14 +37,6 @@ running_pid() {
 }
 
 answers() { curl -fsS -m 2 "$url/api/version" >/dev/null 2>&1; }
-
-wait_until() { # wait_until SECONDS COMMAND...
-	local deadline=$((SECONDS + $1)); shift
-	until "$@"; do
-		[ $SECONDS -lt $deadline ] || return 1
-		sleep 0.2
-	done
-}
 
 embed_ok() {
 	curl -fsS -m 30 "$url/api/embed" -d "{\"model\":\"${RUNTIME_MODEL}\",\"input\":[\"runtime check\"]}" 2>/dev/null |

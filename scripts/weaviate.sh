@@ -19,16 +19,8 @@ set -euo pipefail
 : "${WEAVIATE_DIR:?state directory}"
 : "${WEAVIATE_PORT:=8090}"
 
-say() { echo "weaviate: $*" >&2; }
-die() { echo "weaviate: error: $*" >&2; exit 1; }
-
-wait_until() { # wait_until SECONDS COMMAND...
-	local deadline=$((SECONDS + $1)); shift
-	until "$@"; do
-		[ $SECONDS -lt $deadline ] || return 1
-		sleep 0.2
-	done
-}
+log_name=weaviate
+. "$(dirname "$0")/lib.sh"
 
 # node_env KIND N: the ports of a node. KIND is single (N=0) or cluster (N=1..3).
 http_port() { if [ "$1" = single ]; then echo "$WEAVIATE_PORT"; else echo $((WEAVIATE_PORT + $2)); fi; }
