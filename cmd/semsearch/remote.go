@@ -20,6 +20,7 @@ import (
 
 	"github.com/semsearch/semsearch/internal/article"
 	"github.com/semsearch/semsearch/internal/engine"
+	"github.com/semsearch/semsearch/internal/httpapi"
 	"github.com/semsearch/semsearch/internal/vectorstore"
 )
 
@@ -107,14 +108,6 @@ func newRemote(c *cli.Context) (*remote, error) {
 	return &remote{base: u.String(), key: c.String("server-key"), http: &http.Client{Timeout: 10 * time.Minute}}, nil
 }
 
-// apiError is the API's error body.
-type apiError struct {
-	Error struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-	} `json:"error"`
-}
-
 // serverError is an error answer of the server, kept typed so that callers
 // act on its code rather than on the wording of its message.
 type serverError struct {
@@ -174,7 +167,7 @@ func (r *remote) do(ctx context.Context, method, path string, query url.Values, 
 	}
 	if resp.StatusCode/100 != 2 {
 		se := &serverError{base: r.base, status: resp.StatusCode, message: resp.Status}
-		var e apiError
+		var e httpapi.ErrorBody
 		if json.Unmarshal(data, &e) == nil && e.Error.Message != "" {
 			se.code, se.message = e.Error.Code, e.Error.Message
 		}
@@ -220,16 +213,7 @@ func remoteIndex(c *cli.Context, arts []article.Article, skipped int, stdinID st
 		if len(batch) == 0 {
 			return nil
 		}
-		var resp struct {
-			Collection    string   `json:"collection"`
-			New           int      `json:"new"`
-			Updated       int      `json:"updated"`
-			Unchanged     int      `json:"unchanged"`
-			Duplicates    int      `json:"duplicates"`
-			Passages      int      `json:"passages"`
-			TotalPassages int      `json:"total_passages"`
-			Warnings      []string `json:"warnings"`
-		}
+		var resp httpapi.IndexResponse
 		if err := r.do(c.Context, http.MethodPost, "/v1/documents", collectionQuery(c), batch, &resp); err != nil {
 			return err
 		}
@@ -366,13 +350,7 @@ func remoteDelete(c *cli.Context, ids []string) error {
 	if deleted == 0 && len(missing) > 0 {
 		// The server answers not_found for a missing collection too: say
 		// which it is.
-		type collection struct {
-			Name string `json:"name"`
-		}
-		var cols struct {
-			Default     string       `json:"default"`
-			Collections []collection `json:"collections"`
-		}
+		var cols httpapi.CollectionsResponse
 		if err := r.do(c.Context, http.MethodGet, "/v1/collections", nil, nil, &cols); err != nil {
 			return fmt.Errorf("delete --server: %w", err)
 		}
@@ -380,7 +358,7 @@ func remoteDelete(c *cli.Context, ids []string) error {
 		if c.IsSet("collection") {
 			name = c.String("collection")
 		}
-		if !slices.Contains(cols.Collections, collection{Name: name}) {
+		if !slices.ContainsFunc(cols.Collections, func(c vectorstore.Collection) bool { return c.Name == name }) {
 			return fmt.Errorf("delete --server: %s has no collection %q", r.base, name)
 		}
 	}

@@ -29,8 +29,9 @@ const (
 	maxReported = 5
 )
 
-// indexResponse answers POST /v1/documents.
-type indexResponse struct {
+// IndexResponse answers POST /v1/documents (and is what `semsearch index
+// --server` reads).
+type IndexResponse struct {
 	Collection string `json:"collection"`
 	// Documents is how many articles the body held.
 	Documents  int `json:"documents"`
@@ -58,7 +59,7 @@ type indexResponse struct {
 // articles (or none): the error response carries what was stored.
 type partialError struct {
 	err  error
-	resp indexResponse
+	resp IndexResponse
 }
 
 func (e *partialError) Error() string { return e.err.Error() }
@@ -127,7 +128,7 @@ func (s *Server) addDocuments(w http.ResponseWriter, r *http.Request) error {
 		return badRequest("invalid_document", "the request body holds no articles")
 	}
 	st, err := s.eng.Index(r.Context(), col, arts, engine.IndexOptions{})
-	resp := indexResponse{
+	resp := IndexResponse{
 		Collection: col, Documents: len(arts),
 		New: st.New, Updated: st.Updated, Unchanged: st.Unchanged, Duplicates: st.Duplicates, NotStored: st.NotStored,
 		Passages: st.Passages, TotalPassages: st.Total,
@@ -291,8 +292,8 @@ func (s *Server) deleteDocument(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// collectionsResponse answers GET /v1/collections.
-type collectionsResponse struct {
+// CollectionsResponse answers GET /v1/collections.
+type CollectionsResponse struct {
 	Default     string                   `json:"default"`
 	Collections []vectorstore.Collection `json:"collections"`
 }
@@ -306,7 +307,7 @@ func (s *Server) listCollections(w http.ResponseWriter, r *http.Request) error {
 	if cols == nil {
 		cols = []vectorstore.Collection{}
 	}
-	s.writeJSON(w, r, http.StatusOK, collectionsResponse{Default: s.collection, Collections: cols})
+	s.writeJSON(w, r, http.StatusOK, CollectionsResponse{Default: s.collection, Collections: cols})
 	return nil
 }
 

@@ -41,13 +41,15 @@ func badRequest(code, format string, args ...any) error {
 	return &apiError{kind: errBadRequest, code: code, msg: fmt.Sprintf(format, args...)}
 }
 
-// errorBody is the JSON body of every error response:
+// ErrorBody is the JSON body of every error response (what clients such as
+// `semsearch --server` read):
 // {"error": {"code": "...", "message": "..."}}.
-type errorBody struct {
-	Error errorDetail `json:"error"`
+type ErrorBody struct {
+	Error ErrorDetail `json:"error"`
 }
 
-type errorDetail struct {
+// ErrorDetail is what an error response says: a stable code and a message.
+type ErrorDetail struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 }
@@ -55,8 +57,8 @@ type errorDetail struct {
 // partialBody is the error response of a write that failed part way: the
 // error, and per document what was stored.
 type partialBody struct {
-	Error errorDetail   `json:"error"`
-	Index indexResponse `json:"index"`
+	Error ErrorDetail   `json:"error"`
+	Index IndexResponse `json:"index"`
 }
 
 // describe maps an error to the response that reports it. It is the one place
@@ -136,10 +138,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		} else {
 			msg += " (no document was stored; send them again)"
 		}
-		s.writeJSON(w, r, status, partialBody{Error: errorDetail{Code: code, Message: msg}, Index: p})
+		s.writeJSON(w, r, status, partialBody{Error: ErrorDetail{Code: code, Message: msg}, Index: p})
 		return
 	}
-	s.writeJSON(w, r, status, errorBody{Error: errorDetail{Code: code, Message: msg}})
+	s.writeJSON(w, r, status, ErrorBody{Error: ErrorDetail{Code: code, Message: msg}})
 }
 
 // writeJSON sends v as the JSON response body.

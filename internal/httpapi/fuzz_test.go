@@ -78,7 +78,7 @@ func FuzzServer_requests(f *testing.F) {
 			t.Fatalf("%s %s with body %q: %d %s", rt.method, target, body, w.Code, w.Body)
 		}
 		if w.Code >= 400 {
-			var e errorBody
+			var e ErrorBody
 			if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil || e.Error.Code == "" || e.Error.Message == "" {
 				t.Fatalf("%s %s: %d with a body that is no JSON error: %s", rt.method, target, w.Code, w.Body)
 			}

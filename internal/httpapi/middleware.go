@@ -137,7 +137,7 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 			if ri := requestInfo(r.Context()); ri != nil {
 				ri.errCode = "internal"
 			}
-			s.writeJSON(w, r, http.StatusInternalServerError, errorBody{Error: errorDetail{Code: "internal", Message: "internal error"}})
+			s.writeJSON(w, r, http.StatusInternalServerError, ErrorBody{Error: ErrorDetail{Code: "internal", Message: "internal error"}})
 		}()
 		next.ServeHTTP(w, r)
 	})

@@ -31,7 +31,7 @@ func decodeBody(t *testing.T, w *httptest.ResponseRecorder, v any) {
 // errorOf returns the status and error code of an error response.
 func errorOf(t *testing.T, w *httptest.ResponseRecorder) (int, string, string) {
 	t.Helper()
-	var body errorBody
+	var body ErrorBody
 	decodeBody(t, w, &body)
 	if body.Error.Code == "" || body.Error.Message == "" {
 		t.Fatalf("error body without code or message: %s", w.Body)
@@ -52,7 +52,7 @@ func TestServer_documentsLifecycle(t *testing.T) {
 	if w.Code != http.StatusOK {
 		t.Fatalf("POST /v1/documents: %d %s", w.Code, w.Body)
 	}
-	var st indexResponse
+	var st IndexResponse
 	decodeBody(t, w, &st)
 	if st.Collection != "news" || st.Documents != 2 || st.New != 2 || st.Passages != 2 {
 		t.Errorf("first index: %+v", st)
@@ -118,7 +118,7 @@ func TestServer_documentsLifecycle(t *testing.T) {
 		}
 	}
 
-	var cols collectionsResponse
+	var cols CollectionsResponse
 	w = do(s, request{method: "GET", target: "/v1/collections"})
 	decodeBody(t, w, &cols)
 	if cols.Default != "news" || len(cols.Collections) != 2 || cols.Collections[0].Name != "news" {
