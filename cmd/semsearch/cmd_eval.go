@@ -345,20 +345,36 @@ func parseFeedback(s string) (engine.Feedback, error) {
 	if len(parts) != 4 {
 		return fb, fmt.Errorf("want PASSAGES:TERMS:TERM_WEIGHT:VECTOR_WEIGHT, got %q", s)
 	}
-	var err error
-	if fb.Passages, err = strconv.Atoi(parts[0]); err != nil {
-		return fb, err
-	}
-	if fb.Terms, err = strconv.Atoi(parts[1]); err != nil {
-		return fb, err
-	}
-	if fb.TermWeight, err = strconv.ParseFloat(parts[2], 64); err != nil {
-		return fb, err
-	}
-	if fb.VectorWeight, err = strconv.ParseFloat(parts[3], 64); err != nil {
+	if err := setNumbers(parts, numField{"PASSAGES", &fb.Passages}, numField{"TERMS", &fb.Terms},
+		numField{"TERM_WEIGHT", &fb.TermWeight}, numField{"VECTOR_WEIGHT", &fb.VectorWeight}); err != nil {
 		return fb, err
 	}
 	return fb, fb.Validate()
+}
+
+// numField is a named setting written as one field of a colon-separated
+// list; ptr is an *int or a *float64.
+type numField struct {
+	name string
+	ptr  any
+}
+
+// setNumbers parses parts[i] into fields[i]; there may be fewer parts than
+// fields (optional trailing settings), never more.
+func setNumbers(parts []string, fields ...numField) error {
+	for i, p := range parts[:min(len(parts), len(fields))] {
+		var err error
+		switch v := fields[i].ptr.(type) {
+		case *int:
+			*v, err = strconv.Atoi(p)
+		case *float64:
+			*v, err = strconv.ParseFloat(p, 64)
+		}
+		if err != nil {
+			return fmt.Errorf("%s %q is not a number", fields[i].name, p)
+		}
+	}
+	return nil
 }
 
 // runSweep evaluates the same queries once per value of one search setting.

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -96,19 +95,9 @@ func parseExpand(s string) (engine.WordExpansion, error) {
 	if len(parts) != 3 && len(parts) != 4 {
 		return x, fmt.Errorf("want TERMS:WEIGHT:MIN_SIMILARITY[:WITHIN], e.g. 2:0.5:0.6 or 2:0.5:0.6:20, got %q", s)
 	}
-	fields := []struct {
-		name string
-		set  func(string) error
-	}{
-		{"TERMS", func(v string) (err error) { x.Terms, err = strconv.Atoi(v); return err }},
-		{"WEIGHT", func(v string) (err error) { x.Weight, err = strconv.ParseFloat(v, 64); return err }},
-		{"MIN_SIMILARITY", func(v string) (err error) { x.MinSimilarity, err = strconv.ParseFloat(v, 64); return err }},
-		{"WITHIN", func(v string) (err error) { x.Within, err = strconv.Atoi(v); return err }},
-	}
-	for i, p := range parts {
-		if err := fields[i].set(p); err != nil {
-			return x, fmt.Errorf("%s %q is not a number", fields[i].name, p)
-		}
+	if err := setNumbers(parts, numField{"TERMS", &x.Terms}, numField{"WEIGHT", &x.Weight},
+		numField{"MIN_SIMILARITY", &x.MinSimilarity}, numField{"WITHIN", &x.Within}); err != nil {
+		return x, err
 	}
 	return x, x.Validate()
 }
