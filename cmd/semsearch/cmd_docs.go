@@ -31,7 +31,7 @@ func getCommand() *cli.Command {
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
-				return cli.Exit("get: give one article ID (see: semsearch list)", 2)
+				return usagef("get: give one article ID (see: semsearch list)")
 			}
 			a, err := open(c, false)
 			if err != nil {
@@ -47,7 +47,7 @@ func getCommand() *cli.Command {
 			}
 			text, err := cut(doc.Text, c.String("lines"), c.String("bytes"))
 			if err != nil {
-				return cli.Exit("get: "+err.Error(), 2)
+				return usagef("get: %v", err)
 			}
 			if c.Bool("json") {
 				doc.Text = text
@@ -159,7 +159,7 @@ func deleteCommand() *cli.Command {
 
 func runDelete(c *cli.Context) error {
 	if c.NArg() == 0 {
-		return cli.Exit("delete: give at least one article ID (see: semsearch list)", 2)
+		return usagef("delete: give at least one article ID (see: semsearch list)")
 	}
 	if c.String("server") != "" {
 		return remoteDelete(c, c.Args().Slice())

@@ -60,7 +60,7 @@ func runEval(c *cli.Context) error {
 	for _, s := range c.StringSlice("min") {
 		m, err := eval.ParseMin(s)
 		if err != nil {
-			return cli.Exit("eval: --min: "+err.Error(), 2)
+			return usagef("eval: --min: %v", err)
 		}
 		if k := metricCutoff(m.Metric); !slices.Contains(ks, k) {
 			return usagef("eval: --min %s: k=%d is not reported (cut-offs: %s); add --k %d or pick one of those", s, k, joinInts(ks), k)
@@ -71,7 +71,7 @@ func runEval(c *cli.Context) error {
 	if p := c.String("baseline"); p != "" {
 		var err error
 		if baseline, err = eval.LoadReport(p); err != nil {
-			return cli.Exit("eval: --baseline: "+err.Error(), 2)
+			return usagef("eval: --baseline: %v", err)
 		}
 	}
 	ds, corpus, err := loadEvalData(c)
@@ -98,7 +98,7 @@ func runEval(c *cli.Context) error {
 	opt.Rebuild = c.Bool("rebuild")
 	if sw := c.String("sweep"); sw != "" {
 		if len(mins) > 0 || baseline != nil || c.String("out") != "" {
-			return cli.Exit("eval: --sweep prints a table only; run without it for --min, --baseline or --out", 2)
+			return usagef("eval: --sweep prints a table only; run without it for --min, --baseline or --out")
 		}
 		return runSweep(c, a, ds, corpus, opt, sw)
 	}
@@ -190,7 +190,7 @@ func loadEvalData(c *cli.Context) (*eval.Dataset, []article.Article, error) {
 		}
 	}
 	if given != 1 {
-		return nil, nil, cli.Exit("eval: give exactly one of --dataset (with --corpus), --beir or --bbc", 2)
+		return nil, nil, usagef("eval: give exactly one of --dataset (with --corpus), --beir or --bbc")
 	}
 	ctx := c.Context
 	switch {
@@ -215,7 +215,7 @@ func loadEvalData(c *cli.Context) (*eval.Dataset, []article.Article, error) {
 		return ds, eval.Articles(c.String("bbc"), ds.Docs), nil
 	default:
 		if len(c.StringSlice("corpus")) == 0 {
-			return nil, nil, cli.Exit("eval: --dataset needs --corpus PATH: the articles its queries are about", 2)
+			return nil, nil, usagef("eval: --dataset needs --corpus PATH: the articles its queries are about")
 		}
 		ds, err := eval.LoadQueries(ctx, c.String("dataset"))
 		if err != nil {
@@ -382,7 +382,7 @@ func setNumbers(parts []string, fields ...numField) error {
 func runSweep(c *cli.Context, a *app, ds *eval.Dataset, corpus []article.Article, opt eval.RunOptions, spec string) error {
 	name, list, ok := strings.Cut(spec, "=")
 	if !ok || list == "" {
-		return cli.Exit("eval: --sweep: want SETTING=V1,V2,...", 2)
+		return usagef("eval: --sweep: want SETTING=V1,V2,...")
 	}
 	values := strings.Split(list, ",")
 	type row struct {
@@ -470,13 +470,13 @@ func sweepQuery(a *app, q engine.Query, name, v string) (engine.Query, error) {
 			err = errNoWordVectors()
 		}
 	default:
-		return q, cli.Exit(fmt.Sprintf("eval: --sweep: unknown setting %q", name), 2)
+		return q, usagef("eval: --sweep: unknown setting %q", name)
 	}
 	if err == nil {
 		err = engine.ValidateSettings(q, f)
 	}
 	if err != nil {
-		return q, cli.Exit(fmt.Sprintf("eval: --sweep %s=%s: %v", name, v, err), 2)
+		return q, usagef("eval: --sweep %s=%s: %v", name, v, err)
 	}
 	return q, nil
 }

@@ -42,7 +42,7 @@ func indexCommand() *cli.Command {
 
 func runIndex(c *cli.Context) error {
 	if c.NArg() == 0 {
-		return cli.Exit("index: give at least one PATH (a file, a directory, or - for stdin)", 2)
+		return usagef("index: give at least one PATH (a file, a directory, or - for stdin)")
 	}
 	start := time.Now()
 	loaded, err := article.Load(c.Context, c.Args().Slice(), c.App.Reader, article.LoadOptions{

@@ -33,7 +33,7 @@ func mcpCommand() *cli.Command {
 
 func runMCP(c *cli.Context) error {
 	if c.NArg() > 0 {
-		return cli.Exit("mcp: takes no arguments", 2)
+		return usagef("mcp: takes no arguments")
 	}
 	a, err := open(c, c.Bool("writes"))
 	if err != nil {

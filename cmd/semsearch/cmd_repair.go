@@ -20,7 +20,7 @@ func repairCommand() *cli.Command {
 
 func runRepair(c *cli.Context) error {
 	if c.NArg() > 0 {
-		return cli.Exit("repair: takes no arguments (choose the collection with --collection)", 2)
+		return usagef("repair: takes no arguments (choose the collection with --collection)")
 	}
 	a, err := open(c, true)
 	if err != nil {

@@ -58,7 +58,7 @@ type searchJSON struct {
 func runSearch(c *cli.Context) error {
 	question := strings.TrimSpace(strings.Join(c.Args().Slice(), " "))
 	if question == "" {
-		return cli.Exit(`search: give a question, e.g. semsearch search "Who was fired?"`, 2)
+		return usagef(`search: give a question, e.g. semsearch search "Who was fired?"`)
 	}
 	filter, err := parseFilter(c)
 	if err != nil {

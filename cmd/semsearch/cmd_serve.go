@@ -40,16 +40,16 @@ func serveCommand() *cli.Command {
 
 func runServe(c *cli.Context) error {
 	if c.NArg() > 0 {
-		return cli.Exit("serve: takes no arguments", 2)
+		return usagef("serve: takes no arguments")
 	}
 	timeout := c.Duration("request-timeout")
 	switch {
 	case timeout <= 0:
-		return cli.Exit("serve: --request-timeout must be positive", 2)
+		return usagef("serve: --request-timeout must be positive")
 	case c.Int64("max-body") <= 0:
-		return cli.Exit("serve: --max-body must be positive", 2)
+		return usagef("serve: --max-body must be positive")
 	case c.Int("cache-size") < 0:
-		return cli.Exit("serve: --cache-size must be 0 or more", 2)
+		return usagef("serve: --cache-size must be 0 or more")
 	}
 	cfg, err := loadConfig(c)
 	if err != nil {

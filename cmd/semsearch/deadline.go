@@ -79,10 +79,10 @@ func withDeadline(cmd *cli.Command) *cli.Command {
 			return usagef("%s: %v", c.Command.Name, err)
 		}
 		if d < 0 {
-			return cli.Exit(fmt.Sprintf("%s: --timeout must be 0 or more", c.Command.Name), 2)
+			return usagef("%s: --timeout must be 0 or more", c.Command.Name)
 		}
 		if c.Duration("ollama-timeout") <= 0 {
-			return cli.Exit(fmt.Sprintf("%s: --ollama-timeout must be positive", c.Command.Name), 2)
+			return usagef("%s: --ollama-timeout must be positive", c.Command.Name)
 		}
 		if d == 0 {
 			return action(c)
