@@ -343,7 +343,10 @@ func (s *Store) deleteWhere(ctx context.Context, what, class string, where *filt
 				}
 				return err
 			}
-			if res.Results == nil || res.Results.Failed > 0 {
+			if res.Results == nil {
+				return fmt.Errorf("delete from %s: Weaviate answered without results", class)
+			}
+			if res.Results.Failed > 0 {
 				return fmt.Errorf("delete from %s: %d objects failed", class, res.Results.Failed)
 			}
 			if res.Results.Matches < res.Results.Limit || res.Results.Limit == 0 {
