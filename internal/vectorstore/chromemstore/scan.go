@@ -97,24 +97,6 @@ func dot32(a, b []float32) float32 {
 	return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
 }
 
-// dot8 returns the dot product of a and b, which have the same length.
-func dot8(a, b []int8) int32 {
-	b = b[:len(a)]
-	var s0, s1, s2, s3 int32
-	i := 0
-	for ; i+8 <= len(a); i += 8 {
-		x, y := a[i:i+8:i+8], b[i:i+8:i+8]
-		s0 += int32(x[0])*int32(y[0]) + int32(x[4])*int32(y[4])
-		s1 += int32(x[1])*int32(y[1]) + int32(x[5])*int32(y[5])
-		s2 += int32(x[2])*int32(y[2]) + int32(x[6])*int32(y[6])
-		s3 += int32(x[3])*int32(y[3]) + int32(x[7])*int32(y[7])
-	}
-	for ; i < len(a); i++ {
-		s0 += int32(a[i]) * int32(b[i])
-	}
-	return (s0 + s1) + (s2 + s3)
-}
-
 // dotQ returns the dot product of an int8 vector with a query widened to
 // int16, with AVX2 where the CPU has it.
 func dotQ(q []int16, v []int8) int32 {
@@ -322,32 +304,23 @@ func (c *collection) filterMask(f vectorstore.Filter) (allow []uint64, slots []i
 	return allow, slots, n
 }
 
-// filterSlots returns the slots of the passages of documents that pass f.
-// A filter naming documents looks only at those.
+// filterSlots returns the slots of the passages of the documents f names
+// (f.DocIDs is not empty) that pass the rest of f.
 func (c *collection) filterSlots(f vectorstore.Filter) []int32 {
 	match := docFilter(f)
 	var slots []int32
-	add := func(e *docEntry) {
-		if match(e) {
-			for _, s := range e.slots {
-				if s >= 0 {
-					slots = append(slots, s)
-				}
+	seen := make(map[string]bool, len(f.DocIDs))
+	for _, id := range f.DocIDs {
+		e, ok := c.docs[id]
+		if !ok || seen[id] || !match(e) {
+			continue
+		}
+		seen[id] = true
+		for _, s := range e.slots {
+			if s >= 0 {
+				slots = append(slots, s)
 			}
 		}
-	}
-	if len(f.DocIDs) > 0 {
-		seen := make(map[string]bool, len(f.DocIDs))
-		for _, id := range f.DocIDs {
-			if e, ok := c.docs[id]; ok && !seen[id] {
-				seen[id] = true
-				add(e)
-			}
-		}
-		return slots
-	}
-	for _, e := range c.docs {
-		add(e)
 	}
 	return slots
 }

@@ -8,7 +8,6 @@ import (
 	"encoding/gob"
 	"errors"
 	"fmt"
-	"hash"
 	"hash/crc32"
 	"io"
 	"os"
@@ -65,18 +64,6 @@ func (s *Store) removeLeftovers() error {
 		}
 	}
 	return nil
-}
-
-// crcReader passes reads through, adding what it reads to a CRC.
-type crcReader struct {
-	r io.Reader
-	h hash.Hash32
-}
-
-func (c *crcReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.h.Write(p[:n])
-	return n, err
 }
 
 // load reads a collection's snapshot and replays its log, or returns
@@ -145,8 +132,10 @@ func (s *Store) loadSnapshot(name string) (*collection, error) {
 
 // readV3 reads a version 3 snapshot whose magic line has been read.
 func (s *Store) readV3(f *os.File, size int64, corrupt func(string, error) error) (*collection, error) {
-	cr := &crcReader{r: bufio.NewReaderSize(f, 1<<20), h: crc32.New(crcTable)}
-	cr.h.Write([]byte(magic))
+	br := bufio.NewReaderSize(f, 1<<20)
+	crc := crc32.New(crcTable)
+	crc.Write([]byte(magic))
+	cr := io.TeeReader(br, crc) // everything up to the stored checksum is summed
 	var h [16]byte
 	if _, err := io.ReadFull(cr, h[:]); err != nil {
 		return nil, corrupt("header", err)
@@ -199,9 +188,9 @@ func (s *Store) readV3(f *os.File, size int64, corrupt func(string, error) error
 		return nil, corrupt("vectors", err)
 	}
 	fixEndian(a.scale)
-	sum := cr.h.Sum32()
+	sum := crc.Sum32()
 	var stored [crcBytes]byte
-	if _, err := io.ReadFull(cr.r, stored[:]); err != nil {
+	if _, err := io.ReadFull(br, stored[:]); err != nil {
 		return nil, corrupt("checksum", err)
 	}
 	if want := binary.LittleEndian.Uint32(stored[:]); want != sum {

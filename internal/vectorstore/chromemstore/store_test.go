@@ -577,40 +577,6 @@ func TestStore_CrashBeforeFlush(t *testing.T) {
 	}
 }
 
-// TestStore_FlushWhileQuerying checks that queries keep running (and see a
-// consistent state) while a large flush writes.
-func TestStore_FlushWhileQuerying(t *testing.T) {
-	ctx := t.Context()
-	s := mustOpen(t, t.TempDir(), Options{})
-	if _, err := s.CreateCollection(ctx, "c", testSettings); err != nil {
-		t.Fatal(err)
-	}
-	rng := rand.New(rand.NewPCG(1, 1))
-	for i := range 300 {
-		d, ps := testDoc(rng, fmt.Sprintf("doc-%03d", i), "v1", 5)
-		mustPut(t, s, "c", d, ps)
-	}
-	done := make(chan error, 1)
-	go func() { done <- s.Flush(ctx) }()
-	queries := 0
-	for flushing := true; flushing; {
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Fatal(err)
-			}
-			flushing = false
-		default:
-			hits, err := s.Query(ctx, "c", storebench.UnitVector(rng, testDims), 10, vectorstore.Filter{})
-			if err != nil || len(hits) != 10 {
-				t.Fatalf("Query during Flush = %d hits, %v", len(hits), err)
-			}
-			queries++
-		}
-	}
-	t.Logf("%d queries during one flush", queries)
-}
-
 func TestStore_CollectionFiles(t *testing.T) {
 	ctx := t.Context()
 	dir := t.TempDir()

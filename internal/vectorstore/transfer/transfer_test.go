@@ -3,7 +3,6 @@ package transfer_test
 import (
 	"bytes"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"reflect"
 	"strings"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/semsearch/semsearch/internal/vectorstore"
 	"github.com/semsearch/semsearch/internal/vectorstore/chromemstore"
+	"github.com/semsearch/semsearch/internal/vectorstore/storebench"
 	"github.com/semsearch/semsearch/internal/vectorstore/transfer"
 )
 
@@ -41,15 +41,7 @@ func TestExportImport(t *testing.T) {
 		for i := range ps {
 			st := text.Len()
 			fmt.Fprintf(&text, "doc %d passage %d\n", d, i)
-			v := make([]float32, 4)
-			var n float64
-			for j := range v {
-				v[j] = float32(rng.NormFloat64())
-				n += float64(v[j] * v[j])
-			}
-			for j := range v {
-				v[j] /= float32(math.Sqrt(n))
-			}
+			v := storebench.UnitVector(rng, 4)
 			if d == 2 && i == 1 {
 				v = make([]float32, 4) // nothing the model knew
 			}

@@ -112,8 +112,6 @@ type docRecord struct {
 	doc vectorstore.Document
 }
 
-const docRecordProps = "doc_id gen passages doc_json"
-
 func parseDoc(r graphql.SearchResult) (docRecord, error) {
 	var d vectorstore.Document
 	if err := json.Unmarshal([]byte(str(r.Properties["doc_json"])), &d); err != nil {
@@ -474,16 +472,15 @@ func (s *Store) FilterDocs(ctx context.Context, coll string, f vectorstore.Filte
 	if _, err := s.readMeta(ctx, coll); err != nil {
 		return nil, err
 	}
-	const most = 10000 // Weaviate's default QUERY_MAXIMUM_RESULTS
 	var res []graphql.SearchResult
 	var err error
 	w := where(f)
 	if w != nil {
 		res, err = s.search(ctx, func(q *graphql.Search) *graphql.Search {
-			return q.WithCollection(s.docClass(coll)).WithLimit(most).WithProperties("doc_id", "doc_json").WithWhere(w)
+			return q.WithCollection(s.docClass(coll)).WithLimit(maxLimit).WithProperties("doc_id", "doc_json").WithWhere(w)
 		})
 	}
-	if w == nil || (err == nil && len(res) >= most) {
+	if w == nil || (err == nil && len(res) >= maxLimit) {
 		res, err = s.scanDocs(ctx, coll, "doc_id", "doc_json")
 	}
 	if err != nil {

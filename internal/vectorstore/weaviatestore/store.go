@@ -608,7 +608,7 @@ func (s *Store) Collection(ctx context.Context, name string) (vectorstore.Collec
 // Collections implements vectorstore.Store.
 func (s *Store) Collections(ctx context.Context) ([]vectorstore.Collection, error) {
 	res, err := s.search(ctx, func(q *graphql.Search) *graphql.Search {
-		return q.WithCollection(s.metaClass()).WithLimit(10000).WithProperties("meta_json")
+		return q.WithCollection(s.metaClass()).WithLimit(maxLimit).WithProperties("meta_json")
 	})
 	if errors.Is(err, vectorstore.ErrNotFound) {
 		return nil, nil
