@@ -129,24 +129,34 @@ func (s *Store) Query(ctx context.Context, coll string, v []float32, k int, f ve
 		return nil, nil // similar to nothing
 	}
 	vec := slices.Clone(v)
+	return s.rankedSearch(ctx, coll, k, f, "vector search", func(q *graphql.Search) *graphql.Search {
+		return q.WithNearVector((&graphql.NearVectorArgumentBuilder{}).WithVector(vec)).
+			WithMetadata(&graphql.Metadata{ID: true, Distance: true})
+	}, func(r graphql.SearchResult) float32 { return 1 - r.Metadata.Distance })
+}
+
+// rankedSearch is a search of coll's passages ranked by rank, through
+// consistentSearch: Weaviate applies the filter before ranking, and score
+// turns each result's metadata into the hit's score. what names the search
+// in errors.
+func (s *Store) rankedSearch(ctx context.Context, coll string, k int, f vectorstore.Filter, what string,
+	rank func(*graphql.Search) *graphql.Search, score func(graphql.SearchResult) float32) ([]vectorstore.Hit, error) {
 	w := where(f)
 	return s.consistentSearch(ctx, coll, k, f, func(limit int) ([]rawPassage, error) {
 		res, err := s.search(ctx, func(q *graphql.Search) *graphql.Search {
-			q = q.WithCollection(s.psgClass(coll)).WithLimit(limit).WithProperties(passageFields...).
-				WithNearVector((&graphql.NearVectorArgumentBuilder{}).WithVector(vec)).
-				WithMetadata(&graphql.Metadata{ID: true, Distance: true})
+			q = rank(q.WithCollection(s.psgClass(coll)).WithLimit(limit).WithProperties(passageFields...))
 			if w != nil {
 				q = q.WithWhere(w)
 			}
 			return q
 		})
 		if err != nil {
-			return nil, fmt.Errorf("vector search in %q: %w", coll, err)
+			return nil, fmt.Errorf("%s in %q: %w", what, coll, err)
 		}
 		out := make([]rawPassage, len(res))
 		for i, r := range res {
 			out[i] = parsePassage(r)
-			out[i].score = 1 - r.Metadata.Distance
+			out[i].score = score(r)
 		}
 		return out, nil
 	})
@@ -179,28 +189,13 @@ func (s *Store) SearchText(ctx context.Context, coll, query string, k int, f vec
 		}
 		query, props = strings.Join(t, " "), []string{"terms"}
 	}
-	w := where(f)
-	return s.consistentSearch(ctx, coll, k, f, func(limit int) ([]rawPassage, error) {
-		res, err := s.search(ctx, func(q *graphql.Search) *graphql.Search {
-			q = q.WithCollection(s.psgClass(coll)).WithLimit(limit).WithProperties(passageFields...).
-				WithBM25((&graphql.BM25ArgumentBuilder{}).WithQuery(query).WithProperties(props...)).
-				WithMetadata(&graphql.Metadata{ID: true, Score: true})
-			if w != nil {
-				q = q.WithWhere(w)
-			}
-			return q
-		})
-		if err != nil {
-			return nil, fmt.Errorf("bm25 search in %q: %w", coll, err)
-		}
-		out := make([]rawPassage, len(res))
-		for i, r := range res {
-			out[i] = parsePassage(r)
-			// Weaviate's BM25 leaves out the constant factor (k1 + 1) that
-			// internal/bm25 keeps; with it the scores are the same numbers.
-			out[i].score = r.Metadata.Score * (bm25K1 + 1)
-		}
-		return out, nil
+	return s.rankedSearch(ctx, coll, k, f, "bm25 search", func(q *graphql.Search) *graphql.Search {
+		return q.WithBM25((&graphql.BM25ArgumentBuilder{}).WithQuery(query).WithProperties(props...)).
+			WithMetadata(&graphql.Metadata{ID: true, Score: true})
+	}, func(r graphql.SearchResult) float32 {
+		// Weaviate's BM25 leaves out the constant factor (k1 + 1) that
+		// internal/bm25 keeps; with it the scores are the same numbers.
+		return r.Metadata.Score * (bm25K1 + 1)
 	})
 }
 
