@@ -10,7 +10,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/semsearch/semsearch/internal/engine"
 	"github.com/semsearch/semsearch/internal/vectorstore/transfer"
 )
 
@@ -74,36 +73,18 @@ func importCommand() *cli.Command {
 				defer f.Close()
 				r = f
 			}
-			// The embedded store keeps its BM25 index beside the vectors:
-			// feed it as documents arrive (Weaviate's is the store itself).
-			kw := a.cfg.engine.Keywords
-			var pending []engine.KeywordDoc
 			name := a.cfg.collection
-			flush := func() error {
-				if kw == nil || len(pending) == 0 {
-					return nil
-				}
-				err := kw.Replace(c.Context, name, pending)
-				pending = pending[:0]
-				return err
-			}
-			each := func(rec transfer.Record) error {
-				kd := engine.KeywordDoc{ID: rec.Document.ID, Hash: rec.Document.Hash}
-				for _, p := range rec.Passages {
-					kd.Passages = append(kd.Passages, engine.KeywordPassage{Chunk: p.Chunk, Title: rec.Document.Title, Text: rec.Document.Text[p.Start:p.End]})
-				}
-				pending = append(pending, kd)
-				if len(pending) >= 256 {
-					return flush()
-				}
-				return nil
-			}
-			h, st, err := transfer.Import(c.Context, a.store, r, name, each)
-			if err == nil {
-				err = flush()
-			}
+			h, st, err := transfer.Import(c.Context, a.store, r, name)
 			if err != nil {
 				return err
+			}
+			// The embedded store keeps its BM25 index beside the vectors:
+			// bring it in line with what is now durably stored, as after
+			// any interrupted index run (Weaviate's is the store itself).
+			if _, own := a.cfg.engine.Keywords.(weaviateKeywords); a.cfg.engine.Keywords != nil && !own {
+				if _, err := a.engine.RepairKeywords(c.Context, name); err != nil {
+					return fmt.Errorf("import: BM25 index: %w", err)
+				}
 			}
 			fmt.Fprintf(c.App.ErrWriter, "imported %q from export of %q: %d documents, %d passages (model %s)\n", name, h.Name, st.Documents, st.Passages, h.Settings.Model)
 			return nil

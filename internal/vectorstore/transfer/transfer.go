@@ -114,10 +114,8 @@ func Export(ctx context.Context, s vectorstore.Store, name string, w io.Writer) 
 
 // Import reads an export from r into s, as collection name (the exported
 // name when empty). An existing collection must have the same settings; its
-// documents are replaced by the imported versions and others kept. each,
-// when set, is called after every stored document (e.g. to feed a keyword
-// index).
-func Import(ctx context.Context, s vectorstore.Store, r io.Reader, name string, each func(Record) error) (Header, Stats, error) {
+// documents are replaced by the imported versions and others kept.
+func Import(ctx context.Context, s vectorstore.Store, r io.Reader, name string) (Header, Stats, error) {
 	var st Stats
 	dec := json.NewDecoder(bufio.NewReaderSize(r, 1<<20))
 	var h Header
@@ -164,11 +162,6 @@ func Import(ctx context.Context, s vectorstore.Store, r io.Reader, name string, 
 		}
 		if err := s.Put(ctx, name, rec.Document, ps); err != nil {
 			return h, st, fmt.Errorf("import: line %d: %w", line, err)
-		}
-		if each != nil {
-			if err := each(rec); err != nil {
-				return h, st, fmt.Errorf("import: line %d: %w", line, err)
-			}
 		}
 		st.Documents++
 		st.Passages += len(ps)

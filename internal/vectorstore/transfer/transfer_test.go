@@ -58,7 +58,7 @@ func TestExportImport(t *testing.T) {
 		t.Fatalf("Export = %+v, %v", st, err)
 	}
 	dst := open(t)
-	h, st2, err := transfer.Import(ctx, dst, bytes.NewReader(buf.Bytes()), "copy", nil)
+	h, st2, err := transfer.Import(ctx, dst, bytes.NewReader(buf.Bytes()), "copy")
 	if err != nil || st2 != st || h.Settings != set {
 		t.Fatalf("Import = %+v %+v, %v", h, st2, err)
 	}
@@ -83,7 +83,7 @@ func TestExportImport(t *testing.T) {
 	if _, err := dst.CreateCollection(ctx, "taken", other); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := transfer.Import(ctx, dst, bytes.NewReader(buf.Bytes()), "taken", nil); err == nil || !strings.Contains(err.Error(), "other settings") {
+	if _, _, err := transfer.Import(ctx, dst, bytes.NewReader(buf.Bytes()), "taken"); err == nil || !strings.Contains(err.Error(), "other settings") {
 		t.Errorf("import into a collection with other settings: err = %v", err)
 	}
 }
