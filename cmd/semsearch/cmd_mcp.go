@@ -13,7 +13,7 @@ import (
 	"github.com/semsearch/semsearch/internal/engine"
 	"github.com/semsearch/semsearch/internal/httpapi"
 	"github.com/semsearch/semsearch/internal/mcpserver"
-	"github.com/semsearch/semsearch/internal/vectorstore/chromemstore"
+	"github.com/semsearch/semsearch/internal/vectorstore"
 	"github.com/semsearch/semsearch/internal/webui"
 )
 
@@ -41,7 +41,7 @@ func runMCP(c *cli.Context) error {
 	}
 	defer a.Close()
 	srv, err := mcpserver.New(mcpserver.Config{
-		Engine: a.engine, Checker: a.embed, Collection: a.cfg.collection, ValidCollection: chromemstore.ValidName,
+		Engine: a.engine, Checker: a.embed, Collection: a.cfg.collection, ValidCollection: vectorstore.ValidName,
 		Model: a.cfg.engine.Model, Writes: c.Bool("writes"), Version: version(), Logger: a.cfg.logger,
 	})
 	if err != nil {
@@ -69,7 +69,7 @@ func frontdoorFlags() []cli.Flag {
 // API's links to the page.
 func frontdoors(c *cli.Context, cfg *config, eng *engine.Engine, client *embed.Client, logger *slog.Logger, api *httpapi.Config) error {
 	m, err := mcpserver.New(mcpserver.Config{
-		Engine: eng, Checker: client, Collection: cfg.collection, ValidCollection: chromemstore.ValidName,
+		Engine: eng, Checker: client, Collection: cfg.collection, ValidCollection: vectorstore.ValidName,
 		Model: cfg.engine.Model, Writes: c.Bool("mcp-writes"), Version: version(),
 		CrossOriginTrusted: c.StringSlice("cors-origin"), Logger: logger,
 	})
@@ -86,7 +86,7 @@ func frontdoors(c *cli.Context, cfg *config, eng *engine.Engine, client *embed.C
 		return nil
 	}
 	page, err := webui.New(webui.Config{
-		Engine: eng, Collection: cfg.collection, ValidCollection: chromemstore.ValidName, APIKey: c.String("api-key"),
+		Engine: eng, Collection: cfg.collection, ValidCollection: vectorstore.ValidName, APIKey: c.String("api-key"),
 		Unavailable: []error{embed.ErrUnreachable, embed.ErrModelMissing}, Logger: logger,
 	})
 	if err != nil {

@@ -15,7 +15,7 @@ import (
 	"github.com/semsearch/semsearch/internal/embed"
 	"github.com/semsearch/semsearch/internal/engine"
 	"github.com/semsearch/semsearch/internal/httpapi"
-	"github.com/semsearch/semsearch/internal/vectorstore/chromemstore"
+	"github.com/semsearch/semsearch/internal/vectorstore"
 )
 
 func serveCommand() *cli.Command {
@@ -84,7 +84,7 @@ func runServe(c *cli.Context) error {
 		Checker:         client,
 		Cache:           cache,
 		Collection:      cfg.collection,
-		ValidCollection: chromemstore.ValidName,
+		ValidCollection: vectorstore.ValidName,
 		Model:           cfg.engine.Model,
 		APIKey:          c.String("api-key"),
 		CORSOrigins:     c.StringSlice("cors-origin"),

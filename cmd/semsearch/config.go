@@ -18,7 +18,6 @@ import (
 	"github.com/semsearch/semsearch/internal/embed"
 	"github.com/semsearch/semsearch/internal/engine"
 	"github.com/semsearch/semsearch/internal/vectorstore"
-	"github.com/semsearch/semsearch/internal/vectorstore/chromemstore"
 	"github.com/semsearch/semsearch/internal/vectorstore/weaviatestore"
 )
 
@@ -139,7 +138,7 @@ func parseConfig(c *cli.Context) (*config, error) {
 	if cfg.remote, err = loadStore(c, logger); err != nil {
 		return nil, err
 	}
-	if !chromemstore.ValidName(cfg.collection) {
+	if !vectorstore.ValidName(cfg.collection) {
 		return nil, fmt.Errorf("--collection %q: use 1-64 letters, digits, '_', '.', '-'", cfg.collection)
 	}
 	model := strings.TrimSpace(c.String("model"))

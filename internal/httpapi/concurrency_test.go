@@ -18,6 +18,7 @@ import (
 
 	"github.com/semsearch/semsearch/internal/chunk"
 	"github.com/semsearch/semsearch/internal/engine"
+	"github.com/semsearch/semsearch/internal/vectorstore"
 	"github.com/semsearch/semsearch/internal/vectorstore/chromemstore"
 )
 
@@ -90,7 +91,7 @@ func TestServer_concurrentReadsAndWrites(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(Config{Engine: eng, Collection: "reports", ValidCollection: chromemstore.ValidName, Model: "bag"})
+	s, err := New(Config{Engine: eng, Collection: "reports", ValidCollection: vectorstore.ValidName, Model: "bag"})
 	if err != nil {
 		t.Fatal(err)
 	}

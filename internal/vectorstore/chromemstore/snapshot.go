@@ -56,7 +56,7 @@ func (s *Store) removeLeftovers() error {
 		return fmt.Errorf("list data directory: %w", err)
 	}
 	for _, e := range entries {
-		if m := leftoverTemp.FindStringSubmatch(e.Name()); m != nil && ValidName(m[1]) && e.Type().IsRegular() {
+		if m := leftoverTemp.FindStringSubmatch(e.Name()); m != nil && vectorstore.ValidName(m[1]) && e.Type().IsRegular() {
 			if err := os.Remove(filepath.Join(s.dir, e.Name())); err != nil {
 				return fmt.Errorf("remove leftover temporary file: %w", err)
 			}

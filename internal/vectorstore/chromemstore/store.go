@@ -26,7 +26,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"slices"
 	"sort"
@@ -107,13 +106,6 @@ func newCollection(info vectorstore.Collection) *collection {
 	return &collection{info: info, docs: map[string]*docEntry{}, vectors: vecs, arena: arena{dims: info.Settings.Dimensions}}
 }
 
-var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
-
-// ValidName reports whether name can be used as a collection name: 1-64
-// letters, digits, '_', '.', '-', starting with a letter or digit. Names map
-// directly to file names.
-func ValidName(name string) bool { return validName.MatchString(name) }
-
 // Open opens (creating if needed) the store in dir. Unless opts.ReadOnly, it
 // takes an exclusive lock on the directory, and fails with
 // vectorstore.ErrLocked when another process holds it.
@@ -173,7 +165,7 @@ func (s *Store) get(name string) (*collection, error) {
 	if c, ok := s.cols[name]; ok {
 		return c, nil
 	}
-	if !ValidName(name) {
+	if !vectorstore.ValidName(name) {
 		return nil, fmt.Errorf("collection %q: %w", name, vectorstore.ErrNotFound)
 	}
 	c, err := s.load(name)
@@ -219,7 +211,7 @@ func (s *Store) CreateCollection(ctx context.Context, name string, set vectorsto
 	if err := s.writable(); err != nil {
 		return vectorstore.Collection{}, err
 	}
-	if !ValidName(name) {
+	if !vectorstore.ValidName(name) {
 		return vectorstore.Collection{}, fmt.Errorf("invalid collection name %q: use 1-64 letters, digits, '_', '.', '-'", name)
 	}
 	s.mu.Lock()
@@ -291,7 +283,7 @@ func (s *Store) Collections(ctx context.Context) ([]vectorstore.Collection, erro
 		return nil, fmt.Errorf("list data directory: %w", err)
 	}
 	for _, e := range entries {
-		if n, ok := strings.CutSuffix(e.Name(), fileExt); ok && ValidName(n) {
+		if n, ok := strings.CutSuffix(e.Name(), fileExt); ok && vectorstore.ValidName(n) {
 			names[n] = true
 		}
 	}

@@ -155,9 +155,6 @@ func consistency(v, def string) (string, error) {
 	return "", fmt.Errorf("weaviate: consistency level %q: want ONE, QUORUM or ALL", v)
 }
 
-// validName matches the collection names chromemstore accepts.
-var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
-
 // encodeName turns a collection name into letters, digits and "_": lower
 // case letters and digits stay, every other byte becomes "_" and two hex
 // digits, so names that differ only in case stay apart.
@@ -465,7 +462,7 @@ func passageProps() []*models.Property {
 
 // readMeta returns the recorded metadata of a collection or ErrNotFound.
 func (s *Store) readMeta(ctx context.Context, name string) (collectionMeta, error) {
-	if !validName.MatchString(name) {
+	if !vectorstore.ValidName(name) {
 		return collectionMeta{}, fmt.Errorf("collection %q: %w", name, vectorstore.ErrNotFound)
 	}
 	res, err := s.search(ctx, func(q *graphql.Search) *graphql.Search {
@@ -514,7 +511,7 @@ func (s *Store) touch(ctx context.Context, name string) error {
 
 // CreateCollection implements vectorstore.Store.
 func (s *Store) CreateCollection(ctx context.Context, name string, set vectorstore.Settings) (vectorstore.Collection, error) {
-	if !validName.MatchString(name) {
+	if !vectorstore.ValidName(name) {
 		return vectorstore.Collection{}, fmt.Errorf("invalid collection name %q: use letters, digits, '.', '_' and '-'", name)
 	}
 	if m, err := s.readMeta(ctx, name); err == nil {
