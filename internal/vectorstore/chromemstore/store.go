@@ -362,16 +362,10 @@ func (s *Store) Put(ctx context.Context, name string, doc vectorstore.Document, 
 	vecs := make([][]float32, len(passages))
 	var stored [][]float32 // the vectors of Vectored passages, in order
 	for i, p := range passages {
-		if p.Start < 0 || p.End > len(doc.Text) || p.Start > p.End {
-			return fmt.Errorf("put document %q: passage %d range [%d,%d) outside text of %d bytes", doc.ID, i, p.Start, p.End, len(doc.Text))
+		if err := vectorstore.CheckPassage(doc, i, p, name, dims); err != nil {
+			return err
 		}
-		if dims > 0 && len(p.Vector) != dims {
-			return fmt.Errorf("put document %q: passage %d has %d dimensions, collection %q has %d", doc.ID, i, len(p.Vector), name, dims)
-		}
-		norm, ok := sqNorm(p.Vector)
-		if !ok {
-			return fmt.Errorf("put document %q: passage %d vector has NaN or Inf", doc.ID, i)
-		}
+		norm, _ := sqNorm(p.Vector) // CheckPassage refused NaN and Inf
 		meta := p
 		meta.Text, meta.Vector = "", nil
 		meta.Chunk = i

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -228,16 +227,8 @@ func (s *Store) Put(ctx context.Context, coll string, doc vectorstore.Document, 
 	}
 	dims := m.Settings.Dimensions
 	for i, p := range passages {
-		if p.Start < 0 || p.End > len(doc.Text) || p.Start > p.End {
-			return fmt.Errorf("put document %q: passage %d range [%d,%d) outside text of %d bytes", doc.ID, i, p.Start, p.End, len(doc.Text))
-		}
-		if dims > 0 && len(p.Vector) != dims {
-			return fmt.Errorf("put document %q: passage %d has %d dimensions, collection %q has %d", doc.ID, i, len(p.Vector), coll, dims)
-		}
-		for _, x := range p.Vector {
-			if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
-				return fmt.Errorf("put document %q: passage %d vector has NaN or Inf", doc.ID, i)
-			}
+		if err := vectorstore.CheckPassage(doc, i, p, coll, dims); err != nil {
+			return err
 		}
 	}
 	old, err := s.docsByID(ctx, coll, []string{doc.ID})
