@@ -76,13 +76,15 @@ func (s *Store) compact(name string, c *collection) (err error) {
 	s.mu.Lock()
 	docs := slices.Collect(maps.Values(c.docs))
 	info := c.snapshotInfo()
-	view := arenaView{dims: c.arena.dims, f32: slices.Clone(c.arena.f32), i8: slices.Clone(c.arena.i8), scale: c.arena.scale}
+	// The block lists as they are now: blocks appended later are not the
+	// snapshot's, and the blocks themselves never move.
+	view := &arena{dims: c.arena.dims, f32: slices.Clone(c.arena.f32), i8: slices.Clone(c.arena.i8), scale: c.arena.scale}
 	c.arena.noReuse = true
 	var from int64
 	if c.log != nil {
 		from = c.log.size
 	}
-	gen := max(c.gen, c.logGen()) + 1
+	gen := c.gen + 1 // a writer's log is never newer than its snapshot (replay refuses that)
 	s.mu.Unlock()
 
 	tmp, size, werr := s.writeSnapshot(info, docs, view, gen)
@@ -140,11 +142,4 @@ func (s *Store) compact(name string, c *collection) (err error) {
 	c.synced = c.appended // the new log was synced whole
 	s.logger.Debug("collection compacted", "collection", name, "documents", len(docs), "snapshot_bytes", size, "log_tail_bytes", len(tail))
 	return nil
-}
-
-func (c *collection) logGen() uint64 {
-	if c.log == nil {
-		return 0
-	}
-	return c.log.gen
 }

@@ -444,28 +444,11 @@ func (c *collection) applyRecord(op byte, p []byte) error {
 	return nil
 }
 
-// arenaView is what a snapshot writer needs of the arena: its blocks as
-// they were when the snapshot was taken.
-type arenaView struct {
-	dims  int
-	f32   [][]float32
-	i8    [][]int8
-	scale []float32
-}
-
-func (v arenaView) vec(slot int32) []float32 {
-	b, off := int(slot)/blockSlots, (int(slot)%blockSlots)*v.dims
-	return v.f32[b][off : off+v.dims]
-}
-
-func (v arenaView) qvec(slot int32) []int8 {
-	b, off := int(slot)/blockSlots, (int(slot)%blockSlots)*v.dims
-	return v.i8[b][off : off+v.dims]
-}
-
-// writeSnapshot writes a version 3 snapshot of docs to a synced temporary
-// file and returns its name and size; the caller renames it into place.
-func (s *Store) writeSnapshot(info vectorstore.Collection, docs []*docEntry, view arenaView, gen uint64) (string, int64, error) {
+// writeSnapshot writes a version 3 snapshot of docs, whose vectors view
+// holds (the arena's blocks as they were when the snapshot was taken), to a
+// synced temporary file and returns its name and size; the caller renames it
+// into place.
+func (s *Store) writeSnapshot(info vectorstore.Collection, docs []*docEntry, view *arena, gen uint64) (string, int64, error) {
 	name := info.Name
 	slices.SortFunc(docs, func(a, b *docEntry) int {
 		if a.Doc.ID < b.Doc.ID {

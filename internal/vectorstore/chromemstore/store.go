@@ -231,7 +231,7 @@ func (s *Store) CreateCollection(ctx context.Context, name string, set vectorsto
 	// The empty snapshot first, then the log: a crash in between leaves a
 	// collection whose log open creates.
 	c.gen = 1
-	tmp, size, err := s.writeSnapshot(c.snapshotInfo(), nil, arenaView{dims: set.Dimensions}, c.gen)
+	tmp, size, err := s.writeSnapshot(c.snapshotInfo(), nil, &arena{dims: set.Dimensions}, c.gen)
 	if err == nil {
 		err = os.Rename(tmp, s.path(name))
 	}
