@@ -244,15 +244,7 @@ func (e *Engine) syncKeywords(ctx context.Context, collection string) error {
 		n := min(len(stale), keywordBatch)
 		docs := make([]KeywordDoc, 0, n)
 		for _, id := range stale[:n] {
-			d, err := e.store.Document(ctx, collection, id)
-			if err != nil {
-				return err
-			}
-			keys := make([]vectorstore.PassageKey, d.Passages)
-			for i := range keys {
-				keys[i] = vectorstore.PassageKey{DocID: id, Chunk: i}
-			}
-			hits, err := e.store.Lookup(ctx, collection, keys)
+			d, hits, err := vectorstore.DocumentPassages(ctx, e.store, collection, id)
 			if err != nil {
 				return err
 			}

@@ -257,3 +257,18 @@ func (f Filter) CheckDates() error {
 	}
 	return nil
 }
+
+// DocumentPassages returns document id of collection with all its passages
+// (text and vector), in order: what export and a keyword index rebuild read.
+func DocumentPassages(ctx context.Context, s Store, collection, id string) (Document, []Hit, error) {
+	doc, err := s.Document(ctx, collection, id)
+	if err != nil {
+		return doc, nil, err
+	}
+	keys := make([]PassageKey, doc.Passages)
+	for i := range keys {
+		keys[i] = PassageKey{DocID: id, Chunk: i}
+	}
+	hits, err := s.Lookup(ctx, collection, keys)
+	return doc, hits, err
+}

@@ -74,18 +74,10 @@ func Export(ctx context.Context, s vectorstore.Store, name string, w io.Writer) 
 			return st, fmt.Errorf("export %q: %w", name, err)
 		}
 		for _, d := range list {
-			doc, err := s.Document(ctx, name, d.ID)
+			doc, hits, err := vectorstore.DocumentPassages(ctx, s, name, d.ID)
 			if errors.Is(err, vectorstore.ErrNotFound) {
 				continue // deleted meanwhile
 			}
-			if err != nil {
-				return st, fmt.Errorf("export %q: %w", name, err)
-			}
-			keys := make([]vectorstore.PassageKey, doc.Passages)
-			for i := range keys {
-				keys[i] = vectorstore.PassageKey{DocID: doc.ID, Chunk: i}
-			}
-			hits, err := s.Lookup(ctx, name, keys)
 			if err != nil {
 				return st, fmt.Errorf("export %q: %w", name, err)
 			}
