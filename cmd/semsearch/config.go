@@ -202,11 +202,16 @@ func parseConfig(c *cli.Context) (*config, error) {
 		}
 		cfg.mode = engine.Vector
 	}
-	analyzer := cfg.bm25.Analyzer
+	keywordTerms, err := bm25.NewTerms(cfg.bm25.Analyzer)
+	if err != nil {
+		// The BM25 index reports a bad analyzer where it is opened;
+		// expansion says so only if it is asked for.
+		keywordTerms = func(string) ([]string, error) { return nil, err }
+	}
 	cfg.engine = engine.Config{
 		// Query expansion skips neighbours that are forms of a query word
 		// for BM25 (Weaviate's BM25 is fed the same terms, see store.go).
-		KeywordTerms:   func(text string) ([]string, error) { return bm25.Terms(analyzer, text) },
+		KeywordTerms:   keywordTerms,
 		Mode:           cfg.mode,
 		Fusion:         fusion,
 		Model:          model,

@@ -64,11 +64,11 @@ func loadStore(c *cli.Context, logger *slog.Logger) (*weaviatestore.Options, err
 	// Weaviate's BM25 ranks the terms our own BM25 index would (stemming,
 	// stopwords), so hybrid scores mean the same on both backends.
 	analyzer := c.String("bm25-analyzer")
-	if _, err := bm25.Terms(analyzer, ""); err != nil {
+	terms, err := bm25.NewTerms(analyzer)
+	if err != nil {
 		return nil, fmt.Errorf("--bm25-analyzer: %w", err)
 	}
-	opt.Analyzer = analyzer
-	opt.Terms = func(text string) ([]string, error) { return bm25.Terms(analyzer, text) }
+	opt.Analyzer, opt.Terms = analyzer, terms
 	opt.Logger = logger
 	return &opt, nil
 }
