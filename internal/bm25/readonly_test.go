@@ -37,21 +37,29 @@ func readOnlyDir(t *testing.T, src string) string {
 	return dst
 }
 
-// TestOpen_readOnly: a read-only copy of an index (a backup, a read-only
-// volume) can be searched; a missing one is ErrMissing, not created.
-func TestOpen_readOnly(t *testing.T) {
-	ctx := context.Background()
+// oneDocIndex writes a closed index holding document "a" (hash "1", about
+// quaggas) and returns its directory.
+func oneDocIndex(t *testing.T) string {
+	t.Helper()
 	src := filepath.Join(t.TempDir(), "news.bm25")
 	ix, err := Open(src, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ix.ReplaceMany(ctx, Document{ID: "a", Hash: "1", Passages: []Passage{{Text: "Quagga zebras roam near Etosha."}}}); err != nil {
+	if err := ix.ReplaceMany(context.Background(), Document{ID: "a", Hash: "1", Passages: []Passage{{Text: "Quagga zebras roam near Etosha."}}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := ix.Close(); err != nil {
 		t.Fatal(err)
 	}
+	return src
+}
+
+// TestOpen_readOnly: a read-only copy of an index (a backup, a read-only
+// volume) can be searched; a missing one is ErrMissing, not created.
+func TestOpen_readOnly(t *testing.T) {
+	ctx := context.Background()
+	src := oneDocIndex(t)
 	ro := readOnlyDir(t, src)
 	if _, err := Open(ro, Options{}); err == nil {
 		t.Log("a writable open of a read-only directory worked (file modes do not stop this user)")
@@ -78,18 +86,7 @@ func TestOpen_readOnly(t *testing.T) {
 // TestOpen_damagedFiles: a truncated root.bolt (which made bbolt fault) or
 // a segment that fails its checksum (which searched as empty) is ErrDamaged.
 func TestOpen_damagedFiles(t *testing.T) {
-	ctx := context.Background()
-	src := filepath.Join(t.TempDir(), "news.bm25")
-	ix, err := Open(src, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ix.ReplaceMany(ctx, Document{ID: "a", Hash: "1", Passages: []Passage{{Text: "Quagga zebras roam near Etosha."}}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := ix.Close(); err != nil {
-		t.Fatal(err)
-	}
+	src := oneDocIndex(t)
 	segs, _ := filepath.Glob(filepath.Join(src, "store", "*.zap"))
 	if len(segs) == 0 {
 		t.Fatal("no segment written")
