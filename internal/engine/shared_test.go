@@ -33,21 +33,29 @@ func (g *gateEmbedder) EmbedDocuments(ctx context.Context, texts []string) ([][]
 	return g.bagEmbedder.EmbedDocuments(ctx, texts)
 }
 
-// TestEngine_IndexShared: single-article Index calls that arrive while
-// another runs share the next run's embedding call, and each caller gets
-// the counts of its own articles.
-func TestEngine_IndexShared(t *testing.T) {
-	ctx := t.Context()
+// newGatedEngine returns an engine over a fresh embedded store whose
+// embedder holds its first call at the gate.
+func newGatedEngine(t *testing.T) (*chromemstore.Store, *gateEmbedder, *engine.Engine) {
+	t.Helper()
 	store, err := chromemstore.Open(t.TempDir(), chromemstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer store.Close()
+	t.Cleanup(func() { store.Close() })
 	emb := &gateEmbedder{gate: make(chan struct{}), entered: make(chan struct{})}
 	eng, err := engine.New(store, emb, engine.Config{Model: "m", Chunk: chunk.DefaultOptions()})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return store, emb, eng
+}
+
+// TestEngine_IndexShared: single-article Index calls that arrive while
+// another runs share the next run's embedding call, and each caller gets
+// the counts of its own articles.
+func TestEngine_IndexShared(t *testing.T) {
+	ctx := t.Context()
+	store, emb, eng := newGatedEngine(t)
 	doc := func(i int) article.Article {
 		return article.Article{ID: fmt.Sprintf("d%d", i), Source: "s", Title: "T", Text: fmt.Sprintf("Document %d about shared commits.", i)}
 	}
@@ -95,16 +103,7 @@ func TestEngine_IndexShared(t *testing.T) {
 // articles still wait in the queue leaves with nothing stored, and says so
 // per article; the run that carries other callers is not stopped by it.
 func TestEngine_IndexSharedCallerLeaves(t *testing.T) {
-	store, err := chromemstore.Open(t.TempDir(), chromemstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	emb := &gateEmbedder{gate: make(chan struct{}), entered: make(chan struct{})}
-	eng, err := engine.New(store, emb, engine.Config{Model: "m", Chunk: chunk.DefaultOptions()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	store, emb, eng := newGatedEngine(t)
 	doc := func(id string) []article.Article {
 		return []article.Article{{ID: id, Source: id, Title: "T", Text: "A document about " + id + "."}}
 	}
