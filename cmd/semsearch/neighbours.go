@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -8,12 +9,14 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 	"unicode"
 
 	"github.com/semsearch/semsearch/internal/engine"
+	"github.com/semsearch/semsearch/internal/lexicon"
 	"github.com/semsearch/semsearch/internal/wordvec"
 	"github.com/semsearch/semsearch/internal/wordvec/nearest"
 )
@@ -104,15 +107,25 @@ func parseExpand(s string) (engine.WordExpansion, error) {
 
 // wordNeighbours is the engine's WordNeighbours over GloVe vectors read from
 // path on first use (reading the 110 MB tarball takes seconds, so searches
-// that never expand never pay for it).
+// that never expand never pay for it). With a thesaurus, a word's
+// neighbours are the words the thesaurus relates to it, ranked by the
+// vectors' similarity, instead of the nearest words of all.
 type wordNeighbours struct {
-	path string
-	log  *slog.Logger
+	path      string
+	thesaurus string // WordNet database; "" for none
+	relations lexicon.Relations
+	log       *slog.Logger
 
 	mu      sync.Mutex
-	idx     *nearest.Index // nil until read
-	loading chan struct{}  // closed when the read under way ends; nil when none is
-	err     error          // of the last read
+	words   *wordIndex    // nil until read
+	loading chan struct{} // closed when the read under way ends; nil when none is
+	err     error         // of the last read
+}
+
+// wordIndex is what wordNeighbours reads once.
+type wordIndex struct {
+	near *nearest.Index
+	lex  *lexicon.Lexicon // nil without a thesaurus
 }
 
 // index returns the neighbour index, reading the vectors the first time.
@@ -120,11 +133,11 @@ type wordNeighbours struct {
 // the read goes on for the next (otherwise, with a request timeout shorter
 // than the read, expansion would never become available). A failed read is
 // not remembered: the next call tries again.
-func (w *wordNeighbours) index(ctx context.Context) (*nearest.Index, error) {
+func (w *wordNeighbours) index(ctx context.Context) (*wordIndex, error) {
 	w.mu.Lock()
-	if w.idx != nil {
+	if w.words != nil {
 		defer w.mu.Unlock()
-		return w.idx, nil
+		return w.words, nil
 	}
 	loading := w.loading
 	if loading == nil {
@@ -140,8 +153,8 @@ func (w *wordNeighbours) index(ctx context.Context) (*nearest.Index, error) {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.idx != nil {
-		return w.idx, nil
+	if w.words != nil {
+		return w.words, nil
 	}
 	if w.loading == loading {
 		w.loading = nil
@@ -153,7 +166,7 @@ func (w *wordNeighbours) index(ctx context.Context) (*nearest.Index, error) {
 func (w *wordNeighbours) read(ctx context.Context, done chan struct{}) {
 	defer close(done)
 	start := time.Now()
-	idx, err := func() (*nearest.Index, error) {
+	words, err := func() (*wordIndex, error) {
 		v, err := wordvec.ReadFile(ctx, w.path, wordvec.Options{MaxWords: neighbourVocab})
 		if err != nil {
 			return nil, fmt.Errorf("read word vectors: %w", err)
@@ -163,18 +176,47 @@ func (w *wordNeighbours) read(ctx context.Context, done chan struct{}) {
 			return nil, fmt.Errorf("word vectors %s: %w", w.path, err)
 		}
 		w.log.Info("word vectors read", "path", w.path, "words", v.Len(), "read_ms", time.Since(start).Milliseconds())
-		return idx, nil
+		if w.thesaurus != "" {
+			lex, err := lexicon.ReadFile(ctx, w.thesaurus, w.relations)
+			if err != nil {
+				return nil, fmt.Errorf("read thesaurus: %w", err)
+			}
+			w.log.Info("thesaurus read", "path", w.thesaurus, "relations", w.relations.String(), "words", lex.Len())
+			return &wordIndex{near: idx, lex: lex}, nil
+		}
+		return &wordIndex{near: idx}, nil
 	}()
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.idx, w.err = idx, err
+	w.words, w.err = words, err
 }
 
-// Neighbours returns word's nearest candidate words by cosine similarity.
+// Neighbours returns word's nearest candidate words by cosine similarity,
+// or with a thesaurus the words it relates to word's base form.
 func (w *wordNeighbours) Neighbours(ctx context.Context, word string, n int) ([]engine.Neighbour, error) {
-	idx, err := w.index(ctx)
+	words, err := w.index(ctx)
 	if err != nil {
 		return nil, err
+	}
+	idx := words.near
+	if lex := words.lex; lex != nil {
+		var out []engine.Neighbour
+		base := lex.Base(word)
+		for _, r := range lex.Related(base) {
+			if !lettersOnly(r) {
+				continue
+			}
+			s, ok := idx.Similarity(word, r)
+			if !ok {
+				s, ok = idx.Similarity(base, r)
+			}
+			if ok {
+				out = append(out, engine.Neighbour{Word: r, Similarity: s})
+			}
+		}
+		// Most similar first; ties keep the thesaurus's (alphabetical) order.
+		slices.SortStableFunc(out, func(a, b engine.Neighbour) int { return cmp.Compare(b.Similarity, a.Similarity) })
+		return out[:min(n, len(out))], nil
 	}
 	ns := idx.Nearest(word, n, -1)
 	out := make([]engine.Neighbour, len(ns))

@@ -56,7 +56,7 @@ func TestLettersOnly(t *testing.T) {
 func TestSearch_Expand(t *testing.T) {
 	data := offlineData(t, sampleArts())
 	vecs := filepath.Join(t.TempDir(), "glove.txt")
-	writeFile(t, vecs, "the 0 0 1\nwildebeest 1 0 0\nzebras 0.9 0.1 0\nbreakfast 0 1 0\n1990 0.99 0 0\n")
+	writeFile(t, vecs, "the 0 0 1\nwildebeest 1 0 0\nzebras 0.9 0.1 0\nbreakfast 0 1 0\n1990 0.99 0 0\nbanana 0 0.3 1\n")
 	queries := filepath.Join(t.TempDir(), "queries.jsonl")
 	writeFile(t, queries, `{"id": "1", "query": "wildebeest", "relevant": ["zebra.txt"]}`+"\n")
 	t.Setenv("SEMSEARCH_CACHE", t.TempDir()) // no cached tarball
@@ -69,6 +69,25 @@ func TestSearch_Expand(t *testing.T) {
 	out, errOut, err := run(t, "", append([]string{"search", "--json", "--expand", "1:0.5:0.5", "--word-vectors", vecs, "wildebeest"}, g...)...)
 	if err != nil || !strings.Contains(out, `"doc_id": "zebra.txt"`) || strings.Contains(out, "fruit.txt") {
 		t.Errorf("with expansion: err %v, out %s, stderr %s", err, out, errOut)
+	}
+
+	// With a thesaurus the expansion word is the one it relates to the
+	// query word's base form, however far its vector.
+	thesaurus := t.TempDir()
+	writeFile(t, filepath.Join(thesaurus, "data.noun"), "00000001 05 n 02 wildebeest 0 banana 0 000 | made up\n")
+	out, errOut, err = run(t, "", append([]string{"search", "--json", "--expand", "1:0.5:0", "--word-vectors", vecs, "--thesaurus", thesaurus, "wildebeests"}, g...)...)
+	if err != nil || !strings.Contains(out, `"doc_id": "fruit.txt"`) || strings.Contains(out, "zebra.txt") {
+		t.Errorf("with a thesaurus: err %v, out %s, stderr %s", err, out, errOut)
+	}
+
+	for name, args := range map[string][]string{
+		"missing thesaurus": {"search", "--expand", "1:0.5:0.5", "--word-vectors", vecs, "--thesaurus", filepath.Join(t.TempDir(), "none"), "wildebeest"},
+		"bad relations":     {"search", "--expand", "1:0.5:0.5", "--word-vectors", vecs, "--thesaurus", thesaurus, "--thesaurus-relations", "antonyms", "wildebeest"},
+	} {
+		_, errOut, code := runExit(t, "", append(args, g...)...)
+		if code != 2 || !strings.Contains(errOut, "--thesaurus") {
+			t.Errorf("%s: exit %d, stderr %q; want 2 and a message naming the flag", name, code, errOut)
+		}
 	}
 
 	for name, args := range map[string][]string{
@@ -112,7 +131,7 @@ func TestWordNeighbours_readOutlivesCaller(t *testing.T) {
 		<-loading
 	}
 	w.mu.Lock()
-	idx, readErr := w.idx, w.err
+	idx, readErr := w.words, w.err
 	w.mu.Unlock()
 	if idx == nil {
 		t.Fatalf("the read started by a cancelled search did not finish: %v", readErr)

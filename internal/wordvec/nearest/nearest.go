@@ -130,3 +130,19 @@ func (n *Index) Nearest(word string, k int, minSim float64) []Neighbour {
 	}
 	return out
 }
+
+// Similarity returns the cosine similarity of two words' vectors; false
+// when either word has none.
+func (n *Index) Similarity(a, b string) (float64, bool) {
+	i, ok1 := n.index[a]
+	j, ok2 := n.index[b]
+	if !ok1 || !ok2 {
+		return 0, false
+	}
+	var s float32
+	u, v := n.unit[i*n.dim:(i+1)*n.dim], n.unit[j*n.dim:(j+1)*n.dim]
+	for k, x := range u {
+		s += x * v[k]
+	}
+	return float64(s), true
+}

@@ -173,3 +173,29 @@ func BenchmarkIndex_Nearest100k(b *testing.B) {
 		n.Nearest(v.Words[42], 10, 0.3)
 	}
 }
+
+func TestIndex_Similarity(t *testing.T) {
+	// Candidates limits what Nearest returns, not what Similarity knows.
+	idx, err := nearest.New(neighbourVectors(), nearest.Options{Candidates: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		a, b string
+		want float64
+		ok   bool
+	}{
+		{"fired", "sacked", 0.98, true},
+		{"sacked", "fired", 0.98, true},
+		{"fired", "dismissed", 0.8, true},
+		{"fired", "the", 0, true},
+		{"fired", "zero", 0, false}, // no direction
+		{"fired", "unknown", 0, false},
+	}
+	for _, tt := range tests {
+		got, ok := idx.Similarity(tt.a, tt.b)
+		if ok != tt.ok || math.Abs(got-tt.want) > 1e-6 {
+			t.Errorf("Similarity(%q, %q) = %g, %v; want %g, %v", tt.a, tt.b, got, ok, tt.want, tt.ok)
+		}
+	}
+}
