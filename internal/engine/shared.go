@@ -52,14 +52,16 @@ func (e *Engine) indexShared(ctx context.Context, collection string, arts []arti
 		return IndexStats{}, err
 	}
 	call := &sharedCall{ctx: ctx, arts: arts, start: time.Now(), done: make(chan struct{})}
+	// queuesMu is held until the call is queued, so that an idle queue is
+	// never dropped (see forgetQueue) between being found and being used.
 	e.queuesMu.Lock()
 	q, ok := e.queues[collection]
 	if !ok {
 		q = &writeQueue{}
 		e.queues[collection] = q
 	}
-	e.queuesMu.Unlock()
 	q.mu.Lock()
+	e.queuesMu.Unlock()
 	q.pending = append(q.pending, call)
 	if !q.running {
 		q.running = true
@@ -118,6 +120,7 @@ func (e *Engine) drain(ctx context.Context, collection string, q *writeQueue) {
 		if len(batch) == 0 {
 			q.running = false
 			q.mu.Unlock()
+			e.forgetQueue(collection, q)
 			return
 		}
 
@@ -159,6 +162,19 @@ func (e *Engine) drain(ctx context.Context, collection string, q *writeQueue) {
 			}
 			close(c.done)
 		}
+	}
+}
+
+// forgetQueue drops q from the engine's queues if it is still idle, so
+// that a server writing to many collections keeps queues only for those
+// being written.
+func (e *Engine) forgetQueue(collection string, q *writeQueue) {
+	e.queuesMu.Lock()
+	defer e.queuesMu.Unlock()
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if !q.running && len(q.pending) == 0 && e.queues[collection] == q {
+		delete(e.queues, collection)
 	}
 }
 
