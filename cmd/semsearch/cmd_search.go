@@ -122,6 +122,9 @@ func parseFilter(c *cli.Context) (vectorstore.Filter, error) {
 	if f.Before, err = parseDate("before", c.String("before")); err != nil {
 		return f, err
 	}
+	if err := f.Validate(); err != nil {
+		return f, fmt.Errorf("--doc, --filter, --after, --before: %w", err)
+	}
 	return f, nil
 }
 

@@ -172,6 +172,8 @@ func TestCLI_HelpVersionAndUsageErrors(t *testing.T) {
 		{[]string{"search", "-k", "0", "q"}, "k must be between"},
 		{[]string{"search", "--mode", "fast", "q"}, `"fast"`},
 		{[]string{"search", "--after", "yesterday", "q"}, "YYYY-MM-DD"},
+		{[]string{"search", "--after", "2017-06-01", "--before", "2017-05-01", "q"}, "must be earlier than before"},
+		{[]string{"search", "--doc", "", "q"}, "document id 1 of 1 is empty"},
 		{[]string{"search"}, "give a question"},
 		{[]string{"index"}, "give at least one PATH"},
 	}

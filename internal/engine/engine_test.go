@@ -13,6 +13,7 @@ import (
 	"github.com/semsearch/semsearch/internal/article"
 	"github.com/semsearch/semsearch/internal/chunk"
 	"github.com/semsearch/semsearch/internal/engine"
+	"github.com/semsearch/semsearch/internal/vectorstore"
 	"github.com/semsearch/semsearch/internal/vectorstore/chromemstore"
 )
 
@@ -271,6 +272,7 @@ func TestEngine_SearchErrors(t *testing.T) {
 		{"k huge", "news", engine.Query{Text: "x", K: engine.MaxK + 1}, engine.ErrInvalid},
 		{"bad utf8", "news", engine.Query{Text: "a\xffb", K: 3}, engine.ErrInvalid},
 		{"mode", "news", engine.Query{Text: "x", K: 3, Mode: "fuzzy"}, engine.ErrInvalid},
+		{"filter", "news", engine.Query{Text: "x", K: 3, Filter: vectorstore.Filter{DocIDs: []string{""}}}, engine.ErrInvalid},
 		{"mmr", "news", engine.Query{Text: "x", K: 3, MMR: 1.5}, engine.ErrInvalid},
 		{"max per doc", "news", engine.Query{Text: "x", K: 3, MaxPerDoc: -1}, engine.ErrInvalid},
 		{"bm25 without index", "news", engine.Query{Text: "x", K: 3, Mode: engine.BM25}, engine.ErrInvalid},

@@ -206,6 +206,9 @@ func validateQuery(q Query, f Fusion) error {
 	case q.K < 1 || q.K > MaxK:
 		return fmt.Errorf("%w: k must be between 1 and %d, got %d", ErrInvalid, MaxK, q.K)
 	}
+	if err := q.Filter.Validate(); err != nil {
+		return fmt.Errorf("%w: filter: %v", ErrInvalid, err)
+	}
 	return ValidateSettings(q, f)
 }
 

@@ -138,17 +138,7 @@ func (f *filterJSON) filter() (vectorstore.Filter, error) {
 	if f == nil {
 		return out, nil
 	}
-	for i, id := range f.DocIDs {
-		if id == "" {
-			return out, badRequest("invalid_filter", "filter.doc_ids[%d] is empty", i)
-		}
-	}
 	out.DocIDs = f.DocIDs
-	for k := range f.Meta {
-		if strings.TrimSpace(k) == "" {
-			return out, badRequest("invalid_filter", "filter.meta has an empty key")
-		}
-	}
 	if len(f.Meta) > 0 {
 		out.Meta = f.Meta
 	}
@@ -159,8 +149,8 @@ func (f *filterJSON) filter() (vectorstore.Filter, error) {
 	if out.Before, err = parseDate("filter.before", f.Before); err != nil {
 		return out, err
 	}
-	if !out.After.IsZero() && !out.Before.IsZero() && !out.After.Before(out.Before) {
-		return out, badRequest("invalid_filter", "filter.after (%s) must be earlier than filter.before (%s)", f.After, f.Before)
+	if err := out.Validate(); err != nil {
+		return out, badRequest("invalid_filter", "filter: %v", err)
 	}
 	return out, nil
 }

@@ -304,7 +304,7 @@ func (f *SearchFilter) filter() (vectorstore.Filter, error) {
 	if out.Before, err = parseDate("filter.before", f.Before); err != nil {
 		return out, err
 	}
-	if err := out.CheckDates(); err != nil {
+	if err := out.Validate(); err != nil {
 		return out, fmt.Errorf("filter: %w", err)
 	}
 	return out, nil

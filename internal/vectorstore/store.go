@@ -250,8 +250,21 @@ func ParseDate(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("%q: want %s", s, DateFormats)
 }
 
-// CheckDates reports a filter whose date bounds admit nothing.
-func (f Filter) CheckDates() error {
+// Validate reports a filter that cannot be meant: an empty document id or
+// metadata field name (which would match nothing, or every document with
+// an empty field), or date bounds that admit nothing. Every front door
+// checks filters with it, and the engine again before searching.
+func (f Filter) Validate() error {
+	for i, id := range f.DocIDs {
+		if strings.TrimSpace(id) == "" {
+			return fmt.Errorf("document id %d of %d is empty", i+1, len(f.DocIDs))
+		}
+	}
+	for k := range f.Meta {
+		if strings.TrimSpace(k) == "" {
+			return errors.New("a metadata field name is empty")
+		}
+	}
 	if !f.After.IsZero() && !f.Before.IsZero() && !f.After.Before(f.Before) {
 		return fmt.Errorf("after (%s) must be earlier than before (%s)", f.After.Format(time.RFC3339), f.Before.Format(time.RFC3339))
 	}
