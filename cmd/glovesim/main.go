@@ -61,7 +61,7 @@ type variant struct {
 // parseModel reads NAME:OPTIONS.
 func parseModel(spec string) (variant, error) {
 	name, opts, _ := strings.Cut(spec, ":")
-	m := variant{name: name, opt: glovemodel.Options{ZeroPunct: true}}
+	m := variant{name: name, opt: glovemodel.Options{ZeroPunct: true}, alpha: 1}
 	o := &m.opt
 	if name == "" {
 		return m, fmt.Errorf("model %q: no name", spec)
@@ -84,7 +84,9 @@ func parseModel(spec string) (variant, error) {
 			r, err = lexicon.ParseRelations(strings.ReplaceAll(v, "+", ","))
 			m.retrofit = &r
 		case "retrofit-alpha":
-			m.alpha, err = strconv.ParseFloat(v, 64)
+			if m.alpha, err = strconv.ParseFloat(v, 64); err == nil && !(m.alpha > 0) {
+				err = fmt.Errorf("retrofit-alpha %g must be positive", m.alpha)
+			}
 		default:
 			err = fmt.Errorf("unknown option %q", k)
 		}
@@ -112,6 +114,7 @@ func run(ctx context.Context, args []string, log *slog.Logger) error {
 		return err
 	}
 	served := map[string]*glovemodel.Model{}
+	lexicons := map[lexicon.Relations]*lexicon.Lexicon{} // each read once
 	for _, spec := range strings.Split(*models, ";") {
 		m, err := parseModel(spec)
 		if err != nil {
@@ -123,9 +126,12 @@ func run(ctx context.Context, args []string, log *slog.Logger) error {
 			if *lexFile == "" {
 				return fmt.Errorf("model %s: retrofit needs -lexicon", m.name)
 			}
-			lex, err := lexicon.ReadFile(ctx, *lexFile, *m.retrofit)
-			if err != nil {
-				return err
+			lex := lexicons[*m.retrofit]
+			if lex == nil {
+				if lex, err = lexicon.ReadFile(ctx, *lexFile, *m.retrofit); err != nil {
+					return err
+				}
+				lexicons[*m.retrofit] = lex
 			}
 			vm = &wordvec.Vectors{Dim: v.Dim, Words: v.Words, Data: slices.Clone(v.Data)}
 			st, err := retrofit.Apply(ctx, vm, lex.Related, retrofit.Options{Alpha: m.alpha})

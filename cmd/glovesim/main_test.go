@@ -40,10 +40,10 @@ func TestParseModel_Retrofit(t *testing.T) {
 	if m.retrofit == nil || m.retrofit.String() != "syn,derived" || m.alpha != 2 {
 		t.Errorf("got retrofit %v alpha %g", m.retrofit, m.alpha)
 	}
-	if m, _ := parseModel("plain:sif=1e-4"); m.retrofit != nil {
-		t.Errorf("plain model retrofitted: %v", m.retrofit)
+	if m, _ := parseModel("plain:sif=1e-4"); m.retrofit != nil || m.alpha != 1 {
+		t.Errorf("plain model: retrofit %v, alpha %g; want none and the default 1", m.retrofit, m.alpha)
 	}
-	for _, bad := range []string{"r:retrofit=antonyms", "r:retrofit=syn,retrofit-alpha=x"} {
+	for _, bad := range []string{"r:retrofit=antonyms", "r:retrofit=syn,retrofit-alpha=x", "r:retrofit=syn,retrofit-alpha=0", "r:retrofit=syn,retrofit-alpha=-1"} {
 		if _, err := parseModel(bad); err == nil {
 			t.Errorf("%q: no error", bad)
 		}

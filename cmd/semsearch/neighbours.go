@@ -167,6 +167,16 @@ func (w *wordNeighbours) read(ctx context.Context, done chan struct{}) {
 	defer close(done)
 	start := time.Now()
 	words, err := func() (*wordIndex, error) {
+		// The thesaurus first: it is read in a second, the vectors in
+		// several, and a bad one should not cost a read of the vectors.
+		var lex *lexicon.Lexicon
+		if w.thesaurus != "" {
+			var err error
+			if lex, err = lexicon.ReadFile(ctx, w.thesaurus, w.relations); err != nil {
+				return nil, fmt.Errorf("read thesaurus: %w", err)
+			}
+			w.log.Info("thesaurus read", "path", w.thesaurus, "relations", w.relations.String(), "words", lex.Len())
+		}
 		v, err := wordvec.ReadFile(ctx, w.path, wordvec.Options{MaxWords: neighbourVocab})
 		if err != nil {
 			return nil, fmt.Errorf("read word vectors: %w", err)
@@ -176,15 +186,7 @@ func (w *wordNeighbours) read(ctx context.Context, done chan struct{}) {
 			return nil, fmt.Errorf("word vectors %s: %w", w.path, err)
 		}
 		w.log.Info("word vectors read", "path", w.path, "words", v.Len(), "read_ms", time.Since(start).Milliseconds())
-		if w.thesaurus != "" {
-			lex, err := lexicon.ReadFile(ctx, w.thesaurus, w.relations)
-			if err != nil {
-				return nil, fmt.Errorf("read thesaurus: %w", err)
-			}
-			w.log.Info("thesaurus read", "path", w.thesaurus, "relations", w.relations.String(), "words", lex.Len())
-			return &wordIndex{near: idx, lex: lex}, nil
-		}
-		return &wordIndex{near: idx}, nil
+		return &wordIndex{near: idx, lex: lex}, nil
 	}()
 	w.mu.Lock()
 	defer w.mu.Unlock()

