@@ -208,7 +208,7 @@ func TestLexicon_Base(t *testing.T) {
 	for word, want := range map[string]string{
 		"fire": "fire", "fires": "fire", "fired": "fire", "dismisses": "dismiss", "dismissed": "dismiss",
 		"emails": "email", "firings": "firing", "s": "s", "unknown": "unknown", "hires": "hires",
-		"uses": "use", // not "us": WordNet tries -s before -ses
+		"uses":   "use", // not "us": WordNet tries -s before -ses
 		"usages": "usage",
 	} {
 		if got := l.Base(word); got != want {
