@@ -79,8 +79,8 @@ func (r Relations) String() string {
 }
 
 // Lexicon is an undirected graph of related single words, lower case.
-// Multi-word entries ("junk_e-mail") are left out: a word-vector vocabulary
-// has no row for them.
+// Multi-word entries ("junk_e-mail") are left out, as a word-vector
+// vocabulary has no row for them, and so are names and symbols (see lemma).
 type Lexicon struct {
 	related map[string][]string
 }
