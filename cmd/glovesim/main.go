@@ -109,23 +109,29 @@ func run(ctx context.Context, args []string, log *slog.Logger) error {
 	if *in == "" {
 		return errors.New("-in is required")
 	}
+	// Every model's options are checked before the seconds spent reading
+	// the vectors.
+	var variants []variant
+	for _, spec := range strings.Split(*models, ";") {
+		m, err := parseModel(spec)
+		if err != nil {
+			return err
+		}
+		if m.retrofit != nil && *lexFile == "" {
+			return fmt.Errorf("model %s: retrofit needs -lexicon", m.name)
+		}
+		variants = append(variants, m)
+	}
 	v, err := wordvec.ReadFile(ctx, *in, wordvec.Options{})
 	if err != nil {
 		return err
 	}
 	served := map[string]*glovemodel.Model{}
 	lexicons := map[lexicon.Relations]*lexicon.Lexicon{} // each read once
-	for _, spec := range strings.Split(*models, ";") {
-		m, err := parseModel(spec)
-		if err != nil {
-			return err
-		}
+	for _, m := range variants {
 		m.opt.Name = m.name
 		vm := v
 		if m.retrofit != nil {
-			if *lexFile == "" {
-				return fmt.Errorf("model %s: retrofit needs -lexicon", m.name)
-			}
 			lex := lexicons[*m.retrofit]
 			if lex == nil {
 				if lex, err = lexicon.ReadFile(ctx, *lexFile, *m.retrofit); err != nil {

@@ -165,7 +165,6 @@ func (w *wordNeighbours) index(ctx context.Context) (*wordIndex, error) {
 // read reads the vectors and closes done.
 func (w *wordNeighbours) read(ctx context.Context, done chan struct{}) {
 	defer close(done)
-	start := time.Now()
 	words, err := func() (*wordIndex, error) {
 		// The thesaurus first: it is read in a second, the vectors in
 		// several, and a bad one should not cost a read of the vectors.
@@ -177,6 +176,7 @@ func (w *wordNeighbours) read(ctx context.Context, done chan struct{}) {
 			}
 			w.log.Info("thesaurus read", "path", w.thesaurus, "relations", w.relations.String(), "words", lex.Len())
 		}
+		start := time.Now()
 		v, err := wordvec.ReadFile(ctx, w.path, wordvec.Options{MaxWords: neighbourVocab})
 		if err != nil {
 			return nil, fmt.Errorf("read word vectors: %w", err)

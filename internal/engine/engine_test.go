@@ -80,12 +80,19 @@ var _ engine.Embedder = (*bagEmbedder)(nil)
 
 func newEngine(t *testing.T, dir string, emb engine.Embedder, model string) (*engine.Engine, *chromemstore.Store) {
 	t.Helper()
+	return openEngine(t, dir, emb, engine.Config{Model: model, Chunk: chunk.DefaultOptions(), TitleContext: true, BatchPassages: 4})
+}
+
+// openEngine returns an engine with cfg over an embedded store in dir,
+// closed when the test ends.
+func openEngine(t *testing.T, dir string, emb engine.Embedder, cfg engine.Config) (*engine.Engine, *chromemstore.Store) {
+	t.Helper()
 	store, err := chromemstore.Open(dir, chromemstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	eng, err := engine.New(store, emb, engine.Config{Model: model, Chunk: chunk.DefaultOptions(), TitleContext: true, BatchPassages: 4})
+	eng, err := engine.New(store, emb, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

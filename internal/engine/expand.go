@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/semsearch/semsearch/internal/vectorstore"
@@ -176,8 +177,8 @@ func words(text string) []string {
 }
 
 // stopwords returns common English function words, which never make good
-// expansion words.
-func stopwords() map[string]bool {
+// expansion words. The set is built once and only read.
+var stopwords = sync.OnceValue(func() map[string]bool {
 	m := map[string]bool{}
 	for _, w := range strings.Fields(`a about above after again against all also am an and any are as at be because been
 		before being below between both but by can could did do does doing down during each few for from further had has
@@ -191,4 +192,4 @@ func stopwords() map[string]bool {
 		m[w] = true
 	}
 	return m
-}
+})

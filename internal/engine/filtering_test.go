@@ -8,7 +8,6 @@ import (
 	"github.com/semsearch/semsearch/internal/chunk"
 	"github.com/semsearch/semsearch/internal/engine"
 	"github.com/semsearch/semsearch/internal/vectorstore"
-	"github.com/semsearch/semsearch/internal/vectorstore/chromemstore"
 )
 
 // filteringIndex is a keyword index that applies filters itself, as a
@@ -65,15 +64,7 @@ func TestEngine_FilteringKeywordIndexExpanded(t *testing.T) {
 	kw := &filteringIndex{termIndex: newTermIndex()}
 	nb := tableNeighbours{"sacked": {{Word: "dismissed", Similarity: 0.8}}}
 	cfg := engine.Config{Model: "bag", Chunk: chunk.DefaultOptions(), Keywords: kw, Neighbours: nb}
-	store, err := chromemstore.Open(t.TempDir(), chromemstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	eng, err := engine.New(store, &bagEmbedder{}, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng, _ := openEngine(t, t.TempDir(), &bagEmbedder{}, cfg)
 	ctx := t.Context()
 	if _, err := eng.Index(ctx, "news", corpus(), engine.IndexOptions{}); err != nil {
 		t.Fatal(err)

@@ -91,15 +91,7 @@ func (x *termIndex) Drop(context.Context, string) error {
 
 func newHybrid(t *testing.T, dir string, kw engine.KeywordIndex) *engine.Engine {
 	t.Helper()
-	store, err := chromemstore.Open(dir, chromemstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	eng, err := engine.New(store, &bagEmbedder{}, engine.Config{Model: "bag", Chunk: chunk.DefaultOptions(), Keywords: kw})
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng, _ := openEngine(t, dir, &bagEmbedder{}, engine.Config{Model: "bag", Chunk: chunk.DefaultOptions(), Keywords: kw})
 	return eng
 }
 
@@ -280,17 +272,9 @@ func (t tableNeighbours) Neighbours(_ context.Context, word string, n int) ([]en
 }
 
 func TestEngine_Expand(t *testing.T) {
-	store, err := chromemstore.Open(t.TempDir(), chromemstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
 	nb := tableNeighbours{"sacked": {{Word: "dismissed", Similarity: 0.8}, {Word: "fired", Similarity: 0.7}}}
 	cfg := engine.Config{Model: "bag", Chunk: chunk.DefaultOptions(), Keywords: newTermIndex(), Neighbours: nb}
-	eng, err := engine.New(store, &bagEmbedder{}, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng, store := openEngine(t, t.TempDir(), &bagEmbedder{}, cfg)
 	ctx := t.Context()
 	if _, err := eng.Index(ctx, "news", corpus(), engine.IndexOptions{}); err != nil {
 		t.Fatal(err)

@@ -37,16 +37,8 @@ func (g *gateEmbedder) EmbedDocuments(ctx context.Context, texts []string) ([][]
 // embedder holds its first call at the gate.
 func newGatedEngine(t *testing.T) (*chromemstore.Store, *gateEmbedder, *engine.Engine) {
 	t.Helper()
-	store, err := chromemstore.Open(t.TempDir(), chromemstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
 	emb := &gateEmbedder{gate: make(chan struct{}), entered: make(chan struct{})}
-	eng, err := engine.New(store, emb, engine.Config{Model: "m", Chunk: chunk.DefaultOptions()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng, store := openEngine(t, t.TempDir(), emb, engine.Config{Model: "m", Chunk: chunk.DefaultOptions()})
 	return store, emb, eng
 }
 
@@ -140,17 +132,9 @@ func TestEngine_IndexSharedCallerLeaves(t *testing.T) {
 // caller's article, the other callers' articles are still stored and
 // their calls succeed; only the caller that sent it gets the error.
 func TestEngine_IndexSharedBadArticle(t *testing.T) {
-	store, err := chromemstore.Open(t.TempDir(), chromemstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
 	emb := &gateEmbedder{gate: make(chan struct{}), entered: make(chan struct{})}
 	emb.failWhen = func(text string) bool { return strings.Contains(text, "poison") }
-	eng, err := engine.New(store, emb, engine.Config{Model: "m", Chunk: chunk.DefaultOptions()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng, store := openEngine(t, t.TempDir(), emb, engine.Config{Model: "m", Chunk: chunk.DefaultOptions()})
 	doc := func(id, text string) []article.Article {
 		return []article.Article{{ID: id, Source: id, Title: "T", Text: text}}
 	}

@@ -127,9 +127,9 @@ func ReadFile(ctx context.Context, name string, rel Relations) (*Lexicon, error)
 	return b.build(rel), nil
 }
 
-// Read reads one WordNet data file (such as data.noun) from r. It is meant
-// for tests and small lexicons: pointers into files not given are dropped.
-func Read(ctx context.Context, r io.Reader, file string, rel Relations) (*Lexicon, error) {
+// readOne reads one WordNet data file (such as data.noun) from r, for
+// tests: pointers into other files are dropped.
+func readOne(ctx context.Context, r io.Reader, file string, rel Relations) (*Lexicon, error) {
 	b := newBuilder()
 	if err := b.read(ctx, r, file); err != nil {
 		return nil, err

@@ -42,7 +42,7 @@ const (
 		"00001100 00 s 02 speedy 0 fast(a) 0 001 & 00001000 a 0000 | very quick\n"
 )
 
-func TestRead_Relations(t *testing.T) {
+func TestReadOne_Relations(t *testing.T) {
 	tests := []struct {
 		rel  Relations
 		word string
@@ -61,7 +61,7 @@ func TestRead_Relations(t *testing.T) {
 		{Relations{Synonyms: true}, "he", nil},
 	}
 	for _, tt := range tests {
-		l, err := Read(context.Background(), strings.NewReader(nouns), "data.noun", tt.rel)
+		l, err := readOne(context.Background(), strings.NewReader(nouns), "data.noun", tt.rel)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -71,7 +71,7 @@ func TestRead_Relations(t *testing.T) {
 	}
 }
 
-func TestRead_Malformed(t *testing.T) {
+func TestReadOne_Malformed(t *testing.T) {
 	tests := map[string]string{
 		"few fields":      "00000100 10 n 02 spam\n",
 		"word count":      "00000100 10 n zz spam 0 000 | x\n",
@@ -82,7 +82,7 @@ func TestRead_Malformed(t *testing.T) {
 		"source / target": "00000100 10 n 01 spam 0 001 @ 00000200 n 00g0 | x\n",
 	}
 	for name, data := range tests {
-		_, err := Read(context.Background(), strings.NewReader(nouns+data), "data.noun", Relations{Synonyms: true})
+		_, err := readOne(context.Background(), strings.NewReader(nouns+data), "data.noun", Relations{Synonyms: true})
 		if err == nil || !strings.Contains(err.Error(), "data.noun line 10") {
 			t.Errorf("%s: error %v, want one naming data.noun line 10", name, err)
 		}
@@ -201,7 +201,7 @@ func writeTarball(t *testing.T, name string, files map[string]string) {
 }
 
 func TestLexicon_Base(t *testing.T) {
-	l, err := Read(context.Background(), strings.NewReader(nouns), "data.noun", Relations{Synonyms: true, Derived: true})
+	l, err := readOne(context.Background(), strings.NewReader(nouns), "data.noun", Relations{Synonyms: true, Derived: true})
 	if err != nil {
 		t.Fatal(err)
 	}
