@@ -156,11 +156,13 @@ func Verify(ctx context.Context, r io.Reader) (Header, Stats, error) {
 // Import reads r twice: it verifies the whole export (see [Verify]) before
 // it changes anything, then seeks back and applies it, so a damaged or
 // truncated file leaves the store as it was. If the store fails while
-// applying, a collection the import created is removed again; in an
-// existing one the documents stored so far stay (each whole), and the
-// returned Stats count them.
+// applying, Import takes back what it applied: a collection it created is
+// removed, and in an existing one the documents it added are deleted and
+// those it replaced put back (their earlier versions are kept in a
+// temporary file in TMPDIR meanwhile). Only when that fails too does the
+// error come with non-zero Stats: the documents that stay imported.
 func Import(ctx context.Context, s vectorstore.Store, r io.ReadSeeker, name string) (Header, Stats, error) {
-	h, want, err := Verify(ctx, r)
+	h, _, err := Verify(ctx, r)
 	if err != nil {
 		return h, Stats{}, fmt.Errorf("import: %w; nothing was imported", err)
 	}
@@ -180,11 +182,22 @@ func Import(ctx context.Context, s vectorstore.Store, r io.ReadSeeker, name stri
 	if _, err := r.Seek(0, io.SeekStart); err != nil {
 		return h, Stats{}, fmt.Errorf("import: rewind the export: %w; nothing was imported", err)
 	}
-	if _, err := s.CreateCollection(ctx, name, h.Settings); err != nil {
+	var u *undo
+	if existed {
+		if u, err = newUndo(ctx, s, name, h.Settings.Dimensions); err != nil {
+			return h, Stats{}, fmt.Errorf("import into %q: %w; nothing was imported", name, err)
+		}
+		defer u.close()
+	} else if _, err := s.CreateCollection(ctx, name, h.Settings); err != nil {
 		return h, Stats{}, fmt.Errorf("import into %q: %w; nothing was imported", name, err)
 	}
 	var st Stats
 	_, _, err = scan(ctx, r, func(line int, rec *Record) error {
+		if u != nil {
+			if err := u.before(ctx, rec.Document.ID); err != nil {
+				return fmt.Errorf("line %d: %w", line, err)
+			}
+		}
 		if err := s.Put(ctx, name, rec.Document, passages(rec, h.Settings.Dimensions)); err != nil {
 			return fmt.Errorf("line %d: %w", line, err)
 		}
@@ -198,16 +211,20 @@ func Import(ctx context.Context, s vectorstore.Store, r io.ReadSeeker, name stri
 	if err == nil {
 		return h, st, nil
 	}
+	// Take back what was applied, so the store is as it was; with a fresh
+	// context, as ctx may be what failed (Ctrl-C).
+	bg := context.WithoutCancel(ctx)
 	if !existed {
-		// The collection is the import's own: take it away again, so the
-		// store is as it was. A fresh context, as ctx may be what failed.
-		if derr := s.DeleteCollection(context.WithoutCancel(ctx), name); derr != nil {
+		if derr := s.DeleteCollection(bg, name); derr != nil {
 			return h, st, fmt.Errorf("import into %q: %w; removing the half-imported new collection failed too (%v): delete it with `semsearch delete-collection`", name, err, derr)
 		}
 		return h, Stats{}, fmt.Errorf("import into %q: %w; nothing was imported (the new collection was removed again)", name, err)
 	}
-	return h, st, fmt.Errorf("import into %q: %w; %d of %d documents were imported before the failure (each whole, the rest keep their earlier version or are absent); run the import again",
-		name, err, st.Documents, want.Documents)
+	if rerr := u.rollback(bg); rerr != nil {
+		return h, st, fmt.Errorf("import into %q: %w; taking back the %d documents imported before the failure failed too (%v): each document is whole, in its earlier or its imported version; run the import again",
+			name, err, st.Documents, rerr)
+	}
+	return h, Stats{}, fmt.Errorf("import into %q: %w; nothing was imported (the %d documents stored before the failure were taken back)", name, err, st.Documents)
 }
 
 // passages turns a record's passages into the store's, a null vector into

@@ -207,38 +207,59 @@ func TestImport_damaged(t *testing.T) {
 	}
 }
 
-// failingStore fails every Put after the first n.
+// failingStore fails Put number n+1, and every later one when broken.
 type failingStore struct {
 	vectorstore.Store
-	n int
+	n      int
+	broken bool
 }
 
 func (f *failingStore) Put(ctx context.Context, c string, d vectorstore.Document, ps []vectorstore.Passage) error {
-	if f.n == 0 {
+	f.n--
+	if f.n == -1 || (f.n < -1 && f.broken) {
 		return errors.New("no space left on device")
 	}
-	f.n--
 	return f.Store.Put(ctx, c, d, ps)
 }
 
 // TestImport_applyFails: when the store fails while applying a verified
-// export, a collection the import created is removed again, and into an
-// existing one the error and the stats say how much was imported.
+// export, the import takes back what it applied (a collection it created
+// is removed; in an existing one added documents are deleted and replaced
+// ones put back), and says so; when taking back fails too, the error and
+// the stats say what stays imported.
 func TestImport_applyFails(t *testing.T) {
-	data := exportOf(t, 6)
-	dst := open(t)
-	fill(t, dst, "c", 4, "old")
-	before := state(t, dst)
-	_, st, err := transfer.Import(t.Context(), &failingStore{Store: dst, n: 2}, bytes.NewReader(data), "fresh")
-	if err == nil || !strings.Contains(err.Error(), "no space left") || !strings.Contains(err.Error(), "nothing was imported") || st != (transfer.Stats{}) {
-		t.Errorf("into a new collection: %+v, %v", st, err)
-	}
-	if after := state(t, dst); after != before {
-		t.Errorf("the store changed:\nbefore %s\nafter  %s", before, after)
-	}
-	_, st, err = transfer.Import(t.Context(), &failingStore{Store: dst, n: 2}, bytes.NewReader(data), "c")
-	if err == nil || !strings.Contains(err.Error(), "no space left") || !strings.Contains(err.Error(), "2 of 6 documents") || st != (transfer.Stats{Documents: 2, Passages: 6}) {
-		t.Errorf("into an existing collection: %+v, %v", st, err)
+	data := exportOf(t, 6) // d0..d5, "new"
+	for _, tt := range []struct {
+		name, target string
+		broken       bool
+		want         string
+		stats        transfer.Stats
+	}{
+		{"new collection", "fresh", false, "the new collection was removed again", transfer.Stats{}},
+		{"new collection, store stays broken", "fresh", true, "the new collection was removed again", transfer.Stats{}},
+		{"existing collection", "c", false, "the 3 documents stored before the failure were taken back", transfer.Stats{}},
+		{"existing collection, store stays broken", "c", true, "3 documents imported before the failure failed too", transfer.Stats{Documents: 3, Passages: 9}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dst := open(t)
+			fill(t, dst, "c", 4, "old") // d0..d3: the import replaces 4 and adds 2
+			before := state(t, dst)
+			_, st, err := transfer.Import(t.Context(), &failingStore{Store: dst, n: 3, broken: tt.broken}, bytes.NewReader(data), tt.target)
+			if err == nil || !strings.Contains(err.Error(), "line 5: put") && !strings.Contains(err.Error(), "no space left") || !strings.Contains(err.Error(), tt.want) || st != tt.stats {
+				t.Fatalf("Import = %+v, %v; want %+v and %q", st, err, tt.stats, tt.want)
+			}
+			if tt.stats != (transfer.Stats{}) {
+				return
+			}
+			if after := state(t, dst); after != before {
+				t.Errorf("the store changed:\nbefore %s\nafter  %s", before, after)
+			}
+			// The replaced documents are back whole: text and passages.
+			doc, hits, err := vectorstore.DocumentPassages(t.Context(), dst, "c", "d1")
+			if err != nil || doc.Title != "old" || len(hits) != 3 || hits[2].Text != "old doc 1 passage 2" {
+				t.Errorf("d1 after the rollback = %+v %+v, %v", doc, hits, err)
+			}
+		})
 	}
 }
 
