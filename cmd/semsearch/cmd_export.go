@@ -56,8 +56,31 @@ func exportCommand() *cli.Command {
 // so the rename cannot cross file systems), makes it durable and renames
 // it over path. On any failure path is untouched and the temporary file is
 // removed. An existing file's permissions are kept; a new file gets what
-// os.Create would give (0666 less the umask).
+// os.Create would give (0666 less the umask). A symbolic link is followed
+// (its target is replaced, the link stays); a path that exists but is no
+// regular file (/dev/null, a pipe) is written to directly, as there is
+// nothing in it to keep.
 func replaceFile(path string, write func(io.Writer) error) (err error) {
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real
+	}
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		if fi.IsDir() {
+			return fmt.Errorf("export: %s is a folder; give a file name", path)
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		if err := write(f); err != nil {
+			f.Close()
+			return err
+		}
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("export: write %s: %w", path, err)
+		}
+		return nil
+	}
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -155,8 +178,13 @@ func seekableInput(path string, stdin io.Reader) (io.ReadSeeker, func(), error) 
 		if err != nil {
 			return nil, nil, fmt.Errorf("import: %w", err)
 		}
-		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		fi, err := f.Stat()
+		switch {
+		case err == nil && fi.Mode().IsRegular():
 			return f, func() { f.Close() }, nil
+		case err == nil && fi.IsDir():
+			f.Close()
+			return nil, nil, fmt.Errorf("import: %s is a folder; give the file export wrote", path)
 		}
 		defer f.Close()
 		src = f

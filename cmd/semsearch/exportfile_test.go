@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -72,6 +73,47 @@ func TestExport_outputFile(t *testing.T) {
 	}
 	if names := dirNames(t, dir); len(names) != 1 {
 		t.Errorf("the export left %v", names)
+	}
+	// Through a symbolic link: the target is replaced, the link stays.
+	link := filepath.Join(t.TempDir(), "link.jsonl")
+	if err := os.Symlink(backup, link); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, backup, "old\n")
+	if _, errOut, code := runExit(t, "", append([]string{"export", "-o", link}, g...)...); code != 0 {
+		t.Fatalf("export through a link: %d %s", code, errOut)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced: %v %v", fi.Mode(), err)
+	}
+	if b, _ := os.ReadFile(backup); !strings.HasPrefix(string(b), `{"type":"collection"`) {
+		t.Errorf("the link's target holds %q", b)
+	}
+	if names := dirNames(t, dir); len(names) != 1 {
+		t.Errorf("the export left %v", names)
+	}
+	// Into a named pipe (as into /dev/null): written to, not replaced.
+	fifo := filepath.Join(t.TempDir(), "pipe")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan string)
+	go func() {
+		b, _ := os.ReadFile(fifo)
+		got <- string(b)
+	}()
+	if _, errOut, code := runExit(t, "", append([]string{"export", "-o", fifo}, g...)...); code != 0 {
+		t.Fatalf("export into a pipe: %d %s", code, errOut)
+	}
+	if b := <-got; !strings.Contains(b, `{"type":"end"`) {
+		t.Errorf("the pipe got %q", b)
+	}
+	if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the pipe was replaced: %v %v", fi.Mode(), err)
+	}
+	// Into a folder: refused, the folder untouched.
+	if _, errOut, code := runExit(t, "", append([]string{"export", "-o", dir}, g...)...); code == 0 || !strings.Contains(errOut, "is a folder") {
+		t.Errorf("export into a folder: %d %s", code, errOut)
 	}
 	// Into a folder that does not exist: an error, nothing created.
 	if _, errOut, code := runExit(t, "", append([]string{"export", "-o", filepath.Join(dir, "no", "x.jsonl")}, g...)...); code == 0 || !strings.Contains(errOut, "no such file") {

@@ -413,8 +413,8 @@ func (lr *lineReader) next() ([]byte, error) {
 		return nil, fmt.Errorf("line %d: %w", lr.line, err)
 	}
 	// A last line without a newline: whole if it parses (an export cut
-	// exactly before its final newline lost nothing).
-	if !json.Valid(data) {
+	// exactly before its final newline lost nothing) or is blank.
+	if len(bytes.TrimSpace(data)) > 0 && !json.Valid(data) {
 		lr.cut = true
 		return data, fmt.Errorf("line %d: %w", lr.line, errCut)
 	}
