@@ -216,7 +216,7 @@ func Import(ctx context.Context, s vectorstore.Store, r io.ReadSeeker, name stri
 	bg := context.WithoutCancel(ctx)
 	if !existed {
 		if derr := s.DeleteCollection(bg, name); derr != nil {
-			return h, st, fmt.Errorf("import into %q: %w; removing the half-imported new collection failed too (%v): delete it with `semsearch delete-collection`", name, err, derr)
+			return h, st, fmt.Errorf("import into %q: %w; removing the new collection again failed too (%v): it holds the %d documents imported before the failure (each whole); run the import again", name, err, derr, st.Documents)
 		}
 		return h, Stats{}, fmt.Errorf("import into %q: %w; nothing was imported (the new collection was removed again)", name, err)
 	}
