@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/semsearch/semsearch/internal/article"
 	"github.com/semsearch/semsearch/internal/engine"
@@ -104,5 +106,36 @@ func TestEngine_ZeroVectors(t *testing.T) {
 	}
 	if err != nil && (!strings.Contains(err.Error(), `"bag"`) || !strings.Contains(err.Error(), "news.txt")) {
 		t.Errorf("message does not name the model and article: %v", err)
+	}
+}
+
+// A write the id guard refuses fails alone: a caller whose articles shared
+// its run and were all stored (or unchanged) gets no error.
+func TestEngine_IDGuardSharedRun(t *testing.T) {
+	ctx := t.Context()
+	_, emb, eng := newGatedEngine(t)
+	stored := article.Article{ID: "x/n.txt", Source: "dir/x/n.txt", Text: "A stored file about rivers."}
+	same := article.Article{ID: "u", Source: "u.txt", Text: "An unchanged file about lakes."}
+	var wg sync.WaitGroup
+	var err0 error
+	wg.Go(func() { _, err0 = eng.Index(ctx, "c", []article.Article{stored, same}, engine.IndexOptions{}) })
+	<-emb.entered // the first run is embedding; the next two share a run
+	var errA, errB error
+	var stB engine.IndexStats
+	wg.Go(func() {
+		_, errA = eng.Index(ctx, "c", []article.Article{{ID: "n.txt", Source: "dir/x/n.txt", Text: stored.Text}}, engine.IndexOptions{})
+	})
+	wg.Go(func() { stB, errB = eng.Index(ctx, "c", []article.Article{same}, engine.IndexOptions{}) })
+	time.Sleep(200 * time.Millisecond)
+	close(emb.gate)
+	wg.Wait()
+	if err0 != nil {
+		t.Fatal(err0)
+	}
+	if !errors.Is(errA, engine.ErrIDConflict) {
+		t.Errorf("the same file under another id: %v, want ErrIDConflict", errA)
+	}
+	if errB != nil || stB.Unchanged != 1 {
+		t.Errorf("the caller sharing the refused run: %+v, %v; want unchanged and no error", stB, errB)
 	}
 }
