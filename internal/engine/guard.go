@@ -44,23 +44,20 @@ type IDConflictError struct {
 
 func (e *IDConflictError) Error() string {
 	c := e.Conflicts[0]
-	var msg string
-	if c.StoredID == "" {
-		msg = fmt.Sprintf("id %q in %q holds %s, and this run gives it %s: nothing was changed; to keep both, give one of them another id (index their common parent directory, or give one of them --id-prefix%s); to replace it, delete %q first",
-			c.ID, e.Collection, c.Stored, c.Given, examplePrefix(c.Given), c.ID)
-	} else {
-		msg = fmt.Sprintf("%s is indexed already in %q as %q, and this run would index it again as %q (every search would find its passages twice): nothing was changed; ",
-			c.Given, e.Collection, c.StoredID, c.ID)
-		if p, ok := strings.CutSuffix(c.StoredID, "/"+c.ID); ok {
-			msg += fmt.Sprintf("index the directory it was indexed from (the parent), or give --id-prefix %s/ so that the ids match", p)
-		} else {
-			msg += fmt.Sprintf("index it from the directory it was indexed from, or delete %q (and the ids indexed with it) first", c.StoredID)
-		}
-	}
+	more := ""
 	if n := len(e.Conflicts) - 1; n > 0 {
-		msg += fmt.Sprintf(" (and %d more ids like it)", n)
+		more = fmt.Sprintf(" (and %d more like it)", n)
 	}
-	return msg
+	if c.StoredID == "" {
+		return fmt.Sprintf("id %q in %q holds %s, and this run gives it %s%s: nothing was changed; to keep both, give one of them another id (index their common parent directory, or give one of them --id-prefix%s); to replace it, delete %q first",
+			c.ID, e.Collection, c.Stored, c.Given, more, examplePrefix(c.Given), c.ID)
+	}
+	msg := fmt.Sprintf("%s is indexed already in %q as %q, and this run would index it again as %q%s (every search would find its passages twice): nothing was changed; ",
+		c.Given, e.Collection, c.StoredID, c.ID, more)
+	if p, ok := strings.CutSuffix(c.StoredID, "/"+c.ID); ok {
+		return msg + fmt.Sprintf("index the directory it was indexed from (the parent), or give --id-prefix %s/ so that the ids match", p)
+	}
+	return msg + fmt.Sprintf("index it from the directory it was indexed from, or delete %q (and the ids indexed with it) first", c.StoredID)
 }
 
 // Is makes errors.Is(err, ErrIDConflict) true.

@@ -6,10 +6,11 @@ import (
 )
 
 // zeroProbe is embedded when an article's passages all come back as zero
-// vectors: words every English embedding model knows. A model that knows
-// none of them is broken (weights lost, not an embedding model), and an
-// article it answered with zeros was not an article of unknown words.
-const zeroProbe = "The people of the city said the new year would bring good news for work, the family and the world."
+// vectors: everyday words of several frequency bands (a model may zero the
+// most frequent words on purpose, as stopwords). A model that knows none of
+// them is broken (weights lost, not an embedding model), and an article it
+// answered with zeros was not an article of unknown words.
+const zeroProbe = "Farmers sold apples, bread and potatoes at the village market while teachers, doctors and engineers talked about the weather, football, music and rising prices."
 
 // zeroCheck is what an index run learnt about its model answering zeros;
 // the probe runs at most once per run.
