@@ -23,7 +23,9 @@ func (unitEmbedder) EmbedDocuments(_ context.Context, texts []string) ([][]float
 	return out, nil
 }
 
-func (unitEmbedder) EmbedQuery(context.Context, string) ([]float32, error) { return []float32{1, 0}, nil }
+func (unitEmbedder) EmbedQuery(context.Context, string) ([]float32, error) {
+	return []float32{1, 0}, nil
+}
 
 // The engine's id guard holds through add_documents: a write naming
 // another file for a stored id is refused with the engine's message; one
