@@ -94,7 +94,7 @@ func runIndex(c *cli.Context) error {
 		Prune:      c.Bool("prune"),
 		Rebuild:    c.Bool("rebuild"),
 		OnProgress: onProgress,
-		SameSource: sameSource,
+		SameFile:   sameFile,
 	})
 	finish() // the summary starts on a line of its own
 	after := a.embed.Stats()
@@ -112,9 +112,8 @@ func runIndex(c *cli.Context) error {
 	if stdinID != "" {
 		fmt.Fprintf(c.App.Writer, "stdin was indexed as id %q (set it with --id)\n", stdinID)
 	}
-	var conflict *engine.IDConflictError
-	if errors.As(err, &conflict) {
-		return fmt.Errorf("index: %w: nothing was changed; to keep both, index their common parent directory, or give one of them --id-prefix", err)
+	if errors.Is(err, engine.ErrIDConflict) {
+		return fmt.Errorf("index: %w", err) // it says that nothing was changed, and the fix
 	}
 	kept := "nothing was changed"
 	if n := st.New + st.Updated; n > 0 {
@@ -141,7 +140,7 @@ func dryRunIndex(c *cli.Context, arts []article.Article, skipped int) error {
 	}
 	defer a.Close()
 	st, err := a.engine.Index(c.Context, a.cfg.collection, arts, engine.IndexOptions{
-		Prune: c.Bool("prune"), Rebuild: c.Bool("rebuild"), DryRun: true, SameSource: sameSource,
+		Prune: c.Bool("prune"), Rebuild: c.Bool("rebuild"), DryRun: true, SameFile: sameFile,
 	})
 	if err != nil {
 		return fmt.Errorf("index --dry-run: %w", err)
@@ -185,21 +184,22 @@ func renameArticles(c *cli.Context, arts []article.Article) (string, error) {
 	return stdinID, nil
 }
 
-// sameSource reports whether a stored article's source and a newly loaded
-// one name the same file. Paths may be given relative to another working
-// directory, so a stored path that no longer exists (a moved file, a run
-// from elsewhere) is given the benefit of the doubt.
-func sameSource(stored, given string) bool {
+// sameFile tells the engine's id guard whether a stored article's source
+// and a newly loaded one name the same file, when both exist here (the
+// same file under two spellings, or through a symlink). Otherwise (a moved
+// file, a path relative to another working directory, stdin) it leaves
+// the answer to the engine's comparison of the paths.
+func sameFile(stored, given string) (same, known bool) {
 	if stored == given {
-		return true
+		return true, true
 	}
 	so, err := os.Stat(stored)
 	if err != nil {
-		return true
+		return false, false
 	}
 	gi, err := os.Stat(given)
 	if err != nil {
-		return false
+		return false, false
 	}
-	return os.SameFile(so, gi)
+	return os.SameFile(so, gi), true
 }

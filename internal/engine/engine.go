@@ -43,8 +43,12 @@ var (
 	// chunking than the one asked for.
 	ErrSettingsMismatch = errors.New("collection settings differ")
 	// ErrIDConflict reports an index run that would make an existing id
-	// refer to another source (see [IndexOptions.SameSource]).
+	// refer to another file, or store a file a second time under another
+	// id (see [IDConflictError]).
 	ErrIDConflict = errors.New("document id taken by another source")
+	// ErrModelBroken reports an embedding model that answers all-zero
+	// vectors for real text (see [Engine.checkZeroVectors]).
+	ErrModelBroken = errors.New("embedding model answers zero vectors")
 )
 
 // MaxK is the largest number of results one search returns.

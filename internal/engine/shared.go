@@ -155,6 +155,9 @@ func (e *Engine) drain(ctx context.Context, collection string, q *writeQueue) {
 		for _, c := range batch {
 			c.stats, c.err = callStats(c, st, off), err
 			off += len(c.arts)
+			if c.stats.NotStored == 0 && errors.Is(err, ErrIDConflict) {
+				c.err = nil // the id guard refused another caller's articles
+			}
 			if err != nil && len(batch) > 1 && c.stats.NotStored > 0 && c.ctx.Err() == nil {
 				// One caller's bad article (too long, refused by Ollama)
 				// must not fail the others: each retries on its own.

@@ -94,6 +94,10 @@ func (s *Server) describe(err error) (status int, code, msg string) {
 		return http.StatusMethodNotAllowed, code, msg
 	case errors.Is(err, engine.ErrSettingsMismatch):
 		return http.StatusConflict, "settings_mismatch", err.Error()
+	case errors.Is(err, engine.ErrIDConflict):
+		return http.StatusConflict, "id_conflict", err.Error()
+	case errors.Is(err, engine.ErrModelBroken):
+		return http.StatusBadGateway, "model_broken", err.Error()
 	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
 		return http.StatusInsufficientStorage, "insufficient_storage",
 			"the server's disk is full (no space left on device); free space on the data directory's disk and send the request again"
@@ -132,10 +136,13 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var partial *partialError
 	if errors.As(err, &partial) {
 		p := partial.resp
-		if n := p.New + p.Updated; n > 0 || p.Unchanged > 0 {
+		switch n := p.New + p.Updated; {
+		case errors.Is(err, engine.ErrIDConflict):
+			// The message says that nothing was changed, and the fix.
+		case n > 0 || p.Unchanged > 0:
 			msg += fmt.Sprintf(" (%d of %d documents are stored: %d new, %d updated, %d unchanged; %d not stored: see index.results and send those again)",
 				n+p.Unchanged, p.Documents, p.New, p.Updated, p.Unchanged, p.NotStored)
-		} else {
+		default:
 			msg += " (no document was stored; send them again)"
 		}
 		s.writeJSON(w, r, status, partialBody{Error: ErrorDetail{Code: code, Message: msg}, Index: p})
