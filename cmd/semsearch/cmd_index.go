@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strconv"
 	"strings"
@@ -186,18 +187,23 @@ func renameArticles(c *cli.Context, arts []article.Article) (string, error) {
 
 // sameFile tells the engine's id guard whether a stored article's source
 // and a newly loaded one name the same file, when both exist here (the
-// same file under two spellings, or through a symlink). Otherwise (a moved
-// file, a path relative to another working directory, stdin) it leaves
+// same file under two spellings, or through a symlink). A stored file that
+// is gone while the given one exists is taken as moved (a renamed or moved
+// folder re-indexed), so the id follows it: nothing on disk is lost. For
+// the rest (stdin, paths relative to another working directory) it leaves
 // the answer to the engine's comparison of the paths.
 func sameFile(stored, given string) (same, known bool) {
 	if stored == given {
 		return true, true
 	}
-	so, err := os.Stat(stored)
+	gi, err := os.Stat(given)
 	if err != nil {
 		return false, false
 	}
-	gi, err := os.Stat(given)
+	so, err := os.Stat(stored)
+	if errors.Is(err, fs.ErrNotExist) {
+		return true, true
+	}
 	if err != nil {
 		return false, false
 	}

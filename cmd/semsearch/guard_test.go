@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -274,5 +275,34 @@ func TestIndex_ZeroVectorsRefused(t *testing.T) {
 	// No collection at all is fine too; if there is one, it is empty.
 	if out, _, code := runExit(t, "", append([]string{"list", "--json"}, g...)...); code == 0 && !strings.Contains(out, `"total": 0`) {
 		t.Errorf("stored with a model answering zeros: %s", out)
+	}
+}
+
+// A folder that was moved and re-indexed from its new place keeps its ids:
+// the stored files are gone, so a changed article replaces its old version
+// instead of being refused as another file's.
+func TestIndex_MovedFolderUpdates(t *testing.T) {
+	f := newFakeOllama(t, "fake")
+	data := t.TempDir()
+	root := t.TempDir()
+	old, moved := filepath.Join(root, "notes"), filepath.Join(root, "archive", "notes")
+	writeFile(t, filepath.Join(old, "a.txt"), "Bees in cities\n\nUrban bees thrive on rooftops.\n")
+	g := f.flags(data)
+	if _, errOut, code := runExit(t, "", append([]string{"index", old}, g...)...); code != 0 {
+		t.Fatalf("index: %d %s", code, errOut)
+	}
+	if err := os.MkdirAll(filepath.Dir(moved), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(old, moved); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(moved, "a.txt"), "Bees in cities\n\nUrban bees thrive on rooftops and balconies.\n")
+	out, errOut, code := runExit(t, "", append([]string{"index", moved}, g...)...)
+	if code != 0 || !strings.Contains(out, "1 updated") {
+		t.Fatalf("index of the moved folder: code %d, want 0 and 1 updated\n%s%s", code, out, errOut)
+	}
+	if src := listIDs(t, g)["a.txt"]; src != filepath.Join(moved, "a.txt") {
+		t.Fatalf("a.txt's source is %q, want the moved file", src)
 	}
 }
