@@ -258,6 +258,9 @@ func open(c *cli.Context, writable bool) (*app, error) {
 	}
 	// An MCP client picks the mode per call, so mcp may always embed.
 	cfg.modePerCall = c.Command.Name == "mcp"
+	// An MCP client over stdio has no --server to turn to: beside a running
+	// serve its hybrid searches answer by vectors and say so.
+	cfg.engine.KeywordsBusyFallback = c.Command.Name == "mcp"
 	return wire(c.Context, cfg, writable, nil)
 }
 
