@@ -122,7 +122,9 @@ type searchTool struct {
 	StructuredContent struct {
 		Mode     string
 		Warnings []string
-		Results  []struct{ DocID string `json:"doc_id"` }
+		Results  []struct {
+			DocID string `json:"doc_id"`
+		}
 	}
 }
 
