@@ -122,6 +122,9 @@ type config struct {
 	// modePerCall says each request picks its search mode (mcp), so the
 	// default mode does not decide whether Ollama is needed.
 	modePerCall bool
+	// command is what this run is ("semsearch index"), which a writer
+	// records in the data directory's lock file for others' errors.
+	command string
 }
 
 // loadConfig builds the config from the flags; its errors are usage errors.
@@ -138,6 +141,9 @@ func parseConfig(c *cli.Context) (*config, error) {
 	logger := slog.New(newLineHandler(c.App.ErrWriter, level))
 
 	cfg := &config{dataDir: c.String("data"), collection: c.String("collection"), logger: logger, modelGiven: c.IsSet("model")}
+	if c.Command != nil {
+		cfg.command = "semsearch " + c.Command.Name
+	}
 	if cfg.dataDir == "" {
 		return nil, fmt.Errorf("--data is empty")
 	}
