@@ -250,7 +250,7 @@ func remoteIndex(c *cli.Context, arts []article.Article, skipped int, stdinID st
 			return err
 		}
 		for _, w := range resp.Warnings {
-			fmt.Fprintf(c.App.ErrWriter, "warning: %s\n", w)
+			fmt.Fprintf(c.App.ErrWriter, "warning: %s\n", termLine(w))
 		}
 		sum.Collection = resp.Collection
 		sum.New += resp.New
@@ -344,7 +344,7 @@ func remoteSearch(c *cli.Context, question string, f vectorstore.Filter) error {
 		return fmt.Errorf("search --server: %w", err)
 	}
 	for _, w := range resp.Warnings {
-		fmt.Fprintln(c.App.ErrWriter, "warning: "+w)
+		fmt.Fprintln(c.App.ErrWriter, "warning: "+termLine(w))
 	}
 	if c.Bool("json") {
 		return writeJSON(c.App.Writer, resp)
