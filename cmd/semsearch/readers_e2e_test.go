@@ -157,6 +157,12 @@ func TestMCP_readerBesideServe(t *testing.T) {
 		t.Fatalf("mcp search before serve: %+v", res)
 	}
 
+	// One bad line costs that message only (item 15 of issue 19).
+	m.send("not json \x1b[2J")
+	if r := m.read(); r.Error == nil || r.Error.Code != -32700 || string(r.ID) != "null" {
+		t.Errorf("mcp answer to a line that is not JSON: %+v, want a -32700 parse error", r)
+	}
+
 	base := startServe(t, bin, global...)
 	client := &http.Client{Timeout: time.Minute}
 	post := func(path, body string) (int, string) {
