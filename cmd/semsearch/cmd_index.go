@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/urfave/cli/v2"
 
@@ -59,7 +60,7 @@ func runIndex(c *cli.Context) error {
 	}
 	skipped := 0
 	for _, p := range loaded.Problems {
-		fmt.Fprintf(c.App.ErrWriter, "warning: %s: %s\n", p.Source, p.Reason)
+		fmt.Fprintf(c.App.ErrWriter, "warning: %s: %s\n", termLine(p.Source), termLine(p.Reason))
 		if p.Kind == article.KindSkipped || p.Kind == article.KindError {
 			skipped++
 		}
@@ -67,6 +68,12 @@ func runIndex(c *cli.Context) error {
 	stdinID, err := renameArticles(c, loaded.Articles)
 	if err != nil {
 		return err
+	}
+	var refused []article.Problem
+	loaded.Articles, refused = refuseControlIDs(loaded.Articles)
+	for _, p := range refused {
+		fmt.Fprintf(c.App.ErrWriter, "warning: %s: %s\n", termLine(p.Source), termLine(p.Reason))
+		skipped++
 	}
 	if c.Bool("prune") && (len(loaded.Articles) == 0 || skipped > 0) {
 		return fmt.Errorf("index: not pruning: %d articles loaded and %d files or lines could not be loaded, and pruning would remove their articles; fix the input (see the warnings) or run without --prune", len(loaded.Articles), skipped)
@@ -147,7 +154,7 @@ func dryRunIndex(c *cli.Context, arts []article.Article, skipped int) error {
 		return fmt.Errorf("index --dry-run: %w", err)
 	}
 	for _, id := range st.Gone {
-		fmt.Fprintf(c.App.Writer, "would remove %s\n", id)
+		fmt.Fprintf(c.App.Writer, "would remove %s\n", termLine(id))
 	}
 	fmt.Fprintf(c.App.Writer, "dry run, nothing changed: %q would get %d new, %d updated, %d unchanged, %d removed, %d skipped; %s to embed\n",
 		a.cfg.collection, st.New, st.Updated, st.Unchanged, st.Removed, skipped+st.Duplicates, plural(st.Passages, "passage", "passages"))
@@ -170,6 +177,11 @@ func renameArticles(c *cli.Context, arts []article.Article) (string, error) {
 	if id == "" {
 		return "", usagef("index: --id is empty")
 	}
+	for _, f := range []string{"id", "id-prefix"} {
+		if strings.ContainsFunc(c.String(f), unicode.IsControl) {
+			return "", usagef("index: --%s %q holds control characters", f, c.String(f))
+		}
+	}
 	stdinID := ""
 	for i := range arts {
 		a := &arts[i]
@@ -183,6 +195,24 @@ func renameArticles(c *cli.Context, arts []article.Article) (string, error) {
 		a.ID = c.String("id-prefix") + a.ID
 	}
 	return stdinID, nil
+}
+
+// refuseControlIDs drops the articles whose id holds control characters
+// (a file named with an ESC or a newline, a JSON object's id), which the
+// HTTP API refuses too: printed, such an id would drive the terminal, and
+// it could not be named on a command line. It returns a problem for each.
+func refuseControlIDs(arts []article.Article) ([]article.Article, []article.Problem) {
+	var probs []article.Problem
+	kept := arts[:0]
+	for _, a := range arts {
+		if strings.ContainsFunc(a.ID, unicode.IsControl) {
+			probs = append(probs, article.Problem{Source: a.Source, Kind: article.KindSkipped,
+				Reason: fmt.Sprintf("not indexed: its id %q holds control characters; rename the file (or give the object another id)", a.ID)})
+			continue
+		}
+		kept = append(kept, a)
+	}
+	return kept, probs
 }
 
 // sameFile tells the engine's id guard whether a stored article's source

@@ -122,6 +122,9 @@ type config struct {
 	// modePerCall says each request picks its search mode (mcp), so the
 	// default mode does not decide whether Ollama is needed.
 	modePerCall bool
+	// command is what this run is ("semsearch index"), which a writer
+	// records in the data directory's lock file for others' errors.
+	command string
 }
 
 // loadConfig builds the config from the flags; its errors are usage errors.
@@ -138,6 +141,9 @@ func parseConfig(c *cli.Context) (*config, error) {
 	logger := slog.New(newLineHandler(c.App.ErrWriter, level))
 
 	cfg := &config{dataDir: c.String("data"), collection: c.String("collection"), logger: logger, modelGiven: c.IsSet("model")}
+	if c.Command != nil {
+		cfg.command = "semsearch " + c.Command.Name
+	}
 	if cfg.dataDir == "" {
 		return nil, fmt.Errorf("--data is empty")
 	}
@@ -258,6 +264,9 @@ func open(c *cli.Context, writable bool) (*app, error) {
 	}
 	// An MCP client picks the mode per call, so mcp may always embed.
 	cfg.modePerCall = c.Command.Name == "mcp"
+	// An MCP client over stdio has no --server to turn to: beside a running
+	// serve its hybrid searches answer by vectors and say so.
+	cfg.engine.KeywordsBusyFallback = c.Command.Name == "mcp"
 	return wire(c.Context, cfg, writable, nil)
 }
 

@@ -63,8 +63,8 @@ type Options struct {
 	// (for no length normalisation at all pass a tiny value such as 1e-9).
 	// Like K1 it is not recorded.
 	B float64
-	// ReadOnly opens an existing index for searching only, without taking
-	// its write lock and without writing anything, so that a read-only copy
+	// ReadOnly opens an existing index for searching only, with a shared
+	// lock instead of the write lock and without writing anything, so that a read-only copy
 	// of an index (a backup, a read-only volume) can be searched. A missing
 	// index is then [ErrMissing] instead of being created. Writes fail.
 	ReadOnly bool
@@ -135,8 +135,11 @@ type Index struct {
 // Open opens the index in dir, creating it (and dir) when dir holds no index
 // yet. An existing index must have been built with the same analyzer, or
 // Open fails with [ErrOptionsMismatch]. The caller must
-// [Index.Close] it. Only one Index may have dir open at a time: another
-// Open of it, in this process or another, fails after a second.
+// [Index.Close] it. Only one writable Index may have dir open at a time:
+// another writable Open of it, in this process or another, fails after a
+// second. Read-only Indexes share dir with each other but not with a
+// writer: a read-only Open fails at once with [ErrLocked] while a writer
+// holds it, and a writer waits up to a second for readers to close.
 func Open(dir string, opt Options) (*Index, error) {
 	opt, err := opt.withDefaults()
 	if err != nil {
@@ -158,7 +161,7 @@ func Open(dir string, opt Options) (*Index, error) {
 	switch {
 	case err != nil:
 		return nil, fmt.Errorf("open bm25 index %s: %w: %w", dir, ErrDamaged, err)
-	case exists && heldByWriter(dir, opt.ReadOnly):
+	case exists && heldByWriter(dir, opt.ReadOnly, lockTimeout):
 		return nil, fmt.Errorf("open bm25 index %s: %w", dir, ErrLocked)
 	case exists:
 		if err := verifyFiles(dir); err != nil {

@@ -87,6 +87,12 @@ type Config struct {
 	// ReadOnly says the engine only searches: it never repairs the keyword
 	// index (another process may be writing it).
 	ReadOnly bool
+	// KeywordsBusyFallback makes a hybrid search whose keyword index another
+	// process holds (a running `semsearch serve`) answer by vectors alone,
+	// with a warning that says so, instead of failing with
+	// [ErrKeywordsBusy]. For doors that offer no other route (MCP over
+	// stdio); the CLI fails and names the server instead.
+	KeywordsBusyFallback bool
 	// Mode is the default search mode; "" means hybrid when Keywords is
 	// set, else vector.
 	Mode Mode

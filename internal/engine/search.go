@@ -140,7 +140,8 @@ func (e *Engine) Search(ctx context.Context, collection string, q Query) (Respon
 		}
 	}
 	// A keyword index held by another process fails the search (with
-	// ErrKeywordsBusy) rather than silently ranking by vectors alone.
+	// ErrKeywordsBusy) rather than silently ranking by vectors alone, unless
+	// the door asked for a fallback that says so.
 	cands, stale, err := e.retrieve(ctx, collection, q, mode, fusion)
 	if errors.Is(err, ErrKeywordsDamaged) && !e.cfg.ReadOnly {
 		// Damaged since this engine last checked it: rebuild and retry.
@@ -157,6 +158,14 @@ func (e *Engine) Search(ctx context.Context, collection string, q Query) (Respon
 		cands, stale, err = e.retrieve(ctx, collection, q, mode, fusion)
 	case errors.Is(err, ErrKeywordsDamaged):
 		return resp, keywordsDamaged(collection, err)
+	case errors.Is(err, ErrKeywordsBusy) && mode == Hybrid && e.cfg.KeywordsBusyFallback:
+		w := keywordsBusy(collection, err).Error()
+		e.log.Warn("searched by vectors only", "collection", collection, "reason", w)
+		resp.Warnings = append(resp.Warnings, "searched by vectors only: "+w)
+		mode, resp.Mode = Vector, Vector
+		cands, stale, err = e.retrieve(ctx, collection, q, mode, fusion)
+	case errors.Is(err, ErrKeywordsBusy):
+		return resp, keywordsBusy(collection, err)
 	}
 	if err != nil {
 		return resp, err
