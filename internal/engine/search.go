@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -135,7 +136,13 @@ func (e *Engine) Search(ctx context.Context, collection string, q Query) (Respon
 	}
 
 	if mode != Vector {
-		if err := e.checkKeywords(ctx, collection); err != nil {
+		if err := e.checkKeywords(ctx, collection); errors.Is(err, syscall.ENOSPC) {
+			// A repair the full disk stopped does not stop the search:
+			// BM25 hits of versions the store does not hold are dropped
+			// with a warning (see currentKeywordHits), and the next
+			// search or write tries the repair again.
+			e.log.Warn("BM25 index not brought in line with the vector store: the disk is full", "collection", collection, "error", err)
+		} else if err != nil {
 			return resp, err
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"syscall"
 
 	"github.com/semsearch/semsearch/internal/engine"
@@ -94,7 +95,7 @@ func (s *Server) describe(err error) (status int, code, msg string) {
 		return http.StatusMethodNotAllowed, code, msg
 	case errors.Is(err, engine.ErrSettingsMismatch):
 		return http.StatusConflict, "settings_mismatch", err.Error()
-	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT), outOfSpace(err):
 		return http.StatusInsufficientStorage, "insufficient_storage",
 			"the server's disk is full (no space left on device); free space on the data directory's disk and send the request again"
 	case errors.Is(err, syscall.EROFS):
@@ -107,6 +108,15 @@ func (s *Server) describe(err error) (status int, code, msg string) {
 		return statusClientClosed, "canceled", "the request was canceled"
 	}
 	return http.StatusInternalServerError, "internal", "internal error"
+}
+
+// outOfSpace reports an error whose text says a disk is full although its
+// chain lost the errno: libraries format it with %v (bleve's persister) or
+// pass on a remote server's message (Weaviate's), and a full disk is 507
+// wherever it happened.
+func outOfSpace(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, syscall.ENOSPC.Error()) || strings.Contains(msg, syscall.EDQUOT.Error())
 }
 
 // writeError sends err as a JSON error response. It logs the errors that are
