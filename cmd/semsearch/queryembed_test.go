@@ -1,0 +1,49 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestCLI_HybridHungOllama: with an Ollama that accepts connections and
+// never answers, a hybrid search answers from BM25 within
+// --query-embed-timeout (default 5s), long before the command's --timeout,
+// and says so on stderr, in its JSON and in --explain; a vector search
+// fails within the same bound saying what to do.
+func TestCLI_HybridHungOllama(t *testing.T) {
+	data := offlineData(t, sampleArts())
+	g := []string{"--data", data, "--collection", "news", "--model", "m", "--ollama", hungOllama(t), "--timeout", "40s"}
+
+	out, errOut, err, took := runFor(t, time.Minute, append([]string{"search", "--json", "quagga"}, g...)...)
+	if err != nil || took > 8*time.Second {
+		t.Fatalf("hybrid search with a hung Ollama: took %s, err %v; want BM25's answer within 5s", took, err)
+	}
+	var resp searchJSON
+	if err := json.Unmarshal([]byte(out), &resp); err != nil {
+		t.Fatalf("search --json: %v: %s", err, out)
+	}
+	if resp.Mode != "bm25" || len(resp.Results) == 0 || resp.Results[0].DocID != "zebra.txt" ||
+		len(resp.Warnings) != 1 || !strings.Contains(resp.Warnings[0], "ranked by BM25 alone") || !strings.Contains(resp.Warnings[0], "within 5s (--query-embed-timeout)") {
+		t.Errorf("hybrid search with a hung Ollama: %s", out)
+	}
+	if !strings.Contains(errOut, "warning: ranked by BM25 alone") {
+		t.Errorf("stderr %q: want the warning", errOut)
+	}
+
+	out, _, err, took = runFor(t, time.Minute, append([]string{"search", "--query-embed-timeout", "300ms", "--explain", "quagga"}, g...)...)
+	if err != nil || took > 3*time.Second || !strings.Contains(out, "vector - (the query's embedding did not arrive within 300ms (--query-embed-timeout)), bm25 ") {
+		t.Errorf("hybrid search --explain with --query-embed-timeout 300ms: took %s, err %v, out %s", took, err, out)
+	}
+
+	_, _, err, took = runFor(t, time.Minute, append([]string{"search", "--mode", "vector", "--query-embed-timeout", "300ms", "quagga"}, g...)...)
+	if err == nil || !strings.Contains(err.Error(), "no answer within 300ms (--query-embed-timeout)") || !strings.Contains(err.Error(), "--mode bm25") || took > 3*time.Second {
+		t.Errorf("vector search with a hung Ollama: took %s, err %v", took, err)
+	}
+
+	t.Setenv("SEMSEARCH_QUERY_EMBED_TIMEOUT", "0s")
+	if _, _, err, _ := runFor(t, time.Minute, append([]string{"search", "quagga"}, g...)...); err == nil || !strings.Contains(err.Error(), "--query-embed-timeout must be positive") {
+		t.Errorf("SEMSEARCH_QUERY_EMBED_TIMEOUT=0s: %v", err)
+	}
+}
