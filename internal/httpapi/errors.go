@@ -101,6 +101,9 @@ func (s *Server) describe(err error) (status int, code, msg string) {
 	case errors.Is(err, syscall.EROFS):
 		return http.StatusInternalServerError, "storage_read_only",
 			"the server's data directory is on a read-only file system; nothing can be stored"
+	case errors.Is(err, engine.ErrQueryEmbedTimeout):
+		// Before the request's own deadline: the embedding backend is slow.
+		return http.StatusGatewayTimeout, "query_embed_timeout", err.Error()
 	case errors.Is(err, context.DeadlineExceeded):
 		return http.StatusGatewayTimeout, "timeout",
 			fmt.Sprintf("the request did not finish within %s (the server's --request-timeout)", s.timeout)
