@@ -378,6 +378,8 @@ func (ix *Index) Close() error {
 	if ix.bix == nil {
 		return nil // broken, and reopening it failed
 	}
+	// A broken index's memory is what failed (see failure.go); its files
+	// hold every batch that succeeded, so failing to close it loses nothing.
 	if err := closeBleve(ix.bix); err != nil && !ix.broken.Load() {
 		return fmt.Errorf("close bm25 index %s: %w", ix.dir, err)
 	}
