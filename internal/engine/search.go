@@ -160,7 +160,7 @@ func (e *Engine) Search(ctx context.Context, collection string, q Query) (Respon
 	if errors.Is(err, ErrKeywordsDamaged) && !e.cfg.ReadOnly {
 		// Damaged since this engine last checked it: rebuild and retry.
 		e.forgetKeywordCheck(collection)
-		if err = e.checkKeywords(ctx, collection); err == nil {
+		if err = e.checkKeywords(ctx, collection); err == nil || errors.Is(err, syscall.ENOSPC) {
 			cands, stale, err = e.retrieve(ctx, collection, q, mode, fusion)
 		}
 	}
