@@ -145,7 +145,9 @@ func printResults(w io.Writer, resp engine.Response) {
 	for _, r := range resp.Results {
 		fmt.Fprintf(w, "[%d] %.3f  %s\n", r.Rank, r.Score, termLine(r.Citation))
 		fmt.Fprintf(w, "    id %s, chunk %d, bytes %d-%d\n", termLine(r.DocID), r.Chunk, r.Start, r.End)
-		if x := r.Explain; x != nil {
+		if x := r.Explain; x != nil && x.VectorSkipped != "" {
+			fmt.Fprintf(w, "    vector - (%s), bm25 %.4f (rank %s)\n", x.VectorSkipped, x.BM25Score, rank(x.BM25Rank))
+		} else if x != nil {
 			fmt.Fprintf(w, "    vector %.4f (rank %s), bm25 %.4f (rank %s), fused %.4f\n", x.VectorScore, rank(x.VectorRank), x.BM25Score, rank(x.BM25Rank), x.Fused)
 		}
 		for _, line := range wrap(r.Text, 100) {

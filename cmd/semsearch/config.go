@@ -52,6 +52,7 @@ func globalFlags() []cli.Flag {
 		&cli.StringFlag{Name: "collection", Aliases: []string{"c"}, Usage: "collection (corpus) name", EnvVars: []string{"SEMSEARCH_COLLECTION"}, Value: defaultCollection},
 		&cli.StringFlag{Name: "model", Usage: "Ollama embedding model", EnvVars: []string{"SEMSEARCH_MODEL"}, Value: defaultModel},
 		&cli.StringFlag{Name: "ollama", Usage: "Ollama address", EnvVars: []string{"OLLAMA_HOST"}, Value: defaultOllama},
+		&cli.DurationFlag{Name: "query-embed-timeout", Usage: "how long a search waits for the query's embedding: then hybrid search answers from BM25 alone with a warning, and vector search fails", EnvVars: []string{"SEMSEARCH_QUERY_EMBED_TIMEOUT"}, Value: engine.DefaultQueryEmbedTimeout},
 		&cli.StringFlag{Name: "query-prefix", Usage: "text put before queries (default: by model family, e.g. \"search_query: \" for nomic-embed-text)"},
 		&cli.StringFlag{Name: "document-prefix", Usage: "text put before passages (default: by model family)"},
 		&cli.IntFlag{Name: "batch-size", Usage: "passages per Ollama /api/embed request", Value: embed.DefaultBatchSize},
@@ -175,6 +176,10 @@ func parseConfig(c *cli.Context) (*config, error) {
 		docPrefix = c.String("document-prefix")
 		cfg.embed.DocumentPrefix = &docPrefix
 	}
+	queryEmbedTimeout := c.Duration("query-embed-timeout")
+	if queryEmbedTimeout <= 0 {
+		return nil, fmt.Errorf("--query-embed-timeout must be positive, got %s", queryEmbedTimeout)
+	}
 	opts := chunk.Options{
 		Unit:    chunk.Unit(c.String("chunk-unit")),
 		Size:    c.Int("chunk-size"),
@@ -242,6 +247,9 @@ func parseConfig(c *cli.Context) (*config, error) {
 		BatchPassages:  2 * max(c.Int("batch-size"), 1),
 		FlushEvery:     10 * time.Second,
 		Logger:         logger,
+		// A search answers within it (from BM25 alone when hybrid) even
+		// when Ollama hangs.
+		QueryEmbedTimeout: queryEmbedTimeout,
 	}
 	return cfg, nil
 }

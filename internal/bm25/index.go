@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -120,12 +121,16 @@ type Index struct {
 	dir string
 	opt Options
 	an  analysis.Analyzer
+	cfg map[string]any // bleve's, to reopen it
 
-	// mu guards closed and bix against Close: every method holds it for
-	// reading while it uses bix.
+	// mu guards closed and bix against Close and reopening: every method
+	// holds it for reading while it uses bix.
 	mu     sync.RWMutex
 	closed bool
 	bix    bleve.Index
+	// broken says bix failed a write or panicked, and must be opened again
+	// from its files before its next use (see failure.go).
+	broken atomic.Bool
 
 	// wmu serialises Replace and Delete, which read the current state to
 	// compute the next one.
@@ -157,6 +162,7 @@ func Open(dir string, opt Options) (*Index, error) {
 	if opt.ReadOnly {
 		cfg["read_only"] = true
 	}
+	ix.cfg = cfg
 	exists, err := indexExists(dir)
 	switch {
 	case err != nil:
@@ -303,19 +309,29 @@ func (ix *Index) reader() (index.IndexReader, error) {
 	return adv.Reader()
 }
 
-// acquire holds ix open until the returned release is called.
+// acquire holds ix open until the returned release is called, first
+// opening it again from its files when a failed write left it broken.
 func (ix *Index) acquire() (release func(), err error) {
-	ix.mu.RLock()
-	if ix.closed {
+	for {
+		ix.mu.RLock()
+		if ix.closed {
+			ix.mu.RUnlock()
+			return nil, ErrClosed
+		}
+		if !ix.broken.Load() {
+			return ix.mu.RUnlock, nil
+		}
 		ix.mu.RUnlock()
-		return nil, ErrClosed
+		if err := ix.reopen(); err != nil {
+			return nil, err
+		}
 	}
-	return ix.mu.RUnlock, nil
 }
 
 // Count returns how many documents (hash records) and passages the index
 // holds.
 func (ix *Index) Count() (docs, passages int, err error) {
+	defer ix.recoverBleve("count", &err)
 	release, err := ix.acquire()
 	if err != nil {
 		return 0, 0, fmt.Errorf("count bm25 index: %w", err)
@@ -362,7 +378,12 @@ func (ix *Index) Close() error {
 		return nil
 	}
 	ix.closed = true
-	if err := ix.bix.Close(); err != nil {
+	if ix.bix == nil {
+		return nil // broken, and reopening it failed
+	}
+	// A broken index's memory is what failed (see failure.go); its files
+	// hold every batch that succeeded, so failing to close it loses nothing.
+	if err := closeBleve(ix.bix); err != nil && !ix.broken.Load() {
 		return fmt.Errorf("close bm25 index %s: %w", ix.dir, err)
 	}
 	return nil
