@@ -107,6 +107,7 @@ func TestChaos(t *testing.T) {
 	s.fault("full disk (tmpfs), new and update", diskTrials, s.fullDisk)
 	s.fault("read-only data directory", diskTrials, s.readOnly)
 	s.fault("crash litter (*.tmp) removed on open", trials{1, 1}, s.litter)
+	s.fault("SIGKILL index --rebuild", rebuildTrials, s.killRebuild())
 	s.corruption()
 
 	var b strings.Builder
