@@ -160,6 +160,9 @@ func dryRunIndex(c *cli.Context, arts []article.Article, skipped int) error {
 	}
 	fmt.Fprintf(c.App.Writer, "dry run, nothing changed: %q would get %d new, %d updated, %d unchanged, %d removed, %d skipped; %s to embed\n",
 		a.cfg.collection, st.New, st.Updated, st.Unchanged, st.Removed, skipped+st.Duplicates, plural(st.Passages, "passage", "passages"))
+	if c.Bool("rebuild") {
+		fmt.Fprintf(c.App.Writer, "the rebuild would re-embed every article, %d of them from the stored text\n", st.Rebuilt)
+	}
 	return nil
 }
 

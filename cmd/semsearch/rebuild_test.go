@@ -67,8 +67,12 @@ func TestIndex_RebuildKeepsUnnamedArticles(t *testing.T) {
 		t.Fatalf("index note: %v\n%s", err, stderr)
 	}
 	_, before, _ := storedDocs(t, data, "default")
+	out, stderr, err := run(t, "", append(flags, "index", "--rebuild", "--dry-run", "--chunk-size", "100", folder)...)
+	if err != nil || !strings.Contains(out, "0 new, 0 updated, 2 unchanged") || !strings.Contains(out, "1 of them from the stored text") {
+		t.Errorf("index --rebuild --dry-run: %v\n%s%s", err, out, stderr)
+	}
 	start := time.Now()
-	out, stderr, err := run(t, "", append(flags, "index", "--rebuild", "--chunk-size", "100", folder)...)
+	out, stderr, err = run(t, "", append(flags, "index", "--rebuild", "--chunk-size", "100", folder)...)
 	if err != nil {
 		t.Fatalf("index --rebuild: %v\n%s%s", err, out, stderr)
 	}
