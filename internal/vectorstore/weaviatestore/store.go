@@ -573,14 +573,24 @@ func (s *Store) CreateCollection(ctx context.Context, name string, set vectorsto
 	if err := s.ensureClass(ctx, s.metaClassDef()); err != nil {
 		return vectorstore.Collection{}, err
 	}
+	now := time.Now().UTC()
+	m := collectionMeta{Name: name, Settings: set, Created: now, Updated: now}
+	// The classes of this name may serve another collection, switched to
+	// them by ReplaceCollection (or be retired by one): take fresh ones.
+	inUse, err := s.storageInUse(ctx, name)
+	if err != nil {
+		return vectorstore.Collection{}, err
+	}
+	if inUse {
+		m.Storage = name + "." + strconv.FormatInt(now.UnixNano(), 36)
+	}
+	s.setKey(name, m.Storage)
 	if err := s.ensureClass(ctx, s.class(s.docClass(name), docProps(), false)); err != nil {
 		return vectorstore.Collection{}, err
 	}
 	if err := s.ensureClass(ctx, s.class(s.psgClass(name), passageProps(), true)); err != nil {
 		return vectorstore.Collection{}, err
 	}
-	now := time.Now().UTC()
-	m := collectionMeta{Name: name, Settings: set, Created: now, Updated: now}
 	if s.opt.Terms != nil {
 		m.Analyzer = s.opt.Analyzer
 	}
@@ -744,7 +754,7 @@ func (s *Store) deleteClasses(ctx context.Context, name, storage string) error {
 }
 
 // storageInUse reports whether a recorded collection's data lives in the
-// classes of storage name.
+// classes of storage name, or is about to be removed from them.
 func (s *Store) storageInUse(ctx context.Context, storage string) (bool, error) {
 	res, err := s.search(ctx, func(q *graphql.Search) *graphql.Search {
 		return q.WithCollection(s.metaClass()).WithLimit(maxLimit).WithProperties("meta_json")
@@ -760,7 +770,7 @@ func (s *Store) storageInUse(ctx context.Context, storage string) (bool, error) 
 		if err := json.Unmarshal([]byte(str(r.Properties["meta_json"])), &m); err != nil {
 			return false, fmt.Errorf("list collections: bad metadata: %w", err)
 		}
-		if m.storage() == storage {
+		if m.storage() == storage || m.Retired == storage {
 			return true, nil
 		}
 	}
