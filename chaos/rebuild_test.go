@@ -53,11 +53,13 @@ func (s *suite) killRebuild() func(trial int) error {
 		}
 		return nil
 	}
+	prepared, errPrepare := false, error(nil)
 	return func(trial int) error {
-		if base == "" {
-			if err := prepare(); err != nil {
-				return err
-			}
+		if !prepared { // once; every trial fails if it did
+			prepared, errPrepare = true, prepare()
+		}
+		if errPrepare != nil {
+			return errPrepare
 		}
 		data := s.tempData()
 		copyDir(s.t, base, data)
