@@ -110,6 +110,7 @@ func TestChaos(t *testing.T) {
 	s.fault("read-only data directory", diskTrials, s.readOnly)
 	s.fault("crash litter (*.tmp) removed on open", trials{1, 1}, s.litter)
 	s.fault("import of a cut export (whole lines / mid-line)", trials{4, 2}, s.importDamagedExport)
+	s.fault("SIGKILL index --rebuild", rebuildTrials, s.killRebuild())
 	s.corruption()
 
 	var b strings.Builder

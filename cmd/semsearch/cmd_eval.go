@@ -37,7 +37,7 @@ func evalCommand() *cli.Command {
 			&cli.StringFlag{Name: "bbc", Usage: "BBC News directory (topic folders of NNN.txt): headline -> article task"},
 			&cli.StringFlag{Name: "eval-collection", Usage: "collection for the corpus (default: eval-<dataset file or directory>-<hash of its paths>, so evals never touch --collection or each other)"},
 			&cli.StringSliceFlag{Name: "k", Usage: "cut-offs to report: repeat the flag or give a list, e.g. 1,5,10 (default: 1,3,5,10,100)"},
-			&cli.BoolFlag{Name: "rebuild", Usage: "re-embed the corpus when its collection was built with another model or chunking"},
+			&cli.BoolFlag{Name: "rebuild", Usage: "re-embed the corpus (needed when its collection was built with another model or chunking)"},
 			&cli.IntFlag{Name: "limit", Usage: "evaluate only the first N queries (0: all)"},
 			&cli.BoolFlag{Name: "json", Usage: "print the report as JSON (metrics, settings, per-query rankings)"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress (it is drawn only when stderr is a terminal)"},

@@ -30,7 +30,9 @@ func indexCommand() *cli.Command {
 			&cli.BoolFlag{Name: "prune", Usage: "remove articles of the collection that this run did not load (e.g. deleted files)"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress bar (it is drawn only when stderr is a terminal)"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "change nothing: print what the run would add, update and (with --prune) remove"},
-			&cli.BoolFlag{Name: "rebuild", Usage: "re-embed everything when the collection was built with another model or chunking"},
+			&cli.BoolFlag{Name: "rebuild", Usage: "re-embed every article of the collection with the current model and chunking, changed or not (needed after changing either): " +
+				"the PATHs given replace their stored versions, every other stored article is chunked again from the store (PATH may be left out); " +
+				"the rebuilt collection replaces the old one only once complete, so an interrupted rebuild changes nothing"},
 			&cli.Int64Flag{Name: "max-file-size", Usage: "skip files larger than this many bytes", Value: 32 << 20},
 			&cli.StringFlag{Name: "id-prefix", Usage: "put this before every article id (e.g. sport/), so folders holding the same file names can share a collection"},
 			&cli.StringFlag{Name: "id", Usage: "id of the article read from stdin (-) as plain text", Value: "stdin"},
@@ -43,17 +45,21 @@ func indexCommand() *cli.Command {
 }
 
 func runIndex(c *cli.Context) error {
-	if c.NArg() == 0 {
+	if c.NArg() == 0 && !c.Bool("rebuild") {
 		return usagef("index: give at least one PATH (a file, a directory, or - for stdin)")
 	}
 	start := time.Now()
-	loaded, err := article.Load(c.Context, c.Args().Slice(), c.App.Reader, article.LoadOptions{
-		Include:      c.StringSlice("include"),
-		Exclude:      c.StringSlice("exclude"),
-		MaxFileBytes: c.Int64("max-file-size"),
-	})
-	if err != nil {
-		return fmt.Errorf("load articles: %w", err)
+	var loaded article.Result
+	if c.NArg() > 0 { // a rebuild without PATH re-embeds what is stored
+		var err error
+		loaded, err = article.Load(c.Context, c.Args().Slice(), c.App.Reader, article.LoadOptions{
+			Include:      c.StringSlice("include"),
+			Exclude:      c.StringSlice("exclude"),
+			MaxFileBytes: c.Int64("max-file-size"),
+		})
+		if err != nil {
+			return fmt.Errorf("load articles: %w", err)
+		}
 	}
 	for _, p := range loaded.UnmatchedIncludes {
 		fmt.Fprintf(c.App.ErrWriter, "warning: --include %q matched no files (patterns use *, ?, [...] and **, not {a,b}: repeat --include instead)\n", p)
@@ -120,6 +126,9 @@ func runIndex(c *cli.Context) error {
 	if stdinID != "" {
 		fmt.Fprintf(c.App.Writer, "stdin was indexed as id %q (set it with --id)\n", stdinID)
 	}
+	if c.Bool("rebuild") && err == nil {
+		fmt.Fprintf(c.App.Writer, "rebuilt %q: every article re-embedded, %d of them from the stored text\n", a.cfg.collection, st.Rebuilt)
+	}
 	if errors.Is(err, engine.ErrIDConflict) {
 		return fmt.Errorf("index: %w", err) // it says that nothing was changed, and the fix
 	}
@@ -158,6 +167,9 @@ func dryRunIndex(c *cli.Context, arts []article.Article, skipped int) error {
 	}
 	fmt.Fprintf(c.App.Writer, "dry run, nothing changed: %q would get %d new, %d updated, %d unchanged, %d removed, %d skipped; %s to embed\n",
 		a.cfg.collection, st.New, st.Updated, st.Unchanged, st.Removed, skipped+st.Duplicates, plural(st.Passages, "passage", "passages"))
+	if c.Bool("rebuild") {
+		fmt.Fprintf(c.App.Writer, "the rebuild would re-embed every article, %d of them from the stored text\n", st.Rebuilt)
+	}
 	return nil
 }
 

@@ -254,7 +254,8 @@ func TestEngine_Settings(t *testing.T) {
 		t.Errorf("index with another model: err %v, want ErrSettingsMismatch", err)
 	}
 	st, err := other.Index(ctx, "news", corpus(), engine.IndexOptions{Rebuild: true})
-	if err != nil || st.New != 3 {
+	// The articles are those stored (unchanged), all re-embedded.
+	if err != nil || st.Unchanged != 3 || st.Passages != 3 {
 		t.Fatalf("rebuild: stats %+v err %v", st, err)
 	}
 	if _, err := other.Search(ctx, "news", engine.Query{Text: "Comey", K: 3}); err != nil {

@@ -20,8 +20,12 @@ type IndexOptions struct {
 	// Prune removes documents of the collection that this run did not get,
 	// e.g. because their file was deleted.
 	Prune bool
-	// Rebuild drops the collection first when its settings differ from the
-	// engine's, instead of refusing.
+	// Rebuild re-embeds every article of the collection with the engine's
+	// settings, whether or not they changed: the articles given (replacing
+	// their stored versions) and every stored article not given, chunked
+	// again from the store. The rebuilt collection replaces the old one
+	// only once complete, so a failed or killed rebuild changes nothing.
+	// With Prune, stored articles not given are dropped instead.
 	Rebuild bool
 	// OnProgress, when set, is called once the run knows what it has to
 	// embed (nothing done yet) and after every embedding call, with
@@ -59,8 +63,11 @@ type IndexStats struct {
 	// this run; Total the number durably stored in the collection
 	// afterwards.
 	Passages, Total int
-	EmbedTime       time.Duration
-	Duration        time.Duration
+	// Rebuilt counts the stored articles a rebuild re-embedded from the
+	// store (those it was not given).
+	Rebuilt   int
+	EmbedTime time.Duration
+	Duration  time.Duration
 	// Gone lists the ids removed by Prune (or, in a dry run, that would be).
 	Gone []string
 	// Results says, per article in the order given, what the run did.
@@ -117,6 +124,9 @@ func (e *Engine) Index(ctx context.Context, collection string, arts []article.Ar
 	if !opt.Prune && !opt.Rebuild && !opt.DryRun && opt.OnProgress == nil && opt.SameFile == nil {
 		return e.indexShared(ctx, collection, arts)
 	}
+	if opt.Rebuild {
+		return e.rebuild(ctx, collection, arts, opt)
+	}
 	return e.index(ctx, collection, arts, opt)
 }
 
@@ -131,7 +141,7 @@ func (e *Engine) index(ctx context.Context, collection string, arts []article.Ar
 	if c, err := e.store.Collection(ctx, collection); err == nil {
 		st.Total = c.Passages // even when the run fails before it starts
 	}
-	col, drop, err := e.openForIndex(ctx, collection, opt.Rebuild)
+	col, err := e.openForIndex(ctx, collection)
 	if err != nil {
 		return st, err
 	}
@@ -243,7 +253,7 @@ func (e *Engine) index(ctx context.Context, collection string, arts []article.Ar
 	// flushing: a store may make a flush cost the whole collection (the
 	// embedded store syncs a log, but another backend may rewrite a file).
 	lastFlush, every := time.Now(), e.cfg.FlushEvery
-	err = e.embedAndStore(ctx, collection, col, drop, todo, &st, opt, func(p *pending) { unflushed = append(unflushed, p) }, func() error {
+	err = e.embedAndStore(ctx, collection, col, todo, &st, opt, func(p *pending) { unflushed = append(unflushed, p) }, func() error {
 		if time.Since(lastFlush) < every {
 			return nil
 		}
@@ -283,26 +293,20 @@ func (e *Engine) index(ctx context.Context, collection string, arts []article.Ar
 
 // openForIndex returns the collection to index into, checking its settings.
 // A collection that does not exist yet is created once the first vectors
-// tell its dimension. On rebuild, a collection with other settings is
-// reported as absent and to be dropped: embedAndStore drops it only once
-// the first embedding call has succeeded, so a rebuild with a model that is
-// missing or unreachable loses nothing.
-func (e *Engine) openForIndex(ctx context.Context, name string, rebuild bool) (col *vectorstore.Collection, drop bool, err error) {
+// tell its dimension. (Rebuilds, which may change the settings, stage a new
+// collection instead: see rebuild.go.)
+func (e *Engine) openForIndex(ctx context.Context, name string) (*vectorstore.Collection, error) {
 	c, err := e.store.Collection(ctx, name)
 	if errors.Is(err, ErrNotFound) {
-		return nil, false, nil
+		return nil, nil
 	}
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	if err := e.checkSettings(ctx, c, false); err != nil {
-		if !rebuild {
-			return nil, false, err
-		}
-		e.log.Info("rebuilding collection with new settings", "collection", name, "reason", err.Error())
-		return nil, true, nil
+		return nil, err
 	}
-	return &c, false, nil
+	return &c, nil
 }
 
 // dropCollection removes a collection from both stores.
@@ -348,7 +352,7 @@ func (e *Engine) prepare(a *article.Article) (*pending, error) {
 
 // embedAndStore embeds the passages of todo, several articles per call, and
 // stores each article once all its vectors are there.
-func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstore.Collection, drop bool, todo []*pending, st *IndexStats, opt IndexOptions, stored func(*pending), afterBatch func() error) error {
+func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstore.Collection, todo []*pending, st *IndexStats, opt IndexOptions, stored func(*pending), afterBatch func() error) error {
 	done := 0
 	var zc zeroCheck
 	prog := IndexProgress{ArticlesTotal: len(todo)}
@@ -397,11 +401,6 @@ func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstor
 			return err
 		}
 		if col == nil {
-			if drop {
-				if err := e.dropCollection(ctx, name); err != nil {
-					return err
-				}
-			}
 			set, err := e.settings(ctx)
 			if err != nil {
 				return err
@@ -452,6 +451,7 @@ func document(p *pending) vectorstore.Document {
 		// else its id; the id guard leaves such writes alone.
 		ID: a.ID, Source: cmp.Or(a.Source, a.URL, a.ID), Format: a.Format, Title: a.Title, Author: a.Author, URL: a.URL,
 		Published: a.Published, Meta: a.Meta, Hash: p.hash, Text: a.Text,
+		Skip: a.Skip, Lines: a.Lines, LayoutRecorded: true, // what a rebuild needs to chunk it again
 	}
 }
 

@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/semsearch/semsearch/internal/article"
 )
 
 var (
@@ -48,7 +50,8 @@ type Collection struct {
 }
 
 // Document is what a store keeps about one indexed article: enough to skip it
-// when it has not changed, to show it, and to cite it.
+// when it has not changed, to show it, to cite it, and to chunk it again
+// (a rebuild re-embeds stored articles from their Text, Skip and Lines).
 type Document struct {
 	ID        string            `json:"id"`
 	Source    string            `json:"source"`
@@ -60,8 +63,16 @@ type Document struct {
 	Meta      map[string]string `json:"meta,omitempty"`
 	Hash      string            `json:"hash"`
 	Text      string            `json:"text"`
-	Passages  int               `json:"passages"`
-	Indexed   time.Time         `json:"indexed"`
+	// Skip and Lines are the article's skip spans (byte ranges of Text
+	// that no passage holds) and line map (Text's lines to the source
+	// file's), as in [article.Article]. LayoutRecorded says they were
+	// recorded: documents stored before semsearch recorded them have it
+	// false, and a rebuild derives them again (see engine's rebuild).
+	Skip           []article.Span      `json:"skip,omitempty"`
+	Lines          []article.LineRange `json:"lines,omitempty"`
+	LayoutRecorded bool                `json:"layout_recorded,omitempty"`
+	Passages       int                 `json:"passages"`
+	Indexed        time.Time           `json:"indexed"`
 }
 
 // Passage is one embedded span of a document. Text is Document.Text[Start:End].
@@ -201,6 +212,13 @@ type Store interface {
 	Collections(ctx context.Context) ([]Collection, error)
 	// DeleteCollection removes a collection and everything in it.
 	DeleteCollection(ctx context.Context, name string) error
+	// ReplaceCollection makes collection from, with its settings, documents
+	// and passages, the collection called name, replacing what name held
+	// (if it existed), and removes from. The switch is atomic: readers see
+	// name's old contents or from's, never a mix, and a crash at any point
+	// leaves one of them whole under name (and from possibly still there,
+	// to be deleted). A rebuild stages into from and switches with it.
+	ReplaceCollection(ctx context.Context, name, from string) error
 
 	// Put stores doc with exactly the given passages, replacing any earlier
 	// version of the document and all its passages.

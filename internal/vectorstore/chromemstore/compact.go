@@ -85,9 +85,10 @@ func (s *Store) compact(name string, c *collection) (err error) {
 		from = c.log.size
 	}
 	gen := c.gen + 1 // a writer's log is never newer than its snapshot (replay refuses that)
+	logFrom := c.logFrom
 	s.mu.Unlock()
 
-	tmp, size, werr := s.writeSnapshot(info, docs, view, gen)
+	tmp, size, werr := s.writeSnapshot(info, docs, view, gen, logFrom)
 
 	c.syncMu.Lock()
 	defer c.syncMu.Unlock()

@@ -20,19 +20,28 @@ import (
 	"github.com/semsearch/semsearch/internal/vectorstore"
 )
 
-// A snapshot file (version 3) is: the magic line; the generation of the log
+// A snapshot file (version 4) is: the magic line; the generation of the log
 // that continues it and the length of the catalog, little-endian uint64s;
 // the catalog (gob); the dimension (uint32) and number (uint64) of the
 // vectors; the vectors as raw little-endian float32, in catalog order, read
 // into memory in one go; their int8 copies and scales (float32), so that
 // opening computes nothing; then the CRC-32C of everything before it. It is
 // written to a temporary file, synced and renamed over the old one, so it is
-// either the old state or the new one. Version 1 and 2 files (the catalog
-// followed by chromem-go's gob export) are still read; the first compaction
-// rewrites them.
+// either the old state or the new one.
+//
+// Version 4 differs from 3 in what the catalog holds: documents carry their
+// skip spans and line map (vectorstore.Document.Skip, Lines), and the
+// catalog the generation below which a log is stale (LogFrom, set when
+// [Store.ReplaceCollection] switched the collection). The layout is the
+// same, so version 3 files are read by the same code (their documents have
+// no recorded layout); the magic changed so that an older semsearch refuses
+// a version 4 file instead of dropping what it does not know. Version 1 and
+// 2 files (the catalog followed by chromem-go's gob export) are still read;
+// the first compaction rewrites them.
 const (
 	fileExt  = ".collection"
-	magic    = "semsearch collection v3\n"
+	magic    = "semsearch collection v4\n"
+	magicV3  = "semsearch collection v3\n"
 	magicV2  = "semsearch collection v2\n"
 	magicV1  = "semsearch collection v1\n"
 	crcBytes = 4
@@ -47,6 +56,11 @@ var leftoverTemp = regexp.MustCompile(`^(.+?)(\.wal)?\.[0-9]+\.tmp$`)
 type catalog struct {
 	Info vectorstore.Collection
 	Docs []*docEntry
+	// LogFrom is the lowest generation of a log that continues this
+	// snapshot: a log of an older generation belongs to the collection
+	// this one replaced (see [Store.ReplaceCollection]) and is dropped,
+	// not replayed. Zero (compactions, version 3 files) replays any log.
+	LogFrom uint64
 }
 
 // removeLeftovers deletes temporary files a crash left in the data directory.
@@ -113,8 +127,8 @@ func (s *Store) loadSnapshot(name string) (*collection, error) {
 	}
 	var c *collection
 	switch string(head) {
-	case magic:
-		c, err = s.readV3(f, st.Size(), corrupt)
+	case magic, magicV3:
+		c, err = s.readV3(f, st.Size(), string(head), corrupt)
 	case magicV2, magicV1:
 		c, err = s.readV2(f, st.Size(), string(head) == magicV2, name, corrupt)
 	default:
@@ -130,11 +144,12 @@ func (s *Store) loadSnapshot(name string) (*collection, error) {
 	return c, nil
 }
 
-// readV3 reads a version 3 snapshot whose magic line has been read.
-func (s *Store) readV3(f *os.File, size int64, corrupt func(string, error) error) (*collection, error) {
+// readV3 reads a version 3 or 4 snapshot whose magic line, head, has been
+// read.
+func (s *Store) readV3(f *os.File, size int64, head string, corrupt func(string, error) error) (*collection, error) {
 	br := bufio.NewReaderSize(f, 1<<20)
 	crc := crc32.New(crcTable)
-	crc.Write([]byte(magic))
+	crc.Write([]byte(head))
 	cr := io.TeeReader(br, crc) // everything up to the stored checksum is summed
 	var h [16]byte
 	if _, err := io.ReadFull(cr, h[:]); err != nil {
@@ -227,7 +242,7 @@ func (s *Store) readV3(f *os.File, size int64, corrupt func(string, error) error
 	if err := c.addAllToChromem(); err != nil {
 		return nil, err
 	}
-	c.gen = gen
+	c.gen, c.logFrom = gen, cat.LogFrom
 	return c, nil
 }
 
@@ -334,7 +349,7 @@ func (s *Store) replay(c *collection) error {
 		}
 	}()
 	lr := &logReader{r: bufio.NewReaderSize(f, 1<<20), off: int64(walHeader)}
-	gen, err := readLogHeader(lr.r)
+	gen, v1, err := readLogHeader(lr.r)
 	switch {
 	case errors.Is(err, errTorn):
 		// A log cut off in its header holds nothing yet.
@@ -352,6 +367,27 @@ func (s *Store) replay(c *collection) error {
 		return fmt.Errorf("collection %q: %s: %w", name, path, err)
 	case gen > c.gen:
 		return fmt.Errorf("collection %q: %w (generation %d, snapshot %d)", name, errNewerLog, gen, c.gen)
+	case gen < c.logFrom:
+		// The log of the collection this snapshot replaced: a crash came
+		// before the switch could start a new log.
+		if s.readOnly {
+			return nil
+		}
+		f.Close()
+		s.logger.Info("dropping the change log of a replaced collection", "collection", name, "generation", gen)
+		l, err := createLog(path, c.gen)
+		if err != nil {
+			return fmt.Errorf("create change log of %q: %w", name, err)
+		}
+		c.log = l
+		return syncDir(s.dir)
+	}
+	if !s.readOnly && v1 {
+		// From now on the log holds records an older semsearch would read
+		// without their new fields: mark it so that it refuses it.
+		if err := upgradeLogHeader(f); err != nil {
+			return fmt.Errorf("change log of %q: %w", name, err)
+		}
 	}
 	records := 0
 	for {
@@ -444,11 +480,11 @@ func (c *collection) applyRecord(op byte, p []byte) error {
 	return nil
 }
 
-// writeSnapshot writes a version 3 snapshot of docs, whose vectors view
+// writeSnapshot writes a version 4 snapshot of docs, whose vectors view
 // holds (the arena's blocks as they were when the snapshot was taken), to a
 // synced temporary file and returns its name and size; the caller renames it
-// into place.
-func (s *Store) writeSnapshot(info vectorstore.Collection, docs []*docEntry, view *arena, gen uint64) (string, int64, error) {
+// into place. logFrom is the catalog's LogFrom.
+func (s *Store) writeSnapshot(info vectorstore.Collection, docs []*docEntry, view *arena, gen, logFrom uint64) (string, int64, error) {
 	name := info.Name
 	slices.SortFunc(docs, func(a, b *docEntry) int {
 		if a.Doc.ID < b.Doc.ID {
@@ -456,7 +492,7 @@ func (s *Store) writeSnapshot(info vectorstore.Collection, docs []*docEntry, vie
 		}
 		return 1
 	})
-	cat := catalog{Info: info, Docs: docs}
+	cat := catalog{Info: info, Docs: docs, LogFrom: logFrom}
 	var buf bytes.Buffer
 	if err := gob.NewEncoder(&buf).Encode(&cat); err != nil {
 		return "", 0, fmt.Errorf("encode catalog of %q: %w", name, err)

@@ -91,6 +91,7 @@ type collection struct {
 	// syncMu guards; syncMu is taken before mu.
 	log        *logFile // nil when read-only
 	gen        uint64   // generation of the snapshot loaded or last written
+	logFrom    uint64   // the snapshot's LogFrom (see catalog)
 	snapBytes  int64
 	appended   int64 // bytes ever appended to the log (all generations)
 	compacting bool
@@ -241,7 +242,7 @@ func (s *Store) CreateCollection(ctx context.Context, name string, set vectorsto
 	// The empty snapshot first, then the log: a crash in between leaves a
 	// collection whose log open creates.
 	c.gen = 1
-	tmp, size, err := s.writeSnapshot(c.snapshotInfo(), nil, &arena{dims: set.Dimensions}, c.gen)
+	tmp, size, err := s.writeSnapshot(c.snapshotInfo(), nil, &arena{dims: set.Dimensions}, c.gen, 0)
 	if err == nil {
 		err = os.Rename(tmp, s.path(name))
 	}
@@ -336,6 +337,85 @@ func (s *Store) DeleteCollection(ctx context.Context, name string) error {
 	for _, p := range []string{s.path(name), s.walPath(name)} {
 		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("delete collection %q: %w", name, err)
+		}
+	}
+	return syncDir(s.dir)
+}
+
+// ReplaceCollection implements vectorstore.Store. It writes a snapshot of
+// from under name, one generation past both, whose LogFrom makes name's old
+// log stale, renames it over name's snapshot (the switch), starts name's new
+// log, and then removes from's files. A crash before the rename leaves name
+// as it was; after it, name is from's contents (its old log is dropped on
+// open), and from may remain, to be deleted.
+func (s *Store) ReplaceCollection(ctx context.Context, name, from string) error {
+	if err := s.writable(); err != nil {
+		return err
+	}
+	if name == from {
+		return fmt.Errorf("replace collection %q with itself", name)
+	}
+	if !vectorstore.ValidName(name) {
+		return fmt.Errorf("invalid collection name %q: use 1-64 letters, digits, '_', '.', '-'", name)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("replace collection %q: %w", name, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	src, err := s.get(from)
+	if err != nil {
+		return err
+	}
+	dst, err := s.get(name)
+	if err != nil && !errors.Is(err, vectorstore.ErrNotFound) {
+		return err
+	}
+	gen := src.gen + 1
+	if dst != nil {
+		gen = max(gen, dst.gen+1)
+	}
+	info := src.snapshotInfo()
+	info.Name = name
+	docs := slices.Collect(maps.Values(src.docs))
+	tmp, size, err := s.writeSnapshot(info, docs, &src.arena, gen, gen)
+	if err != nil {
+		return fmt.Errorf("replace collection %q: %w", name, err)
+	}
+	if err := os.Rename(tmp, s.path(name)); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("replace collection %q: %w", name, err)
+	}
+	// Switched: from here name is from's contents on disk. Until the new
+	// log exists, opening drops the old one (gen < LogFrom).
+	if dst != nil && dst.log != nil {
+		dst.log.f.Close()
+		dst.log = nil
+	}
+	if src.log != nil {
+		src.log.f.Close()
+		src.log = nil
+	}
+	delete(s.cols, from)
+	delete(s.cols, name)
+	l, err := createLog(s.walPath(name), gen)
+	if err == nil {
+		err = syncDir(s.dir)
+	}
+	if err != nil {
+		if l != nil {
+			l.f.Close()
+		}
+		return fmt.Errorf("replace collection %q: start its change log: %w", name, err)
+	}
+	src.info.Name = name
+	src.gen, src.logFrom, src.snapBytes, src.log = gen, gen, size, l
+	src.synced = src.appended
+	s.cols[name] = src
+	// The snapshot first: a log without a snapshot is no collection.
+	for _, p := range []string{s.path(from), s.walPath(from)} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("replace collection %q: remove %q: %w", name, from, err)
 		}
 	}
 	return syncDir(s.dir)

@@ -32,7 +32,8 @@ import (
 // and starting the log afresh loses nothing either.
 const (
 	walExt      = ".wal"
-	walMagic    = "semsearch log v1\n"
+	walMagic    = "semsearch log v2\n"
+	walMagicV1  = "semsearch log v1\n" // same layout; documents without Skip and Lines
 	walHeader   = len(walMagic) + 8
 	recHeader   = 8
 	maxRecBytes = 1 << 30
@@ -179,16 +180,30 @@ type logReader struct {
 	buf []byte
 }
 
-// readLogHeader reads a log's header and returns its generation.
-func readLogHeader(r io.Reader) (uint64, error) {
+// readLogHeader reads a log's header and returns its generation, and
+// whether it is a version 1 log.
+func readLogHeader(r io.Reader) (uint64, bool, error) {
 	h := make([]byte, walHeader)
 	if _, err := io.ReadFull(r, h); err != nil {
-		return 0, errTorn
+		return 0, false, errTorn
 	}
-	if string(h[:len(walMagic)]) != walMagic {
-		return 0, errors.New("not a semsearch change log")
+	m := string(h[:len(walMagic)])
+	if m != walMagic && m != walMagicV1 {
+		return 0, false, errors.New("not a semsearch change log (or one written by a newer semsearch)")
 	}
-	return binary.LittleEndian.Uint64(h[len(walMagic):]), nil
+	return binary.LittleEndian.Uint64(h[len(walMagic):]), m == walMagicV1, nil
+}
+
+// upgradeLogHeader turns a version 1 log's magic into version 2's (same
+// length, one write) and syncs it.
+func upgradeLogHeader(f *os.File) error {
+	if _, err := f.WriteAt([]byte(walMagic), 0); err != nil {
+		return fmt.Errorf("upgrade header: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("upgrade header: %w", err)
+	}
+	return nil
 }
 
 // next returns the next record's op and payload (valid until the next

@@ -23,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/semsearch/semsearch/internal/article"
 	"github.com/semsearch/semsearch/internal/vectorstore"
 	"github.com/semsearch/semsearch/internal/vectorstore/storebench"
 )
@@ -61,6 +62,7 @@ func Run(t *testing.T, open func(t *testing.T, dir string) vectorstore.Store) {
 		{"ReopenEmptyCollection", testReopenEmptyCollection},
 		{"Flush", testFlush},
 		{"Concurrent", testConcurrent},
+		{"ReplaceCollection", testReplaceCollection},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -143,6 +145,13 @@ func makeDoc(rng *rand.Rand, id, marker string, n int) (vectorstore.Document, []
 		Hash:      "hash-" + id + "-" + marker,
 		Text:      text.String(),
 		Indexed:   time.Date(2025, 6, 1, 8, 30, 0, 0, time.UTC),
+		// What a rebuild needs to chunk the text again: the first word
+		// skipped, each line from two lines of a source file.
+		Skip:           []article.Span{{Start: 0, End: len(id)}},
+		LayoutRecorded: true,
+	}
+	for i := range n {
+		d.Lines = append(d.Lines, article.LineRange{First: 2*i + 3, Last: 2*i + 4})
 	}
 	for i := range ps {
 		ps[i].Text = d.Text[ps[i].Start:ps[i].End]
@@ -433,6 +442,13 @@ func docDiff(got, want vectorstore.Document) string {
 	cmp("Hash", got.Hash, want.Hash)
 	cmp("Text", got.Text, want.Text)
 	cmp("Passages", got.Passages, want.Passages)
+	cmp("LayoutRecorded", got.LayoutRecorded, want.LayoutRecorded)
+	if !slices.Equal(got.Skip, want.Skip) {
+		d = append(d, fmt.Sprintf("Skip = %v, want %v", got.Skip, want.Skip))
+	}
+	if !slices.Equal(got.Lines, want.Lines) {
+		d = append(d, fmt.Sprintf("Lines = %v, want %v", got.Lines, want.Lines))
+	}
 	if !got.Published.Equal(want.Published) {
 		d = append(d, fmt.Sprintf("Published = %v, want %v", got.Published, want.Published))
 	}
@@ -1134,6 +1150,7 @@ func testReopen(t *testing.T, h *harness) {
 		}
 		if i == 4 {
 			d.Published, d.Meta = time.Time{}, nil
+			d.Skip, d.Lines, d.LayoutRecorded = nil, nil, false // as stored before layouts were
 		}
 		put(t, s, ms["main"], "main", d, ps)
 	}
@@ -1443,4 +1460,105 @@ func parseMarker(marker string) (string, int) {
 	_, count, _ := strings.Cut(marker, "/")
 	n, _ := strconv.Atoi(count)
 	return marker, n
+}
+
+// testReplaceCollection stages collections and switches them in with
+// ReplaceCollection: the target then holds exactly the staged documents and
+// settings, the staged name is gone, and both stay so after reopening; a
+// second switch and a switch onto a new name work too.
+func testReplaceCollection(t *testing.T, h *harness) {
+	ctx := t.Context()
+	s, closeFirst := h.collection()
+	old := newModel()
+	for i := range 6 {
+		d, ps := h.doc(fmt.Sprintf("doc-%02d", i), "old", 1+i%3)
+		put(t, s, old, "c", d, ps)
+	}
+	staged := vectorstore.Settings{Model: "storetest-other", Dimensions: dims, Chunking: "words size=3"}
+	stage := func(name, marker string, n int) *model {
+		t.Helper()
+		if _, err := s.CreateCollection(ctx, name, staged); err != nil {
+			t.Fatal(err)
+		}
+		m := newModel()
+		for i := range n {
+			d, ps := h.doc(fmt.Sprintf("doc-%02d", i+2), marker, 2+i%2)
+			put(t, s, m, name, d, ps)
+		}
+		if err := s.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	check := func(s vectorstore.Store, name string, m *model, gone string) {
+		t.Helper()
+		c, err := s.Collection(ctx, name)
+		if err != nil {
+			t.Fatalf("Collection(%q) after the switch: %v", name, err)
+		}
+		if c.Settings != staged {
+			t.Errorf("Collection(%q) settings %+v, want the staged %+v", name, c.Settings, staged)
+		}
+		checkDocuments(t, s, name, m)
+		for range 3 {
+			checkQuery(t, s, name, m, h.vector(), 1000, vectorstore.Filter{})
+		}
+		if _, err := s.Collection(ctx, gone); !errors.Is(err, vectorstore.ErrNotFound) {
+			t.Errorf("Collection(%q) after it was switched in: err = %v, want ErrNotFound", gone, err)
+		}
+	}
+	m := stage("c-stage", "new", 7)
+	if err := s.ReplaceCollection(ctx, "c", "c-stage"); err != nil {
+		t.Fatalf("ReplaceCollection: %v", err)
+	}
+	check(s, "c", m, "c-stage")
+	// The switched collection takes writes.
+	d, ps := h.doc("late", "v1", 2)
+	put(t, s, m, "c", d, ps)
+	if _, err := s.Delete(ctx, "c", "doc-03"); err != nil {
+		t.Fatal(err)
+	}
+	m.delete("doc-03")
+	check(s, "c", m, "c-stage")
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	closeFirst()
+
+	s, closeSecond := h.store()
+	check(s, "c", m, "c-stage")
+	// Again, with the same staging name, and onto a name that does not exist.
+	m = stage("c-stage", "newer", 4)
+	if err := s.ReplaceCollection(ctx, "c", "c-stage"); err != nil {
+		t.Fatalf("second ReplaceCollection: %v", err)
+	}
+	check(s, "c", m, "c-stage")
+	fresh := stage("f-stage", "fresh", 3)
+	if err := s.ReplaceCollection(ctx, "f", "f-stage"); err != nil {
+		t.Fatalf("ReplaceCollection onto a new name: %v", err)
+	}
+	check(s, "f", fresh, "f-stage")
+	if err := s.ReplaceCollection(ctx, "c", "missing"); !errors.Is(err, vectorstore.ErrNotFound) {
+		t.Errorf("ReplaceCollection from a missing collection: err = %v, want ErrNotFound", err)
+	}
+	check(s, "c", m, "c-stage")
+	list, err := s.Collections(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if names := collectionNames(list); !slices.Equal(names, []string{"c", "f"}) {
+		t.Errorf("Collections = %v, want [c f]", names)
+	}
+	closeSecond()
+	s, _ = h.store()
+	check(s, "c", m, "c-stage")
+	check(s, "f", fresh, "f-stage")
+	// Deleting a switched collection removes it.
+	if err := s.DeleteCollection(ctx, "c"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Collection(ctx, "c"); !errors.Is(err, vectorstore.ErrNotFound) {
+		t.Errorf("deleted switched collection: err = %v", err)
+	}
+	check(s, "f", fresh, "f-stage")
 }

@@ -269,7 +269,7 @@ func (s *Store) Put(ctx context.Context, coll string, doc vectorstore.Document, 
 		if published != nil {
 			props["published"] = published
 		}
-		o := &models.Object{Class: s.psgClass(coll), ID: strfmtUUID(passageUUID(coll, doc.ID, gen, i)), Properties: props}
+		o := &models.Object{Class: s.psgClass(coll), ID: strfmtUUID(passageUUID(s.key(coll), doc.ID, gen, i)), Properties: props}
 		if !isZero(p.Vector) {
 			o.Vector = slices.Clone(p.Vector)
 		}
@@ -291,7 +291,7 @@ func (s *Store) Put(ctx context.Context, coll string, doc vectorstore.Document, 
 	}
 	// The switch: one object write makes the new generation current.
 	if err := s.upsert(ctx, fmt.Sprintf("put document %q", doc.ID), []*models.Object{{
-		Class: s.docClass(coll), ID: strfmtUUID(docUUID(coll, doc.ID)), Properties: props,
+		Class: s.docClass(coll), ID: strfmtUUID(docUUID(s.key(coll), doc.ID)), Properties: props,
 	}}); err != nil {
 		return mapMissing(err, coll)
 	}

@@ -79,6 +79,9 @@ type Store struct {
 	gensMu  sync.Mutex
 	gens    map[string]map[string]genSeen // collection -> document -> generation seen current
 	touched map[string]time.Time          // collection -> when its update time was last recorded
+
+	keysMu sync.Mutex
+	keys   map[string]string // collection -> storage name, when it is not its own (see collectionMeta.Storage)
 }
 
 // genSeen is a document's generation as read once, with the epoch counted
@@ -117,7 +120,7 @@ func Open(opt Options) (*Store, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Store{opt: opt, log: log, gens: map[string]map[string]genSeen{}, touched: map[string]time.Time{}}
+	s := &Store{opt: opt, log: log, gens: map[string]map[string]genSeen{}, touched: map[string]time.Time{}, keys: map[string]string{}}
 	scheme := "http"
 	if opt.TLS {
 		scheme = "https"
@@ -171,9 +174,38 @@ func encodeName(name string) string {
 	return b.String()
 }
 
-func (s *Store) metaClass() string           { return s.opt.Prefix + "Collections" }
-func (s *Store) docClass(name string) string { return s.opt.Prefix + "D_" + encodeName(name) }
-func (s *Store) psgClass(name string) string { return s.opt.Prefix + "P_" + encodeName(name) }
+func (s *Store) metaClass() string { return s.opt.Prefix + "Collections" }
+
+// docClass and psgClass name the classes holding a collection's data: those
+// of its storage name (see collectionMeta.Storage) as last read by readMeta,
+// which every operation calls first.
+func (s *Store) docClass(name string) string { return s.storageClass("D_", s.key(name)) }
+func (s *Store) psgClass(name string) string { return s.storageClass("P_", s.key(name)) }
+
+func (s *Store) storageClass(kind, storage string) string {
+	return s.opt.Prefix + kind + encodeName(storage)
+}
+
+// key returns the storage name of collection name: the name its classes
+// and object ids are made from.
+func (s *Store) key(name string) string {
+	s.keysMu.Lock()
+	defer s.keysMu.Unlock()
+	if k, ok := s.keys[name]; ok {
+		return k
+	}
+	return name
+}
+
+func (s *Store) setKey(name, storage string) {
+	s.keysMu.Lock()
+	defer s.keysMu.Unlock()
+	if storage == "" {
+		delete(s.keys, name)
+		return
+	}
+	s.keys[name] = storage
+}
 
 var idSpace = uuid.MustParse("6f2a9d4e-52c1-4b7a-9b0e-3c8e1f5a7d20")
 
@@ -362,6 +394,22 @@ type collectionMeta struct {
 	Analyzer string               `json:"analyzer,omitempty"` // BM25 over the "terms" property, made with this analysis
 	Created  time.Time            `json:"created"`
 	Updated  time.Time            `json:"updated"`
+	// Storage is the name the collection's classes and object ids are made
+	// from: "" for its own name, another after [Store.ReplaceCollection]
+	// switched it to the classes of the collection it was replaced with.
+	Storage string `json:"storage,omitempty"`
+	// Retired is the storage name of the contents a switch replaced, whose
+	// classes are deleted after it (again on the next switch or delete, if
+	// a crash came first).
+	Retired string `json:"retired,omitempty"`
+}
+
+// storage returns the name the collection's classes are made from.
+func (m collectionMeta) storage() string {
+	if m.Storage != "" {
+		return m.Storage
+	}
+	return m.Name
 }
 
 func boolp(b bool) *bool { return &b }
@@ -471,6 +519,7 @@ func (s *Store) readMeta(ctx context.Context, name string) (collectionMeta, erro
 	})
 	if err != nil {
 		if errors.Is(err, vectorstore.ErrNotFound) {
+			s.setKey(name, "")
 			return collectionMeta{}, fmt.Errorf("collection %q: %w", name, vectorstore.ErrNotFound)
 		}
 		return collectionMeta{}, fmt.Errorf("read collection %q: %w", name, err)
@@ -481,9 +530,11 @@ func (s *Store) readMeta(ctx context.Context, name string) (collectionMeta, erro
 			return collectionMeta{}, fmt.Errorf("collection %q: bad metadata: %w", name, err)
 		}
 		if m.Name == name {
+			s.setKey(name, m.Storage)
 			return m, nil
 		}
 	}
+	s.setKey(name, "")
 	return collectionMeta{}, fmt.Errorf("collection %q: %w", name, vectorstore.ErrNotFound)
 }
 
@@ -522,14 +573,24 @@ func (s *Store) CreateCollection(ctx context.Context, name string, set vectorsto
 	if err := s.ensureClass(ctx, s.metaClassDef()); err != nil {
 		return vectorstore.Collection{}, err
 	}
+	now := time.Now().UTC()
+	m := collectionMeta{Name: name, Settings: set, Created: now, Updated: now}
+	// The classes of this name may serve another collection, switched to
+	// them by ReplaceCollection (or be retired by one): take fresh ones.
+	inUse, err := s.storageInUse(ctx, name)
+	if err != nil {
+		return vectorstore.Collection{}, err
+	}
+	if inUse {
+		m.Storage = name + "." + strconv.FormatInt(now.UnixNano(), 36)
+	}
+	s.setKey(name, m.Storage)
 	if err := s.ensureClass(ctx, s.class(s.docClass(name), docProps(), false)); err != nil {
 		return vectorstore.Collection{}, err
 	}
 	if err := s.ensureClass(ctx, s.class(s.psgClass(name), passageProps(), true)); err != nil {
 		return vectorstore.Collection{}, err
 	}
-	now := time.Now().UTC()
-	m := collectionMeta{Name: name, Settings: set, Created: now, Updated: now}
 	if s.opt.Terms != nil {
 		m.Analyzer = s.opt.Analyzer
 	}
@@ -541,6 +602,7 @@ func (s *Store) CreateCollection(ctx context.Context, name string, set vectorsto
 
 // info adds the document and passage counts to a collection's metadata.
 func (s *Store) info(ctx context.Context, m collectionMeta) (vectorstore.Collection, error) {
+	s.setKey(m.Name, m.Storage)
 	docs, passages, err := s.counts(ctx, m.Name)
 	if err != nil {
 		return vectorstore.Collection{}, err
@@ -634,19 +696,49 @@ func (s *Store) Collections(ctx context.Context) ([]vectorstore.Collection, erro
 
 // DeleteCollection implements vectorstore.Store.
 func (s *Store) DeleteCollection(ctx context.Context, name string) error {
-	if _, err := s.readMeta(ctx, name); err != nil {
+	m, err := s.readMeta(ctx, name)
+	if err != nil {
 		return err
 	}
 	// The metadata first: from then on the collection does not exist, even
 	// if removing its classes fails half way.
-	err := s.write(ctx, "delete collection "+name, func(ctx context.Context, c *weaviate.Client) error {
-		return c.Data().Deleter().WithClassName(s.metaClass()).WithID(metaID(s.opt.Prefix, name)).
-			WithConsistencyLevel(s.opt.WriteConsistency).Do(ctx)
-	})
+	if err := s.deleteMeta(ctx, name); err != nil {
+		return err
+	}
+	// A crash during a switch can leave the staging collection's metadata
+	// naming the classes the switched collection now uses: keep those.
+	inUse, err := s.storageInUse(ctx, m.storage())
 	if err != nil {
 		return err
 	}
-	for _, class := range []string{s.psgClass(name), s.docClass(name)} {
+	if !inUse {
+		if err := s.deleteClasses(ctx, name, m.storage()); err != nil {
+			return err
+		}
+	}
+	if m.Retired != "" {
+		if err := s.deleteClasses(ctx, name, m.Retired); err != nil {
+			return err
+		}
+	}
+	s.gensMu.Lock()
+	delete(s.gens, name)
+	s.gensMu.Unlock()
+	s.setKey(name, "")
+	return nil
+}
+
+func (s *Store) deleteMeta(ctx context.Context, name string) error {
+	return s.write(ctx, "delete collection "+name, func(ctx context.Context, c *weaviate.Client) error {
+		return c.Data().Deleter().WithClassName(s.metaClass()).WithID(metaID(s.opt.Prefix, name)).
+			WithConsistencyLevel(s.opt.WriteConsistency).Do(ctx)
+	})
+}
+
+// deleteClasses removes the classes made from storage name (missing ones
+// are fine).
+func (s *Store) deleteClasses(ctx context.Context, name, storage string) error {
+	for _, class := range []string{s.storageClass("P_", storage), s.storageClass("D_", storage)} {
 		err := s.write(ctx, "delete collection "+name, func(ctx context.Context, c *weaviate.Client) error {
 			err := c.Schema().ClassDeleter().WithClassName(class).Do(ctx)
 			if err != nil && missingClass(err) {
@@ -658,9 +750,88 @@ func (s *Store) DeleteCollection(ctx context.Context, name string) error {
 			return err
 		}
 	}
+	return nil
+}
+
+// storageInUse reports whether a recorded collection's data lives in the
+// classes of storage name, or is about to be removed from them.
+func (s *Store) storageInUse(ctx context.Context, storage string) (bool, error) {
+	res, err := s.search(ctx, func(q *graphql.Search) *graphql.Search {
+		return q.WithCollection(s.metaClass()).WithLimit(maxLimit).WithProperties("meta_json")
+	})
+	if errors.Is(err, vectorstore.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("list collections: %w", err)
+	}
+	for _, r := range res {
+		var m collectionMeta
+		if err := json.Unmarshal([]byte(str(r.Properties["meta_json"])), &m); err != nil {
+			return false, fmt.Errorf("list collections: bad metadata: %w", err)
+		}
+		if m.storage() == storage || m.Retired == storage {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// ReplaceCollection implements vectorstore.Store: one write of name's
+// metadata points it at from's classes (the switch), then from's metadata
+// and name's old classes are deleted.
+func (s *Store) ReplaceCollection(ctx context.Context, name, from string) error {
+	if name == from {
+		return fmt.Errorf("replace collection %q with itself", name)
+	}
+	if !vectorstore.ValidName(name) {
+		return fmt.Errorf("invalid collection name %q: use letters, digits, '.', '_' and '-'", name)
+	}
+	src, err := s.readMeta(ctx, from)
+	if err != nil {
+		return err
+	}
+	dst, err := s.readMeta(ctx, name)
+	exists := err == nil
+	if err != nil && !errors.Is(err, vectorstore.ErrNotFound) {
+		return err
+	}
+	if exists && dst.Retired != "" && dst.Retired != src.storage() {
+		// Left by a switch a crash interrupted.
+		if err := s.deleteClasses(ctx, name, dst.Retired); err != nil {
+			return err
+		}
+	}
+	m := collectionMeta{Name: name, Settings: src.Settings, Analyzer: src.Analyzer, Created: src.Created,
+		Updated: time.Now().UTC(), Storage: src.storage()}
+	if exists && dst.storage() != src.storage() {
+		m.Retired = dst.storage()
+	}
+	if err := s.writeMeta(ctx, m); err != nil {
+		return fmt.Errorf("replace collection %q: %w", name, err)
+	}
+	s.setKey(name, m.Storage)
 	s.gensMu.Lock()
 	delete(s.gens, name)
+	delete(s.gens, from)
 	s.gensMu.Unlock()
+	// Switched. What follows is cleanup; a crash leaves from's metadata
+	// (deleting it later keeps the classes name uses) or name's retired
+	// classes (deleted by the next switch or delete of name).
+	ctx = context.WithoutCancel(ctx)
+	if err := s.deleteMeta(ctx, from); err != nil {
+		return fmt.Errorf("replace collection %q: remove %q: %w", name, from, err)
+	}
+	s.setKey(from, "")
+	if m.Retired != "" {
+		if err := s.deleteClasses(ctx, name, m.Retired); err != nil {
+			return fmt.Errorf("replace collection %q: remove its old contents: %w", name, err)
+		}
+		m.Retired = ""
+		if err := s.writeMeta(ctx, m); err != nil {
+			s.log.Warn("collection metadata still names removed classes", "collection", name, "err", err)
+		}
+	}
 	return nil
 }
 
