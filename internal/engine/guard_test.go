@@ -66,6 +66,40 @@ func TestEngine_IDGuardEveryDoor(t *testing.T) {
 	}
 }
 
+// A rebuild is an index run too: the articles it is given pass the same
+// guard, and a refused rebuild changes nothing.
+func TestEngine_IDGuardRebuild(t *testing.T) {
+	eng, store := newEngine(t, t.TempDir(), &bagEmbedder{}, "bag")
+	ctx := t.Context()
+	first := []article.Article{
+		{ID: "business/002.txt", Source: "bbc/business/002.txt", Text: "Dollar gains on Greenspan speech."},
+		{ID: "tech/018.txt", Source: "bbc/tech/018.txt", Text: "Phones that take pictures sell well."},
+	}
+	if _, err := eng.Index(ctx, "c", first, engine.IndexOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []article.Article{
+		{ID: "business/002.txt", Source: "bbc/sport/002.txt", Text: "Claxton hunting first major medal."},
+		{ID: "018.txt", Source: "bbc/tech/018.txt", Text: "Phones that take pictures sell well."},
+	} {
+		_, err := eng.Index(ctx, "c", []article.Article{a}, engine.IndexOptions{Rebuild: true})
+		if !errors.Is(err, engine.ErrIDConflict) {
+			t.Errorf("rebuild given %s as %q: err = %v, want an id conflict", a.Source, a.ID, err)
+		}
+	}
+	doc, err := store.Document(ctx, "c", "business/002.txt")
+	if err != nil || doc.Source != "bbc/business/002.txt" {
+		t.Errorf("after refused rebuilds business/002.txt is %q, %v", doc.Source, err)
+	}
+	if c, _ := store.Collection(ctx, "c"); c.Documents != 2 {
+		t.Errorf("after refused rebuilds the collection holds %d documents, want 2", c.Documents)
+	}
+	// Given unchanged, the same file rebuilds.
+	if _, err := eng.Index(ctx, "c", first[:1], engine.IndexOptions{Rebuild: true}); err != nil {
+		t.Errorf("rebuild given a stored file unchanged: %v", err)
+	}
+}
+
 // zeroEmbedder answers zeros for texts without a letter a..m (or for every
 // text, when all is set), like a model knowing none of the words, or one
 // whose weights are lost.
