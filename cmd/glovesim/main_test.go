@@ -1,6 +1,10 @@
 package main
 
-import "testing"
+import (
+	"log/slog"
+	"strings"
+	"testing"
+)
 
 func TestParseModel(t *testing.T) {
 	tests := []struct {
@@ -32,20 +36,16 @@ func TestParseModel(t *testing.T) {
 	}
 }
 
-func TestParseModel_Retrofit(t *testing.T) {
-	m, err := parseModel("r:sif=1e-4,retrofit=syn+derived,retrofit-alpha=2")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m.retrofit == nil || m.retrofit.String() != "syn,derived" || m.alpha != 2 {
-		t.Errorf("got retrofit %v alpha %g", m.retrofit, m.alpha)
-	}
-	if m, _ := parseModel("plain:sif=1e-4"); m.retrofit != nil || m.alpha != 1 {
-		t.Errorf("plain model: retrofit %v, alpha %g; want none and the default 1", m.retrofit, m.alpha)
-	}
-	for _, bad := range []string{"r:retrofit=antonyms", "r:retrofit=syn,retrofit-alpha=x", "r:retrofit=syn,retrofit-alpha=0", "r:retrofit=syn,retrofit-alpha=-1"} {
-		if _, err := parseModel(bad); err == nil {
-			t.Errorf("%q: no error", bad)
+// TestRemovedOptions: the options of retired experiments fail saying so.
+func TestRemovedOptions(t *testing.T) {
+	for _, spec := range []string{"r:sif=1e-4,retrofit=syn", "r:retrofit-alpha=2", "t:remove-top=1"} {
+		_, err := parseModel(spec)
+		if err == nil || !strings.Contains(err.Error(), "was removed in 2026-12") || !strings.Contains(err.Error(), "docs/research/paraphrase.md") {
+			t.Errorf("%q: %v, want it to say the option was removed", spec, err)
 		}
+	}
+	err := run(t.Context(), []string{"-in", "v.txt", "-lexicon", "wn.tgz"}, slog.New(slog.DiscardHandler))
+	if err == nil || !strings.HasPrefix(err.Error(), "-lexicon was removed in 2026-12") {
+		t.Errorf("-lexicon: %v, want it to say it was removed", err)
 	}
 }

@@ -290,7 +290,7 @@ func TestEval_SweepCheckedFirst(t *testing.T) {
 	corpus := t.TempDir()
 	writeFile(t, filepath.Join(corpus, "zebra.txt"), "Zebras\n\nZebras graze on the plains.\n")
 	g := []string{"--data", t.TempDir(), "--model", "m", "--ollama", downAddr(t)}
-	for _, sweep := range []string{"vector-weight=0.3,2", "fusion=score,bogus", "fusion-depth=100,0", "mmr=0.5,1.5", "vector-weight=0.3,NaN", "feedback=5:3:0.2:0.2,5:3:NaN:0"} {
+	for _, sweep := range []string{"vector-weight=0.3,2", "fusion=score,bogus", "fusion-depth=100,0", "mmr=0.5,1.5", "vector-weight=0.3,NaN", "max-per-doc=1,-1"} {
 		_, errOut, code := runExit(t, "", append([]string{"eval", "--dataset", queries, "--corpus", corpus, "--sweep", sweep}, g...)...)
 		bad := sweep[strings.LastIndex(sweep, ",")+1:]
 		if code != 2 || !strings.Contains(errOut, bad) || strings.Contains(errOut, "Ollama") {

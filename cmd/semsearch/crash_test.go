@@ -242,7 +242,7 @@ func state(t *testing.T, ctx context.Context, data string) map[string]int {
 	// The settings the child indexes with (see args in TestCrash_IndexKilled).
 	opts := chunk.DefaultOptions()
 	opts.Size, opts.Overlap = 40, 0
-	e, err := engine.New(store, nil, engine.Config{Model: "fake", Keywords: keywordIndex{kw}, Chunk: opts, TitleContext: true})
+	e, err := engine.New(store, nil, engine.Config{Model: "fake", Keywords: bm25.NewKeywordIndex(kw), Chunk: opts, TitleContext: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -290,7 +290,7 @@ func state(t *testing.T, ctx context.Context, data string) map[string]int {
 		out[d.ID] = v
 		hashes[d.ID] = full.Hash
 	}
-	kh, err := keywordIndex{kw}.Hashes(ctx, "c")
+	kh, err := bm25.NewKeywordIndex(kw).Hashes(ctx, "c")
 	if err != nil {
 		t.Fatalf("bm25 hashes: %v", err)
 	}

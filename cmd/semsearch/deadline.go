@@ -114,22 +114,6 @@ func deadlineError(c *cli.Context, err error, ctx context.Context, d time.Durati
 	return err
 }
 
-// unusedEmbedder stands in for Ollama where a command embeds nothing (a
-// read-only bm25 search): it is never called, and would fail if it were.
-type unusedEmbedder struct{}
-
-var errNoEmbedding = errors.New("this command embeds nothing (bm25 search); Ollama is not used")
-
-func (unusedEmbedder) EmbedDocuments(context.Context, []string) ([][]float32, error) {
-	return nil, errNoEmbedding
-}
-
-func (unusedEmbedder) EmbedQuery(context.Context, string) ([]float32, error) {
-	return nil, errNoEmbedding
-}
-
-var _ engine.Embedder = unusedEmbedder{}
-
 // needsOllama reports whether a command opened with cfg may embed: read-only
 // bm25 searches never do, so they are wired without an Ollama client.
 func needsOllama(cfg *config, writable bool) bool {

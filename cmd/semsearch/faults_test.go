@@ -63,7 +63,7 @@ func offlineData(t *testing.T, arts []article.Article) string {
 		t.Fatal(err)
 	}
 	kw := bm25.OpenCollections(dir, bm25.Options{})
-	eng, err := engine.New(store, letterEmbedder{}, engine.Config{Model: "m", Chunk: chunk.DefaultOptions(), TitleContext: true, Keywords: keywordIndex{kw}})
+	eng, err := engine.New(store, letterEmbedder{}, engine.Config{Model: "m", Chunk: chunk.DefaultOptions(), TitleContext: true, Keywords: bm25.NewKeywordIndex(kw)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +229,7 @@ func TestEngine_RebuildsDamagedBM25(t *testing.T) {
 			t.Fatal(err)
 		}
 		kw := bm25.OpenCollections(data, bm25.Options{ReadOnly: !writable})
-		eng, err := engine.New(store, letterEmbedder{}, engine.Config{Model: "m", Chunk: chunk.DefaultOptions(), Keywords: keywordIndex{kw}, ReadOnly: !writable})
+		eng, err := engine.New(store, letterEmbedder{}, engine.Config{Model: "m", Chunk: chunk.DefaultOptions(), Keywords: bm25.NewKeywordIndex(kw), ReadOnly: !writable})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,7 +5,6 @@ package main
 // from config.go so backends can be added without touching the wiring.
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"os"
@@ -103,52 +102,7 @@ func openStore(cfg *config, writable bool) (vectorstore.Store, error) {
 // BM25), or nil when semsearch keeps its own beside it.
 func storeKeywords(s vectorstore.Store) engine.KeywordIndex {
 	if ws, ok := s.(*weaviatestore.Store); ok {
-		return weaviateKeywords{ws}
+		return ws.Keywords()
 	}
 	return nil
 }
-
-// weaviateKeywords is the engine's keyword index on Weaviate's own BM25
-// over the passages the store already holds: nothing to keep in step, so
-// the writes are no-ops and Hashes are the store's.
-type weaviateKeywords struct{ s *weaviatestore.Store }
-
-func (weaviateKeywords) Replace(context.Context, string, []engine.KeywordDoc) error { return nil }
-func (weaviateKeywords) Delete(context.Context, string, ...string) error            { return nil }
-func (weaviateKeywords) Drop(context.Context, string) error                         { return nil }
-
-func (k weaviateKeywords) Hashes(ctx context.Context, collection string) (map[string]string, error) {
-	return k.s.Hashes(ctx, collection)
-}
-
-func (k weaviateKeywords) Search(ctx context.Context, collection, query string, n int, allow func(string) bool) ([]engine.KeywordHit, error) {
-	// The engine calls SearchFilter; this is for callers with only a predicate.
-	if allow == nil {
-		return k.SearchFilter(ctx, collection, query, n, vectorstore.Filter{})
-	}
-	hits, err := k.SearchFilter(ctx, collection, query, max(n, 1)*4, vectorstore.Filter{})
-	if err != nil {
-		return nil, err
-	}
-	out := hits[:0]
-	for _, h := range hits {
-		if allow(h.DocID) && len(out) < n {
-			out = append(out, h)
-		}
-	}
-	return out, nil
-}
-
-func (k weaviateKeywords) SearchFilter(ctx context.Context, collection, query string, n int, f vectorstore.Filter) ([]engine.KeywordHit, error) {
-	hits, err := k.s.SearchText(ctx, collection, query, n, f)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]engine.KeywordHit, len(hits))
-	for i, h := range hits {
-		out[i] = engine.KeywordHit{DocID: h.DocID, Chunk: h.Chunk, Score: float64(h.Score)}
-	}
-	return out, nil
-}
-
-var _ engine.FilteringKeywordIndex = weaviateKeywords{}

@@ -107,20 +107,12 @@ type Config struct {
 	// stdio); the CLI fails and names the server instead.
 	KeywordsBusyFallback bool
 	// Mode is the default search mode; "" means hybrid when Keywords is
-	// set, else vector.
+	// set (bm25 when there is no embedder), else vector.
 	Mode Mode
 	// Fusion is the default for hybrid search; the zero value means
 	// [DefaultFusion].
 	Fusion Fusion
-	// Neighbours finds words near a query word's meaning, for query
-	// expansion ([Fusion.Expand]); nil leaves expansion unavailable.
-	Neighbours WordNeighbours
-	// KeywordTerms, when set, returns the terms the keyword index makes of a
-	// text (stemmed, stopwords dropped); query expansion uses it to skip
-	// neighbours that are forms of a query word or of one another. nil
-	// compares lower-case words.
-	KeywordTerms func(text string) ([]string, error)
-	Logger       *slog.Logger
+	Logger *slog.Logger
 }
 
 // Engine indexes and searches collections. It is safe for concurrent use
@@ -144,7 +136,9 @@ type Engine struct {
 	log      *slog.Logger
 }
 
-// New returns an engine over store that embeds with emb.
+// New returns an engine over store that embeds with emb. A nil emb makes a
+// BM25-only engine: it searches in bm25 mode (its default then) and refuses
+// searches and index runs that need vectors.
 func New(store vectorstore.Store, emb Embedder, cfg Config) (*Engine, error) {
 	if cfg.Model == "" {
 		return nil, errors.New("engine: no embedding model configured")
@@ -166,9 +160,6 @@ func New(store vectorstore.Store, emb Embedder, cfg Config) (*Engine, error) {
 	}
 	if err := cfg.Fusion.Validate(); err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
-	}
-	if cfg.Fusion.Expand.on() && cfg.Neighbours == nil {
-		return nil, errors.New("engine: query expansion needs word neighbours (Config.Neighbours)")
 	}
 	if _, err := ParseMode(string(cfg.Mode)); err != nil {
 		return nil, fmt.Errorf("engine: %w", err)

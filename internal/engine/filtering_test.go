@@ -5,7 +5,6 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/semsearch/semsearch/internal/chunk"
 	"github.com/semsearch/semsearch/internal/engine"
 	"github.com/semsearch/semsearch/internal/vectorstore"
 )
@@ -53,29 +52,5 @@ func TestEngine_FilteringKeywordIndex(t *testing.T) {
 	}
 	if len(kw.filters) != 2 || !reflect.DeepEqual(kw.filters[0], f) || kw.plain != 0 {
 		t.Errorf("SearchFilter got %+v (Search called %d times), want the query's filter twice", kw.filters, kw.plain)
-	}
-}
-
-// TestEngine_FilteringKeywordIndexExpanded checks that a keyword index that
-// filters by itself is searched with the expanded query, not the query as
-// typed: Weaviate's BM25 reads a repeated word as weight, as internal/bm25
-// does, so expansion and feedback words mean the same there.
-func TestEngine_FilteringKeywordIndexExpanded(t *testing.T) {
-	kw := &filteringIndex{termIndex: newTermIndex()}
-	nb := tableNeighbours{"sacked": {{Word: "dismissed", Similarity: 0.8}}}
-	cfg := engine.Config{Model: "bag", Chunk: chunk.DefaultOptions(), Keywords: kw, Neighbours: nb}
-	eng, _ := openEngine(t, t.TempDir(), &bagEmbedder{}, cfg)
-	ctx := t.Context()
-	if _, err := eng.Index(ctx, "news", corpus(), engine.IndexOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	f := engine.DefaultFusion()
-	f.Expand = engine.WordExpansion{Terms: 1, Weight: 0.5}
-	resp, err := eng.Search(ctx, "news", engine.Query{Text: "sacked", K: 5, Mode: engine.BM25, Fusion: &f})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(resp.Results) == 0 || resp.Results[0].DocID != "comey.txt" {
-		t.Errorf("expanded search through SearchFilter: %+v, want comey.txt (dismissed) first", resp.Results)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/semsearch/semsearch/internal/vectorstore"
@@ -35,17 +34,6 @@ type Fusion struct {
 	Depth int `json:"depth"`
 	// RRFK is reciprocal rank fusion's rank constant.
 	RRFK float64 `json:"rrf_k"`
-	// Feedback is pseudo-relevance feedback (see expand.go); the zero
-	// value switches it off.
-	Feedback Feedback `json:"feedback"`
-	// Expand is query expansion for the BM25 half from word neighbours
-	// (see neighbours.go; it needs [Config.Neighbours]); the zero value
-	// switches it off.
-	Expand WordExpansion `json:"expand,omitzero"`
-	// DocWeight, in [0, 1], adds to each passage that share of the
-	// (decayed) scores of the other passages its document has among the
-	// candidates (see docscore.go); 0 ranks passages on their own.
-	DocWeight float64 `json:"doc_weight,omitempty"`
 }
 
 // DefaultFusion returns the fusion settings semsearch uses unless told
@@ -70,17 +58,8 @@ func (f Fusion) Validate() error {
 		return fmt.Errorf("fusion depth must be between 1 and %d, got %d", MaxK, f.Depth)
 	case !(f.RRFK > 0):
 		return fmt.Errorf("rrf k must be positive, got %g", f.RRFK)
-	case !(f.DocWeight >= 0 && f.DocWeight <= 1):
-		return fmt.Errorf("document weight must be between 0 and 1, got %g", f.DocWeight)
-	case f.Expand.on() && f.Feedback.on():
-		// Each weights its words by repeating the query; together the
-		// repetitions would multiply and neither weight would hold.
-		return errors.New("query expansion and pseudo-relevance feedback cannot be combined")
 	}
-	if err := f.Expand.Validate(); err != nil {
-		return err
-	}
-	return f.Feedback.Validate()
+	return nil
 }
 
 // candidate is a passage found by either half, with what each half said.
@@ -92,48 +71,12 @@ type candidate struct {
 	score          float64
 }
 
-// retrieve runs the halves the mode asks for and scores their candidates,
-// best first; with feedback it runs them a second time with the query
-// expanded from the first run's best passages. Word expansion instead adds
-// the query words' neighbours to its BM25 query (checking them against a
-// run without them first when [WordExpansion.Within] is set); the two are
-// not combined (see [Fusion.Validate]).
-//
-// It also returns the ids of documents whose BM25 hits were left out because
-// the keyword index scored another version of them than the vector store
-// holds (see [Engine.currentKeywordHits]).
-func (e *Engine) retrieve(ctx context.Context, collection string, q Query, mode Mode, f Fusion) ([]*candidate, []string, error) {
-	var extra []string // word neighbours for the BM25 half
-	var qv []float32
-	var stale []string
-	if mode != Vector && f.Expand.on() {
-		var err error
-		if extra, qv, stale, err = e.expansion(ctx, collection, q, mode, f); err != nil {
-			return nil, nil, err
-		}
-		e.log.Debug("query expanded", "words", strings.Join(extra, " "))
-	}
-	cands, qv, stale1, err := e.rank(ctx, collection, q, q.Text, withWords(q.Text, extra, f.Expand.Weight), qv, mode, f)
-	stale = append(stale, stale1...)
-	if err != nil || !f.Feedback.on() || len(cands) == 0 {
-		slices.Sort(stale)
-		return cands, slices.Compact(stale), err
-	}
-	text, qv2, err := e.expand(ctx, collection, q.Text, qv, cands, mode, f.Feedback)
-	if err != nil {
-		return nil, nil, err
-	}
-	cands, _, stale2, err := e.rank(ctx, collection, q, text, text, qv2, mode, f)
-	stale = append(stale, stale2...)
-	slices.Sort(stale)
-	return cands, slices.Compact(stale), err
-}
-
-// rank is one retrieval run for the BM25 query kwText and the query vector
-// qv (embedded from text when nil and the mode needs one). It returns the
-// candidates best first, the query vector it used and the documents left
-// out of the BM25 ranking as stale.
-func (e *Engine) rank(ctx context.Context, collection string, q Query, text, kwText string, qv []float32, mode Mode, f Fusion) ([]*candidate, []float32, []string, error) {
+// rank runs the halves the mode asks for, once, and scores their
+// candidates, best first. It also returns the ids of documents whose BM25
+// hits were left out because the keyword index scored another version of
+// them than the vector store holds (see [Engine.currentKeywordHits]),
+// sorted.
+func (e *Engine) rank(ctx context.Context, collection string, q Query, mode Mode, f Fusion) ([]*candidate, []string, error) {
 	depth := q.K
 	if q.MMR > 0 || q.MaxPerDoc > 0 {
 		depth = min(max(4*q.K, 50), MaxK) // room to skip near-copies
@@ -159,9 +102,9 @@ func (e *Engine) rank(ctx context.Context, collection string, q Query, text, kwT
 	// warning) before anything was embedded.
 	if fk, ok := e.keywords.(FilteringKeywordIndex); ok && mode != Vector {
 		// The index applies the filter itself (e.g. a database's where filter).
-		hits, err := fk.SearchFilter(ctx, collection, kwText, depth, q.Filter)
+		hits, err := fk.SearchFilter(ctx, collection, q.Text, depth, q.Filter)
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("bm25 search: %w", err)
+			return nil, nil, fmt.Errorf("bm25 search: %w", err)
 		}
 		for i, h := range hits {
 			c := get(vectorstore.PassageKey{DocID: h.DocID, Chunk: h.Chunk})
@@ -172,7 +115,7 @@ func (e *Engine) rank(ctx context.Context, collection string, q Query, text, kwT
 		if !q.Filter.Empty() {
 			ids, err := e.store.FilterDocs(ctx, collection, q.Filter)
 			if err != nil {
-				return nil, nil, nil, err
+				return nil, nil, err
 			}
 			set := make(map[string]bool, len(ids))
 			for _, id := range ids {
@@ -180,28 +123,27 @@ func (e *Engine) rank(ctx context.Context, collection string, q Query, text, kwT
 			}
 			allow = func(id string) bool { return set[id] }
 		}
-		hits, err := e.keywords.Search(ctx, collection, kwText, depth, allow)
+		hits, err := e.keywords.Search(ctx, collection, q.Text, depth, allow)
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("bm25 search: %w", err)
+			return nil, nil, fmt.Errorf("bm25 search: %w", err)
 		}
 		if hits, stale, err = e.currentKeywordHits(ctx, collection, hits); err != nil {
-			return nil, nil, nil, err
+			return nil, nil, err
 		}
 		for i, h := range hits {
 			c := get(vectorstore.PassageKey{DocID: h.DocID, Chunk: h.Chunk})
 			c.bscore, c.brank = h.Score, i+1
 		}
 	}
+	var qv []float32
 	if mode != BM25 {
 		var err error
-		if qv == nil {
-			if qv, err = e.embedQuery(ctx, text, q.embedBy); err != nil {
-				return nil, nil, nil, err
-			}
+		if qv, err = e.embedQuery(ctx, q.Text, q.embedBy); err != nil {
+			return nil, nil, err
 		}
 		hits, err := e.store.Query(ctx, collection, qv, depth, q.Filter)
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, nil, err
 		}
 		for _, h := range hits {
 			c := get(vectorstore.PassageKey{DocID: h.DocID, Chunk: h.Chunk})
@@ -209,7 +151,7 @@ func (e *Engine) rank(ctx context.Context, collection string, q Query, text, kwT
 		}
 	}
 	if err := e.complete(ctx, collection, order, qv, q.MMR > 0); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	// A BM25 hit the vector store does not know is drift from a failed
 	// write; it has no text to show.
@@ -240,7 +182,6 @@ func (e *Engine) rank(ctx context.Context, collection string, q Query, text, kwT
 	default:
 		fuse(order, f)
 	}
-	docBoost(order, f.DocWeight)
 	slices.SortFunc(order, func(a, b *candidate) int {
 		if c := cmp.Compare(b.score, a.score); c != 0 {
 			return c
@@ -250,7 +191,7 @@ func (e *Engine) rank(ctx context.Context, collection string, q Query, text, kwT
 		}
 		return cmp.Compare(a.hit.Chunk, b.hit.Chunk)
 	})
-	return order, qv, stale, nil
+	return order, stale, nil
 }
 
 // embedQuery embeds a query's text, waiting until embedBy at most (no

@@ -353,6 +353,9 @@ func (e *Engine) prepare(a *article.Article) (*pending, error) {
 // embedAndStore embeds the passages of todo, several articles per call, and
 // stores each article once all its vectors are there.
 func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstore.Collection, todo []*pending, st *IndexStats, opt IndexOptions, stored func(*pending), afterBatch func() error) error {
+	if len(todo) > 0 && e.emb == nil {
+		return fmt.Errorf("embed %d articles: no embedding model is configured (this engine searches by BM25 only)", len(todo))
+	}
 	done := 0
 	var zc zeroCheck
 	prog := IndexProgress{ArticlesTotal: len(todo)}

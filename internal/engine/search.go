@@ -45,7 +45,7 @@ type Query struct {
 	// and refuses a positive MinScore.
 	MinScore float32
 	Filter   vectorstore.Filter
-	// Mode "" means hybrid when the engine has a keyword index, else vector.
+	// Mode "" means the engine's default (see [Config.Mode]).
 	Mode Mode
 	// Fusion overrides the engine's fusion settings for hybrid mode.
 	Fusion *Fusion
@@ -131,8 +131,8 @@ func (e *Engine) Search(ctx context.Context, collection string, q Query) (Respon
 	if mode != Vector && e.keywords == nil {
 		return resp, fmt.Errorf("%w: %s search needs a BM25 index, and none is configured", ErrInvalid, mode)
 	}
-	if fusion.Expand.on() && e.cfg.Neighbours == nil {
-		return resp, fmt.Errorf("%w: query expansion needs word vectors, and none are configured", ErrInvalid)
+	if mode != BM25 && e.emb == nil {
+		return resp, fmt.Errorf("%w: %s search needs an embedding model, and none is configured: search with mode bm25", ErrInvalid, mode)
 	}
 	c, err := e.Collection(ctx, collection)
 	if err != nil {
@@ -157,12 +157,12 @@ func (e *Engine) Search(ctx context.Context, collection string, q Query) (Respon
 	// A keyword index held by another process fails the search (with
 	// ErrKeywordsBusy) rather than silently ranking by vectors alone, unless
 	// the door asked for a fallback that says so.
-	cands, stale, err := e.retrieve(ctx, collection, q, mode, fusion)
+	cands, stale, err := e.rank(ctx, collection, q, mode, fusion)
 	if errors.Is(err, ErrKeywordsDamaged) && !e.cfg.ReadOnly {
 		// Damaged since this engine last checked it: rebuild and retry.
 		e.forgetKeywordCheck(collection)
 		if err = e.checkKeywords(ctx, collection); err == nil || errors.Is(err, syscall.ENOSPC) {
-			cands, stale, err = e.retrieve(ctx, collection, q, mode, fusion)
+			cands, stale, err = e.rank(ctx, collection, q, mode, fusion)
 		}
 	}
 	skipped := ""
@@ -178,12 +178,12 @@ func (e *Engine) Search(ctx context.Context, collection string, q Query) (Respon
 		resp.Warnings = append(resp.Warnings, w)
 		e.log.Warn("query embedding timed out; answering from BM25 alone", "collection", collection, "timeout_ms", e.cfg.QueryEmbedTimeout.Milliseconds(), "error", err)
 		mode, resp.Mode = BM25, BM25
-		cands, stale, err = e.retrieve(ctx, collection, q, mode, fusion)
+		cands, stale, err = e.rank(ctx, collection, q, mode, fusion)
 	case errors.Is(err, ErrKeywordsDamaged) && mode == Hybrid:
 		// Not silent: the response carries the warning and says the mode.
 		resp.Warnings = append(resp.Warnings, "searched by vectors only: "+keywordsDamaged(collection, err).Error())
 		mode, resp.Mode = Vector, Vector
-		cands, stale, err = e.retrieve(ctx, collection, q, mode, fusion)
+		cands, stale, err = e.rank(ctx, collection, q, mode, fusion)
 	case errors.Is(err, ErrKeywordsDamaged):
 		return resp, keywordsDamaged(collection, err)
 	case errors.Is(err, ErrKeywordsBusy) && mode == Hybrid && e.cfg.KeywordsBusyFallback:
@@ -191,7 +191,7 @@ func (e *Engine) Search(ctx context.Context, collection string, q Query) (Respon
 		e.log.Warn("searched by vectors only", "collection", collection, "reason", w)
 		resp.Warnings = append(resp.Warnings, "searched by vectors only: "+w)
 		mode, resp.Mode = Vector, Vector
-		cands, stale, err = e.retrieve(ctx, collection, q, mode, fusion)
+		cands, stale, err = e.rank(ctx, collection, q, mode, fusion)
 	case errors.Is(err, ErrKeywordsBusy):
 		return resp, keywordsBusy(collection, err)
 	}
@@ -287,6 +287,9 @@ func (e *Engine) defaultMode() Mode {
 	}
 	if e.keywords == nil {
 		return Vector
+	}
+	if e.emb == nil {
+		return BM25
 	}
 	return Hybrid
 }

@@ -11,10 +11,9 @@
 //	mean over tokens t of LayerNorm(v_t)
 //
 // where LayerNorm(v) = (v - mean(v)) / std(v) per token: every word counts the
-// same. With [Options.SIF], [Options.RemoveCommon] or [Options.RemoveTop] the
+// same. With [Options.SIF] or [Options.RemoveCommon] the
 // model is linear ([Model.Linear]): LayerNorm's epsilon is so large that it
-// only centres each vector, the rows of token_embd carry per-word weights (and
-// any projection) that survive to the mean, and the attention (uniform, as queries and keys are zero) subtracts the
+// only centres each vector, the rows of token_embd carry per-word weights that survive to the mean, and the attention (uniform, as queries and keys are zero) subtracts the
 // mean's component along a common direction from every token. [Model.Embed]
 // computes what Ollama returns. In every case a zero vector stays zero, so
 // [PAD], [UNK], [CLS], [SEP], [MASK] and any word chosen with
@@ -34,7 +33,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"slices"
 	"unicode/utf8"
 
 	"github.com/semsearch/semsearch/internal/gguf"
@@ -138,14 +136,6 @@ type Options struct {
 	// -u·uᵀ subtract the mean's component along u from every token. It
 	// makes the model linear (see [Model.Linear]).
 	RemoveCommon bool
-	// RemoveTop projects the RemoveTop leading principal components of the
-	// word vectors out of every word row ("all-but-the-top", Mu and
-	// Viswanath, 2018): a few directions shared by all words, mostly word
-	// frequency, dominate GloVe's geometry and blur the differences between
-	// texts. The components are estimated from the most frequent
-	// [pcaWords] words, standardised as LayerNorm would. It makes the model
-	// linear (see [Model.Linear]).
-	RemoveTop int
 	// Pieces also adds each word token of at least MinPieceLen characters
 	// as a WordPiece continuation piece (the word without the ▁ prefix,
 	// same vector), so that unknown compounds of known words are not
@@ -172,9 +162,6 @@ func (o Options) Validate() error {
 	}
 	if o.VocabSize < 0 {
 		return fmt.Errorf("vocabulary size %d is negative", o.VocabSize)
-	}
-	if o.RemoveTop < 0 || o.RemoveTop > 10 {
-		return fmt.Errorf("remove-top %d is out of range (0 to 10)", o.RemoveTop)
 	}
 	if o.ZeroTop < 0 {
 		return fmt.Errorf("zero-top %d is negative", o.ZeroTop)
@@ -312,14 +299,7 @@ func Build(v *wordvec.Vectors, opt Options) (*Model, error) {
 			m.Stats.Pieces++
 		}
 	}
-	m.Linear = opt.SIF > 0 || opt.RemoveCommon || opt.RemoveTop > 0
-	var top [][]float64
-	if opt.RemoveTop > 0 {
-		if opt.RemoveTop >= v.Dim {
-			return nil, fmt.Errorf("build model: remove-top %d must be below the dimension, %d", opt.RemoveTop, v.Dim)
-		}
-		top = topComponents(v, rows[:m.Stats.Words], opt.RemoveTop)
-	}
+	m.Linear = opt.SIF > 0 || opt.RemoveCommon
 	var weight func(row int) float64
 	if opt.SIF > 0 {
 		h := harmonic(v.Len())
@@ -345,112 +325,12 @@ func Build(v *wordvec.Vectors, opt Options) (*Model, error) {
 				w = weight(row)
 			}
 			standardize(dst, w)
-			projectOut(dst, top)
 		}
 	}
 	if opt.RemoveCommon {
 		m.Common = m.commonDirection(rows[:m.Stats.Words], v.Len())
 	}
 	return m, nil
-}
-
-// pcaWords is how many of the most frequent words estimate the principal
-// components of [Options.RemoveTop].
-const pcaWords = 50000
-
-// topComponents returns the n leading principal components (unit vectors)
-// of the standardised rows of the most frequent words, by power iteration
-// with deflation on their covariance.
-func topComponents(v *wordvec.Vectors, rows []int, n int) [][]float64 {
-	d := v.Dim
-	rows = rows[:min(len(rows), pcaWords)]
-	mean := make([]float64, d)
-	xs := make([][]float32, len(rows))
-	for k, row := range rows {
-		x := slices.Clone(v.Row(row))
-		standardize(x, 1)
-		xs[k] = x
-		for i, f := range x {
-			mean[i] += float64(f) / float64(len(rows))
-		}
-	}
-	cov := make([]float64, d*d)
-	c := make([]float64, d)
-	for _, x := range xs {
-		for i, f := range x {
-			c[i] = float64(f) - mean[i]
-		}
-		for i := range d {
-			ci := c[i]
-			row := cov[i*d : (i+1)*d]
-			for j := i; j < d; j++ {
-				row[j] += ci * c[j]
-			}
-		}
-	}
-	for i := range d {
-		for j := range i {
-			cov[i*d+j] = cov[j*d+i]
-		}
-	}
-	var comps [][]float64
-	for range n {
-		u := make([]float64, d)
-		for i := range u {
-			u[i] = 1 / math.Sqrt(float64(d)) * float64(1+i%3) // any start not orthogonal to the component
-		}
-		for range 500 {
-			w := make([]float64, d)
-			for i := range d {
-				for j, x := range cov[i*d : (i+1)*d] {
-					w[i] += x * u[j]
-				}
-			}
-			for _, p := range comps { // deflate: stay orthogonal to the ones found
-				var dot float64
-				for i := range w {
-					dot += w[i] * p[i]
-				}
-				for i := range w {
-					w[i] -= dot * p[i]
-				}
-			}
-			var norm float64
-			for _, x := range w {
-				norm += x * x
-			}
-			norm = math.Sqrt(norm)
-			if norm == 0 {
-				// No variance left beyond the components found: u would
-				// be no direction at all, so stop here.
-				return comps
-			}
-			var diff float64
-			for i := range w {
-				w[i] /= norm
-				diff += math.Abs(w[i] - u[i])
-			}
-			u = w
-			if diff < 1e-10 {
-				break
-			}
-		}
-		comps = append(comps, u)
-	}
-	return comps
-}
-
-// projectOut removes x's components along the unit vectors dirs.
-func projectOut(x []float32, dirs [][]float64) {
-	for _, u := range dirs {
-		var dot float64
-		for i, f := range x {
-			dot += float64(f) * u[i]
-		}
-		for i := range x {
-			x[i] -= float32(dot * u[i])
-		}
-	}
 }
 
 // harmonic returns the n-th harmonic number, about ln n + 0.5772.

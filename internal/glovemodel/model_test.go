@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"os"
 	"reflect"
 	"slices"
@@ -439,74 +438,5 @@ func TestReadWordList(t *testing.T) {
 	}
 	if want := []string{"the", "of", "and", "über"}; !slices.Equal(got, want) {
 		t.Errorf("ReadWordList = %q, want %q", got, want)
-	}
-}
-
-// TestBuild_removeTop builds words that share one strong direction plus
-// noise: with RemoveTop 1 that direction is gone from every word row, and
-// without it the rows are mostly that direction.
-func TestBuild_removeTop(t *testing.T) {
-	const dim, n = 8, 400
-	dir := []float64{1, -1, 1, -1, 0, 0, 0, 0} // zero mean: LayerNorm keeps it
-	norm := 2.0
-	rnd := rand.New(rand.NewPCG(1, 2))
-	v := &wordvec.Vectors{Dim: dim}
-	for i := range n {
-		v.Words = append(v.Words, fmt.Sprintf("w%d", i))
-		c := 1 + 2*rnd.Float64()
-		if i%2 == 1 {
-			c = -c
-		}
-		for j := range dim {
-			v.Data = append(v.Data, float32(c*dir[j]+0.1*rnd.NormFloat64()))
-		}
-	}
-	along := func(m *glovemodel.Model) (lo, hi float64) {
-		lo, hi = 1, 0
-		for k := range n {
-			id := glovemodel.FirstWordID + k
-			row := m.Embeddings[id*dim : (id+1)*dim]
-			var dot, sq float64
-			for j, x := range row {
-				dot += float64(x) * dir[j] / norm
-				sq += float64(x) * float64(x)
-			}
-			share := math.Abs(dot) / math.Sqrt(sq)
-			lo, hi = min(lo, share), max(hi, share)
-		}
-		return lo, hi
-	}
-	kept, err := glovemodel.Build(v, glovemodel.Options{SIF: 1e-4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if lo, _ := along(kept); lo < 0.8 {
-		t.Errorf("without RemoveTop a row has only %.3f of its length along the shared direction, want >= 0.8", lo)
-	}
-	removed, err := glovemodel.Build(v, glovemodel.Options{SIF: 1e-4, RemoveTop: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, hi := along(removed); hi > 0.05 {
-		t.Errorf("with RemoveTop 1 a row still has %.3f of its length along the shared direction, want <= 0.05", hi)
-	}
-	if !removed.Linear {
-		t.Error("RemoveTop did not make the model linear")
-	}
-	for _, n := range []int{dim, 11} {
-		if _, err := glovemodel.Build(v, glovemodel.Options{RemoveTop: n}); err == nil {
-			t.Errorf("RemoveTop %d (dimension %d) was accepted", n, dim)
-		}
-	}
-	// 7 components are all the variance 8 dimensions have once LayerNorm
-	// centres each row; asking for them must not break the rows.
-	all, err := glovemodel.Build(v, glovemodel.Options{SIF: 1e-4, RemoveTop: dim - 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, x := range all.Embeddings {
-		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
-			t.Fatalf("RemoveTop %d left a row with %v", dim-1, x)
-		}
 	}
 }

@@ -31,7 +31,7 @@ func ReadFile(ctx context.Context, name string, opt Options) (*Vectors, error) {
 		return nil, err
 	}
 	defer f.Close()
-	r, isTar, err := OpenLayers(f)
+	r, isTar, err := openLayers(f)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", name, err)
 	}
@@ -49,10 +49,9 @@ func ReadFile(ctx context.Context, name string, opt Options) (*Vectors, error) {
 	return v, nil
 }
 
-// OpenLayers returns the content of f with any gzip layer removed, and
-// whether that content is a tar archive. Package lexicon reads WordNet's
-// npm tarball with it too.
-func OpenLayers(f io.Reader) (io.Reader, bool, error) {
+// openLayers returns the content of f with any gzip layer removed, and
+// whether that content is a tar archive.
+func openLayers(f io.Reader) (io.Reader, bool, error) {
 	br := bufio.NewReaderSize(f, 64<<10)
 	magic, err := br.Peek(2)
 	if err != nil && !errors.Is(err, io.EOF) {
@@ -83,7 +82,7 @@ func findMember(name string) (string, error) {
 		return "", err
 	}
 	defer f.Close()
-	r, isTar, err := OpenLayers(f)
+	r, isTar, err := openLayers(f)
 	if err != nil {
 		return "", fmt.Errorf("open %s: %w", name, err)
 	}
