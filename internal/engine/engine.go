@@ -94,7 +94,7 @@ type Config struct {
 	Embedder        string
 	EmbedURL        string
 	EmbedDimensions int
-	Chunk          chunk.Options
+	Chunk           chunk.Options
 	// TitleContext gives the embedder "title\n\npassage" instead of the
 	// passage alone, so a passage that never names its subject still carries
 	// it. Offsets and the stored text are unaffected.
