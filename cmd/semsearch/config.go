@@ -285,7 +285,10 @@ func parseConfig(c *cli.Context) (*config, error) {
 
 // app is a wired engine with what it holds open.
 type app struct {
-	cfg      *config
+	cfg *config
+	// flags is cfg as the flags made it, before the collection's recorded
+	// settings were adopted (see [collectionEngines]).
+	flags    config
 	embed    *embed.Client
 	store    vectorstore.Store
 	keywords *bm25.Collections
@@ -315,6 +318,7 @@ func wire(ctx context.Context, cfg *config, writable bool, wrap func(*embed.Clie
 	if err != nil {
 		return nil, err
 	}
+	flags := *cfg
 	adoptCollectionModel(ctx, cfg, store)
 	// A read-only bm25 search gets no Ollama client at all (a.embed nil).
 	var emb *embed.Client
@@ -347,7 +351,7 @@ func wire(ctx context.Context, cfg *config, writable bool, wrap func(*embed.Clie
 	if cfg.wordVectors != "" {
 		cfg.engine.Neighbours = &wordNeighbours{path: cfg.wordVectors, thesaurus: cfg.thesaurus, relations: cfg.relations, log: cfg.logger}
 	}
-	a := &app{cfg: cfg, embed: emb, store: store, keywords: keywords}
+	a := &app{cfg: cfg, flags: flags, embed: emb, store: store, keywords: keywords}
 	if a.engine, err = engine.New(store, embedder, cfg.engine); err != nil {
 		a.Close()
 		return nil, err

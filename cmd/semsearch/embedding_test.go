@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // fakeOpenAI is an httptest OpenAI-compatible embedding server
@@ -224,4 +226,54 @@ func TestCLI_OpenAIRealOllama(t *testing.T) {
 func strip(out string) string {
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	return strings.Join(lines[:len(lines)-1], "\n")
+}
+
+// TestMCP_PerCollectionEmbedder: an MCP server started for collection "a"
+// (indexed through Ollama) searches collection "b" through the
+// OpenAI-compatible server and with the query prefix that "b" records,
+// without any flag naming them.
+func TestMCP_PerCollectionEmbedder(t *testing.T) {
+	ollama := newFakeOllama(t, "fake")
+	oa := newFakeOpenAI(t)
+	data := t.TempDir()
+	t.Setenv("SEMSEARCH_EMBED_API_KEY", "sk-test")
+	if out, stderr, err := run(t, "", append(ollama.flags(data), "-c", "a", "index", "testdata/datadir-v4/corpus")...); err != nil {
+		t.Fatalf("index a: %v\n%s%s", err, out, stderr)
+	}
+	if out, stderr, err := run(t, "", "--data", data, "-c", "b", "--model", "fake", "--embedder", "openai", "--embed-url", oa.URL+"/v1",
+		"--query-prefix", "B: ", "index", "testdata/datadir-v4/corpus"); err != nil {
+		t.Fatalf("index b: %v\n%s%s", err, out, stderr)
+	}
+	indexed := len(oa.received())
+	in, feed := io.Pipe()
+	var out, errOut lockedBuilder
+	app := newApp(in, &out, &errOut)
+	done := make(chan error, 1)
+	go func() {
+		done <- app.RunContext(t.Context(), interspersed(app, append([]string{"semsearch", "mcp", "-c", "a"}, ollama.flags(data)...)))
+	}()
+	for _, line := range []string{
+		`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"test","version":"1"}}}`,
+		`{"jsonrpc":"2.0","method":"notifications/initialized"}`,
+		`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"search","arguments":{"query":"harbour wall","collection":"b","mode":"vector"}}}`,
+		`{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"search","arguments":{"query":"bees","collection":"a","mode":"vector"}}}`,
+	} {
+		if _, err := io.WriteString(feed, line+"\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) && !(strings.Contains(out.String(), `"id":2`) && strings.Contains(out.String(), `"id":3`)) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	feed.Close()
+	if err := <-done; err != nil {
+		t.Errorf("mcp: %v (stderr %s)", err, errOut.String())
+	}
+	if strings.Contains(out.String(), `"isError":true`) {
+		t.Errorf("a search failed: %s", out.String())
+	}
+	if got := oa.received()[indexed:]; len(got) != 1 || got[0] != "B: harbour wall" {
+		t.Errorf("the OpenAI-compatible server got %q, want only b's query with b's prefix\n%s", got, out.String())
+	}
 }
