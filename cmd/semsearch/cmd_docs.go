@@ -15,6 +15,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/semsearch/semsearch/internal/embed"
 	"github.com/semsearch/semsearch/internal/engine"
 	"github.com/semsearch/semsearch/internal/vectorstore"
 )
@@ -235,7 +236,13 @@ func statsCommand() *cli.Command {
 				fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%d\t%s\t%s\n", col.Name, col.Documents, col.Passages,
 					termLine(col.Settings.Model), col.Settings.Dimensions, termLine(col.Settings.Chunking), col.Updated.Format(time.RFC3339))
 			}
-			return tw.Flush()
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			for _, col := range cols {
+				fmt.Fprintln(c.App.Writer, embeddingLine(col))
+			}
+			return nil
 		},
 	}
 }
@@ -244,4 +251,23 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// embeddingLine says how a collection was embedded: the server, the
+// requested dimensions and both prefixes (quoted, so that control
+// characters and trailing spaces show).
+func embeddingLine(col vectorstore.Collection) string {
+	s := col.Settings
+	line := "  " + termLine(col.Name) + ": "
+	if s.Embedder != "" {
+		line += fmt.Sprintf("embedded by %s at %s", s.Embedder, termLine(s.EmbedURL))
+		if s.EmbedDimensions > 0 {
+			line += fmt.Sprintf(" (--dimensions %d)", s.EmbedDimensions)
+		}
+		line += fmt.Sprintf(", query prefix %q", s.QueryPrefix)
+	} else {
+		q, _ := embed.PrefixesFor(s.Model)
+		line += fmt.Sprintf("query prefix not recorded (searches use the model's: %q; the next index run records it)", q)
+	}
+	return line + fmt.Sprintf(", document prefix %q", s.DocumentPrefix)
 }

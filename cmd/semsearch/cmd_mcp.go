@@ -10,7 +10,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/semsearch/semsearch/internal/embed"
-	"github.com/semsearch/semsearch/internal/engine"
 	"github.com/semsearch/semsearch/internal/httpapi"
 	"github.com/semsearch/semsearch/internal/mcpserver"
 	"github.com/semsearch/semsearch/internal/vectorstore"
@@ -41,7 +40,7 @@ func runMCP(c *cli.Context) error {
 	}
 	defer a.Close()
 	srv, err := mcpserver.New(mcpserver.Config{
-		Engine: a.engine, Checker: a.embed, Collection: a.cfg.collection, ValidCollection: vectorstore.ValidName,
+		Engine: newCollectionEngines(a), Checker: a.embed, Collection: a.cfg.collection, ValidCollection: vectorstore.ValidName,
 		Model: a.cfg.engine.Model, Writes: c.Bool("writes"), Version: version(), Logger: a.cfg.logger,
 	})
 	if err != nil {
@@ -67,7 +66,7 @@ func frontdoorFlags() []cli.Flag {
 
 // frontdoors builds serve's MCP endpoint and search page, and sets the
 // API's links to the page.
-func frontdoors(c *cli.Context, cfg *config, eng *engine.Engine, client *embed.Client, logger *slog.Logger, api *httpapi.Config) error {
+func frontdoors(c *cli.Context, cfg *config, eng servedEngine, client *embed.Client, logger *slog.Logger, api *httpapi.Config) error {
 	m, err := mcpserver.New(mcpserver.Config{
 		Engine: eng, Checker: client, Collection: cfg.collection, ValidCollection: vectorstore.ValidName,
 		Model: cfg.engine.Model, Writes: c.Bool("mcp-writes"), Version: version(),

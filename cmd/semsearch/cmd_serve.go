@@ -78,7 +78,7 @@ func runServe(c *cli.Context) error {
 	}
 	closeApp := sync.OnceValue(a.Close) // flushes the store
 	defer closeApp()
-	client, eng := a.embed, a.engine
+	client, eng := a.embed, newCollectionEngines(a)
 
 	apiCfg := httpapi.Config{
 		Engine:          eng,

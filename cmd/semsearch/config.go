@@ -51,6 +51,9 @@ func globalFlags() []cli.Flag {
 		&cli.StringFlag{Name: "collection", Aliases: []string{"c"}, Usage: "collection (corpus) name", EnvVars: []string{"SEMSEARCH_COLLECTION"}, Value: defaultCollection},
 		&cli.StringFlag{Name: "model", Usage: "Ollama embedding model", EnvVars: []string{"SEMSEARCH_MODEL"}, Value: defaultModel},
 		&cli.StringFlag{Name: "ollama", Usage: "Ollama address", EnvVars: []string{"OLLAMA_HOST"}, Value: defaultOllama},
+		&cli.StringFlag{Name: "embedder", Usage: "embedding server: ollama (its /api/embed at --ollama) or openai (an OpenAI-compatible /v1/embeddings at --embed-url, key from SEMSEARCH_EMBED_API_KEY); an existing collection uses the one it records", EnvVars: []string{"SEMSEARCH_EMBEDDER"}, Value: embed.KindOllama},
+		&cli.StringFlag{Name: "embed-url", Usage: "base URL of the OpenAI-compatible server for --embedder openai, e.g. http://127.0.0.1:8080/v1 (Ollama's own is http://127.0.0.1:11434/v1)", EnvVars: []string{"SEMSEARCH_EMBED_URL"}},
+		&cli.IntFlag{Name: "dimensions", Usage: "ask a Matryoshka model (embeddinggemma, qwen3-embedding, nomic-embed-text v1.5, snowflake-arctic-embed2) for vectors this long; 0 means the model's own (an existing collection uses what it records)", EnvVars: []string{"SEMSEARCH_DIMENSIONS"}},
 		&cli.DurationFlag{Name: "query-embed-timeout", Usage: "how long a search waits for the query's embedding: then hybrid search answers from BM25 alone with a warning, and vector search fails", EnvVars: []string{"SEMSEARCH_QUERY_EMBED_TIMEOUT"}, Value: engine.DefaultQueryEmbedTimeout},
 		&cli.StringFlag{Name: "query-prefix", Usage: "text put before queries (default: by model family, e.g. \"search_query: \" for nomic-embed-text)"},
 		&cli.StringFlag{Name: "document-prefix", Usage: "text put before passages (default: by model family)"},
@@ -110,6 +113,10 @@ type config struct {
 	// modelGiven says --model (or SEMSEARCH_MODEL) was set; otherwise an
 	// existing collection's own model is used (see [adoptCollectionModel]).
 	modelGiven bool
+	// given says which other embedding settings a flag or its environment
+	// variable chose; the rest come from the collection when it records
+	// them (see [adoptCollectionModel]).
+	given embedGiven
 	// modePerCall says each request picks its search mode (mcp), so the
 	// default mode does not decide whether Ollama is needed.
 	modePerCall bool
@@ -150,22 +157,41 @@ func parseConfig(c *cli.Context) (*config, error) {
 		return nil, fmt.Errorf("--model is empty")
 	}
 	queryPrefix, docPrefix := embed.PrefixesFor(model)
+	embedder := strings.ToLower(strings.TrimSpace(c.String("embedder")))
+	if embedder != embed.KindOllama && embedder != embed.KindOpenAI {
+		return nil, fmt.Errorf("--embedder %q: want ollama or openai", c.String("embedder"))
+	}
+	dimensions := c.Int("dimensions")
+	if dimensions < 0 {
+		return nil, fmt.Errorf("--dimensions %d: want a positive vector length, or 0 for the model's own", dimensions)
+	}
+	cfg.given = embedGiven{
+		embedder:    c.IsSet("embedder"),
+		ollama:      c.IsSet("ollama"),
+		embedURL:    c.IsSet("embed-url"),
+		dimensions:  c.IsSet("dimensions"),
+		queryPrefix: c.IsSet("query-prefix"),
+		docPrefix:   c.IsSet("document-prefix"),
+	}
 	cfg.embed = embed.Config{
-		Host:      c.String("ollama"),
-		Model:     model,
-		BatchSize: c.Int("batch-size"),
-		Logger:    logger,
+		Embedder:   embedder,
+		Host:       c.String("ollama"),
+		URL:        c.String("embed-url"),
+		APIKey:     os.Getenv("SEMSEARCH_EMBED_API_KEY"),
+		Dimensions: dimensions,
+		Model:      model,
+		BatchSize:  c.Int("batch-size"),
+		Logger:     logger,
 		// Each request to Ollama is bounded; see deadline.go.
 		RequestTimeout: c.Duration("ollama-timeout"),
 	}
 	if c.IsSet("query-prefix") {
 		queryPrefix = c.String("query-prefix")
-		cfg.embed.QueryPrefix = &queryPrefix
 	}
 	if c.IsSet("document-prefix") {
 		docPrefix = c.String("document-prefix")
-		cfg.embed.DocumentPrefix = &docPrefix
 	}
+	cfg.embed.QueryPrefix, cfg.embed.DocumentPrefix = &queryPrefix, &docPrefix
 	queryEmbedTimeout := c.Duration("query-embed-timeout")
 	if queryEmbedTimeout <= 0 {
 		return nil, fmt.Errorf("--query-embed-timeout must be positive, got %s", queryEmbedTimeout)
@@ -202,15 +228,18 @@ func parseConfig(c *cli.Context) (*config, error) {
 		cfg.mode = engine.Vector
 	}
 	cfg.engine = engine.Config{
-		Mode:           cfg.mode,
-		Fusion:         fusion,
-		Model:          model,
-		DocumentPrefix: docPrefix,
-		Chunk:          opts,
-		TitleContext:   c.Bool("title-context"),
-		BatchPassages:  2 * max(c.Int("batch-size"), 1),
-		FlushEvery:     10 * time.Second,
-		Logger:         logger,
+		Mode:            cfg.mode,
+		Fusion:          fusion,
+		Model:           model,
+		DocumentPrefix:  docPrefix,
+		QueryPrefix:     queryPrefix,
+		Embedder:        embedder,
+		EmbedDimensions: dimensions,
+		Chunk:           opts,
+		TitleContext:    c.Bool("title-context"),
+		BatchPassages:   2 * max(c.Int("batch-size"), 1),
+		FlushEvery:      10 * time.Second,
+		Logger:          logger,
 		// A search answers within it (from BM25 alone when hybrid) even
 		// when Ollama hangs.
 		QueryEmbedTimeout: queryEmbedTimeout,
@@ -220,7 +249,10 @@ func parseConfig(c *cli.Context) (*config, error) {
 
 // app is a wired engine with what it holds open.
 type app struct {
-	cfg      *config
+	cfg *config
+	// flags is cfg as the flags made it, before the collection's recorded
+	// settings were adopted (see [collectionEngines]).
+	flags    config
 	embed    *embed.Client
 	store    vectorstore.Store
 	keywords *bm25.Collections
@@ -250,6 +282,7 @@ func wire(ctx context.Context, cfg *config, writable bool, wrap func(*embed.Clie
 	if err != nil {
 		return nil, err
 	}
+	flags := *cfg
 	adoptCollectionModel(ctx, cfg, store)
 	// A read-only bm25 search gets no Ollama client at all (a.embed nil)
 	// and a BM25-only engine (a nil embedder).
@@ -258,9 +291,13 @@ func wire(ctx context.Context, cfg *config, writable bool, wrap func(*embed.Clie
 	if needsOllama(cfg, writable) {
 		if emb, err = embed.New(cfg.embed); err != nil {
 			store.Close()
+			if cfg.embed.Embedder == embed.KindOpenAI {
+				return nil, fmt.Errorf("--embed-url: %w", err)
+			}
 			return nil, fmt.Errorf("--ollama: %w", err)
 		}
 		cfg.engine.ModelDigest = emb.ModelDigest
+		cfg.engine.EmbedURL = emb.Host()
 		embedder = emb
 		if wrap != nil {
 			embedder = wrap(emb)
@@ -276,7 +313,7 @@ func wire(ctx context.Context, cfg *config, writable bool, wrap func(*embed.Clie
 		cfg.engine.Keywords = bm25.NewKeywordIndex(keywords)
 	}
 	cfg.engine.ReadOnly = !writable
-	a := &app{cfg: cfg, embed: emb, store: store, keywords: keywords}
+	a := &app{cfg: cfg, flags: flags, embed: emb, store: store, keywords: keywords}
 	if a.engine, err = engine.New(store, embedder, cfg.engine); err != nil {
 		a.Close()
 		return nil, err

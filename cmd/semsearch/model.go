@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 
+	"github.com/semsearch/semsearch/internal/embed"
 	"github.com/semsearch/semsearch/internal/vectorstore"
 )
 
@@ -11,26 +12,76 @@ type collectionInfo interface {
 	Collection(ctx context.Context, name string) (vectorstore.Collection, error)
 }
 
-// adoptCollectionModel makes cfg use the model (and document prefix) the
-// collection was indexed with when the user named no model: a fresh shell
-// without SEMSEARCH_MODEL searches what it indexed. A model given with
-// --model or SEMSEARCH_MODEL is kept, and the engine refuses it when it
-// differs from the collection's. A collection that does not exist yet keeps
-// the default model.
+// embedGiven says which embedding settings the user chose with a flag or
+// its environment variable.
+type embedGiven struct {
+	embedder, ollama, embedURL, dimensions, queryPrefix, docPrefix bool
+}
+
+// adoptCollectionModel makes cfg embed the way the collection records it
+// was embedded, for every setting the user did not choose: the model, the
+// embedding server (kind and address), the requested dimensions and both
+// prefixes. A fresh shell without SEMSEARCH_MODEL searches what it indexed,
+// through the server it indexed with. A setting given explicitly is kept,
+// and the engine refuses it when it differs from the collection's. When
+// the model differs (a rebuild with another --model), the model-specific
+// settings are that model's defaults, not the collection's. A collection
+// that does not exist yet keeps the defaults; one made before collections
+// recorded their server and query prefix gets the table's prefix for its
+// model.
 func adoptCollectionModel(ctx context.Context, cfg *config, store collectionInfo) {
-	if cfg.modelGiven {
-		return
-	}
 	col, err := store.Collection(ctx, cfg.collection)
-	if err != nil || col.Settings.Model == "" || col.Settings.Model == cfg.engine.Model {
+	if err != nil {
 		return
 	}
-	cfg.logger.Debug("using the collection's model", "collection", cfg.collection, "model", col.Settings.Model)
-	cfg.embed.Model = col.Settings.Model
-	cfg.engine.Model = col.Settings.Model
-	if cfg.embed.DocumentPrefix == nil {
-		prefix := col.Settings.DocumentPrefix
-		cfg.embed.DocumentPrefix = &prefix
-		cfg.engine.DocumentPrefix = prefix
+	set := col.Settings
+	if !cfg.modelGiven && set.Model != "" && set.Model != cfg.engine.Model {
+		cfg.logger.Debug("using the collection's model", "collection", cfg.collection, "model", set.Model)
+		cfg.embed.Model = set.Model
+		cfg.engine.Model = set.Model
+		q, d := embed.PrefixesFor(set.Model)
+		if !cfg.given.queryPrefix {
+			setQueryPrefix(cfg, q)
+		}
+		if !cfg.given.docPrefix {
+			setDocumentPrefix(cfg, d)
+		}
 	}
+	if set.Embedder != "" && !cfg.given.embedder {
+		cfg.embed.Embedder, cfg.engine.Embedder = set.Embedder, set.Embedder
+	}
+	recordedKind := set.Embedder
+	if recordedKind == "" {
+		recordedKind = embed.KindOllama
+	}
+	if set.EmbedURL != "" && cfg.embed.Embedder == recordedKind {
+		switch {
+		case recordedKind == embed.KindOpenAI && !cfg.given.embedURL:
+			cfg.embed.URL = set.EmbedURL
+		case recordedKind == embed.KindOllama && !cfg.given.ollama:
+			cfg.embed.Host = set.EmbedURL
+		}
+	}
+	if set.Model != cfg.engine.Model {
+		return // another model: its own defaults (the engine refuses or rebuilds)
+	}
+	if !cfg.given.dimensions {
+		cfg.embed.Dimensions, cfg.engine.EmbedDimensions = set.EmbedDimensions, set.EmbedDimensions
+	}
+	if !cfg.given.docPrefix {
+		setDocumentPrefix(cfg, set.DocumentPrefix)
+	}
+	if !cfg.given.queryPrefix && set.Embedder != "" { // recorded
+		setQueryPrefix(cfg, set.QueryPrefix)
+	}
+}
+
+func setQueryPrefix(cfg *config, p string) {
+	cfg.embed.QueryPrefix = &p
+	cfg.engine.QueryPrefix = p
+}
+
+func setDocumentPrefix(cfg *config, p string) {
+	cfg.embed.DocumentPrefix = &p
+	cfg.engine.DocumentPrefix = p
 }

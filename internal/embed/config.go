@@ -34,9 +34,28 @@ type Config struct {
 	// itself: the caller passes it in.
 	Host string
 
-	// Model is the Ollama model name, e.g. "nomic-embed-text" or
-	// "glove-100d". Required.
+	// Embedder is the kind of server: [KindOllama] (default, its
+	// /api/embed at Host) or [KindOpenAI] (an OpenAI-compatible
+	// /v1/embeddings at URL).
+	Embedder string
+
+	// URL is the OpenAI-compatible server's base URL, ending where
+	// "/embeddings" is appended ("http://127.0.0.1:8080/v1"); required
+	// with [KindOpenAI], unused with Ollama.
+	URL string
+
+	// APIKey is sent as "Authorization: Bearer KEY" to an OpenAI-compatible
+	// server; empty sends none. It is never logged or recorded.
+	APIKey string
+
+	// Model is the model name, e.g. "nomic-embed-text" or "glove-100d".
+	// Required.
 	Model string
+
+	// Dimensions asks a Matryoshka model for vectors this long (sent as
+	// "dimensions"); 0 means the model's own length. A server that ignores
+	// the field gets its vectors cut and renormalised by the client.
+	Dimensions int
 
 	// BatchSize is the number of inputs per /api/embed request (default 32).
 	BatchSize int
@@ -95,6 +114,9 @@ func (cfg Config) withDefaults() (Config, error) {
 		errs = append(errs, fmt.Errorf("batch size %d is negative", cfg.BatchSize))
 	case cfg.BatchSize == 0:
 		cfg.BatchSize = DefaultBatchSize
+	}
+	if cfg.Dimensions < 0 {
+		errs = append(errs, fmt.Errorf("dimensions %d is negative", cfg.Dimensions))
 	}
 	if cfg.KeepAlive == 0 {
 		cfg.KeepAlive = DefaultKeepAlive

@@ -71,6 +71,11 @@ func (c *Client) classify(err error, timedOut bool) failure {
 		return failure{&detailedError{kind: ErrTimeout, msg: fmt.Sprintf("ollama at %s did not answer within %s (RequestTimeout)", c.addr, c.timeout)}, true}
 	}
 
+	var done *detailedError // already explained (the OpenAI-compatible path)
+	if errors.As(err, &done) {
+		return failure{err, false}
+	}
+
 	var authErr api.AuthorizationError
 	if errors.As(err, &authErr) {
 		return failure{fmt.Errorf("ollama at %s: unauthorized (HTTP %d)", c.addr, authErr.StatusCode), false}

@@ -35,6 +35,15 @@ type Client struct {
 	backoffBase time.Duration
 	log         *slog.Logger
 
+	// kind is KindOllama or KindOpenAI; openai is set for the latter.
+	kind   string
+	openai *openAI
+	// dims is the vector length asked for (0: the model's own); sendDims
+	// says the request carries it, layerNorm that the client cuts (see fit).
+	dims      int
+	sendDims  bool
+	layerNorm bool
+
 	dim   atomic.Int64 // vector length, 0 until the first response
 	stats counters
 }
@@ -43,7 +52,7 @@ type Client struct {
 // request; use [Client.Check] to verify the server and model.
 func New(cfg Config) (*Client, error) {
 	cfg, err := cfg.withDefaults()
-	base, herr := parseHost(cfg.Host)
+	base, oa, herr := endpoint(cfg)
 	if err = errors.Join(err, herr); err != nil {
 		return nil, fmt.Errorf("embed config: %w", err)
 	}
@@ -55,7 +64,20 @@ func New(cfg Config) (*Client, error) {
 	if cfg.DocumentPrefix != nil {
 		d = *cfg.DocumentPrefix
 	}
+	if strings.Contains(d, TitlePlaceholder) {
+		d = "" // a template: the engine fills in each passage's title
+	}
+	kind := cfg.Embedder
+	if kind == "" {
+		kind = KindOllama
+	}
+	layerNorm := strings.HasPrefix(baseName(cfg.Model), layerNormFamily)
 	return &Client{
+		kind:        kind,
+		openai:      oa,
+		dims:        cfg.Dimensions,
+		sendDims:    cfg.Dimensions > 0 && !layerNorm,
+		layerNorm:   cfg.Dimensions > 0 && layerNorm,
 		api:         api.NewClient(base, cfg.HTTPClient),
 		addr:        base.String(),
 		model:       cfg.Model,
@@ -156,6 +178,9 @@ func (c *Client) EmbedQuery(ctx context.Context, text string) ([]float32, error)
 // retries as embedding. It returns an error wrapping [ErrUnreachable] or
 // [ErrModelMissing], or one saying the model cannot embed.
 func (c *Client) Check(ctx context.Context) error {
+	if c.openai != nil {
+		return c.checkOpenAI(ctx)
+	}
 	var resp *api.ShowResponse
 	err := c.withRetry(ctx, "show", false, func(ctx context.Context) error {
 		var err error
@@ -193,12 +218,19 @@ func (c *Client) embed(ctx context.Context, inputs []string, kind string, attrs 
 		KeepAlive: &api.Duration{Duration: c.keepAlive},
 		Truncate:  &c.truncate,
 	}
+	if c.sendDims {
+		req.Dimensions = c.dims
+	}
 	start := time.Now()
 	var resp *api.EmbedResponse
 	err := c.withRetry(ctx, "embed "+kind, true, func(ctx context.Context) error {
 		t := time.Now()
 		var err error
-		resp, err = c.api.Embed(ctx, req)
+		if c.openai != nil {
+			resp, err = c.openai.embed(ctx, req)
+		} else {
+			resp, err = c.api.Embed(ctx, req)
+		}
 		c.stats.requests.Add(1)
 		c.stats.nanos.Add(int64(time.Since(t)))
 		return err
@@ -211,6 +243,11 @@ func (c *Client) embed(ctx context.Context, inputs []string, kind string, attrs 
 		return nil, fmt.Errorf("ollama returned %d embeddings for %d inputs", len(resp.Embeddings), len(inputs))
 	}
 	for i, v := range resp.Embeddings {
+		v, err := c.fit(v)
+		if err != nil {
+			return nil, err
+		}
+		resp.Embeddings[i] = v
 		if err := c.checkDim(len(v)); err != nil {
 			return nil, err
 		}
@@ -259,6 +296,9 @@ func capabilities(resp *api.ShowResponse) string {
 // [ErrModelMissing] when the model is not listed and [ErrTimeout] when
 // Ollama did not answer in time.
 func (c *Client) ModelDigest(ctx context.Context) (string, error) {
+	if c.openai != nil {
+		return "", nil // the OpenAI API has no digest
+	}
 	actx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	resp, err := c.api.List(actx)

@@ -8,6 +8,7 @@ import (
 
 func TestPrefixesFor(t *testing.T) {
 	const sentence = "Represent this sentence for searching relevant passages: "
+	const qwen = "Instruct: Given a web search query, retrieve relevant passages that answer the query\nQuery: "
 	tests := []struct {
 		model      string
 		query, doc string
@@ -25,9 +26,28 @@ func TestPrefixesFor(t *testing.T) {
 		{"snowflake-arctic-embed:22m", sentence, ""},
 		{"snowflake-arctic-embed2", "query: ", ""},
 		{"snowflake-arctic-embed2:568m", "query: ", ""},
+		// Hugging Face names of arctic-embed v2 are v2, not v1.
+		{"hf.co/Snowflake/snowflake-arctic-embed-l-v2.0-GGUF", "query: ", ""},
+		{"hf.co/Snowflake/snowflake-arctic-embed-l-v2.0-GGUF:Q8_0", "query: ", ""},
+		{"hf.co/Snowflake/snowflake-arctic-embed-m-v2.0-GGUF:latest", "query: ", ""},
+		{"hf.co/Snowflake/snowflake-arctic-embed-m-v1.5-GGUF", sentence, ""},
+		{"embeddinggemma", "task: search result | query: ", "title: {title} | text: "},
+		{"embeddinggemma:300m", "task: search result | query: ", "title: {title} | text: "},
+		{"hf.co/unsloth/embeddinggemma-300m-GGUF:Q8_0", "task: search result | query: ", "title: {title} | text: "},
+		{"qwen3-embedding", qwen, ""},
+		{"qwen3-embedding:0.6b", qwen, ""},
+		{"hf.co/Qwen/Qwen3-Embedding-8B-GGUF:Q4_K_M", qwen, ""},
+		{"bge-large", sentence, ""}, // Ollama's bge-large is bge-large-en-v1.5
+		{"bge-large:335m", sentence, ""},
+		{"hf.co/CompendiumLabs/bge-base-en-v1.5-gguf", sentence, ""},
+		{"bge-small-en-v1.5", sentence, ""},
+		{"bge-large-zh-v1.5", "为这个句子生成表示以用于检索相关文章：", ""},
+		{"multilingual-e5-large", "query: ", "passage: "},
+		{"hf.co/intfloat/multilingual-e5-large-instruct", "Instruct: Given a web search query, retrieve relevant passages that answer the query\nQuery: ", ""},
+		{"e5-base-v2", "query: ", "passage: "},
+		{"granite-embedding:278m", "", ""},
 		{"all-minilm", "", ""},
 		{"bge-m3", "", ""},
-		{"bge-large", "", ""},
 		{"glove-100d", "", ""},
 		{"glove-100d:latest", "", ""},
 		{"", "", ""},

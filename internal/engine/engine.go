@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -76,9 +77,24 @@ type Config struct {
 	// that follows reports the real problem.
 	ModelDigest func(context.Context) (string, error)
 	// DocumentPrefix is the prefix the embedder puts before passages; it is
-	// recorded because vectors made with another prefix do not mix.
+	// recorded because vectors made with another prefix do not mix. One
+	// holding [TitlePlaceholder] is a template (embeddinggemma's "title:
+	// {title} | text: "): the engine fills in each article's title, or
+	// "none", and puts it before the passage itself, instead of
+	// TitleContext's joining; the embedder then adds no prefix of its own.
 	DocumentPrefix string
-	Chunk          chunk.Options
+	// QueryPrefix is the prefix the embedder puts before queries; it is
+	// recorded so that later searches use the same.
+	QueryPrefix string
+	// Embedder ("ollama", "openai"), EmbedURL (without secrets) and
+	// EmbedDimensions (the vector length asked of a Matryoshka model, 0 for
+	// its own) say how vectors are made; they are recorded with each
+	// collection, and a different Embedder or EmbedDimensions is refused
+	// (EmbedURL may change: the same model served elsewhere).
+	Embedder        string
+	EmbedURL        string
+	EmbedDimensions int
+	Chunk           chunk.Options
 	// TitleContext gives the embedder "title\n\npassage" instead of the
 	// passage alone, so a passage that never names its subject still carries
 	// it. Offsets and the stored text are unaffected.
@@ -185,7 +201,15 @@ func (e *Engine) Chunking() string {
 // fails only when ctx ended while asking for the model's digest.
 func (e *Engine) settings(ctx context.Context) (vectorstore.Settings, error) {
 	d, err := e.modelDigest(ctx)
-	return vectorstore.Settings{Model: e.cfg.Model, ModelDigest: d, DocumentPrefix: e.cfg.DocumentPrefix, Chunking: e.Chunking()}, err
+	set := e.baseSettings()
+	set.ModelDigest = d
+	return set, err
+}
+
+// baseSettings are the engine's settings without the model's digest.
+func (e *Engine) baseSettings() vectorstore.Settings {
+	return vectorstore.Settings{Model: e.cfg.Model, DocumentPrefix: e.cfg.DocumentPrefix, QueryPrefix: e.cfg.QueryPrefix,
+		Embedder: e.cfg.Embedder, EmbedURL: e.cfg.EmbedURL, EmbedDimensions: e.cfg.EmbedDimensions, Chunking: e.Chunking()}
 }
 
 // modelDigest returns the model's digest, asking once per engine. When the
@@ -230,7 +254,7 @@ func (e *Engine) checkSettings(ctx context.Context, c vectorstore.Collection, fo
 // by then is not compared (the query's embedding, which has no time left
 // either, then says what happened).
 func (e *Engine) checkSearchSettings(ctx context.Context, c vectorstore.Collection, mode Mode, embedBy time.Time) error {
-	want := vectorstore.Settings{Model: e.cfg.Model, DocumentPrefix: e.cfg.DocumentPrefix, Chunking: e.Chunking()}
+	want := e.baseSettings()
 	if mode != BM25 {
 		dctx, cancel := context.WithDeadlineCause(ctx, embedBy, ErrQueryEmbedTimeout)
 		defer cancel()
@@ -247,11 +271,21 @@ func (e *Engine) checkSearchSettings(ctx context.Context, c vectorstore.Collecti
 func (e *Engine) compareSettings(c vectorstore.Collection, want vectorstore.Settings, forSearch bool) error {
 	got := c.Settings
 	var diff string
+	hint := fmt.Sprintf("--model %s", got.Model) // what a search may pass to match
 	switch {
 	case got.Model != want.Model:
 		diff = fmt.Sprintf("it was indexed with model %q, not %q", got.Model, want.Model)
 	case got.ModelDigest != "" && want.ModelDigest != "" && got.ModelDigest != want.ModelDigest:
 		diff = fmt.Sprintf("model %q has changed since it was indexed (digest %.12s, now %.12s)", got.Model, got.ModelDigest, want.ModelDigest)
+	case got.Embedder != "" && want.Embedder != "" && got.Embedder != want.Embedder:
+		diff = fmt.Sprintf("it was embedded by an %q server (%s), not %q", got.Embedder, got.EmbedURL, want.Embedder)
+		hint = fmt.Sprintf("--embedder %s", got.Embedder)
+	case got.EmbedDimensions != want.EmbedDimensions && (got.Embedder != "" || want.EmbedDimensions != 0):
+		diff = fmt.Sprintf("it was embedded with %s, not %s", dimsText(got.EmbedDimensions), dimsText(want.EmbedDimensions))
+		hint = fmt.Sprintf("--dimensions %d", got.EmbedDimensions)
+	case got.Embedder != "" && got.QueryPrefix != want.QueryPrefix:
+		diff = fmt.Sprintf("it was indexed with query prefix %q, not %q", got.QueryPrefix, want.QueryPrefix)
+		hint = fmt.Sprintf("--query-prefix %q", got.QueryPrefix)
 	case forSearch:
 		return nil // passages chunked differently are still searchable with the same model
 	case got.DocumentPrefix != want.DocumentPrefix:
@@ -262,7 +296,7 @@ func (e *Engine) compareSettings(c vectorstore.Collection, want vectorstore.Sett
 		return nil
 	}
 	if forSearch {
-		return fmt.Errorf("collection %q: %w: %s; search with --model %s, or re-index with --rebuild", c.Name, ErrSettingsMismatch, diff, got.Model)
+		return fmt.Errorf("collection %q: %w: %s; search with %s (or without it: a collection's own settings are used), or re-index with --rebuild", c.Name, ErrSettingsMismatch, diff, hint)
 	}
 	return fmt.Errorf("collection %q: %w: %s; pass --rebuild to re-embed everything with the new settings, or index into another --collection", c.Name, ErrSettingsMismatch, diff)
 }
@@ -312,4 +346,25 @@ func (e *Engine) Delete(ctx context.Context, collection string, ids ...string) (
 		}
 	}
 	return n, err
+}
+
+// TitlePlaceholder in [Config.DocumentPrefix] stands for the article's title.
+const TitlePlaceholder = "{title}"
+
+// fillTitle fills a document prefix template with title, its whitespace
+// collapsed, or "none" when it is blank.
+func fillTitle(prefix, title string) string {
+	title = strings.Join(strings.Fields(title), " ")
+	if title == "" {
+		title = "none"
+	}
+	return strings.ReplaceAll(prefix, TitlePlaceholder, title)
+}
+
+// dimsText describes requested dimensions for messages.
+func dimsText(n int) string {
+	if n == 0 {
+		return "the model's own dimensions"
+	}
+	return fmt.Sprintf("%d dimensions (--dimensions %d)", n, n)
 }

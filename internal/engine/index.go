@@ -306,7 +306,43 @@ func (e *Engine) openForIndex(ctx context.Context, name string) (*vectorstore.Co
 	if err := e.checkSettings(ctx, c, false); err != nil {
 		return nil, err
 	}
+	if err := e.recordSettings(ctx, &c); err != nil {
+		return nil, err
+	}
 	return &c, nil
+}
+
+// settingsRecorder is a store that can record a collection's settings
+// again (both backends can).
+type settingsRecorder interface {
+	RecordSettings(ctx context.Context, collection string, s vectorstore.Settings) error
+}
+
+// recordSettings completes the settings of a collection made before
+// collections recorded how they were embedded (no Embedder): its query
+// prefix, embedder and URL become the engine's, which match it in all
+// that was recorded (checkSettings said so). Others are left alone.
+func (e *Engine) recordSettings(ctx context.Context, c *vectorstore.Collection) error {
+	rec, ok := e.store.(settingsRecorder)
+	if !ok || c.Settings.Embedder != "" || e.cfg.Embedder == "" {
+		return nil
+	}
+	set := c.Settings
+	set.QueryPrefix, set.Embedder, set.EmbedURL, set.EmbedDimensions = e.cfg.QueryPrefix, e.cfg.Embedder, e.cfg.EmbedURL, e.cfg.EmbedDimensions
+	if set.ModelDigest == "" {
+		d, err := e.modelDigest(ctx)
+		if err != nil {
+			return err
+		}
+		set.ModelDigest = d
+	}
+	if err := rec.RecordSettings(ctx, c.Name, set); err != nil {
+		return err
+	}
+	e.log.Info("recorded how the collection is embedded", "collection", c.Name, "embedder", set.Embedder, "query_prefix", set.QueryPrefix)
+	set.Dimensions = c.Settings.Dimensions
+	c.Settings = set
+	return nil
 }
 
 // dropCollection removes a collection from both stores.
@@ -342,7 +378,12 @@ func (e *Engine) prepare(a *article.Article) (*pending, error) {
 	p := &pending{art: a, chunks: chunks, inputs: make([]string, len(chunks))}
 	for i, c := range chunks {
 		text := a.Text[c.Start:c.End]
-		if e.cfg.TitleContext && title != "" && !strings.HasPrefix(text, title) {
+		switch {
+		case strings.Contains(e.cfg.DocumentPrefix, TitlePlaceholder):
+			// The model's document prompt has a title field: it takes the
+			// title instead of the passage repeating it.
+			text = fillTitle(e.cfg.DocumentPrefix, title) + text
+		case e.cfg.TitleContext && title != "" && !strings.HasPrefix(text, title):
 			text = title + "\n\n" + text
 		}
 		p.inputs[i] = text

@@ -34,6 +34,20 @@ type Settings struct {
 	ModelDigest    string `json:"model_digest,omitempty"`
 	Dimensions     int    `json:"dimensions"`
 	DocumentPrefix string `json:"document_prefix,omitempty"`
+	// QueryPrefix is what the embedder put before queries; searches use it
+	// too. Recorded since Embedder was (before, it is "" and unknown).
+	QueryPrefix string `json:"query_prefix,omitempty"`
+	// Embedder is the kind of embedding server the vectors came from:
+	// "ollama" (its /api/embed) or "openai" (an OpenAI-compatible
+	// /v1/embeddings). "" means a collection made before semsearch recorded
+	// it (by Ollama), whose QueryPrefix was not recorded either.
+	Embedder string `json:"embedder,omitempty"`
+	// EmbedURL is the embedding server's base URL, without user info,
+	// query or fragment (never a secret).
+	EmbedURL string `json:"embed_url,omitempty"`
+	// EmbedDimensions is the vector length asked of a Matryoshka model
+	// (--dimensions), 0 for the model's own length.
+	EmbedDimensions int `json:"embed_dimensions,omitempty"`
 	// Chunking describes the chunker options in a stable, comparable form
 	// (e.g. "words size=120 overlap=30 max=200 title=true").
 	Chunking string `json:"chunking"`

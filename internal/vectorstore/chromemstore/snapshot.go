@@ -20,7 +20,7 @@ import (
 	"github.com/semsearch/semsearch/internal/vectorstore"
 )
 
-// A snapshot file (version 4) is: the magic line; the generation of the log
+// A snapshot file (version 5) is: the magic line; the generation of the log
 // that continues it and the length of the catalog, little-endian uint64s;
 // the catalog (gob); the dimension (uint32) and number (uint64) of the
 // vectors; the vectors as raw little-endian float32, in catalog order, read
@@ -35,12 +35,17 @@ import (
 // [Store.ReplaceCollection] switched the collection). The layout is the
 // same, so version 3 files are read by the same code (their documents have
 // no recorded layout); the magic changed so that an older semsearch refuses
-// a version 4 file instead of dropping what it does not know. Version 1 and
+// a version 4 file instead of dropping what it does not know. Version 5
+// differs from 4 only in the collection's settings, which record how it was
+// embedded (vectorstore.Settings.QueryPrefix, Embedder, EmbedURL,
+// EmbedDimensions): gob would let an older semsearch drop them silently, so
+// the magic changed again. Version 1 and
 // 2 files (the catalog followed by chromem-go's gob export) are still read;
 // the first compaction rewrites them.
 const (
 	fileExt  = ".collection"
-	magic    = "semsearch collection v4\n"
+	magic    = "semsearch collection v5\n"
+	magicV4  = "semsearch collection v4\n"
 	magicV3  = "semsearch collection v3\n"
 	magicV2  = "semsearch collection v2\n"
 	magicV1  = "semsearch collection v1\n"
@@ -127,7 +132,7 @@ func (s *Store) loadSnapshot(name string) (*collection, error) {
 	}
 	var c *collection
 	switch string(head) {
-	case magic, magicV3:
+	case magic, magicV4, magicV3:
 		c, err = s.readV3(f, st.Size(), string(head), corrupt)
 	case magicV2, magicV1:
 		c, err = s.readV2(f, st.Size(), string(head) == magicV2, name, corrupt)
@@ -144,7 +149,7 @@ func (s *Store) loadSnapshot(name string) (*collection, error) {
 	return c, nil
 }
 
-// readV3 reads a version 3 or 4 snapshot whose magic line, head, has been
+// readV3 reads a version 3, 4 or 5 snapshot whose magic line, head, has been
 // read.
 func (s *Store) readV3(f *os.File, size int64, head string, corrupt func(string, error) error) (*collection, error) {
 	br := bufio.NewReaderSize(f, 1<<20)
@@ -480,7 +485,7 @@ func (c *collection) applyRecord(op byte, p []byte) error {
 	return nil
 }
 
-// writeSnapshot writes a version 4 snapshot of docs, whose vectors view
+// writeSnapshot writes a version 5 snapshot of docs, whose vectors view
 // holds (the arena's blocks as they were when the snapshot was taken), to a
 // synced temporary file and returns its name and size; the caller renames it
 // into place. logFrom is the catalog's LogFrom.

@@ -63,6 +63,7 @@ func Run(t *testing.T, open func(t *testing.T, dir string) vectorstore.Store) {
 		{"Flush", testFlush},
 		{"Concurrent", testConcurrent},
 		{"ReplaceCollection", testReplaceCollection},
+		{"RecordSettings", testRecordSettings},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

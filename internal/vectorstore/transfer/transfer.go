@@ -3,7 +3,7 @@
 // Lines, and [Import] reads them into any [vectorstore.Store]. The same file
 // is a backup of the collection.
 //
-// Format (version 2): the first line is {"type":"collection","version":2,
+// Format (version 3): the first line is {"type":"collection","version":3,
 // "name":...,"settings":{...},"documents":N,"passages":N}; each following
 // line is one document, {"type":"document","document":{... with "text"},
 // "passages":[{"chunk","start","end","line_start","line_end","vector":[...]
@@ -14,8 +14,12 @@
 // every byte before it, so a truncated or edited file is told from a whole
 // one. Every line ends with a newline.
 //
-// Version 1, written before the format had a version, has no "version" and
-// no end line; it is read too, and checked against its header's counts.
+// Version 3 differs from 2 only in the settings, which record how the
+// collection was embedded (query prefix, embedder, its URL, requested
+// dimensions); version 2 exports are read as they are (their collections
+// record the rest on their next write). Version 1, written before the format
+// had a version, has no "version" and no end line; it is read too, and
+// checked against its header's counts.
 package transfer
 
 import (
@@ -33,9 +37,9 @@ import (
 	"github.com/semsearch/semsearch/internal/vectorstore"
 )
 
-// Version is the format version [Export] writes. Version 1 (no "version"
-// in the header, no end line) is still read.
-const Version = 2
+// Version is the format version [Export] writes. Versions 1 (no "version"
+// in the header, no end line) and 2 are still read.
+const Version = 3
 
 // Header is the first line of an export.
 type Header struct {
@@ -64,7 +68,15 @@ type Passage struct {
 	Vector    []float32 `json:"vector"`
 }
 
-// End is the last line of a version 2 export.
+// sameSettings reports whether a collection's settings match an export's,
+// apart from the embedding server's address: a backup restored on another
+// machine reaches the same model elsewhere.
+func sameSettings(a, b vectorstore.Settings) bool {
+	a.EmbedURL, b.EmbedURL = "", ""
+	return a == b
+}
+
+// End is the last line of a version 2 or 3 export.
 type End struct {
 	Type      string `json:"type"` // "end"
 	Documents int    `json:"documents"`
@@ -175,7 +187,7 @@ func Import(ctx context.Context, s vectorstore.Store, r io.ReadSeeker, name stri
 	case errors.Is(err, vectorstore.ErrNotFound):
 	case err != nil:
 		return h, Stats{}, fmt.Errorf("import into %q: %w; nothing was imported", name, err)
-	case c.Settings != h.Settings:
+	case !sameSettings(c.Settings, h.Settings):
 		return h, Stats{}, fmt.Errorf("import into %q: the collection exists with other settings (model %q, %d dimensions, chunking %q) than the export (model %q, %d dimensions, chunking %q); import under another --collection or delete it first; nothing was imported",
 			name, c.Settings.Model, c.Settings.Dimensions, c.Settings.Chunking, h.Settings.Model, h.Settings.Dimensions, h.Settings.Chunking)
 	}

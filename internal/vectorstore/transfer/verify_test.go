@@ -82,7 +82,7 @@ func exportOf(t *testing.T, n int) []byte {
 	return buf.Bytes()
 }
 
-// TestExport_endLine: an export's header says version 2 and its last line
+// TestExport_endLine: an export's header says version 3 and its last line
 // counts the documents and passages and holds the sha256 of every byte
 // before it.
 func TestExport_endLine(t *testing.T) {
@@ -100,8 +100,8 @@ func TestExport_endLine(t *testing.T) {
 		Version   int    `json:"version"`
 		Documents int    `json:"documents"`
 	}
-	if err := json.Unmarshal([]byte(lines[0]), &h); err != nil || h.Type != "collection" || h.Version != 2 || h.Documents != 5 {
-		t.Errorf("header = %+v, %v; want collection version 2 with 5 documents", h, err)
+	if err := json.Unmarshal([]byte(lines[0]), &h); err != nil || h.Type != "collection" || h.Version != 3 || h.Documents != 5 {
+		t.Errorf("header = %+v, %v; want collection version 3 with 5 documents", h, err)
 	}
 	var end struct {
 		Type      string `json:"type"`
@@ -166,7 +166,7 @@ func TestImport_damaged(t *testing.T) {
 		{"edited", join(lines[:3], []string{edited}, lines[4:]), []string{"checksum", "re-export"}},
 		{"end counts", join(lines[:7], []string{badCount}), []string{"end line counts 5 documents", "holds 6"}},
 		{"after end", join(lines, lines[1:2]), []string{"line 9", "after the end line"}},
-		{"future version", []byte(strings.Replace(string(good), `"version":2`, `"version":3`, 1)), []string{"version 3", "upgrade"}},
+		{"future version", []byte(strings.Replace(string(good), `"version":3`, `"version":4`, 1)), []string{"version 4", "upgrade"}},
 		{"v1 whole lines", join([]string{v1}, lines[1:4]), []string{"truncated", "promises 6 documents", "holds 3", "re-export"}},
 		{"v1 cut mid-line", append(join([]string{v1}, lines[1:4]), lines[4][:40]...), []string{"cut mid-line", "line 5"}},
 		{"v1 with an end line", join([]string{v1}, lines[1:]), []string{"line 8", "end line", "version 1"}},
@@ -314,5 +314,34 @@ func TestImport_v1Fixture(t *testing.T) {
 	}
 	if d, err := dst.Document(ctx, "news", "chips.txt"); err != nil || d.Title != "Chip makers" || d.Passages != 1 {
 		t.Errorf("chips.txt = %+v, %v", d, err)
+	}
+}
+
+// TestImport_v2Fixture imports an export written by semsearch before
+// collections recorded how they were embedded (testdata/export-v2.jsonl,
+// made from cmd/semsearch/testdata/datadir-v4) and checks that it reads
+// whole, with the settings it holds and nothing invented.
+func TestImport_v2Fixture(t *testing.T) {
+	ctx := t.Context()
+	f, err := os.Open("testdata/export-v2.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	dst := open(t)
+	h, st, err := transfer.Import(ctx, dst, f, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := vectorstore.Settings{Model: "fake", ModelDigest: "fakedigest", Dimensions: 8, Chunking: "words size=120 overlap=30 max=200 title=true"}
+	if h.Version != 2 || h.Settings != want || st != (transfer.Stats{Documents: 4, Passages: 4}) {
+		t.Fatalf("Import = %+v %+v", h, st)
+	}
+	c, err := dst.Collection(ctx, "default")
+	if err != nil || c.Documents != 4 || c.Settings != want {
+		t.Fatalf("collection = %+v, %v", c, err)
+	}
+	if d, err := dst.Document(ctx, "default", "note1"); err != nil || d.Title != "Permit note" {
+		t.Errorf("note1 = %+v, %v", d, err)
 	}
 }

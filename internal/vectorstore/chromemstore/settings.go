@@ -1,0 +1,47 @@
+package chromemstore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/semsearch/semsearch/internal/vectorstore"
+)
+
+// RecordSettings replaces a collection's recorded settings (all but its
+// dimension, which its vectors fix) and writes a new snapshot, so that they
+// are durable when it returns. The engine uses it to complete what a
+// collection made by an older semsearch did not record (how it was
+// embedded); the snapshot is then of the current version.
+func (s *Store) RecordSettings(ctx context.Context, name string, set vectorstore.Settings) error {
+	if err := s.writable(); err != nil {
+		return err
+	}
+	for {
+		s.mu.Lock()
+		c, err := s.get(name)
+		if err != nil {
+			s.mu.Unlock()
+			return err
+		}
+		set.Dimensions = c.info.Settings.Dimensions
+		c.info.Settings = set
+		if !c.compacting {
+			// A compaction writes the snapshot from c.info, now holding set.
+			c.compacting = true
+			s.mu.Unlock()
+			if err := s.compact(name, c); err != nil {
+				return fmt.Errorf("record the settings of collection %q: %w", name, err)
+			}
+			return nil
+		}
+		// A compaction under way took its copy of the settings before
+		// they changed: wait for it, then write another.
+		s.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("record the settings of collection %q: %w", name, ctx.Err())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
