@@ -72,6 +72,7 @@ func TestCLI_OpenAIEmbedder(t *testing.T) {
 	data := t.TempDir()
 	t.Setenv("SEMSEARCH_EMBED_API_KEY", "sk-test")
 	t.Setenv("OLLAMA_HOST", downAddr(t))
+	unsetEnv(t, "SEMSEARCH_MODEL") // the runtime's, in `make test`: it would be an explicit choice
 	flags := []string{"--data", data}
 	out, stderr, err := run(t, "", append(flags, "--embedder", "openai", "--embed-url", f.URL+"/v1", "--model", "fake", "--query-prefix", "ask: ", "index", "testdata/datadir-v4/corpus")...)
 	if err != nil {
@@ -138,6 +139,7 @@ func TestCLI_Dimensions(t *testing.T) {
 // current snapshot.
 func TestDataDirV4(t *testing.T) {
 	f := newFakeOllama(t, "fake")
+	unsetEnv(t, "SEMSEARCH_MODEL") // the collection's own model is used
 	data := t.TempDir()
 	copyDir(t, "testdata/datadir-v4/data", data)
 	base := []string{"--ollama", f.URL, "--data", data}
