@@ -295,6 +295,10 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 // limit bounds each request's body size and running time.
 func (s *Server) limit(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > s.maxBody { // answered before reading a byte
+			s.writeError(w, r, &http.MaxBytesError{Limit: s.maxBody})
+			return
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), s.timeout)
 		defer cancel()
 		if r.Body != nil {

@@ -35,7 +35,14 @@ func readBody(r *http.Request) ([]byte, error) {
 	if r.Body == nil {
 		return nil, badRequest("empty_body", "the request body is empty: send JSON")
 	}
-	data, err := io.ReadAll(r.Body)
+	// The limit middleware refused a Content-Length over the body limit,
+	// so the buffer can be made the body's size at once.
+	var buf bytes.Buffer
+	if r.ContentLength > 0 {
+		buf.Grow(int(r.ContentLength) + bytes.MinRead)
+	}
+	_, err := buf.ReadFrom(r.Body)
+	data := buf.Bytes()
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
 		return nil, err
