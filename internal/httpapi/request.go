@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -100,6 +101,14 @@ func jsonError(err error) error {
 		return badRequest("malformed_json", "malformed JSON: the body ends in the middle of a value")
 	case errors.As(err, &typ) && typ.Field == "":
 		return badRequest("invalid_request", "the request body must be a JSON object, not %s", typ.Value)
+	case errors.As(err, &typ) && strings.HasPrefix(typ.Value, "number ") && isInteger(typ.Type.Kind()):
+		// A number the integer field cannot hold: say which rule it broke.
+		num := strings.TrimPrefix(typ.Value, "number ")
+		if strings.ContainsAny(num, ".eE") {
+			return badRequest("invalid_request", "field %q must be a whole number written without a fraction or exponent (e.g. 5), not %s", typ.Field, num)
+		}
+		lo, hi := intRange(typ.Type)
+		return badRequest("invalid_request", "field %q must be an integer between %s and %s, not %s", typ.Field, lo, hi, num)
 	case errors.As(err, &typ):
 		return badRequest("invalid_request", "field %q must be %s, not %s", typ.Field, jsonKind(typ.Type.Kind().String()), typ.Value)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
@@ -109,10 +118,26 @@ func jsonError(err error) error {
 	return badRequest("malformed_json", "malformed JSON: %v", err)
 }
 
+// isInteger says whether a Go kind holds integers only.
+func isInteger(k reflect.Kind) bool {
+	return reflect.Int <= k && k <= reflect.Uint64
+}
+
+// intRange returns the least and greatest values of an integer type.
+func intRange(t reflect.Type) (lo, hi string) {
+	bits := t.Bits()
+	if t.Kind() >= reflect.Uint {
+		return "0", strconv.FormatUint(1<<bits-1, 10)
+	}
+	return strconv.FormatInt(-1<<(bits-1), 10), strconv.FormatInt(1<<(bits-1)-1, 10)
+}
+
 // jsonKind names a Go kind as the JSON type a client sends.
 func jsonKind(kind string) string {
 	switch kind {
-	case "int", "int64", "int32", "uint", "uint64", "float32", "float64":
+	case "int", "int64", "int32", "uint", "uint64":
+		return "an integer"
+	case "float32", "float64":
 		return "a number"
 	case "string":
 		return "a string"
