@@ -81,7 +81,7 @@ func (f *fakeEngine) Search(ctx context.Context, col string, q engine.Query) (en
 		}
 		end := min(len(d.Text), 80)
 		hits = append(hits, vectorstore.Hit{
-			DocID: d.ID, Title: d.Title, Source: d.Source, URL: d.URL, Published: d.Published,
+			DocID: d.ID, Title: d.Title, Source: d.Source, URL: d.URL, Published: d.Published, Author: d.Author, Meta: d.Meta,
 			Passage: vectorstore.Passage{Start: 0, End: end, LineStart: 1, LineEnd: 1, Text: d.Text[:end]},
 			Score:   0.5,
 		})
