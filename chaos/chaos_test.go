@@ -104,9 +104,12 @@ func TestChaos(t *testing.T) {
 	s.fault("Ollama hung during index", ollamaTrials, s.ollamaHungIndex)
 	s.fault("Ollama killed during search", ollamaTrials, s.ollamaKilledSearch)
 	s.fault("Ollama hung during search and /readyz", ollamaTrials, s.ollamaHungSearch)
+	s.fault("Ollama hung during hybrid search", ollamaTrials, s.ollamaHungHybrid)
 	s.fault("full disk (tmpfs), new and update", diskTrials, s.fullDisk)
+	s.fault("serve on a full disk (tmpfs), writes and searches", diskTrials, s.fullDiskServe)
 	s.fault("read-only data directory", diskTrials, s.readOnly)
 	s.fault("crash litter (*.tmp) removed on open", trials{1, 1}, s.litter)
+	s.fault("import of a cut export (whole lines / mid-line)", trials{4, 2}, s.importDamagedExport)
 	s.corruption()
 
 	var b strings.Builder

@@ -3,6 +3,7 @@ package eval
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/semsearch/semsearch/internal/article"
@@ -75,6 +76,11 @@ func Run(ctx context.Context, eng Engine, ds *Dataset, corpus []article.Article,
 		st.SearchTime += time.Since(t)
 		if err != nil {
 			return nil, st, fmt.Errorf("query %s: %w", q.ID, err)
+		}
+		if len(resp.Warnings) > 0 {
+			// e.g. ranked by BM25 alone because the query's embedding
+			// timed out: figures of another ranking than asked are wrong.
+			return nil, st, fmt.Errorf("query %s was not ranked as asked: %s", q.ID, strings.Join(resp.Warnings, "; "))
 		}
 		ranked := make([]RankedPassage, len(resp.Results))
 		for j, r := range resp.Results {

@@ -53,7 +53,7 @@ func getCommand() *cli.Command {
 				doc.Text = text
 				return writeJSON(c.App.Writer, doc)
 			}
-			_, err = io.WriteString(c.App.Writer, strings.TrimRight(text, "\n")+"\n")
+			_, err = io.WriteString(c.App.Writer, termText(strings.TrimRight(text, "\n"))+"\n")
 			return err
 		},
 	}
@@ -129,7 +129,7 @@ func listCommand() *cli.Command {
 			tw := tabwriter.NewWriter(c.App.Writer, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tPASSAGES\tPUBLISHED\tTITLE")
 			for _, d := range docs {
-				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", d.ID, d.Passages, date(d.Published), d.Title)
+				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", termLine(d.ID), d.Passages, date(d.Published), termLine(d.Title))
 			}
 			tw.Flush()
 			fmt.Fprintf(c.App.Writer, "%d of %s\n", len(docs), plural(total, "article", "articles"))
@@ -185,7 +185,7 @@ func runDelete(c *cli.Context) error {
 	if dry {
 		verb = "dry run, nothing changed: would delete"
 		for _, id := range found {
-			fmt.Fprintf(c.App.Writer, "would delete %s\n", id)
+			fmt.Fprintf(c.App.Writer, "would delete %s\n", termLine(id))
 		}
 	} else if len(found) > 0 {
 		n, err := a.engine.Delete(c.Context, a.cfg.collection, found...)
@@ -233,7 +233,7 @@ func statsCommand() *cli.Command {
 			fmt.Fprintln(tw, "COLLECTION\tARTICLES\tPASSAGES\tMODEL\tDIMS\tCHUNKING\tUPDATED")
 			for _, col := range cols {
 				fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%d\t%s\t%s\n", col.Name, col.Documents, col.Passages,
-					col.Settings.Model, col.Settings.Dimensions, col.Settings.Chunking, col.Updated.Format(time.RFC3339))
+					termLine(col.Settings.Model), col.Settings.Dimensions, termLine(col.Settings.Chunking), col.Updated.Format(time.RFC3339))
 			}
 			return tw.Flush()
 		},

@@ -231,7 +231,7 @@ func loadEvalData(c *cli.Context) (*eval.Dataset, []article.Article, error) {
 			return nil, nil, fmt.Errorf("eval: load corpus: %w", err)
 		}
 		for _, p := range res.Problems {
-			fmt.Fprintf(c.App.ErrWriter, "warning: %s: %s\n", p.Source, p.Reason)
+			fmt.Fprintf(c.App.ErrWriter, "warning: %s: %s\n", termLine(p.Source), termLine(p.Reason))
 		}
 		return ds, res.Articles, nil
 	}

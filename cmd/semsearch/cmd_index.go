@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/urfave/cli/v2"
 
@@ -58,7 +60,7 @@ func runIndex(c *cli.Context) error {
 	}
 	skipped := 0
 	for _, p := range loaded.Problems {
-		fmt.Fprintf(c.App.ErrWriter, "warning: %s: %s\n", p.Source, p.Reason)
+		fmt.Fprintf(c.App.ErrWriter, "warning: %s: %s\n", termLine(p.Source), termLine(p.Reason))
 		if p.Kind == article.KindSkipped || p.Kind == article.KindError {
 			skipped++
 		}
@@ -66,6 +68,12 @@ func runIndex(c *cli.Context) error {
 	stdinID, err := renameArticles(c, loaded.Articles)
 	if err != nil {
 		return err
+	}
+	var refused []article.Problem
+	loaded.Articles, refused = refuseControlIDs(loaded.Articles)
+	for _, p := range refused {
+		fmt.Fprintf(c.App.ErrWriter, "warning: %s: %s\n", termLine(p.Source), termLine(p.Reason))
+		skipped++
 	}
 	if c.Bool("prune") && (len(loaded.Articles) == 0 || skipped > 0) {
 		return fmt.Errorf("index: not pruning: %d articles loaded and %d files or lines could not be loaded, and pruning would remove their articles; fix the input (see the warnings) or run without --prune", len(loaded.Articles), skipped)
@@ -94,7 +102,7 @@ func runIndex(c *cli.Context) error {
 		Prune:      c.Bool("prune"),
 		Rebuild:    c.Bool("rebuild"),
 		OnProgress: onProgress,
-		SameSource: sameSource,
+		SameFile:   sameFile,
 	})
 	finish() // the summary starts on a line of its own
 	after := a.embed.Stats()
@@ -112,9 +120,8 @@ func runIndex(c *cli.Context) error {
 	if stdinID != "" {
 		fmt.Fprintf(c.App.Writer, "stdin was indexed as id %q (set it with --id)\n", stdinID)
 	}
-	var conflict *engine.IDConflictError
-	if errors.As(err, &conflict) {
-		return fmt.Errorf("index: %w: nothing was changed; to keep both, index their common parent directory, or give one of them --id-prefix", err)
+	if errors.Is(err, engine.ErrIDConflict) {
+		return fmt.Errorf("index: %w", err) // it says that nothing was changed, and the fix
 	}
 	kept := "nothing was changed"
 	if n := st.New + st.Updated; n > 0 {
@@ -141,13 +148,13 @@ func dryRunIndex(c *cli.Context, arts []article.Article, skipped int) error {
 	}
 	defer a.Close()
 	st, err := a.engine.Index(c.Context, a.cfg.collection, arts, engine.IndexOptions{
-		Prune: c.Bool("prune"), Rebuild: c.Bool("rebuild"), DryRun: true, SameSource: sameSource,
+		Prune: c.Bool("prune"), Rebuild: c.Bool("rebuild"), DryRun: true, SameFile: sameFile,
 	})
 	if err != nil {
 		return fmt.Errorf("index --dry-run: %w", err)
 	}
 	for _, id := range st.Gone {
-		fmt.Fprintf(c.App.Writer, "would remove %s\n", id)
+		fmt.Fprintf(c.App.Writer, "would remove %s\n", termLine(id))
 	}
 	fmt.Fprintf(c.App.Writer, "dry run, nothing changed: %q would get %d new, %d updated, %d unchanged, %d removed, %d skipped; %s to embed\n",
 		a.cfg.collection, st.New, st.Updated, st.Unchanged, st.Removed, skipped+st.Duplicates, plural(st.Passages, "passage", "passages"))
@@ -170,6 +177,11 @@ func renameArticles(c *cli.Context, arts []article.Article) (string, error) {
 	if id == "" {
 		return "", usagef("index: --id is empty")
 	}
+	for _, f := range []string{"id", "id-prefix"} {
+		if strings.ContainsFunc(c.String(f), unicode.IsControl) {
+			return "", usagef("index: --%s %q holds control characters", f, c.String(f))
+		}
+	}
 	stdinID := ""
 	for i := range arts {
 		a := &arts[i]
@@ -185,21 +197,45 @@ func renameArticles(c *cli.Context, arts []article.Article) (string, error) {
 	return stdinID, nil
 }
 
-// sameSource reports whether a stored article's source and a newly loaded
-// one name the same file. Paths may be given relative to another working
-// directory, so a stored path that no longer exists (a moved file, a run
-// from elsewhere) is given the benefit of the doubt.
-func sameSource(stored, given string) bool {
-	if stored == given {
-		return true
+// refuseControlIDs drops the articles whose id holds control characters
+// (a file named with an ESC or a newline, a JSON object's id), which the
+// HTTP API refuses too: printed, such an id would drive the terminal, and
+// it could not be named on a command line. It returns a problem for each.
+func refuseControlIDs(arts []article.Article) ([]article.Article, []article.Problem) {
+	var probs []article.Problem
+	kept := arts[:0]
+	for _, a := range arts {
+		if strings.ContainsFunc(a.ID, unicode.IsControl) {
+			probs = append(probs, article.Problem{Source: a.Source, Kind: article.KindSkipped,
+				Reason: fmt.Sprintf("not indexed: its id %q holds control characters; rename the file (or give the object another id)", a.ID)})
+			continue
+		}
+		kept = append(kept, a)
 	}
-	so, err := os.Stat(stored)
-	if err != nil {
-		return true
+	return kept, probs
+}
+
+// sameFile tells the engine's id guard whether a stored article's source
+// and a newly loaded one name the same file, when both exist here (the
+// same file under two spellings, or through a symlink). A stored file that
+// is gone while the given one exists is taken as moved (a renamed or moved
+// folder re-indexed), so the id follows it: nothing on disk is lost. For
+// the rest (stdin, paths relative to another working directory) it leaves
+// the answer to the engine's comparison of the paths.
+func sameFile(stored, given string) (same, known bool) {
+	if stored == given {
+		return true, true
 	}
 	gi, err := os.Stat(given)
 	if err != nil {
-		return false
+		return false, false
 	}
-	return os.SameFile(so, gi)
+	so, err := os.Stat(stored)
+	if errors.Is(err, fs.ErrNotExist) {
+		return true, true
+	}
+	if err != nil {
+		return false, false
+	}
+	return os.SameFile(so, gi), true
 }

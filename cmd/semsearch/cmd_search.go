@@ -89,7 +89,7 @@ func runSearch(c *cli.Context) error {
 		return fmt.Errorf("search: %w", serverHint(c, err))
 	}
 	for _, w := range resp.Warnings {
-		fmt.Fprintln(c.App.ErrWriter, "warning: "+w)
+		fmt.Fprintln(c.App.ErrWriter, "warning: "+termLine(w))
 	}
 	if c.Bool("json") {
 		enc := json.NewEncoder(c.App.Writer)
@@ -143,17 +143,19 @@ func printResults(w io.Writer, resp engine.Response) {
 		return
 	}
 	for _, r := range resp.Results {
-		fmt.Fprintf(w, "[%d] %.3f  %s\n", r.Rank, r.Score, r.Citation)
-		fmt.Fprintf(w, "    id %s, chunk %d, bytes %d-%d\n", r.DocID, r.Chunk, r.Start, r.End)
-		if x := r.Explain; x != nil {
+		fmt.Fprintf(w, "[%d] %.3f  %s\n", r.Rank, r.Score, termLine(r.Citation))
+		fmt.Fprintf(w, "    id %s, chunk %d, bytes %d-%d\n", termLine(r.DocID), r.Chunk, r.Start, r.End)
+		if x := r.Explain; x != nil && x.VectorSkipped != "" {
+			fmt.Fprintf(w, "    vector - (%s), bm25 %.4f (rank %s)\n", x.VectorSkipped, x.BM25Score, rank(x.BM25Rank))
+		} else if x != nil {
 			fmt.Fprintf(w, "    vector %.4f (rank %s), bm25 %.4f (rank %s), fused %.4f\n", x.VectorScore, rank(x.VectorRank), x.BM25Score, rank(x.BM25Rank), x.Fused)
 		}
 		for _, line := range wrap(r.Text, 100) {
-			fmt.Fprintf(w, "    %s\n", line)
+			fmt.Fprintf(w, "    %s\n", termLine(line))
 		}
 		fmt.Fprintln(w)
 	}
-	fmt.Fprintf(w, "%s from %q (%s search, model %s) in %s\n", plural(len(resp.Results), "passage", "passages"), resp.Collection, resp.Mode, resp.Model, resp.Took.Round(time.Millisecond))
+	fmt.Fprintf(w, "%s from %q (%s search, model %s) in %s\n", plural(len(resp.Results), "passage", "passages"), resp.Collection, resp.Mode, termLine(resp.Model), resp.Took.Round(time.Millisecond))
 }
 
 func rank(r int) string {

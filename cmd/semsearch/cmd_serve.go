@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -181,6 +182,11 @@ func allowedHosts(values []string) []string {
 // warnIfNotReady logs once at startup when Ollama cannot embed yet; the
 // server runs anyway and /readyz reports the state.
 func warnIfNotReady(parent context.Context, client *embed.Client, logger *slog.Logger) {
+	defer func() { // a goroutine of its own: a panic here would end the server
+		if r := recover(); r != nil {
+			logger.Error("startup readiness check panicked", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+		}
+	}()
 	ctx, cancel := context.WithTimeout(parent, 5*time.Second)
 	defer cancel()
 	if err := client.Check(ctx); err != nil && parent.Err() == nil {

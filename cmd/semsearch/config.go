@@ -52,6 +52,7 @@ func globalFlags() []cli.Flag {
 		&cli.StringFlag{Name: "collection", Aliases: []string{"c"}, Usage: "collection (corpus) name", EnvVars: []string{"SEMSEARCH_COLLECTION"}, Value: defaultCollection},
 		&cli.StringFlag{Name: "model", Usage: "Ollama embedding model", EnvVars: []string{"SEMSEARCH_MODEL"}, Value: defaultModel},
 		&cli.StringFlag{Name: "ollama", Usage: "Ollama address", EnvVars: []string{"OLLAMA_HOST"}, Value: defaultOllama},
+		&cli.DurationFlag{Name: "query-embed-timeout", Usage: "how long a search waits for the query's embedding: then hybrid search answers from BM25 alone with a warning, and vector search fails", EnvVars: []string{"SEMSEARCH_QUERY_EMBED_TIMEOUT"}, Value: engine.DefaultQueryEmbedTimeout},
 		&cli.StringFlag{Name: "query-prefix", Usage: "text put before queries (default: by model family, e.g. \"search_query: \" for nomic-embed-text)"},
 		&cli.StringFlag{Name: "document-prefix", Usage: "text put before passages (default: by model family)"},
 		&cli.IntFlag{Name: "batch-size", Usage: "passages per Ollama /api/embed request", Value: embed.DefaultBatchSize},
@@ -122,6 +123,9 @@ type config struct {
 	// modePerCall says each request picks its search mode (mcp), so the
 	// default mode does not decide whether Ollama is needed.
 	modePerCall bool
+	// command is what this run is ("semsearch index"), which a writer
+	// records in the data directory's lock file for others' errors.
+	command string
 }
 
 // loadConfig builds the config from the flags; its errors are usage errors.
@@ -138,6 +142,9 @@ func parseConfig(c *cli.Context) (*config, error) {
 	logger := slog.New(newLineHandler(c.App.ErrWriter, level))
 
 	cfg := &config{dataDir: c.String("data"), collection: c.String("collection"), logger: logger, modelGiven: c.IsSet("model")}
+	if c.Command != nil {
+		cfg.command = "semsearch " + c.Command.Name
+	}
 	if cfg.dataDir == "" {
 		return nil, fmt.Errorf("--data is empty")
 	}
@@ -168,6 +175,10 @@ func parseConfig(c *cli.Context) (*config, error) {
 	if c.IsSet("document-prefix") {
 		docPrefix = c.String("document-prefix")
 		cfg.embed.DocumentPrefix = &docPrefix
+	}
+	queryEmbedTimeout := c.Duration("query-embed-timeout")
+	if queryEmbedTimeout <= 0 {
+		return nil, fmt.Errorf("--query-embed-timeout must be positive, got %s", queryEmbedTimeout)
 	}
 	opts := chunk.Options{
 		Unit:    chunk.Unit(c.String("chunk-unit")),
@@ -236,6 +247,9 @@ func parseConfig(c *cli.Context) (*config, error) {
 		BatchPassages:  2 * max(c.Int("batch-size"), 1),
 		FlushEvery:     10 * time.Second,
 		Logger:         logger,
+		// A search answers within it (from BM25 alone when hybrid) even
+		// when Ollama hangs.
+		QueryEmbedTimeout: queryEmbedTimeout,
 	}
 	return cfg, nil
 }
@@ -258,6 +272,9 @@ func open(c *cli.Context, writable bool) (*app, error) {
 	}
 	// An MCP client picks the mode per call, so mcp may always embed.
 	cfg.modePerCall = c.Command.Name == "mcp"
+	// An MCP client over stdio has no --server to turn to: beside a running
+	// serve its hybrid searches answer by vectors and say so.
+	cfg.engine.KeywordsBusyFallback = c.Command.Name == "mcp"
 	return wire(c.Context, cfg, writable, nil)
 }
 

@@ -132,7 +132,7 @@ func report(app *cli.App, args []string, err error, stderr io.Writer) int {
 	if code == exitOK {
 		return code
 	}
-	msg := "semsearch: " + oneLine(err.Error())
+	msg := "semsearch: " + termLine(oneLine(err.Error()))
 	if code == exitUsage {
 		help := "semsearch --help"
 		if len(args) > 1 && !strings.HasPrefix(args[1], "-") {

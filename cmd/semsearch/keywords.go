@@ -23,11 +23,11 @@ func (k keywordIndex) Replace(ctx context.Context, collection string, docs []eng
 	return engineError(k.c.Replace(ctx, collection, out...))
 }
 
-// index opens a collection's index, turning the bm25 package's errors into
-// the engine's.
-func (k keywordIndex) index(collection string) (*bm25.Index, error) {
-	ix, err := k.c.Index(collection)
-	return ix, engineError(err)
+// use calls fn with a collection's index (opened for the call only when
+// read-only, so a reader never keeps `serve` out), turning the bm25
+// package's errors into the engine's.
+func (k keywordIndex) use(collection string, fn func(*bm25.Index) error) error {
+	return engineError(k.c.Use(collection, fn))
 }
 
 // engineError maps the bm25 errors the engine branches on to its sentinels.
@@ -42,30 +42,26 @@ func engineError(err error) error {
 }
 
 func (k keywordIndex) Delete(ctx context.Context, collection string, ids ...string) error {
-	ix, err := k.index(collection)
-	if err != nil {
-		return err
-	}
-	return engineError(ix.Delete(ctx, ids...))
+	return k.use(collection, func(ix *bm25.Index) error { return ix.Delete(ctx, ids...) })
 }
 
 func (k keywordIndex) Hashes(ctx context.Context, collection string) (map[string]string, error) {
-	ix, err := k.index(collection)
-	if err != nil {
-		return nil, err
-	}
-	h, err := ix.Hashes(ctx)
-	return h, engineError(err)
+	var h map[string]string
+	err := k.use(collection, func(ix *bm25.Index) (err error) {
+		h, err = ix.Hashes(ctx)
+		return err
+	})
+	return h, err
 }
 
 func (k keywordIndex) Search(ctx context.Context, collection, query string, n int, allow func(string) bool) ([]engine.KeywordHit, error) {
-	ix, err := k.index(collection)
+	var hits []bm25.Hit
+	err := k.use(collection, func(ix *bm25.Index) (err error) {
+		hits, err = ix.Search(ctx, query, n, allow)
+		return err
+	})
 	if err != nil {
 		return nil, err
-	}
-	hits, err := ix.Search(ctx, query, n, allow)
-	if err != nil {
-		return nil, engineError(err)
 	}
 	out := make([]engine.KeywordHit, len(hits))
 	for i, h := range hits {

@@ -40,7 +40,7 @@ func (h *lineHandler) Handle(_ context.Context, r slog.Record) error {
 	default:
 		b.WriteString("debug: ")
 	}
-	b.WriteString(r.Message)
+	b.WriteString(termLine(r.Message))
 	var parts []string
 	add := func(a slog.Attr) {
 		a.Value = a.Value.Resolve()
@@ -51,7 +51,7 @@ func (h *lineHandler) Handle(_ context.Context, r slog.Record) error {
 		if h.group != "" {
 			key = h.group + "." + key
 		}
-		parts = append(parts, fmt.Sprintf("%s=%v", key, a.Value.Any()))
+		parts = append(parts, termLine(fmt.Sprintf("%s=%v", key, a.Value.Any())))
 	}
 	for _, a := range h.attrs {
 		add(a)

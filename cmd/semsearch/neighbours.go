@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -165,7 +166,13 @@ func (w *wordNeighbours) index(ctx context.Context) (*wordIndex, error) {
 // read reads the vectors and closes done.
 func (w *wordNeighbours) read(ctx context.Context, done chan struct{}) {
 	defer close(done)
-	words, err := func() (*wordIndex, error) {
+	words, err := func() (_ *wordIndex, err error) {
+		defer func() { // a goroutine of its own: a panic here would end the server
+			if r := recover(); r != nil {
+				w.log.Error("reading word vectors panicked", "path", w.path, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+				err = fmt.Errorf("read word vectors %s: internal error: %v", w.path, r)
+			}
+		}()
 		// The thesaurus first: it is read in a second, the vectors in
 		// several, and a bad one should not cost a read of the vectors.
 		var lex *lexicon.Lexicon

@@ -22,6 +22,7 @@ import (
 	"github.com/semsearch/semsearch/internal/engine"
 	"github.com/semsearch/semsearch/internal/httpapi"
 	"github.com/semsearch/semsearch/internal/vectorstore"
+	"github.com/semsearch/semsearch/internal/vectorstore/chromemstore"
 )
 
 // serverFlags are the flags of the commands that can work through a
@@ -71,21 +72,52 @@ func runningServer(dataDir string) string {
 }
 
 // serverHint turns "the data directory is locked" into the way forward:
-// the same command through the running server.
+// the same command through the running server when `semsearch serve` holds
+// it, else waiting for whatever does (another `semsearch index`), named
+// from the lock file.
 func serverHint(c *cli.Context, err error) error {
-	if !errors.Is(err, vectorstore.ErrLocked) && !errors.Is(err, engine.ErrKeywordsBusy) {
+	busy := errors.Is(err, engine.ErrKeywordsBusy)
+	if !errors.Is(err, vectorstore.ErrLocked) && !busy {
 		return err
 	}
-	u := runningServer(c.String("data"))
-	if u == "" {
+	data := c.String("data")
+	holder, _ := chromemstore.ReadLockHolder(data)
+	var le *chromemstore.LockedError
+	if errors.As(err, &le) && le.Holder != nil {
+		holder = le.Holder
+	}
+	u := runningServer(data)
+	// A holder that did not record itself (an older semsearch) is taken
+	// for a server only when one announced its address.
+	serving := u != ""
+	if holder != nil {
+		serving = holder.Command == serveLockCommand
+	}
+	what := "another semsearch process"
+	if holder != nil {
+		what = holder.String()
+	}
+	switch {
+	case serving && u == "":
 		u = "URL"
+		fallthrough
+	case serving:
+		what = "a running `semsearch serve`"
+		if holder != nil {
+			what = fmt.Sprintf("a running `semsearch serve` (pid %d)", holder.PID)
+		}
+		if busy {
+			return fmt.Errorf("%s holds the BM25 index of %s, so %s search cannot run here: ask the server with --server %s (or search --mode vector for vectors only)", what, data, modeOf(c), u)
+		}
+		return fmt.Errorf("%s holds the data directory %s: run this through it with --server %s, e.g. semsearch %s --server %s ...", what, data, u, c.Command.Name, u)
+	case busy:
+		return fmt.Errorf("%s is writing the BM25 index of %s, so %s search cannot run here now: wait for it to finish and search again (or search --mode vector for vectors only)", what, data, modeOf(c))
 	}
-	what := "a running `semsearch serve`"
-	if errors.Is(err, engine.ErrKeywordsBusy) {
-		return fmt.Errorf("%s holds the BM25 index of %s, so %s search cannot run here: ask the server with --server %s (or search --mode vector for vectors only)", what, c.String("data"), modeOf(c), u)
-	}
-	return fmt.Errorf("%s holds the data directory %s: run this through it with --server %s, e.g. semsearch %s --server %s ...", what, c.String("data"), u, c.Command.Name, u)
+	return fmt.Errorf("%s holds the data directory %s: wait for it to finish (or stop it), then run this again", what, data)
 }
+
+// serveCommand is how `semsearch serve` names itself in the lock file.
+const serveLockCommand = "semsearch serve"
 
 func modeOf(c *cli.Context) string {
 	if m := c.String("mode"); m != "" {
@@ -218,7 +250,7 @@ func remoteIndex(c *cli.Context, arts []article.Article, skipped int, stdinID st
 			return err
 		}
 		for _, w := range resp.Warnings {
-			fmt.Fprintf(c.App.ErrWriter, "warning: %s\n", w)
+			fmt.Fprintf(c.App.ErrWriter, "warning: %s\n", termLine(w))
 		}
 		sum.Collection = resp.Collection
 		sum.New += resp.New
@@ -312,7 +344,7 @@ func remoteSearch(c *cli.Context, question string, f vectorstore.Filter) error {
 		return fmt.Errorf("search --server: %w", err)
 	}
 	for _, w := range resp.Warnings {
-		fmt.Fprintln(c.App.ErrWriter, "warning: "+w)
+		fmt.Fprintln(c.App.ErrWriter, "warning: "+termLine(w))
 	}
 	if c.Bool("json") {
 		return writeJSON(c.App.Writer, resp)

@@ -12,9 +12,9 @@ import (
 	"time"
 )
 
-// serveInProcess runs `semsearch serve` on 127.0.0.1 with the fake Ollama
+// serveWithFake runs `semsearch serve` on 127.0.0.1 with the fake Ollama
 // and returns its base URL; the server stops when the test ends.
-func serveInProcess(t *testing.T, args ...string) string {
+func serveWithFake(t *testing.T, args ...string) string {
 	t.Helper()
 	f := newFakeOllama(t, "fake")
 	data := t.TempDir()
@@ -82,7 +82,7 @@ var curl = map[string]string{"User-Agent": "curl/8.5.0", "Accept": "*/*", "Conte
 // a rebound DNS name and a body of too many articles are refused.
 func TestServe_browserAttacks(t *testing.T) {
 	t.Setenv("SEMSEARCH_ALLOWED_HOSTS", "search.internal, proxy.example:9000,")
-	base := serveInProcess(t, "--max-articles", "2")
+	base := serveWithFake(t, "--max-articles", "2")
 	u, _ := url.Parse(base)
 	_, port, _ := net.SplitHostPort(u.Host)
 
@@ -164,7 +164,7 @@ func TestServe_browserAttacks(t *testing.T) {
 // page of another site cannot post it.
 func TestServe_keyForm(t *testing.T) {
 	const key = `pa;ss"wörd`
-	base := serveInProcess(t, "--api-key", key)
+	base := serveWithFake(t, "--api-key", key)
 	same := map[string]string{"Origin": base, "Sec-Fetch-Site": "same-origin", "Content-Type": "application/x-www-form-urlencoded"}
 
 	resp, body := browse(t, "GET", base+"/?q=meeting", "", "", map[string]string{"Sec-Fetch-Site": "none"})

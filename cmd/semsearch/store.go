@@ -96,7 +96,7 @@ func openStore(cfg *config, writable bool) (vectorstore.Store, error) {
 		}
 		return s, nil
 	}
-	return chromemstore.Open(cfg.dataDir, chromemstore.Options{ReadOnly: !writable, Logger: cfg.logger})
+	return chromemstore.Open(cfg.dataDir, chromemstore.Options{ReadOnly: !writable, Logger: cfg.logger, Command: cfg.command})
 }
 
 // storeKeywords returns the keyword index a store brings itself (Weaviate's

@@ -20,7 +20,8 @@ type Span struct {
 
 // Article is one source document. Text is the text that passage offsets and
 // line numbers refer to: for plain text and Markdown it is the file's content
-// exactly as read (after UTF-8 repair), so a citation's line range is a line
+// exactly as read (after UTF-8 repair, and with old Mac line ends, a lone
+// CR, read as LF byte for byte), so a citation's line range is a line
 // range of the file; for HTML it is the extracted main text; for JSON it is
 // the text field.
 type Article struct {

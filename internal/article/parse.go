@@ -103,6 +103,7 @@ func Parse(source, id string, data []byte, format string) ([]Article, []Problem,
 	if dec.repaired != "" {
 		probs = append(probs, Problem{Source: source, Kind: KindRepaired, Reason: dec.repaired})
 	}
+	dec.text = macLineEnds(dec.text)
 	if strings.TrimSpace(dec.text) == "" {
 		reason := "empty file"
 		if dec.text != "" {

@@ -25,6 +25,27 @@ type textLine struct {
 	start, end, next int
 }
 
+// macLineEnds turns the line ends of a text written with old Mac line
+// endings (a lone CR, "\r" not followed by "\n") into "\n", so that the
+// text has lines for its title, paragraphs and cited line numbers like any
+// other; everything downstream splits at "\n". It changes one byte for one,
+// so offsets into the text stay offsets into the file. A text is taken for
+// one when lone CRs outnumber its LFs: CRLF and LF texts, and a stray CR in
+// either, stay as they are.
+func macLineEnds(s string) string {
+	lone := strings.Count(s, "\r") - strings.Count(s, "\r\n")
+	if lone == 0 || lone <= strings.Count(s, "\n") {
+		return s
+	}
+	b := []byte(s)
+	for i, c := range b {
+		if c == '\r' && (i+1 == len(b) || b[i+1] != '\n') {
+			b[i] = '\n'
+		}
+	}
+	return string(b)
+}
+
 // splitLines splits s at "\n"; a preceding "\r" is excluded from the line's
 // content. The result is empty for an empty s.
 func splitLines(s string) []textLine {

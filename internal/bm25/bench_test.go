@@ -118,3 +118,35 @@ func BenchmarkIndex_ReplaceMany(b *testing.B) {
 		b.ReportMetric(float64(b.N*1000)/b.Elapsed().Seconds(), "passages/s")
 	})
 }
+
+// BenchmarkCollections_readOnlySearch measures a read-only search over
+// 10,000 synthetic passages, which opens (checking the files), searches
+// and closes the index each time, so that a reader never keeps a writer
+// out (see [Collections]).
+func BenchmarkCollections_readOnlySearch(b *testing.B) {
+	docs, queries := syntheticCorpus(10000)
+	dir := b.TempDir()
+	ix, err := Open(filepath.Join(dir, "c.bm25"), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < len(docs); i += 200 {
+		if err := ix.ReplaceMany(context.Background(), docs[i:min(i+200, len(docs))]...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	ix.Close()
+	ro := OpenCollections(dir, Options{ReadOnly: true})
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		err := ro.Use("c", func(ix *Index) error {
+			_, err := ix.Search(context.Background(), queries[i%len(queries)], 10, nil)
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}

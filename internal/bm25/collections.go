@@ -10,7 +10,11 @@ import (
 )
 
 // Collections keeps one [Index] per named collection in the directories
-// DIR/NAME.bm25, opened on first use and held until Close. It is safe for
+// DIR/NAME.bm25. A writable one opens each on first use and holds it until
+// Close. A read-only one ([Options.ReadOnly]) opens an index for each
+// [Collections.Use] and closes it right after, because an open index holds
+// a shared lock that would keep a writer (another process's `semsearch
+// serve` or `index`) out for as long as the reader runs. It is safe for
 // concurrent use.
 type Collections struct {
 	dir string
@@ -29,7 +33,26 @@ func (c *Collections) path(name string) string {
 	return filepath.Join(c.dir, name+".bm25")
 }
 
-// Index returns the index of a collection, creating it when it has none.
+// Use calls fn with the index of a collection, creating it when it has
+// none (writable only). fn must not keep the index: a read-only
+// Collections closes it when fn returns.
+func (c *Collections) Use(name string, fn func(*Index) error) error {
+	if !c.opt.ReadOnly {
+		ix, err := c.Index(name)
+		if err != nil {
+			return err
+		}
+		return fn(ix)
+	}
+	ix, err := Open(c.path(name), c.opt)
+	if err != nil {
+		return err
+	}
+	return errors.Join(fn(ix), ix.Close())
+}
+
+// Index returns the index of a collection, creating it when it has none,
+// and holds it open until Close. Readers use [Collections.Use] instead.
 func (c *Collections) Index(name string) (*Index, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -74,9 +97,5 @@ func (c *Collections) Close() error {
 
 // Replace is [Index.ReplaceMany] on a collection's index.
 func (c *Collections) Replace(ctx context.Context, name string, docs ...Document) error {
-	ix, err := c.Index(name)
-	if err != nil {
-		return err
-	}
-	return ix.ReplaceMany(ctx, docs...)
+	return c.Use(name, func(ix *Index) error { return ix.ReplaceMany(ctx, docs...) })
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -63,8 +64,8 @@ type Options struct {
 	// (for no length normalisation at all pass a tiny value such as 1e-9).
 	// Like K1 it is not recorded.
 	B float64
-	// ReadOnly opens an existing index for searching only, without taking
-	// its write lock and without writing anything, so that a read-only copy
+	// ReadOnly opens an existing index for searching only, with a shared
+	// lock instead of the write lock and without writing anything, so that a read-only copy
 	// of an index (a backup, a read-only volume) can be searched. A missing
 	// index is then [ErrMissing] instead of being created. Writes fail.
 	ReadOnly bool
@@ -120,12 +121,16 @@ type Index struct {
 	dir string
 	opt Options
 	an  analysis.Analyzer
+	cfg map[string]any // bleve's, to reopen it
 
-	// mu guards closed and bix against Close: every method holds it for
-	// reading while it uses bix.
+	// mu guards closed and bix against Close and reopening: every method
+	// holds it for reading while it uses bix.
 	mu     sync.RWMutex
 	closed bool
 	bix    bleve.Index
+	// broken says bix failed a write or panicked, and must be opened again
+	// from its files before its next use (see failure.go).
+	broken atomic.Bool
 
 	// wmu serialises Replace and Delete, which read the current state to
 	// compute the next one.
@@ -135,8 +140,11 @@ type Index struct {
 // Open opens the index in dir, creating it (and dir) when dir holds no index
 // yet. An existing index must have been built with the same analyzer, or
 // Open fails with [ErrOptionsMismatch]. The caller must
-// [Index.Close] it. Only one Index may have dir open at a time: another
-// Open of it, in this process or another, fails after a second.
+// [Index.Close] it. Only one writable Index may have dir open at a time:
+// another writable Open of it, in this process or another, fails after a
+// second. Read-only Indexes share dir with each other but not with a
+// writer: a read-only Open fails at once with [ErrLocked] while a writer
+// holds it, and a writer waits up to a second for readers to close.
 func Open(dir string, opt Options) (*Index, error) {
 	opt, err := opt.withDefaults()
 	if err != nil {
@@ -154,11 +162,12 @@ func Open(dir string, opt Options) (*Index, error) {
 	if opt.ReadOnly {
 		cfg["read_only"] = true
 	}
+	ix.cfg = cfg
 	exists, err := indexExists(dir)
 	switch {
 	case err != nil:
 		return nil, fmt.Errorf("open bm25 index %s: %w: %w", dir, ErrDamaged, err)
-	case exists && heldByWriter(dir, opt.ReadOnly):
+	case exists && heldByWriter(dir, opt.ReadOnly, lockTimeout):
 		return nil, fmt.Errorf("open bm25 index %s: %w", dir, ErrLocked)
 	case exists:
 		if err := verifyFiles(dir); err != nil {
@@ -300,19 +309,29 @@ func (ix *Index) reader() (index.IndexReader, error) {
 	return adv.Reader()
 }
 
-// acquire holds ix open until the returned release is called.
+// acquire holds ix open until the returned release is called, first
+// opening it again from its files when a failed write left it broken.
 func (ix *Index) acquire() (release func(), err error) {
-	ix.mu.RLock()
-	if ix.closed {
+	for {
+		ix.mu.RLock()
+		if ix.closed {
+			ix.mu.RUnlock()
+			return nil, ErrClosed
+		}
+		if !ix.broken.Load() {
+			return ix.mu.RUnlock, nil
+		}
 		ix.mu.RUnlock()
-		return nil, ErrClosed
+		if err := ix.reopen(); err != nil {
+			return nil, err
+		}
 	}
-	return ix.mu.RUnlock, nil
 }
 
 // Count returns how many documents (hash records) and passages the index
 // holds.
 func (ix *Index) Count() (docs, passages int, err error) {
+	defer ix.recoverBleve("count", &err)
 	release, err := ix.acquire()
 	if err != nil {
 		return 0, 0, fmt.Errorf("count bm25 index: %w", err)
@@ -359,7 +378,12 @@ func (ix *Index) Close() error {
 		return nil
 	}
 	ix.closed = true
-	if err := ix.bix.Close(); err != nil {
+	if ix.bix == nil {
+		return nil // broken, and reopening it failed
+	}
+	// A broken index's memory is what failed (see failure.go); its files
+	// hold every batch that succeeded, so failing to close it loses nothing.
+	if err := closeBleve(ix.bix); err != nil && !ix.broken.Load() {
 		return fmt.Errorf("close bm25 index %s: %w", ix.dir, err)
 	}
 	return nil

@@ -7,12 +7,16 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+	"time"
 )
 
 // heldByWriter reports whether another process holds the index's write lock
 // (bbolt's exclusive flock on root.bolt). Its files may then be mid-write,
-// so they are not checked.
-func heldByWriter(dir string, readOnly bool) bool {
+// so they are not checked. A reader asks once: it gives way to a writer at
+// once. A writer waits up to wait for readers, which hold their shared lock
+// only for one search (see [Collections]), and for a writer that is about
+// to close.
+func heldByWriter(dir string, readOnly bool, wait time.Duration) bool {
 	f, err := os.Open(filepath.Join(dir, "store", "root.bolt"))
 	if err != nil {
 		return false
@@ -20,14 +24,18 @@ func heldByWriter(dir string, readOnly bool) bool {
 	defer f.Close()
 	how := syscall.LOCK_EX
 	if readOnly {
-		how = syscall.LOCK_SH
+		how, wait = syscall.LOCK_SH, 0
 	}
-	err = syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB)
-	if errors.Is(err, syscall.EWOULDBLOCK) {
-		return true
+	deadline := time.Now().Add(wait)
+	for {
+		err = syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB)
+		if err == nil {
+			syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+			return false
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) || time.Now().After(deadline) {
+			return errors.Is(err, syscall.EWOULDBLOCK)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
-	if err == nil {
-		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-	}
-	return false
 }

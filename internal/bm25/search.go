@@ -67,7 +67,8 @@ func (ix *Index) queryTerms(query string) []queryTerm {
 // most once per document, and only for documents that match the query.
 // Passages whose score ties with the k-th are ordered by document id and
 // chunk, so results are deterministic. The returned slice is the caller's.
-func (ix *Index) Search(ctx context.Context, query string, k int, allow func(docID string) bool) ([]Hit, error) {
+func (ix *Index) Search(ctx context.Context, query string, k int, allow func(docID string) bool) (_ []Hit, err error) {
+	defer ix.recoverBleve("search", &err)
 	if k < 1 {
 		return nil, fmt.Errorf("bm25 search: k is %d, want at least 1", k)
 	}

@@ -45,10 +45,11 @@ func (ix *Index) Replace(ctx context.Context, docID, hash string, passages []Pas
 
 // ReplaceMany does what [Index.Replace] does for each of docs, in one atomic
 // and durable batch. Document ids must be unique within the call.
-func (ix *Index) ReplaceMany(ctx context.Context, docs ...Document) error {
+func (ix *Index) ReplaceMany(ctx context.Context, docs ...Document) (err error) {
 	if len(docs) == 0 {
 		return nil
 	}
+	defer ix.recoverBleve("replace", &err)
 	ids := make([]string, len(docs))
 	seenDoc := make(map[string]bool, len(docs))
 	for i, doc := range docs {
@@ -111,10 +112,11 @@ func (ix *Index) ReplaceMany(ctx context.Context, docs ...Document) error {
 
 // Delete removes the passages and hash records of docIDs in one atomic
 // batch. Ids the index does not hold are ignored.
-func (ix *Index) Delete(ctx context.Context, docIDs ...string) error {
+func (ix *Index) Delete(ctx context.Context, docIDs ...string) (err error) {
 	if len(docIDs) == 0 {
 		return nil
 	}
+	defer ix.recoverBleve("delete", &err)
 	release, err := ix.acquire()
 	if err != nil {
 		return fmt.Errorf("bm25 delete: %w", err)
@@ -175,6 +177,9 @@ func (ix *Index) apply(ctx context.Context, remove []string, add []*document.Doc
 		return fmt.Errorf("bm25 update: %w", err)
 	}
 	if err := ix.bix.Batch(b); err != nil {
+		// A batch that failed part way (a full disk) can leave bleve's
+		// memory unusable: read the index again from its files first.
+		ix.broken.Store(true)
 		return fmt.Errorf("bm25 update: %w", err)
 	}
 	return nil
@@ -182,7 +187,8 @@ func (ix *Index) apply(ctx context.Context, remove []string, add []*document.Doc
 
 // Hashes returns the recorded content hash of every document, keyed by
 // document id. The map is the caller's.
-func (ix *Index) Hashes(ctx context.Context) (map[string]string, error) {
+func (ix *Index) Hashes(ctx context.Context) (_ map[string]string, err error) {
+	defer ix.recoverBleve("hashes", &err)
 	release, err := ix.acquire()
 	if err != nil {
 		return nil, fmt.Errorf("bm25 hashes: %w", err)

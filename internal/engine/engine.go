@@ -42,10 +42,21 @@ var (
 	// ErrSettingsMismatch reports a collection built with another model or
 	// chunking than the one asked for.
 	ErrSettingsMismatch = errors.New("collection settings differ")
+	// ErrQueryEmbedTimeout reports a query whose embedding did not arrive
+	// within [Config.QueryEmbedTimeout]: a vector search fails with it, a
+	// hybrid search answers from BM25 alone instead and says so.
+	ErrQueryEmbedTimeout = errors.New("query embedding timed out")
 	// ErrIDConflict reports an index run that would make an existing id
-	// refer to another source (see [IndexOptions.SameSource]).
+	// refer to another file, or store a file a second time under another
+	// id (see [IDConflictError]).
 	ErrIDConflict = errors.New("document id taken by another source")
+	// ErrModelBroken reports an embedding model that answers all-zero
+	// vectors for real text (see [Engine.checkZeroVectors]).
+	ErrModelBroken = errors.New("embedding model answers zero vectors")
 )
+
+// DefaultQueryEmbedTimeout is [Config.QueryEmbedTimeout]'s default.
+const DefaultQueryEmbedTimeout = 5 * time.Second
 
 // MaxK is the largest number of results one search returns.
 const MaxK = 1000
@@ -77,12 +88,24 @@ type Config struct {
 	BatchPassages int
 	// FlushEvery bounds how much indexing work a crash can lose. Default 10s.
 	FlushEvery time.Duration
+	// QueryEmbedTimeout bounds how long a search waits for the embedding
+	// backend (the model's digest and the query's vector), counted from the
+	// search's start; then a hybrid search answers from BM25 alone with a
+	// warning, and a vector search fails with [ErrQueryEmbedTimeout].
+	// Default [DefaultQueryEmbedTimeout]. A caller's earlier deadline wins.
+	QueryEmbedTimeout time.Duration
 	// Keywords is the BM25 index kept beside the vector store; nil allows
 	// vector search only.
 	Keywords KeywordIndex
 	// ReadOnly says the engine only searches: it never repairs the keyword
 	// index (another process may be writing it).
 	ReadOnly bool
+	// KeywordsBusyFallback makes a hybrid search whose keyword index another
+	// process holds (a running `semsearch serve`) answer by vectors alone,
+	// with a warning that says so, instead of failing with
+	// [ErrKeywordsBusy]. For doors that offer no other route (MCP over
+	// stdio); the CLI fails and names the server instead.
+	KeywordsBusyFallback bool
 	// Mode is the default search mode; "" means hybrid when Keywords is
 	// set, else vector.
 	Mode Mode
@@ -134,6 +157,9 @@ func New(store vectorstore.Store, emb Embedder, cfg Config) (*Engine, error) {
 	}
 	if cfg.FlushEvery <= 0 {
 		cfg.FlushEvery = 10 * time.Second
+	}
+	if cfg.QueryEmbedTimeout <= 0 {
+		cfg.QueryEmbedTimeout = DefaultQueryEmbedTimeout
 	}
 	if cfg.Fusion == (Fusion{}) {
 		cfg.Fusion = DefaultFusion()
@@ -208,12 +234,21 @@ func (e *Engine) checkSettings(ctx context.Context, c vectorstore.Collection, fo
 
 // checkSearchSettings is checkSettings for a search in mode: a bm25 search
 // embeds nothing, so it does not ask the embedding backend for the model's
-// digest (a backend that is down or hung must not stall it).
-func (e *Engine) checkSearchSettings(ctx context.Context, c vectorstore.Collection, mode Mode) error {
-	if mode == BM25 {
-		return e.compareSettings(c, vectorstore.Settings{Model: e.cfg.Model, DocumentPrefix: e.cfg.DocumentPrefix, Chunking: e.Chunking()}, true)
+// digest (a backend that is down or hung must not stall it). Other modes
+// wait for the digest until embedBy at most; a digest that does not arrive
+// by then is not compared (the query's embedding, which has no time left
+// either, then says what happened).
+func (e *Engine) checkSearchSettings(ctx context.Context, c vectorstore.Collection, mode Mode, embedBy time.Time) error {
+	want := vectorstore.Settings{Model: e.cfg.Model, DocumentPrefix: e.cfg.DocumentPrefix, Chunking: e.Chunking()}
+	if mode != BM25 {
+		dctx, cancel := context.WithDeadlineCause(ctx, embedBy, ErrQueryEmbedTimeout)
+		defer cancel()
+		var err error
+		if want, err = e.settings(dctx); err != nil && ctx.Err() != nil {
+			return err
+		}
 	}
-	return e.checkSettings(ctx, c, true)
+	return e.compareSettings(c, want, true)
 }
 
 // compareSettings explains how a collection's recorded settings differ

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/semsearch/semsearch/internal/vectorstore"
 )
@@ -194,8 +195,8 @@ func (e *Engine) rank(ctx context.Context, collection string, q Query, text, kwT
 	if mode != BM25 {
 		var err error
 		if qv == nil {
-			if qv, err = e.emb.EmbedQuery(ctx, text); err != nil {
-				return nil, nil, nil, err // the embedder says what it was doing
+			if qv, err = e.embedQuery(ctx, text, q.embedBy); err != nil {
+				return nil, nil, nil, err
 			}
 		}
 		hits, err := e.store.Query(ctx, collection, qv, depth, q.Filter)
@@ -250,6 +251,23 @@ func (e *Engine) rank(ctx context.Context, collection string, q Query, text, kwT
 		return cmp.Compare(a.hit.Chunk, b.hit.Chunk)
 	})
 	return order, qv, stale, nil
+}
+
+// embedQuery embeds a query's text, waiting until embedBy at most (no
+// bound when it is zero). Running out of that time is
+// [ErrQueryEmbedTimeout], whatever the embedder made of its context's end.
+func (e *Engine) embedQuery(ctx context.Context, text string, embedBy time.Time) ([]float32, error) {
+	if embedBy.IsZero() {
+		return e.emb.EmbedQuery(ctx, text) // the embedder says what it was doing
+	}
+	ectx, cancel := context.WithDeadlineCause(ctx, embedBy, ErrQueryEmbedTimeout)
+	defer cancel()
+	qv, err := e.emb.EmbedQuery(ectx, text)
+	if err != nil && ctx.Err() == nil && errors.Is(context.Cause(ectx), ErrQueryEmbedTimeout) {
+		return nil, fmt.Errorf("%w: no answer within %s (--query-embed-timeout): %w; check that the embedding backend (Ollama) answers, or search with --mode bm25",
+			ErrQueryEmbedTimeout, e.cfg.QueryEmbedTimeout, err)
+	}
+	return qv, err
 }
 
 // currentKeywordHits keeps the BM25 hits whose document version (content

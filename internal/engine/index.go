@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -29,11 +30,12 @@ type IndexOptions struct {
 	// DryRun computes what the run would do (the stats, and Gone when
 	// pruning) without embedding, storing, removing or repairing anything.
 	DryRun bool
-	// SameSource, when set, guards ids against silently changing what they
-	// refer to: a changed article whose stored version came from another
-	// source (SameSource(stored, new) is false) fails the whole run with
-	// [ErrIDConflict] before anything is embedded. Nil replaces by id.
-	SameSource func(stored, given string) bool
+	// SameFile, when set, tells whether a stored document's source and an
+	// article's name the same file, where the caller can see the files (the
+	// local CLI: os.SameFile); known=false leaves it to the engine's
+	// comparison of the paths as written. The id guard (see guard.go)
+	// holds with or without it.
+	SameFile func(stored, given string) (same, known bool)
 }
 
 // IndexProgress is how far an index run's embedding has got.
@@ -41,30 +43,6 @@ type IndexProgress struct {
 	Articles, ArticlesTotal int // articles stored so far, and to embed in all
 	Passages, PassagesTotal int // passages embedded so far, and to embed in all
 }
-
-// IDConflict is one id that an index run would move to another source.
-type IDConflict struct {
-	ID, Stored, Given string
-}
-
-// IDConflictError lists the ids an index run refused to move; it matches
-// [ErrIDConflict] with errors.Is.
-type IDConflictError struct {
-	Collection string
-	Conflicts  []IDConflict
-}
-
-func (e *IDConflictError) Error() string {
-	c := e.Conflicts[0]
-	msg := fmt.Sprintf("id %q in %q holds %s, and this run gives it %s", c.ID, e.Collection, c.Stored, c.Given)
-	if n := len(e.Conflicts) - 1; n > 0 {
-		msg += fmt.Sprintf(" (and %d more ids like it)", n)
-	}
-	return msg
-}
-
-// Is makes errors.Is(err, ErrIDConflict) true.
-func (e *IDConflictError) Is(target error) bool { return target == ErrIDConflict }
 
 // IndexStats summarise an index run. They count only what is durable: an
 // article stored in memory whose flush to disk failed counts as not stored.
@@ -101,6 +79,9 @@ const (
 	// DocNotStored: the article is not durably stored in this version;
 	// sending it again is safe (stored articles cost nothing).
 	DocNotStored DocStatus = "not_stored"
+	// DocIDConflict: the id guard refused the article (see
+	// [IDConflictError]), and with it the whole run.
+	DocIDConflict DocStatus = "id_conflict"
 )
 
 // DocResult is one article's outcome in an index run.
@@ -129,11 +110,11 @@ type pending struct {
 // their previous version, and the error says which call failed.
 //
 // Calls that only add or replace articles (no Prune, Rebuild, DryRun,
-// progress or source check) and arrive while another is running are merged
+// progress or SameFile) and arrive while another is running are merged
 // into one run (see [Engine.indexShared]): many small concurrent writers
 // share embedding calls, store appends and one Flush.
 func (e *Engine) Index(ctx context.Context, collection string, arts []article.Article, opt IndexOptions) (IndexStats, error) {
-	if !opt.Prune && !opt.Rebuild && !opt.DryRun && opt.OnProgress == nil && opt.SameSource == nil {
+	if !opt.Prune && !opt.Rebuild && !opt.DryRun && opt.OnProgress == nil && opt.SameFile == nil {
 		return e.indexShared(ctx, collection, arts)
 	}
 	return e.index(ctx, collection, arts, opt)
@@ -171,7 +152,6 @@ func (e *Engine) index(ctx context.Context, collection string, arts []article.Ar
 	seen := make(map[string]bool, len(arts))
 	st.Results = make([]DocResult, len(arts))
 	var todo []*pending
-	var conflicts []IDConflict
 	for i := range arts {
 		a := &arts[i]
 		st.Results[i].ID = a.ID
@@ -190,16 +170,6 @@ func (e *Engine) index(ctx context.Context, collection string, arts []article.Ar
 			continue
 		}
 		st.Results[i].Status = DocNotStored
-		if exists && opt.SameSource != nil {
-			doc, err := e.store.Document(ctx, collection, a.ID)
-			if err != nil {
-				return st, fmt.Errorf("check source of %s: %w", a.ID, err)
-			}
-			if !opt.SameSource(doc.Source, a.Source) {
-				conflicts = append(conflicts, IDConflict{ID: a.ID, Stored: doc.Source, Given: a.Source})
-				continue
-			}
-		}
 		p, err := e.prepare(a)
 		if err != nil {
 			for j := i + 1; j < len(arts); j++ {
@@ -215,8 +185,8 @@ func (e *Engine) index(ctx context.Context, collection string, arts []article.Ar
 		p.hash, p.isNew, p.result = h, !exists, &st.Results[i]
 		todo = append(todo, p)
 	}
-	if len(conflicts) > 0 {
-		return st, &IDConflictError{Collection: collection, Conflicts: conflicts}
+	if conflicts, err := e.checkSources(ctx, collection, hashes, todo, seen, opt); err != nil || len(conflicts) > 0 {
+		return refused(st, collection, conflicts, err)
 	}
 	gone := func() []string {
 		var ids []string
@@ -380,6 +350,7 @@ func (e *Engine) prepare(a *article.Article) (*pending, error) {
 // stores each article once all its vectors are there.
 func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstore.Collection, drop bool, todo []*pending, st *IndexStats, opt IndexOptions, stored func(*pending), afterBatch func() error) error {
 	done := 0
+	var zc zeroCheck
 	prog := IndexProgress{ArticlesTotal: len(todo)}
 	for _, p := range todo {
 		prog.PassagesTotal += len(p.inputs)
@@ -421,6 +392,9 @@ func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstor
 			if len(vecs) != len(inputs) {
 				return fmt.Errorf("embed articles %s..%s: got %d vectors for %d passages", batch[0].art.ID, batch[len(batch)-1].art.ID, len(vecs), len(inputs))
 			}
+		}
+		if err := e.checkZeroVectors(ctx, batch, vecs, &zc); err != nil {
+			return err
 		}
 		if col == nil {
 			if drop {
@@ -474,7 +448,9 @@ func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstor
 func document(p *pending) vectorstore.Document {
 	a := p.art
 	return vectorstore.Document{
-		ID: a.ID, Source: a.Source, Format: a.Format, Title: a.Title, Author: a.Author, URL: a.URL,
+		// A write that names no source (API, MCP) is cited by its URL,
+		// else its id; the id guard leaves such writes alone.
+		ID: a.ID, Source: cmp.Or(a.Source, a.URL, a.ID), Format: a.Format, Title: a.Title, Author: a.Author, URL: a.URL,
 		Published: a.Published, Meta: a.Meta, Hash: p.hash, Text: a.Text,
 	}
 }

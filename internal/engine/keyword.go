@@ -181,6 +181,13 @@ func keywordsDamaged(collection string, err error) error {
 		collection, err, collection)
 }
 
+// keywordsBusy is the error of a search that needs a keyword index another
+// process holds, saying what to do instead.
+func keywordsBusy(collection string, err error) error {
+	return fmt.Errorf("collection %q: %w (another semsearch process, such as serve, is writing it); ask the running server instead (its /mcp endpoint or --server URL), or search with mode vector",
+		collection, err)
+}
+
 // forgetKeywordCheck makes the next search check the keyword index again,
 // after a write to it failed.
 func (e *Engine) forgetKeywordCheck(collection string) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -56,6 +57,10 @@ type Query struct {
 	MaxPerDoc int
 	// Explain adds each result's vector and BM25 scores and ranks.
 	Explain bool
+
+	// embedBy is when waiting for the embedding backend ends (see
+	// [Config.QueryEmbedTimeout]); set by Search.
+	embedBy time.Time
 }
 
 // Result is one cited passage.
@@ -79,6 +84,9 @@ type Explanation struct {
 	BM25Score   float64 `json:"bm25_score"`
 	BM25Rank    int     `json:"bm25_rank,omitempty"`
 	Fused       float64 `json:"fused_score"`
+	// VectorSkipped says why a hybrid search has no vector half, e.g. the
+	// query's embedding did not arrive in time; "" when it has one.
+	VectorSkipped string `json:"vector_skipped,omitempty"`
 }
 
 // Response answers a [Query].
@@ -130,26 +138,47 @@ func (e *Engine) Search(ctx context.Context, collection string, q Query) (Respon
 	if err != nil {
 		return resp, err
 	}
-	if err := e.checkSearchSettings(ctx, c, mode); err != nil {
+	q.embedBy = start.Add(e.cfg.QueryEmbedTimeout)
+	if err := e.checkSearchSettings(ctx, c, mode, q.embedBy); err != nil {
 		return resp, err
 	}
 
 	if mode != Vector {
-		if err := e.checkKeywords(ctx, collection); err != nil {
+		if err := e.checkKeywords(ctx, collection); errors.Is(err, syscall.ENOSPC) {
+			// A repair the full disk stopped does not stop the search:
+			// BM25 hits of versions the store does not hold are dropped
+			// with a warning (see currentKeywordHits), and the next
+			// search or write tries the repair again.
+			e.log.Warn("BM25 index not brought in line with the vector store: the disk is full", "collection", collection, "error", err)
+		} else if err != nil {
 			return resp, err
 		}
 	}
 	// A keyword index held by another process fails the search (with
-	// ErrKeywordsBusy) rather than silently ranking by vectors alone.
+	// ErrKeywordsBusy) rather than silently ranking by vectors alone, unless
+	// the door asked for a fallback that says so.
 	cands, stale, err := e.retrieve(ctx, collection, q, mode, fusion)
 	if errors.Is(err, ErrKeywordsDamaged) && !e.cfg.ReadOnly {
 		// Damaged since this engine last checked it: rebuild and retry.
 		e.forgetKeywordCheck(collection)
-		if err = e.checkKeywords(ctx, collection); err == nil {
+		if err = e.checkKeywords(ctx, collection); err == nil || errors.Is(err, syscall.ENOSPC) {
 			cands, stale, err = e.retrieve(ctx, collection, q, mode, fusion)
 		}
 	}
+	skipped := ""
 	switch {
+	case errors.Is(err, ErrQueryEmbedTimeout) && mode == Hybrid:
+		// An answer from one half now beats none after the caller's
+		// deadline; the response says so.
+		skipped = fmt.Sprintf("the query's embedding did not arrive within %s (--query-embed-timeout)", e.cfg.QueryEmbedTimeout)
+		w := "ranked by BM25 alone: " + skipped + "; check that the embedding backend (Ollama) answers"
+		if q.MinScore > 0 {
+			w += "; the min score, a cosine similarity, was not applied"
+		}
+		resp.Warnings = append(resp.Warnings, w)
+		e.log.Warn("query embedding timed out; answering from BM25 alone", "collection", collection, "timeout_ms", e.cfg.QueryEmbedTimeout.Milliseconds(), "error", err)
+		mode, resp.Mode = BM25, BM25
+		cands, stale, err = e.retrieve(ctx, collection, q, mode, fusion)
 	case errors.Is(err, ErrKeywordsDamaged) && mode == Hybrid:
 		// Not silent: the response carries the warning and says the mode.
 		resp.Warnings = append(resp.Warnings, "searched by vectors only: "+keywordsDamaged(collection, err).Error())
@@ -157,6 +186,14 @@ func (e *Engine) Search(ctx context.Context, collection string, q Query) (Respon
 		cands, stale, err = e.retrieve(ctx, collection, q, mode, fusion)
 	case errors.Is(err, ErrKeywordsDamaged):
 		return resp, keywordsDamaged(collection, err)
+	case errors.Is(err, ErrKeywordsBusy) && mode == Hybrid && e.cfg.KeywordsBusyFallback:
+		w := keywordsBusy(collection, err).Error()
+		e.log.Warn("searched by vectors only", "collection", collection, "reason", w)
+		resp.Warnings = append(resp.Warnings, "searched by vectors only: "+w)
+		mode, resp.Mode = Vector, Vector
+		cands, stale, err = e.retrieve(ctx, collection, q, mode, fusion)
+	case errors.Is(err, ErrKeywordsBusy):
+		return resp, keywordsBusy(collection, err)
 	}
 	if err != nil {
 		return resp, err
@@ -175,7 +212,7 @@ func (e *Engine) Search(ctx context.Context, collection string, q Query) (Respon
 		r.Score = float32(cand.score)
 		r.Vector = nil
 		if q.Explain {
-			r.Explain = &Explanation{VectorScore: cand.vscore, VectorRank: cand.vrank, BM25Score: cand.bscore, BM25Rank: cand.brank, Fused: cand.score}
+			r.Explain = &Explanation{VectorScore: cand.vscore, VectorRank: cand.vrank, BM25Score: cand.bscore, BM25Rank: cand.brank, Fused: cand.score, VectorSkipped: skipped}
 		}
 		resp.Results = append(resp.Results, r)
 	}

@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -143,7 +145,7 @@ func (e *Engine) drain(ctx context.Context, collection string, q *writeQueue) {
 				}
 			})
 		}
-		st, err := e.index(runCtx, collection, arts, IndexOptions{})
+		st, err := e.indexRecovering(runCtx, collection, arts)
 		for _, stop := range stops {
 			stop()
 		}
@@ -155,6 +157,9 @@ func (e *Engine) drain(ctx context.Context, collection string, q *writeQueue) {
 		for _, c := range batch {
 			c.stats, c.err = callStats(c, st, off), err
 			off += len(c.arts)
+			if c.stats.NotStored == 0 && errors.Is(err, ErrIDConflict) {
+				c.err = nil // the id guard refused another caller's articles
+			}
 			if err != nil && len(batch) > 1 && c.stats.NotStored > 0 && c.ctx.Err() == nil {
 				// One caller's bad article (too long, refused by Ollama)
 				// must not fail the others: each retries on its own.
@@ -163,6 +168,24 @@ func (e *Engine) drain(ctx context.Context, collection string, q *writeQueue) {
 			close(c.done)
 		}
 	}
+}
+
+// indexRecovering is index for drain, whose goroutine carries no request
+// and so no request's recovery: a panic below it (a library's bug, such as
+// bleve's on a full disk) fails the run's calls, and the server goes on.
+// index's own deferred unlocks have run by then; the articles count as not
+// stored (sending them again is safe) and the keyword index is checked
+// again before the next search.
+func (e *Engine) indexRecovering(ctx context.Context, collection string, arts []article.Article) (st IndexStats, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			e.log.Error("index run panicked; its requests fail and the server goes on",
+				"collection", collection, "articles", len(arts), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			e.forgetKeywordCheck(collection)
+			st, err = IndexStats{}, fmt.Errorf("index into %q: internal error: %v", collection, r)
+		}
+	}()
+	return e.index(ctx, collection, arts, IndexOptions{})
 }
 
 // forgetQueue drops q from the engine's queues if it is still idle, so
@@ -183,7 +206,7 @@ func (e *Engine) forgetQueue(collection string, q *writeQueue) {
 // status it gave them (the retry sees them unchanged).
 func (e *Engine) retryAlone(c *sharedCall, collection string) (IndexStats, error) {
 	first := c.stats
-	st, err := e.index(c.ctx, collection, c.arts, IndexOptions{})
+	st, err := e.indexRecovering(c.ctx, collection, c.arts)
 	for i, r := range st.Results {
 		if i < len(first.Results) && r.Status == DocUnchanged {
 			if f := first.Results[i]; f.Status == DocNew || f.Status == DocUpdated {

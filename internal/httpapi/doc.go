@@ -58,7 +58,8 @@
 // (malformed JSON, unknown fields, invalid UTF-8, an empty query, k out of
 // range, a bad filter date), 401 for a missing or wrong bearer token, 404
 // for an unknown document, collection or route, 405 for a wrong method, 409
-// when the collection was built with another model, 413 for a body over the
+// when the collection was built with another model or the id guard refuses
+// a write (id_conflict), 413 for a body over the
 // limit, 503 when Ollama is down or lacks the model (see
 // [Config.Errors]), 504 when the request runs out of time, and a generic 500
 // for anything unexpected, panics included.

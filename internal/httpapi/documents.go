@@ -114,16 +114,11 @@ func (s *Server) addDocuments(w http.ResponseWriter, r *http.Request) error {
 		// The body's lines mean nothing to a reader: citations count
 		// lines of the article's own text.
 		a.Lines = nil
-		// Citations show Source: the object's "source" field, else its
-		// URL, else its id.
-		if src := strings.TrimSpace(a.Meta["source"]); src != "" {
-			a.Source = src
-			delete(a.Meta, "source")
-		} else if a.URL != "" {
-			a.Source = a.URL
-		} else {
-			a.Source = a.ID
-		}
+		// Citations show Source: the object's "source" field, else (set
+		// by the engine, which checks named sources only) its URL, else
+		// its id.
+		a.Source = strings.TrimSpace(a.Meta["source"])
+		delete(a.Meta, "source")
 	}
 	if len(rejected) > 0 {
 		msg := strings.Join(rejected[:min(len(rejected), maxReported)], "; ")

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"syscall"
 
 	"github.com/semsearch/semsearch/internal/engine"
@@ -97,12 +98,19 @@ func (s *Server) describe(err error) (status int, code, msg string) {
 		return http.StatusMethodNotAllowed, code, msg
 	case errors.Is(err, engine.ErrSettingsMismatch):
 		return http.StatusConflict, "settings_mismatch", err.Error()
-	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+	case errors.Is(err, engine.ErrIDConflict):
+		return http.StatusConflict, "id_conflict", err.Error()
+	case errors.Is(err, engine.ErrModelBroken):
+		return http.StatusBadGateway, "model_broken", err.Error()
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT), outOfSpace(err):
 		return http.StatusInsufficientStorage, "insufficient_storage",
 			"the server's disk is full (no space left on device); free space on the data directory's disk and send the request again"
 	case errors.Is(err, syscall.EROFS):
 		return http.StatusInternalServerError, "storage_read_only",
 			"the server's data directory is on a read-only file system; nothing can be stored"
+	case errors.Is(err, engine.ErrQueryEmbedTimeout):
+		// Before the request's own deadline: the embedding backend is slow.
+		return http.StatusGatewayTimeout, "query_embed_timeout", err.Error()
 	case errors.Is(err, context.DeadlineExceeded):
 		return http.StatusGatewayTimeout, "timeout",
 			fmt.Sprintf("the request did not finish within %s (the server's --request-timeout)", s.timeout)
@@ -110,6 +118,15 @@ func (s *Server) describe(err error) (status int, code, msg string) {
 		return statusClientClosed, "canceled", "the request was canceled"
 	}
 	return http.StatusInternalServerError, "internal", "internal error"
+}
+
+// outOfSpace reports an error whose text says a disk is full although its
+// chain lost the errno: libraries format it with %v (bleve's persister) or
+// pass on a remote server's message (Weaviate's), and a full disk is 507
+// wherever it happened.
+func outOfSpace(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, syscall.ENOSPC.Error()) || strings.Contains(msg, syscall.EDQUOT.Error())
 }
 
 // writeError sends err as a JSON error response. It logs the errors that are
@@ -135,10 +152,13 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var partial *partialError
 	if errors.As(err, &partial) {
 		p := partial.resp
-		if n := p.New + p.Updated; n > 0 || p.Unchanged > 0 {
+		switch n := p.New + p.Updated; {
+		case errors.Is(err, engine.ErrIDConflict):
+			// The message says that nothing was changed, and the fix.
+		case n > 0 || p.Unchanged > 0:
 			msg += fmt.Sprintf(" (%d of %d documents are stored: %d new, %d updated, %d unchanged; %d not stored: see index.results and send those again)",
 				n+p.Unchanged, p.Documents, p.New, p.Updated, p.Unchanged, p.NotStored)
-		} else {
+		default:
 			msg += " (no document was stored; send them again)"
 		}
 		s.writeJSON(w, r, status, partialBody{Error: ErrorDetail{Code: code, Message: msg}, Index: p})

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -141,7 +142,8 @@ func (f *fakeEngine) Index(ctx context.Context, col string, arts []article.Artic
 		default:
 			st.New++
 		}
-		docs[a.ID] = vectorstore.Document{ID: a.ID, Source: a.Source, Format: a.Format, Title: a.Title,
+		// As the engine does, a write naming no source is cited by its URL or id.
+		docs[a.ID] = vectorstore.Document{ID: a.ID, Source: cmp.Or(a.Source, a.URL, a.ID), Format: a.Format, Title: a.Title,
 			Author: a.Author, URL: a.URL, Published: a.Published, Meta: a.Meta, Hash: h, Text: a.Text, Passages: 1}
 		st.Passages++
 	}

@@ -20,6 +20,7 @@
 package mcpserver
 
 import (
+	"bufio"
 	"cmp"
 	"context"
 	"errors"
@@ -75,6 +76,9 @@ type Config struct {
 	// --allowed-hosts): the HTTP transport's own check, which allows
 	// loopback names only, is then off so that allowed names reach it.
 	HostsChecked bool
+	// MaxLineBytes bounds one message over stdio; zero means
+	// [DefaultMaxLineBytes].
+	MaxLineBytes int
 	// Logger receives the SDK's and the tools' logs; nil discards them.
 	// Over stdio it must not write to stdout.
 	Logger *slog.Logger
@@ -100,10 +104,15 @@ func New(cfg Config) (*Server, error) {
 }
 
 // RunStdio serves one client over r and w (stdin and stdout) until the
-// client disconnects or ctx ends.
+// client disconnects or ctx ends. A line that is not JSON, or longer than
+// [Config.MaxLineBytes], gets a JSON-RPC parse error (-32700) and the
+// session goes on.
 func (s *Server) RunStdio(ctx context.Context, r io.ReadCloser, w io.WriteCloser) error {
 	srv := s.session(ctx)
-	err := srv.Run(ctx, &mcp.IOTransport{Reader: r, Writer: w})
+	out := &lockedWriter{w: w}
+	in := &stdioFilter{src: bufio.NewReaderSize(r, 64<<10), max: cmp.Or(s.cfg.MaxLineBytes, DefaultMaxLineBytes), out: out, log: s.log}
+	// The filter bounds lines; the SDK's own bound must not be the lower.
+	err := srv.Run(ctx, &mcp.IOTransport{Reader: readCloser{in, r}, Writer: out, MaxLineLength: -1})
 	if err != nil && ctx.Err() == nil && !errors.Is(err, io.EOF) {
 		return fmt.Errorf("mcp over stdio: %w", err)
 	}

@@ -464,7 +464,7 @@ func (s *Server) addDocuments(ctx context.Context, _ *mcp.CallToolRequest, in Ad
 			return nil, out, err
 		}
 		arts[i] = article.Article{ID: d.ID, Title: d.Title, Text: d.Text, URL: d.URL, Author: d.Author,
-			Published: pub, Meta: d.Meta, Source: cmp.Or(d.Source, d.URL, d.ID), Format: "json"}
+			Published: pub, Meta: d.Meta, Source: d.Source, Format: "json"} // no source: the engine cites the URL or id
 	}
 	st, err := s.cfg.Engine.Index(ctx, col, arts, engine.IndexOptions{})
 	if err != nil {

@@ -47,6 +47,11 @@ type Options struct {
 	// Writes on a read-only store fail.
 	ReadOnly bool
 	Logger   *slog.Logger
+	// Command says what this process runs (e.g. "semsearch serve"); a
+	// writer records it with its pid in the lock file, so that another
+	// writer's error can name it ([LockedError]). "" means the program's
+	// name.
+	Command string
 	// CompactFraction starts a background compaction when a collection's
 	// change log grows past this fraction of its snapshot (and past
 	// CompactMinBytes). Zero means 0.25.
@@ -107,8 +112,8 @@ func newCollection(info vectorstore.Collection) *collection {
 }
 
 // Open opens (creating if needed) the store in dir. Unless opts.ReadOnly, it
-// takes an exclusive lock on the directory, and fails with
-// vectorstore.ErrLocked when another process holds it.
+// takes an exclusive lock on the directory, and fails with a
+// [LockedError] (vectorstore.ErrLocked) when another process holds it.
 func Open(dir string, opts Options) (*Store, error) {
 	logger := opts.Logger
 	if logger == nil {
@@ -131,16 +136,21 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
-	f, err := os.OpenFile(filepath.Join(dir, "LOCK"), os.O_CREATE|os.O_RDWR, 0o644)
+	f, err := os.OpenFile(filepath.Join(dir, lockFileName), os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("open lock file: %w", err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("%s: %w (stop the other process, e.g. `semsearch serve`, or use another --data directory)", dir, vectorstore.ErrLocked)
+			h, _ := ReadLockHolder(dir)
+			return nil, &LockedError{Dir: dir, Holder: h}
 		}
 		return nil, fmt.Errorf("lock data directory: %w", err)
+	}
+	if err := writeHolder(f, opts.Command); err != nil {
+		// Only another process's error message loses by this.
+		logger.Warn("record this process in the lock file", "error", err)
 	}
 	s.lockFile = f
 	if err := s.removeLeftovers(); err != nil {
@@ -745,6 +755,7 @@ func (s *Store) Close() error {
 		s.mu.Unlock()
 	}
 	if s.lockFile != nil {
+		_ = s.lockFile.Truncate(0) // no holder any more
 		_ = syscall.Flock(int(s.lockFile.Fd()), syscall.LOCK_UN)
 		if cerr := s.lockFile.Close(); err == nil {
 			err = cerr
