@@ -3,13 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 )
 
 // serveWithFake runs `semsearch serve` on 127.0.0.1 with the fake Ollama
@@ -207,5 +211,84 @@ func TestServe_securityFlagsChecked(t *testing.T) {
 		if code != 2 || !strings.Contains(errOut, strings.TrimPrefix(args[0], "--")[:5]) {
 			t.Errorf("%v: exit %d %q", args, code, errOut)
 		}
+	}
+}
+
+// TestServe_crossSiteInChromium (item 9 in a real browser): a page of
+// another site auto-submits a text/plain form to the API of a default
+// (no key, loopback) server, the attack of the issue; Chromium's own
+// Origin and Sec-Fetch-Site make the server refuse it, while the search
+// page's own key and forget forms, submitted by Chromium, work.
+func TestServe_crossSiteInChromium(t *testing.T) {
+	chromium := chromiumPath(t)
+	base := serveWithFake(t, "--api-key", `pa;ss"wörd`)
+	open := serveWithFake(t) // the default setup: no key
+	if resp, body := browse(t, "POST", open+"/v1/documents", "", `{"id": "note-1", "title": "A note", "text": "The meeting moved to Friday."}`, curl); resp.StatusCode != http.StatusOK {
+		t.Fatalf("seed: %d %s", resp.StatusCode, body)
+	}
+
+	// The attacker's page, on localhost: another site than 127.0.0.1.
+	attack := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprintf(w, `<!doctype html><form method="post" enctype="text/plain" action="%s/v1/documents">`+
+			`<input type="hidden" name='{"id": "note-1", "title": "Forged", "text": "Forged text.", "pad": "' value='"}'></form>`+
+			`<script>document.forms[0].submit()</script>`, open)
+	}))
+	defer attack.Close()
+	attackURL := strings.Replace(attack.URL, "127.0.0.1", "localhost", 1)
+
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromium), chromedp.UserDataDir(t.TempDir()), chromedp.Headless, chromedp.NoSandbox,
+		chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+	}
+	actx, cancel := chromedp.NewExecAllocator(t.Context(), opts...)
+	defer cancel()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	ctx, cancel = context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(attackURL),
+		chromedp.Poll[chromedp.Void](`location.href.includes("/v1/documents")`),
+		chromedp.WaitReady(chromedp.CSS("body")),
+	); err != nil {
+		t.Fatalf("attack page: %v", err)
+	}
+	landed, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("body")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("the browser was answered: %s", landed)
+	if !strings.Contains(landed, "cross_origin") {
+		t.Errorf("the forged POST was not refused: %s", landed)
+	}
+	if _, body := browse(t, "GET", open+"/v1/documents/note-1", "", "", nil); !strings.Contains(body, "A note") {
+		t.Errorf("the article changed: %s", body)
+	}
+
+	// The page's own forms, in the same browser: the key, then forget.
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/?q=meeting"),
+		chromedp.WaitVisible(chromedp.CSS(`input[name=key]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name=key]`), `pa;ss"wörd`),
+		chromedp.Submit(chromedp.CSS(`input[name=key]`)),
+		chromedp.WaitVisible(chromedp.CSS(`input[name=q]`)),
+	); err != nil {
+		t.Fatalf("key form: %v", err)
+	}
+	html, err := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("html")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(html, "forget the API key") {
+		t.Errorf("after the key form, the page shows no forget button:\n%.500s", html)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`footer button`)),
+		chromedp.WaitVisible(chromedp.CSS(`input[name=key]`)),
+	); err != nil {
+		t.Fatalf("forget form: %v", err)
 	}
 }
