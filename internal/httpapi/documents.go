@@ -82,16 +82,20 @@ func (s *Server) addDocuments(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	// Validate without building values (a tree of 8 MB of "{}," is a
-	// gigabyte), then bound what parsing will build.
-	if !json.Valid(data) {
-		return jsonError(json.Unmarshal(data, new(json.RawMessage)))
-	}
+	// Bound what parsing will build first (a tree of 8 MB of "{}," is a
+	// gigabyte; the count stops at the first article too many), then
+	// validate without building values.
 	if c := bytes.TrimSpace(data)[0]; c != '{' && c != '[' {
+		if !json.Valid(data) {
+			return jsonError(json.Unmarshal(data, new(json.RawMessage)))
+		}
 		return badRequest("invalid_request", "the request body must be an article object or an array of article objects")
 	}
 	if err := s.checkShape(data); err != nil {
 		return err
+	}
+	if !json.Valid(data) {
+		return jsonError(json.Unmarshal(data, new(json.RawMessage)))
 	}
 	arts, probs, err := article.Parse(apiSource, missingID, data, article.FormatJSON)
 	if err != nil {
@@ -155,11 +159,12 @@ func (s *Server) addDocuments(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// checkShape checks that a valid JSON body holds at most the server's
+// checkShape checks that a JSON body holds at most the server's
 // MaxArticles articles, each with at most maxArticleFields fields, and that
 // an array holds objects only. It reads the bytes without decoding them and
 // stops at the first excess, so a body of many tiny values is refused for
-// the price of scanning it.
+// the price of scanning its start. It does not validate: the caller does,
+// after it.
 func (s *Server) checkShape(data []byte) error {
 	top := bytes.TrimSpace(data)
 	array := top[0] == '['
