@@ -100,6 +100,9 @@ func decodeLenient(r *http.Request, v any) error {
 	if err != nil {
 		return err
 	}
+	if err := checkValues(data); err != nil {
+		return err
+	}
 	if err := json.Unmarshal(data, v); err != nil {
 		return jsonError(err)
 	}

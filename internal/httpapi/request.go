@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -28,6 +29,10 @@ const (
 	maxQueryBytes = engine.MaxQueryBytes
 	// defaultMinScore keeps every result (cosine similarity is >= -1).
 	defaultMinScore = -1
+	// maxRequestValues bounds the JSON values of a search-shaped request
+	// (filter ids, Dify conditions, ...): decoding millions of tiny values
+	// costs a hundred times their bytes.
+	maxRequestValues = 100_000
 )
 
 // readBody reads the whole request body and checks that it is valid UTF-8.
@@ -72,11 +77,36 @@ func invalidUTF8At(data []byte) int {
 	return -1
 }
 
+// checkValues refuses a body of more than maxRequestValues JSON values
+// (counted as the commas outside strings) before it is decoded.
+func checkValues(data []byte) error {
+	n, inString, escaped := 0, false, false
+	for _, c := range data {
+		switch {
+		case inString && escaped:
+			escaped = false
+		case inString && c == '\\':
+			escaped = true
+		case c == '"':
+			inString = !inString
+		case !inString && c == ',':
+			if n++; n >= maxRequestValues {
+				return &apiError{kind: errTooLarge, code: "too_many_values", msg: fmt.Sprintf(
+					"the request body holds more than %d JSON values; send fewer filter ids or conditions", maxRequestValues)}
+			}
+		}
+	}
+	return nil
+}
+
 // decodeJSON reads the body as exactly one JSON value into v, rejecting
 // fields v does not have.
 func decodeJSON(r *http.Request, v any) error {
 	data, err := readBody(r)
 	if err != nil {
+		return err
+	}
+	if err := checkValues(data); err != nil {
 		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
