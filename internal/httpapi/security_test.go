@@ -11,6 +11,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/semsearch/semsearch/internal/chunk"
+	"github.com/semsearch/semsearch/internal/engine"
+	"github.com/semsearch/semsearch/internal/vectorstore/chromemstore"
 )
 
 // This file replays the attacks of issue 19's security items (9-16) as a
@@ -439,5 +443,51 @@ func TestServer_manySmallValues(t *testing.T) {
 	ids := `"a"` + strings.Repeat(`, "a"`, 9999)
 	if w := do(s, request{method: "POST", target: "/v1/search", body: `{"query": "q", "filter": {"doc_ids": [` + ids + `]}}`}); w.Code != http.StatusOK {
 		t.Errorf("10000 filter ids: %d %s", w.Code, short(w.Body.String(), 200))
+	}
+}
+
+// TestServer_difyFilterRealEngine (item 16 with the real engine and the
+// embedded store): "profit" ranks thirty other articles above the two
+// Labour ones, and top_k 2 with the condition title contains "Labour"
+// still finds both.
+func TestServer_difyFilterRealEngine(t *testing.T) {
+	store, err := chromemstore.Open(t.TempDir(), chromemstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	eng, err := engine.New(store, bagEmbedder{}, engine.Config{Model: "bag", Mode: engine.Vector,
+		Chunk: chunk.Options{Unit: chunk.Words, Size: 20, Overlap: 0, Max: 30}, BatchPassages: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := newTestServer(t, func(c *Config) { c.Engine = eng })
+	var b strings.Builder
+	b.WriteString("[")
+	for i := range 30 {
+		fmt.Fprintf(&b, `{"id": "a%02d", "title": "Report %d", "text": "Profit rose %d."},`, i, i, i)
+	}
+	b.WriteString(`{"id": "z1", "title": "Labour profit", "text": "Labour spoke of profit."},`)
+	b.WriteString(`{"id": "z2", "title": "Labour plans", "text": "Labour plans more profit."}]`)
+	if w := do(s, request{method: "POST", target: "/v1/documents", body: b.String()}); w.Code != 200 {
+		t.Fatalf("seed: %d %s", w.Code, w.Body)
+	}
+	body := `{"knowledge_id": "news", "query": "profit", "retrieval_setting": {"top_k": 2, "score_threshold": 0},
+		"metadata_condition": {"conditions": [{"name": "title", "comparison_operator": "contains", "value": "Labour"}]}}`
+	w := do(s, request{method: "POST", target: "/retrieval", body: body})
+	var resp struct {
+		Records []struct {
+			Title string `json:"title"`
+		} `json:"records"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &resp); err != nil || w.Code != 200 {
+		t.Fatalf("%d %s", w.Code, w.Body)
+	}
+	var got []string
+	for _, r := range resp.Records {
+		got = append(got, r.Title)
+	}
+	if len(got) != 2 || !strings.Contains(got[0]+got[1], "Labour profit") || !strings.Contains(got[0]+got[1], "Labour plans") {
+		t.Errorf("records %q, want both Labour articles", got)
 	}
 }
