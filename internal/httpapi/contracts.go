@@ -188,7 +188,7 @@ func (s *Server) retrieval(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		ids, err := s.matchingDocuments(r, col, match)
+		ids, all, err := s.matchingDocuments(r, col, match)
 		if err != nil {
 			return err
 		}
@@ -196,7 +196,9 @@ func (s *Server) retrieval(w http.ResponseWriter, r *http.Request) error {
 			s.writeJSON(w, r, http.StatusOK, difyResponse{Records: []difyRecord{}})
 			return nil
 		}
-		q.Filter = &filterJSON{DocIDs: ids}
+		if !all { // every document matching needs no filter
+			q.Filter = &filterJSON{DocIDs: ids}
+		}
 	case match != nil:
 		// A passage's own fields (chunk, line_start, ...) are known only
 		// after ranking: search more and keep the matching ones.
@@ -241,22 +243,25 @@ func (c *difyCondition) onPassages() bool {
 }
 
 // matchingDocuments returns the ids of the collection's documents whose
-// metadata (the fields a record's metadata has from its document) match.
-func (s *Server) matchingDocuments(r *http.Request, col string, match func(map[string]any) bool) ([]string, error) {
+// metadata (the fields a record's metadata has from its document) match,
+// and whether every document does.
+func (s *Server) matchingDocuments(r *http.Request, col string, match func(map[string]any) bool) (ids []string, all bool, err error) {
 	const page = 1000
-	var ids []string
+	all = true
 	for offset := 0; ; offset += page {
 		docs, total, err := s.eng.Documents(r.Context(), col, offset, page)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		for _, d := range docs {
 			if match(documentMetadata(d)) {
 				ids = append(ids, d.ID)
+			} else {
+				all = false
 			}
 		}
 		if len(docs) < page || offset+page >= total {
-			return ids, nil
+			return ids, all, nil
 		}
 	}
 }

@@ -389,6 +389,12 @@ func TestServer_difyFilterBeforeRanking(t *testing.T) {
 			}
 		})
 	}
+	// A condition every document meets costs the engine no filter.
+	body := `{"knowledge_id": "news", "query": "profit", "retrieval_setting": {"top_k": 2, "score_threshold": 0},
+		"metadata_condition": {"conditions": [{"name": "doc_id", "comparison_operator": "not empty"}]}}`
+	if w := do(s, request{method: "POST", target: "/retrieval", body: body}); w.Code != 200 || !eng.lastQuery.Filter.Empty() || !strings.Contains(w.Body.String(), `"a01"`) {
+		t.Errorf("all documents match: %d, engine filter %v", w.Code, eng.lastQuery.Filter.DocIDs)
+	}
 }
 
 // TestJSONError_numbers (item 19): a number that does not fit an integer
