@@ -70,7 +70,7 @@ func frontdoors(c *cli.Context, cfg *config, eng servedEngine, client *embed.Cli
 	m, err := mcpserver.New(mcpserver.Config{
 		Engine: eng, Checker: client, Collection: cfg.collection, ValidCollection: vectorstore.ValidName,
 		Model: cfg.engine.Model, Writes: c.Bool("mcp-writes"), Version: version(),
-		CrossOriginTrusted: c.StringSlice("cors-origin"), Logger: logger,
+		CrossOriginTrusted: c.StringSlice("cors-origin"), HostsChecked: true, Logger: logger, // httpapi checks Host (--allowed-hosts)
 	})
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -29,7 +30,9 @@ func serveCommand() *cli.Command {
 			&cli.StringFlag{Name: "addr", Usage: "listen address HOST:PORT (port 0 picks a free one)", EnvVars: []string{"SEMSEARCH_ADDR"}, Value: "127.0.0.1:8080"},
 			&cli.StringFlag{Name: "api-key", Usage: "require Authorization: Bearer KEY on every route but /healthz", EnvVars: []string{"SEMSEARCH_API_KEY"}},
 			&cli.StringSliceFlag{Name: "cors-origin", Usage: "allow browser requests from this origin (e.g. https://app.example.com, or *); repeatable; CORS is off without it"},
+			&cli.StringSliceFlag{Name: "allowed-hosts", Usage: "host names (or HOST:PORT) a request through a loopback address may name in its Host header besides localhost and loopback addresses, e.g. for a proxy; comma-separated or repeated; others get 403 (DNS rebinding)", EnvVars: []string{"SEMSEARCH_ALLOWED_HOSTS"}},
 			&cli.Int64Flag{Name: "max-body", Usage: "largest request body in bytes", Value: httpapi.DefaultMaxBodyBytes},
+			&cli.IntFlag{Name: "max-articles", Usage: "most articles one POST /v1/documents may hold (413 beyond)", EnvVars: []string{"SEMSEARCH_MAX_ARTICLES"}, Value: httpapi.DefaultMaxArticles},
 			&cli.DurationFlag{Name: "request-timeout", Usage: "time limit of one request (504 when exceeded)", Value: httpapi.DefaultRequestTimeout},
 			&cli.IntFlag{Name: "cache-size", Usage: "query embeddings kept in memory (0 disables the cache)", Value: 1024},
 			&cli.BoolFlag{Name: "log-queries", Usage: "put query text in the access log"},
@@ -49,6 +52,8 @@ func runServe(c *cli.Context) error {
 		return usagef("serve: --request-timeout must be positive")
 	case c.Int64("max-body") <= 0:
 		return usagef("serve: --max-body must be positive")
+	case c.Int("max-articles") <= 0:
+		return usagef("serve: --max-articles must be positive")
 	case c.Int("cache-size") < 0:
 		return usagef("serve: --cache-size must be 0 or more")
 	}
@@ -89,7 +94,9 @@ func runServe(c *cli.Context) error {
 		Model:           cfg.engine.Model,
 		APIKey:          c.String("api-key"),
 		CORSOrigins:     c.StringSlice("cors-origin"),
+		AllowedHosts:    allowedHosts(c.StringSlice("allowed-hosts")),
 		MaxBodyBytes:    c.Int64("max-body"),
+		MaxArticles:     c.Int("max-articles"),
 		RequestTimeout:  timeout,
 		LogQueries:      c.Bool("log-queries"),
 		Errors: []httpapi.ErrorMapping{
@@ -106,7 +113,7 @@ func runServe(c *cli.Context) error {
 	}
 	api, err := httpapi.New(apiCfg)
 	if err != nil {
-		return err
+		return usagef("serve: %v", err) // a bad --cors-origin or --allowed-hosts
 	}
 
 	ln, err := net.Listen("tcp", c.String("addr"))
@@ -155,6 +162,21 @@ func runServe(c *cli.Context) error {
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// allowedHosts splits the --allowed-hosts values (and
+// SEMSEARCH_ALLOWED_HOSTS, which the flag library does not split) at commas,
+// trims them and drops empty ones.
+func allowedHosts(values []string) []string {
+	var out []string
+	for _, v := range values {
+		for h := range strings.SplitSeq(v, ",") {
+			if h = strings.TrimSpace(h); h != "" {
+				out = append(out, h)
+			}
+		}
+	}
+	return out
 }
 
 // warnIfNotReady logs once at startup when Ollama cannot embed yet; the

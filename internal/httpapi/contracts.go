@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/semsearch/semsearch/internal/engine"
+	"github.com/semsearch/semsearch/internal/vectorstore"
 )
 
 // This file holds the retrieval contracts RAG platforms already speak, each
@@ -36,7 +37,8 @@ const (
 )
 
 // Dify's retrieval limits: top_k of a retrieval_setting, and how many
-// passages are searched to apply a metadata_condition after ranking.
+// passages are searched to apply a metadata_condition on passage fields
+// after ranking.
 const (
 	difyDefaultTopK   = 5
 	difyOverfetch     = 10
@@ -98,6 +100,9 @@ func decodeLenient(r *http.Request, v any) error {
 	if err != nil {
 		return err
 	}
+	if err := checkValues(data); err != nil {
+		return err
+	}
 	if err := json.Unmarshal(data, v); err != nil {
 		return jsonError(err)
 	}
@@ -143,8 +148,9 @@ func (s *Server) difyUnauthorized(w http.ResponseWriter, r *http.Request, malfor
 // retrieval serves POST /retrieval, Dify's External Knowledge API:
 // knowledge_id names the collection, top_k is k (default 5) and
 // score_threshold the least score kept, compared with the score each record
-// carries (so a record below it is never returned). A metadata_condition is
-// applied to the records' metadata.
+// carries (so a record below it is never returned). A metadata_condition
+// selects the documents searched, before ranking (conditions on a passage's
+// own fields, such as chunk, apply to the ranked passages).
 func (s *Server) retrieval(w http.ResponseWriter, r *http.Request) error {
 	var req difyRequest
 	if err := decodeLenient(r, &req); err != nil {
@@ -169,14 +175,36 @@ func (s *Server) retrieval(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	fetch := k
-	if match != nil {
-		fetch = min(engine.MaxK, k*difyOverfetch)
-	}
 	// The threshold applies to the returned score below, not to the
 	// engine's min score (a cosine), which means something else in hybrid
 	// mode and is refused in bm25 mode.
-	q := &queryJSON{Query: req.Query, K: &fetch, Collection: req.KnowledgeID}
+	q := &queryJSON{Query: req.Query, K: &k, Collection: req.KnowledgeID}
+	switch {
+	case match != nil && !req.Metadata.onPassages():
+		// Conditions on document fields select documents before ranking,
+		// as every other filter does: the engine ranks the matching
+		// documents' passages only, on either backend.
+		col, _, err := s.engineQuery(q)
+		if err != nil {
+			return err
+		}
+		ids, all, err := s.matchingDocuments(r, col, match)
+		if err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			s.writeJSON(w, r, http.StatusOK, difyResponse{Records: []difyRecord{}})
+			return nil
+		}
+		if !all { // every document matching needs no filter
+			q.Filter = &filterJSON{DocIDs: ids}
+		}
+	case match != nil:
+		// A passage's own fields (chunk, line_start, ...) are known only
+		// after ranking: search more and keep the matching ones.
+		fetch := min(engine.MaxK, k*difyOverfetch)
+		q.K = &fetch
+	}
 	resp, err := s.runQuery(r, q)
 	if err != nil {
 		return err
@@ -197,6 +225,65 @@ func (s *Server) retrieval(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.writeJSON(w, r, http.StatusOK, out)
 	return nil
+}
+
+// passageFields are the metadata fields of a passage rather than of its
+// document (see [engine.Metadata]).
+var passageFields = map[string]bool{"chunk": true, "start": true, "end": true, "line_start": true, "line_end": true, "citation": true}
+
+// onPassages says whether a condition names a passage's own field, which
+// cannot select documents before ranking.
+func (c *difyCondition) onPassages() bool {
+	for _, e := range c.Conditions {
+		if passageFields[e.Name] {
+			return true
+		}
+	}
+	return false
+}
+
+// matchingDocuments returns the ids of the collection's documents whose
+// metadata (the fields a record's metadata has from its document) match,
+// and whether every document does.
+func (s *Server) matchingDocuments(r *http.Request, col string, match func(map[string]any) bool) (ids []string, all bool, err error) {
+	const page = 1000
+	all = true
+	for offset := 0; ; offset += page {
+		docs, total, err := s.eng.Documents(r.Context(), col, offset, page)
+		if err != nil {
+			return nil, false, err
+		}
+		for _, d := range docs {
+			if match(documentMetadata(d)) {
+				ids = append(ids, d.ID)
+			} else {
+				all = false
+			}
+		}
+		if len(docs) < page || offset+page >= total {
+			return ids, all, nil
+		}
+	}
+}
+
+// documentMetadata is the part of a record's metadata that comes from its
+// document, as [engine.Metadata] writes it.
+func documentMetadata(d vectorstore.Document) map[string]any {
+	m := make(map[string]any, len(d.Meta)+6)
+	for k, v := range d.Meta {
+		m[k] = v
+	}
+	m["doc_id"] = d.ID
+	m["source"] = d.Source
+	for k, v := range map[string]string{"title": d.Title, "author": d.Author, "url": d.URL} {
+		if v != "" {
+			m[k] = v
+		}
+	}
+	if !d.Published.IsZero() {
+		m["published"] = d.Published.UTC().Format(time.RFC3339)
+	}
+	return m
 }
 
 // matcher returns a predicate over record metadata, or nil for no

@@ -25,6 +25,15 @@
 // and the front doors the caller mounts with [Config.Frontdoors] (serve
 // mounts the MCP endpoint at /mcp and the search page at /, /doc and /key).
 //
+// # Browsers
+//
+// Every route refuses with 403 a browser's cross-origin request that is not
+// a GET, HEAD or OPTIONS (cross_origin: net/http's CrossOriginProtection,
+// with the CORS origins trusted), and a request that reached a loopback
+// address under a Host that is neither a loopback name nor one of
+// [Config.AllowedHosts] (forbidden_host: DNS rebinding). Clients without
+// Origin and Sec-Fetch-Site, such as curl, pass the first.
+//
 // Requests use the server's default collection unless they name one (a
 // "collection" field or ?collection=). A filter is
 //
@@ -60,7 +69,7 @@
 // for an unknown document, collection or route, 405 for a wrong method, 409
 // when the collection was built with another model or the id guard refuses
 // a write (id_conflict), 413 for a body over the
-// limit, 503 when Ollama is down or lacks the model (see
+// limit or more articles than [Config.MaxArticles], 503 when Ollama is down or lacks the model (see
 // [Config.Errors]), 504 when the request runs out of time, and a generic 500
 // for anything unexpected, panics included.
 package httpapi

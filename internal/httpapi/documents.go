@@ -27,6 +27,10 @@ const (
 	missingID = "\x00"
 	// maxReported is how many rejected documents an error message lists.
 	maxReported = 5
+	// maxArticleFields bounds the fields of one article object (each
+	// becomes a metadata entry), so that one object of a million fields
+	// cannot cost gigabytes to parse.
+	maxArticleFields = 200
 )
 
 // IndexResponse answers POST /v1/documents (and is what `semsearch index
@@ -78,12 +82,20 @@ func (s *Server) addDocuments(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var probe any
-	if err := json.Unmarshal(data, &probe); err != nil {
-		return jsonError(err)
-	}
+	// Bound what parsing will build first (a tree of 8 MB of "{}," is a
+	// gigabyte; the count stops at the first article too many), then
+	// validate without building values.
 	if c := bytes.TrimSpace(data)[0]; c != '{' && c != '[' {
+		if !json.Valid(data) {
+			return jsonError(json.Unmarshal(data, new(json.RawMessage)))
+		}
 		return badRequest("invalid_request", "the request body must be an article object or an array of article objects")
+	}
+	if err := s.checkShape(data); err != nil {
+		return err
+	}
+	if !json.Valid(data) {
+		return jsonError(json.Unmarshal(data, new(json.RawMessage)))
 	}
 	arts, probs, err := article.Parse(apiSource, missingID, data, article.FormatJSON)
 	if err != nil {
@@ -144,6 +156,70 @@ func (s *Server) addDocuments(w http.ResponseWriter, r *http.Request) error {
 		return &partialError{err: err, resp: resp}
 	}
 	s.writeJSON(w, r, http.StatusOK, resp)
+	return nil
+}
+
+// checkShape checks that a JSON body holds at most the server's
+// MaxArticles articles, each with at most maxArticleFields fields, and that
+// an array holds objects only. It reads the bytes without decoding them and
+// stops at the first excess, so a body of many tiny values is refused for
+// the price of scanning its start. It does not validate: the caller does,
+// after it.
+func (s *Server) checkShape(data []byte) error {
+	top := bytes.TrimSpace(data)
+	array := top[0] == '['
+	fieldDepth := 1 // where an article's own fields are
+	if array {
+		fieldDepth = 2
+	}
+	depth, articles, fields := 0, 0, 0
+	inString, escaped := false, false
+	for _, c := range top {
+		if inString {
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+			continue
+		}
+		if array && depth == 1 && c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != ',' && c != ']' {
+			articles++ // an element starts
+			if c != '{' {
+				return badRequest("invalid_document", "nothing was indexed: element %d of the array is not an article object", articles)
+			}
+			if articles > s.maxArticles {
+				return &apiError{kind: errTooLarge, code: "too_many_articles", msg: fmt.Sprintf(
+					"the request holds more than %d articles (the server's --max-articles); send them in batches of %d or fewer", s.maxArticles, s.maxArticles)}
+			}
+		}
+		switch c {
+		case '"':
+			inString = true
+		case '{', '[':
+			depth++
+			if depth == fieldDepth {
+				fields = 0
+			}
+		case '}', ']':
+			depth--
+		case ':':
+			if depth != fieldDepth {
+				break
+			}
+			if fields++; fields > maxArticleFields {
+				which := "the article"
+				if array {
+					which = fmt.Sprintf("article %d of the array", articles)
+				}
+				return &apiError{kind: errTooLarge, code: "too_many_fields", msg: fmt.Sprintf(
+					"%s has more than %d fields; keep the metadata to fewer fields (put lists in one field)", which, maxArticleFields)}
+			}
+		}
+	}
 	return nil
 }
 

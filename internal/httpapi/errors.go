@@ -20,6 +20,7 @@ var (
 	errUnauthorized = errors.New("unauthorized")
 	errNoRoute      = errors.New("no such route")
 	errMethod       = errors.New("method not allowed")
+	errTooLarge     = errors.New("request too large")
 )
 
 // statusClientClosed is the status logged when the client went away before
@@ -83,6 +84,8 @@ func (s *Server) describe(err error) (status int, code, msg string) {
 			fmt.Sprintf("the request body is larger than %d bytes (the server's --max-body)", tooLarge.Limit)
 	case errors.Is(err, errBadRequest):
 		return http.StatusBadRequest, code, msg
+	case errors.Is(err, errTooLarge):
+		return http.StatusRequestEntityTooLarge, code, msg
 	case errors.Is(err, engine.ErrInvalid):
 		return http.StatusBadRequest, "invalid_request", err.Error()
 	case errors.Is(err, errUnauthorized):

@@ -45,7 +45,8 @@ const (
 )
 
 // fakeEngine is an in-memory Engine. Search returns one result per document
-// of the collection (sorted by id, at most k), and fails or misbehaves for
+// of the collection that passes the query's filter (sorted by id, at most
+// k), and fails or misbehaves for
 // the queries above.
 type fakeEngine struct {
 	mu        sync.Mutex
@@ -74,10 +75,14 @@ func (f *fakeEngine) Search(ctx context.Context, col string, q engine.Query) (en
 	f.lastQuery, f.lastCol = q, col
 	docs, ok := f.cols[col]
 	var hits []vectorstore.Hit
+	match := q.Filter.Matcher() // before ranking, as the engine does
 	for _, d := range docs {
+		if !match(&d) {
+			continue
+		}
 		end := min(len(d.Text), 80)
 		hits = append(hits, vectorstore.Hit{
-			DocID: d.ID, Title: d.Title, Source: d.Source, URL: d.URL, Published: d.Published,
+			DocID: d.ID, Title: d.Title, Source: d.Source, URL: d.URL, Published: d.Published, Author: d.Author, Meta: d.Meta,
 			Passage: vectorstore.Passage{Start: 0, End: end, LineStart: 1, LineEnd: 1, Text: d.Text[:end]},
 			Score:   0.5,
 		})

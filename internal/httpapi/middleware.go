@@ -6,7 +6,9 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -176,6 +178,84 @@ func (s *Server) cors(next http.Handler) http.Handler {
 	})
 }
 
+// checkHost refuses, with 403, a request that reached the server through a
+// loopback address under a name that is neither a loopback name or address
+// nor one of [Config.AllowedHosts]: a page whose DNS name was rebound to
+// 127.0.0.1 would otherwise read and change the index from the user's
+// browser. Requests through other addresses are left alone: their names are
+// the operator's business (and the API key's).
+func (s *Server) checkHost(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		local, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+		if !ok || !isLoopbackAddr(local.String()) || s.hostAllowed(r.Host) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		s.refuse(w, r, "forbidden_host", fmt.Sprintf("Host %q is not a name of this server: a server on a loopback address answers "+
+			"localhost and loopback addresses only (a foreign name is how DNS rebinding reaches it); add the name with --allowed-hosts "+
+			"(SEMSEARCH_ALLOWED_HOSTS) if clients or a proxy use it", r.Host))
+	})
+}
+
+// hostAllowed says whether a Host header names this server: a loopback
+// name or address, or an allowed host (with or without its port).
+func (s *Server) hostAllowed(host string) bool {
+	host = strings.ToLower(host)
+	if s.allowedHosts[host] {
+		return true
+	}
+	name := host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		name = h
+	}
+	name = strings.TrimSuffix(strings.Trim(name, "[]"), ".")
+	if name == "localhost" || strings.HasSuffix(name, ".localhost") || s.allowedHosts[name] {
+		return true // *.localhost resolves to loopback only (RFC 6761)
+	}
+	ip, err := netip.ParseAddr(name)
+	return err == nil && ip.Unmap().IsLoopback()
+}
+
+// isLoopbackAddr says whether a local address (host:port) is a loopback one.
+func isLoopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
+}
+
+// checkOrigin refuses, with 403, a browser's cross-origin request that is
+// not a plain read (anything but GET, HEAD and OPTIONS, so POSTs that only
+// search too): a page of another site could otherwise post a text/plain
+// body, which needs no preflight, to a server on the user's machine. It
+// uses net/http's CrossOriginProtection, which reads Sec-Fetch-Site and
+// Origin; requests without either (curl, SDKs) and the search page's own
+// forms pass. --cors-origin origins are trusted, and "*" trusts every one.
+func (s *Server) checkOrigin(next http.Handler) http.Handler {
+	if s.anyOrigin {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := s.crossOrigin.Check(r); err != nil {
+			s.refuse(w, r, "cross_origin", "cross-origin request refused: a browser page of another origin may not change "+
+				"or query this server; start it with --cors-origin ORIGIN to allow that origin")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// refuse answers 403 with an error body.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, code, msg string) {
+	if ri := requestInfo(r.Context()); ri != nil {
+		ri.errCode = code
+	}
+	s.log.WarnContext(r.Context(), "request refused", "code", code, "host", r.Host, "origin", r.Header.Get("Origin"))
+	s.writeJSON(w, r, http.StatusForbidden, ErrorBody{Error: ErrorDetail{Code: code, Message: msg}})
+}
+
 // authenticate requires "Authorization: Bearer <APIKey>" on every route but
 // /healthz when an API key is set. Keys are compared as SHA-256 digests in
 // constant time, so neither content nor length leaks through timing.
@@ -215,6 +295,10 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 // limit bounds each request's body size and running time.
 func (s *Server) limit(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > s.maxBody { // answered before reading a byte
+			s.writeError(w, r, &http.MaxBytesError{Limit: s.maxBody})
+			return
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), s.timeout)
 		defer cancel()
 		if r.Body != nil {

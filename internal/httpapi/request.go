@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -27,6 +29,10 @@ const (
 	maxQueryBytes = engine.MaxQueryBytes
 	// defaultMinScore keeps every result (cosine similarity is >= -1).
 	defaultMinScore = -1
+	// maxRequestValues bounds the JSON values of a search-shaped request
+	// (filter ids, Dify conditions, ...): decoding millions of tiny values
+	// costs a hundred times their bytes.
+	maxRequestValues = 100_000
 )
 
 // readBody reads the whole request body and checks that it is valid UTF-8.
@@ -35,7 +41,14 @@ func readBody(r *http.Request) ([]byte, error) {
 	if r.Body == nil {
 		return nil, badRequest("empty_body", "the request body is empty: send JSON")
 	}
-	data, err := io.ReadAll(r.Body)
+	// The limit middleware refused a Content-Length over the body limit,
+	// so the buffer can be made the body's size at once.
+	var buf bytes.Buffer
+	if r.ContentLength > 0 {
+		buf.Grow(int(r.ContentLength) + bytes.MinRead)
+	}
+	_, err := buf.ReadFrom(r.Body)
+	data := buf.Bytes()
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
 		return nil, err
@@ -64,11 +77,36 @@ func invalidUTF8At(data []byte) int {
 	return -1
 }
 
+// checkValues refuses a body of more than maxRequestValues JSON values
+// (counted as the commas outside strings) before it is decoded.
+func checkValues(data []byte) error {
+	n, inString, escaped := 0, false, false
+	for _, c := range data {
+		switch {
+		case inString && escaped:
+			escaped = false
+		case inString && c == '\\':
+			escaped = true
+		case c == '"':
+			inString = !inString
+		case !inString && c == ',':
+			if n++; n >= maxRequestValues {
+				return &apiError{kind: errTooLarge, code: "too_many_values", msg: fmt.Sprintf(
+					"the request body holds more than %d JSON values; send fewer filter ids or conditions", maxRequestValues)}
+			}
+		}
+	}
+	return nil
+}
+
 // decodeJSON reads the body as exactly one JSON value into v, rejecting
 // fields v does not have.
 func decodeJSON(r *http.Request, v any) error {
 	data, err := readBody(r)
 	if err != nil {
+		return err
+	}
+	if err := checkValues(data); err != nil {
 		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -93,6 +131,14 @@ func jsonError(err error) error {
 		return badRequest("malformed_json", "malformed JSON: the body ends in the middle of a value")
 	case errors.As(err, &typ) && typ.Field == "":
 		return badRequest("invalid_request", "the request body must be a JSON object, not %s", typ.Value)
+	case errors.As(err, &typ) && strings.HasPrefix(typ.Value, "number ") && isInteger(typ.Type.Kind()):
+		// A number the integer field cannot hold: say which rule it broke.
+		num := strings.TrimPrefix(typ.Value, "number ")
+		if strings.ContainsAny(num, ".eE") {
+			return badRequest("invalid_request", "field %q must be a whole number written without a fraction or exponent (e.g. 5), not %s", typ.Field, num)
+		}
+		lo, hi := intRange(typ.Type)
+		return badRequest("invalid_request", "field %q must be an integer between %s and %s, not %s", typ.Field, lo, hi, num)
 	case errors.As(err, &typ):
 		return badRequest("invalid_request", "field %q must be %s, not %s", typ.Field, jsonKind(typ.Type.Kind().String()), typ.Value)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
@@ -102,10 +148,26 @@ func jsonError(err error) error {
 	return badRequest("malformed_json", "malformed JSON: %v", err)
 }
 
+// isInteger says whether a Go kind holds integers only.
+func isInteger(k reflect.Kind) bool {
+	return reflect.Int <= k && k <= reflect.Uint64
+}
+
+// intRange returns the least and greatest values of an integer type.
+func intRange(t reflect.Type) (lo, hi string) {
+	bits := t.Bits()
+	if t.Kind() >= reflect.Uint {
+		return "0", strconv.FormatUint(1<<bits-1, 10)
+	}
+	return strconv.FormatInt(-1<<(bits-1), 10), strconv.FormatInt(1<<(bits-1)-1, 10)
+}
+
 // jsonKind names a Go kind as the JSON type a client sends.
 func jsonKind(kind string) string {
 	switch kind {
-	case "int", "int64", "int32", "uint", "uint64", "float32", "float64":
+	case "int", "int64", "int32", "uint", "uint64":
+		return "an integer"
+	case "float32", "float64":
 		return "a number"
 	case "string":
 		return "a string"

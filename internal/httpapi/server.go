@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,6 +20,7 @@ import (
 // Defaults for [Config] fields left zero.
 const (
 	DefaultMaxBodyBytes   = 8 << 20
+	DefaultMaxArticles    = 1000
 	DefaultRequestTimeout = 30 * time.Second
 	DefaultReadyTimeout   = 3 * time.Second
 )
@@ -46,9 +50,17 @@ type Config struct {
 	// matches such as "https://app.example.com", or "*" for any). CORS is
 	// off when empty.
 	CORSOrigins []string
+	// AllowedHosts are the names (a host, or host:port) requests that
+	// reach the server through a loopback address may carry in their Host
+	// header beside loopback names and addresses; others get 403, which
+	// stops DNS rebinding. Case-insensitive.
+	AllowedHosts []string
 	// MaxBodyBytes limits request bodies; larger ones get 413. Default
 	// DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// MaxArticles limits the articles of one POST /v1/documents; more get
+	// 413 before any is parsed. Default DefaultMaxArticles.
+	MaxArticles int
 	// RequestTimeout bounds each request's work; a request that runs out of
 	// time gets 504. Default DefaultRequestTimeout.
 	RequestTimeout time.Duration
@@ -121,7 +133,10 @@ type Server struct {
 	apiKey          string
 	origins         map[string]bool
 	anyOrigin       bool
+	crossOrigin     *http.CrossOriginProtection
+	allowedHosts    map[string]bool
 	maxBody         int64
+	maxArticles     int
 	timeout         time.Duration
 	readyTimeout    time.Duration
 	logQueries      bool
@@ -150,8 +165,8 @@ func New(cfg Config) (*Server, error) {
 	if cfg.ValidCollection != nil && !cfg.ValidCollection(cfg.Collection) {
 		return nil, fmt.Errorf("httpapi: invalid default collection %q", cfg.Collection)
 	}
-	if cfg.MaxBodyBytes < 0 || cfg.RequestTimeout < 0 || cfg.ReadyTimeout < 0 {
-		return nil, errors.New("httpapi: negative body limit or timeout")
+	if cfg.MaxBodyBytes < 0 || cfg.MaxArticles < 0 || cfg.RequestTimeout < 0 || cfg.ReadyTimeout < 0 {
+		return nil, errors.New("httpapi: negative body limit, article limit or timeout")
 	}
 	s := &Server{
 		eng:             cfg.Engine,
@@ -162,7 +177,10 @@ func New(cfg Config) (*Server, error) {
 		model:           cfg.Model,
 		apiKey:          cfg.APIKey,
 		origins:         map[string]bool{},
+		crossOrigin:     http.NewCrossOriginProtection(),
+		allowedHosts:    map[string]bool{},
 		maxBody:         cmp.Or(cfg.MaxBodyBytes, DefaultMaxBodyBytes),
+		maxArticles:     cmp.Or(cfg.MaxArticles, DefaultMaxArticles),
 		timeout:         cmp.Or(cfg.RequestTimeout, DefaultRequestTimeout),
 		readyTimeout:    cmp.Or(cfg.ReadyTimeout, DefaultReadyTimeout),
 		logQueries:      cfg.LogQueries,
@@ -186,8 +204,16 @@ func New(cfg Config) (*Server, error) {
 	for _, o := range cfg.CORSOrigins {
 		if o == "*" {
 			s.anyOrigin = true
+		} else if err := s.crossOrigin.AddTrustedOrigin(o); err != nil {
+			return nil, fmt.Errorf("httpapi: CORS origin %q: %w", o, err)
 		}
 		s.origins[o] = true
+	}
+	for _, h := range cfg.AllowedHosts {
+		if err := checkAllowedHost(h); err != nil {
+			return nil, fmt.Errorf("httpapi: %w", err)
+		}
+		s.allowedHosts[strings.ToLower(h)] = true
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -199,8 +225,29 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("httpapi: %w", err)
 	}
 	s.router = s.routes()
-	s.handler = s.observe(s.recoverPanics(s.cors(s.authenticate(s.limit(s.router)))))
+	s.handler = s.observe(s.recoverPanics(s.checkHost(s.cors(s.checkOrigin(s.authenticate(s.limit(s.router)))))))
 	return s, nil
+}
+
+// checkAllowedHost says what is wrong with an allowed host: a name or
+// address, optionally with a port, as a Host header carries it.
+func checkAllowedHost(h string) error {
+	name := h
+	if n, port, err := net.SplitHostPort(h); err == nil {
+		if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+			return fmt.Errorf("allowed host %q: the port is not a number", h)
+		}
+		name = n
+	}
+	if name == "" || strings.ContainsAny(name, "/:@?#% \t") && !isIPv6(name) {
+		return fmt.Errorf("allowed host %q: want a host name or address, optionally with :PORT (e.g. search.example.com), not a URL", h)
+	}
+	return nil
+}
+
+func isIPv6(s string) bool {
+	ip, err := netip.ParseAddr(strings.Trim(s, "[]"))
+	return err == nil && ip.Is6()
 }
 
 // ServeHTTP implements http.Handler.

@@ -72,6 +72,10 @@ type Config struct {
 	// CrossOriginTrusted are browser origins allowed to call the HTTP
 	// transport cross-origin (the API's --cors-origin); others get 403.
 	CrossOriginTrusted []string
+	// HostsChecked says the caller checks Host headers itself (serve's
+	// --allowed-hosts): the HTTP transport's own check, which allows
+	// loopback names only, is then off so that allowed names reach it.
+	HostsChecked bool
 	// MaxLineBytes bounds one message over stdio; zero means
 	// [DefaultMaxLineBytes].
 	MaxLineBytes int
@@ -131,7 +135,8 @@ func (s *Server) Handler() (http.Handler, error) {
 		}
 	}
 	return mcp.NewStreamableHTTPHandler(func(r *http.Request) *mcp.Server { return s.session(r.Context()) },
-		&mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true, Logger: s.log, CrossOriginProtection: cop}), nil
+		&mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true, Logger: s.log, CrossOriginProtection: cop,
+			DisableLocalhostProtection: s.cfg.HostsChecked}), nil
 }
 
 // session builds an MCP server whose instructions name the collections

@@ -14,6 +14,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"embed"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"html/template"
@@ -334,33 +335,56 @@ func (p *Page) ServeDoc(w http.ResponseWriter, r *http.Request) {
 }
 
 // ServeKey serves POST /key: a correct key is kept in a cookie (HttpOnly,
-// SameSite=Strict) and the browser sent back to the page; an empty key
-// forgets it.
+// SameSite=Strict) and the browser sent back to the page it came from; the
+// footer's form (forget=1) forgets it. An empty key asks again: the login
+// form never logs out.
 func (p *Page) ServeKey(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
 		p.askKey(w, r, "The form could not be read.")
 		return
 	}
-	next := r.PostForm.Get("next")
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		next = SearchPath
-	}
+	next := safeNext(r.PostForm.Get("next"))
 	key := strings.TrimSpace(r.PostForm.Get("key"))
 	cookie := &http.Cookie{Name: CookieName, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil}
 	switch {
-	case p.keyDigest == nil:
-	case key == "":
+	case r.PostForm.Get("forget") != "":
 		cookie.MaxAge = -1
 		http.SetCookie(w, cookie)
+	case p.keyDigest == nil:
+	case key == "":
+		p.askKey(w, r, "Enter the API key.")
+		return
 	case !p.keyMatches(key):
 		p.askKey(w, r, "That key is not the server's API key.")
 		return
 	default:
-		cookie.Value = key
+		// Encoded, so that every byte of any key survives the cookie's
+		// syntax (which has no room for ; " \ or non-ASCII).
+		cookie.Value = base64.RawURLEncoding.EncodeToString([]byte(key))
 		cookie.MaxAge = int(cookieAge.Seconds())
 		http.SetCookie(w, cookie)
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// safeNext returns next if it is a path of this site, else the search
+// page. Browsers drop tabs and newlines from a Location and read "\" as
+// "/", so "/\t/evil.example" would lead to another site: only printable
+// ASCII without backslashes is accepted, and no scheme or host.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
+		return SearchPath
+	}
+	for i := 0; i < len(next); i++ {
+		if c := next[i]; c <= ' ' || c >= 0x7f || c == '\\' {
+			return SearchPath
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return SearchPath
+	}
+	return next
 }
 
 // authorized says whether r may see the page: no key is set, or r carries
@@ -369,8 +393,13 @@ func (p *Page) authorized(r *http.Request) bool {
 	if p.keyDigest == nil {
 		return true
 	}
-	if c, err := r.Cookie(CookieName); err == nil && p.keyMatches(c.Value) {
-		return true
+	if c, err := r.Cookie(CookieName); err == nil {
+		if key, err := base64.RawURLEncoding.DecodeString(c.Value); err == nil && p.keyMatches(string(key)) {
+			return true
+		}
+		if p.keyMatches(c.Value) { // set before values were encoded
+			return true
+		}
 	}
 	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 	return ok && strings.EqualFold(scheme, "Bearer") && p.keyMatches(strings.TrimSpace(token))
@@ -388,6 +417,8 @@ func (p *Page) askKey(w http.ResponseWriter, r *http.Request, problem string) {
 	next := SearchPath
 	if r.Method == http.MethodGet {
 		next = r.URL.RequestURI()
+	} else if r.PostForm != nil {
+		next = safeNext(r.PostForm.Get("next"))
 	}
 	p.render(w, http.StatusUnauthorized, "key.html", map[string]any{"Next": next, "Problem": problem})
 }
