@@ -196,6 +196,12 @@ func parseConfig(c *cli.Context) (*config, error) {
 	if queryEmbedTimeout <= 0 {
 		return nil, fmt.Errorf("--query-embed-timeout must be positive, got %s", queryEmbedTimeout)
 	}
+	if c.Command.Name == "eval" && !c.IsSet("query-embed-timeout") {
+		// An eval measures the ranking it asks for, and refuses a search
+		// that fell back to BM25: it waits for a query's embedding as
+		// indexing waits for a passage's, however busy the machine.
+		queryEmbedTimeout = max(queryEmbedTimeout, c.Duration("ollama-timeout"))
+	}
 	opts := chunk.Options{
 		Unit:    chunk.Unit(c.String("chunk-unit")),
 		Size:    c.Int("chunk-size"),
