@@ -162,6 +162,16 @@ func dryRunIndex(c *cli.Context, arts []article.Article, skipped int) error {
 	if err != nil {
 		return fmt.Errorf("index --dry-run: %w", err)
 	}
+	if !c.Bool("rebuild") { // a rebuild re-embeds everything: its count says it
+		for _, r := range st.Results {
+			switch r.Status {
+			case engine.DocNew:
+				fmt.Fprintf(c.App.Writer, "would add %s\n", termLine(r.ID))
+			case engine.DocUpdated:
+				fmt.Fprintf(c.App.Writer, "would update %s\n", termLine(r.ID))
+			}
+		}
+	}
 	for _, id := range st.Gone {
 		fmt.Fprintf(c.App.Writer, "would remove %s\n", termLine(id))
 	}
