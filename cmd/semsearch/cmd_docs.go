@@ -38,6 +38,9 @@ func getCommand() *cli.Command {
 				return err
 			}
 			defer a.Close()
+			if err := requireCollection(c, a); err != nil {
+				return err
+			}
 			doc, err := a.engine.Document(c.Context, a.cfg.collection, c.Args().First())
 			if err != nil {
 				return fmt.Errorf("get: %w", err)
@@ -110,6 +113,9 @@ func listCommand() *cli.Command {
 				return err
 			}
 			defer a.Close()
+			if err := requireCollection(c, a); err != nil {
+				return err
+			}
 			docs, total, err := a.engine.Documents(c.Context, a.cfg.collection, c.Int("offset"), c.Int("limit"))
 			if err != nil {
 				return fmt.Errorf("list: %w", err)
@@ -170,6 +176,9 @@ func runDelete(c *cli.Context) error {
 		return serverHint(c, err)
 	}
 	defer a.Close()
+	if err := requireCollection(c, a); err != nil {
+		return err
+	}
 	var found, missing []string
 	for _, id := range c.Args().Slice() {
 		switch _, err := a.engine.Document(c.Context, a.cfg.collection, id); {
@@ -204,7 +213,7 @@ func runDelete(c *cli.Context) error {
 func statsCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "stats",
-		Usage: "show the collections in the data directory",
+		Usage: "show the collections in the data directory (with -c, that one)",
 		Flags: []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print JSON"}},
 		Action: func(c *cli.Context) error {
 			if dir := c.String("data"); dir != "" {
@@ -220,6 +229,12 @@ func statsCommand() *cli.Command {
 			cols, err := a.engine.Collections(c.Context)
 			if err != nil {
 				return fmt.Errorf("stats: %w", err)
+			}
+			if c.IsSet("collection") { // -c: that collection only
+				if !slices.ContainsFunc(cols, func(col vectorstore.Collection) bool { return col.Name == a.cfg.collection }) {
+					return noCollection(c, a)
+				}
+				cols = slices.DeleteFunc(cols, func(col vectorstore.Collection) bool { return col.Name != a.cfg.collection })
 			}
 			if c.Bool("json") {
 				return writeJSON(c.App.Writer, map[string]any{"data": a.cfg.dataDir, "collections": cols})

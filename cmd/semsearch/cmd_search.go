@@ -72,6 +72,9 @@ func runSearch(c *cli.Context) error {
 		return err
 	}
 	defer a.Close()
+	if err := requireCollection(c, a); err != nil {
+		return err
+	}
 	resp, err := a.engine.Search(c.Context, a.cfg.collection, engine.Query{
 		Text:      question,
 		K:         c.Int("k"),

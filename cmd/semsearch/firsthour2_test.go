@@ -66,7 +66,7 @@ func TestCLI_CollectionNotFound(t *testing.T) {
 		if code != exitFailure {
 			t.Errorf("%s -c nope: code %d, want %d\n%s%s", cmd, code, exitFailure, out, errOut)
 		}
-		want := `semsearch: ` + cmd + `: there is no collection "nope" in ` + data + `; the collections there are mine, other (choose one with -c NAME)`
+		want := `semsearch: ` + cmd + `: collection "nope" does not exist in ` + data + `; the collections there are mine, other (choose one with -c NAME)`
 		if strings.TrimSpace(errOut) != want {
 			t.Errorf("%s -c nope says\n%s\nwant\n%s", strings.Join(args, " "), errOut, want)
 		}
@@ -85,7 +85,7 @@ func TestCLI_CollectionNotFound(t *testing.T) {
 	// No collections at all: say how to make one.
 	empty := t.TempDir()
 	_, errOut, code = runExit(t, "", append([]string{"list"}, f.flags(empty)...)...)
-	if code != exitFailure || !strings.Contains(errOut, `there is no collection "default"`) || !strings.Contains(errOut, "semsearch index") {
+	if code != exitFailure || !strings.Contains(errOut, `collection "default" does not exist`) || !strings.Contains(errOut, "semsearch index") {
 		t.Errorf("list in an empty data directory: %d %s", code, errOut)
 	}
 	_, errOut, code = runExit(t, "", append([]string{"import"}, g...)...)
