@@ -72,9 +72,6 @@ func runSearch(c *cli.Context) error {
 		return err
 	}
 	defer a.Close()
-	if err := requireCollection(c, a); err != nil {
-		return err
-	}
 	resp, err := a.engine.Search(c.Context, a.cfg.collection, engine.Query{
 		Text:      question,
 		K:         c.Int("k"),
@@ -87,6 +84,11 @@ func runSearch(c *cli.Context) error {
 	})
 	if errors.Is(err, engine.ErrInvalid) {
 		return usagef("search: %w", err)
+	}
+	if errors.Is(err, engine.ErrNotFound) {
+		if cerr := requireCollection(c, a); cerr != nil {
+			return cerr
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("search: %w", serverHint(c, err))
