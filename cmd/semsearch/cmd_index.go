@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -66,7 +68,11 @@ func runIndex(c *cli.Context) error {
 	}
 	skipped := 0
 	for _, p := range loaded.Problems {
-		fmt.Fprintf(c.App.ErrWriter, "warning: %s: %s\n", termLine(p.Source), termLine(p.Reason))
+		reason := p.Reason
+		if strings.HasPrefix(reason, "file too large") || strings.HasPrefix(reason, "input too large") {
+			reason += " (raise it with --max-file-size)"
+		}
+		fmt.Fprintf(c.App.ErrWriter, "warning: %s: %s\n", termLine(p.Source), termLine(reason))
 		if p.Kind == article.KindSkipped || p.Kind == article.KindError {
 			skipped++
 		}
@@ -88,7 +94,11 @@ func runIndex(c *cli.Context) error {
 		return remoteIndex(c, loaded.Articles, skipped, stdinID)
 	}
 	if c.Bool("dry-run") {
-		return dryRunIndex(c, loaded.Articles, skipped)
+		if err := dryRunIndex(c, loaded.Articles, skipped); err != nil {
+			return err
+		}
+		printLeftOut(c.App.Writer, loaded.LeftOut)
+		return nil
 	}
 	a, err := open(c, true)
 	if err != nil {
@@ -123,6 +133,7 @@ func runIndex(c *cli.Context) error {
 		a.cfg.collection, st.New, st.Updated, st.Unchanged, st.Removed, skipped+st.Duplicates,
 		plural(st.Passages, "passage", "passages"), st.Total, plural(int(calls), "embedding call", "embedding calls"), retried,
 		st.EmbedTime.Round(time.Millisecond), took.Round(time.Millisecond), float64(st.Passages)/took.Seconds())
+	printLeftOut(c.App.Writer, loaded.LeftOut)
 	if stdinID != "" {
 		fmt.Fprintf(c.App.Writer, "stdin was indexed as id %q (set it with --id)\n", stdinID)
 	}
@@ -181,6 +192,25 @@ func dryRunIndex(c *cli.Context, arts []article.Article, skipped int) error {
 		fmt.Fprintf(c.App.Writer, "the rebuild would re-embed every article, %d of them from the stored text\n", st.Rebuilt)
 	}
 	return nil
+}
+
+// printLeftOut counts, after the summary, the files of the directories
+// walked that are in no format index reads (see article.Result.LeftOut).
+func printLeftOut(w io.Writer, leftOut map[string]int) {
+	if len(leftOut) == 0 {
+		return
+	}
+	n := 0
+	exts := make([]string, 0, len(leftOut))
+	for ext, k := range leftOut {
+		n += k
+		if ext == "" {
+			ext = "no extension"
+		}
+		exts = append(exts, termLine(ext))
+	}
+	slices.Sort(exts)
+	fmt.Fprintf(w, "%s left out: not in a format index reads (%s); --include adds other text files\n", plural(n, "file", "files"), strings.Join(exts, ", "))
 }
 
 // plural returns "1 passage" or "2 passages".

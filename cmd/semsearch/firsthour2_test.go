@@ -115,7 +115,7 @@ func TestIndex_TooLargeAndLeftOutFiles(t *testing.T) {
 	if !strings.Contains(out, "1 skipped;") {
 		t.Errorf("summary: %s", out)
 	}
-	want := "3 files left out: not in a format index reads (.docx, .pdf, .pptx); --include names others to read\n"
+	want := "3 files left out: not in a format index reads (.docx, .pdf, .pptx); --include adds other text files\n"
 	if !strings.Contains(out, want) {
 		t.Errorf("summary does not count the files left out, want %q:\n%s", want, out)
 	}
