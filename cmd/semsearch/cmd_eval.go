@@ -373,8 +373,13 @@ func runSweep(c *cli.Context, a *app, ds *eval.Dataset, corpus []article.Article
 	if c.Bool("json") {
 		return writeJSON(c.App.Writer, map[string]any{"dataset": ds.Name, "model": a.cfg.engine.Model, "sweep": name, "runs": rows})
 	}
-	cols := []string{"ndcg@10", "recall@1", "recall@10", "mrr@10", "recall@100"}
-	pcols := []string{"hits@1", "hits@5", "mrr@10"}
+	cols, pcols := sweepColumns(opt.Ks)
+	cell := func(m map[string]float64, k string) string {
+		if v, ok := m[k]; ok {
+			return fmt.Sprintf("%.4f", v)
+		}
+		return "-" // not computed: a 0 would read as a measured failure
+	}
 	tw := tabwriter.NewWriter(c.App.Writer, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "%s\t", name)
 	for _, k := range cols {
@@ -389,16 +394,55 @@ func runSweep(c *cli.Context, a *app, ds *eval.Dataset, corpus []article.Article
 	for _, r := range rows {
 		fmt.Fprintf(tw, "%s\t", r.Value)
 		for _, k := range cols {
-			fmt.Fprintf(tw, "%.4f\t", r.Metrics[k])
+			fmt.Fprintf(tw, "%s\t", cell(r.Metrics, k))
 		}
 		if r.Passage != nil {
 			for _, k := range pcols {
-				fmt.Fprintf(tw, "%.4f\t", r.Passage[k])
+				fmt.Fprintf(tw, "%s\t", cell(r.Passage, k))
 			}
 		}
 		fmt.Fprintf(tw, "%.2f\t\n", r.Latency)
 	}
 	return tw.Flush()
+}
+
+// sweepColumns picks the sweep table's columns among the cut-offs ks
+// computes: ndcg, recall and mrr at the largest k up to 10, recall at the
+// smallest and largest k; passage hits at the smallest k and the largest up
+// to 5, and mrr at the largest up to 10. With the default cut-offs they
+// are ndcg@10, recall@1, recall@10, mrr@10, recall@100 and hits@1, hits@5,
+// mrr@10.
+func sweepColumns(ks []int) (doc, passage []string) {
+	if len(ks) == 0 {
+		ks = eval.DefaultKs()
+	}
+	ks = slices.Sorted(slices.Values(ks))
+	upTo := func(limit int) int {
+		best := ks[0]
+		for _, k := range ks {
+			if k <= limit {
+				best = k
+			}
+		}
+		return best
+	}
+	first, last, ten := ks[0], ks[len(ks)-1], upTo(10)
+	add := func(cols []string, family string, k int) []string {
+		key := family + "@" + strconv.Itoa(k)
+		if slices.Contains(cols, key) {
+			return cols
+		}
+		return append(cols, key)
+	}
+	doc = add(doc, "ndcg", ten)
+	doc = add(doc, "recall", first)
+	doc = add(doc, "recall", ten)
+	doc = add(doc, "mrr", ten)
+	doc = add(doc, "recall", last)
+	passage = add(passage, "hits", first)
+	passage = add(passage, "hits", upTo(5))
+	passage = add(passage, "mrr", ten)
+	return doc, passage
 }
 
 // sweepQuery returns the search settings of one sweep value: q with the
