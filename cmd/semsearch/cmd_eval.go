@@ -18,6 +18,7 @@ import (
 	"github.com/semsearch/semsearch/eval"
 	"github.com/semsearch/semsearch/internal/article"
 	"github.com/semsearch/semsearch/internal/engine"
+	"github.com/semsearch/semsearch/internal/suggest"
 )
 
 func evalCommand() *cli.Command {
@@ -80,6 +81,9 @@ func runEval(c *cli.Context) error {
 	}
 	if n := c.Int("limit"); n > 0 && n < len(ds.Queries) {
 		ds.Queries = ds.Queries[:n]
+	}
+	if err := checkRelevant(c, ds, corpus); err != nil {
+		return err
 	}
 	a, err := open(c, true)
 	if err != nil {
@@ -235,6 +239,59 @@ func loadEvalData(c *cli.Context) (*eval.Dataset, []article.Article, error) {
 		}
 		return ds, res.Articles, nil
 	}
+}
+
+// checkRelevant warns about relevant ids the corpus lacks, which would score
+// 0 in silence, naming the corpus ids that look like them ("047.txt" for
+// "business/047.txt"), and refuses to run (a usage error: the dataset is
+// wrong) when a query has no relevant id in the corpus at all. Checked
+// before anything is indexed.
+func checkRelevant(c *cli.Context, ds *eval.Dataset, corpus []article.Article) error {
+	ids := make([]string, len(corpus))
+	for i, a := range corpus {
+		ids[i] = a.ID
+	}
+	const shown = 10 // a dataset judged against another corpus would flood the terminal
+	var warned int
+	var none []string
+	describe := func(m eval.MissingRelevant) string {
+		parts := make([]string, len(m.Missing))
+		for i, id := range m.Missing {
+			parts[i] = strconv.Quote(id)
+			if cl := m.Closest[id]; len(cl) > 0 {
+				parts[i] += " (did you mean " + suggest.Or(cl) + "?)"
+			}
+		}
+		return strings.Join(parts, ", ")
+	}
+	for _, m := range eval.CheckRelevant(ds, ids) {
+		if m.None {
+			none = append(none, "query "+termLine(m.Query)+": "+termLine(describe(m)))
+			continue
+		}
+		for _, id := range m.Missing {
+			if warned++; warned > shown {
+				continue
+			}
+			hint := ""
+			if cl := m.Closest[id]; len(cl) > 0 {
+				hint = " (did you mean " + suggest.Or(cl) + "?)"
+			}
+			fmt.Fprintf(c.App.ErrWriter, "warning: query %s: relevant id %q is not in the corpus%s\n", termLine(m.Query), id, termLine(hint))
+		}
+	}
+	if warned > shown {
+		fmt.Fprintf(c.App.ErrWriter, "warning: %d more relevant ids are not in the corpus\n", warned-shown)
+	}
+	if len(none) == 0 {
+		return nil
+	}
+	n := len(none)
+	if n > 3 {
+		none = append(none[:3], fmt.Sprintf("and %d more", n-3))
+	}
+	return usagef("eval: %s of %d can never score, as none of its relevant ids is in the corpus: %s; make the dataset's \"relevant\" ids the corpus's ids (as semsearch list prints them)",
+		plural(n, "query", "queries"), len(ds.Queries), strings.Join(none, "; "))
 }
 
 // evalCollection names the collection of an eval's corpus after its dataset:

@@ -342,3 +342,78 @@ func TestIndex_MisspeltModel(t *testing.T) {
 		}
 	}
 }
+
+// evalCorpus writes a small corpus in topic folders and returns it.
+func evalCorpus(t *testing.T) string {
+	t.Helper()
+	corpus := t.TempDir()
+	writeFile(t, filepath.Join(corpus, "animals", "zebra.txt"), "Zebras\n\nZebras graze on the plains.\n")
+	writeFile(t, filepath.Join(corpus, "business", "047.txt"), "Shares\n\nShares fell on the stock market.\n")
+	writeFile(t, filepath.Join(corpus, "sport", "047.txt"), "Cup\n\nThe cup final went to penalties.\n")
+	return corpus
+}
+
+// Item 3: a sweep prints only the columns it computed.
+func TestEval_SweepColumnsComputed(t *testing.T) {
+	f := newFakeOllama(t, "fake")
+	queries := filepath.Join(t.TempDir(), "queries.jsonl")
+	writeFile(t, queries, `{"id": "1", "query": "zebras graze", "relevant": ["animals/zebra.txt"]}`+"\n")
+	out, errOut, code := runExit(t, "", append([]string{"eval", "--dataset", queries, "--corpus", evalCorpus(t), "--sweep", "mode=vector,bm25", "-k", "1,5"}, f.flags(t.TempDir())...)...)
+	if code != 0 {
+		t.Fatalf("eval --sweep: %d %s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("sweep table: %q", out)
+	}
+	header := strings.Fields(lines[0])
+	want := []string{"mode", "ndcg@5", "recall@1", "recall@5", "mrr@5", "search_ms"}
+	if strings.Join(header, " ") != strings.Join(want, " ") {
+		t.Errorf("columns %q, want %q", header, want)
+	}
+	if strings.Contains(out, "@10") || strings.Contains(out, "@100") {
+		t.Errorf("columns never computed are printed:\n%s", out)
+	}
+	if got := sweepHeader(eval0Ks()); got != "ndcg@10 recall@1 recall@10 mrr@10 recall@100 | hits@1 hits@5 mrr@10" {
+		t.Errorf("default columns: %s", got)
+	}
+}
+
+func eval0Ks() []int { return nil }
+
+func sweepHeader(ks []int) string {
+	d, p := sweepColumns(ks)
+	return strings.Join(d, " ") + " | " + strings.Join(p, " ")
+}
+
+// Item 4: relevant ids missing from the corpus are named with the closest
+// existing ids; a query none of whose relevant ids exist fails the run.
+func TestEval_RelevantIDsNotInCorpus(t *testing.T) {
+	f := newFakeOllama(t, "fake")
+	dir := t.TempDir()
+	corpus := evalCorpus(t)
+	queries := filepath.Join(dir, "queries.jsonl")
+	writeFile(t, queries, `{"id": "q1", "query": "zebras graze", "relevant": ["animals/zebra.txt", "animals/zebr.txt"]}`+"\n"+
+		`{"id": "q2", "query": "stock market shares", "relevant": ["business/047.txt"]}`+"\n")
+	out, errOut, code := runExit(t, "", append([]string{"eval", "--dataset", queries, "--corpus", corpus}, f.flags(t.TempDir())...)...)
+	if code != 0 {
+		t.Fatalf("eval with one missing id: %d %s", code, errOut)
+	}
+	if !strings.Contains(errOut, `warning: query q1: relevant id "animals/zebr.txt" is not in the corpus (did you mean animals/zebra.txt?)`) {
+		t.Errorf("no warning naming the missing id:\n%s%s", out, errOut)
+	}
+	writeFile(t, queries, `{"id": "q1", "query": "zebras graze", "relevant": ["animals/zebra.txt"]}`+"\n"+
+		`{"id": "q2", "query": "stock market shares", "relevant": ["047.txt"]}`+"\n")
+	out, errOut, code = runExit(t, "", append([]string{"eval", "--dataset", queries, "--corpus", corpus}, f.flags(t.TempDir())...)...)
+	if code != exitUsage {
+		t.Errorf("eval with a query whose relevant ids are all missing: code %d, want %d\n%s%s", code, exitUsage, out, errOut)
+	}
+	for _, want := range []string{"q2", `"047.txt"`, "business/047.txt or sport/047.txt"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("error does not name %s: %s", want, errOut)
+		}
+	}
+	if strings.Contains(out, "recall") {
+		t.Errorf("a report for a run that could not score: %s", out)
+	}
+}
