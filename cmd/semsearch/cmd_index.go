@@ -16,6 +16,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/semsearch/semsearch/internal/article"
+	"github.com/semsearch/semsearch/internal/embed"
 	"github.com/semsearch/semsearch/internal/engine"
 )
 
@@ -129,6 +130,11 @@ func runIndex(c *cli.Context) error {
 	if retries > 0 {
 		retried = fmt.Sprintf(" (and %s)", plural(int(retries), "retry", "retries"))
 	}
+	if err != nil && st.New+st.Updated+st.Removed == 0 && !errors.Is(err, engine.ErrIDConflict) {
+		// Failed before storing anything: a summary of zeros would read
+		// as success on stdout; the error says what the collection holds.
+		return indexFailed(c, a, st, int(retries), err)
+	}
 	fmt.Fprintf(c.App.Writer, "indexed %q: %d new, %d updated, %d unchanged, %d removed, %d skipped; %s embedded (%d stored); %s%s in %s; total %s (%.1f passages/s)\n",
 		a.cfg.collection, st.New, st.Updated, st.Unchanged, st.Removed, skipped+st.Duplicates,
 		plural(st.Passages, "passage", "passages"), st.Total, plural(int(calls), "embedding call", "embedding calls"), retried,
@@ -143,21 +149,54 @@ func runIndex(c *cli.Context) error {
 	if errors.Is(err, engine.ErrIDConflict) {
 		return fmt.Errorf("index: %w", err) // it says that nothing was changed, and the fix
 	}
+	if err != nil {
+		return indexFailed(c, a, st, 0, err) // the summary counted the retries
+	}
+	return nil
+}
+
+// indexFailed is the error of an index run that failed with err: what was
+// stored (the summary counts only what is durable, see engine.IndexStats),
+// and a rerun advised only when one can help, not after an error that
+// would stop it the same way (a missing model, which it names the models
+// looking like).
+func indexFailed(c *cli.Context, a *app, st engine.IndexStats, retries int, err error) error {
 	kept := "nothing was changed"
-	if n := st.New + st.Updated; n > 0 {
+	if st.Total > 0 {
+		kept += fmt.Sprintf(": %q holds %s as before", a.cfg.collection, plural(st.Total, "passage", "passages"))
+	}
+	if retries > 0 {
+		err = fmt.Errorf("%w (after %s)", err, plural(retries, "retry", "retries"))
+	}
+	n := st.New + st.Updated
+	if n > 0 {
 		kept = fmt.Sprintf("the %s finished before it are stored", plural(n, "article", "articles"))
 	}
 	if errors.Is(c.Context.Err(), context.Canceled) { // interrupted, not out of time (see withDeadline)
 		return fmt.Errorf("index: interrupted: %s; run the same command again to index the rest", kept)
 	}
-	if err != nil {
-		// The summary counts only what is durable (see engine.IndexStats).
-		if st.NotStored > 0 {
-			kept += fmt.Sprintf("; %d are not: run the same command again to finish", st.NotStored)
+	switch {
+	case !rerunHelps(err):
+		if n > 0 && st.NotStored > 0 {
+			kept += fmt.Sprintf("; %d are not: fix the cause, then run the same command again to finish", st.NotStored)
 		}
-		return fmt.Errorf("index: %w (%s)", err, kept)
+	case st.NotStored > 0 && n == 0:
+		kept += "; run the same command again to index them"
+	case st.NotStored > 0:
+		kept += fmt.Sprintf("; %d are not: run the same command again to finish", st.NotStored)
 	}
-	return nil
+	return fmt.Errorf("index: %w%s (%s)", err, similarModels(c, a, err), kept)
+}
+
+// rerunHelps reports whether running the same command again may succeed
+// where err stopped it: not after errors in the setup, which stay.
+func rerunHelps(err error) bool {
+	for _, permanent := range []error{embed.ErrModelMissing, embed.ErrDimensions, embed.ErrInputTooLong, engine.ErrSettingsMismatch, engine.ErrInvalid} {
+		if errors.Is(err, permanent) {
+			return false
+		}
+	}
+	return true
 }
 
 // dryRunIndex prints what an index run would do, changing nothing.
