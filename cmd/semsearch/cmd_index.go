@@ -166,7 +166,7 @@ func indexFailed(c *cli.Context, a *app, st engine.IndexStats, retries int, err 
 		kept += fmt.Sprintf(": %q holds %s as before", a.cfg.collection, plural(st.Total, "passage", "passages"))
 	}
 	if retries > 0 {
-		err = fmt.Errorf("%w (after %s)", err, plural(retries, "retry", "retries"))
+		kept += fmt.Sprintf("; %s failed too", plural(retries, "retry", "retries"))
 	}
 	n := st.New + st.Updated
 	if n > 0 {

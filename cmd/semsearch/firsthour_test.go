@@ -221,7 +221,7 @@ func TestIndex_FailedRunSummary(t *testing.T) {
 	if out != "" || !strings.Contains(errOut, holds) {
 		t.Errorf("failed run: want an error saying %q and no summary:\n%s%s", holds, out, errOut)
 	}
-	if sent := f.embeds.Load() - before; sent < 2 || !strings.Contains(errOut, "retries)") {
+	if sent := f.embeds.Load() - before; sent < 2 || !strings.Contains(errOut, "retries failed too") {
 		t.Errorf("%d requests sent (one call, retried): the error does not count the retries: %s", sent, errOut)
 	}
 }
