@@ -7,6 +7,8 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/semsearch/semsearch/internal/embed"
 	"github.com/semsearch/semsearch/internal/engine"
+	"github.com/semsearch/semsearch/internal/suggest"
 	"github.com/semsearch/semsearch/internal/vectorstore"
 )
 
@@ -24,9 +27,9 @@ func getCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "get",
 		Usage:     "print an indexed article, or a cited range of it",
-		ArgsUsage: "ID",
+		ArgsUsage: "ID (or the source path a citation names, or a file name only one id ends with)",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "lines", Usage: "only lines A-B (as cited), e.g. 3-5"},
+			&cli.StringFlag{Name: "lines", Usage: "only lines A-B (as cited), e.g. 3-5; a range past the end stops there"},
 			&cli.StringFlag{Name: "bytes", Usage: "only bytes START-END (a result's start and end)"},
 			&cli.BoolFlag{Name: "json", Usage: "print JSON with metadata"},
 		},
@@ -39,14 +42,31 @@ func getCommand() *cli.Command {
 				return err
 			}
 			defer a.Close()
+			if err := requireCollection(c, a); err != nil {
+				return err
+			}
 			doc, err := a.engine.Document(c.Context, a.cfg.collection, c.Args().First())
+			if errors.Is(err, engine.ErrNotFound) {
+				doc, err = findDocument(c, a, c.Args().First())
+			}
 			if err != nil {
 				return fmt.Errorf("get: %w", err)
 			}
 			if c.String("lines") != "" && (doc.Format == "html" || doc.Format == "json") {
 				return usagef("get: --lines of a %s article's citations are lines of its source file %s, not of the extracted text; open the file there, or use --bytes START-END (a result's start and end)", doc.Format, doc.Source)
 			}
-			text, err := cut(doc.Text, c.String("lines"), c.String("bytes"))
+			lines := c.String("lines")
+			if s, e, err := parseRange(lines); lines != "" && err == nil && s >= 1 && s <= e {
+				// A range running past the end is cut at the end, saying
+				// so: "3-100" asks for the rest of the article.
+				if n := lineCount(doc.Text); s <= n && e > n {
+					lines = fmt.Sprintf("%d-%d", s, n)
+					fmt.Fprintf(c.App.ErrWriter, "note: %s has %d lines: printing lines %s\n", termLine(doc.ID), n, lines)
+				} else if s > n {
+					return usagef("get: --lines %q: %s has %d lines", c.String("lines"), doc.ID, n)
+				}
+			}
+			text, err := cut(doc.Text, lines, c.String("bytes"))
 			if err != nil {
 				return usagef("get: %v", err)
 			}
@@ -74,13 +94,81 @@ func cut(text, lines, bytes string) (string, error) {
 		return text[s:e], nil
 	case lines != "":
 		s, e, err := parseRange(lines)
-		all := strings.SplitAfter(text, "\n")
+		all := splitLines(text)
 		if err != nil || s < 1 || s > e || e > len(all) {
 			return "", fmt.Errorf("--lines %q: want A-B within 1-%d", lines, len(all))
 		}
 		return strings.Join(all[s-1:e], ""), nil
 	}
 	return text, nil
+}
+
+// splitLines splits text into its lines, each with its newline, counted as
+// an editor (and the MCP get_document tool) counts them: a final newline
+// ends the last line rather than starting another.
+func splitLines(text string) []string {
+	all := strings.SplitAfter(text, "\n")
+	if n := len(all); n > 1 && all[n-1] == "" {
+		all = all[:n-1]
+	}
+	return all
+}
+
+// lineCount is the number of lines of text (see [splitLines]).
+func lineCount(text string) int { return len(splitLines(text)) }
+
+// findDocument finds the article arg names when it is no id: the source
+// path a citation prints, or a file name only one id ends with (which it
+// says on stderr). Otherwise it fails with the ids that look like arg.
+func findDocument(c *cli.Context, a *app, arg string) (vectorstore.Document, error) {
+	docs, _, err := a.engine.Documents(c.Context, a.cfg.collection, 0, 0)
+	if err != nil {
+		return vectorstore.Document{}, err
+	}
+	ids := make([]string, len(docs))
+	var bySource, byName []string
+	absArg, _ := filepath.Abs(arg)
+	for i, d := range docs {
+		ids[i] = d.ID
+		if d.Source == arg || (absArg != "" && absPath(d.Source) == absArg) {
+			bySource = append(bySource, d.ID)
+		}
+		if !strings.Contains(arg, "/") && path.Base(d.ID) == arg {
+			byName = append(byName, d.ID)
+		}
+	}
+	slices.Sort(ids)
+	pick := func(found []string) (vectorstore.Document, error) {
+		return a.engine.Document(c.Context, a.cfg.collection, found[0])
+	}
+	switch {
+	case len(bySource) == 1:
+		return pick(bySource)
+	case len(bySource) > 1: // a JSON Lines file holds many articles
+		return vectorstore.Document{}, fmt.Errorf("%s holds %d articles of %q: give one id, e.g. %s (semsearch list shows them)",
+			arg, len(bySource), a.cfg.collection, suggest.Or(bySource[:min(3, len(bySource))]))
+	case len(byName) == 1:
+		fmt.Fprintf(c.App.ErrWriter, "note: %q is %s\n", arg, termLine(byName[0]))
+		return pick(byName)
+	}
+	like := byName
+	if len(like) == 0 {
+		like = suggest.Similar(arg, ids, 5)
+	}
+	hint := "semsearch list shows every id"
+	if len(like) > 0 {
+		hint = "did you mean " + termLine(suggest.Or(like)) + "?"
+	}
+	return vectorstore.Document{}, fmt.Errorf("no article %q in %q: %s: %w", arg, a.cfg.collection, hint, engine.ErrNotFound)
+}
+
+// absPath is p made absolute, or "" when it cannot be.
+func absPath(p string) string {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return ""
+	}
+	return abs
 }
 
 func parseRange(r string) (int, int, error) {
@@ -111,6 +199,9 @@ func listCommand() *cli.Command {
 				return err
 			}
 			defer a.Close()
+			if err := requireCollection(c, a); err != nil {
+				return err
+			}
 			docs, total, err := a.engine.Documents(c.Context, a.cfg.collection, c.Int("offset"), c.Int("limit"))
 			if err != nil {
 				return fmt.Errorf("list: %w", err)
@@ -171,6 +262,9 @@ func runDelete(c *cli.Context) error {
 		return serverHint(c, err)
 	}
 	defer a.Close()
+	if err := requireCollection(c, a); err != nil {
+		return err
+	}
 	var found, missing []string
 	for _, id := range c.Args().Slice() {
 		switch _, err := a.engine.Document(c.Context, a.cfg.collection, id); {
@@ -205,7 +299,7 @@ func runDelete(c *cli.Context) error {
 func statsCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "stats",
-		Usage: "show the collections in the data directory",
+		Usage: "show the collections in the data directory (with -c, that one)",
 		Flags: []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print JSON"}},
 		Action: func(c *cli.Context) error {
 			if dir := c.String("data"); dir != "" {
@@ -221,6 +315,12 @@ func statsCommand() *cli.Command {
 			cols, err := a.engine.Collections(c.Context)
 			if err != nil {
 				return fmt.Errorf("stats: %w", err)
+			}
+			if c.IsSet("collection") { // -c: that collection only
+				if !slices.ContainsFunc(cols, func(col vectorstore.Collection) bool { return col.Name == a.cfg.collection }) {
+					return noCollection(c, a)
+				}
+				cols = slices.DeleteFunc(cols, func(col vectorstore.Collection) bool { return col.Name != a.cfg.collection })
 			}
 			if c.Bool("json") {
 				return writeJSON(c.App.Writer, map[string]any{"data": a.cfg.dataDir, "collections": cols})

@@ -18,6 +18,7 @@ import (
 	"github.com/semsearch/semsearch/eval"
 	"github.com/semsearch/semsearch/internal/article"
 	"github.com/semsearch/semsearch/internal/engine"
+	"github.com/semsearch/semsearch/internal/suggest"
 )
 
 func evalCommand() *cli.Command {
@@ -80,6 +81,9 @@ func runEval(c *cli.Context) error {
 	}
 	if n := c.Int("limit"); n > 0 && n < len(ds.Queries) {
 		ds.Queries = ds.Queries[:n]
+	}
+	if err := checkRelevant(c, ds, corpus); err != nil {
+		return err
 	}
 	a, err := open(c, true)
 	if err != nil {
@@ -237,6 +241,59 @@ func loadEvalData(c *cli.Context) (*eval.Dataset, []article.Article, error) {
 	}
 }
 
+// checkRelevant warns about relevant ids the corpus lacks, which would score
+// 0 in silence, naming the corpus ids that look like them ("047.txt" for
+// "business/047.txt"), and refuses to run (a usage error: the dataset is
+// wrong) when a query has no relevant id in the corpus at all. Checked
+// before anything is indexed.
+func checkRelevant(c *cli.Context, ds *eval.Dataset, corpus []article.Article) error {
+	ids := make([]string, len(corpus))
+	for i, a := range corpus {
+		ids[i] = a.ID
+	}
+	const shown = 10 // a dataset judged against another corpus would flood the terminal
+	var warned int
+	var none []string
+	describe := func(m eval.MissingRelevant) string {
+		parts := make([]string, len(m.Missing))
+		for i, id := range m.Missing {
+			parts[i] = strconv.Quote(id)
+			if cl := m.Closest[id]; len(cl) > 0 {
+				parts[i] += " (did you mean " + suggest.Or(cl) + "?)"
+			}
+		}
+		return strings.Join(parts, ", ")
+	}
+	for _, m := range eval.CheckRelevant(ds, ids) {
+		if m.None {
+			none = append(none, "query "+termLine(m.Query)+": "+termLine(describe(m)))
+			continue
+		}
+		for _, id := range m.Missing {
+			if warned++; warned > shown {
+				continue
+			}
+			hint := ""
+			if cl := m.Closest[id]; len(cl) > 0 {
+				hint = " (did you mean " + suggest.Or(cl) + "?)"
+			}
+			fmt.Fprintf(c.App.ErrWriter, "warning: query %s: relevant id %q is not in the corpus%s\n", termLine(m.Query), id, termLine(hint))
+		}
+	}
+	if warned > shown {
+		fmt.Fprintf(c.App.ErrWriter, "warning: %d more relevant ids are not in the corpus\n", warned-shown)
+	}
+	if len(none) == 0 {
+		return nil
+	}
+	n := len(none)
+	if n > 3 {
+		none = append(none[:3], fmt.Sprintf("and %d more", n-3))
+	}
+	return usagef("eval: %s of %d can never score, as none of its relevant ids is in the corpus: %s; make the dataset's \"relevant\" ids the corpus's ids (as semsearch list prints them)",
+		plural(n, "query", "queries"), len(ds.Queries), strings.Join(none, "; "))
+}
+
 // evalCollection names the collection of an eval's corpus after its dataset:
 // eval-<dataset file or directory name>-<8 hex digits of a hash of the
 // dataset's and corpus's absolute paths>, so two datasets never share (and
@@ -373,8 +430,13 @@ func runSweep(c *cli.Context, a *app, ds *eval.Dataset, corpus []article.Article
 	if c.Bool("json") {
 		return writeJSON(c.App.Writer, map[string]any{"dataset": ds.Name, "model": a.cfg.engine.Model, "sweep": name, "runs": rows})
 	}
-	cols := []string{"ndcg@10", "recall@1", "recall@10", "mrr@10", "recall@100"}
-	pcols := []string{"hits@1", "hits@5", "mrr@10"}
+	cols, pcols := sweepColumns(opt.Ks)
+	cell := func(m map[string]float64, k string) string {
+		if v, ok := m[k]; ok {
+			return fmt.Sprintf("%.4f", v)
+		}
+		return "-" // not computed: a 0 would read as a measured failure
+	}
 	tw := tabwriter.NewWriter(c.App.Writer, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "%s\t", name)
 	for _, k := range cols {
@@ -389,16 +451,55 @@ func runSweep(c *cli.Context, a *app, ds *eval.Dataset, corpus []article.Article
 	for _, r := range rows {
 		fmt.Fprintf(tw, "%s\t", r.Value)
 		for _, k := range cols {
-			fmt.Fprintf(tw, "%.4f\t", r.Metrics[k])
+			fmt.Fprintf(tw, "%s\t", cell(r.Metrics, k))
 		}
 		if r.Passage != nil {
 			for _, k := range pcols {
-				fmt.Fprintf(tw, "%.4f\t", r.Passage[k])
+				fmt.Fprintf(tw, "%s\t", cell(r.Passage, k))
 			}
 		}
 		fmt.Fprintf(tw, "%.2f\t\n", r.Latency)
 	}
 	return tw.Flush()
+}
+
+// sweepColumns picks the sweep table's columns among the cut-offs ks
+// computes: ndcg, recall and mrr at the largest k up to 10, recall at the
+// smallest and largest k; passage hits at the smallest k and the largest up
+// to 5, and mrr at the largest up to 10. With the default cut-offs they
+// are ndcg@10, recall@1, recall@10, mrr@10, recall@100 and hits@1, hits@5,
+// mrr@10.
+func sweepColumns(ks []int) (doc, passage []string) {
+	if len(ks) == 0 {
+		ks = eval.DefaultKs()
+	}
+	ks = slices.Sorted(slices.Values(ks))
+	upTo := func(limit int) int {
+		best := ks[0]
+		for _, k := range ks {
+			if k <= limit {
+				best = k
+			}
+		}
+		return best
+	}
+	first, last, ten := ks[0], ks[len(ks)-1], upTo(10)
+	add := func(cols []string, family string, k int) []string {
+		key := family + "@" + strconv.Itoa(k)
+		if slices.Contains(cols, key) {
+			return cols
+		}
+		return append(cols, key)
+	}
+	doc = add(doc, "ndcg", ten)
+	doc = add(doc, "recall", first)
+	doc = add(doc, "recall", ten)
+	doc = add(doc, "mrr", ten)
+	doc = add(doc, "recall", last)
+	passage = add(passage, "hits", first)
+	passage = add(passage, "hits", upTo(5))
+	passage = add(passage, "mrr", ten)
+	return doc, passage
 }
 
 // sweepQuery returns the search settings of one sweep value: q with the

@@ -32,6 +32,9 @@ func exportCommand() *cli.Command {
 				return err
 			}
 			defer a.Close()
+			if err := requireCollection(c, a); err != nil {
+				return err
+			}
 			var st transfer.Stats
 			export := func(w io.Writer) (err error) {
 				st, err = transfer.Export(c.Context, a.store, a.cfg.collection, w)
@@ -133,7 +136,7 @@ func importCommand() *cli.Command {
 		ArgsUsage: "FILE|-",
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
-				return fmt.Errorf("import: give one file (or - for standard input)")
+				return usagef("import: give one file (or - for standard input)")
 			}
 			a, err := open(c, true)
 			if err != nil {

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/semsearch/semsearch/internal/article"
+	"github.com/semsearch/semsearch/internal/embed"
 	"github.com/semsearch/semsearch/internal/engine"
 )
 
@@ -66,7 +69,11 @@ func runIndex(c *cli.Context) error {
 	}
 	skipped := 0
 	for _, p := range loaded.Problems {
-		fmt.Fprintf(c.App.ErrWriter, "warning: %s: %s\n", termLine(p.Source), termLine(p.Reason))
+		reason := p.Reason
+		if strings.HasPrefix(reason, "file too large") || strings.HasPrefix(reason, "input too large") {
+			reason += " (raise it with --max-file-size)"
+		}
+		fmt.Fprintf(c.App.ErrWriter, "warning: %s: %s\n", termLine(p.Source), termLine(reason))
 		if p.Kind == article.KindSkipped || p.Kind == article.KindError {
 			skipped++
 		}
@@ -88,7 +95,11 @@ func runIndex(c *cli.Context) error {
 		return remoteIndex(c, loaded.Articles, skipped, stdinID)
 	}
 	if c.Bool("dry-run") {
-		return dryRunIndex(c, loaded.Articles, skipped)
+		if err := dryRunIndex(c, loaded.Articles, skipped); err != nil {
+			return err
+		}
+		printLeftOut(c.App.Writer, loaded.LeftOut)
+		return nil
 	}
 	a, err := open(c, true)
 	if err != nil {
@@ -119,10 +130,16 @@ func runIndex(c *cli.Context) error {
 	if retries > 0 {
 		retried = fmt.Sprintf(" (and %s)", plural(int(retries), "retry", "retries"))
 	}
+	if err != nil && st.New+st.Updated+st.Removed == 0 && !errors.Is(err, engine.ErrIDConflict) {
+		// Failed before storing anything: a summary of zeros would read
+		// as success on stdout; the error says what the collection holds.
+		return indexFailed(c, a, st, int(retries), err)
+	}
 	fmt.Fprintf(c.App.Writer, "indexed %q: %d new, %d updated, %d unchanged, %d removed, %d skipped; %s embedded (%d stored); %s%s in %s; total %s (%.1f passages/s)\n",
 		a.cfg.collection, st.New, st.Updated, st.Unchanged, st.Removed, skipped+st.Duplicates,
 		plural(st.Passages, "passage", "passages"), st.Total, plural(int(calls), "embedding call", "embedding calls"), retried,
 		st.EmbedTime.Round(time.Millisecond), took.Round(time.Millisecond), float64(st.Passages)/took.Seconds())
+	printLeftOut(c.App.Writer, loaded.LeftOut)
 	if stdinID != "" {
 		fmt.Fprintf(c.App.Writer, "stdin was indexed as id %q (set it with --id)\n", stdinID)
 	}
@@ -132,21 +149,54 @@ func runIndex(c *cli.Context) error {
 	if errors.Is(err, engine.ErrIDConflict) {
 		return fmt.Errorf("index: %w", err) // it says that nothing was changed, and the fix
 	}
+	if err != nil {
+		return indexFailed(c, a, st, 0, err) // the summary counted the retries
+	}
+	return nil
+}
+
+// indexFailed is the error of an index run that failed with err: what was
+// stored (the summary counts only what is durable, see engine.IndexStats),
+// and a rerun advised only when one can help, not after an error that
+// would stop it the same way (a missing model, which it names the models
+// looking like).
+func indexFailed(c *cli.Context, a *app, st engine.IndexStats, retries int, err error) error {
 	kept := "nothing was changed"
-	if n := st.New + st.Updated; n > 0 {
+	if st.Total > 0 {
+		kept += fmt.Sprintf(": %q holds %s as before", a.cfg.collection, plural(st.Total, "passage", "passages"))
+	}
+	if retries > 0 {
+		kept += fmt.Sprintf("; %s failed too", plural(retries, "retry", "retries"))
+	}
+	n := st.New + st.Updated
+	if n > 0 {
 		kept = fmt.Sprintf("the %s finished before it are stored", plural(n, "article", "articles"))
 	}
 	if errors.Is(c.Context.Err(), context.Canceled) { // interrupted, not out of time (see withDeadline)
 		return fmt.Errorf("index: interrupted: %s; run the same command again to index the rest", kept)
 	}
-	if err != nil {
-		// The summary counts only what is durable (see engine.IndexStats).
-		if st.NotStored > 0 {
-			kept += fmt.Sprintf("; %d are not: run the same command again to finish", st.NotStored)
+	switch {
+	case !rerunHelps(err):
+		if n > 0 && st.NotStored > 0 {
+			kept += fmt.Sprintf("; %d are not: fix the cause, then run the same command again to finish", st.NotStored)
 		}
-		return fmt.Errorf("index: %w (%s)", err, kept)
+	case st.NotStored > 0 && n == 0:
+		kept += "; run the same command again to index them"
+	case st.NotStored > 0:
+		kept += fmt.Sprintf("; %d are not: run the same command again to finish", st.NotStored)
 	}
-	return nil
+	return fmt.Errorf("index: %w%s (%s)", err, similarModels(c, a, err), kept)
+}
+
+// rerunHelps reports whether running the same command again may succeed
+// where err stopped it: not after errors in the setup, which stay.
+func rerunHelps(err error) bool {
+	for _, permanent := range []error{embed.ErrModelMissing, embed.ErrDimensions, embed.ErrInputTooLong, engine.ErrSettingsMismatch, engine.ErrInvalid} {
+		if errors.Is(err, permanent) {
+			return false
+		}
+	}
+	return true
 }
 
 // dryRunIndex prints what an index run would do, changing nothing.
@@ -162,6 +212,16 @@ func dryRunIndex(c *cli.Context, arts []article.Article, skipped int) error {
 	if err != nil {
 		return fmt.Errorf("index --dry-run: %w", err)
 	}
+	if !c.Bool("rebuild") { // a rebuild re-embeds everything: its count says it
+		for _, r := range st.Results {
+			switch r.Status {
+			case engine.DocNew:
+				fmt.Fprintf(c.App.Writer, "would add %s\n", termLine(r.ID))
+			case engine.DocUpdated:
+				fmt.Fprintf(c.App.Writer, "would update %s\n", termLine(r.ID))
+			}
+		}
+	}
 	for _, id := range st.Gone {
 		fmt.Fprintf(c.App.Writer, "would remove %s\n", termLine(id))
 	}
@@ -171,6 +231,25 @@ func dryRunIndex(c *cli.Context, arts []article.Article, skipped int) error {
 		fmt.Fprintf(c.App.Writer, "the rebuild would re-embed every article, %d of them from the stored text\n", st.Rebuilt)
 	}
 	return nil
+}
+
+// printLeftOut counts, after the summary, the files of the directories
+// walked that are in no format index reads (see article.Result.LeftOut).
+func printLeftOut(w io.Writer, leftOut map[string]int) {
+	if len(leftOut) == 0 {
+		return
+	}
+	n := 0
+	exts := make([]string, 0, len(leftOut))
+	for ext, k := range leftOut {
+		n += k
+		if ext == "" {
+			ext = "no extension"
+		}
+		exts = append(exts, termLine(ext))
+	}
+	slices.Sort(exts)
+	fmt.Fprintf(w, "%s left out: not in a format index reads (%s); --include adds other text files\n", plural(n, "file", "files"), strings.Join(exts, ", "))
 }
 
 // plural returns "1 passage" or "2 passages".

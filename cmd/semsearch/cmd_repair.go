@@ -27,6 +27,9 @@ func runRepair(c *cli.Context) error {
 		return err
 	}
 	defer a.Close()
+	if err := requireCollection(c, a); err != nil {
+		return err
+	}
 	st, err := a.engine.RepairKeywords(c.Context, a.cfg.collection)
 	if err != nil {
 		return fmt.Errorf("repair: %w", err)

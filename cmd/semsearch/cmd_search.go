@@ -85,6 +85,11 @@ func runSearch(c *cli.Context) error {
 	if errors.Is(err, engine.ErrInvalid) {
 		return usagef("search: %w", err)
 	}
+	if errors.Is(err, engine.ErrNotFound) {
+		if cerr := requireCollection(c, a); cerr != nil {
+			return cerr
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("search: %w", serverHint(c, err))
 	}

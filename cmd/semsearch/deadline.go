@@ -31,8 +31,11 @@ func deadlineFlags() []cli.Flag {
 		// No EnvVars: urfave/cli counts an environment variable as set, and
 		// SEMSEARCH_TIMEOUT exported for searches must not stop a server or
 		// cut a long index run short (see commandTimeout).
+		// Its default depends on the command, so help shows that text
+		// instead of the flag's zero Value (which means "not given").
 		&cli.DurationFlag{Name: "timeout", Category: "global",
-			Usage: fmt.Sprintf("overall time limit of the command, 0 for none (default %s, or SEMSEARCH_TIMEOUT, for short commands; none for index, eval, export, import and repair unless given here; serve and mcp run until stopped)", defaultTimeout)},
+			Usage:       "overall time limit of the command, 0 for none",
+			DefaultText: fmt.Sprintf("%s, or SEMSEARCH_TIMEOUT, for short commands; none for index, eval, export, import and repair; serve and mcp run until stopped", defaultTimeout)},
 		&cli.DurationFlag{Name: "ollama-timeout", Category: "global", EnvVars: []string{"SEMSEARCH_OLLAMA_TIMEOUT"}, Value: defaultOllamaTimeout,
 			Usage: "time limit of each request to Ollama (a timed-out request is retried)"},
 	}

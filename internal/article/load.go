@@ -58,6 +58,11 @@ type Result struct {
 	// no file in any directory walked (e.g. "*.{md,html}": braces are not
 	// glob syntax here).
 	UnmatchedIncludes []string
+	// LeftOut counts, by lower-case extension ("" for none), the regular
+	// files of the directories walked that are in no format Load reads
+	// (a PDF, a spreadsheet), when [LoadOptions.Include] is the default:
+	// skipped without a Problem each, they are worth a count.
+	LeftOut map[string]int
 }
 
 // Load reads the articles in paths: files, directories (walked recursively in
@@ -107,6 +112,7 @@ func Load(ctx context.Context, paths []string, stdin io.Reader, opt LoadOptions)
 			l.include[i].fold = true
 		}
 	}
+	l.countLeftOut = len(opt.Include) == 0
 	l.includeHits = make([]int, len(l.include))
 	if l.exclude, err = compileGlobs(opt.Exclude); err != nil {
 		return Result{}, fmt.Errorf("load: exclude: %w", err)
@@ -157,6 +163,7 @@ type loader struct {
 	stdinDone        bool
 	includeHits      []int // files each include pattern matched
 	filesSeen        int   // files selected by the patterns so far
+	countLeftOut     bool  // count files the default patterns leave out
 }
 
 func (l *loader) problem(source, kind, format string, args ...any) {
@@ -274,7 +281,14 @@ func (l *loader) walkDir(dir, rel string, entries []os.DirEntry, prefix string, 
 			if err := l.walkDir(full, r, sub, prefix, depth+1); err != nil {
 				return err
 			}
-		case !l.included(r) || matchAny(l.exclude, r):
+		case !l.included(r):
+			if l.countLeftOut && mode.IsRegular() && !matchAny(l.exclude, r) {
+				if l.res.LeftOut == nil {
+					l.res.LeftOut = map[string]int{}
+				}
+				l.res.LeftOut[strings.ToLower(filepath.Ext(name))]++
+			}
+		case matchAny(l.exclude, r):
 		case mode.IsRegular():
 			l.filesSeen++
 			if info == nil {

@@ -408,3 +408,35 @@ func TestLoad_Testdata(t *testing.T) {
 		}
 	}
 }
+
+// Files the default patterns leave out are counted by extension; hidden,
+// excluded and --include-filtered files are not.
+func TestLoad_LeftOut(t *testing.T) {
+	dir := newWalkTree(t)
+	writeTree(t, dir, map[string]string{"r.PDF": "%PDF", "drafts/s.pdf": "%PDF", "Makefile": "all:", ".x.pdf": "%PDF"})
+	tests := []struct {
+		name string
+		opt  LoadOptions
+		want map[string]int
+	}{
+		{"defaults", LoadOptions{}, map[string]int{".org": 1, ".pdf": 2, "": 1}},
+		{"exclude", LoadOptions{Exclude: []string{"drafts/**", "*.org"}}, map[string]int{".pdf": 1, "": 1}},
+		{"include given", LoadOptions{Include: []string{"*.md"}}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := Load(context.Background(), []string{dir}, nil, tt.opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.LeftOut) != len(tt.want) {
+				t.Fatalf("LeftOut = %v, want %v", res.LeftOut, tt.want)
+			}
+			for ext, n := range tt.want {
+				if res.LeftOut[ext] != n {
+					t.Errorf("LeftOut = %v, want %v", res.LeftOut, tt.want)
+				}
+			}
+		})
+	}
+}

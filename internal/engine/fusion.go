@@ -71,12 +71,32 @@ type candidate struct {
 	score          float64
 }
 
+// rankNotes is what [Engine.rank] found worth telling beside its ranking.
+type rankNotes struct {
+	// stale are the ids of documents whose BM25 hits were left out (see
+	// [Engine.currentKeywordHits]), sorted.
+	stale []string
+	// zeroQuery says the query embedded to a zero vector: the model knows
+	// none of its words, so the vector half ranked nothing.
+	zeroQuery bool
+}
+
+// isZero reports whether every component of v is 0.
+func isZero(v []float32) bool {
+	for _, x := range v {
+		if x != 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // rank runs the halves the mode asks for, once, and scores their
 // candidates, best first. It also returns the ids of documents whose BM25
 // hits were left out because the keyword index scored another version of
 // them than the vector store holds (see [Engine.currentKeywordHits]),
 // sorted.
-func (e *Engine) rank(ctx context.Context, collection string, q Query, mode Mode, f Fusion) ([]*candidate, []string, error) {
+func (e *Engine) rank(ctx context.Context, collection string, q Query, mode Mode, f Fusion) ([]*candidate, rankNotes, error) {
 	depth := q.K
 	if q.MMR > 0 || q.MaxPerDoc > 0 {
 		depth = min(max(4*q.K, 50), MaxK) // room to skip near-copies
@@ -104,7 +124,7 @@ func (e *Engine) rank(ctx context.Context, collection string, q Query, mode Mode
 		// The index applies the filter itself (e.g. a database's where filter).
 		hits, err := fk.SearchFilter(ctx, collection, q.Text, depth, q.Filter)
 		if err != nil {
-			return nil, nil, fmt.Errorf("bm25 search: %w", err)
+			return nil, rankNotes{}, fmt.Errorf("bm25 search: %w", err)
 		}
 		for i, h := range hits {
 			c := get(vectorstore.PassageKey{DocID: h.DocID, Chunk: h.Chunk})
@@ -115,7 +135,7 @@ func (e *Engine) rank(ctx context.Context, collection string, q Query, mode Mode
 		if !q.Filter.Empty() {
 			ids, err := e.store.FilterDocs(ctx, collection, q.Filter)
 			if err != nil {
-				return nil, nil, err
+				return nil, rankNotes{}, err
 			}
 			set := make(map[string]bool, len(ids))
 			for _, id := range ids {
@@ -125,10 +145,10 @@ func (e *Engine) rank(ctx context.Context, collection string, q Query, mode Mode
 		}
 		hits, err := e.keywords.Search(ctx, collection, q.Text, depth, allow)
 		if err != nil {
-			return nil, nil, fmt.Errorf("bm25 search: %w", err)
+			return nil, rankNotes{}, fmt.Errorf("bm25 search: %w", err)
 		}
 		if hits, stale, err = e.currentKeywordHits(ctx, collection, hits); err != nil {
-			return nil, nil, err
+			return nil, rankNotes{}, err
 		}
 		for i, h := range hits {
 			c := get(vectorstore.PassageKey{DocID: h.DocID, Chunk: h.Chunk})
@@ -136,14 +156,16 @@ func (e *Engine) rank(ctx context.Context, collection string, q Query, mode Mode
 		}
 	}
 	var qv []float32
+	zeroQuery := false
 	if mode != BM25 {
 		var err error
 		if qv, err = e.embedQuery(ctx, q.Text, q.embedBy); err != nil {
-			return nil, nil, err
+			return nil, rankNotes{}, err
 		}
+		zeroQuery = isZero(qv)
 		hits, err := e.store.Query(ctx, collection, qv, depth, q.Filter)
 		if err != nil {
-			return nil, nil, err
+			return nil, rankNotes{}, err
 		}
 		for _, h := range hits {
 			c := get(vectorstore.PassageKey{DocID: h.DocID, Chunk: h.Chunk})
@@ -151,7 +173,7 @@ func (e *Engine) rank(ctx context.Context, collection string, q Query, mode Mode
 		}
 	}
 	if err := e.complete(ctx, collection, order, qv, q.MMR > 0); err != nil {
-		return nil, nil, err
+		return nil, rankNotes{}, err
 	}
 	// A BM25 hit the vector store does not know is drift from a failed
 	// write; it has no text to show.
@@ -191,7 +213,7 @@ func (e *Engine) rank(ctx context.Context, collection string, q Query, mode Mode
 		}
 		return cmp.Compare(a.hit.Chunk, b.hit.Chunk)
 	})
-	return order, stale, nil
+	return order, rankNotes{stale: stale, zeroQuery: zeroQuery}, nil
 }
 
 // embedQuery embeds a query's text, waiting until embedBy at most (no

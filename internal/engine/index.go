@@ -31,8 +31,9 @@ type IndexOptions struct {
 	// embed (nothing done yet) and after every embedding call, with
 	// passage-level counts, so a single large article shows progress too.
 	OnProgress func(IndexProgress)
-	// DryRun computes what the run would do (the stats, and Gone when
-	// pruning) without embedding, storing, removing or repairing anything.
+	// DryRun computes what the run would do (the stats, each article's
+	// Results status new, updated or unchanged, and Gone when pruning)
+	// without embedding, storing, removing or repairing anything.
 	DryRun bool
 	// SameFile, when set, tells whether a stored document's source and an
 	// article's name the same file, where the caller can see the files (the
@@ -210,10 +211,13 @@ func (e *Engine) index(ctx context.Context, collection string, arts []article.Ar
 	}
 	if opt.DryRun {
 		for _, p := range todo {
+			// The results say what the run would do with each article.
 			if p.isNew {
 				st.New++
+				p.result.Status = DocNew
 			} else {
 				st.Updated++
+				p.result.Status = DocUpdated
 			}
 			st.Passages += len(p.inputs)
 		}

@@ -157,12 +157,12 @@ func (e *Engine) Search(ctx context.Context, collection string, q Query) (Respon
 	// A keyword index held by another process fails the search (with
 	// ErrKeywordsBusy) rather than silently ranking by vectors alone, unless
 	// the door asked for a fallback that says so.
-	cands, stale, err := e.rank(ctx, collection, q, mode, fusion)
+	cands, notes, err := e.rank(ctx, collection, q, mode, fusion)
 	if errors.Is(err, ErrKeywordsDamaged) && !e.cfg.ReadOnly {
 		// Damaged since this engine last checked it: rebuild and retry.
 		e.forgetKeywordCheck(collection)
 		if err = e.checkKeywords(ctx, collection); err == nil || errors.Is(err, syscall.ENOSPC) {
-			cands, stale, err = e.rank(ctx, collection, q, mode, fusion)
+			cands, notes, err = e.rank(ctx, collection, q, mode, fusion)
 		}
 	}
 	skipped := ""
@@ -178,12 +178,12 @@ func (e *Engine) Search(ctx context.Context, collection string, q Query) (Respon
 		resp.Warnings = append(resp.Warnings, w)
 		e.log.Warn("query embedding timed out; answering from BM25 alone", "collection", collection, "timeout_ms", e.cfg.QueryEmbedTimeout.Milliseconds(), "error", err)
 		mode, resp.Mode = BM25, BM25
-		cands, stale, err = e.rank(ctx, collection, q, mode, fusion)
+		cands, notes, err = e.rank(ctx, collection, q, mode, fusion)
 	case errors.Is(err, ErrKeywordsDamaged) && mode == Hybrid:
 		// Not silent: the response carries the warning and says the mode.
 		resp.Warnings = append(resp.Warnings, "searched by vectors only: "+keywordsDamaged(collection, err).Error())
 		mode, resp.Mode = Vector, Vector
-		cands, stale, err = e.rank(ctx, collection, q, mode, fusion)
+		cands, notes, err = e.rank(ctx, collection, q, mode, fusion)
 	case errors.Is(err, ErrKeywordsDamaged):
 		return resp, keywordsDamaged(collection, err)
 	case errors.Is(err, ErrKeywordsBusy) && mode == Hybrid && e.cfg.KeywordsBusyFallback:
@@ -191,15 +191,18 @@ func (e *Engine) Search(ctx context.Context, collection string, q Query) (Respon
 		e.log.Warn("searched by vectors only", "collection", collection, "reason", w)
 		resp.Warnings = append(resp.Warnings, "searched by vectors only: "+w)
 		mode, resp.Mode = Vector, Vector
-		cands, stale, err = e.rank(ctx, collection, q, mode, fusion)
+		cands, notes, err = e.rank(ctx, collection, q, mode, fusion)
 	case errors.Is(err, ErrKeywordsBusy):
 		return resp, keywordsBusy(collection, err)
 	}
 	if err != nil {
 		return resp, err
 	}
-	if len(stale) > 0 {
-		resp.Warnings = append(resp.Warnings, staleWarning(stale))
+	if len(notes.stale) > 0 {
+		resp.Warnings = append(resp.Warnings, staleWarning(notes.stale))
+	}
+	if notes.zeroQuery {
+		resp.Warnings = append(resp.Warnings, zeroQueryWarning(e.cfg.Model, mode))
 	}
 	kept := cands[:0]
 	for _, c := range cands {
@@ -219,6 +222,18 @@ func (e *Engine) Search(ctx context.Context, collection string, q Query) (Respon
 	resp.Took = time.Since(start)
 	e.log.Debug("search", "collection", collection, "mode", mode, "k", q.K, "hits", len(resp.Results), "query_ms", resp.Took.Milliseconds())
 	return resp, nil
+}
+
+// zeroQueryWarning says why a query's vector half found nothing: the model
+// embedded it to zeros, as an offline word-vector model does with a
+// question in another language or of words it does not know.
+func zeroQueryWarning(model string, mode Mode) string {
+	got := "so no passage is similar to it"
+	if mode == Hybrid {
+		got = "so only its BM25 half ranked passages"
+	}
+	return fmt.Sprintf("model %s knows none of the words of this question (its embedding is all zeros: another language, or words it never saw), %s; "+
+		"search by keywords with --mode bm25 (mode \"bm25\"), rephrase it in words the model knows, or index with a multilingual model", model, got)
 }
 
 // staleWarning tells the user which documents BM25 could not rank and how
