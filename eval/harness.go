@@ -77,10 +77,12 @@ func Run(ctx context.Context, eng Engine, ds *Dataset, corpus []article.Article,
 		if err != nil {
 			return nil, st, fmt.Errorf("query %s: %w", q.ID, err)
 		}
-		if len(resp.Warnings) > 0 {
+		if req.Mode != "" && resp.Mode != req.Mode {
 			// e.g. ranked by BM25 alone because the query's embedding
 			// timed out: figures of another ranking than asked are wrong.
-			return nil, st, fmt.Errorf("query %s was not ranked as asked: %s", q.ID, strings.Join(resp.Warnings, "; "))
+			// Other warnings (a question of words the model does not
+			// know) leave the ranking as asked, and its figures stand.
+			return nil, st, fmt.Errorf("query %s was not ranked as asked (%s, not %s): %s", q.ID, resp.Mode, req.Mode, strings.Join(resp.Warnings, "; "))
 		}
 		ranked := make([]RankedPassage, len(resp.Results))
 		for j, r := range resp.Results {

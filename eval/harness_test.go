@@ -11,7 +11,12 @@ import (
 )
 
 // warningEngine answers every query with one hit and the given warnings.
-type warningEngine struct{ warnings []string }
+// warningEngine answers in the mode asked, or in fallback with a warning
+// when it is set.
+type warningEngine struct {
+	fallback engine.Mode
+	warnings []string
+}
 
 func (warningEngine) Index(context.Context, string, []article.Article, engine.IndexOptions) (engine.IndexStats, error) {
 	return engine.IndexStats{}, nil
@@ -19,7 +24,11 @@ func (warningEngine) Index(context.Context, string, []article.Article, engine.In
 
 func (w warningEngine) Search(_ context.Context, col string, q engine.Query) (engine.Response, error) {
 	hit := engine.Result{Hit: vectorstore.Hit{DocID: "d1"}, Rank: 1}
-	return engine.Response{Query: q.Text, Collection: col, Mode: engine.BM25, Results: []engine.Result{hit}, Warnings: w.warnings}, nil
+	mode := q.Mode
+	if w.fallback != "" {
+		mode = w.fallback
+	}
+	return engine.Response{Query: q.Text, Collection: col, Mode: mode, Results: []engine.Result{hit}, Warnings: w.warnings}, nil
 }
 
 // TestRun_warnings: a query answered otherwise than asked (the engine
@@ -31,8 +40,12 @@ func TestRun_warnings(t *testing.T) {
 	if _, _, err := Run(t.Context(), warningEngine{}, ds, nil, opt); err != nil {
 		t.Fatalf("without warnings: %v", err)
 	}
-	_, _, err := Run(t.Context(), warningEngine{warnings: []string{"ranked by BM25 alone: the query's embedding did not arrive within 5s"}}, ds, nil, opt)
-	if err == nil || !strings.Contains(err.Error(), "query q1 was not ranked as asked: ranked by BM25 alone") {
-		t.Errorf("with a warning: %v", err)
+	_, _, err := Run(t.Context(), warningEngine{fallback: engine.BM25, warnings: []string{"ranked by BM25 alone: the query's embedding did not arrive within 5s"}}, ds, nil, opt)
+	if err == nil || !strings.Contains(err.Error(), "query q1 was not ranked as asked (bm25, not hybrid): ranked by BM25 alone") {
+		t.Errorf("with a fallback to BM25: %v", err)
+	}
+	// A warning that leaves the ranking as asked does not fail the run.
+	if _, _, err := Run(t.Context(), warningEngine{warnings: []string{"model m knows none of the words of this question"}}, ds, nil, opt); err != nil {
+		t.Errorf("with a warning in the mode asked: %v", err)
 	}
 }
