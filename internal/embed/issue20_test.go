@@ -3,8 +3,10 @@ package embed_test
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -340,5 +342,28 @@ func TestClient_EmbedConcurrency(t *testing.T) {
 				t.Errorf("at most %d requests in flight, want %d", m, n)
 			}
 		})
+	}
+}
+
+// TestClient_HungServerNotWaitedForLoad: a server that answers nothing is
+// reported after RequestTimeout, not after LoadTimeout: Ollama answers
+// /api/show while it loads, so a silent one is hung.
+func TestClient_HungServerNotWaitedForLoad(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body) // so that the server notices the client hang up
+		<-r.Context().Done()
+	}))
+	defer srv.Close()
+	c, err := embed.New(embed.Config{Host: srv.URL, Model: testModel, RequestTimeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = c.EmbedDocuments(t.Context(), texts(40))
+	if !errors.Is(err, embed.ErrTimeout) || !strings.Contains(err.Error(), "did not answer within 200ms") {
+		t.Errorf("err = %v, want a timeout naming 200ms", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("took %v, want about 200ms", d)
 	}
 }

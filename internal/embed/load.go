@@ -44,10 +44,8 @@ func (c *Client) ensureLoaded(ctx context.Context) error {
 	if c.loaded.Load() {
 		return nil
 	}
-	if c.inputTokens.Load() == 0 {
-		// Room for the estimate's error and the [CLS] and [SEP] tokens.
-		n := c.learnContext(ctx)
-		c.inputTokens.Store(int64(n - n/8 - 2))
+	if err := c.probe(ctx); err != nil {
+		return err
 	}
 
 	start := time.Now()
@@ -61,9 +59,9 @@ func (c *Client) ensureLoaded(ctx context.Context) error {
 	switch {
 	case err == nil:
 	case errors.Is(err, ErrTimeout) && ctx.Err() == nil:
-		return &detailedError{kind: ErrTimeout, cause: errors.Join(errLoadTimeout, err), msg: fmt.Sprintf(
+		return noSplit{&detailedError{kind: ErrTimeout, cause: err, msg: fmt.Sprintf(
 			"model %q did not load within %s (--load-timeout) on Ollama at %s: is the model too big for this machine? Check `ollama ps` and the server log",
-			c.model, c.loadTimeout, c.addr)}
+			c.model, c.loadTimeout, c.addr)}}
 	case errors.Is(err, errRejected):
 		// A server that refuses an empty input loads the model with the
 		// first real request instead.
@@ -72,6 +70,42 @@ func (c *Client) ensureLoaded(ctx context.Context) error {
 		return fmt.Errorf("load model %q: %w", c.model, err)
 	}
 	c.loaded.Store(true)
+	return nil
+}
+
+// probe checks, under RequestTimeout and without retries, that the server
+// answers at all before a load is given LoadTimeout: Ollama answers other
+// requests while it loads a model, so one that does not is hung, and
+// waiting LoadTimeout for it would only delay saying so. The first probe
+// is /api/show, which also tells the model's context; later ones (after a
+// timeout) /api/version. Only a timeout or an unreachable server fails
+// it; anything else is left for the load to report.
+func (c *Client) probe(ctx context.Context) error {
+	pctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	var err error
+	if c.inputTokens.Load() == 0 {
+		var n int
+		n, err = c.learnContext(pctx)
+		// Room for the estimate's error and the [CLS] and [SEP] tokens.
+		c.inputTokens.Store(int64(n - n/8 - 2))
+	} else {
+		_, err = c.api.Version(pctx)
+	}
+	if err == nil {
+		return nil
+	}
+	timedOut := errors.Is(pctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil
+	f := c.classify(err, timedOut, c.timeout)
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return noSplit{c.deadline(context.Cause(ctx), f.err)}
+	case ctx.Err() != nil:
+		return fmt.Errorf("%w; last attempt: %w", context.Cause(ctx), f.err)
+	case timedOut || errors.Is(f.err, ErrUnreachable):
+		return noSplit{f.err}
+	}
+	c.log.DebugContext(ctx, "probe failed; loading anyway", "err", err)
 	return nil
 }
 
@@ -105,19 +139,15 @@ var numCtxParam = regexp.MustCompile(`(?m)^\s*num_ctx\s+(\d+)\s*$`)
 // learnContext returns the model's context in tokens: ContextTokens when
 // configured, else what /api/show says (model_info's *.context_length,
 // capped by the num_ctx parameter, or by Ollama's default num_ctx when the
-// model sets none), else fallbackContext. It makes one request without
-// retries; any failure means the fallback (the embedding request that
-// follows reports the real problem).
-func (c *Client) learnContext(ctx context.Context) int {
+// model sets none), else fallbackContext. It fails only when /api/show
+// fails; the context is then fallbackContext.
+func (c *Client) learnContext(ctx context.Context) (int, error) {
 	if c.contextSet > 0 {
-		return c.contextSet
+		return c.contextSet, nil
 	}
-	sctx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
-	resp, err := c.api.Show(sctx, &api.ShowRequest{Model: c.model})
+	resp, err := c.api.Show(ctx, &api.ShowRequest{Model: c.model})
 	if err != nil {
-		c.log.DebugContext(ctx, "model context unknown", "err", err, "assumed", fallbackContext)
-		return fallbackContext
+		return fallbackContext, err
 	}
 	trained := 0
 	for k, v := range resp.ModelInfo {
@@ -141,17 +171,20 @@ func (c *Client) learnContext(ctx context.Context) int {
 	}
 	got := min(trained, numCtx)
 	c.log.DebugContext(ctx, "model context", "model", c.model, "tokens", got)
-	return got
+	return got, nil
 }
 
-// errLoadTimeout marks a load that did not finish within LoadTimeout: not
-// a reason to split a batch.
-var errLoadTimeout = errors.New("load timed out")
+// noSplit marks a timeout of loading or probing: not a reason to split a
+// batch, which would only load again.
+type noSplit struct{ error }
 
-// isAttemptTimeout reports whether err is a request that did not answer
-// within its own limit (not the caller's deadline, not a load).
+func (e noSplit) Unwrap() error { return e.error }
+
+// isAttemptTimeout reports whether err is an embedding request that did not
+// answer within its own limit (not the caller's deadline, not a load).
 func isAttemptTimeout(err error) bool {
-	return errors.Is(err, ErrTimeout) && !errors.Is(err, errLoadTimeout)
+	var ns noSplit
+	return errors.Is(err, ErrTimeout) && !errors.As(err, &ns)
 }
 
 // errRejected marks a 4xx answer that is neither "model not found" nor an
