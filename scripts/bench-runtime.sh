@@ -24,6 +24,10 @@ for bm25 in false true; do
 done
 
 echo
+echo "== indexing $corpus, vectors only, with 2 embedding requests in flight"
+"$BIN" --data "$tmp/data-c2" --bm25=false --embed-concurrency 2 index "$corpus" 2>/dev/null
+
+echo
 echo "== search latency by mode (sample questions, mean over the set)"
 "$BIN" --data "$tmp/data-true" eval --dataset eval/sample/queries.jsonl --corpus examples/articles \
 	--sweep mode=vector,bm25,hybrid 2>/dev/null

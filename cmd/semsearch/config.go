@@ -58,6 +58,8 @@ func globalFlags() []cli.Flag {
 		&cli.StringFlag{Name: "query-prefix", Usage: "text put before queries (default: by model family, e.g. \"search_query: \" for nomic-embed-text)"},
 		&cli.StringFlag{Name: "document-prefix", Usage: "text put before passages (default: by model family)"},
 		&cli.IntFlag{Name: "batch-size", Usage: "passages per Ollama /api/embed request", Value: embed.DefaultBatchSize},
+		&cli.IntFlag{Name: "embed-concurrency", Usage: "embedding requests in flight while indexing (more than 1 helps only a server run with OLLAMA_NUM_PARALLEL above 1, e.g. on a GPU)", EnvVars: []string{"SEMSEARCH_EMBED_CONCURRENCY"}, Value: embed.DefaultConcurrency},
+		&cli.DurationFlag{Name: "keep-alive", Usage: "how long Ollama keeps the model loaded after a request, sent as keep_alive (0 unloads at once, negative keeps it loaded; default: the server's OLLAMA_KEEP_ALIVE)"},
 		&cli.StringFlag{Name: "chunk-unit", Usage: "unit of --chunk-size: words or tokens", Value: string(def.Unit)},
 		&cli.IntFlag{Name: "chunk-size", Usage: "target passage size", Value: def.Size},
 		&cli.IntFlag{Name: "chunk-overlap", Usage: "how much of the previous passage a passage repeats (whole sentences)", Value: def.Overlap},
@@ -165,6 +167,9 @@ func parseConfig(c *cli.Context) (*config, error) {
 	if dimensions < 0 {
 		return nil, fmt.Errorf("--dimensions %d: want a positive vector length, or 0 for the model's own", dimensions)
 	}
+	if c.Int("embed-concurrency") < 1 {
+		return nil, fmt.Errorf("--embed-concurrency must be at least 1, got %d", c.Int("embed-concurrency"))
+	}
 	cfg.given = embedGiven{
 		embedder:    c.IsSet("embedder"),
 		ollama:      c.IsSet("ollama"),
@@ -174,16 +179,24 @@ func parseConfig(c *cli.Context) (*config, error) {
 		docPrefix:   c.IsSet("document-prefix"),
 	}
 	cfg.embed = embed.Config{
-		Embedder:   embedder,
-		Host:       c.String("ollama"),
-		URL:        c.String("embed-url"),
-		APIKey:     os.Getenv("SEMSEARCH_EMBED_API_KEY"),
-		Dimensions: dimensions,
-		Model:      model,
-		BatchSize:  c.Int("batch-size"),
-		Logger:     logger,
-		// Each request to Ollama is bounded; see deadline.go.
+		Embedder:    embedder,
+		Host:        c.String("ollama"),
+		URL:         c.String("embed-url"),
+		APIKey:      os.Getenv("SEMSEARCH_EMBED_API_KEY"),
+		Dimensions:  dimensions,
+		Model:       model,
+		BatchSize:   c.Int("batch-size"),
+		Concurrency: c.Int("embed-concurrency"),
+		Logger:      logger,
+		// Each request to the embedder is bounded, and loading the model
+		// too; see deadline.go.
 		RequestTimeout: c.Duration("ollama-timeout"),
+		LoadTimeout:    c.Duration("load-timeout"),
+		Progress:       c.App.ErrWriter,
+	}
+	if c.IsSet("keep-alive") {
+		k := c.Duration("keep-alive")
+		cfg.embed.KeepAlive = &k
 	}
 	if c.IsSet("query-prefix") {
 		queryPrefix = c.String("query-prefix")
@@ -207,6 +220,8 @@ func parseConfig(c *cli.Context) (*config, error) {
 		Size:    c.Int("chunk-size"),
 		Overlap: c.Int("chunk-overlap"),
 		Max:     c.Int("chunk-max"),
+		// Whatever the unit, no passage outgrows a 512-token context.
+		MaxTokens: chunk.DefaultOptions().MaxTokens,
 	}
 	if err := opts.Validate(); err != nil {
 		return nil, fmt.Errorf("chunking flags: %w", err)
@@ -243,7 +258,7 @@ func parseConfig(c *cli.Context) (*config, error) {
 		EmbedDimensions: dimensions,
 		Chunk:           opts,
 		TitleContext:    c.Bool("title-context"),
-		BatchPassages:   2 * max(c.Int("batch-size"), 1),
+		BatchPassages:   max(2, cfg.embed.Concurrency) * max(c.Int("batch-size"), 1), // a batch for every request in flight
 		FlushEvery:      10 * time.Second,
 		Logger:          logger,
 		// A search answers within it (from BM25 alone when hybrid) even

@@ -37,7 +37,9 @@ func deadlineFlags() []cli.Flag {
 			Usage:       "overall time limit of the command, 0 for none",
 			DefaultText: fmt.Sprintf("%s, or SEMSEARCH_TIMEOUT, for short commands; none for index, eval, export, import and repair; serve and mcp run until stopped", defaultTimeout)},
 		&cli.DurationFlag{Name: "ollama-timeout", Category: "global", EnvVars: []string{"SEMSEARCH_OLLAMA_TIMEOUT"}, Value: defaultOllamaTimeout,
-			Usage: "time limit of each request to Ollama (a timed-out request is retried)"},
+			Usage: "time limit of each request to Ollama of up to 16 passages, one more per 16 beyond (a timed-out batch is sent again in halves, anything else retried)"},
+		&cli.DurationFlag{Name: "load-timeout", Category: "global", EnvVars: []string{"SEMSEARCH_LOAD_TIMEOUT"}, Value: embed.DefaultLoadTimeout,
+			Usage: "time limit of loading the model, which happens before the first embedding (a progress line says so when it takes a while)"},
 	}
 }
 
@@ -86,6 +88,9 @@ func withDeadline(cmd *cli.Command) *cli.Command {
 		}
 		if c.Duration("ollama-timeout") <= 0 {
 			return usagef("%s: --ollama-timeout must be positive", c.Command.Name)
+		}
+		if c.Duration("load-timeout") <= 0 {
+			return usagef("%s: --load-timeout must be positive", c.Command.Name)
 		}
 		if d == 0 {
 			return action(c)

@@ -38,10 +38,6 @@ func newFakeOllama(t *testing.T, model string) *fakeOllama {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/embed", func(w http.ResponseWriter, r *http.Request) {
-		n := f.embeds.Add(1)
-		if h := f.onEmbed.Load(); h != nil {
-			(*h)(n)
-		}
 		var req struct {
 			Model string   `json:"model"`
 			Input []string `json:"input"`
@@ -49,6 +45,15 @@ func newFakeOllama(t *testing.T, model string) *fakeOllama {
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 			fakeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 			return
+		}
+		if len(req.Input) == 0 && has(req.Model) {
+			// The client's request to load the model: not counted.
+			fakeJSON(w, http.StatusOK, map[string]any{"model": req.Model, "embeddings": [][]float32{}})
+			return
+		}
+		n := f.embeds.Add(1)
+		if h := f.onEmbed.Load(); h != nil {
+			(*h)(n)
 		}
 		if f.fail.Load() {
 			fakeJSON(w, http.StatusInternalServerError, map[string]string{"error": "fake: failing on purpose"})

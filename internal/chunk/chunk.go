@@ -27,6 +27,14 @@ type Options struct {
 	Size    int // target passage size
 	Overlap int // how much of the previous passage a passage repeats, in whole sentences up to this size
 	Max     int // hard limit: a passage never exceeds this; longer sentences are split at word boundaries
+
+	// MaxTokens, when positive, caps every passage's [EstimateTokens] too,
+	// whatever the Unit: a text dense in tokens (CJK or Thai without
+	// spaces, long numbers) is split where its Words count alone would
+	// let a passage overflow the model's context. Passages of ordinary
+	// English text stay far below it. It is not part of the recorded
+	// chunking: it only splits what a model would otherwise cut or refuse.
+	MaxTokens int
 }
 
 // Chunk is one passage: Text[Start:End] of the article it came from, as

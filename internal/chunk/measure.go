@@ -135,3 +135,85 @@ func appendTokens(dst []atom, s string, i, base int) []atom {
 	}
 	return dst
 }
+
+// EstimateTokens estimates how many tokens an embedding model's tokenizer
+// makes of s, erring high, for any script: it is what [Options.MaxTokens]
+// caps. Unlike the [Tokens] unit, which counts a word as one token, it
+// counts a long run of ASCII letters and digits as one token per 8 bytes
+// (WordPiece and BPE cut long words, numbers and base64 into pieces), a run
+// of other letters as one token per 4 letters (Cyrillic, Greek, accented
+// Latin take more pieces than English), and every character of a script
+// written without spaces (Han, kana, Hangul, Thai, Lao, Khmer, Myanmar,
+// Tibetan) as one token, as BERT-style tokenizers do for CJK. Punctuation,
+// symbols and invalid bytes count one each.
+func EstimateTokens(s string) int {
+	n, _ := estimate(s, -1)
+	return n
+}
+
+// CutTokens returns the longest prefix of s whose [EstimateTokens] is at
+// most n (n >= 1), cut at a rune boundary and without trailing white space.
+// It returns s itself when s fits.
+func CutTokens(s string, n int) string {
+	_, end := estimate(s, max(n, 1))
+	if end == len(s) {
+		return s
+	}
+	a, b := trim(s, 0, end)
+	if a == b {
+		return s[:end]
+	}
+	return s[:b]
+}
+
+// estimate returns EstimateTokens of s, and where s must be cut so that
+// the estimate stays within limit (len(s) when it fits or limit < 0).
+func estimate(s string, limit int) (n, end int) {
+	// run is the kind of the current run: 0 none, 1 ASCII, 2 other letters;
+	// runLen its length in bytes (ASCII) or runes (other letters).
+	run, runLen := 0, 0
+	for i := 0; i < len(s); {
+		r, w := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, w = utf8.DecodeRuneInString(s[i:])
+		}
+		add := 0
+		switch {
+		case isSpace(r):
+			run = 0
+		case r < utf8.RuneSelf && isWordRune(r):
+			if run != 1 {
+				run, runLen = 1, 0
+			}
+			if runLen%8 == 0 {
+				add = 1
+			}
+			runLen++
+		case r >= utf8.RuneSelf && unscripted(r):
+			run, add = 0, 1
+		case r >= utf8.RuneSelf && isWordRune(r):
+			if run != 2 {
+				run, runLen = 2, 0
+			}
+			if runLen%4 == 0 {
+				add = 1
+			}
+			runLen++
+		default:
+			run, add = 0, 1
+		}
+		if limit >= 0 && n+add > limit {
+			return n, i
+		}
+		n += add
+		i += w
+	}
+	return n, len(s)
+}
+
+// unscripted reports whether r belongs to a script written without spaces
+// between words, whose characters tokenizers treat one by one.
+func unscripted(r rune) bool {
+	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul,
+		unicode.Thai, unicode.Lao, unicode.Khmer, unicode.Myanmar, unicode.Tibetan)
+}

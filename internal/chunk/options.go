@@ -9,10 +9,15 @@ const (
 	defaultSize    = 120
 	defaultOverlap = 30
 	defaultMax     = 200
+	// defaultMaxTokens keeps a passage within a 512-token context (the
+	// smallest of the common embedding models: all-minilm,
+	// mxbai-embed-large, bge v1.5, snowflake-arctic-embed v1), with room
+	// for a title, a prefix and the estimate's error.
+	defaultMaxTokens = 400
 )
 
 // DefaultOptions returns the options semsearch uses for news articles:
-// Unit [Words], Size 120, Overlap 30, Max 200. Evals tune them; they are the
+// Unit [Words], Size 120, Overlap 30, Max 200, MaxTokens 400. Evals tune them; they are the
 // constants at the top of options.go.
 //
 // Size 120 words is about six sentences or two news paragraphs (BBC News
@@ -20,9 +25,10 @@ const (
 // passage to make sense as a search result on its own, short enough that
 // one topic dominates its embedding. That matters most for the GloVe-mean
 // embedder, which has no length limit but averages word vectors, so every
-// extra sentence dilutes the passage. It suits nomic-embed-text too, whose
-// 8192-token context is far more than needed and which was trained on
-// passages of about 512 tokens.
+// extra sentence dilutes the passage. It suits nomic-embed-text too, which
+// was trained on passages of about 512 tokens; its model card's 8192-token
+// context does not apply under Ollama, which runs it with 2,048 (its
+// num_ctx), still far more than needed.
 //
 // Overlap 30 words is one or two whole sentences, so a fact stated across a
 // passage break is still found together with the sentence that leads to it.
@@ -42,15 +48,16 @@ const (
 // [CLS] and [SEP], under 256.
 func DefaultOptions() Options {
 	return Options{
-		Unit:    defaultUnit,
-		Size:    defaultSize,
-		Overlap: defaultOverlap,
-		Max:     defaultMax,
+		Unit:      defaultUnit,
+		Size:      defaultSize,
+		Overlap:   defaultOverlap,
+		Max:       defaultMax,
+		MaxTokens: defaultMaxTokens,
 	}
 }
 
 // Validate reports whether o can be used by [Split]: Unit must be [Words] or
-// [Tokens], and 0 <= Overlap < Size <= Max.
+// [Tokens], 0 <= Overlap < Size <= Max, and MaxTokens not negative.
 func (o Options) Validate() error {
 	switch {
 	case o.Unit != Words && o.Unit != Tokens:
@@ -63,6 +70,8 @@ func (o Options) Validate() error {
 		return fmt.Errorf("chunk options: overlap %d must be less than size %d", o.Overlap, o.Size)
 	case o.Max < o.Size:
 		return fmt.Errorf("chunk options: max %d must be at least size %d", o.Max, o.Size)
+	case o.MaxTokens < 0:
+		return fmt.Errorf("chunk options: token cap %d must not be negative", o.MaxTokens)
 	}
 	return nil
 }

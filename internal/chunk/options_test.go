@@ -49,7 +49,7 @@ func TestDefaultOptions(t *testing.T) {
 	if err := opt.Validate(); err != nil {
 		t.Fatalf("DefaultOptions().Validate() = %v", err)
 	}
-	want := Options{Unit: Words, Size: 120, Overlap: 30, Max: 200}
+	want := Options{Unit: Words, Size: 120, Overlap: 30, Max: 200, MaxTokens: 400}
 	if opt != want {
 		t.Errorf("DefaultOptions() = %+v, want %+v", opt, want)
 	}

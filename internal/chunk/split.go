@@ -277,7 +277,7 @@ func (s *splitter) section(a, b int) {
 // addSentence appends the sentence text[a:b] as one item, or as pieces if it
 // measures more than Max.
 func (s *splitter) addSentence(a, b int) {
-	size := measure(s.text[a:b], s.opt.Unit)
+	size := s.weigh(a, b, measure(s.text[a:b], s.opt.Unit))
 	if size <= s.opt.Max {
 		s.items = append(s.items, item{start: a, end: b, size: size, whole: true})
 		return
@@ -286,6 +286,9 @@ func (s *splitter) addSentence(a, b int) {
 	n := (size + s.opt.Size - 1) / s.opt.Size
 	target := (size + n - 1) / n
 	s.atomBuf = appendAtoms(s.atomBuf[:0], s.text, a, b, s.opt.Unit, target)
+	if s.opt.MaxTokens > 0 {
+		s.atomBuf = s.weighAtoms(s.atomBuf, target)
+	}
 	cur := item{start: -1}
 	for _, at := range s.atomBuf {
 		if cur.start >= 0 && cur.size+at.size > target {
@@ -301,6 +304,52 @@ func (s *splitter) addSentence(a, b int) {
 	if cur.start >= 0 {
 		s.items = append(s.items, cur)
 	}
+}
+
+// weigh returns the size of text[a:b], which measures size in the Unit,
+// raised when Options.MaxTokens is set so that Max units never hold more
+// than MaxTokens estimated tokens: a passage packed to at most Max then
+// stays within the token cap too. Ordinary text, with fewer tokens per
+// unit than MaxTokens/Max, keeps its measure.
+func (s *splitter) weigh(a, b, size int) int {
+	if s.opt.MaxTokens <= 0 {
+		return size
+	}
+	t := EstimateTokens(s.text[a:b])
+	return max(size, (t*s.opt.Max+s.opt.MaxTokens-1)/s.opt.MaxTokens)
+}
+
+// maxRunBytes bounds an atom cut from a space-free run when the token cap
+// is on, so that even a base64 blob can be cut between atoms.
+const maxRunBytes = 64
+
+// weighAtoms gives each atom its weight (see weigh) and breaks an atom
+// heavier than target into its tokens, and runs longer than maxRunBytes
+// into pieces, so that a space-free CJK or Thai sentence, one word to
+// [Words], can still be cut.
+func (s *splitter) weighAtoms(atoms []atom, target int) []atom {
+	out := make([]atom, 0, len(atoms))
+	for _, at := range atoms {
+		at.size = s.weigh(at.start, at.end, at.size)
+		if at.size <= target {
+			out = append(out, at)
+			continue
+		}
+		for _, tok := range appendTokens(nil, s.text[:at.end], at.start, 0) {
+			for a := tok.start; a < tok.end; {
+				b := tok.end
+				if b-a > maxRunBytes {
+					b = a + maxRunBytes
+					for b > a && !utf8.RuneStart(s.text[b]) {
+						b--
+					}
+				}
+				out = append(out, atom{a, b, s.weigh(a, b, 1)})
+				a = b
+			}
+		}
+	}
+	return out
 }
 
 // pack groups the items of one section into passages.
@@ -367,8 +416,12 @@ func (s *splitter) preferParagraphEnd(i, j, base, stretch int) int {
 	return j
 }
 
-// emit appends the passage text[a:b] of the given size.
+// emit appends the passage text[a:b] of the given size (its measure, or
+// its weight when Options.MaxTokens is set, which emit measures again).
 func (s *splitter) emit(a, b, size int) {
+	if s.opt.MaxTokens > 0 {
+		size = measure(s.text[a:b], s.opt.Unit)
+	}
 	s.out = append(s.out, Chunk{
 		Index:     len(s.out),
 		Start:     a,

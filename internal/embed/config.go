@@ -3,6 +3,7 @@ package embed
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -16,10 +17,16 @@ import (
 const (
 	DefaultHost           = "127.0.0.1:11434"
 	DefaultBatchSize      = 32
-	DefaultKeepAlive      = 5 * time.Minute
 	DefaultRequestTimeout = 60 * time.Second
+	DefaultLoadTimeout    = 5 * time.Minute
 	DefaultMaxRetries     = 3
+	DefaultConcurrency    = 1
 )
+
+// requestUnit is how many inputs one RequestTimeout covers: a request of
+// more gets another RequestTimeout per requestUnit inputs begun, since a
+// big model on a CPU takes seconds per input.
+const requestUnit = 16
 
 // Config configures a [Client]. The zero value of every field except Model
 // means its default.
@@ -60,9 +67,11 @@ type Config struct {
 	// BatchSize is the number of inputs per /api/embed request (default 32).
 	BatchSize int
 
-	// KeepAlive is how long Ollama keeps the model loaded after a request,
-	// sent as keep_alive (default 5m). Negative keeps it loaded indefinitely.
-	KeepAlive time.Duration
+	// KeepAlive, when set, is how long Ollama keeps the model loaded after
+	// a request, sent as keep_alive: 0 unloads it at once, negative keeps
+	// it loaded indefinitely. Nil sends none, so the server's
+	// OLLAMA_KEEP_ALIVE (default 5m) applies.
+	KeepAlive *time.Duration
 
 	// Truncate is sent explicitly as truncate. Nil means true: Ollama cuts
 	// inputs longer than the model's context. With false such an input
@@ -74,18 +83,47 @@ type Config struct {
 	// overrides it, and "" means none.
 	QueryPrefix, DocumentPrefix *string
 
-	// RequestTimeout bounds each HTTP request to Ollama (default 60s); each
-	// retry gets a fresh one. A request that times out is retried. The
+	// RequestTimeout bounds each HTTP request to Ollama of up to 16 inputs
+	// (default 60s); a bigger batch gets one more RequestTimeout per 16
+	// inputs. Each retry gets a fresh limit. A batch of documents that
+	// times out is sent again in halves, anything else is retried. The
 	// caller's context bounds the whole call.
 	RequestTimeout time.Duration
 
+	// LoadTimeout bounds loading the model (default 5m). Before its first
+	// embedding, and again after a request timed out (the model may have
+	// been unloaded), the client asks Ollama to load the model with an
+	// empty-input /api/embed under this limit: a request that gave up
+	// during a load would make Ollama abandon it and start over.
+	LoadTimeout time.Duration
+
+	// Progress, when set, receives a line "loading MODEL ..." when a load
+	// takes more than a second, and one when it is done. Nil prints none.
+	Progress io.Writer
+
+	// Concurrency is how many /api/embed requests one EmbedDocuments call
+	// keeps in flight (default 1). Ollama embeds the inputs of a request
+	// up to OLLAMA_NUM_PARALLEL at a time (default 1 since v0.9.7), so more
+	// than one in flight helps on a server run with a higher setting or on
+	// a GPU; on a CPU one at a time is as fast.
+	Concurrency int
+
+	// ContextTokens is the model's context in tokens; inputs estimated
+	// longer are cut before they are sent. Zero means learn it from
+	// /api/show on the first embedding: model_info's *.context_length,
+	// capped by the num_ctx parameter, or 2,048 (Ollama's default num_ctx)
+	// when there is none, or 512 when /api/show does not tell.
+	ContextTokens int
+
 	// MaxRetries is how many times a transiently failed request is retried
 	// (default 3, negative means none). Backoff is 250ms, 500ms, 1s, ...
-	// with ±25% jitter, so a stopped Ollama fails a call in about 2s.
+	// with ±25% jitter. A refused connection (Ollama not running) is not
+	// retried: it fails at once.
 	MaxRetries int
 
-	// Logger receives debug lines per batch and warnings on retries; texts
-	// are never logged. Nil discards.
+	// Logger receives debug lines per batch, one warning per retried call
+	// and one per input cut to fit the model's context; texts are never
+	// logged. Nil discards.
 	Logger *slog.Logger
 
 	// HTTPClient sends the requests. Nil means a client whose dial timeout
@@ -118,8 +156,20 @@ func (cfg Config) withDefaults() (Config, error) {
 	if cfg.Dimensions < 0 {
 		errs = append(errs, fmt.Errorf("dimensions %d is negative", cfg.Dimensions))
 	}
-	if cfg.KeepAlive == 0 {
-		cfg.KeepAlive = DefaultKeepAlive
+	switch {
+	case cfg.LoadTimeout < 0:
+		errs = append(errs, fmt.Errorf("load timeout %s is negative", cfg.LoadTimeout))
+	case cfg.LoadTimeout == 0:
+		cfg.LoadTimeout = DefaultLoadTimeout
+	}
+	switch {
+	case cfg.Concurrency < 0:
+		errs = append(errs, fmt.Errorf("concurrency %d is negative", cfg.Concurrency))
+	case cfg.Concurrency == 0:
+		cfg.Concurrency = DefaultConcurrency
+	}
+	if cfg.ContextTokens < 0 {
+		errs = append(errs, fmt.Errorf("context tokens %d is negative", cfg.ContextTokens))
 	}
 	if cfg.Truncate == nil {
 		t := true

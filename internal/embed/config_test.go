@@ -87,11 +87,15 @@ func TestNew(t *testing.T) {
 	}{
 		{"minimal", embed.Config{Model: "glove-100d"}, ""},
 		{"full", embed.Config{Host: "https://ollama.internal", Model: "nomic-embed-text", BatchSize: 8,
-			KeepAlive: time.Minute, RequestTimeout: time.Second, MaxRetries: -1}, ""},
+			KeepAlive: ptr(time.Minute), RequestTimeout: time.Second, MaxRetries: -1,
+			LoadTimeout: time.Minute, Concurrency: 4, ContextTokens: 512}, ""},
 		{"no model", embed.Config{}, "model is required"},
 		{"blank model", embed.Config{Model: " "}, "model is required"},
 		{"negative batch", embed.Config{Model: "m", BatchSize: -1}, "batch size -1 is negative"},
 		{"negative timeout", embed.Config{Model: "m", RequestTimeout: -time.Second}, "request timeout -1s is negative"},
+		{"negative load timeout", embed.Config{Model: "m", LoadTimeout: -time.Second}, "load timeout -1s is negative"},
+		{"negative concurrency", embed.Config{Model: "m", Concurrency: -1}, "concurrency -1 is negative"},
+		{"negative context", embed.Config{Model: "m", ContextTokens: -1}, "context tokens -1 is negative"},
 		{"bad host", embed.Config{Model: "m", Host: "localhost:abc"}, `invalid Ollama host "localhost:abc"`},
 	}
 	for _, tt := range tests {

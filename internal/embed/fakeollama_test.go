@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
+	"unicode/utf8"
 )
 
 // embedRequest is /api/embed's body as the fake sees it; raw fields show
@@ -34,6 +36,22 @@ type fakeOllama struct {
 	hook     func(n int, req embedRequest, w http.ResponseWriter) bool
 	requests []embedRequest
 	shows    int
+
+	// loadTime, when set, is how long loading the model takes. Like
+	// Ollama, the fake loads on the first request that needs the model
+	// (an empty input included) and abandons the load when that request's
+	// client hangs up, so the next request starts it again. loads counts
+	// the loads started.
+	loadTime time.Duration
+	loaded   bool
+	loads    int
+	// ctxLen, when set, makes the fake refuse an input of more than ctxLen
+	// fakeTokens with 400 "the input length exceeds the context length",
+	// whatever truncate says, as Ollama v0.13.5 to v0.15 do (ollama#14186).
+	ctxLen int
+	// showCtx and numCtx, when set, are what /api/show reports as the
+	// model's context_length (model_info) and num_ctx (parameters).
+	showCtx, numCtx int
 }
 
 func newFakeOllama(t *testing.T, dim int, models ...string) *fakeOllama {
@@ -71,19 +89,34 @@ func (f *fakeOllama) embed(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 		return
 	}
+	if !f.has(req.Model) {
+		writeJSON(w, http.StatusNotFound, map[string]string{
+			"error": fmt.Sprintf("model %q not found, try pulling it first", req.Model)})
+		return
+	}
+	if !f.load(r) {
+		return // the client hung up: the load is abandoned
+	}
+	if len(req.Input) == 0 {
+		// Ollama answers a load request with no embeddings; it is not
+		// recorded, so that tests see only the requests that embed.
+		writeJSON(w, http.StatusOK, map[string]any{"model": req.Model, "embeddings": [][]float32{}})
+		return
+	}
 	f.mu.Lock()
 	n := len(f.requests)
 	f.requests = append(f.requests, req)
-	hook := f.hook
+	hook, ctxLen := f.hook, f.ctxLen
 	f.mu.Unlock()
 
 	if hook != nil && hook(n, req, w) {
 		return
 	}
-	if !f.has(req.Model) {
-		writeJSON(w, http.StatusNotFound, map[string]string{
-			"error": fmt.Sprintf("model %q not found, try pulling it first", req.Model)})
-		return
+	for _, in := range req.Input {
+		if ctxLen > 0 && fakeTokens(in) > ctxLen {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "the input length exceeds the context length"})
+			return
+		}
 	}
 	vecs := make([][]float32, len(req.Input))
 	for i, in := range req.Input {
@@ -94,6 +127,53 @@ func (f *fakeOllama) embed(w http.ResponseWriter, r *http.Request) {
 		vecs[i] = fakeVector(in, f.dim)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"model": req.Model, "embeddings": vecs})
+}
+
+// load waits until the model is loaded, starting a load if none has
+// finished; it reports false when r's client hung up first.
+func (f *fakeOllama) load(r *http.Request) bool {
+	f.mu.Lock()
+	if f.loaded || f.loadTime == 0 {
+		f.mu.Unlock()
+		return true
+	}
+	f.loads++
+	d := f.loadTime
+	f.mu.Unlock()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		f.mu.Lock()
+		f.loaded = true
+		f.mu.Unlock()
+		return true
+	case <-r.Context().Done():
+		return false
+	}
+}
+
+// fakeTokens is the fake's tokenizer: one token per word, plus one per
+// rune beyond the first of a word outside ASCII (so CJK without spaces
+// costs one token a character).
+func fakeTokens(s string) int {
+	n := 0
+	for _, w := range strings.Fields(s) {
+		n++
+		if !isASCII(w) {
+			n += utf8.RuneCountInString(w) - 1
+		}
+	}
+	return n
+}
+
+func isASCII(s string) bool {
+	for i := range len(s) {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 func (f *fakeOllama) show(w http.ResponseWriter, r *http.Request) {
@@ -111,10 +191,17 @@ func (f *fakeOllama) show(w http.ResponseWriter, r *http.Request) {
 	if !strings.Contains(m, ":") {
 		m += ":latest"
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
+	resp := map[string]any{
 		"details":      map[string]string{"format": "gguf", "family": "bert"},
 		"capabilities": f.models[m],
-	})
+	}
+	if f.showCtx > 0 {
+		resp["model_info"] = map[string]any{"general.architecture": "bert", "bert.context_length": f.showCtx}
+	}
+	if f.numCtx > 0 {
+		resp["parameters"] = fmt.Sprintf("num_ctx                        %d\nstop                           \"<eos>\"", f.numCtx)
+	}
+	writeJSON(w, http.StatusOK, resp)
 }
 
 func (f *fakeOllama) tags(w http.ResponseWriter, _ *http.Request) {

@@ -12,11 +12,11 @@ import (
 // rather than by the server, which does not.
 const layerNormFamily = "nomic-embed-text"
 
-// fit cuts a vector to the asked [Config.Dimensions] when the server
+// fitDims cuts a vector to the asked [Config.Dimensions] when the server
 // returned it whole (Ollama before 0.11.11 ignores the field), applying
 // the layer norm first for nomic-embed-text; normalize follows. Without
 // asked dimensions it returns v unchanged.
-func (c *Client) fit(v []float32) ([]float32, error) {
+func (c *Client) fitDims(v []float32) ([]float32, error) {
 	if c.dims == 0 {
 		return v, nil
 	}

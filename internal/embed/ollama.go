@@ -4,13 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
+	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/ollama/ollama/api"
+
+	"github.com/semsearch/semsearch/internal/chunk"
 )
 
 // probeText is embedded, and its vector discarded, to learn the dimension
@@ -19,21 +25,28 @@ import (
 const probeText = "dimension probe"
 
 // Client embeds texts with one model on one Ollama server. It is safe for
-// concurrent use; each call sends its batches one after another, since
-// Ollama processes the inputs of a request sequentially anyway.
+// concurrent use. One EmbedDocuments call sends its batches up to
+// [Config.Concurrency] at a time; Ollama itself embeds the inputs of one
+// request up to OLLAMA_NUM_PARALLEL at a time (default 1 since v0.9.7).
 type Client struct {
 	api         *api.Client
+	http        *http.Client
+	base        *url.URL
 	addr        string // base URL, for messages
 	model       string
 	batchSize   int
-	keepAlive   time.Duration
+	keepAlive   *time.Duration
 	truncate    bool
 	queryPrefix string
 	docPrefix   string
 	timeout     time.Duration
+	loadTimeout time.Duration
 	maxRetries  int
+	concurrency int
+	contextSet  int // Config.ContextTokens
 	backoffBase time.Duration
 	log         *slog.Logger
+	progress    io.Writer
 
 	// kind is KindOllama or KindOpenAI; openai is set for the latter.
 	kind   string
@@ -46,6 +59,12 @@ type Client struct {
 
 	dim   atomic.Int64 // vector length, 0 until the first response
 	stats counters
+
+	loadMu sync.Mutex  // serialises loads
+	loaded atomic.Bool // the model answered a load; false again after a timeout
+	// inputTokens is the most estimated tokens an input may have, 0 until
+	// learned; it only shrinks, when the server refuses a shorter input.
+	inputTokens atomic.Int64
 }
 
 // New validates cfg, applies defaults and returns a client. It makes no
@@ -79,6 +98,8 @@ func New(cfg Config) (*Client, error) {
 		sendDims:    cfg.Dimensions > 0 && !layerNorm,
 		layerNorm:   cfg.Dimensions > 0 && layerNorm,
 		api:         api.NewClient(base, cfg.HTTPClient),
+		http:        cfg.HTTPClient,
+		base:        base,
 		addr:        base.String(),
 		model:       cfg.Model,
 		batchSize:   cfg.BatchSize,
@@ -87,9 +108,13 @@ func New(cfg Config) (*Client, error) {
 		queryPrefix: q,
 		docPrefix:   d,
 		timeout:     cfg.RequestTimeout,
+		loadTimeout: cfg.LoadTimeout,
 		maxRetries:  cfg.MaxRetries,
+		concurrency: cfg.Concurrency,
+		contextSet:  cfg.ContextTokens,
 		backoffBase: backoffBase,
 		log:         cfg.Logger,
+		progress:    cfg.Progress,
 	}, nil
 }
 
@@ -114,10 +139,21 @@ func (c *Client) Stats() Stats { return c.stats.snapshot() }
 // client's first call is blank, one request embeds a probe text to learn the
 // dimension. The caller owns the returned slices.
 //
+// A text longer than the model's context is cut to fit, with a warning. A
+// batch that times out is sent again in halves; an input the server still
+// finds too long is sent alone, cut further.
+//
 // An error names the failing batch and the caller's indices of its first
 // and last text: "embed batch 3 (inputs 96-127): ...". Nothing is returned
-// for the batches before it.
+// for the other batches.
 func (c *Client) EmbedDocuments(ctx context.Context, texts []string) ([][]float32, error) {
+	return c.EmbedDocumentsNamed(ctx, texts, nil)
+}
+
+// EmbedDocumentsNamed is [Client.EmbedDocuments] with a name for each text
+// ("article X passage 3"), used by the warning about a text cut to fit the
+// model's context; nil or missing names say "input N".
+func (c *Client) EmbedDocumentsNamed(ctx context.Context, texts, names []string) ([][]float32, error) {
 	out := make([][]float32, len(texts))
 	todo := make([]int, 0, len(texts)) // indices of texts to send
 	for i, t := range texts {
@@ -125,21 +161,44 @@ func (c *Client) EmbedDocuments(ctx context.Context, texts []string) ([][]float3
 			todo = append(todo, i)
 		}
 	}
+	if len(todo) > 0 {
+		if err := c.ensureLoaded(ctx); err != nil {
+			return nil, err
+		}
+	}
+	name := func(i int) string {
+		if i < len(names) && names[i] != "" {
+			return names[i]
+		}
+		return fmt.Sprintf("input %d", i)
+	}
 
-	inputs := make([]string, 0, min(c.batchSize, len(todo)))
+	type batch struct {
+		n       int
+		indices []int
+	}
+	var batches []batch
 	for b, start := 0, 0; start < len(todo); b, start = b+1, start+c.batchSize {
-		batch := todo[start:min(start+c.batchSize, len(todo))]
-		inputs = inputs[:0]
-		for _, i := range batch {
-			inputs = append(inputs, c.docPrefix+texts[i])
+		batches = append(batches, batch{b, todo[start:min(start+c.batchSize, len(todo))]})
+	}
+	send := func(ctx context.Context, b batch) error {
+		inputs := make([]string, len(b.indices))
+		inNames := make([]string, len(b.indices))
+		for j, i := range b.indices {
+			inNames[j] = name(i)
+			inputs[j] = c.docPrefix + c.fit(ctx, texts[i], c.docPrefix, inNames[j])
 		}
-		vecs, err := c.embed(ctx, inputs, "documents", slog.Int("batch", b))
+		vecs, err := c.sendBatch(ctx, inputs, inNames, slog.Int("batch", b.n))
 		if err != nil {
-			return nil, fmt.Errorf("embed batch %d (inputs %d-%d): %w", b, batch[0], batch[len(batch)-1], err)
+			return fmt.Errorf("embed batch %d (inputs %d-%d): %w", b.n, b.indices[0], b.indices[len(b.indices)-1], err)
 		}
-		for j, i := range batch {
+		for j, i := range b.indices {
 			out[i] = vecs[j]
 		}
+		return nil
+	}
+	if err := forEach(ctx, c.concurrency, batches, send); err != nil {
+		return nil, err
 	}
 
 	if len(todo) < len(texts) {
@@ -156,9 +215,121 @@ func (c *Client) EmbedDocuments(ctx context.Context, texts []string) ([][]float3
 	return out, nil
 }
 
+// forEach runs f on every item, up to n at a time, and returns the first
+// error; the others' context is cancelled then.
+func forEach[T any](ctx context.Context, n int, items []T, f func(context.Context, T) error) error {
+	if n <= 1 || len(items) <= 1 {
+		for _, it := range items {
+			if err := f(ctx, it); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg       sync.WaitGroup
+		once     sync.Once
+		firstErr error
+	)
+	sem := make(chan struct{}, n)
+	for _, it := range items {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			if err := f(ctx, it); err != nil {
+				once.Do(func() { firstErr = err; cancel() })
+			}
+		})
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
+	}
+	return ctx.Err()
+}
+
+// sendBatch embeds inputs, which are prefixed and fit the context as far
+// as the client knows. A batch that times out is sent again in halves
+// (resending it whole would most likely time out again), and so is one
+// with an input the server refuses as too long, until that input goes
+// alone: then it is cut to half its length, with a warning naming it,
+// until the server takes it.
+func (c *Client) sendBatch(ctx context.Context, inputs, names []string, attrs ...any) ([][]float32, error) {
+	vecs, err := c.embed(ctx, inputs, "documents", len(inputs) > 1, attrs...)
+	if err == nil || ctx.Err() != nil {
+		return vecs, err
+	}
+	tooLong := errors.Is(err, ErrInputTooLong) && c.truncate
+	switch {
+	case len(inputs) > 1 && (tooLong || isAttemptTimeout(err)):
+		if !tooLong {
+			c.log.WarnContext(ctx, "ollama request timed out; sending the batch in halves",
+				append(attrs, "inputs", len(inputs), "limit", c.limit(len(inputs)).String())...)
+		}
+		h := len(inputs) / 2
+		left, err := c.sendBatch(ctx, inputs[:h], names[:h], attrs...)
+		if err != nil {
+			return nil, err
+		}
+		right, err := c.sendBatch(ctx, inputs[h:], names[h:], attrs...)
+		if err != nil {
+			return nil, err
+		}
+		return append(left, right...), nil
+	case tooLong:
+		n := chunk.EstimateTokens(inputs[0])
+		if n <= minCutTokens {
+			return nil, err
+		}
+		cut := chunk.CutTokens(inputs[0], n/2)
+		// Later inputs are cut before they are sent.
+		for {
+			old := c.inputTokens.Load()
+			if old > 0 && old <= int64(n/2) || c.inputTokens.CompareAndSwap(old, int64(n/2)) {
+				break
+			}
+		}
+		c.log.WarnContext(ctx, "ollama refused an input as longer than the model's context; embedding its first part only",
+			"input", names[0], "tokens", n, "cut_to", chunk.EstimateTokens(cut), "error", err)
+		return c.sendBatch(ctx, []string{cut}, names, attrs...)
+	}
+	return nil, err
+}
+
+// minCutTokens is the shortest input sendBatch still cuts: a server that
+// refuses that is not refusing it for its length.
+const minCutTokens = 8
+
+// fit returns text cut to the model's context, less the prefix's tokens,
+// and warns naming the input when it had to cut.
+func (c *Client) fit(ctx context.Context, text, prefix, name string) string {
+	limit := int(c.inputTokens.Load())
+	if limit <= 0 {
+		return text
+	}
+	limit = max(limit-chunk.EstimateTokens(prefix), minCutTokens)
+	n := chunk.EstimateTokens(text)
+	if n <= limit {
+		return text
+	}
+	cut := chunk.CutTokens(text, limit)
+	c.log.WarnContext(ctx, "input longer than the model's context; embedding its first part only",
+		"input", name, "tokens", n, "cut_to", chunk.EstimateTokens(cut), "context", c.inputTokens.Load())
+	return cut
+}
+
 // EmbedQuery embeds text as a search query, with the query prefix
 // prepended, and returns its unit-length vector, owned by the caller. A
 // blank text gives a zero vector (probing the dimension if still unknown).
+// A query longer than the model's context is cut to fit.
 func (c *Client) EmbedQuery(ctx context.Context, text string) ([]float32, error) {
 	if isBlank(text) {
 		dim, err := c.dimension(ctx)
@@ -167,7 +338,10 @@ func (c *Client) EmbedQuery(ctx context.Context, text string) ([]float32, error)
 		}
 		return make([]float32, dim), nil
 	}
-	vecs, err := c.embed(ctx, []string{c.queryPrefix + text}, "query")
+	if err := c.ensureLoaded(ctx); err != nil {
+		return nil, fmt.Errorf("embed query: %w", err)
+	}
+	vecs, err := c.embed(ctx, []string{c.queryPrefix + c.fit(ctx, text, c.queryPrefix, "query")}, "query", false)
 	if err != nil {
 		return nil, fmt.Errorf("embed query: %w", err)
 	}
@@ -182,7 +356,7 @@ func (c *Client) Check(ctx context.Context) error {
 		return c.checkOpenAI(ctx)
 	}
 	var resp *api.ShowResponse
-	err := c.withRetry(ctx, "show", false, func(ctx context.Context) error {
+	err := c.withRetry(ctx, "show", false, c.timeout, false, func(ctx context.Context) error {
 		var err error
 		resp, err = c.api.Show(ctx, &api.ShowRequest{Model: c.model})
 		return err
@@ -202,34 +376,41 @@ func (c *Client) dimension(ctx context.Context) (int, error) {
 	if d := c.Dimension(); d > 0 {
 		return d, nil
 	}
-	if _, err := c.embed(ctx, []string{probeText}, "probe"); err != nil {
+	if err := c.ensureLoaded(ctx); err != nil {
+		return 0, fmt.Errorf("probe dimension: %w", err)
+	}
+	if _, err := c.embed(ctx, []string{probeText}, "probe", false); err != nil {
 		return 0, fmt.Errorf("probe dimension: %w", err)
 	}
 	return c.Dimension(), nil
 }
 
+// limit is the time limit of an /api/embed request of n inputs.
+func (c *Client) limit(n int) time.Duration {
+	return c.timeout * time.Duration(1+max(n-1, 0)/requestUnit)
+}
+
 // embed sends one /api/embed request for inputs (with retries) and returns
 // one normalised vector per input. kind ("documents", "query", "probe")
-// and attrs describe the request in log lines.
-func (c *Client) embed(ctx context.Context, inputs []string, kind string, attrs ...any) ([][]float32, error) {
-	req := &api.EmbedRequest{
-		Model:     c.model,
-		Input:     inputs,
-		KeepAlive: &api.Duration{Duration: c.keepAlive},
-		Truncate:  &c.truncate,
+// and attrs describe the request in log lines. With splittable, a timed-out
+// attempt is not retried but returned, for the caller to halve the batch.
+func (c *Client) embed(ctx context.Context, inputs []string, kind string, splittable bool, attrs ...any) ([][]float32, error) {
+	if err := c.ensureLoaded(ctx); err != nil {
+		return nil, err
 	}
-	if c.sendDims {
-		req.Dimensions = c.dims
-	}
+	req := c.embedRequest(inputs)
 	start := time.Now()
-	var resp *api.EmbedResponse
-	err := c.withRetry(ctx, "embed "+kind, true, func(ctx context.Context) error {
+	var resp api.EmbedResponse
+	err := c.withRetry(ctx, "embed "+kind, true, c.limit(len(inputs)), splittable, func(ctx context.Context) error {
 		t := time.Now()
 		var err error
 		if c.openai != nil {
-			resp, err = c.openai.embed(ctx, req)
+			var r *api.EmbedResponse
+			if r, err = c.openai.embed(ctx, req); err == nil {
+				resp = *r
+			}
 		} else {
-			resp, err = c.api.Embed(ctx, req)
+			err = c.post(ctx, "/api/embed", req, &resp)
 		}
 		c.stats.requests.Add(1)
 		c.stats.nanos.Add(int64(time.Since(t)))
@@ -243,7 +424,7 @@ func (c *Client) embed(ctx context.Context, inputs []string, kind string, attrs 
 		return nil, fmt.Errorf("ollama returned %d embeddings for %d inputs", len(resp.Embeddings), len(inputs))
 	}
 	for i, v := range resp.Embeddings {
-		v, err := c.fit(v)
+		v, err := c.fitDims(v)
 		if err != nil {
 			return nil, err
 		}
@@ -261,6 +442,19 @@ func (c *Client) embed(ctx context.Context, inputs []string, kind string, attrs 
 		c.log.DebugContext(ctx, "embedded batch", attrs...)
 	}
 	return resp.Embeddings, nil
+}
+
+// embedRequest is the /api/embed body for inputs; keep_alive goes only
+// when configured, so that the server's OLLAMA_KEEP_ALIVE applies.
+func (c *Client) embedRequest(inputs []string) *api.EmbedRequest {
+	req := &api.EmbedRequest{Model: c.model, Input: inputs, Truncate: &c.truncate}
+	if c.keepAlive != nil {
+		req.KeepAlive = &api.Duration{Duration: *c.keepAlive}
+	}
+	if c.sendDims {
+		req.Dimensions = c.dims
+	}
+	return req
 }
 
 // checkDim fixes the dimension on first use and rejects any other later.
@@ -307,7 +501,7 @@ func (c *Client) ModelDigest(ctx context.Context) (string, error) {
 			return "", fmt.Errorf("list models: %w", c.deadline(context.Cause(ctx), err))
 		}
 		timedOut := errors.Is(actx.Err(), context.DeadlineExceeded) && ctx.Err() == nil
-		return "", fmt.Errorf("list models: %w", c.classify(err, timedOut).err)
+		return "", fmt.Errorf("list models: %w", c.classify(err, timedOut, c.timeout).err)
 	}
 	want := c.model
 	if !strings.Contains(want, ":") {

@@ -57,6 +57,15 @@ func (c *QueryCache) EmbedDocuments(ctx context.Context, texts []string) ([][]fl
 	return c.next.EmbedDocuments(ctx, texts)
 }
 
+// EmbedDocumentsNamed passes texts and their names to the wrapped embedder
+// (see [namedEmbedder]), or texts alone when it takes no names.
+func (c *QueryCache) EmbedDocumentsNamed(ctx context.Context, texts, names []string) ([][]float32, error) {
+	if n, ok := c.next.(namedEmbedder); ok {
+		return n.EmbedDocumentsNamed(ctx, texts, names)
+	}
+	return c.next.EmbedDocuments(ctx, texts)
+}
+
 // EmbedQuery returns the cached vector of text, or embeds it and caches the
 // result. The returned slice is the caller's: it is a copy of the cached one.
 func (c *QueryCache) EmbedQuery(ctx context.Context, text string) ([]float32, error) {

@@ -419,9 +419,12 @@ func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstor
 			end++
 		}
 		batch := todo[done:end]
-		var inputs []string
+		var inputs, names []string
 		for _, p := range batch {
 			inputs = append(inputs, p.inputs...)
+			for k := range p.inputs {
+				names = append(names, fmt.Sprintf("article %s passage %d", p.art.ID, k))
+			}
 		}
 		var vecs [][]float32
 		// A call carries at most BatchPassages passages: an article larger
@@ -429,7 +432,7 @@ func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstor
 		for off := 0; off < len(inputs); off += max(e.cfg.BatchPassages, 1) {
 			end := min(off+max(e.cfg.BatchPassages, 1), len(inputs))
 			t := time.Now()
-			v, err := e.emb.EmbedDocuments(ctx, inputs[off:end])
+			v, err := e.embedDocuments(ctx, inputs[off:end], names[off:end])
 			st.EmbedTime += time.Since(t)
 			if err != nil {
 				return fmt.Errorf("embed articles %s..%s: %w", batch[0].art.ID, batch[len(batch)-1].art.ID, err)
@@ -490,6 +493,20 @@ func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstor
 		}
 	}
 	return nil
+}
+
+// namedEmbedder is an [Embedder] that can name the passages it warns
+// about, such as one cut to fit the model's context.
+type namedEmbedder interface {
+	EmbedDocumentsNamed(ctx context.Context, texts, names []string) ([][]float32, error)
+}
+
+// embedDocuments embeds texts, naming them when the embedder can.
+func (e *Engine) embedDocuments(ctx context.Context, texts, names []string) ([][]float32, error) {
+	if n, ok := e.emb.(namedEmbedder); ok {
+		return n.EmbedDocumentsNamed(ctx, texts, names)
+	}
+	return e.emb.EmbedDocuments(ctx, texts)
 }
 
 func document(p *pending) vectorstore.Document {
