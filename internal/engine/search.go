@@ -243,6 +243,9 @@ func validateQuery(q Query, f Fusion) error {
 	case q.K < 1 || q.K > MaxK:
 		return fmt.Errorf("%w: k must be between 1 and %d, got %d", ErrInvalid, MaxK, q.K)
 	}
+	if err := checkDocIDs(q.Filter.DocIDs); err != nil {
+		return err
+	}
 	if err := q.Filter.Validate(); err != nil {
 		return fmt.Errorf("%w: filter: %v", ErrInvalid, err)
 	}

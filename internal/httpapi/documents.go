@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/semsearch/semsearch/internal/article"
 	"github.com/semsearch/semsearch/internal/engine"
@@ -18,7 +17,6 @@ import (
 const (
 	defaultLimit = 100
 	maxLimit     = 1000
-	maxIDBytes   = 1024
 	// apiSource is the Source given to article.Parse; articles get their
 	// own source afterwards (see addDocuments).
 	apiSource = "api"
@@ -231,11 +229,8 @@ func checkID(id string) string {
 		}
 		return `the article has no id (give "id" or "_id")`
 	}
-	if len(id) > maxIDBytes {
-		return fmt.Sprintf("id %.40q... is longer than %d bytes", id, maxIDBytes)
-	}
-	if strings.ContainsFunc(id, unicode.IsControl) {
-		return fmt.Sprintf("id %q holds control characters", id)
+	if err := engine.CheckID(id); err != nil {
+		return err.Error()
 	}
 	return ""
 }
@@ -256,19 +251,19 @@ func (s *Server) collectionParam(r *http.Request) (string, error) {
 	return s.collectionName(name)
 }
 
-// documentSummary is a listed document: everything but the text.
-type documentSummary struct {
+// DocumentSummary is a listed document: everything but the text.
+type DocumentSummary struct {
 	vectorstore.Document
 	Text *string `json:"text,omitempty"` // always nil: hides Document.Text
 }
 
-// documentsResponse answers GET /v1/documents.
-type documentsResponse struct {
+// DocumentsResponse answers GET /v1/documents.
+type DocumentsResponse struct {
 	Collection string            `json:"collection"`
 	Offset     int               `json:"offset"`
 	Limit      int               `json:"limit"`
 	Total      int               `json:"total"`
-	Documents  []documentSummary `json:"documents"`
+	Documents  []DocumentSummary `json:"documents"`
 }
 
 // listDocuments serves GET /v1/documents?collection=&offset=&limit=:
@@ -307,11 +302,11 @@ func (s *Server) listDocuments(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := documentsResponse{Collection: col, Offset: offset, Limit: limit, Total: total,
-		Documents: make([]documentSummary, len(docs))}
+	out := DocumentsResponse{Collection: col, Offset: offset, Limit: limit, Total: total,
+		Documents: make([]DocumentSummary, len(docs))}
 	for i, d := range docs {
 		d.Text = ""
-		out.Documents[i] = documentSummary{Document: d}
+		out.Documents[i] = DocumentSummary{Document: d}
 	}
 	s.writeJSON(w, r, http.StatusOK, out)
 	return nil
@@ -336,8 +331,8 @@ func (s *Server) getDocument(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// deleteResponse answers DELETE /v1/documents/{id}.
-type deleteResponse struct {
+// DeleteResponse answers DELETE /v1/documents/{id}.
+type DeleteResponse struct {
 	Collection string `json:"collection"`
 	Deleted    string `json:"deleted"`
 }
@@ -359,7 +354,7 @@ func (s *Server) deleteDocument(w http.ResponseWriter, r *http.Request) error {
 	if n == 0 {
 		return fmt.Errorf("document %q in collection %q: %w", id, col, engine.ErrNotFound)
 	}
-	s.writeJSON(w, r, http.StatusOK, deleteResponse{Collection: col, Deleted: id})
+	s.writeJSON(w, r, http.StatusOK, DeleteResponse{Collection: col, Deleted: id})
 	return nil
 }
 
@@ -382,8 +377,8 @@ func (s *Server) listCollections(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// statsResponse answers GET /v1/stats.
-type statsResponse struct {
+// StatsResponse answers GET /v1/stats.
+type StatsResponse struct {
 	Model             string             `json:"model"`
 	DefaultCollection string             `json:"default_collection"`
 	UptimeS           float64            `json:"uptime_s"`
@@ -399,7 +394,7 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := statsResponse{Model: s.model, DefaultCollection: s.collection, Collections: len(cols),
+	out := StatsResponse{Model: s.model, DefaultCollection: s.collection, Collections: len(cols),
 		UptimeS: time.Since(s.started).Round(time.Millisecond).Seconds()}
 	for _, c := range cols {
 		out.Documents += c.Documents

@@ -23,7 +23,7 @@ import (
 
 // Request limits and defaults.
 const (
-	defaultK = 5
+	defaultK = engine.DefaultK
 	// maxQueryBytes bounds query text (the engine's limit, checked here so
 	// the error has its own code); it bounds what the query cache holds.
 	maxQueryBytes = engine.MaxQueryBytes
@@ -181,71 +181,54 @@ func jsonKind(kind string) string {
 	return kind
 }
 
-// filterJSON is the "filter" of search and context requests.
-type filterJSON struct {
+// Filter is the "filter" of search and context requests.
+type Filter struct {
 	// DocIDs keeps passages of these documents only.
-	DocIDs []string `json:"doc_ids"`
+	DocIDs []string `json:"doc_ids,omitempty"`
 	// Meta keeps documents whose field equals the value: "title",
 	// "source", "author", "url" or a custom metadata key.
-	Meta map[string]string `json:"meta"`
+	Meta map[string]string `json:"meta,omitempty"`
 	// After and Before bound the publication date: a date (2017-05-01) or
 	// an RFC 3339 time. After is inclusive, Before exclusive.
-	After  string `json:"after"`
-	Before string `json:"before"`
+	After  string `json:"after,omitempty"`
+	Before string `json:"before,omitempty"`
 }
 
-// filter validates f and converts it for the engine.
-func (f *filterJSON) filter() (vectorstore.Filter, error) {
-	var out vectorstore.Filter
+// filter converts f for the engine, which decides what is valid.
+func (f *Filter) filter() (vectorstore.Filter, error) {
 	if f == nil {
-		return out, nil
+		return vectorstore.Filter{}, nil
 	}
-	out.DocIDs = f.DocIDs
-	if len(f.Meta) > 0 {
-		out.Meta = f.Meta
+	out, err := engine.FilterSpec{DocIDs: f.DocIDs, Meta: f.Meta, After: f.After, Before: f.Before}.Filter()
+	if fe := (*engine.FieldError)(nil); errors.As(err, &fe) {
+		return out, badRequest("invalid_filter", "%s", fe.Named(filterFields))
 	}
-	var err error
-	if out.After, err = parseDate("filter.after", f.After); err != nil {
-		return out, err
-	}
-	if out.Before, err = parseDate("filter.before", f.Before); err != nil {
-		return out, err
-	}
-	if err := out.Validate(); err != nil {
-		return out, badRequest("invalid_filter", "filter: %v", err)
-	}
-	return out, nil
+	return out, err
 }
 
-// parseDate reads a filter date (see [vectorstore.ParseDate]).
-func parseDate(field, s string) (time.Time, error) {
-	t, err := vectorstore.ParseDate(s)
-	if err != nil {
-		return t, badRequest("invalid_filter", "%s %v", field, err)
-	}
-	return t, nil
-}
+// filterFields are the request model's filter fields as the API names them.
+var filterFields = map[string]string{"doc_ids": "filter.doc_ids", "meta": "filter.meta", "after": "filter.after", "before": "filter.before"}
 
-// queryJSON is the part of search and context requests that selects
+// SearchRequest is the part of search and context requests that selects
 // passages.
-type queryJSON struct {
-	Query      string      `json:"query"`
-	K          *int        `json:"k"`
-	Collection string      `json:"collection"`
-	MinScore   *float64    `json:"min_score"`
-	Filter     *filterJSON `json:"filter"`
+type SearchRequest struct {
+	Query      string   `json:"query"`
+	K          *int     `json:"k,omitempty"`
+	Collection string   `json:"collection,omitempty"`
+	MinScore   *float64 `json:"min_score,omitempty"`
+	Filter     *Filter  `json:"filter,omitempty"`
 	// Mode is "hybrid" (default), "vector" or "bm25".
-	Mode string `json:"mode"`
+	Mode string `json:"mode,omitempty"`
 	// Explain adds each result's vector and BM25 scores and ranks.
-	Explain bool `json:"explain"`
+	Explain bool `json:"explain,omitempty"`
 	// MMR in (0, 1) diversifies results by maximal marginal relevance.
-	MMR *float64 `json:"mmr"`
+	MMR *float64 `json:"mmr,omitempty"`
 	// MaxPerDoc caps the passages from one document.
-	MaxPerDoc *int `json:"max_per_doc"`
+	MaxPerDoc *int `json:"max_per_doc,omitempty"`
 }
 
 // engineQuery validates q and returns the collection and engine query.
-func (s *Server) engineQuery(q *queryJSON) (string, engine.Query, error) {
+func (s *Server) engineQuery(q *SearchRequest) (string, engine.Query, error) {
 	var eq engine.Query
 	col, err := s.collectionName(q.Collection)
 	if err != nil {
@@ -419,6 +402,9 @@ func pathID(r *http.Request) (string, error) {
 	id, err := url.PathUnescape(raw)
 	if err != nil || id == "" {
 		return "", badRequest("invalid_id", "document id %q is not a valid escaped path", raw)
+	}
+	if err := engine.CheckID(id); err != nil {
+		return "", badRequest("invalid_id", "document %v", err)
 	}
 	return id, nil
 }
