@@ -19,7 +19,9 @@ type SearchResponse struct {
 	Warnings   []string        `json:"warnings,omitempty"`
 }
 
-func newSearchResponse(resp engine.Response) SearchResponse {
+// NewSearchResponse is the API's answer for an engine response (also what
+// `semsearch search --json` prints).
+func NewSearchResponse(resp engine.Response) SearchResponse {
 	results := withMetadata(resp.Results)
 	if results == nil {
 		results = []engine.Result{}
@@ -97,7 +99,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request, req *SearchReque
 	if err != nil {
 		return err
 	}
-	s.writeJSON(w, r, http.StatusOK, newSearchResponse(resp))
+	s.writeJSON(w, r, http.StatusOK, NewSearchResponse(resp))
 	return nil
 }
 
