@@ -86,7 +86,7 @@ func runIndex(c *cli.Context) error {
 	if c.Bool("prune") && (len(loaded.Articles) == 0 || skipped > 0) {
 		return fmt.Errorf("index: not pruning: %d articles loaded and %d files or lines could not be loaded, and pruning would remove their articles; fix the input (see the warnings) or run without --prune", len(loaded.Articles), skipped)
 	}
-	if c.String("server") != "" {
+	if useServer(c) {
 		return remoteIndex(c, loaded.Articles, raw, skipped, stdinID)
 	}
 	if c.Bool("dry-run") {

@@ -53,7 +53,7 @@ func runSearch(c *cli.Context) error {
 	if err != nil {
 		return usagef("search: %w", err)
 	}
-	if c.String("server") != "" {
+	if useServer(c) {
 		return remoteSearch(c, question, spec)
 	}
 	a, err := open(c, false)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"cmp"
+	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -29,7 +30,48 @@ func serverFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "server", Usage: "work through the HTTP API of a running `semsearch serve` at this URL (e.g. http://127.0.0.1:8080) instead of the data directory", EnvVars: []string{"SEMSEARCH_SERVER"}},
 		&cli.StringFlag{Name: "server-key", Usage: "API key of --server (its serve --api-key)", EnvVars: []string{"SEMSEARCH_API_KEY"}},
+		&cli.BoolFlag{Name: "no-server", Usage: "work on the data directory even while a `semsearch serve` runs on it (by default the command goes through that server)"},
 	}
+}
+
+// useServer says whether the command goes through a server: the one
+// --server names, or else the `semsearch serve` running on the data
+// directory (its address in DATA/SERVER, and answering), which it then
+// names on stderr once, unless --no-server is given or the command needs
+// the data directory itself (--prune, --dry-run, --rebuild).
+func useServer(c *cli.Context) bool {
+	if c.String("server") != "" {
+		return true
+	}
+	if c.Bool("no-server") || c.Bool("prune") || c.Bool("dry-run") || c.Bool("rebuild") {
+		return false
+	}
+	u := runningServer(c.String("data"))
+	if u == "" || !serverAnswers(c.Context, u) {
+		return false // none runs, or a crashed one left its address
+	}
+	if err := c.Set("server", u); err != nil {
+		return false
+	}
+	fmt.Fprintf(c.App.ErrWriter, "semsearch: going through the running server %s (semsearch serve on %s); --no-server works on the data directory instead\n",
+		u, c.String("data"))
+	return true
+}
+
+// serverAnswers reports whether a semsearch server answers /healthz at u.
+func serverAnswers(ctx context.Context, u string) bool {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u+"/healthz", nil)
+	if err != nil {
+		return false
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
 }
 
 // serverFileName is the file in the data directory where `semsearch serve`
@@ -161,7 +203,7 @@ type rawFile struct {
 // rawCollector returns the loader's Raw hook that keeps the files read,
 // when --server is given (else nil: a local index keeps no copy).
 func rawCollector(c *cli.Context, files *[]rawFile) func(source, id string, data []byte) {
-	if c.String("server") == "" {
+	if !useServer(c) {
 		return nil
 	}
 	return func(source, id string, data []byte) {

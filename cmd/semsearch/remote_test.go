@@ -145,3 +145,53 @@ func TestIndexServer_limits(t *testing.T) {
 		t.Errorf("index --server of a file over --max-body: %d %q", code, errOut)
 	}
 }
+
+// Issue 21 item 14: while serve runs on the data directory, index, search
+// and delete go through it by themselves and say so on stderr once;
+// --no-server refuses; a missing key names --server-key and
+// SEMSEARCH_API_KEY.
+func TestCLI_usesRunningServer(t *testing.T) {
+	f := newFakeOllama(t, "fake")
+	data := t.TempDir()
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "a.txt"), "Alpha\n\nRivers and lakes are full of fish.\n")
+	g := f.flags(data)
+	url := serveInTest(t, data, g)
+	note := "going through the running server " + url
+	out, errOut, code := runExit(t, "", append([]string{"index", dir}, g...)...)
+	if code != 0 || !strings.Contains(out, "through "+url+": 1 new") || strings.Count(errOut, note) != 1 {
+		t.Errorf("index while serving: %d %q %q", code, out, errOut)
+	}
+	out, errOut, code = runExit(t, "", append([]string{"search", "fish"}, g...)...)
+	if code != 0 || !strings.Contains(out, "a.txt") || !strings.Contains(out, "hybrid search") || strings.Count(errOut, note) != 1 {
+		t.Errorf("search while serving: %d %q %q", code, out, errOut)
+	}
+	_, errOut, code = runExit(t, "", append([]string{"search", "--no-server", "fish"}, g...)...)
+	if code == 0 || strings.Contains(errOut, note) || !strings.Contains(errOut, "--server "+url) {
+		t.Errorf("search --no-server while serving: %d %q", code, errOut)
+	}
+	out, errOut, code = runExit(t, "", append([]string{"delete", "a.txt"}, g...)...)
+	if code != 0 || !strings.Contains(out, "deleted 1 of 1 article through "+url) {
+		t.Errorf("delete while serving: %d %q %q", code, out, errOut)
+	}
+
+	// A server with a key: the message names the options, not the header.
+	keyed := t.TempDir()
+	kurl := serveInTest(t, keyed, f.flags(keyed), "--api-key", "s3cret")
+	t.Setenv("SEMSEARCH_API_KEY", "")
+	_, errOut, code = runExit(t, "", append([]string{"search", "--server", kurl, "fish"}, f.flags(keyed)...)...)
+	if code == 0 || !strings.Contains(errOut, "--server-key KEY or SEMSEARCH_API_KEY") {
+		t.Errorf("search --server without its key: %d %q", code, errOut)
+	}
+	out, errOut, code = runExit(t, "", append([]string{"search", "--server", kurl, "--server-key", "s3cret", "fish"}, f.flags(keyed)...)...)
+	if !strings.Contains(errOut, `collection "default" does not exist`) {
+		t.Errorf("search --server with its key: %d %q %q", code, out, errOut)
+	}
+	// A crashed server's address is ignored.
+	stale := t.TempDir()
+	writeFile(t, filepath.Join(stale, serverFileName), "http://127.0.0.1:1\n")
+	out, errOut, code = runExit(t, "", append([]string{"index", dir}, f.flags(stale)...)...)
+	if code != 0 || strings.Contains(errOut, "going through") || strings.Contains(out, "through http") {
+		t.Errorf("index with a stale DATA/SERVER: %d %q %q", code, out, errOut)
+	}
+}

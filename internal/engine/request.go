@@ -20,8 +20,8 @@ const (
 )
 
 // FieldError is a request field with a bad value. Field is the model's name
-// for it ("after", "before", "doc_ids", "meta", "id", or "" for the
-// filter as a whole), so that each door names it in its own words (--after,
+// for it ("after", "before", "id", or "" for the filter as a whole and
+// its document ids), so that each door names it in its own words (--after,
 // filter.after). It wraps [ErrInvalid].
 type FieldError struct {
 	Field string
@@ -99,7 +99,7 @@ func (f FilterSpec) Filter() (vectorstore.Filter, error) {
 func checkDocIDs(ids []string) error {
 	for i, id := range ids {
 		if err := CheckID(id); err != nil {
-			return &FieldError{Field: "doc_ids", Problem: fmt.Sprintf("%d of %d: id %s", i+1, len(ids), err.(*FieldError).Problem)}
+			return &FieldError{Problem: fmt.Sprintf("filter: document id %d of %d %s", i+1, len(ids), err.(*FieldError).Problem)}
 		}
 	}
 	return nil

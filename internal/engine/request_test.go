@@ -48,7 +48,7 @@ func TestFilterSpec(t *testing.T) {
 		{"bad after", engine.FilterSpec{After: "May 2017"}, `--after "May 2017": want YYYY-MM-DD`},
 		{"bad before", engine.FilterSpec{Before: "2017-13-01"}, `before "2017-13-01"`},
 		{"empty interval", engine.FilterSpec{After: "2017-06-01", Before: "2017-05-01"}, "filter: after"},
-		{"empty id", engine.FilterSpec{DocIDs: []string{"a", ""}}, "--doc 2 of 2: id is empty"},
+		{"empty id", engine.FilterSpec{DocIDs: []string{"a", ""}}, "filter: document id 2 of 2 is empty"},
 		{"control id", engine.FilterSpec{DocIDs: []string{"a\x07"}}, "control characters"},
 		{"long id", engine.FilterSpec{DocIDs: []string{strings.Repeat("x", 2000)}}, "longer than 1024 bytes"},
 		{"empty field", engine.FilterSpec{Meta: map[string]string{" ": "x"}}, "metadata field name is empty"},

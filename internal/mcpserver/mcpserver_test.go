@@ -280,7 +280,7 @@ func TestServer_rejects(t *testing.T) {
 		{"search", map[string]any{"query": "fired", "mode": "fuzzy"}, "unknown search mode"},
 		{"search", map[string]any{"query": "fired", "collection": "nothere"}, "not found"},
 		{"search", map[string]any{"query": "fired", "filter": map[string]any{"after": "May"}}, "filter.after"},
-		{"search", map[string]any{"query": "fired", "filter": map[string]any{"doc_ids": []any{"comey.txt", " "}}}, "filter.doc_ids 2 of 2: id is empty"},
+		{"search", map[string]any{"query": "fired", "filter": map[string]any{"doc_ids": []any{"comey.txt", " "}}}, "document id 2 of 2 is empty"},
 		// The request model's id rule, as the API's.
 		{"search", map[string]any{"query": "fired", "filter": map[string]any{"doc_ids": []any{"comey.txt\x1b[2J"}}}, "holds control characters"},
 		{"get_document", map[string]any{"doc_id": "comey.txt\x1b[2J"}, "doc_id \"comey.txt\\x1b[2J\" holds control characters"},
