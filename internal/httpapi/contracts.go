@@ -40,10 +40,10 @@ const (
 // passages are searched to apply a metadata_condition on passage fields
 // after ranking.
 const (
-	difyDefaultTopK   = 5
+	difyDefaultTopK   = engine.DefaultK
 	difyOverfetch     = 10
 	retrievalPath     = "/retrieval"
-	maxWebSearchCount = 100
+	maxWebSearchCount = engine.MaxK // the request model's, as every door's
 )
 
 // difyRequest is the body Dify posts to {endpoint}/retrieval.
