@@ -30,7 +30,7 @@ func serverFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "server", Usage: "work through the HTTP API of a running `semsearch serve` at this URL (e.g. http://127.0.0.1:8080) instead of the data directory", EnvVars: []string{"SEMSEARCH_SERVER"}},
 		&cli.StringFlag{Name: "server-key", Usage: "API key of --server (its serve --api-key)", EnvVars: []string{"SEMSEARCH_API_KEY"}},
-		&cli.BoolFlag{Name: "no-server", Usage: "work on the data directory even while a `semsearch serve` runs on it (by default the command goes through that server)"},
+		&cli.BoolFlag{Name: "no-server", Usage: "work on the data directory even while semsearch serve runs on it (by default the command goes through that server)"},
 	}
 }
 
