@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/semsearch/semsearch/internal/vectorstore"
 )
@@ -101,6 +102,35 @@ func checkDocIDs(ids []string) error {
 		if err := CheckID(id); err != nil {
 			return &FieldError{Problem: fmt.Sprintf("filter: document id %d of %d %s", i+1, len(ids), err.(*FieldError).Problem)}
 		}
+	}
+	return nil
+}
+
+// CheckQuery applies the request model to a query: its text, k, ranking
+// settings and filter. Every error is a *[FieldError] whose Field is
+// "query", "k", "mmr", "max_per_doc", or "" for the filter. The engine
+// checks every query with it; doors call it to name the field in their
+// own words before searching.
+func CheckQuery(q Query) error {
+	switch {
+	case !utf8.ValidString(q.Text):
+		return &FieldError{Field: "query", Problem: "is not valid UTF-8"}
+	case strings.TrimSpace(q.Text) == "":
+		return &FieldError{Field: "query", Problem: "is empty: ask a question"}
+	case len(q.Text) > MaxQueryBytes:
+		return &FieldError{Field: "query", Problem: fmt.Sprintf("is %d bytes long; the limit is %d", len(q.Text), MaxQueryBytes)}
+	case q.K < 1 || q.K > MaxK:
+		return &FieldError{Field: "k", Problem: fmt.Sprintf("must be between 1 and %d, got %d", MaxK, q.K)}
+	case !(q.MMR >= 0 && q.MMR <= 1): // NaN fails too
+		return &FieldError{Field: "mmr", Problem: fmt.Sprintf("must be between 0 (off) and 1, got %g", q.MMR)}
+	case q.MaxPerDoc < 0:
+		return &FieldError{Field: "max_per_doc", Problem: fmt.Sprintf("must not be negative, got %d", q.MaxPerDoc)}
+	}
+	if err := checkDocIDs(q.Filter.DocIDs); err != nil {
+		return err
+	}
+	if err := q.Filter.Validate(); err != nil {
+		return &FieldError{Problem: "filter: " + err.Error()}
 	}
 	return nil
 }

@@ -87,3 +87,40 @@ func TestSearch_RefusesBadFilterIDs(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckQuery(t *testing.T) {
+	ok := engine.Query{Text: "Who was fired?", K: engine.DefaultK}
+	for _, tc := range []struct {
+		name  string
+		edit  func(*engine.Query)
+		field string // "" with want "": valid
+		want  string
+	}{
+		{"valid", func(*engine.Query) {}, "", ""},
+		{"k at the maximum", func(q *engine.Query) { q.K = engine.MaxK }, "", ""},
+		{"empty", func(q *engine.Query) { q.Text = " \n" }, "query", "is empty"},
+		{"long", func(q *engine.Query) { q.Text = strings.Repeat("a", engine.MaxQueryBytes+1) }, "query", "the limit is 4096"},
+		{"bad utf-8", func(q *engine.Query) { q.Text = "a\xff" }, "query", "not valid UTF-8"},
+		{"k 0", func(q *engine.Query) { q.K = 0 }, "k", "between 1 and 1000"},
+		{"k over", func(q *engine.Query) { q.K = engine.MaxK + 1 }, "k", "between 1 and 1000"},
+		{"mmr", func(q *engine.Query) { q.MMR = 1.5 }, "mmr", "between 0 (off) and 1"},
+		{"max per doc", func(q *engine.Query) { q.MaxPerDoc = -1 }, "max_per_doc", "must not be negative"},
+		{"filter id", func(q *engine.Query) { q.Filter.DocIDs = []string{"a\x00"} }, "", "control characters"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			q := ok
+			tc.edit(&q)
+			err := engine.CheckQuery(q)
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("CheckQuery = %v", err)
+				}
+				return
+			}
+			var fe *engine.FieldError
+			if !errors.As(err, &fe) || fe.Field != tc.field || !strings.Contains(fe.Problem, tc.want) {
+				t.Fatalf("CheckQuery = %#v, want field %q saying %q", err, tc.field, tc.want)
+			}
+		})
+	}
+}

@@ -24,9 +24,6 @@ import (
 // Request limits and defaults.
 const (
 	defaultK = engine.DefaultK
-	// maxQueryBytes bounds query text (the engine's limit, checked here so
-	// the error has its own code); it bounds what the query cache holds.
-	maxQueryBytes = engine.MaxQueryBytes
 	// defaultMinScore keeps every result (cosine similarity is >= -1).
 	defaultMinScore = -1
 	// maxRequestValues bounds the JSON values of a search-shaped request
@@ -227,26 +224,18 @@ type SearchRequest struct {
 	MaxPerDoc *int `json:"max_per_doc,omitempty"`
 }
 
-// engineQuery validates q and returns the collection and engine query.
+// engineQuery translates q for the engine; the engine's request model
+// ([engine.CheckQuery]) decides what is valid, and its field becomes the
+// error's code (invalid_query, invalid_k, ...).
 func (s *Server) engineQuery(q *SearchRequest) (string, engine.Query, error) {
 	var eq engine.Query
 	col, err := s.collectionName(q.Collection)
 	if err != nil {
 		return "", eq, err
 	}
-	text := strings.TrimSpace(q.Query)
-	switch {
-	case text == "":
-		return "", eq, badRequest("invalid_query", "query is empty: ask a question, e.g. {\"query\": \"Who was fired?\"}")
-	case len(text) > maxQueryBytes:
-		return "", eq, badRequest("invalid_query", "query is %d bytes long; the limit is %d", len(text), maxQueryBytes)
-	}
 	k := defaultK
 	if q.K != nil {
 		k = *q.K
-	}
-	if k < 1 || k > engine.MaxK {
-		return "", eq, badRequest("invalid_k", "k must be between 1 and %d, got %d", engine.MaxK, k)
 	}
 	minScore := float64(defaultMinScore)
 	if q.MinScore != nil {
@@ -259,26 +248,24 @@ func (s *Server) engineQuery(q *SearchRequest) (string, engine.Query, error) {
 	if err != nil {
 		return "", eq, badRequest("invalid_mode", "mode %q: want hybrid, vector or bm25", q.Mode)
 	}
-	var mmr float64
+	eq = engine.Query{Text: strings.TrimSpace(q.Query), K: k, MinScore: float32(minScore), Mode: mode, Explain: q.Explain}
 	if q.MMR != nil {
-		mmr = *q.MMR
+		eq.MMR = *q.MMR
 	}
-	if mmr < 0 || mmr > 1 {
-		return "", eq, badRequest("invalid_mmr", "mmr must be between 0 (off) and 1, got %g", mmr)
-	}
-	var perDoc int
 	if q.MaxPerDoc != nil {
-		perDoc = *q.MaxPerDoc
+		eq.MaxPerDoc = *q.MaxPerDoc
 	}
-	if perDoc < 0 {
-		return "", eq, badRequest("invalid_max_per_doc", "max_per_doc must not be negative, got %d", perDoc)
-	}
-	f, err := q.Filter.filter()
-	if err != nil {
+	if eq.Filter, err = q.Filter.filter(); err != nil {
 		return "", eq, err
 	}
-	return col, engine.Query{Text: text, K: k, MinScore: float32(minScore), Filter: f,
-		Mode: mode, Explain: q.Explain, MMR: mmr, MaxPerDoc: perDoc}, nil
+	if fe := (*engine.FieldError)(nil); errors.As(engine.CheckQuery(eq), &fe) {
+		code := "invalid_" + fe.Field
+		if fe.Field == "" {
+			code = "invalid_filter"
+		}
+		return "", eq, badRequest(code, "%s", fe.Named(nil))
+	}
+	return col, eq, nil
 }
 
 // collectionName returns the collection a request names, or the default.

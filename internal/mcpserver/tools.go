@@ -243,24 +243,21 @@ func documentURI(collection, id string) string {
 func (s *Server) search(ctx context.Context, _ *mcp.CallToolRequest, in SearchInput) (*mcp.CallToolResult, SearchOutput, error) {
 	out := SearchOutput{Query: in.Query, Results: []Passage{}}
 	text := strings.TrimSpace(in.Query)
-	if text == "" {
-		return nil, out, invalid("query is empty: ask a question")
-	}
-	k := cmp.Or(in.K, engine.DefaultK)
-	if k < 1 || k > engine.MaxK {
-		return nil, out, invalid("k must be between 1 and %d, got %d", engine.MaxK, k)
-	}
 	mode, err := engine.ParseMode(in.Mode)
 	if err != nil {
 		return nil, out, err
-	}
-	if in.MaxPerDoc < 0 {
-		return nil, out, invalid("max_per_doc must not be negative, got %d", in.MaxPerDoc)
 	}
 	filter, err := in.Filter.filter()
 	if err != nil {
 		return nil, out, err
 	}
+	// The request model decides what is valid; the tools name its fields
+	// as their arguments.
+	q := engine.Query{Text: text, K: cmp.Or(in.K, engine.DefaultK), MinScore: -1, Filter: filter, Mode: mode, MaxPerDoc: in.MaxPerDoc}
+	if err := engine.CheckQuery(q); err != nil {
+		return nil, out, err
+	}
+	k := q.K
 	names := slices.Clone(in.Collections)
 	if in.Collection != "" || len(names) == 0 {
 		names = append([]string{in.Collection}, names...)
@@ -275,7 +272,6 @@ func (s *Server) search(ctx context.Context, _ *mcp.CallToolRequest, in SearchIn
 			cols = append(cols, c)
 		}
 	}
-	q := engine.Query{Text: text, K: k, MinScore: -1, Filter: filter, Mode: mode, MaxPerDoc: in.MaxPerDoc}
 	start := time.Now()
 	for _, c := range cols {
 		resp, err := s.cfg.Engine.Search(ctx, c, q)
