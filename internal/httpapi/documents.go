@@ -123,15 +123,28 @@ func (s *Server) addDocuments(w http.ResponseWriter, r *http.Request) error {
 		delete(a.Meta, "source")
 	}
 	if len(rejected) > 0 {
-		msg := strings.Join(rejected[:min(len(rejected), maxReported)], "; ")
-		if len(rejected) > maxReported {
-			msg += fmt.Sprintf("; and %d more", len(rejected)-maxReported)
-		}
-		return badRequest("invalid_document", "nothing was indexed: %s", msg)
+		return rejectedError(rejected)
 	}
 	if len(arts) == 0 {
 		return badRequest("invalid_document", "the request body holds no articles")
 	}
+	return s.index(w, r, col, arts, warnings)
+}
+
+// rejectedError refuses a write for the reasons given, naming the first
+// few.
+func rejectedError(rejected []string) error {
+	msg := strings.Join(rejected[:min(len(rejected), maxReported)], "; ")
+	if len(rejected) > maxReported {
+		msg += fmt.Sprintf("; and %d more", len(rejected)-maxReported)
+	}
+	return badRequest("invalid_document", "nothing was indexed: %s", msg)
+}
+
+// index stores arts in col and answers with what was stored; a failure
+// part way answers with the error and, per article, what was stored, so
+// that the client resends only the rest.
+func (s *Server) index(w http.ResponseWriter, r *http.Request, col string, arts []article.Article, warnings []string) error {
 	st, err := s.eng.Index(r.Context(), col, arts, engine.IndexOptions{})
 	resp := IndexResponse{
 		Collection: col, Documents: len(arts),
@@ -141,8 +154,6 @@ func (s *Server) addDocuments(w http.ResponseWriter, r *http.Request) error {
 		Warnings: warnings,
 	}
 	if err != nil {
-		// What was stored stays stored: say which, so that the client
-		// resends only the rest.
 		resp.Results = st.Results
 		if len(resp.Results) == 0 {
 			resp.Results = make([]engine.DocResult, len(arts))

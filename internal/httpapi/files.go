@@ -69,36 +69,12 @@ func (s *Server) addFiles(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if len(rejected) > 0 {
-		msg := strings.Join(rejected[:min(len(rejected), maxReported)], "; ")
-		if len(rejected) > maxReported {
-			msg += fmt.Sprintf("; and %d more", len(rejected)-maxReported)
-		}
-		return badRequest("invalid_document", "nothing was indexed: %s", msg)
+		return rejectedError(rejected)
 	}
 	if len(arts) == 0 {
 		return badRequest("invalid_document", "the files hold no articles (%s)", strings.Join(warnings, "; "))
 	}
-	st, err := s.eng.Index(r.Context(), col, arts, engine.IndexOptions{})
-	resp := IndexResponse{
-		Collection: col, Documents: len(arts),
-		New: st.New, Updated: st.Updated, Unchanged: st.Unchanged, Duplicates: st.Duplicates, NotStored: st.NotStored,
-		Passages: st.Passages, TotalPassages: st.Total,
-		EmbedMS: tookMS(st.EmbedTime), TookMS: tookMS(st.Duration),
-		Warnings: warnings,
-	}
-	if err != nil {
-		resp.Results = st.Results
-		if len(resp.Results) == 0 {
-			resp.Results = make([]engine.DocResult, len(arts))
-			for i, a := range arts {
-				resp.Results[i] = engine.DocResult{ID: a.ID, Status: engine.DocNotStored}
-			}
-			resp.NotStored = len(arts)
-		}
-		return &partialError{err: err, resp: resp}
-	}
-	s.writeJSON(w, r, http.StatusOK, resp)
-	return nil
+	return s.index(w, r, col, arts, warnings)
 }
 
 // parseFile parses file i of a request as `semsearch index` parses a file
