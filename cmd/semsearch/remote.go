@@ -315,7 +315,9 @@ func remoteIndex(c *cli.Context, arts []article.Article, raw []rawFile, skipped 
 			}
 			return send(batch[len(batch)/2:])
 		}
-		if err != nil {
+		if errors.As(err, &e) && e.Index != nil {
+			resp = *e.Index // what the failed request stored, counted below
+		} else if err != nil {
 			return err
 		}
 		sum.Collection = resp.Collection
@@ -325,7 +327,7 @@ func remoteIndex(c *cli.Context, arts []article.Article, raw []rawFile, skipped 
 		sum.Duplicates += resp.Duplicates
 		sum.Pass += resp.Passages
 		sum.Total = resp.TotalPassages
-		return nil
+		return err
 	}
 	var batch []remoteFile
 	size, n := 0, 0

@@ -195,3 +195,19 @@ func TestCLI_usesRunningServer(t *testing.T) {
 		t.Errorf("index with a stale DATA/SERVER: %d %q %q", code, out, errOut)
 	}
 }
+
+// A request the server could not finish (Ollama down) fails index
+// --server with the server's message, after a summary of what it stored.
+func TestIndexServer_failure(t *testing.T) {
+	f := newFakeOllama(t, "fake")
+	data := t.TempDir()
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "a.txt"), "Alpha\n\nRivers and lakes are full of fish.\n")
+	g := f.flags(data)
+	url := serveInTest(t, data, g)
+	f.fail.Store(true)
+	out, errOut, code := runExit(t, "", append([]string{"index", "--server", url, dir}, g...)...)
+	if code == 0 || !strings.Contains(out, "0 new") || !strings.Contains(errOut, "index --server: server "+url) || !strings.Contains(errOut, "no document was stored") {
+		t.Errorf("index --server with Ollama failing: %d %q %q", code, out, errOut)
+	}
+}
