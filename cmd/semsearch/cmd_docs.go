@@ -253,7 +253,7 @@ func runDelete(c *cli.Context) error {
 	if c.NArg() == 0 {
 		return usagef("delete: give at least one article ID (see: semsearch list)")
 	}
-	if c.String("server") != "" {
+	if useServer(c) {
 		return remoteDelete(c, c.Args().Slice())
 	}
 	dry := c.Bool("dry-run")

@@ -53,12 +53,14 @@ func runIndex(c *cli.Context) error {
 	}
 	start := time.Now()
 	var loaded article.Result
+	var raw []rawFile // the files as read, for --server
 	if c.NArg() > 0 { // a rebuild without PATH re-embeds what is stored
 		var err error
 		loaded, err = article.Load(c.Context, c.Args().Slice(), c.App.Reader, article.LoadOptions{
 			Include:      c.StringSlice("include"),
 			Exclude:      c.StringSlice("exclude"),
 			MaxFileBytes: c.Int64("max-file-size"),
+			Raw:          rawCollector(c, &raw),
 		})
 		if err != nil {
 			return fmt.Errorf("load articles: %w", err)
@@ -91,8 +93,8 @@ func runIndex(c *cli.Context) error {
 	if c.Bool("prune") && (len(loaded.Articles) == 0 || skipped > 0) {
 		return fmt.Errorf("index: not pruning: %d articles loaded and %d files or lines could not be loaded, and pruning would remove their articles; fix the input (see the warnings) or run without --prune", len(loaded.Articles), skipped)
 	}
-	if c.String("server") != "" {
-		return remoteIndex(c, loaded.Articles, skipped, stdinID)
+	if useServer(c) {
+		return remoteIndex(c, loaded.Articles, raw, skipped, stdinID)
 	}
 	if c.Bool("dry-run") {
 		if err := dryRunIndex(c, loaded.Articles, skipped); err != nil {
@@ -296,9 +298,9 @@ func refuseControlIDs(arts []article.Article) ([]article.Article, []article.Prob
 	var probs []article.Problem
 	kept := arts[:0]
 	for _, a := range arts {
-		if strings.ContainsFunc(a.ID, unicode.IsControl) {
+		if err := engine.CheckID(a.ID); err != nil { // the request model's id rule
 			probs = append(probs, article.Problem{Source: a.Source, Kind: article.KindSkipped,
-				Reason: fmt.Sprintf("not indexed: its id %q holds control characters; rename the file (or give the object another id)", a.ID)})
+				Reason: fmt.Sprintf("not indexed: its %v; rename the file (or give the object another id)", err)})
 			continue
 		}
 		kept = append(kept, a)

@@ -42,6 +42,7 @@ func runMCP(c *cli.Context) error {
 	srv, err := mcpserver.New(mcpserver.Config{
 		Engine: newCollectionEngines(a), Checker: a.embed, Collection: a.cfg.collection, ValidCollection: vectorstore.ValidName,
 		Model: a.cfg.engine.Model, Writes: c.Bool("writes"), Version: version(), Logger: a.cfg.logger,
+		Unavailable: []error{embed.ErrUnreachable, embed.ErrModelMissing},
 	})
 	if err != nil {
 		return err
@@ -71,6 +72,7 @@ func frontdoors(c *cli.Context, cfg *config, eng servedEngine, client *embed.Cli
 		Engine: eng, Checker: client, Collection: cfg.collection, ValidCollection: vectorstore.ValidName,
 		Model: cfg.engine.Model, Writes: c.Bool("mcp-writes"), Version: version(),
 		CrossOriginTrusted: c.StringSlice("cors-origin"), HostsChecked: true, Logger: logger, // httpapi checks Host (--allowed-hosts)
+		Unavailable: []error{embed.ErrUnreachable, embed.ErrModelMissing},
 	})
 	if err != nil {
 		return err

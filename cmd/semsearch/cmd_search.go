@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/semsearch/semsearch/internal/engine"
+	"github.com/semsearch/semsearch/internal/httpapi"
 	"github.com/semsearch/semsearch/internal/vectorstore"
 )
 
@@ -22,7 +22,7 @@ func searchCommand() *cli.Command {
 		ArgsUsage:   "QUESTION",
 		Description: scoreHelp + "\n\nQueries are limited to " + strconv.Itoa(engine.MaxQueryBytes) + " bytes, as over HTTP.",
 		Flags: []cli.Flag{
-			&cli.IntFlag{Name: "k", Aliases: []string{"n"}, Usage: "number of passages", Value: 5},
+			&cli.IntFlag{Name: "k", Aliases: []string{"n"}, Usage: "number of passages (at most " + strconv.Itoa(engine.MaxK) + ")", Value: engine.DefaultK},
 			&cli.BoolFlag{Name: "json", Usage: "print JSON"},
 			&cli.Float64Flag{Name: "min-score", Usage: "drop passages whose cosine similarity to the question is below this (-1..1), in vector and hybrid mode alike", Value: -1},
 			&cli.StringSliceFlag{Name: "filter", Usage: "only articles whose FIELD equals VALUE (title, source, author, url or a metadata key), as FIELD=VALUE; exact and case-sensitive; a list value (front matter tags: [a, b]) matches any of its elements; repeatable"},
@@ -44,28 +44,17 @@ const scoreHelp = "The score printed is the passage's cosine similarity to the q
 	"BM25 score in bm25 mode, and in hybrid mode the fused score relative to this question's candidates (the best is\n" +
 	"near 1.000, so compare scores within one answer, and use --min-score, a cosine, as the fixed threshold)."
 
-// searchJSON is the --json output. Field names are a contract with scripts.
-type searchJSON struct {
-	Query      string          `json:"query"`
-	Model      string          `json:"model"`
-	Collection string          `json:"collection"`
-	Mode       engine.Mode     `json:"mode"`
-	TookMS     float64         `json:"took_ms"`
-	Results    []engine.Result `json:"results"`
-	Warnings   []string        `json:"warnings,omitempty"`
-}
-
 func runSearch(c *cli.Context) error {
 	question := strings.TrimSpace(strings.Join(c.Args().Slice(), " "))
 	if question == "" {
 		return usagef(`search: give a question, e.g. semsearch search "Who was fired?"`)
 	}
-	filter, err := parseFilter(c)
+	spec, filter, err := parseFilter(c)
 	if err != nil {
 		return usagef("search: %w", err)
 	}
-	if c.String("server") != "" {
-		return remoteSearch(c, question, filter)
+	if useServer(c) {
+		return remoteSearch(c, question, spec)
 	}
 	a, err := open(c, false)
 	if err != nil {
@@ -97,50 +86,36 @@ func runSearch(c *cli.Context) error {
 		fmt.Fprintln(c.App.ErrWriter, "warning: "+termLine(w))
 	}
 	if c.Bool("json") {
-		enc := json.NewEncoder(c.App.Writer)
-		enc.SetIndent("", "  ")
-		return enc.Encode(searchJSON{
-			Query: resp.Query, Model: resp.Model, Collection: resp.Collection, Mode: resp.Mode,
-			TookMS: float64(resp.Took.Microseconds()) / 1000, Results: resp.Results, Warnings: resp.Warnings,
-		})
+		// The API's answer, field for field: a contract with scripts.
+		return writeJSON(c.App.Writer, httpapi.NewSearchResponse(resp))
 	}
 	printResults(c.App.Writer, resp)
 	return nil
 }
 
-func parseFilter(c *cli.Context) (vectorstore.Filter, error) {
-	f := vectorstore.Filter{DocIDs: c.StringSlice("doc")}
+// parseFilter reads the filter flags into the request model's filter
+// (which checks them, as every door's) and the engine's.
+func parseFilter(c *cli.Context) (engine.FilterSpec, vectorstore.Filter, error) {
+	spec := engine.FilterSpec{DocIDs: c.StringSlice("doc"), After: c.String("after"), Before: c.String("before")}
 	for _, kv := range c.StringSlice("filter") {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || k == "" {
-			return f, fmt.Errorf("--filter %q: want FIELD=VALUE", kv)
+			return spec, vectorstore.Filter{}, fmt.Errorf("--filter %q: want FIELD=VALUE", kv)
 		}
-		if f.Meta == nil {
-			f.Meta = map[string]string{}
+		if spec.Meta == nil {
+			spec.Meta = map[string]string{}
 		}
-		f.Meta[k] = v
+		spec.Meta[k] = v
 	}
-	var err error
-	if f.After, err = parseDate("after", c.String("after")); err != nil {
-		return f, err
+	f, err := spec.Filter()
+	if fe := (*engine.FieldError)(nil); errors.As(err, &fe) {
+		return spec, f, errors.New(fe.Named(filterFlags))
 	}
-	if f.Before, err = parseDate("before", c.String("before")); err != nil {
-		return f, err
-	}
-	if err := f.Validate(); err != nil {
-		return f, fmt.Errorf("--doc, --filter, --after, --before: %w", err)
-	}
-	return f, nil
+	return spec, f, err
 }
 
-// parseDate reads the value of --after or --before; "" is no bound.
-func parseDate(flag, s string) (time.Time, error) {
-	t, err := vectorstore.ParseDate(s)
-	if err != nil {
-		return t, fmt.Errorf("--%s %w", flag, err)
-	}
-	return t, nil
-}
+// filterFlags are the request model's filter fields as search's flags.
+var filterFlags = map[string]string{"doc_ids": "--doc", "meta": "--filter", "after": "--after", "before": "--before"}
 
 func printResults(w io.Writer, resp engine.Response) {
 	if len(resp.Results) == 0 {

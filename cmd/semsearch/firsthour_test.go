@@ -726,7 +726,7 @@ func TestCLI_ThroughRunningServer(t *testing.T) {
 	}
 
 	writeFile(t, filepath.Join(dir, "b.txt"), "Beta\n\nMountains and snow.\n")
-	_, errOut, code := runExit(t, "", append([]string{"index", dir}, g...)...)
+	_, errOut, code := runExit(t, "", append([]string{"index", "--no-server", dir}, g...)...)
 	if code == 0 || !strings.Contains(errOut, "--server "+url) {
 		t.Errorf("local index while serving: %d %q", code, errOut)
 	}
@@ -740,7 +740,7 @@ func TestCLI_ThroughRunningServer(t *testing.T) {
 	}
 	// The server now holds the BM25 index: a local hybrid search says so
 	// instead of ranking by vectors alone.
-	out, errOut, code = runExit(t, "", append([]string{"search", "fish"}, g...)...)
+	out, errOut, code = runExit(t, "", append([]string{"search", "--no-server", "fish"}, g...)...)
 	if code == 0 || !strings.Contains(errOut, "--server "+url) || strings.Contains(out, "vector search") {
 		t.Errorf("local hybrid search while serving: %d %q %q", code, out, errOut)
 	}

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/semsearch/semsearch/internal/httpapi"
 )
 
 // TestCLI_HybridHungOllama: with an Ollama that accepts connections and
@@ -22,7 +24,7 @@ func TestCLI_HybridHungOllama(t *testing.T) {
 	if err != nil || took > 8*time.Second {
 		t.Fatalf("hybrid search with a hung Ollama: took %s, err %v; want BM25's answer within 5s", took, err)
 	}
-	var resp searchJSON
+	var resp httpapi.SearchResponse
 	if err := json.Unmarshal([]byte(out), &resp); err != nil {
 		t.Fatalf("search --json: %v: %s", err, out)
 	}

@@ -1,20 +1,19 @@
 package main
 
 import (
-	"bytes"
+	"cmp"
 	"context"
-	"encoding/json"
+	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/urfave/cli/v2"
 
@@ -31,7 +30,48 @@ func serverFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "server", Usage: "work through the HTTP API of a running semsearch serve at this URL (e.g. http://127.0.0.1:8080) instead of the data directory", EnvVars: []string{"SEMSEARCH_SERVER"}},
 		&cli.StringFlag{Name: "server-key", Usage: "API key of --server (its serve --api-key)", EnvVars: []string{"SEMSEARCH_API_KEY"}},
+		&cli.BoolFlag{Name: "no-server", Usage: "work on the data directory even while semsearch serve runs on it (by default the command goes through that server)"},
 	}
+}
+
+// useServer says whether the command goes through a server: the one
+// --server names, or else the `semsearch serve` running on the data
+// directory (its address in DATA/SERVER, and answering), which it then
+// names on stderr once, unless --no-server is given or the command needs
+// the data directory itself (--prune, --dry-run, --rebuild).
+func useServer(c *cli.Context) bool {
+	if c.String("server") != "" {
+		return true
+	}
+	if c.Bool("no-server") || c.Bool("prune") || c.Bool("dry-run") || c.Bool("rebuild") {
+		return false
+	}
+	u := runningServer(c.String("data"))
+	if u == "" || !serverAnswers(c.Context, u) {
+		return false // none runs, or a crashed one left its address
+	}
+	if err := c.Set("server", u); err != nil {
+		return false
+	}
+	fmt.Fprintf(c.App.ErrWriter, "semsearch: going through the running server %s (semsearch serve on %s); --no-server works on the data directory instead\n",
+		u, c.String("data"))
+	return true
+}
+
+// serverAnswers reports whether a semsearch server answers /healthz at u.
+func serverAnswers(ctx context.Context, u string) bool {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u+"/healthz", nil)
+	if err != nil {
+		return false
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
 }
 
 // serverFileName is the file in the data directory where `semsearch serve`
@@ -126,112 +166,130 @@ func modeOf(c *cli.Context) string {
 	return string(engine.Hybrid)
 }
 
-// remote is a client of the HTTP API of `semsearch serve`.
-type remote struct {
-	base, key string
-	http      *http.Client
-}
-
-func newRemote(c *cli.Context) (*remote, error) {
-	u, err := url.Parse(strings.TrimRight(c.String("server"), "/"))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+// newClient returns the client of --server.
+func newClient(c *cli.Context) (*httpapi.Client, error) {
+	cl, err := httpapi.NewClient(c.String("server"), c.String("server-key"), &http.Client{Timeout: 10 * time.Minute})
+	if err != nil {
 		return nil, usagef("--server %q: want a URL such as http://127.0.0.1:8080", c.String("server"))
 	}
-	return &remote{base: u.String(), key: c.String("server-key"), http: &http.Client{Timeout: 10 * time.Minute}}, nil
+	return cl, nil
 }
 
-// serverError is an error answer of the server, kept typed so that callers
-// act on its code rather than on the wording of its message.
-type serverError struct {
-	base    string
-	status  int
-	code    string // the API's error code; empty when the body had none
-	message string // the API's message, or the HTTP status line
-}
-
-func (e *serverError) Error() string {
-	if e.code == "" {
-		return fmt.Sprintf("server %s: %s", e.base, e.message)
-	}
-	return fmt.Sprintf("server %s: %s (%s)", e.base, e.message, e.code)
-}
-
-// isNotFound reports whether err is the server saying the thing asked for
-// does not exist (not that it has no such route: an older server).
-func isNotFound(err error) bool {
-	var se *serverError
-	return errors.As(err, &se) && se.status == http.StatusNotFound && se.code == "not_found"
-}
-
-// do sends a request with body as JSON (when not nil) and decodes the
-// answer into out.
-func (r *remote) do(ctx context.Context, method, path string, query url.Values, body, out any) error {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		rd = bytes.NewReader(b)
-	}
-	u := r.base + path
-	if len(query) > 0 {
-		u += "?" + query.Encode()
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u, rd)
-	if err != nil {
-		return err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if r.key != "" {
-		req.Header.Set("Authorization", "Bearer "+r.key)
-	}
-	resp, err := r.http.Do(req)
-	if err != nil {
-		return fmt.Errorf("server %s: %w", r.base, err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
-	if err != nil {
-		return fmt.Errorf("server %s: read answer: %w", r.base, err)
-	}
-	if resp.StatusCode/100 != 2 {
-		se := &serverError{base: r.base, status: resp.StatusCode, message: resp.Status}
-		var e httpapi.ErrorBody
-		if json.Unmarshal(data, &e) == nil && e.Error.Message != "" {
-			se.code, se.message = e.Error.Code, e.Error.Message
-		}
-		return se
-	}
-	if out == nil {
-		return nil
-	}
-	if err := json.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("server %s: read answer: %w", r.base, err)
-	}
-	return nil
-}
-
-// collectionQuery names the collection when the user chose one; otherwise
-// the server uses its own default.
-func collectionQuery(c *cli.Context) url.Values {
+// remoteCollection is the collection the user chose, or "" for the
+// server's default.
+func remoteCollection(c *cli.Context) string {
 	if !c.IsSet("collection") {
-		return nil
+		return ""
 	}
-	return url.Values{"collection": {c.String("collection")}}
+	return c.String("collection")
 }
 
-// remoteIndex sends loaded articles to the server, in requests of at most
-// about 4 MB, and prints the summary index prints.
-func remoteIndex(c *cli.Context, arts []article.Article, skipped int, stdinID string) error {
+// serverErr says what failed through the server; a refused key names the
+// options that give one, not the HTTP header.
+func serverErr(what string, err error) error {
+	var e *httpapi.Error
+	if errors.As(err, &e) && e.Status == http.StatusUnauthorized {
+		return fmt.Errorf("%s: %s wants its API key (serve --api-key): give it with --server-key KEY or SEMSEARCH_API_KEY (the server said: %s)", what, e.Base, e.Message)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// rawFile is a file as the loader read it, kept for `index --server`.
+type rawFile struct {
+	source, id string
+	data       []byte
+}
+
+// rawCollector returns the loader's Raw hook that keeps the files read,
+// when --server is given (else nil: a local index keeps no copy).
+func rawCollector(c *cli.Context, files *[]rawFile) func(source, id string, data []byte) {
+	if !useServer(c) {
+		return nil
+	}
+	return func(source, id string, data []byte) {
+		*files = append(*files, rawFile{source: source, id: id, data: data})
+	}
+}
+
+// Batches of `index --server`: under the server's default --max-body (8
+// MiB) and --max-articles (1000); a server with lower limits answers 413,
+// and the batch is sent again in halves.
+const (
+	remoteBatchBytes    = 4 << 20
+	remoteBatchArticles = 500
+)
+
+// remoteFile is a file to send and how many articles it holds.
+type remoteFile struct {
+	file     httpapi.File
+	size     int // bytes of its content as sent
+	articles int
+}
+
+// remoteFiles turns the files read into what the server parses: each
+// file's bytes with its name, id and format, and the ids (and title) the
+// CLI gave its articles after loading (--id-prefix, --id, --title, ids two
+// files share), so that the server stores exactly what a local index
+// stores. Files that gave no article here (skipped, with a warning) are
+// not sent.
+func remoteFiles(raw []rawFile, arts []article.Article) ([]remoteFile, error) {
+	bySource := map[string][]article.Article{}
+	for _, a := range arts {
+		bySource[a.Source] = append(bySource[a.Source], a)
+	}
+	var out []remoteFile
+	for _, r := range raw {
+		kept := bySource[r.source]
+		if len(kept) == 0 {
+			continue
+		}
+		format := article.DetectFormat(r.source, r.id, r.data)
+		orig, _, err := article.Parse(r.source, r.id, r.data, format)
+		if err != nil {
+			return nil, fmt.Errorf("parse %s: %w", r.source, err)
+		}
+		// The kept articles are the file's in order, some left out (ids
+		// the request model refuses): match them by text.
+		ids := make([]string, len(orig))
+		i := 0
+		for j, o := range orig {
+			if i < len(kept) && kept[i].Text == o.Text {
+				ids[j] = kept[i].ID
+				i++
+			}
+		}
+		if i != len(kept) {
+			return nil, fmt.Errorf("%s: %d of its %d articles could not be matched to what the server will parse", r.source, len(kept)-i, len(kept))
+		}
+		f := httpapi.File{Name: r.source, ID: r.id, Format: format, IDs: ids}
+		if len(orig) == 1 && kept[0].Title != orig[0].Title {
+			f.Title = kept[0].Title
+		}
+		if utf8.Valid(r.data) {
+			text := string(r.data)
+			f.Text = &text
+		} else {
+			f.Base64 = base64.StdEncoding.EncodeToString(r.data)
+		}
+		out = append(out, remoteFile{file: f, size: len(r.data) + len(f.Base64), articles: len(kept)})
+	}
+	return out, nil
+}
+
+// remoteIndex sends the files read to the server, which parses and
+// indexes them as a local index does, in batches within its limits, and
+// prints the summary index prints.
+func remoteIndex(c *cli.Context, arts []article.Article, raw []rawFile, skipped int, stdinID string) error {
 	if c.Bool("prune") || c.Bool("dry-run") || c.Bool("rebuild") {
 		return usagef("index --server: --prune, --dry-run and --rebuild work on the data directory only; stop the server to use them")
 	}
-	r, err := newRemote(c)
+	cl, err := newClient(c)
 	if err != nil {
 		return err
+	}
+	files, err := remoteFiles(raw, arts)
+	if err != nil {
+		return fmt.Errorf("index --server: %w", err)
 	}
 	start := time.Now()
 	var sum struct {
@@ -239,18 +297,28 @@ func remoteIndex(c *cli.Context, arts []article.Article, skipped int, stdinID st
 		New, Updated, Unchanged, Duplicates, Pass int
 		Total                                     int
 	}
-	var batch []map[string]any
-	size := 0
-	send := func() error {
-		if len(batch) == 0 {
-			return nil
+	var send func(batch []remoteFile) error
+	send = func(batch []remoteFile) error {
+		fs := make([]httpapi.File, len(batch))
+		for i, f := range batch {
+			fs[i] = f.file
 		}
-		var resp httpapi.IndexResponse
-		if err := r.do(c.Context, http.MethodPost, "/v1/documents", collectionQuery(c), batch, &resp); err != nil {
+		// The server's warnings are the loader's, printed already.
+		resp, err := cl.AddFiles(c.Context, remoteCollection(c), fs)
+		var e *httpapi.Error
+		if errors.As(err, &e) && e.Status == http.StatusRequestEntityTooLarge {
+			if len(batch) == 1 {
+				return fmt.Errorf("%s is too large for the server in one request (its --max-body and --max-articles): %w", batch[0].file.Name, err)
+			}
+			if err := send(batch[:len(batch)/2]); err != nil {
+				return err
+			}
+			return send(batch[len(batch)/2:])
+		}
+		if errors.As(err, &e) && e.Index != nil {
+			resp = *e.Index // what the failed request stored, counted below
+		} else if err != nil {
 			return err
-		}
-		for _, w := range resp.Warnings {
-			fmt.Fprintf(c.App.ErrWriter, "warning: %s\n", termLine(w))
 		}
 		sum.Collection = resp.Collection
 		sum.New += resp.New
@@ -259,44 +327,34 @@ func remoteIndex(c *cli.Context, arts []article.Article, skipped int, stdinID st
 		sum.Duplicates += resp.Duplicates
 		sum.Pass += resp.Passages
 		sum.Total = resp.TotalPassages
-		batch, size = batch[:0], 0
-		return nil
+		return err
 	}
-	for _, a := range arts {
-		obj := map[string]any{"id": a.ID, "text": a.Text, "source": a.Source}
-		for k, v := range a.Meta {
-			obj[k] = v
-		}
-		if a.Title != "" {
-			obj["title"] = a.Title
-		}
-		if a.Author != "" {
-			obj["author"] = a.Author
-		}
-		if a.URL != "" {
-			obj["url"] = a.URL
-		}
-		if !a.Published.IsZero() {
-			obj["published"] = a.Published.Format(time.RFC3339)
-		}
-		batch = append(batch, obj)
-		size += len(a.Text) + 256
-		if size > 4<<20 || len(batch) >= 100 {
-			if err = send(); err != nil {
+	var batch []remoteFile
+	size, n := 0, 0
+	for _, f := range files {
+		if len(batch) > 0 && (size+f.size > remoteBatchBytes || n+f.articles > remoteBatchArticles) {
+			if err = send(batch); err != nil {
 				break
 			}
+			batch, size, n = nil, 0, 0
 		}
+		batch = append(batch, f)
+		size += f.size
+		n += f.articles
 	}
-	if err == nil {
-		err = send()
+	if err == nil && len(batch) > 0 {
+		err = send(batch)
+	}
+	if sum.Collection == "" {
+		sum.Collection = remoteCollection(c)
 	}
 	// The summary counts the requests the server acknowledged, also when a
 	// later one failed (the error names what that one stored).
 	fmt.Fprintf(c.App.Writer, "indexed %q through %s: %d new, %d updated, %d unchanged, 0 removed, %d skipped; %s embedded (%d stored); total %s\n",
-		sum.Collection, r.base, sum.New, sum.Updated, sum.Unchanged, skipped+sum.Duplicates,
+		sum.Collection, cl.Base(), sum.New, sum.Updated, sum.Unchanged, skipped+sum.Duplicates,
 		plural(sum.Pass, "passage", "passages"), sum.Total, time.Since(start).Round(time.Millisecond))
 	if err != nil {
-		return fmt.Errorf("index --server: %w", err)
+		return serverErr("index --server", err)
 	}
 	if stdinID != "" {
 		fmt.Fprintf(c.App.Writer, "stdin was indexed as id %q (set it with --id)\n", stdinID)
@@ -305,43 +363,28 @@ func remoteIndex(c *cli.Context, arts []article.Article, skipped int, stdinID st
 }
 
 // remoteSearch asks the server and prints the answer as search does.
-func remoteSearch(c *cli.Context, question string, f vectorstore.Filter) error {
-	r, err := newRemote(c)
+func remoteSearch(c *cli.Context, question string, f engine.FilterSpec) error {
+	cl, err := newClient(c)
 	if err != nil {
 		return err
 	}
-	body := map[string]any{"query": question, "k": c.Int("k"), "min_score": c.Float64("min-score"), "explain": c.Bool("explain")}
-	if c.IsSet("collection") {
-		body["collection"] = c.String("collection")
-	}
-	if c.IsSet("mode") {
-		body["mode"] = c.String("mode")
-	}
+	k, minScore := c.Int("k"), c.Float64("min-score")
+	req := httpapi.SearchRequest{Query: question, K: &k, MinScore: &minScore, Explain: c.Bool("explain"),
+		Collection: remoteCollection(c), Mode: c.String("mode")}
 	if c.IsSet("mmr") {
-		body["mmr"] = c.Float64("mmr")
+		mmr := c.Float64("mmr")
+		req.MMR = &mmr
 	}
 	if c.IsSet("max-per-doc") {
-		body["max_per_doc"] = c.Int("max-per-doc")
+		n := c.Int("max-per-doc")
+		req.MaxPerDoc = &n
 	}
-	if !f.Empty() {
-		filter := map[string]any{}
-		if len(f.DocIDs) > 0 {
-			filter["doc_ids"] = f.DocIDs
-		}
-		if len(f.Meta) > 0 {
-			filter["meta"] = f.Meta
-		}
-		if !f.After.IsZero() {
-			filter["after"] = f.After.Format(time.RFC3339)
-		}
-		if !f.Before.IsZero() {
-			filter["before"] = f.Before.Format(time.RFC3339)
-		}
-		body["filter"] = filter
+	if len(f.DocIDs) > 0 || len(f.Meta) > 0 || f.After != "" || f.Before != "" {
+		req.Filter = &httpapi.Filter{DocIDs: f.DocIDs, Meta: f.Meta, After: f.After, Before: f.Before}
 	}
-	var resp searchJSON
-	if err := r.do(c.Context, http.MethodPost, "/v1/search", nil, body, &resp); err != nil {
-		return fmt.Errorf("search --server: %w", err)
+	resp, err := cl.Search(c.Context, req)
+	if err != nil {
+		return serverErr("search --server", err)
 	}
 	for _, w := range resp.Warnings {
 		fmt.Fprintln(c.App.ErrWriter, "warning: "+termLine(w))
@@ -362,19 +405,19 @@ func remoteDelete(c *cli.Context, ids []string) error {
 	if c.Bool("dry-run") {
 		return usagef("delete --server: --dry-run works on the data directory only")
 	}
-	r, err := newRemote(c)
+	cl, err := newClient(c)
 	if err != nil {
 		return err
 	}
 	var missing []string
 	deleted := 0
 	for _, id := range ids {
-		err := r.do(c.Context, http.MethodDelete, "/v1/documents/"+url.PathEscape(id), collectionQuery(c), nil, nil)
+		_, err := cl.Delete(c.Context, remoteCollection(c), id)
 		switch {
-		case isNotFound(err):
+		case httpapi.IsNotFound(err):
 			missing = append(missing, id)
 		case err != nil:
-			return fmt.Errorf("delete --server: %w", err)
+			return serverErr("delete --server", err)
 		default:
 			deleted++
 		}
@@ -382,19 +425,16 @@ func remoteDelete(c *cli.Context, ids []string) error {
 	if deleted == 0 && len(missing) > 0 {
 		// The server answers not_found for a missing collection too: say
 		// which it is.
-		var cols httpapi.CollectionsResponse
-		if err := r.do(c.Context, http.MethodGet, "/v1/collections", nil, nil, &cols); err != nil {
-			return fmt.Errorf("delete --server: %w", err)
+		cols, err := cl.Collections(c.Context)
+		if err != nil {
+			return serverErr("delete --server", err)
 		}
-		name := cols.Default
-		if c.IsSet("collection") {
-			name = c.String("collection")
-		}
+		name := cmp.Or(remoteCollection(c), cols.Default)
 		if !slices.ContainsFunc(cols.Collections, func(c vectorstore.Collection) bool { return c.Name == name }) {
-			return fmt.Errorf("delete --server: %s has no collection %q", r.base, name)
+			return fmt.Errorf("delete --server: %s has no collection %q", cl.Base(), name)
 		}
 	}
-	fmt.Fprintf(c.App.Writer, "deleted %d of %s through %s\n", deleted, plural(len(ids), "article", "articles"), r.base)
+	fmt.Fprintf(c.App.Writer, "deleted %d of %s through %s\n", deleted, plural(len(ids), "article", "articles"), cl.Base())
 	if len(missing) > 0 {
 		return fmt.Errorf("delete --server: not found: %s", strings.Join(missing, ", "))
 	}

@@ -45,6 +45,10 @@ type LoadOptions struct {
 	// MaxFileBytes is the largest file loaded, in bytes; larger files are
 	// skipped with a Problem. 0 means DefaultMaxFileBytes, negative no limit.
 	MaxFileBytes int64
+	// Raw, when set, receives each file's bytes as read, with the source
+	// and id Parse is given, before they are parsed: what a client sends a
+	// server that parses them the same way (`index --server`).
+	Raw func(source, id string, data []byte)
 }
 
 // Result is what [Load] read.
@@ -96,6 +100,7 @@ func Load(ctx context.Context, paths []string, stdin io.Reader, opt LoadOptions)
 	l := &loader{
 		ctx:      ctx,
 		maxBytes: opt.MaxFileBytes,
+		raw:      opt.Raw,
 		ids:      map[string]string{},
 		files:    map[string]string{},
 		dirs:     map[string]string{},
@@ -156,6 +161,7 @@ type loader struct {
 	ctx              context.Context
 	include, exclude []glob
 	maxBytes         int64 // negative: no limit
+	raw              func(source, id string, data []byte)
 	res              Result
 	ids              map[string]string // article ID -> source of the article holding it
 	files            map[string]string // resolved path of a loaded file -> its source
@@ -356,6 +362,9 @@ func (l *loader) loadFile(path, id, prefix string, info fs.FileInfo, root bool) 
 		return nil
 	}
 	l.files[real] = path
+	if l.raw != nil {
+		l.raw(path, id, data)
+	}
 	arts, probs, err := Parse(path, id, data, "")
 	if err != nil { // unreachable: format "" is always valid
 		return fmt.Errorf("load %s: %w", path, err)
@@ -381,6 +390,9 @@ func (l *loader) loadStdin(stdin io.Reader) error {
 	if tooLarge {
 		l.problem("-", KindSkipped, "input too large: more than %d bytes", l.maxBytes)
 		return nil
+	}
+	if l.raw != nil {
+		l.raw("-", "stdin", data)
 	}
 	arts, probs, err := Parse("-", "stdin", data, "")
 	if err != nil {

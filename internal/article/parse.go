@@ -143,6 +143,13 @@ func Parse(source, id string, data []byte, format string) ([]Article, []Problem,
 	return []Article{a}, probs, nil
 }
 
+// DetectFormat returns the format Parse reads data in when given no format:
+// from the extension of source (or id), then from the content.
+func DetectFormat(source, id string, data []byte) string {
+	f, _ := resolveFormat("", source, id, data) // "" is always valid
+	return f
+}
+
 // resolveFormat returns the canonical format for Parse's format argument.
 func resolveFormat(format, source, id string, data []byte) (string, error) {
 	if format != "" {

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-	"unicode/utf8"
 
 	"github.com/semsearch/semsearch/internal/vectorstore"
 )
@@ -248,18 +247,8 @@ func staleWarning(ids []string) string {
 }
 
 func validateQuery(q Query, f Fusion) error {
-	switch {
-	case !utf8.ValidString(q.Text):
-		return fmt.Errorf("%w: query is not valid UTF-8", ErrInvalid)
-	case strings.TrimSpace(q.Text) == "":
-		return fmt.Errorf("%w: query is empty", ErrInvalid)
-	case len(q.Text) > MaxQueryBytes:
-		return fmt.Errorf("%w: query is %d bytes long; the limit is %d", ErrInvalid, len(q.Text), MaxQueryBytes)
-	case q.K < 1 || q.K > MaxK:
-		return fmt.Errorf("%w: k must be between 1 and %d, got %d", ErrInvalid, MaxK, q.K)
-	}
-	if err := q.Filter.Validate(); err != nil {
-		return fmt.Errorf("%w: filter: %v", ErrInvalid, err)
+	if err := CheckQuery(q); err != nil {
+		return err
 	}
 	return ValidateSettings(q, f)
 }

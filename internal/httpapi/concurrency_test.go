@@ -195,7 +195,7 @@ func TestServer_concurrentReadsAndWrites(t *testing.T) {
 
 	// Afterwards every document is there once, at one version.
 	code, body := call(t, srv, "GET", "/v1/documents", nil)
-	var list documentsResponse
+	var list DocumentsResponse
 	if err := json.Unmarshal(body, &list); err != nil || code != 200 || list.Total != docs {
 		t.Errorf("final listing: %d %s", code, body)
 	}

@@ -40,10 +40,10 @@ const (
 // passages are searched to apply a metadata_condition on passage fields
 // after ranking.
 const (
-	difyDefaultTopK   = 5
+	difyDefaultTopK   = engine.DefaultK
 	difyOverfetch     = 10
 	retrievalPath     = "/retrieval"
-	maxWebSearchCount = 100
+	maxWebSearchCount = engine.MaxK // the request model's, as every door's
 )
 
 // difyRequest is the body Dify posts to {endpoint}/retrieval.
@@ -178,7 +178,7 @@ func (s *Server) retrieval(w http.ResponseWriter, r *http.Request) error {
 	// The threshold applies to the returned score below, not to the
 	// engine's min score (a cosine), which means something else in hybrid
 	// mode and is refused in bm25 mode.
-	q := &queryJSON{Query: req.Query, K: &k, Collection: req.KnowledgeID}
+	q := &SearchRequest{Query: req.Query, K: &k, Collection: req.KnowledgeID}
 	switch {
 	case match != nil && !req.Metadata.onPassages():
 		// Conditions on document fields select documents before ranking,
@@ -197,7 +197,7 @@ func (s *Server) retrieval(w http.ResponseWriter, r *http.Request) error {
 			return nil
 		}
 		if !all { // every document matching needs no filter
-			q.Filter = &filterJSON{DocIDs: ids}
+			q.Filter = &Filter{DocIDs: ids}
 		}
 	case match != nil:
 		// A passage's own fields (chunk, line_start, ...) are known only
@@ -359,7 +359,7 @@ func (e difyCondEntry) predicate() (func(map[string]any) bool, error) {
 		}
 	}
 	dated := func(after bool) (func(map[string]any) bool, error) {
-		bound, err := parseDate("value", str)
+		bound, err := vectorstore.ParseDate(str)
 		if err != nil || bound.IsZero() {
 			return nil, fmt.Errorf("value %q: want a date such as 2017-05-01", str)
 		}
@@ -450,7 +450,7 @@ func (s *Server) webSearch(w http.ResponseWriter, r *http.Request) error {
 	if k < 1 || k > maxWebSearchCount {
 		return badRequest("invalid_k", "count must be between 1 and %d, got %d", maxWebSearchCount, k)
 	}
-	q := &queryJSON{Query: req.Query, K: &k, Collection: col}
+	q := &SearchRequest{Query: req.Query, K: &k, Collection: col}
 	resp, err := s.runQuery(r, q)
 	if err != nil {
 		return err

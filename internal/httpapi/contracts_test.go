@@ -190,6 +190,13 @@ func TestServer_openWebUISearch(t *testing.T) {
 	if w := do(s, request{method: "POST", target: "/v1/web-search", header: auth, body: `{"query": "q", "count": 0}`}); w.Code != http.StatusBadRequest {
 		t.Errorf("count 0: %d", w.Code)
 	}
+	// One maximum k for every door: the request model's.
+	if w := do(s, request{method: "POST", target: "/v1/web-search", header: auth, body: `{"query": "q", "count": 1000}`}); w.Code != http.StatusOK {
+		t.Errorf("count 1000: %d %s", w.Code, w.Body)
+	}
+	if w := do(s, request{method: "POST", target: "/v1/web-search", header: auth, body: `{"query": "q", "count": 1001}`}); w.Code != http.StatusBadRequest {
+		t.Errorf("count 1001: %d", w.Code)
+	}
 }
 
 // TestServer_langChainRemoteRetriever sends exactly what LangChain's

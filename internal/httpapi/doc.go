@@ -14,6 +14,7 @@
 //	GET    /v1/search             ?q=&k=&collection=&min_score=&doc_id=&after=&before=&meta.KEY=
 //	POST   /v1/context            a search answered as a prompt-ready block (below)
 //	POST   /v1/documents          one article object or an array; ?collection=
+//	POST   /v1/files              files as read (name, format, text or base64), parsed as `semsearch index` parses them
 //	GET    /v1/documents          ?collection=&offset=&limit= (default 100, max 1000)
 //	GET    /v1/documents/{id}     full text and metadata; id path-escaped, may hold slashes
 //	DELETE /v1/documents/{id}

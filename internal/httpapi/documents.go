@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/semsearch/semsearch/internal/article"
 	"github.com/semsearch/semsearch/internal/engine"
@@ -18,7 +17,6 @@ import (
 const (
 	defaultLimit = 100
 	maxLimit     = 1000
-	maxIDBytes   = 1024
 	// apiSource is the Source given to article.Parse; articles get their
 	// own source afterwards (see addDocuments).
 	apiSource = "api"
@@ -125,15 +123,28 @@ func (s *Server) addDocuments(w http.ResponseWriter, r *http.Request) error {
 		delete(a.Meta, "source")
 	}
 	if len(rejected) > 0 {
-		msg := strings.Join(rejected[:min(len(rejected), maxReported)], "; ")
-		if len(rejected) > maxReported {
-			msg += fmt.Sprintf("; and %d more", len(rejected)-maxReported)
-		}
-		return badRequest("invalid_document", "nothing was indexed: %s", msg)
+		return rejectedError(rejected)
 	}
 	if len(arts) == 0 {
 		return badRequest("invalid_document", "the request body holds no articles")
 	}
+	return s.index(w, r, col, arts, warnings)
+}
+
+// rejectedError refuses a write for the reasons given, naming the first
+// few.
+func rejectedError(rejected []string) error {
+	msg := strings.Join(rejected[:min(len(rejected), maxReported)], "; ")
+	if len(rejected) > maxReported {
+		msg += fmt.Sprintf("; and %d more", len(rejected)-maxReported)
+	}
+	return badRequest("invalid_document", "nothing was indexed: %s", msg)
+}
+
+// index stores arts in col and answers with what was stored; a failure
+// part way answers with the error and, per article, what was stored, so
+// that the client resends only the rest.
+func (s *Server) index(w http.ResponseWriter, r *http.Request, col string, arts []article.Article, warnings []string) error {
 	st, err := s.eng.Index(r.Context(), col, arts, engine.IndexOptions{})
 	resp := IndexResponse{
 		Collection: col, Documents: len(arts),
@@ -143,8 +154,6 @@ func (s *Server) addDocuments(w http.ResponseWriter, r *http.Request) error {
 		Warnings: warnings,
 	}
 	if err != nil {
-		// What was stored stays stored: say which, so that the client
-		// resends only the rest.
 		resp.Results = st.Results
 		if len(resp.Results) == 0 {
 			resp.Results = make([]engine.DocResult, len(arts))
@@ -231,11 +240,8 @@ func checkID(id string) string {
 		}
 		return `the article has no id (give "id" or "_id")`
 	}
-	if len(id) > maxIDBytes {
-		return fmt.Sprintf("id %.40q... is longer than %d bytes", id, maxIDBytes)
-	}
-	if strings.ContainsFunc(id, unicode.IsControl) {
-		return fmt.Sprintf("id %q holds control characters", id)
+	if err := engine.CheckID(id); err != nil {
+		return err.Error()
 	}
 	return ""
 }
@@ -256,19 +262,19 @@ func (s *Server) collectionParam(r *http.Request) (string, error) {
 	return s.collectionName(name)
 }
 
-// documentSummary is a listed document: everything but the text.
-type documentSummary struct {
+// DocumentSummary is a listed document: everything but the text.
+type DocumentSummary struct {
 	vectorstore.Document
 	Text *string `json:"text,omitempty"` // always nil: hides Document.Text
 }
 
-// documentsResponse answers GET /v1/documents.
-type documentsResponse struct {
+// DocumentsResponse answers GET /v1/documents.
+type DocumentsResponse struct {
 	Collection string            `json:"collection"`
 	Offset     int               `json:"offset"`
 	Limit      int               `json:"limit"`
 	Total      int               `json:"total"`
-	Documents  []documentSummary `json:"documents"`
+	Documents  []DocumentSummary `json:"documents"`
 }
 
 // listDocuments serves GET /v1/documents?collection=&offset=&limit=:
@@ -307,11 +313,11 @@ func (s *Server) listDocuments(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := documentsResponse{Collection: col, Offset: offset, Limit: limit, Total: total,
-		Documents: make([]documentSummary, len(docs))}
+	out := DocumentsResponse{Collection: col, Offset: offset, Limit: limit, Total: total,
+		Documents: make([]DocumentSummary, len(docs))}
 	for i, d := range docs {
 		d.Text = ""
-		out.Documents[i] = documentSummary{Document: d}
+		out.Documents[i] = DocumentSummary{Document: d}
 	}
 	s.writeJSON(w, r, http.StatusOK, out)
 	return nil
@@ -336,8 +342,8 @@ func (s *Server) getDocument(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// deleteResponse answers DELETE /v1/documents/{id}.
-type deleteResponse struct {
+// DeleteResponse answers DELETE /v1/documents/{id}.
+type DeleteResponse struct {
 	Collection string `json:"collection"`
 	Deleted    string `json:"deleted"`
 }
@@ -359,7 +365,7 @@ func (s *Server) deleteDocument(w http.ResponseWriter, r *http.Request) error {
 	if n == 0 {
 		return fmt.Errorf("document %q in collection %q: %w", id, col, engine.ErrNotFound)
 	}
-	s.writeJSON(w, r, http.StatusOK, deleteResponse{Collection: col, Deleted: id})
+	s.writeJSON(w, r, http.StatusOK, DeleteResponse{Collection: col, Deleted: id})
 	return nil
 }
 
@@ -382,8 +388,8 @@ func (s *Server) listCollections(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// statsResponse answers GET /v1/stats.
-type statsResponse struct {
+// StatsResponse answers GET /v1/stats.
+type StatsResponse struct {
 	Model             string             `json:"model"`
 	DefaultCollection string             `json:"default_collection"`
 	UptimeS           float64            `json:"uptime_s"`
@@ -399,7 +405,7 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := statsResponse{Model: s.model, DefaultCollection: s.collection, Collections: len(cols),
+	out := StatsResponse{Model: s.model, DefaultCollection: s.collection, Collections: len(cols),
 		UptimeS: time.Since(s.started).Round(time.Millisecond).Seconds()}
 	for _, c := range cols {
 		out.Documents += c.Documents

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
-	"syscall"
 
 	"github.com/semsearch/semsearch/internal/engine"
 )
@@ -86,47 +84,19 @@ func (s *Server) describe(err error) (status int, code, msg string) {
 		return http.StatusBadRequest, code, msg
 	case errors.Is(err, errTooLarge):
 		return http.StatusRequestEntityTooLarge, code, msg
-	case errors.Is(err, engine.ErrInvalid):
-		return http.StatusBadRequest, "invalid_request", err.Error()
 	case errors.Is(err, errUnauthorized):
 		return http.StatusUnauthorized, code, msg
 	case errors.Is(err, errNoRoute):
 		return http.StatusNotFound, code, msg
-	case errors.Is(err, engine.ErrNotFound):
-		return http.StatusNotFound, "not_found", err.Error()
 	case errors.Is(err, errMethod):
 		return http.StatusMethodNotAllowed, code, msg
-	case errors.Is(err, engine.ErrSettingsMismatch):
-		return http.StatusConflict, "settings_mismatch", err.Error()
-	case errors.Is(err, engine.ErrIDConflict):
-		return http.StatusConflict, "id_conflict", err.Error()
-	case errors.Is(err, engine.ErrModelBroken):
-		return http.StatusBadGateway, "model_broken", err.Error()
-	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT), outOfSpace(err):
-		return http.StatusInsufficientStorage, "insufficient_storage",
-			"the server's disk is full (no space left on device); free space on the data directory's disk and send the request again"
-	case errors.Is(err, syscall.EROFS):
-		return http.StatusInternalServerError, "storage_read_only",
-			"the server's data directory is on a read-only file system; nothing can be stored"
-	case errors.Is(err, engine.ErrQueryEmbedTimeout):
-		// Before the request's own deadline: the embedding backend is slow.
-		return http.StatusGatewayTimeout, "query_embed_timeout", err.Error()
-	case errors.Is(err, context.DeadlineExceeded):
+	case !errors.Is(err, engine.ErrQueryEmbedTimeout) && errors.Is(err, context.DeadlineExceeded):
 		return http.StatusGatewayTimeout, "timeout",
 			fmt.Sprintf("the request did not finish within %s (the server's --request-timeout)", s.timeout)
-	case errors.Is(err, context.Canceled):
-		return statusClientClosed, "canceled", "the request was canceled"
 	}
-	return http.StatusInternalServerError, "internal", "internal error"
-}
-
-// outOfSpace reports an error whose text says a disk is full although its
-// chain lost the errno: libraries format it with %v (bleve's persister) or
-// pass on a remote server's message (Weaviate's), and a full disk is 507
-// wherever it happened.
-func outOfSpace(err error) bool {
-	msg := err.Error()
-	return strings.Contains(msg, syscall.ENOSPC.Error()) || strings.Contains(msg, syscall.EDQUOT.Error())
+	// Everything else is classified as every door does.
+	c := engine.Classify(err)
+	return c.Status, c.Code, c.Text(err)
 }
 
 // writeError sends err as a JSON error response. It logs the errors that are

@@ -20,18 +20,18 @@ const (
 	charsPerToken = 4
 )
 
-// contextRequest is the body of POST /v1/context: a search plus a size
+// ContextRequest is the body of POST /v1/context: a search plus a size
 // budget for the prompt block (max_chars, default 6000, or max_tokens).
-type contextRequest struct {
-	queryJSON
+type ContextRequest struct {
+	SearchRequest
 	MaxChars  *int `json:"max_chars"`
 	MaxTokens *int `json:"max_tokens"`
 }
 
-// contextResponse answers POST /v1/context. Context is the prompt block
+// ContextResponse answers POST /v1/context. Context is the prompt block
 // (see the package documentation for its format); Results are the passages
 // in it, Results[i] being passage [i+1]; Sources are the cited documents.
-type contextResponse struct {
+type ContextResponse struct {
 	Query      string  `json:"query"`
 	Model      string  `json:"model"`
 	Collection string  `json:"collection"`
@@ -49,13 +49,13 @@ type contextResponse struct {
 	Passages int             `json:"passages"`
 	Dropped  int             `json:"dropped"`
 	Results  []engine.Result `json:"results"`
-	Sources  []contextSource `json:"sources"`
+	Sources  []ContextSource `json:"sources"`
 	// Warnings are the search's (see engine.Response).
 	Warnings []string `json:"warnings,omitempty"`
 }
 
-// contextSource is one document cited in a context block.
-type contextSource struct {
+// ContextSource is one document cited in a context block.
+type ContextSource struct {
 	DocID     string    `json:"doc_id"`
 	Title     string    `json:"title,omitempty"`
 	Source    string    `json:"source"`
@@ -68,11 +68,11 @@ type contextSource struct {
 
 // contextPOST serves POST /v1/context.
 func (s *Server) contextPOST(w http.ResponseWriter, r *http.Request) error {
-	var req contextRequest
+	var req ContextRequest
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	col, q, err := s.engineQuery(&req.queryJSON)
+	col, q, err := s.engineQuery(&req.SearchRequest)
 	if err != nil {
 		return err
 	}
@@ -100,7 +100,7 @@ func (s *Server) contextPOST(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := packContext(withMetadata(resp.Results), b)
-	s.writeJSON(w, r, http.StatusOK, contextResponse{
+	s.writeJSON(w, r, http.StatusOK, ContextResponse{
 		Query: resp.Query, Model: resp.Model, Collection: resp.Collection, TookMS: tookMS(resp.Took),
 		Context: p.text, MaxChars: b.maxChars, MaxTokens: b.maxTokens,
 		Chars: p.chars, Tokens: estimateTokens(p.chars),
@@ -166,15 +166,15 @@ func packContext(results []engine.Result, b budget) packed {
 
 // sources lists the documents of results in order of first citation, with
 // the block numbers of their passages.
-func sources(results []engine.Result) []contextSource {
-	out := []contextSource{}
+func sources(results []engine.Result) []ContextSource {
+	out := []ContextSource{}
 	index := map[string]int{}
 	for i, r := range results {
 		j, ok := index[r.DocID]
 		if !ok {
 			j = len(out)
 			index[r.DocID] = j
-			out = append(out, contextSource{
+			out = append(out, ContextSource{
 				DocID: r.DocID, Title: r.Title, Source: r.Source, Author: r.Author,
 				URL: r.URL, Published: r.Published,
 			})

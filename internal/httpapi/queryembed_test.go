@@ -95,7 +95,7 @@ func TestServer_searchQueryEmbedTimeout(t *testing.T) {
 
 	start := time.Now()
 	w := do(s, request{method: "POST", target: "/v1/search", body: `{"query": "zebras", "k": 2}`})
-	var resp searchResponse
+	var resp SearchResponse
 	decodeBody(t, w, &resp)
 	if took := time.Since(start); w.Code != 200 || took > 2*time.Second {
 		t.Fatalf("hybrid search: %d after %s: %s", w.Code, took, w.Body)

@@ -23,10 +23,7 @@ import (
 
 // Request limits and defaults.
 const (
-	defaultK = 5
-	// maxQueryBytes bounds query text (the engine's limit, checked here so
-	// the error has its own code); it bounds what the query cache holds.
-	maxQueryBytes = engine.MaxQueryBytes
+	defaultK = engine.DefaultK
 	// defaultMinScore keeps every result (cosine similarity is >= -1).
 	defaultMinScore = -1
 	// maxRequestValues bounds the JSON values of a search-shaped request
@@ -181,89 +178,64 @@ func jsonKind(kind string) string {
 	return kind
 }
 
-// filterJSON is the "filter" of search and context requests.
-type filterJSON struct {
+// Filter is the "filter" of search and context requests.
+type Filter struct {
 	// DocIDs keeps passages of these documents only.
-	DocIDs []string `json:"doc_ids"`
+	DocIDs []string `json:"doc_ids,omitempty"`
 	// Meta keeps documents whose field equals the value: "title",
 	// "source", "author", "url" or a custom metadata key.
-	Meta map[string]string `json:"meta"`
+	Meta map[string]string `json:"meta,omitempty"`
 	// After and Before bound the publication date: a date (2017-05-01) or
 	// an RFC 3339 time. After is inclusive, Before exclusive.
-	After  string `json:"after"`
-	Before string `json:"before"`
+	After  string `json:"after,omitempty"`
+	Before string `json:"before,omitempty"`
 }
 
-// filter validates f and converts it for the engine.
-func (f *filterJSON) filter() (vectorstore.Filter, error) {
-	var out vectorstore.Filter
+// filter converts f for the engine, which decides what is valid.
+func (f *Filter) filter() (vectorstore.Filter, error) {
 	if f == nil {
-		return out, nil
+		return vectorstore.Filter{}, nil
 	}
-	out.DocIDs = f.DocIDs
-	if len(f.Meta) > 0 {
-		out.Meta = f.Meta
+	out, err := engine.FilterSpec{DocIDs: f.DocIDs, Meta: f.Meta, After: f.After, Before: f.Before}.Filter()
+	if fe := (*engine.FieldError)(nil); errors.As(err, &fe) {
+		return out, badRequest("invalid_filter", "%s", fe.Named(filterFields))
 	}
-	var err error
-	if out.After, err = parseDate("filter.after", f.After); err != nil {
-		return out, err
-	}
-	if out.Before, err = parseDate("filter.before", f.Before); err != nil {
-		return out, err
-	}
-	if err := out.Validate(); err != nil {
-		return out, badRequest("invalid_filter", "filter: %v", err)
-	}
-	return out, nil
+	return out, err
 }
 
-// parseDate reads a filter date (see [vectorstore.ParseDate]).
-func parseDate(field, s string) (time.Time, error) {
-	t, err := vectorstore.ParseDate(s)
-	if err != nil {
-		return t, badRequest("invalid_filter", "%s %v", field, err)
-	}
-	return t, nil
-}
+// filterFields are the request model's filter fields as the API names them.
+var filterFields = map[string]string{"doc_ids": "filter.doc_ids", "meta": "filter.meta", "after": "filter.after", "before": "filter.before"}
 
-// queryJSON is the part of search and context requests that selects
+// SearchRequest is the part of search and context requests that selects
 // passages.
-type queryJSON struct {
-	Query      string      `json:"query"`
-	K          *int        `json:"k"`
-	Collection string      `json:"collection"`
-	MinScore   *float64    `json:"min_score"`
-	Filter     *filterJSON `json:"filter"`
+type SearchRequest struct {
+	Query      string   `json:"query"`
+	K          *int     `json:"k,omitempty"`
+	Collection string   `json:"collection,omitempty"`
+	MinScore   *float64 `json:"min_score,omitempty"`
+	Filter     *Filter  `json:"filter,omitempty"`
 	// Mode is "hybrid" (default), "vector" or "bm25".
-	Mode string `json:"mode"`
+	Mode string `json:"mode,omitempty"`
 	// Explain adds each result's vector and BM25 scores and ranks.
-	Explain bool `json:"explain"`
+	Explain bool `json:"explain,omitempty"`
 	// MMR in (0, 1) diversifies results by maximal marginal relevance.
-	MMR *float64 `json:"mmr"`
+	MMR *float64 `json:"mmr,omitempty"`
 	// MaxPerDoc caps the passages from one document.
-	MaxPerDoc *int `json:"max_per_doc"`
+	MaxPerDoc *int `json:"max_per_doc,omitempty"`
 }
 
-// engineQuery validates q and returns the collection and engine query.
-func (s *Server) engineQuery(q *queryJSON) (string, engine.Query, error) {
+// engineQuery translates q for the engine; the engine's request model
+// ([engine.CheckQuery]) decides what is valid, and its field becomes the
+// error's code (invalid_query, invalid_k, ...).
+func (s *Server) engineQuery(q *SearchRequest) (string, engine.Query, error) {
 	var eq engine.Query
 	col, err := s.collectionName(q.Collection)
 	if err != nil {
 		return "", eq, err
 	}
-	text := strings.TrimSpace(q.Query)
-	switch {
-	case text == "":
-		return "", eq, badRequest("invalid_query", "query is empty: ask a question, e.g. {\"query\": \"Who was fired?\"}")
-	case len(text) > maxQueryBytes:
-		return "", eq, badRequest("invalid_query", "query is %d bytes long; the limit is %d", len(text), maxQueryBytes)
-	}
 	k := defaultK
 	if q.K != nil {
 		k = *q.K
-	}
-	if k < 1 || k > engine.MaxK {
-		return "", eq, badRequest("invalid_k", "k must be between 1 and %d, got %d", engine.MaxK, k)
 	}
 	minScore := float64(defaultMinScore)
 	if q.MinScore != nil {
@@ -276,26 +248,24 @@ func (s *Server) engineQuery(q *queryJSON) (string, engine.Query, error) {
 	if err != nil {
 		return "", eq, badRequest("invalid_mode", "mode %q: want hybrid, vector or bm25", q.Mode)
 	}
-	var mmr float64
+	eq = engine.Query{Text: strings.TrimSpace(q.Query), K: k, MinScore: float32(minScore), Mode: mode, Explain: q.Explain}
 	if q.MMR != nil {
-		mmr = *q.MMR
+		eq.MMR = *q.MMR
 	}
-	if mmr < 0 || mmr > 1 {
-		return "", eq, badRequest("invalid_mmr", "mmr must be between 0 (off) and 1, got %g", mmr)
-	}
-	var perDoc int
 	if q.MaxPerDoc != nil {
-		perDoc = *q.MaxPerDoc
+		eq.MaxPerDoc = *q.MaxPerDoc
 	}
-	if perDoc < 0 {
-		return "", eq, badRequest("invalid_max_per_doc", "max_per_doc must not be negative, got %d", perDoc)
-	}
-	f, err := q.Filter.filter()
-	if err != nil {
+	if eq.Filter, err = q.Filter.filter(); err != nil {
 		return "", eq, err
 	}
-	return col, engine.Query{Text: text, K: k, MinScore: float32(minScore), Filter: f,
-		Mode: mode, Explain: q.Explain, MMR: mmr, MaxPerDoc: perDoc}, nil
+	if fe := (*engine.FieldError)(nil); errors.As(engine.CheckQuery(eq), &fe) {
+		code := "invalid_" + fe.Field
+		if fe.Field == "" {
+			code = "invalid_filter"
+		}
+		return "", eq, badRequest(code, "%s", fe.Named(nil))
+	}
+	return col, eq, nil
 }
 
 // collectionName returns the collection a request names, or the default.
@@ -419,6 +389,9 @@ func pathID(r *http.Request) (string, error) {
 	id, err := url.PathUnescape(raw)
 	if err != nil || id == "" {
 		return "", badRequest("invalid_id", "document id %q is not a valid escaped path", raw)
+	}
+	if err := engine.CheckID(id); err != nil {
+		return "", badRequest("invalid_id", "document %v", err)
 	}
 	return id, nil
 }

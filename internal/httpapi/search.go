@@ -7,12 +7,9 @@ import (
 	"github.com/semsearch/semsearch/internal/engine"
 )
 
-// searchRequest is the body of POST /v1/search.
-type searchRequest = queryJSON
-
-// searchResponse answers a search. Field names are a contract with clients
+// SearchResponse answers a search. Field names are a contract with clients
 // (the CLI's search --json prints the same).
-type searchResponse struct {
+type SearchResponse struct {
 	Query      string          `json:"query"`
 	Model      string          `json:"model"`
 	Collection string          `json:"collection"`
@@ -22,12 +19,14 @@ type searchResponse struct {
 	Warnings   []string        `json:"warnings,omitempty"`
 }
 
-func newSearchResponse(resp engine.Response) searchResponse {
+// NewSearchResponse is the API's answer for an engine response (also what
+// `semsearch search --json` prints).
+func NewSearchResponse(resp engine.Response) SearchResponse {
 	results := withMetadata(resp.Results)
 	if results == nil {
 		results = []engine.Result{}
 	}
-	return searchResponse{
+	return SearchResponse{
 		Query: resp.Query, Model: resp.Model, Collection: resp.Collection, Mode: resp.Mode,
 		TookMS: tookMS(resp.Took), Results: results, Warnings: resp.Warnings,
 	}
@@ -35,7 +34,7 @@ func newSearchResponse(resp engine.Response) searchResponse {
 
 // searchPOST serves POST /v1/search.
 func (s *Server) searchPOST(w http.ResponseWriter, r *http.Request) error {
-	var req searchRequest
+	var req SearchRequest
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
@@ -50,7 +49,7 @@ func (s *Server) searchGET(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var req searchRequest
+	var req SearchRequest
 	if req.Query, err = p.str("q"); err != nil {
 		return err
 	}
@@ -78,7 +77,7 @@ func (s *Server) searchGET(w http.ResponseWriter, r *http.Request) error {
 			return badRequest("invalid_parameter", "explain=%q: want true or false", explain)
 		}
 	}
-	f := &filterJSON{DocIDs: p.all("doc_id")}
+	f := &Filter{DocIDs: p.all("doc_id")}
 	if f.After, err = p.str("after"); err != nil {
 		return err
 	}
@@ -95,18 +94,18 @@ func (s *Server) searchGET(w http.ResponseWriter, r *http.Request) error {
 	return s.search(w, r, &req)
 }
 
-func (s *Server) search(w http.ResponseWriter, r *http.Request, req *searchRequest) error {
+func (s *Server) search(w http.ResponseWriter, r *http.Request, req *SearchRequest) error {
 	resp, err := s.runQuery(r, req)
 	if err != nil {
 		return err
 	}
-	s.writeJSON(w, r, http.StatusOK, newSearchResponse(resp))
+	s.writeJSON(w, r, http.StatusOK, NewSearchResponse(resp))
 	return nil
 }
 
 // runQuery validates a query, notes it for the request log and searches:
 // what every search-shaped route (ours and the platform contracts) does.
-func (s *Server) runQuery(r *http.Request, req *queryJSON) (engine.Response, error) {
+func (s *Server) runQuery(r *http.Request, req *SearchRequest) (engine.Response, error) {
 	col, q, err := s.engineQuery(req)
 	if err != nil {
 		return engine.Response{}, err

@@ -70,7 +70,7 @@ func TestServer_documentsLifecycle(t *testing.T) {
 		t.Errorf("single object: %d %+v", w.Code, st)
 	}
 
-	var list documentsResponse
+	var list DocumentsResponse
 	w = do(s, request{method: "GET", target: "/v1/documents"})
 	decodeBody(t, w, &list)
 	if list.Total != 2 || len(list.Documents) != 2 || list.Limit != defaultLimit || list.Documents[0].ID != "politics/12.txt" {
@@ -124,7 +124,7 @@ func TestServer_documentsLifecycle(t *testing.T) {
 	if cols.Default != "news" || len(cols.Collections) != 2 || cols.Collections[0].Name != "news" {
 		t.Errorf("collections: %s", w.Body)
 	}
-	var stats statsResponse
+	var stats StatsResponse
 	w = do(s, request{method: "GET", target: "/v1/stats"})
 	decodeBody(t, w, &stats)
 	if stats.Model != "fake" || stats.Collections != 2 || stats.Documents != 2 || stats.DefaultCollection != "news" {
@@ -192,7 +192,7 @@ func TestServer_context(t *testing.T) {
 	if w.Code != http.StatusOK {
 		t.Fatalf("POST /v1/context: %d %s", w.Code, w.Body)
 	}
-	var resp contextResponse
+	var resp ContextResponse
 	decodeBody(t, w, &resp)
 	if resp.Passages != 2 || resp.Dropped != 0 || resp.MaxChars != defaultMaxChars || len(resp.Results) != 2 || len(resp.Sources) != 2 {
 		t.Fatalf("context: %s", w.Body)
@@ -213,7 +213,7 @@ func TestServer_context(t *testing.T) {
 		t.Errorf("tight budget: %s", w.Body)
 	}
 	w = do(s, request{method: "POST", target: "/v1/context", body: `{"query": "Who was fired?", "max_tokens": 1}`})
-	resp = contextResponse{}
+	resp = ContextResponse{}
 	decodeBody(t, w, &resp)
 	if resp.Passages != 0 || resp.Dropped != 2 || resp.Context != "" || resp.MaxTokens != 1 || resp.MaxChars != 0 {
 		t.Errorf("budget too small for any passage: %s", w.Body)

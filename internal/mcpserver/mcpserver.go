@@ -79,6 +79,10 @@ type Config struct {
 	// MaxLineBytes bounds one message over stdio; zero means
 	// [DefaultMaxLineBytes].
 	MaxLineBytes int
+	// Unavailable are errors meaning the embedding backend is down or lacks
+	// the model (e.g. embed.ErrUnreachable): tools answer their text, which
+	// says what to do, where other unexpected errors get a generic answer.
+	Unavailable []error
 	// Logger receives the SDK's and the tools' logs; nil discards them.
 	// Over stdio it must not write to stdout.
 	Logger *slog.Logger
@@ -185,7 +189,7 @@ func (s *Server) collection(name string) (string, error) {
 		return s.cfg.Collection, nil
 	}
 	if s.cfg.ValidCollection != nil && !s.cfg.ValidCollection(name) {
-		return "", fmt.Errorf("collection %q: use 1-64 letters, digits, '_', '.', '-', starting with a letter or digit", name)
+		return "", invalid("collection %q: use 1-64 letters, digits, '_', '.', '-', starting with a letter or digit", name)
 	}
 	return name, nil
 }

@@ -43,6 +43,9 @@ func newFake() *fakeEngine {
 func (f *fakeEngine) Search(_ context.Context, col string, q engine.Query) (engine.Response, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if q.Text == "internal" {
+		return engine.Response{}, errors.New("open /srv/secret/store.db: permission denied")
+	}
 	docs, ok := f.docs[col]
 	if !ok {
 		return engine.Response{}, fmt.Errorf("collection %q: %w", col, engine.ErrNotFound)
@@ -273,11 +276,17 @@ func TestServer_rejects(t *testing.T) {
 		{"search", map[string]any{"query": "fired", "colection": "news"}, `unexpected additional properties ["colection"]`},
 		{"search", map[string]any{"query": "fired", "filter": map[string]any{"doc_id": "x"}}, `unexpected additional properties ["doc_id"]`},
 		{"search", map[string]any{"query": " "}, "query is empty"},
-		{"search", map[string]any{"query": "fired", "k": 500}, "k must be between 1 and 50"},
+		{"search", map[string]any{"query": "fired", "k": 1001}, "k must be between 1 and 1000"},
 		{"search", map[string]any{"query": "fired", "mode": "fuzzy"}, "unknown search mode"},
 		{"search", map[string]any{"query": "fired", "collection": "nothere"}, "not found"},
 		{"search", map[string]any{"query": "fired", "filter": map[string]any{"after": "May"}}, "filter.after"},
 		{"search", map[string]any{"query": "fired", "filter": map[string]any{"doc_ids": []any{"comey.txt", " "}}}, "document id 2 of 2 is empty"},
+		// The request model's id rule, as the API's.
+		{"search", map[string]any{"query": "fired", "filter": map[string]any{"doc_ids": []any{"comey.txt\x1b[2J"}}}, "holds control characters"},
+		{"get_document", map[string]any{"doc_id": "comey.txt\x1b[2J"}, "doc_id \"comey.txt\\x1b[2J\" holds control characters"},
+		{"get_document", map[string]any{"doc_id": strings.Repeat("x", 1025)}, "is longer than 1024 bytes"},
+		// Internal errors are logged and answered generically.
+		{"search", map[string]any{"query": "internal"}, "internal error (see the server log)"},
 		{"search", map[string]any{"query": "fired", "filter": map[string]any{"meta": map[string]any{"": "x"}}}, "metadata field name is empty"},
 		{"search", map[string]any{"query": "fired", "filter": map[string]any{"after": "2017-06-01", "before": "2017-05-01"}}, "must be earlier than before"},
 		{"get_document", map[string]any{"doc_id": "comey.txt", "lines": "9-12"}, "the document has 4 lines"},
@@ -303,6 +312,44 @@ func TestServer_rejects(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestServer_refusesIDs checks that add_documents and delete_document
+// refuse the ids the API refuses (the request model's rule), storing
+// nothing.
+func TestServer_refusesIDs(t *testing.T) {
+	fake := newFake()
+	s, err := New(Config{Engine: fake, Collection: "news", Writes: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := transports[1].connect(t, s)
+	defer cs.Close()
+	for _, tt := range []struct {
+		tool string
+		args map[string]any
+		want string
+	}{
+		{"add_documents", map[string]any{"documents": []any{map[string]any{"id": "a\x1b]0;pwned\x07", "text": "x"}}}, "documents[0].id \"a\\x1b]0;pwned\\a\" holds control characters"},
+		{"add_documents", map[string]any{"documents": []any{map[string]any{"id": "ok", "text": "x"}, map[string]any{"id": strings.Repeat("y", 1025), "text": "x"}}}, "documents[1].id"},
+		{"delete_document", map[string]any{"doc_id": "a\nb"}, "holds control characters"},
+	} {
+		res, err := cs.CallTool(t.Context(), &mcp.CallToolParams{Name: tt.tool, Arguments: tt.args})
+		if err != nil || !res.IsError {
+			t.Errorf("%s %v: accepted (%v)", tt.tool, tt.args, err)
+			continue
+		}
+		if msg := res.Content[0].(*mcp.TextContent).Text; !strings.Contains(msg, tt.want) {
+			t.Errorf("%s: %q, want it to say %q", tt.tool, msg, tt.want)
+		}
+	}
+	fake.mu.Lock()
+	defer fake.mu.Unlock()
+	for id := range fake.docs["news"] {
+		if strings.ContainsFunc(id, func(r rune) bool { return r < ' ' }) || len(id) > 1024 || id == "ok" {
+			t.Errorf("stored %q", id)
+		}
 	}
 }
 

@@ -18,10 +18,9 @@ import (
 	"github.com/semsearch/semsearch/internal/vectorstore"
 )
 
-// Tool limits.
+// Tool limits; k's default and maximum are the request model's (see
+// engine.DefaultK).
 const (
-	defaultK = 5
-	maxK     = 50
 	// maxDocChars bounds the text get_document returns in one call.
 	maxDocChars = 100_000
 	uriScheme   = "semsearch"
@@ -32,7 +31,7 @@ type SearchInput struct {
 	Query       string        `json:"query" jsonschema:"the question or keywords, in plain language"`
 	Collection  string        `json:"collection,omitempty" jsonschema:"the collection to search (default: the server's)"`
 	Collections []string      `json:"collections,omitempty" jsonschema:"several collections to search at once, merged by score"`
-	K           int           `json:"k,omitempty" jsonschema:"how many passages, 1-50 (default 5)"`
+	K           int           `json:"k,omitempty" jsonschema:"how many passages, 1-1000 (default 5)"`
 	Mode        string        `json:"mode,omitempty" jsonschema:"hybrid (default), vector or bm25"`
 	MaxPerDoc   int           `json:"max_per_doc,omitempty" jsonschema:"at most this many passages per document (0: no cap)"`
 	Filter      *SearchFilter `json:"filter,omitempty" jsonschema:"keep only passages of matching documents"`
@@ -180,27 +179,60 @@ func (s *Server) addTools(srv *mcp.Server) {
 	mcp.AddTool(srv, &mcp.Tool{Name: "search", Title: "Search the collections",
 		Description: "Find the passages that best answer a question, with citations. Returns numbered passages as text " +
 			"([n] passage, then its source) and the same passages as structured results.",
-		Annotations: readOnly("Search the collections")}, s.search)
+		Annotations: readOnly("Search the collections")}, answer(s, "search", s.search))
 	mcp.AddTool(srv, &mcp.Tool{Name: "get_document", Title: "Read a document",
 		Description: "Read a document whole, or the lines a citation names (e.g. lines \"3-9\") to read around a passage.",
-		Annotations: readOnly("Read a document")}, s.getDocument)
+		Annotations: readOnly("Read a document")}, answer(s, "getDocument", s.getDocument))
 	mcp.AddTool(srv, &mcp.Tool{Name: "list_collections", Title: "List collections",
 		Description: "The collections with their embedding model and document and passage counts.",
-		Annotations: readOnly("List collections")}, s.listCollections)
+		Annotations: readOnly("List collections")}, answer(s, "listCollections", s.listCollections))
 	mcp.AddTool(srv, &mcp.Tool{Name: "status", Title: "Server status",
 		Description: "The embedding model, totals, whether the embedding backend can embed, and whether writes are enabled.",
-		Annotations: readOnly("Server status")}, s.status)
+		Annotations: readOnly("Server status")}, answer(s, "status", s.status))
 	if s.cfg.Writes {
 		mcp.AddTool(srv, &mcp.Tool{Name: "add_documents", Title: "Index documents",
 			Description: "Index articles into a collection; changed ones are re-embedded, unchanged ones skipped.",
-			Annotations: &mcp.ToolAnnotations{Title: "Index documents", IdempotentHint: true, DestructiveHint: new(false), OpenWorldHint: new(false)}}, s.addDocuments)
+			Annotations: &mcp.ToolAnnotations{Title: "Index documents", IdempotentHint: true, DestructiveHint: new(false), OpenWorldHint: new(false)}}, answer(s, "addDocuments", s.addDocuments))
 		mcp.AddTool(srv, &mcp.Tool{Name: "delete_document", Title: "Delete a document",
 			Description: "Remove a document and its passages from a collection.",
-			Annotations: &mcp.ToolAnnotations{Title: "Delete a document", IdempotentHint: true, DestructiveHint: new(true), OpenWorldHint: new(false)}}, s.deleteDocument)
+			Annotations: &mcp.ToolAnnotations{Title: "Delete a document", IdempotentHint: true, DestructiveHint: new(true), OpenWorldHint: new(false)}}, answer(s, "deleteDocument", s.deleteDocument))
 	}
 	srv.AddResourceTemplate(&mcp.ResourceTemplate{Name: "document", Title: "A document's text",
 		URITemplate: uriScheme + "://{collection}/{+id}", MIMEType: "text/plain",
 		Description: "The full text of document {id} in {collection}, as search cites it."}, s.readDocument)
+}
+
+// answer wraps a tool so that its errors are answered as the API answers
+// them (engine.Classify): what the user can act on (a bad argument, an
+// unknown document, an embedding backend that is down) with its text, and
+// anything else logged and answered generically, since its text can name
+// files and internals.
+func answer[In, Out any](s *Server, tool string, h mcp.ToolHandlerFor[In, Out]) mcp.ToolHandlerFor[In, Out] {
+	return func(ctx context.Context, req *mcp.CallToolRequest, in In) (*mcp.CallToolResult, Out, error) {
+		res, out, err := h(ctx, req, in)
+		if err != nil {
+			err = s.toolError(ctx, tool, err)
+		}
+		return res, out, err
+	}
+}
+
+// toolError is what a failed tool call says.
+func (s *Server) toolError(ctx context.Context, tool string, err error) error {
+	for _, u := range s.cfg.Unavailable {
+		if errors.Is(err, u) {
+			return err
+		}
+	}
+	c := engine.Classify(err)
+	if c.Internal {
+		s.log.ErrorContext(ctx, "tool failed", "tool", tool, "error", err)
+		return errors.New("internal error (see the server log)")
+	}
+	if c.Message != "" {
+		return errors.New(c.Message)
+	}
+	return err
 }
 
 // documentURI names a document as a resource.
@@ -211,24 +243,21 @@ func documentURI(collection, id string) string {
 func (s *Server) search(ctx context.Context, _ *mcp.CallToolRequest, in SearchInput) (*mcp.CallToolResult, SearchOutput, error) {
 	out := SearchOutput{Query: in.Query, Results: []Passage{}}
 	text := strings.TrimSpace(in.Query)
-	if text == "" {
-		return nil, out, errors.New("query is empty: ask a question")
-	}
-	k := cmp.Or(in.K, defaultK)
-	if k < 1 || k > maxK {
-		return nil, out, fmt.Errorf("k must be between 1 and %d, got %d", maxK, k)
-	}
 	mode, err := engine.ParseMode(in.Mode)
 	if err != nil {
 		return nil, out, err
-	}
-	if in.MaxPerDoc < 0 {
-		return nil, out, fmt.Errorf("max_per_doc must not be negative, got %d", in.MaxPerDoc)
 	}
 	filter, err := in.Filter.filter()
 	if err != nil {
 		return nil, out, err
 	}
+	// The request model decides what is valid; the tools name its fields
+	// as their arguments.
+	q := engine.Query{Text: text, K: cmp.Or(in.K, engine.DefaultK), MinScore: -1, Filter: filter, Mode: mode, MaxPerDoc: in.MaxPerDoc}
+	if err := engine.CheckQuery(q); err != nil {
+		return nil, out, err
+	}
+	k := q.K
 	names := slices.Clone(in.Collections)
 	if in.Collection != "" || len(names) == 0 {
 		names = append([]string{in.Collection}, names...)
@@ -243,7 +272,6 @@ func (s *Server) search(ctx context.Context, _ *mcp.CallToolRequest, in SearchIn
 			cols = append(cols, c)
 		}
 	}
-	q := engine.Query{Text: text, K: k, MinScore: -1, Filter: filter, Mode: mode, MaxPerDoc: in.MaxPerDoc}
 	start := time.Now()
 	for _, c := range cols {
 		resp, err := s.cfg.Engine.Search(ctx, c, q)
@@ -287,35 +315,35 @@ func (s *Server) search(ctx context.Context, _ *mcp.CallToolRequest, in SearchIn
 	return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: b.String()}}}, out, nil
 }
 
-// filter converts a tool filter for the engine.
+// filter converts a tool filter for the engine, which decides what is
+// valid.
 func (f *SearchFilter) filter() (vectorstore.Filter, error) {
-	var out vectorstore.Filter
 	if f == nil {
-		return out, nil
+		return vectorstore.Filter{}, nil
 	}
-	out.DocIDs = f.DocIDs
-	if len(f.Meta) > 0 {
-		out.Meta = f.Meta
+	out, err := engine.FilterSpec{DocIDs: f.DocIDs, Meta: f.Meta, After: f.After, Before: f.Before}.Filter()
+	if fe := (*engine.FieldError)(nil); errors.As(err, &fe) {
+		return out, invalid("%s", fe.Named(filterFields))
 	}
-	var err error
-	if out.After, err = parseDate("filter.after", f.After); err != nil {
-		return out, err
-	}
-	if out.Before, err = parseDate("filter.before", f.Before); err != nil {
-		return out, err
-	}
-	if err := out.Validate(); err != nil {
-		return out, fmt.Errorf("filter: %w", err)
-	}
-	return out, nil
+	return out, err
 }
 
-func parseDate(field, s string) (time.Time, error) {
-	t, err := vectorstore.ParseDate(s)
-	if err != nil {
-		return t, fmt.Errorf("%s %w", field, err)
+// filterFields are the request model's filter fields as the tools name
+// them.
+var filterFields = map[string]string{"doc_ids": "filter.doc_ids", "meta": "filter.meta", "after": "filter.after", "before": "filter.before"}
+
+// invalid is a bad argument: an engine.ErrInvalid, which the tools answer
+// with its text.
+func invalid(format string, args ...any) error {
+	return &engine.FieldError{Problem: fmt.Sprintf(format, args...)}
+}
+
+// checkID applies the request model's id rule to a tool's id argument.
+func checkID(field, id string) error {
+	if err := engine.CheckID(id); err != nil {
+		return invalid("%s", err.(*engine.FieldError).Named(map[string]string{"id": field}))
 	}
-	return t, nil
+	return nil
 }
 
 func (s *Server) getDocument(ctx context.Context, _ *mcp.CallToolRequest, in DocumentInput) (*mcp.CallToolResult, DocumentOutput, error) {
@@ -324,8 +352,8 @@ func (s *Server) getDocument(ctx context.Context, _ *mcp.CallToolRequest, in Doc
 	if err != nil {
 		return nil, out, err
 	}
-	if strings.TrimSpace(in.ID) == "" {
-		return nil, out, errors.New("doc_id is empty")
+	if err := checkID("doc_id", in.ID); err != nil {
+		return nil, out, err
 	}
 	doc, err := s.cfg.Engine.Document(ctx, col, in.ID)
 	if err != nil {
@@ -334,7 +362,7 @@ func (s *Server) getDocument(ctx context.Context, _ *mcp.CallToolRequest, in Doc
 	if in.Lines != "" && (doc.Format == "html" || doc.Format == "json") {
 		// Citations of these formats count lines of the source file, not
 		// of the extracted text this tool returns.
-		return nil, out, fmt.Errorf("the lines a citation of this %s document names are lines of its source file %s, not of its extracted text: call get_document without lines for the whole text", doc.Format, doc.Source)
+		return nil, out, invalid("the lines a citation of this %s document names are lines of its source file %s, not of its extracted text: call get_document without lines for the whole text", doc.Format, doc.Source)
 	}
 	lines := strings.SplitAfter(doc.Text, "\n")
 	if n := len(lines); n > 1 && lines[n-1] == "" {
@@ -374,10 +402,10 @@ func parseLines(s string, total int) (int, int, error) {
 		last, err2 = strconv.Atoi(strings.TrimSpace(b))
 	}
 	if err1 != nil || err2 != nil || first < 1 || last < first {
-		return 0, 0, fmt.Errorf("lines %q: want a range such as 3-9 or one line such as 12", s)
+		return 0, 0, invalid("lines %q: want a range such as 3-9 or one line such as 12", s)
 	}
 	if first > total {
-		return 0, 0, fmt.Errorf("lines %q: the document has %d lines", s, total)
+		return 0, 0, invalid("lines %q: the document has %d lines", s, total)
 	}
 	return first, min(last, total), nil
 }
@@ -390,7 +418,7 @@ func (s *Server) readDocument(ctx context.Context, req *mcp.ReadResourceRequest)
 	if !ok || !ok2 || err != nil || id == "" {
 		return nil, mcp.ResourceNotFoundError(uri)
 	}
-	if col, err = s.collection(col); err != nil {
+	if col, err = s.collection(col); err != nil || engine.CheckID(id) != nil {
 		return nil, mcp.ResourceNotFoundError(uri)
 	}
 	doc, err := s.cfg.Engine.Document(ctx, col, id)
@@ -398,7 +426,7 @@ func (s *Server) readDocument(ctx context.Context, req *mcp.ReadResourceRequest)
 		return nil, mcp.ResourceNotFoundError(uri)
 	}
 	if err != nil {
-		return nil, err
+		return nil, s.toolError(ctx, "resource", err)
 	}
 	return &mcp.ReadResourceResult{Contents: []*mcp.ResourceContents{{URI: uri, MIMEType: "text/plain", Text: doc.Text}}}, nil
 }
@@ -452,16 +480,19 @@ func (s *Server) addDocuments(ctx context.Context, _ *mcp.CallToolRequest, in Ad
 		return nil, out, err
 	}
 	if len(in.Documents) == 0 {
-		return nil, out, errors.New("documents is empty")
+		return nil, out, invalid("documents is empty")
 	}
 	arts := make([]article.Article, len(in.Documents))
 	for i, d := range in.Documents {
 		if strings.TrimSpace(d.ID) == "" || strings.TrimSpace(d.Text) == "" {
-			return nil, out, fmt.Errorf("documents[%d]: id and text are required", i)
+			return nil, out, invalid("documents[%d]: id and text are required", i)
 		}
-		pub, err := parseDate(fmt.Sprintf("documents[%d].published", i), d.Published)
-		if err != nil {
+		if err := checkID(fmt.Sprintf("documents[%d].id", i), d.ID); err != nil {
 			return nil, out, err
+		}
+		pub, err := vectorstore.ParseDate(d.Published)
+		if err != nil {
+			return nil, out, invalid("documents[%d].published %v", i, err)
 		}
 		arts[i] = article.Article{ID: d.ID, Title: d.Title, Text: d.Text, URL: d.URL, Author: d.Author,
 			Published: pub, Meta: d.Meta, Source: d.Source, Format: "json"} // no source: the engine cites the URL or id
@@ -480,6 +511,9 @@ func (s *Server) deleteDocument(ctx context.Context, _ *mcp.CallToolRequest, in 
 	var out DeleteOutput
 	col, err := s.collection(in.Collection)
 	if err != nil {
+		return nil, out, err
+	}
+	if err := checkID("doc_id", in.ID); err != nil {
 		return nil, out, err
 	}
 	n, err := s.cfg.Engine.Delete(ctx, col, in.ID)

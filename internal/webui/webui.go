@@ -48,9 +48,9 @@ const (
 
 // Page limits.
 const (
-	defaultK      = 10
-	maxK          = 50
-	maxQueryBytes = 4096
+	// defaultK is higher than the API's: a page has room for ten. The
+	// maximum and the query limit are the request model's.
+	defaultK = 10
 	// CookieName holds the API key the page was given once.
 	CookieName = "semsearch_key"
 	cookieAge  = 30 * 24 * time.Hour
@@ -188,8 +188,8 @@ func (p *Page) ServeSearch(w http.ResponseWriter, r *http.Request) {
 	}
 	if k := q.Get("k"); k != "" {
 		n, err := strconv.Atoi(k)
-		if err != nil || n < 1 || n > maxK {
-			fail(http.StatusBadRequest, fmt.Sprintf("k must be a number between 1 and %d", maxK))
+		if err != nil || n < 1 || n > engine.MaxK {
+			fail(http.StatusBadRequest, fmt.Sprintf("k must be a number between 1 and %d", engine.MaxK))
 		} else {
 			v.Form.K = n
 		}
@@ -218,8 +218,8 @@ func (p *Page) ServeSearch(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusBadRequest, fmt.Sprintf("Unknown mode %q: choose hybrid, vector or bm25.", v.Form.Mode))
 	case p.valid != nil && !p.valid(v.Form.Collection):
 		fail(http.StatusBadRequest, fmt.Sprintf("%q is not a collection name.", v.Form.Collection))
-	case len(v.Form.Query) > maxQueryBytes:
-		fail(http.StatusBadRequest, fmt.Sprintf("The question is %d bytes long; the limit is %d.", len(v.Form.Query), maxQueryBytes))
+	case len(v.Form.Query) > engine.MaxQueryBytes:
+		fail(http.StatusBadRequest, fmt.Sprintf("The question is %d bytes long; the limit is %d.", len(v.Form.Query), engine.MaxQueryBytes))
 	case !utf8.ValidString(v.Form.Query):
 		fail(http.StatusBadRequest, "The question is not valid UTF-8.")
 	case !known && v.Notice == "":
@@ -243,20 +243,21 @@ func (p *Page) search(ctx context.Context, v *searchView, mode engine.Mode) int 
 				return http.StatusServiceUnavailable
 			}
 		}
+		// The one classification every door uses; the page words the
+		// common cases for a reader.
+		c := engine.Classify(err)
 		switch {
-		case errors.Is(err, engine.ErrNotFound):
+		case c.Code == "not_found":
 			v.Notice, v.Error = fmt.Sprintf("There is no collection %q yet. Create it: semsearch index --collection %s PATH", v.Form.Collection, v.Form.Collection), false
-			return http.StatusNotFound
-		case errors.Is(err, engine.ErrInvalid), errors.Is(err, engine.ErrSettingsMismatch):
-			v.Notice = err.Error()
-			return http.StatusBadRequest
-		case errors.Is(err, context.DeadlineExceeded):
+		case c.Code == "timeout":
 			v.Notice = "The search took too long; try again."
-			return http.StatusGatewayTimeout
+		case c.Internal:
+			p.log.ErrorContext(ctx, "page search", "error", err)
+			v.Notice = "The search failed (see the server log)."
+		default:
+			v.Notice = c.Text(err)
 		}
-		p.log.ErrorContext(ctx, "page search", "error", err)
-		v.Notice = "The search failed (see the server log)."
-		return http.StatusInternalServerError
+		return c.Status
 	}
 	v.Took, v.Model, v.Mode = resp.Took, resp.Model, resp.Mode
 	terms := queryTerms(v.Form.Query)
@@ -298,18 +299,21 @@ func (p *Page) ServeDoc(w http.ResponseWriter, r *http.Request) {
 	msg := func(status int, text string) {
 		p.render(w, status, "message.html", map[string]any{"Message": text, "Auth": p.keyDigest != nil})
 	}
-	if id == "" || (p.valid != nil && !p.valid(col)) {
+	if engine.CheckID(id) != nil || (p.valid != nil && !p.valid(col)) {
 		msg(http.StatusBadRequest, "The link names no document (id) or an invalid collection.")
 		return
 	}
 	doc, err := p.eng.Document(r.Context(), col, id)
-	switch {
-	case errors.Is(err, engine.ErrNotFound):
-		msg(http.StatusNotFound, fmt.Sprintf("There is no document %q in collection %q.", id, col))
-		return
-	case err != nil:
-		p.log.ErrorContext(r.Context(), "page document", "error", err)
-		msg(http.StatusInternalServerError, "The document could not be read (see the server log).")
+	if err != nil {
+		switch c := engine.Classify(err); {
+		case c.Code == "not_found":
+			msg(c.Status, fmt.Sprintf("There is no document %q in collection %q.", id, col))
+		case c.Internal:
+			p.log.ErrorContext(r.Context(), "page document", "error", err)
+			msg(c.Status, "The document could not be read (see the server log).")
+		default:
+			msg(c.Status, c.Text(err))
+		}
 		return
 	}
 	v := docView{Collection: col, Doc: doc, Before: doc.Text, Auth: p.keyDigest != nil}

@@ -24,6 +24,9 @@ type fakeEngine struct {
 }
 
 func (f *fakeEngine) Search(_ context.Context, col string, q engine.Query) (engine.Response, error) {
+	if q.Text == "internal" {
+		return engine.Response{}, errors.New("open /secret path: permission denied")
+	}
 	if q.Text == "ollama down" {
 		return engine.Response{}, fmt.Errorf("embed query: %w", errDown)
 	}
@@ -112,6 +115,10 @@ func TestPage_ServeSearch(t *testing.T) {
 		{"no results", "/?q=nothing", 200, []string{"No passages match."}, nil},
 		{"bad mode", "/?q=x&mode=fuzzy", 400, []string{"Unknown mode"}, nil},
 		{"bad collection", "/?q=x&collection=%3Cb%3E", 400, []string{"is not a collection name"}, []string{"<b>"}},
+		// The request model's maximum k and query limit, as every door's.
+		{"k up to the maximum", "/?q=fired&k=1000", 200, []string{`class="result"`}, []string{"k must be"}},
+		{"k over the maximum", "/?q=fired&k=1001", 400, []string{"k must be a number between 1 and 1000"}, nil},
+		{"internal error hidden", "/?q=internal", 500, []string{"The search failed (see the server log)."}, []string{"secret path"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
