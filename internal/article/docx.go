@@ -17,13 +17,15 @@ const maxZipEntry = 64 << 20
 
 // docWriter builds the Text of a document made of paragraphs: one paragraph
 // a line, a blank line between paragraphs, Lines giving each line its
-// paragraph number, and a skip span on the blank line before a heading so
-// that a heading starts a new passage.
+// paragraph number (within its chapter), and a skip span on the blank line
+// before a heading or a chapter so that a passage starts there.
 type docWriter struct {
-	b     strings.Builder
-	lines []LineRange
-	skip  []Span
-	para  int // paragraphs written in the current chapter
+	b        strings.Builder
+	lines    []LineRange
+	skip     []Span
+	chapters []Chapter
+	para     int     // paragraphs written in the current chapter
+	pending  *string // title of a chapter that starts with the next paragraph
 }
 
 func (w *docWriter) paragraph(text string, heading bool) {
@@ -35,32 +37,30 @@ func (w *docWriter) paragraph(text string, heading bool) {
 		start := w.b.Len()
 		w.b.WriteString("\n\n")
 		w.lines = append(w.lines, LineRange{w.para, w.para})
-		if heading {
+		if heading || w.pending != nil {
 			w.skip = append(w.skip, Span{start, w.b.Len()})
 		}
+	}
+	if w.pending != nil {
+		w.chapters = append(w.chapters, Chapter{Start: w.b.Len(), Title: *w.pending})
+		w.pending, w.para = nil, 0
 	}
 	w.para++
 	w.b.WriteString(text)
 	w.lines = append(w.lines, LineRange{w.para, w.para})
 }
 
-// chapter starts a new chapter: paragraph numbers start again at 1, and no
-// passage crosses into it.
-func (w *docWriter) chapter(a *Article, title string) {
-	if w.b.Len() > 0 {
-		start := w.b.Len()
-		w.b.WriteString("\n\n")
-		w.lines = append(w.lines, LineRange{w.para, w.para})
-		w.skip = append(w.skip, Span{start, w.b.Len()})
-	}
-	w.para = 0
-	a.Chapters = append(a.Chapters, Chapter{Start: w.b.Len(), Title: title})
+// chapter starts a new chapter with the next paragraph: paragraph numbers
+// start again at 1, and no passage crosses into it.
+func (w *docWriter) chapter(title string) {
+	w.pending = &title
 }
 
 func (w *docWriter) finish(a *Article) {
 	a.Text = w.b.String()
 	a.Lines = w.lines
 	a.Skip = w.skip
+	a.Chapters = w.chapters
 }
 
 // openZip opens data as a zip archive, saying what the file is when it is

@@ -78,7 +78,7 @@ func parseEPUB(a *Article, data []byte) string {
 		if strings.TrimSpace(ch.Text) == "" {
 			continue // a cover or an empty page
 		}
-		w.chapter(a, ch.Title)
+		w.chapter(ch.Title)
 		for _, line := range strings.Split(ch.Text, "\n") {
 			w.paragraph(line, false)
 		}
