@@ -167,6 +167,7 @@ func readPDFPage(p pdf.Page) (out pdfPage) {
 // run is a stretch of glyphs shown together at one baseline.
 type run struct {
 	x, y, end, size float64
+	noWidth         bool // end is the last glyph's start: its font's widths are unknown
 	text            strings.Builder
 }
 
@@ -188,11 +189,14 @@ func layoutLines(glyphs []pdf.Text) []pdfLine {
 		// W == 0: their glyph ends at the next one's start, and only a
 		// clear gap counts as a space (such PDFs, Chromium's among them,
 		// draw their spaces).
-		w, minGap := g.W, size*0.15
+		// The library's positions after a kerning adjustment in such a
+		// font jump ahead ("W", then "ednesday" at the line's end), so
+		// along a baseline they neither split a run nor make a space.
+		w, minGap, maxGap := g.W, size*0.15, size*2.5
 		if w == 0 {
-			minGap = size * 1.2
+			minGap, maxGap = math.Inf(1), math.Inf(1)
 		}
-		if cur != nil && math.Abs(g.Y-cur.y) < size*0.4 && g.X >= cur.x-0.5 && g.X-cur.end < size*2.5 {
+		if cur != nil && math.Abs(g.Y-cur.y) < size*0.4 && g.X >= cur.x-0.5 && g.X-cur.end < maxGap {
 			// Same line, continuing: a space where there is a visible gap
 			// and none is drawn (TeX positions words instead).
 			if gap := g.X - cur.end; gap > minGap && !endsSpace(&cur.text) && g.S != " " {
@@ -200,9 +204,10 @@ func layoutLines(glyphs []pdf.Text) []pdfLine {
 			}
 			cur.text.WriteString(g.S)
 			cur.end = max(cur.end, g.X+w)
+			cur.noWidth = w == 0
 			continue
 		}
-		cur = &run{x: g.X, y: g.Y, end: g.X + w, size: size}
+		cur = &run{x: g.X, y: g.Y, end: g.X + w, size: size, noWidth: w == 0}
 		cur.text.WriteString(g.S)
 		runs = append(runs, cur)
 	}
@@ -219,14 +224,21 @@ func layoutLines(glyphs []pdf.Text) []pdfLine {
 		l := pdfLine{y: r.y, size: r.size, x: r.x}
 		var b strings.Builder
 		b.WriteString(r.text.String())
-		prevEnd := r.end
+		prevEnd, prevNoWidth := r.end, r.noWidth
 		j := i + 1
 		for ; j < len(runs) && math.Abs(runs[j].y-r.y) < r.size*0.4; j++ {
-			if !endsSpace(&b) && !strings.HasPrefix(runs[j].text.String(), " ") && runs[j].x-prevEnd > runs[j].size*0.1 {
+			// After a run whose last glyph's width is unknown, the gap
+			// includes that glyph: only a wide one is a space (a kerned
+			// pair is split into runs, "W" "ednesday").
+			minGap := runs[j].size * 0.1
+			if prevNoWidth {
+				minGap = runs[j].size
+			}
+			if !endsSpace(&b) && !strings.HasPrefix(runs[j].text.String(), " ") && runs[j].x-prevEnd > minGap {
 				b.WriteByte(' ')
 			}
 			b.WriteString(runs[j].text.String())
-			prevEnd = runs[j].end
+			prevEnd, prevNoWidth = runs[j].end, runs[j].noWidth
 			l.size = max(l.size, runs[j].size)
 		}
 		i = j
