@@ -175,6 +175,13 @@ type run struct {
 // within a line, with spaces where glyphs are apart, and marks paragraph
 // breaks where the gap above a line is larger than the usual line spacing.
 func layoutLines(glyphs []pdf.Text) []pdfLine {
+	drawsSpaces := false
+	for _, g := range glyphs {
+		if g.S == " " {
+			drawsSpaces = true
+			break
+		}
+	}
 	var runs []*run
 	var cur *run
 	for _, g := range glyphs {
@@ -189,11 +196,13 @@ func layoutLines(glyphs []pdf.Text) []pdfLine {
 		// W == 0: their glyph ends at the next one's start, and only a
 		// clear gap counts as a space (such PDFs, Chromium's among them,
 		// draw their spaces).
-		// The library's positions after a kerning adjustment in such a
-		// font jump ahead ("W", then "ednesday" at the line's end), so
-		// along a baseline they neither split a run nor make a space.
+		// On a page that draws its spaces (Chromium's), the library's
+		// positions after a kerning adjustment in such a font jump ahead
+		// ("W", then "ednesday" at the line's end), so along a baseline
+		// they neither split a run nor make a space; where spaces are
+		// only positioning (TeX), a jump is a space as usual.
 		w, minGap, maxGap := g.W, size*0.15, size*2.5
-		if w == 0 {
+		if w == 0 && drawsSpaces {
 			minGap, maxGap = math.Inf(1), math.Inf(1)
 		}
 		if cur != nil && math.Abs(g.Y-cur.y) < size*0.4 && g.X >= cur.x-0.5 && g.X-cur.end < maxGap {
