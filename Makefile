@@ -263,6 +263,25 @@ SCREENSHOT     ?= bin/search-page.png
 FRONTDOOR_ENV   = SEMSEARCH_CHROMIUM=$(CHROMIUM) \
                   $$(test -f $(MCP_CLIENT_DIR)/node_modules/@modelcontextprotocol/sdk/package.json && echo SEMSEARCH_MCP_CLIENT=$(MCP_CLIENT_DIR))
 
+# PDF extraction against poppler's pdftotext: `pdf-tools` installs
+# poppler-utils and the Debian documentation packages whose PDFs are
+# measured (apt-get, only what is missing); `pdf-score` prints the table of
+# words recovered in order (README, "What goes in").
+PDF_DOC_PKGS = camlidl-doc docbook-xsl-doc-pdf
+
+.PHONY: pdf-tools pdf-score
+
+pdf-tools:
+	@missing=""; command -v pdftotext >/dev/null || missing="poppler-utils"; \
+	for p in $(PDF_DOC_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing$$missing (apt-get, once)" >&2; \
+		apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing >&2; \
+	fi
+
+pdf-score: pdf-tools chromium
+	SEMSEARCH_PDF_SCORE=1 SEMSEARCH_CHROMIUM=$(CHROMIUM) $(GO) test -count=1 -v -timeout 20m -run TestPDFExtractionScore ./internal/article/
+
 .PHONY: chromium mcp-client screenshot test-frontdoors
 
 chromium:

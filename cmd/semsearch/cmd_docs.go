@@ -31,6 +31,7 @@ func getCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "lines", Usage: "only lines A-B (as cited), e.g. 3-5; a range past the end stops there"},
 			&cli.StringFlag{Name: "bytes", Usage: "only bytes START-END (a result's start and end)"},
+			&cli.StringFlag{Name: "pages", Usage: "only pages A-B of a PDF, e.g. 3-4 (with --lines: lines within them, as cited)"},
 			&cli.BoolFlag{Name: "json", Usage: "print JSON with metadata"},
 		},
 		Action: func(c *cli.Context) error {
@@ -56,7 +57,7 @@ func getCommand() *cli.Command {
 				return usagef("get: --lines of a %s article's citations are lines of its source file %s, not of the extracted text; open the file there, or use --bytes START-END (a result's start and end)", doc.Format, doc.Source)
 			}
 			lines := c.String("lines")
-			if s, e, err := parseRange(lines); lines != "" && err == nil && s >= 1 && s <= e {
+			if s, e, err := parseRange(lines); lines != "" && c.String("pages") == "" && err == nil && s >= 1 && s <= e {
 				// A range running past the end is cut at the end, saying
 				// so: "3-100" asks for the rest of the article.
 				if n := lineCount(doc.Text); s <= n && e > n {
@@ -67,6 +68,9 @@ func getCommand() *cli.Command {
 				}
 			}
 			text, err := cut(doc.Text, lines, c.String("bytes"))
+			if c.String("pages") != "" && c.String("bytes") == "" {
+				text, err = cutPages(doc, c.String("pages"), c.String("lines"))
+			}
 			if err != nil {
 				return usagef("get: %v", err)
 			}

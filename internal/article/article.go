@@ -49,6 +49,41 @@ type Article struct {
 	// JSON record). Nil means Text's lines are the file's (plain text,
 	// Markdown). See [Article.SourceLine].
 	Lines []LineRange `json:"lines,omitempty"`
+	// Pages holds, for a PDF, the byte offset in Text where each page
+	// starts: page n is Text[Pages[n-1]:Pages[n]] (the last runs to the
+	// end). Lines then maps Text's lines to lines within their page. Nil
+	// for formats without pages. See [PageOf].
+	Pages []int `json:"pages,omitempty"`
+	// Chapters are the chapters of an EPUB (or the sections a DOCX's
+	// headings open), in order: where each starts in Text and its title.
+	Chapters []Chapter `json:"chapters,omitempty"`
+}
+
+// Chapter is a titled part of a document, from Start (a byte offset in
+// Text) to the next chapter's Start.
+type Chapter struct {
+	Start int    `json:"start"`
+	Title string `json:"title,omitempty"`
+}
+
+// PageOf returns the 1-based page holding byte offset off of a text whose
+// pages start at pages, or 0 when the text has no pages.
+func PageOf(pages []int, off int) int {
+	if len(pages) == 0 {
+		return 0
+	}
+	// The last page starting at or before off; empty pages share a start
+	// with the next and are never cited.
+	return max(1, sort.SearchInts(pages, off+1))
+}
+
+// ChapterOf returns the title of the chapter holding byte offset off, or "".
+func ChapterOf(chapters []Chapter, off int) string {
+	i := sort.Search(len(chapters), func(i int) bool { return chapters[i].Start > off })
+	if i == 0 {
+		return ""
+	}
+	return chapters[i-1].Title
 }
 
 // Hash returns a hex SHA-256 over everything that affects how the article is
@@ -93,6 +128,17 @@ func (a *Article) Hash() string {
 		var b strings.Builder
 		for _, r := range a.Lines {
 			b.WriteString(strconv.Itoa(r.First) + "-" + strconv.Itoa(r.Last) + ",")
+		}
+		write(b.String())
+	}
+	if a.Pages != nil || a.Chapters != nil {
+		// Citations carry pages and chapters.
+		var b strings.Builder
+		for _, p := range a.Pages {
+			b.WriteString(strconv.Itoa(p) + ",")
+		}
+		for _, c := range a.Chapters {
+			b.WriteString(";" + strconv.Itoa(c.Start) + ":" + c.Title)
 		}
 		write(b.String())
 	}

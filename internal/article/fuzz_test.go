@@ -11,7 +11,7 @@ import (
 // checkArticle: Skip spans ordered, non-overlapping, within Text and on line
 // boundaries.
 func FuzzParse(f *testing.F) {
-	formats := []string{"", "text", "markdown", "html", "json", "jsonl"}
+	formats := []string{"", "text", "markdown", "html", "json", "jsonl", "pdf", "docx", "epub"}
 	files, _ := filepath.Glob(filepath.Join("testdata", "*", "*"))
 	for _, name := range files {
 		data, err := os.ReadFile(name)

@@ -3,6 +3,7 @@ package article
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -23,7 +24,7 @@ func articleInvariant(a Article) string {
 	switch {
 	case a.ID == "":
 		return "empty ID"
-	case a.Format != "text" && a.Format != "markdown" && a.Format != "html" && a.Format != "json":
+	case !slices.Contains([]string{"text", "markdown", "html", "json", "pdf", "docx", "epub"}, a.Format):
 		return "unknown format " + a.Format
 	case !utf8.ValidString(a.Text):
 		return "text is not valid UTF-8"

@@ -24,7 +24,7 @@ const maxWalkDepth = 256
 // [LoadOptions.Include] is empty: every file in a supported format. The
 // slice is new on every call.
 func DefaultInclude() []string {
-	return []string{"*.txt", "*.md", "*.markdown", "*.html", "*.htm", "*.json", "*.jsonl", "*.ndjson"}
+	return []string{"*.txt", "*.md", "*.markdown", "*.html", "*.htm", "*.json", "*.jsonl", "*.ndjson", "*.pdf", "*.docx", "*.epub"}
 }
 
 // LoadOptions select and limit the files [Load] reads.

@@ -379,6 +379,7 @@ func TestLoad_Testdata(t *testing.T) {
 		"a1", "json/array.json#1", "42", "ok1", "json/single.json",
 		"4983", "jsonl/lines.jsonl#2", "5000",
 		"markdown/front-matter.md", "markdown/heading.md",
+		"pdf/printed.html", "pdf/printed.pdf",
 		"text/bom.txt", "text/invalid-utf8.txt", "text/latin1.txt", "text/news.txt", "text/plain.txt",
 	}
 	if got := articleIDs(res.Articles); !slices.Equal(got, wantIDs) {

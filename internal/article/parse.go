@@ -57,6 +57,15 @@ const (
 	FormatJSON = "json"
 	// FormatJSONL is JSON Lines: one object per line.
 	FormatJSONL = "jsonl"
+	// FormatPDF is a PDF with a text layer; Article.Pages says where its
+	// pages start.
+	FormatPDF = "pdf"
+	// FormatDOCX is a Word document (Office Open XML); Article.Lines maps
+	// Text's lines to paragraph numbers.
+	FormatDOCX = "docx"
+	// FormatEPUB is an e-book; Article.Chapters names its chapters and
+	// Article.Lines maps Text's lines to paragraphs within a chapter.
+	FormatEPUB = "epub"
 )
 
 // formatByExt maps lower-case file extensions to formats.
@@ -66,6 +75,7 @@ var formatByExt = map[string]string{
 	".html": FormatHTML, ".htm": FormatHTML, ".xhtml": FormatHTML,
 	".json":  FormatJSON,
 	".jsonl": FormatJSONL, ".ndjson": FormatJSONL,
+	".pdf": FormatPDF, ".docx": FormatDOCX, ".epub": FormatEPUB,
 }
 
 // formatAliases maps the names Parse accepts to formats.
@@ -75,6 +85,7 @@ var formatAliases = map[string]string{
 	"html": FormatHTML, "htm": FormatHTML,
 	"json":  FormatJSON,
 	"jsonl": FormatJSONL, "ndjson": FormatJSONL, "json-lines": FormatJSONL,
+	"pdf": FormatPDF, "docx": FormatDOCX, "epub": FormatEPUB,
 }
 
 // Parse turns the bytes of one file into articles. source is where the data
@@ -94,6 +105,11 @@ func Parse(source, id string, data []byte, format string) ([]Article, []Problem,
 	f, err := resolveFormat(format, source, id, data)
 	if err != nil {
 		return nil, nil, err
+	}
+	switch f {
+	case FormatPDF, FormatDOCX, FormatEPUB:
+		arts, probs := parseDocument(source, id, data, f)
+		return arts, probs, nil
 	}
 	var probs []Problem
 	dec := decode(data, f == FormatHTML)
@@ -150,6 +166,32 @@ func DetectFormat(source, id string, data []byte) string {
 	return f
 }
 
+// parseDocument parses a PDF, DOCX or EPUB file, whose bytes are not text:
+// a file that cannot be read (broken, password-protected, without a text
+// layer) is skipped with a Problem saying why.
+func parseDocument(source, id string, data []byte, f string) ([]Article, []Problem) {
+	a := Article{ID: id, Source: source, Format: f}
+	var reason string
+	switch f {
+	case FormatPDF:
+		reason = parsePDF(&a, data)
+	case FormatDOCX:
+		reason = parseDOCX(&a, data)
+	case FormatEPUB:
+		reason = parseEPUB(&a, data)
+	}
+	if reason != "" {
+		return nil, []Problem{{Source: source, Kind: KindSkipped, Reason: reason}}
+	}
+	if a.Title == "" && source != "-" {
+		a.Title = path.Base(strings.ReplaceAll(source, `\`, "/"))
+	}
+	if !hasContent(a.Text, a.Skip) {
+		return nil, []Problem{{Source: source, Kind: KindSkipped, Reason: "no article text"}}
+	}
+	return []Article{a}, nil
+}
+
 // resolveFormat returns the canonical format for Parse's format argument.
 func resolveFormat(format, source, id string, data []byte) (string, error) {
 	if format != "" {
@@ -172,6 +214,12 @@ func resolveFormat(format, source, id string, data []byte) (string, error) {
 // Lines), HTML when an HTML tag opens it, Markdown when it opens with front
 // matter or a "# " heading, else text.
 func sniffFormat(data []byte) string {
+	if isPDF(data) {
+		return FormatPDF
+	}
+	if f := sniffZip(data); f != "" {
+		return f
+	}
 	data, _ = stripBOM(data)
 	t := bytes.TrimLeft(data, " \t\r\n")
 	if len(t) == 0 {

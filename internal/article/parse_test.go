@@ -622,7 +622,7 @@ func TestParse_Format(t *testing.T) {
 	}
 
 	t.Run("unknown format is an error", func(t *testing.T) {
-		if _, _, err := Parse("src", "id", []byte("x"), "docx"); err == nil || !strings.Contains(err.Error(), `unknown format "docx"`) {
+		if _, _, err := Parse("src", "id", []byte("x"), "odt"); err == nil || !strings.Contains(err.Error(), `unknown format "odt"`) {
 			t.Errorf("err = %v", err)
 		}
 	})

@@ -517,6 +517,7 @@ func document(p *pending) vectorstore.Document {
 		ID: a.ID, Source: cmp.Or(a.Source, a.URL, a.ID), Format: a.Format, Title: a.Title, Author: a.Author, URL: a.URL,
 		Published: a.Published, Meta: a.Meta, Hash: p.hash, Text: a.Text,
 		Skip: a.Skip, Lines: a.Lines, LayoutRecorded: true, // what a rebuild needs to chunk it again
+		Pages: a.Pages, Chapters: a.Chapters, // what citations need
 	}
 }
 

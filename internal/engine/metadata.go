@@ -25,6 +25,12 @@ func Metadata(h vectorstore.Hit) map[string]any {
 	m["line_start"] = h.LineStart
 	m["line_end"] = h.LineEnd
 	m["citation"] = Citation(h)
+	if h.PageStart > 0 {
+		m["page_start"], m["page_end"] = h.PageStart, h.PageEnd
+	}
+	if h.Chapter != "" {
+		m["chapter"] = h.Chapter
+	}
 	for k, v := range map[string]string{"title": h.Title, "author": h.Author, "url": h.URL} {
 		if v != "" {
 			m[k] = v

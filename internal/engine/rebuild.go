@@ -270,6 +270,7 @@ func storedArticle(doc vectorstore.Document, hits []vectorstore.Hit) article.Art
 	a := article.Article{
 		ID: doc.ID, Source: doc.Source, Format: doc.Format, Title: doc.Title, Author: doc.Author, URL: doc.URL,
 		Published: doc.Published, Meta: doc.Meta, Text: doc.Text, Skip: doc.Skip, Lines: doc.Lines,
+		Pages: doc.Pages, Chapters: doc.Chapters,
 	}
 	if doc.LayoutRecorded {
 		return a

@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/semsearch/semsearch/internal/article"
 	"github.com/semsearch/semsearch/internal/vectorstore"
 )
 
@@ -270,17 +271,33 @@ func ValidateSettings(q Query, f Fusion) error {
 }
 
 // Citation formats a hit as `"Title", source, lines 3-5`, the label a reader
-// needs to find the passage in its source.
+// needs to find the passage in its source: for a PDF `"Title", report.pdf,
+// page 3, lines 4-9` (lines within the page; `pages 3-4` across a page
+// break), for a Word file `paragraphs 3-5`, for an EPUB `chapter "Two",
+// paragraphs 3-5` (counted within the chapter).
 func Citation(h vectorstore.Hit) string {
 	var b strings.Builder
 	if h.Title != "" {
 		fmt.Fprintf(&b, "%q, ", h.Title)
 	}
 	b.WriteString(h.Source)
+	if h.Chapter != "" {
+		fmt.Fprintf(&b, ", chapter %q", h.Chapter)
+	}
+	unit := "line"
+	switch {
+	case h.PageStart > 0 && h.PageEnd > h.PageStart:
+		fmt.Fprintf(&b, ", pages %d-%d", h.PageStart, h.PageEnd)
+		return b.String()
+	case h.PageStart > 0:
+		fmt.Fprintf(&b, ", page %d", h.PageStart)
+	case h.Format == article.FormatDOCX || h.Format == article.FormatEPUB:
+		unit = "paragraph"
+	}
 	if h.LineStart == h.LineEnd {
-		fmt.Fprintf(&b, ", line %d", h.LineStart)
+		fmt.Fprintf(&b, ", %s %d", unit, h.LineStart)
 	} else {
-		fmt.Fprintf(&b, ", lines %d-%d", h.LineStart, h.LineEnd)
+		fmt.Fprintf(&b, ", %ss %d-%d", unit, h.LineStart, h.LineEnd)
 	}
 	return b.String()
 }

@@ -70,6 +70,7 @@ func (f *fakeEngine) Search(_ context.Context, col string, q engine.Query) (engi
 		line := strings.Count(d.Text[:start], "\n") + 1
 		h := vectorstore.Hit{DocID: d.ID, Title: d.Title, Source: d.Source, Score: float32(score) / float32(len(words)),
 			Passage: vectorstore.Passage{Start: start, End: end, LineStart: line, LineEnd: line + strings.Count(d.Text[start:end], "\n"), Text: d.Text[start:end]}}
+		h.Locate(&d)
 		resp.Results = append(resp.Results, engine.Result{Hit: h, Citation: engine.Citation(h), Metadata: engine.Metadata(h)})
 	}
 	sort.Slice(resp.Results, func(i, j int) bool { return resp.Results[i].Score > resp.Results[j].Score })

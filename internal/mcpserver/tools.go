@@ -68,6 +68,9 @@ type Passage struct {
 	Citation   string         `json:"citation"`
 	LineStart  int            `json:"line_start"`
 	LineEnd    int            `json:"line_end"`
+	PageStart  int            `json:"page_start,omitempty" jsonschema:"first PDF page of the passage"`
+	PageEnd    int            `json:"page_end,omitempty"`
+	Chapter    string         `json:"chapter,omitempty" jsonschema:"EPUB chapter of the passage"`
 	Start      int            `json:"start" jsonschema:"byte offset of the passage in the document text"`
 	End        int            `json:"end"`
 	Chunk      int            `json:"chunk"`
@@ -288,7 +291,7 @@ func (s *Server) search(ctx context.Context, _ *mcp.CallToolRequest, in SearchIn
 			md["collection"] = c
 			out.Results = append(out.Results, Passage{Collection: c, DocID: r.DocID, Title: r.Title, Source: r.Source,
 				URL: r.URL, Citation: r.Citation, LineStart: r.LineStart, LineEnd: r.LineEnd, Start: r.Start, End: r.End,
-				Chunk: r.Chunk, Score: float64(r.Score), Text: strings.TrimSpace(r.Text), URI: documentURI(c, r.DocID), Metadata: md})
+				PageStart: r.PageStart, PageEnd: r.PageEnd, Chapter: r.Chapter, Chunk: r.Chunk, Score: float64(r.Score), Text: strings.TrimSpace(r.Text), URI: documentURI(c, r.DocID), Metadata: md})
 		}
 	}
 	// Several collections: the best k by score (scores of one mode are on

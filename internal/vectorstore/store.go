@@ -85,8 +85,12 @@ type Document struct {
 	Skip           []article.Span      `json:"skip,omitempty"`
 	Lines          []article.LineRange `json:"lines,omitempty"`
 	LayoutRecorded bool                `json:"layout_recorded,omitempty"`
-	Passages       int                 `json:"passages"`
-	Indexed        time.Time           `json:"indexed"`
+	// Pages and Chapters are a PDF's page starts and an EPUB's chapters
+	// (article.Article.Pages, Chapters): a hit is cited by them.
+	Pages    []int             `json:"pages,omitempty"`
+	Chapters []article.Chapter `json:"chapters,omitempty"`
+	Passages int               `json:"passages"`
+	Indexed  time.Time         `json:"indexed"`
 }
 
 // Passage is one embedded span of a document. Text is Document.Text[Start:End].
@@ -98,6 +102,12 @@ type Passage struct {
 	LineEnd   int       `json:"line_end"`
 	Text      string    `json:"text"`
 	Vector    []float32 `json:"-"` // unit length, or all zeros for a passage with no known words
+	// PageStart and PageEnd are the PDF pages the passage is on, Chapter
+	// the EPUB chapter: derived from the document's Pages and Chapters
+	// when a hit is made ([Hit.Locate]), not stored with the passage.
+	PageStart int    `json:"page_start,omitempty"`
+	PageEnd   int    `json:"page_end,omitempty"`
+	Chapter   string `json:"chapter,omitempty"`
 }
 
 // PassageKey names one passage of a collection.
@@ -116,8 +126,21 @@ type Hit struct {
 	URL       string            `json:"url,omitempty"`
 	Published time.Time         `json:"published,omitzero"`
 	Meta      map[string]string `json:"meta,omitempty"`
+	// Format is the document's (article.Format*): it says whether lines
+	// are lines, or paragraphs (DOCX, EPUB) or lines within a page (PDF).
+	Format string `json:"format,omitempty"`
 	Passage
 	Score float32 `json:"score"`
+}
+
+// Locate sets h's format, pages and chapter from its document d.
+func (h *Hit) Locate(d *Document) {
+	h.Format = d.Format
+	if len(d.Pages) > 0 {
+		h.PageStart = article.PageOf(d.Pages, h.Start)
+		h.PageEnd = article.PageOf(d.Pages, max(h.Start, h.End-1))
+	}
+	h.Chapter = article.ChapterOf(d.Chapters, h.Start)
 }
 
 // Filter restricts a query to documents whose fields match. Empty fields do

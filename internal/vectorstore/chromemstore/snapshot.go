@@ -20,7 +20,7 @@ import (
 	"github.com/semsearch/semsearch/internal/vectorstore"
 )
 
-// A snapshot file (version 5) is: the magic line; the generation of the log
+// A snapshot file (version 6) is: the magic line; the generation of the log
 // that continues it and the length of the catalog, little-endian uint64s;
 // the catalog (gob); the dimension (uint32) and number (uint64) of the
 // vectors; the vectors as raw little-endian float32, in catalog order, read
@@ -39,12 +39,15 @@ import (
 // differs from 4 only in the collection's settings, which record how it was
 // embedded (vectorstore.Settings.QueryPrefix, Embedder, EmbedURL,
 // EmbedDimensions): gob would let an older semsearch drop them silently, so
-// the magic changed again. Version 1 and
+// the magic changed again. Version 6 differs from 5 only in documents
+// carrying a PDF's page starts and an EPUB's chapters
+// (vectorstore.Document.Pages, Chapters), for the same reason. Version 1 and
 // 2 files (the catalog followed by chromem-go's gob export) are still read;
 // the first compaction rewrites them.
 const (
 	fileExt  = ".collection"
-	magic    = "semsearch collection v5\n"
+	magic    = "semsearch collection v6\n"
+	magicV5  = "semsearch collection v5\n"
 	magicV4  = "semsearch collection v4\n"
 	magicV3  = "semsearch collection v3\n"
 	magicV2  = "semsearch collection v2\n"
@@ -132,7 +135,7 @@ func (s *Store) loadSnapshot(name string) (*collection, error) {
 	}
 	var c *collection
 	switch string(head) {
-	case magic, magicV4, magicV3:
+	case magic, magicV5, magicV4, magicV3:
 		c, err = s.readV3(f, st.Size(), string(head), corrupt)
 	case magicV2, magicV1:
 		c, err = s.readV2(f, st.Size(), string(head) == magicV2, name, corrupt)
@@ -149,7 +152,7 @@ func (s *Store) loadSnapshot(name string) (*collection, error) {
 	return c, nil
 }
 
-// readV3 reads a version 3, 4 or 5 snapshot whose magic line, head, has been
+// readV3 reads a version 3, 4, 5 or 6 snapshot whose magic line, head, has been
 // read.
 func (s *Store) readV3(f *os.File, size int64, head string, corrupt func(string, error) error) (*collection, error) {
 	br := bufio.NewReaderSize(f, 1<<20)

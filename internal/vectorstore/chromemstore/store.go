@@ -760,7 +760,7 @@ func (s *Store) Query(ctx context.Context, name string, v []float32, k int, f ve
 // hit makes a Hit of one of e's passages, with the document fields a
 // citation needs.
 func (e *docEntry) hit(p vectorstore.Passage) vectorstore.Hit {
-	return vectorstore.Hit{
+	h := vectorstore.Hit{
 		DocID:     e.Doc.ID,
 		Title:     e.Doc.Title,
 		Source:    e.Doc.Source,
@@ -770,6 +770,8 @@ func (e *docEntry) hit(p vectorstore.Passage) vectorstore.Hit {
 		Meta:      maps.Clone(e.Doc.Meta),
 		Passage:   p,
 	}
+	h.Locate(&e.Doc)
+	return h
 }
 
 // FilterDocs implements vectorstore.Store.

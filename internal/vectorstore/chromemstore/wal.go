@@ -32,8 +32,9 @@ import (
 // and starting the log afresh loses nothing either.
 const (
 	walExt      = ".wal"
-	walMagic    = "semsearch log v2\n"
-	walMagicV1  = "semsearch log v1\n" // same layout; documents without Skip and Lines
+	walMagic    = "semsearch log v3\n"
+	walMagicV2  = "semsearch log v2\n" // same layout; documents without Pages and Chapters
+	walMagicV1  = "semsearch log v1\n" // same layout; documents without Skip and Lines either
 	walHeader   = len(walMagic) + 8
 	recHeader   = 8
 	maxRecBytes = 1 << 30
@@ -181,20 +182,20 @@ type logReader struct {
 }
 
 // readLogHeader reads a log's header and returns its generation, and
-// whether it is a version 1 log.
+// whether it is an older (version 1 or 2) log.
 func readLogHeader(r io.Reader) (uint64, bool, error) {
 	h := make([]byte, walHeader)
 	if _, err := io.ReadFull(r, h); err != nil {
 		return 0, false, errTorn
 	}
 	m := string(h[:len(walMagic)])
-	if m != walMagic && m != walMagicV1 {
+	if m != walMagic && m != walMagicV2 && m != walMagicV1 {
 		return 0, false, errors.New("not a semsearch change log (or one written by a newer semsearch)")
 	}
-	return binary.LittleEndian.Uint64(h[len(walMagic):]), m == walMagicV1, nil
+	return binary.LittleEndian.Uint64(h[len(walMagic):]), m != walMagic, nil
 }
 
-// upgradeLogHeader turns a version 1 log's magic into version 2's (same
+// upgradeLogHeader turns an older log's magic into the current one's (same
 // length, one write) and syncs it.
 func upgradeLogHeader(f *os.File) error {
 	if _, err := f.WriteAt([]byte(walMagic), 0); err != nil {

@@ -153,6 +153,14 @@ func makeDoc(rng *rand.Rand, id, marker string, n int) (vectorstore.Document, []
 	}
 	for i := range n {
 		d.Lines = append(d.Lines, article.LineRange{First: 2*i + 3, Last: 2*i + 4})
+		// A PDF's pages and an EPUB's chapters: every other passage
+		// starts a page, the second half of the text a chapter.
+		if i%2 == 0 {
+			d.Pages = append(d.Pages, ps[i].Start)
+		}
+	}
+	if n > 0 {
+		d.Chapters = []article.Chapter{{Start: 0, Title: "Opening of " + id}, {Start: ps[n/2].Start, Title: "Close"}}
 	}
 	for i := range ps {
 		ps[i].Text = d.Text[ps[i].Start:ps[i].End]
@@ -351,6 +359,11 @@ func checkHits(t *testing.T, hits []vectorstore.Hit, m *model, v []float32, k in
 				h.Title, h.Source, h.Author, h.URL, h.Published, h.Meta,
 				d.doc.Title, d.doc.Source, d.doc.Author, d.doc.URL, d.doc.Published, d.doc.Meta)
 		}
+		// Hits are cited by the pages and chapter of their document.
+		if ps, pe, ch := article.PageOf(d.doc.Pages, p.Start), article.PageOf(d.doc.Pages, p.End-1), article.ChapterOf(d.doc.Chapters, p.Start); h.PageStart != ps ||
+			h.PageEnd != pe || h.Chapter != ch || h.Format != d.doc.Format {
+			t.Errorf("hit %d: %s on pages %d-%d chapter %q format %q, want %d-%d %q %q", i, key, h.PageStart, h.PageEnd, h.Chapter, h.Format, ps, pe, ch, d.doc.Format)
+		}
 		if h.Score < -1 || h.Score > 1 {
 			t.Errorf("hit %d: score %v outside [-1, 1]", i, h.Score)
 		}
@@ -449,6 +462,12 @@ func docDiff(got, want vectorstore.Document) string {
 	}
 	if !slices.Equal(got.Lines, want.Lines) {
 		d = append(d, fmt.Sprintf("Lines = %v, want %v", got.Lines, want.Lines))
+	}
+	if !slices.Equal(got.Pages, want.Pages) {
+		d = append(d, fmt.Sprintf("Pages = %v, want %v", got.Pages, want.Pages))
+	}
+	if !slices.Equal(got.Chapters, want.Chapters) {
+		d = append(d, fmt.Sprintf("Chapters = %v, want %v", got.Chapters, want.Chapters))
 	}
 	if !got.Published.Equal(want.Published) {
 		d = append(d, fmt.Sprintf("Published = %v, want %v", got.Published, want.Published))
@@ -1152,6 +1171,7 @@ func testReopen(t *testing.T, h *harness) {
 		if i == 4 {
 			d.Published, d.Meta = time.Time{}, nil
 			d.Skip, d.Lines, d.LayoutRecorded = nil, nil, false // as stored before layouts were
+			d.Pages, d.Chapters = nil, nil                      // and before pages
 		}
 		put(t, s, ms["main"], "main", d, ps)
 	}

@@ -3,7 +3,7 @@
 // Lines, and [Import] reads them into any [vectorstore.Store]. The same file
 // is a backup of the collection.
 //
-// Format (version 3): the first line is {"type":"collection","version":3,
+// Format (version 4): the first line is {"type":"collection","version":4,
 // "name":...,"settings":{...},"documents":N,"passages":N}; each following
 // line is one document, {"type":"document","document":{... with "text"},
 // "passages":[{"chunk","start","end","line_start","line_end","vector":[...]
@@ -14,7 +14,10 @@
 // every byte before it, so a truncated or edited file is told from a whole
 // one. Every line ends with a newline.
 //
-// Version 3 differs from 2 only in the settings, which record how the
+// Version 4 differs from 3 only in documents, which may carry a PDF's
+// page starts ("pages") and an EPUB's chapters ("chapters"); version 3
+// exports are read as they are (their documents have neither). Version 3
+// differs from 2 only in the settings, which record how the
 // collection was embedded (query prefix, embedder, its URL, requested
 // dimensions); version 2 exports are read as they are (their collections
 // record the rest on their next write). Version 1, written before the format
@@ -38,8 +41,8 @@ import (
 )
 
 // Version is the format version [Export] writes. Versions 1 (no "version"
-// in the header, no end line) and 2 are still read.
-const Version = 3
+// in the header, no end line), 2 and 3 are still read.
+const Version = 4
 
 // Header is the first line of an export.
 type Header struct {

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/semsearch/semsearch/internal/article"
 	"github.com/semsearch/semsearch/internal/vectorstore"
 	"github.com/semsearch/semsearch/internal/vectorstore/storebench"
 	"github.com/semsearch/semsearch/internal/vectorstore/transfer"
@@ -82,7 +83,7 @@ func exportOf(t *testing.T, n int) []byte {
 	return buf.Bytes()
 }
 
-// TestExport_endLine: an export's header says version 3 and its last line
+// TestExport_endLine: an export's header says version 4 and its last line
 // counts the documents and passages and holds the sha256 of every byte
 // before it.
 func TestExport_endLine(t *testing.T) {
@@ -100,8 +101,8 @@ func TestExport_endLine(t *testing.T) {
 		Version   int    `json:"version"`
 		Documents int    `json:"documents"`
 	}
-	if err := json.Unmarshal([]byte(lines[0]), &h); err != nil || h.Type != "collection" || h.Version != 3 || h.Documents != 5 {
-		t.Errorf("header = %+v, %v; want collection version 3 with 5 documents", h, err)
+	if err := json.Unmarshal([]byte(lines[0]), &h); err != nil || h.Type != "collection" || h.Version != 4 || h.Documents != 5 {
+		t.Errorf("header = %+v, %v; want collection version 4 with 5 documents", h, err)
 	}
 	var end struct {
 		Type      string `json:"type"`
@@ -166,7 +167,7 @@ func TestImport_damaged(t *testing.T) {
 		{"edited", join(lines[:3], []string{edited}, lines[4:]), []string{"checksum", "re-export"}},
 		{"end counts", join(lines[:7], []string{badCount}), []string{"end line counts 5 documents", "holds 6"}},
 		{"after end", join(lines, lines[1:2]), []string{"line 9", "after the end line"}},
-		{"future version", []byte(strings.Replace(string(good), `"version":3`, `"version":4`, 1)), []string{"version 4", "upgrade"}},
+		{"future version", []byte(strings.Replace(string(good), `"version":4`, `"version":5`, 1)), []string{"version 5", "upgrade"}},
 		{"v1 whole lines", join([]string{v1}, lines[1:4]), []string{"truncated", "promises 6 documents", "holds 3", "re-export"}},
 		{"v1 cut mid-line", append(join([]string{v1}, lines[1:4]), lines[4][:40]...), []string{"cut mid-line", "line 5"}},
 		{"v1 with an end line", join([]string{v1}, lines[1:]), []string{"line 8", "end line", "version 1"}},
@@ -343,5 +344,69 @@ func TestImport_v2Fixture(t *testing.T) {
 	}
 	if d, err := dst.Document(ctx, "default", "note1"); err != nil || d.Title != "Permit note" {
 		t.Errorf("note1 = %+v, %v", d, err)
+	}
+}
+
+// TestImport_v3Fixture imports an export written before documents carried
+// pages and chapters (testdata/export-v3.jsonl, made by the binary of
+// commit 11ac24b from cmd/semsearch/testdata/datadir-v5): it reads whole,
+// its documents without pages.
+func TestImport_v3Fixture(t *testing.T) {
+	ctx := t.Context()
+	f, err := os.Open("testdata/export-v3.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	dst := open(t)
+	h, st, err := transfer.Import(ctx, dst, f, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Version != 3 || h.Settings.Model != "fake" || st != (transfer.Stats{Documents: 4, Passages: 4}) {
+		t.Fatalf("Import = %+v %+v", h, st)
+	}
+	d, err := dst.Document(ctx, "default", "note1")
+	if err != nil || d.Title != "Permit note" || d.Pages != nil || d.Chapters != nil {
+		t.Errorf("note1 = %+v, %v", d, err)
+	}
+}
+
+// TestExport_pages: a document's pages and chapters travel through an
+// export and an import, and the imported hits are cited by them.
+func TestExport_pages(t *testing.T) {
+	ctx := t.Context()
+	src := open(t)
+	if _, err := src.CreateCollection(ctx, "c", settings4); err != nil {
+		t.Fatal(err)
+	}
+	text := "page one text\n\npage two text"
+	doc := vectorstore.Document{ID: "r.pdf", Source: "r.pdf", Format: "pdf", Hash: "h", Text: text,
+		Pages: []int{0, 15}, Chapters: []article.Chapter{{Start: 0, Title: "One"}, {Start: 15, Title: "Two"}}}
+	ps := []vectorstore.Passage{
+		{Chunk: 0, Start: 0, End: 13, LineStart: 1, LineEnd: 1, Vector: []float32{1, 0, 0, 0}},
+		{Chunk: 1, Start: 15, End: len(text), LineStart: 1, LineEnd: 1, Vector: []float32{0, 1, 0, 0}},
+	}
+	if err := src.Put(ctx, "c", doc, ps); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := transfer.Export(ctx, src, "c", &buf); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `"pages":[0,15]`) {
+		t.Fatalf("export has no pages:\n%s", buf.String())
+	}
+	dst := open(t)
+	if _, _, err := transfer.Import(ctx, dst, bytes.NewReader(buf.Bytes()), ""); err != nil {
+		t.Fatal(err)
+	}
+	d, err := dst.Document(ctx, "c", "r.pdf")
+	if err != nil || !reflect.DeepEqual(d.Pages, doc.Pages) || !reflect.DeepEqual(d.Chapters, doc.Chapters) {
+		t.Fatalf("imported document = %+v, %v", d, err)
+	}
+	hits, err := dst.Query(ctx, "c", []float32{0, 1, 0, 0}, 1, vectorstore.Filter{})
+	if err != nil || len(hits) != 1 || hits[0].PageStart != 2 || hits[0].PageEnd != 2 || hits[0].Chapter != "Two" || hits[0].Format != "pdf" {
+		t.Fatalf("hits = %+v, %v", hits, err)
 	}
 }

@@ -110,10 +110,12 @@ func (s *Store) consistentSearch(ctx context.Context, coll string, k int, f vect
 }
 
 func hit(d vectorstore.Document, r rawPassage) vectorstore.Hit {
-	return vectorstore.Hit{
+	h := vectorstore.Hit{
 		DocID: d.ID, Title: d.Title, Source: d.Source, Author: d.Author, URL: d.URL,
 		Published: d.Published, Meta: maps.Clone(d.Meta), Passage: r.p, Score: r.score,
 	}
+	h.Locate(&d)
+	return h
 }
 
 // Query implements vectorstore.Store. Score is 1 - Weaviate's cosine

@@ -1,0 +1,403 @@
+package article
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	pdf "github.com/ledongthuc/pdf"
+)
+
+// PDF text is read with github.com/ledongthuc/pdf: pure Go (semsearch stays
+// one static binary, no cgo, no WebAssembly runtime), maintained, and it
+// decodes what text extraction needs (ToUnicode maps, CID fonts, standard
+// encodings, xref and object streams, RC4/AES with an empty password). It
+// gives each glyph run with its position; the layout below (lines, reading
+// order, paragraphs, running headers and footers, hyphenation, ligatures)
+// is semsearch's own. rsc.io/pdf, which it forked from, reads Chromium's
+// CID fonts as glyph ids; pdfcpu processes PDFs but does not extract text
+// in reading order; go-pdfium needs cgo or a WebAssembly runtime.
+
+// pdfPage is the extracted text of one page: its lines, top to bottom.
+type pdfPage struct {
+	lines []pdfLine
+}
+
+type pdfLine struct {
+	text string
+	y    float64 // baseline, PDF units from the bottom
+	size float64 // font size
+	x    float64 // left edge
+	gap  bool    // a paragraph break comes before this line
+}
+
+// errPDFEncrypted means a PDF needs a password semsearch does not have.
+var errPDFEncrypted = errors.New("password-protected PDF: decrypt it first (e.g. qpdf --decrypt --password=... in.pdf out.pdf)")
+
+// parsePDF extracts the text of a PDF into a, one page after another, with
+// a.Pages holding where each page starts in a.Text and a.Lines the line
+// within its page of each line of Text. It returns a reason to skip the
+// file, or "".
+func parsePDF(a *Article, data []byte) (skip string) {
+	pages, info, err := readPDF(data)
+	if err != nil {
+		return err.Error()
+	}
+	a.Title, a.Author = info.title, info.author
+	if t, ok := pdfDate(info.date); ok {
+		a.Published = t
+	}
+	dropRunning(pages)
+	var b strings.Builder
+	var lines []LineRange
+	a.Pages = make([]int, len(pages))
+	for i, p := range pages {
+		if i > 0 && b.Len() > 0 {
+			// A page break is a paragraph break: the chunker may end a
+			// passage there.
+			b.WriteString("\n\n")
+			last := lines[len(lines)-1]
+			lines = append(lines, last)
+		}
+		a.Pages[i] = b.Len()
+		n := 0 // line within the page, 1-based, counting the lines kept
+		for j, l := range p.lines {
+			n++
+			if j > 0 {
+				if l.gap {
+					b.WriteString("\n\n")
+					lines = append(lines, LineRange{n - 1, n - 1})
+				} else {
+					b.WriteByte('\n')
+				}
+			}
+			b.WriteString(l.text)
+			lines = append(lines, LineRange{n, n})
+		}
+	}
+	a.Text = b.String()
+	a.Lines = lines
+	if strings.TrimSpace(a.Text) == "" {
+		return fmt.Sprintf("PDF without a text layer (scanned?): %d pages and no text to index; OCR is not supported yet", len(pages))
+	}
+	return ""
+}
+
+// readPDF reads the lines of every page. The PDF library panics on some
+// malformed files: that is an error about the file, not a crash.
+func readPDF(data []byte) (pages []pdfPage, info pdfInfo, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			pages, err = nil, fmt.Errorf("broken PDF: %v", r)
+		}
+	}()
+	r, err := pdf.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		if strings.Contains(err.Error(), "password") || strings.Contains(err.Error(), "encrypt") {
+			return nil, info, errPDFEncrypted
+		}
+		return nil, info, fmt.Errorf("broken PDF: %v", err)
+	}
+	n := r.NumPage()
+	if n == 0 {
+		return nil, info, errors.New("broken PDF: no pages")
+	}
+	in := r.Trailer().Key("Info")
+	info = pdfInfo{title: strings.TrimSpace(in.Key("Title").Text()), author: strings.TrimSpace(in.Key("Author").Text()),
+		date: in.Key("CreationDate").RawString()}
+	pages = make([]pdfPage, n)
+	for i := range n {
+		pages[i] = readPDFPage(r.Page(i + 1))
+	}
+	return pages, info, nil
+}
+
+// pdfInfo is what a PDF's document information dictionary says.
+type pdfInfo struct{ title, author, date string }
+
+// pdfDate parses a PDF date, "D:YYYYMMDDHHmmSS" with an optional zone.
+func pdfDate(s string) (time.Time, bool) {
+	s = strings.TrimPrefix(s, "D:")
+	if len(s) < 8 {
+		return time.Time{}, false
+	}
+	n := min(len(s), 14)
+	for n > 8 && (n%2 != 0 || !allDigits(s[:n])) {
+		n--
+	}
+	if !allDigits(s[:n]) {
+		return time.Time{}, false
+	}
+	t, err := time.Parse("20060102150405"[:n], s[:n])
+	if err != nil {
+		return time.Time{}, false
+	}
+	return t.UTC(), true
+}
+
+func allDigits(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// readPDFPage lays out one page; a page the library cannot read is empty.
+func readPDFPage(p pdf.Page) (out pdfPage) {
+	defer func() {
+		if recover() != nil {
+			out = pdfPage{}
+		}
+	}()
+	if p.V.IsNull() {
+		return pdfPage{}
+	}
+	return pdfPage{lines: layoutLines(p.Content().Text)}
+}
+
+// run is a stretch of glyphs shown together at one baseline.
+type run struct {
+	x, y, end, size float64
+	noWidth         bool // end is the last glyph's start: its font's widths are unknown
+	text            strings.Builder
+}
+
+// layoutLines groups glyphs into lines, top to bottom and left to right
+// within a line, with spaces where glyphs are apart, and marks paragraph
+// breaks where the gap above a line is larger than the usual line spacing.
+func layoutLines(glyphs []pdf.Text) []pdfLine {
+	drawsSpaces := false
+	for _, g := range glyphs {
+		if g.S == " " {
+			drawsSpaces = true
+			break
+		}
+	}
+	var runs []*run
+	var cur *run
+	for _, g := range glyphs {
+		if g.S == "" {
+			continue
+		}
+		size := g.FontSize
+		if size <= 0 {
+			size = 10
+		}
+		// Fonts whose widths the library does not know (CID fonts) give
+		// W == 0: their glyph ends at the next one's start, and only a
+		// clear gap counts as a space (such PDFs, Chromium's among them,
+		// draw their spaces).
+		// On a page that draws its spaces (Chromium's), the library's
+		// positions after a kerning adjustment in such a font jump ahead
+		// ("W", then "ednesday" at the line's end), so along a baseline
+		// they neither split a run nor make a space; where spaces are
+		// only positioning (TeX), a jump is a space as usual.
+		w, minGap, maxGap := g.W, size*0.15, size*2.5
+		if w == 0 && drawsSpaces {
+			minGap, maxGap = math.Inf(1), math.Inf(1)
+		}
+		if cur != nil && math.Abs(g.Y-cur.y) < size*0.4 && g.X >= cur.x-0.5 && g.X-cur.end < maxGap {
+			// Same line, continuing: a space where there is a visible gap
+			// and none is drawn (TeX positions words instead).
+			if gap := g.X - cur.end; gap > minGap && !endsSpace(&cur.text) && g.S != " " {
+				cur.text.WriteByte(' ')
+			}
+			cur.text.WriteString(g.S)
+			cur.end = max(cur.end, g.X+w)
+			cur.noWidth = w == 0
+			continue
+		}
+		cur = &run{x: g.X, y: g.Y, end: g.X + w, size: size, noWidth: w == 0}
+		cur.text.WriteString(g.S)
+		runs = append(runs, cur)
+	}
+	// Lines: runs on one baseline, top first.
+	sort.SliceStable(runs, func(i, j int) bool {
+		if math.Abs(runs[i].y-runs[j].y) < math.Min(runs[i].size, runs[j].size)*0.4 {
+			return runs[i].x < runs[j].x
+		}
+		return runs[i].y > runs[j].y
+	})
+	var lines []pdfLine
+	for i := 0; i < len(runs); {
+		r := runs[i]
+		l := pdfLine{y: r.y, size: r.size, x: r.x}
+		var b strings.Builder
+		b.WriteString(r.text.String())
+		prevEnd, prevNoWidth := r.end, r.noWidth
+		j := i + 1
+		for ; j < len(runs) && math.Abs(runs[j].y-r.y) < r.size*0.4; j++ {
+			// After a run whose last glyph's width is unknown, the gap
+			// includes that glyph: only a wide one is a space (a kerned
+			// pair is split into runs, "W" "ednesday").
+			minGap := runs[j].size * 0.1
+			if prevNoWidth {
+				minGap = runs[j].size
+			}
+			if !endsSpace(&b) && !strings.HasPrefix(runs[j].text.String(), " ") && runs[j].x-prevEnd > minGap {
+				b.WriteByte(' ')
+			}
+			b.WriteString(runs[j].text.String())
+			prevEnd, prevNoWidth = runs[j].end, runs[j].noWidth
+			l.size = max(l.size, runs[j].size)
+		}
+		i = j
+		l.text = cleanPDFLine(b.String())
+		if l.text != "" {
+			lines = append(lines, l)
+		}
+	}
+	markParagraphs(lines)
+	return joinHyphens(lines)
+}
+
+func endsSpace(b *strings.Builder) bool {
+	s := b.String()
+	return s != "" && s[len(s)-1] == ' '
+}
+
+// ligatures unfolds the typographic ligatures fonts map glyphs to, so that
+// "ﬁnd" is found by "find".
+var ligatures = strings.NewReplacer("ﬀ", "ff", "ﬁ", "fi", "ﬂ", "fl", "ﬃ", "ffi", "ﬄ", "ffl", "ﬅ", "ft", "ﬆ", "st",
+	"\u00ad", "", "\u00a0", " ", "\t", " ")
+
+// cleanPDFLine unfolds ligatures, drops control characters and squeezes
+// spaces.
+func cleanPDFLine(s string) string {
+	s = ligatures.Replace(s)
+	s = strings.Map(func(r rune) rune {
+		if r == utf8.RuneError || (unicode.IsControl(r) && r != ' ') {
+			return -1
+		}
+		return r
+	}, s)
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// markParagraphs sets gap on lines that follow a larger vertical space than
+// the page's usual line spacing.
+func markParagraphs(lines []pdfLine) {
+	if len(lines) < 2 {
+		return
+	}
+	var steps []float64
+	for i := 1; i < len(lines); i++ {
+		if d := lines[i-1].y - lines[i].y; d > 0 {
+			steps = append(steps, d)
+		}
+	}
+	if len(steps) == 0 {
+		return
+	}
+	sort.Float64s(steps)
+	usual := steps[len(steps)/2]
+	for i := 1; i < len(lines); i++ {
+		d := lines[i-1].y - lines[i].y
+		if d > usual*1.4 || d < 0 || math.Abs(lines[i].size-lines[i-1].size) > 1.5 {
+			lines[i].gap = true
+		}
+	}
+}
+
+// joinHyphens rejoins words hyphenated at line ends ("docu-" / "ment
+// follows" becomes "document" / "follows"): the word's tail moves up.
+func joinHyphens(lines []pdfLine) []pdfLine {
+	for i := 0; i+1 < len(lines); i++ {
+		t := lines[i].text
+		if len(t) < 3 || t[len(t)-1] != '-' || lines[i+1].gap {
+			continue
+		}
+		before, _ := utf8.DecodeLastRuneInString(t[:len(t)-1])
+		next := lines[i+1].text
+		first, _ := utf8.DecodeRuneInString(next)
+		if !unicode.IsLetter(before) || !unicode.IsLower(first) {
+			continue
+		}
+		word, rest, _ := strings.Cut(next, " ")
+		lines[i].text = t[:len(t)-1] + word
+		lines[i+1].text = rest
+	}
+	out := lines[:0]
+	for _, l := range lines {
+		if l.text != "" {
+			out = append(out, l)
+		} else if len(out) > 0 && l.gap {
+			// The line emptied by a moved word kept a paragraph break.
+			continue
+		}
+	}
+	return out
+}
+
+var digits = regexp.MustCompile(`[0-9]+`)
+
+// pageNumber matches a line that is only a page number: "12", "- 12 -",
+// "Page 3 of 9", "iv", "3/12".
+var pageNumber = regexp.MustCompile(`(?i)^(page\s*)?[-–—]?\s*([0-9]+|x{0,3}(ix|iv|v?i{1,3}|v))\s*[-–—]?(\s*(of|/)\s*[0-9]+)?$`)
+
+// dropRunning removes running headers and footers: lines near the top or
+// bottom of a page that repeat (numbers aside) on at least half of the
+// pages, and lone page numbers there.
+func dropRunning(pages []pdfPage) {
+	const edge = 3 // lines at each end of a page that can be running
+	count := map[string]int{}
+	key := func(s string) string { return digits.ReplaceAllString(strings.ToLower(s), "#") }
+	edges := func(p pdfPage, f func(i int)) {
+		for i := range p.lines {
+			if i < edge || i >= len(p.lines)-edge {
+				f(i)
+			}
+		}
+	}
+	for _, p := range pages {
+		seen := map[string]bool{}
+		edges(p, func(i int) {
+			k := key(p.lines[i].text)
+			if !seen[k] {
+				seen[k] = true
+				count[k]++
+			}
+		})
+	}
+	for pi := range pages {
+		p := &pages[pi]
+		drop := map[int]bool{}
+		edges(*p, func(i int) {
+			t := p.lines[i].text
+			if (len(pages) >= 2 && count[key(t)] >= max(2, (len(pages)+1)/2)) || pageNumber.MatchString(t) {
+				drop[i] = true
+			}
+		})
+		if len(drop) == 0 {
+			continue
+		}
+		kept := p.lines[:0]
+		gap := false
+		for i, l := range p.lines {
+			if drop[i] {
+				gap = gap || l.gap
+				continue
+			}
+			if len(kept) == 0 {
+				l.gap = false
+			}
+			kept = append(kept, l)
+		}
+		p.lines = kept
+	}
+}
+
+// isPDF reports whether data starts like a PDF (a header may follow junk
+// within the first KiB).
+func isPDF(data []byte) bool {
+	return bytes.Contains(data[:min(len(data), 1024)], []byte("%PDF-"))
+}

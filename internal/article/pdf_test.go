@@ -1,0 +1,219 @@
+package article
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	pdf "github.com/ledongthuc/pdf"
+)
+
+// TestParsePDF_chromium reads a PDF that Chromium printed, with its header
+// (date, title) and footer (file URL, "1/3") on every page, from
+// testdata/pdf/printed.html, whose three sections each start a page: every
+// sentence is on the page its section was printed on, and the running
+// header and footer are gone.
+func TestParsePDF_chromium(t *testing.T) {
+	data, err := os.ReadFile("testdata/pdf/printed.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	arts, probs, err := Parse("reports/printed.pdf", "printed.pdf", data, "")
+	if err != nil || len(probs) != 0 || len(arts) != 1 {
+		t.Fatalf("Parse = %d articles, %v, %v", len(arts), probs, err)
+	}
+	a := arts[0]
+	if a.Format != FormatPDF || a.Title != "Oval Office photos" || len(a.Pages) != 3 || a.Published.IsZero() {
+		t.Fatalf("format %q title %q pages %v published %v", a.Format, a.Title, a.Pages, a.Published)
+	}
+	for _, c := range []struct {
+		sentence string
+		page     int
+	}{
+		{"President Donald Trump has met with Russian Foreign Minister Sergei Lavrov", 1},
+		{"studies global criminal law and security.", 1},
+		{"Lavrov joked about Comey's firing as he entered an earlier meeting", 2},
+		{"possible coordination with Russian Federation to hack the election.", 2},
+		{"Those zones are envisioned under a deal struck by Russia, Iran and", 3},
+		{"Discuss This Article", 3},
+	} {
+		i := strings.Index(a.Text, c.sentence)
+		if i < 0 {
+			t.Errorf("%q not in the text", c.sentence)
+			continue
+		}
+		if p := PageOf(a.Pages, i); p != c.page {
+			t.Errorf("%q on page %d, want %d", c.sentence, p, c.page)
+		}
+	}
+	for _, running := range []string{"file:///", "1/3", "2/3", "3/3", "PM"} {
+		if strings.Contains(a.Text, running) {
+			t.Errorf("running header or footer %q kept", running)
+		}
+	}
+	// Lines count within a page: the first line of page 2 is line 1.
+	line := strings.Count(a.Text[:a.Pages[1]], "\n") + 1
+	if r := a.SourceLine(line); r.First != 1 {
+		t.Errorf("page 2 starts on page line %d, want 1", r.First)
+	}
+}
+
+// glyphs lays out words as glyphs of a font whose widths are known (as
+// TeX's Type 1 fonts are): each line a baseline 14 units below the last,
+// words 3 units apart, each glyph 5 wide.
+func glyphs(lines ...string) []pdf.Text {
+	var out []pdf.Text
+	y := 700.0
+	for _, l := range lines {
+		if l == "" {
+			y -= 14 // a paragraph gap
+			continue
+		}
+		x := 72.0
+		for _, w := range strings.Fields(l) {
+			for _, r := range w {
+				out = append(out, pdf.Text{S: string(r), X: x, Y: y, W: 5, FontSize: 10, Font: "F"})
+				x += 5
+			}
+			x += 3
+		}
+		y -= 14
+	}
+	return out
+}
+
+// TestLayoutLines: words are spaced by their gaps, hyphenation at a line
+// end is joined, ligatures are unfolded, paragraphs found by their gaps.
+func TestLayoutLines(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		in   []string
+		want string // lines joined by "|", "¶" before a paragraph
+	}{
+		{"words", []string{"the quick brown fox"}, "the quick brown fox"},
+		{"hyphen joined", []string{"a docu-", "ment follows here"}, "a document|follows here"},
+		{"hyphen kept before a capital", []string{"Anglo-", "Saxon times"}, "Anglo-|Saxon times"},
+		{"hyphen of a one-word line", []string{"inter-", "national"}, "international"},
+		{"ligatures", []string{"the ﬁrst ﬂoor oﬃce"}, "the first floor office"},
+		{"paragraphs", []string{"one line", "two line", "three line", "", "new para"}, "one line|two line|three line|¶new para"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var parts []string
+			for _, l := range layoutLines(glyphs(c.in...)) {
+				s := l.text
+				if l.gap {
+					s = "¶" + s
+				}
+				parts = append(parts, s)
+			}
+			if got := strings.Join(parts, "|"); got != c.want {
+				t.Errorf("got  %q\nwant %q", got, c.want)
+			}
+		})
+	}
+}
+
+// TestDropRunning: lines that repeat at the top or bottom of most pages,
+// numbers aside, and lone page numbers go; body text that merely repeats
+// in the middle of pages stays.
+func TestDropRunning(t *testing.T) {
+	page := func(n int, body ...string) pdfPage {
+		var p pdfPage
+		for _, l := range append(append([]string{"Annual Report 2026", fmt.Sprintf("Chapter %d", n)}, body...), fmt.Sprintf("- %d -", n)) {
+			p.lines = append(p.lines, pdfLine{text: l})
+		}
+		return p
+	}
+	pages := []pdfPage{
+		page(1, "alpha", "beta", "gamma", "delta", "Summary", "epsilon"),
+		page(2, "zeta", "eta", "Summary", "theta", "iota", "kappa"),
+		page(3, "lambda", "mu", "nu", "xi", "omicron", "pi"),
+	}
+	dropRunning(pages)
+	var got []string
+	for _, p := range pages {
+		for _, l := range p.lines {
+			got = append(got, l.text)
+		}
+	}
+	want := "alpha beta gamma delta Summary epsilon zeta eta Summary theta iota kappa lambda mu nu xi omicron pi"
+	if strings.Join(got, " ") != want {
+		t.Errorf("kept %q\nwant %q", strings.Join(got, " "), want)
+	}
+}
+
+// minimalPDF writes a PDF of n pages whose content streams are contents
+// (no text when empty), with a correct cross-reference table.
+func minimalPDF(n int, contents string) []byte {
+	var b strings.Builder
+	var offs []int
+	obj := func(s string) {
+		offs = append(offs, b.Len())
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", len(offs), s)
+	}
+	b.WriteString("%PDF-1.4\n")
+	obj("<< /Type /Catalog /Pages 2 0 R >>")
+	kids := make([]string, n)
+	for i := range kids {
+		kids[i] = fmt.Sprintf("%d 0 R", 3+2*i)
+	}
+	obj(fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d >>", strings.Join(kids, " "), n))
+	for i := range n {
+		obj(fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "+
+			"/Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >> >>", 4+2*i))
+		obj(fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(contents), contents))
+	}
+	xref := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(offs)+1)
+	for _, o := range offs {
+		fmt.Fprintf(&b, "%010d 00000 n \n", o)
+	}
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(offs)+1, xref)
+	return []byte(b.String())
+}
+
+// TestParsePDF_problems: a PDF without a text layer is reported as such
+// with its page count (not as a binary file), a broken one as broken; a
+// PDF with text is read.
+func TestParsePDF_problems(t *testing.T) {
+	for _, c := range []struct {
+		name, file string
+		data       []byte
+		want       string // in the skip reason; "" to load
+	}{
+		{"scanned", "scan.pdf", minimalPDF(4, "q 100 0 0 100 0 0 cm Q"), "without a text layer (scanned?): 4 pages"},
+		{"text", "t.pdf", minimalPDF(1, "BT /F1 12 Tf 72 700 Td (Hello PDF world) Tj ET"), ""},
+		{"truncated", "cut.pdf", minimalPDF(2, "")[:60], "broken PDF"},
+		{"not a pdf", "x.pdf", []byte("hello, I am text"), "broken PDF"},
+		{"sniffed without extension", "upload", minimalPDF(2, ""), "without a text layer (scanned?): 2 pages"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			arts, probs, err := Parse(c.file, c.file, c.data, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.want == "" {
+				if len(arts) != 1 || !strings.Contains(arts[0].Text, "Hello PDF world") || len(probs) != 0 {
+					t.Fatalf("got %+v, %v", arts, probs)
+				}
+				return
+			}
+			if len(arts) != 0 || len(probs) != 1 || probs[0].Kind != KindSkipped || !strings.Contains(probs[0].Reason, c.want) {
+				t.Fatalf("got %d articles, problems %v; want a skip saying %q", len(arts), probs, c.want)
+			}
+		})
+	}
+}
+
+func TestPageOf(t *testing.T) {
+	pages := []int{0, 10, 10, 25}
+	for off, want := range map[int]int{0: 1, 9: 1, 10: 3, 24: 3, 25: 4, 99: 4} {
+		if got := PageOf(pages, off); got != want {
+			t.Errorf("PageOf(%d) = %d, want %d", off, got, want)
+		}
+	}
+	if PageOf(nil, 5) != 0 {
+		t.Error("no pages: want 0")
+	}
+}
