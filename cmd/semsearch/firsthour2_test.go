@@ -102,9 +102,9 @@ func TestIndex_TooLargeAndLeftOutFiles(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "a.txt"), "Alpha\n\nRivers and lakes.\n")
 	writeFile(t, filepath.Join(dir, "big.txt"), "Big\n\n"+strings.Repeat("word ", 100)+"\n")
-	writeFile(t, filepath.Join(dir, "report.pdf"), "%PDF-1.4 not really")
+	writeFile(t, filepath.Join(dir, "report.odt"), "PK not really")
 	writeFile(t, filepath.Join(dir, "sub", "slides.pptx"), "PK not really")
-	writeFile(t, filepath.Join(dir, "sub", "notes.docx"), "PK not really")
+	writeFile(t, filepath.Join(dir, "sub", "sheet.xlsx"), "PK not really")
 	out, errOut, code := runExit(t, "", append([]string{"index", "--max-file-size", "100", dir}, f.flags(data)...)...)
 	if code != 0 {
 		t.Fatalf("index: %d %s", code, errOut)
@@ -115,7 +115,7 @@ func TestIndex_TooLargeAndLeftOutFiles(t *testing.T) {
 	if !strings.Contains(out, "1 skipped;") {
 		t.Errorf("summary: %s", out)
 	}
-	want := "3 files left out: not in a format index reads (.docx, .pdf, .pptx); --include adds other text files\n"
+	want := "3 files left out: not in a format index reads (.odt, .pptx, .xlsx); --include adds other text files\n"
 	if !strings.Contains(out, want) {
 		t.Errorf("summary does not count the files left out, want %q:\n%s", want, out)
 	}

@@ -414,14 +414,14 @@ func TestLoad_Testdata(t *testing.T) {
 // excluded and --include-filtered files are not.
 func TestLoad_LeftOut(t *testing.T) {
 	dir := newWalkTree(t)
-	writeTree(t, dir, map[string]string{"r.PDF": "%PDF", "drafts/s.pdf": "%PDF", "Makefile": "all:", ".x.pdf": "%PDF"})
+	writeTree(t, dir, map[string]string{"r.ODT": "PK", "drafts/s.odt": "PK", "Makefile": "all:", ".x.odt": "PK"})
 	tests := []struct {
 		name string
 		opt  LoadOptions
 		want map[string]int
 	}{
-		{"defaults", LoadOptions{}, map[string]int{".org": 1, ".pdf": 2, "": 1}},
-		{"exclude", LoadOptions{Exclude: []string{"drafts/**", "*.org"}}, map[string]int{".pdf": 1, "": 1}},
+		{"defaults", LoadOptions{}, map[string]int{".org": 1, ".odt": 2, "": 1}},
+		{"exclude", LoadOptions{Exclude: []string{"drafts/**", "*.org"}}, map[string]int{".odt": 1, "": 1}},
 		{"include given", LoadOptions{Include: []string{"*.md"}}, nil},
 	}
 	for _, tt := range tests {
