@@ -57,7 +57,10 @@
 //
 // Passages are taken best first, each whole, separated by one blank line; a
 // passage that would take the block over the budget is left out and the next
-// one tried. "dropped" says how many were left out, "results" holds the
+// one tried. When none fits whole, the best one is cut to the budget at a
+// sentence end (else a word), marked " …", and "truncated" is true: a
+// chatbot must not answer from an empty block. "dropped" says how many
+// were left out, "results" holds the
 // passages of the block (results[i] is passage [i+1]) and "sources" the cited
 // documents with the numbers of their passages.
 //

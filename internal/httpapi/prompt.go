@@ -46,10 +46,14 @@ type ContextResponse struct {
 	Tokens int `json:"tokens"`
 	// Passages is how many passages Context holds; Dropped how many
 	// search results did not fit the budget.
-	Passages int             `json:"passages"`
-	Dropped  int             `json:"dropped"`
-	Results  []engine.Result `json:"results"`
-	Sources  []ContextSource `json:"sources"`
+	Passages int `json:"passages"`
+	Dropped  int `json:"dropped"`
+	// Truncated says the best passage alone was over the budget, so the
+	// block holds its beginning, cut at a sentence end where one fits
+	// (else at a word), instead of nothing.
+	Truncated bool            `json:"truncated,omitempty"`
+	Results   []engine.Result `json:"results"`
+	Sources   []ContextSource `json:"sources"`
 	// Warnings are the search's (see engine.Response).
 	Warnings []string `json:"warnings,omitempty"`
 }
@@ -104,7 +108,7 @@ func (s *Server) contextPOST(w http.ResponseWriter, r *http.Request) error {
 		Query: resp.Query, Model: resp.Model, Collection: resp.Collection, TookMS: tookMS(resp.Took),
 		Context: p.text, MaxChars: b.maxChars, MaxTokens: b.maxTokens,
 		Chars: p.chars, Tokens: estimateTokens(p.chars),
-		Passages: len(p.used), Dropped: p.dropped, Results: p.used, Sources: sources(p.used),
+		Passages: len(p.used), Dropped: p.dropped, Truncated: p.truncated, Results: p.used, Sources: sources(p.used),
 		Warnings: resp.Warnings,
 	})
 	return nil
@@ -128,23 +132,26 @@ func estimateTokens(chars int) int {
 
 // packed is a context block and what went into it.
 type packed struct {
-	text    string
-	chars   int
-	used    []engine.Result
-	dropped int
+	text      string
+	chars     int
+	used      []engine.Result
+	dropped   int
+	truncated bool
 }
 
 // packContext builds the prompt block from results, best first: each
 // passage whole, as "[n] text\n(Source: citation)", blocks separated by a
 // blank line and numbered 1, 2, ... in the order they appear. A passage that
 // would take the block over the budget is dropped and the next one tried, so
-// the block holds the best passages that fit.
+// the block holds the best passages that fit. When none fits whole, the
+// best one is cut to fit (see cutToFit): a chatbot answering from an empty
+// block would answer from nothing.
 func packContext(results []engine.Result, b budget) packed {
 	var p packed
 	var sb strings.Builder
 	p.used = []engine.Result{}
 	for _, res := range results {
-		entry := fmt.Sprintf("[%d] %s\n(Source: %s)", len(p.used)+1, strings.TrimSpace(res.Text), res.Citation)
+		entry := contextEntry(len(p.used)+1, strings.TrimSpace(res.Text), res.Citation)
 		size := utf8.RuneCountInString(entry)
 		if len(p.used) > 0 {
 			size += 2 // the blank line before it
@@ -160,8 +167,55 @@ func packContext(results []engine.Result, b budget) packed {
 		p.chars += size
 		p.used = append(p.used, res)
 	}
+	if len(p.used) == 0 && len(results) > 0 {
+		if text, ok := cutToFit(results[0], b); ok {
+			p.text, p.chars, p.truncated = text, utf8.RuneCountInString(text), true
+			p.used, p.dropped = results[:1], len(results)-1
+			return p
+		}
+	}
 	p.text = sb.String()
 	return p
+}
+
+// contextEntry is passage n of a context block.
+func contextEntry(n int, text, citation string) string {
+	return fmt.Sprintf("[%d] %s\n(Source: %s)", n, text, citation)
+}
+
+// cutToFit returns res as entry 1 of a block cut to the budget: its text up
+// to the last sentence end that fits, else the last word that fits, with
+// "…" where it was cut. It fails when not even a sentence's first word
+// and the citation fit.
+func cutToFit(res engine.Result, b budget) (string, bool) {
+	const mark = " …"
+	limit := b.maxChars
+	if b.maxTokens > 0 {
+		limit = b.maxTokens * charsPerToken
+	}
+	text := []rune(strings.TrimSpace(res.Text))
+	room := min(limit-utf8.RuneCountInString(contextEntry(1, mark, res.Citation)), len(text))
+	if room <= 0 {
+		return "", false
+	}
+	// A break at i ends the kept text before text[i]: a sentence end
+	// (".", "!" or "?" then a space) if one fits, else a word's end.
+	space := func(i int) bool { return i == len(text) || text[i] == ' ' || text[i] == '\n' }
+	cut := 0
+	for i := room; i > 0 && cut == 0; i-- {
+		if space(i) && strings.ContainsRune(".!?", text[i-1]) {
+			cut = i
+		}
+	}
+	for i := room; i > 0 && cut == 0; i-- {
+		if space(i) {
+			cut = i
+		}
+	}
+	if cut == 0 {
+		return "", false
+	}
+	return contextEntry(1, strings.TrimSpace(string(text[:cut]))+mark, res.Citation), true
 }
 
 // sources lists the documents of results in order of first citation, with

@@ -52,3 +52,34 @@ func TestPackContext(t *testing.T) {
 		t.Errorf("sources = %+v", src)
 	}
 }
+
+// A budget smaller than the best passage gets its beginning, cut at a
+// sentence end where one fits, else at a word, and says so; a budget too
+// small for even the citation stays empty.
+func TestPackContext_truncated(t *testing.T) {
+	best := result("a", "Comey was fired on Tuesday. The White House said so. Lavrov joked about it at length.", "A, lines 1-3")
+	results := []engine.Result{best, result("b", strings.Repeat("y ", 200), "B, line 9")}
+	entry := func(text string) string { return "[1] " + text + " …\n(Source: A, lines 1-3)" }
+	tests := []struct {
+		name   string
+		budget budget
+		text   string
+	}{
+		{"two sentences fit", budget{maxChars: len([]rune(entry("Comey was fired on Tuesday. The White House said so."))) + 3}, entry("Comey was fired on Tuesday. The White House said so.")},
+		{"one sentence fits", budget{maxChars: len([]rune(entry("Comey was fired on Tuesday."))) + 5}, entry("Comey was fired on Tuesday.")},
+		{"no sentence fits: words", budget{maxChars: len([]rune(entry("Comey was fired"))) + 2}, entry("Comey was fired")},
+		{"tokens", budget{maxTokens: 20}, entry("Comey was fired on Tuesday.")},
+		{"not even the citation", budget{maxChars: 20}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := packContext(results, tt.budget)
+			if p.text != tt.text || p.truncated != (tt.text != "") || p.chars != len([]rune(p.text)) || !tt.budget.fits(p.chars) {
+				t.Errorf("got %q (%d chars, truncated %t), want %q", p.text, p.chars, p.truncated, tt.text)
+			}
+			if tt.text != "" && (len(p.used) != 1 || p.used[0].DocID != "a" || p.dropped != 1) {
+				t.Errorf("used %d (%v), dropped %d; want the best passage and 1 dropped", len(p.used), p.used, p.dropped)
+			}
+		})
+	}
+}
