@@ -60,9 +60,38 @@ func Split(text string, skip []article.Span, opt Options) ([]Chunk, error) {
 		last:  lineCounter{text: text, line: 1},
 	}
 	for _, sec := range secs {
-		s.section(sec.Start, sec.End)
+		s.sectionCapped(sec.Start, sec.End)
 	}
 	return s.out, nil
+}
+
+// sectionCapped chunks text[a:b] by its measure alone when every passage
+// that gives fits Options.MaxTokens, as ordinary prose does, so that the
+// cap never moves a boundary it does not need to; only a section with a
+// passage over the cap (dense or space-free text) is chunked again with
+// the cap's weights.
+func (s *splitter) sectionCapped(a, b int) {
+	maxTokens := s.opt.MaxTokens
+	if maxTokens <= 0 {
+		s.section(a, b)
+		return
+	}
+	n, first, last := len(s.out), s.first, s.last
+	s.opt.MaxTokens = 0
+	s.section(a, b)
+	s.opt.MaxTokens = maxTokens
+	fits := true
+	for _, c := range s.out[n:] {
+		if EstimateTokens(s.text[c.Start:c.End]) > maxTokens {
+			fits = false
+			break
+		}
+	}
+	if fits {
+		return
+	}
+	s.out, s.first, s.last = s.out[:n], first, last // line counters only move forward
+	s.section(a, b)
 }
 
 // normalizeSkip returns skip clamped to [0, n], without empty spans, sorted

@@ -1,6 +1,9 @@
 package chunk
 
 import (
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -100,5 +103,34 @@ func TestCutTokens(t *testing.T) {
 	}
 	if got := CutTokens("short text", 100); got != "short text" {
 		t.Errorf("CutTokens of a short text = %q, want it whole", got)
+	}
+}
+
+// The cap moves no boundary of ordinary prose, whose passages are far
+// below it: the sample articles chunk exactly as without it.
+func TestSplit_tokenCapLeavesProse(t *testing.T) {
+	files, err := filepath.Glob("../../examples/articles/*.txt")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("sample articles: %v (%d files)", err, len(files))
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		capped := DefaultOptions()
+		uncapped := capped
+		uncapped.MaxTokens = 0
+		want, err := Split(string(data), nil, uncapped)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := Split(string(data), nil, capped)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: the token cap moved boundaries of ordinary prose:\n got %v\nwant %v", f, got, want)
+		}
 	}
 }
