@@ -204,10 +204,12 @@ func runDelete(c *cli.Context) error {
 func statsCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "stats",
-		Usage: "show the collections in the data directory",
+		Usage: "show the collections in the data directory (or the --store)",
 		Flags: []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print JSON"}},
 		Action: func(c *cli.Context) error {
-			if dir := c.String("data"); dir != "" {
+			// A remote store (--store) keeps nothing in the data directory,
+			// so only the embedded store's absence is worth saying.
+			if dir := c.String("data"); dir != "" && c.String("store") == "" {
 				if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
 					return fmt.Errorf("stats: there is no data directory %s: nothing has been indexed there (semsearch index PATH creates it; --data or SEMSEARCH_DATA picks another)", dir)
 				}
@@ -222,6 +224,9 @@ func statsCommand() *cli.Command {
 				return fmt.Errorf("stats: %w", err)
 			}
 			if c.Bool("json") {
+				if a.cfg.remote != nil {
+					return writeJSON(c.App.Writer, map[string]any{"store": storeLabel(a.cfg.remote), "collections": cols})
+				}
 				return writeJSON(c.App.Writer, map[string]any{"data": a.cfg.dataDir, "collections": cols})
 			}
 			if a.cfg.remote != nil { // issue 9: --store
