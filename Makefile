@@ -113,6 +113,7 @@ test: lint chromium mcp-client $(OLLAMA_BIN) $(MODEL_GGUF) $(WEAVIATE_BIN)
 		wenv=$$($(MAKE) -s weaviate) && eval "$$wenv" && export SEMSEARCH_TEST_WEAVIATE=$$SEMSEARCH_STORE && unset SEMSEARCH_STORE && \
 		SEMSEARCH_TEST_OLLAMA=1 $(GO) test -race -count=1 -timeout 45m ./...
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && $(MAKE) -s eval-sample EVAL_DATA=$$tmp
+	@$(MAKE) -s test-weaviate-cluster CLUSTER_SHORT=1
 
 # Unit tests only: no runtime, integration tests skip.
 test-unit:
@@ -233,11 +234,14 @@ test-weaviate: $(WEAVIATE_BIN)
 	@env=$$($(MAKE) -s weaviate) && eval "$$env" && \
 		SEMSEARCH_TEST_WEAVIATE=$$SEMSEARCH_STORE $(GO) test -race -count=1 -timeout 20m ./internal/vectorstore/weaviatestore/
 
-# Replication on three nodes: kill one, compare answers, QUORUM writes, catch
-# up, then two down (see scripts/test-weaviate-cluster.sh). About 3 minutes.
+# Replication on three nodes of its own: kill one, compare answers, QUORUM
+# writes, catch up, then two down (see scripts/test-weaviate-cluster.sh).
+# CLUSTER_SHORT=1 (run by `make test`): 22 articles, one kill, one QUORUM
+# write, catch-up, two down; about 1.5 minutes. Durations: README "Scaling out".
+CLUSTER_SHORT ?= 0
 test-weaviate-cluster: build $(WEAVIATE_BIN) $(OLLAMA_BIN) $(MODEL_GGUF)
 	@env=$$($(MAKE) -s runtime) && eval "$$env" && \
-		$(WEAVIATE_ENV) SHARED_DATA=$(SHARED_DATA) CLUSTER_CACHE=$(CACHE)/cluster-test scripts/test-weaviate-cluster.sh
+		$(WEAVIATE_ENV) CLUSTER_SHORT=$(CLUSTER_SHORT) SHARED_DATA=$(SHARED_DATA) CLUSTER_CACHE=$(CACHE)/cluster-test scripts/test-weaviate-cluster.sh
 
 # Weaviate rows for the store benchmark: BENCH_WEAVIATE_N random unit vectors
 # of 768 dimensions imported through the store, then top-10 query latency and
