@@ -140,6 +140,10 @@ exact() {
 			[ -z "$first" ] && first=$h
 			[ "$h" = "$first" ] || ok=1
 			echo "$n $c: $(echo "$h" | jq -r '"\(.docs | length) documents, \([.docs[]] | add) passages by their documents, \([.objects[]] | add) passage objects"')"
+			# What differs, for the failure message.
+			echo "$h" | jq -r '.docs as $d | .objects as $o | [($d | to_entries[] | select(($o[.key] // 0) != .value) | "\(.key): \(.value) recorded, \($o[.key] // 0) held"), ($o | keys[] | select($d[.] == null) | "\(.): passages without a document")] | .[:5][] | "  " + .'
+			echo "$h" | jq -r '.docs | keys[]' | comm -3 - "$tmp/want-$c" | head -5 | sed 's/^\t/  missing: /; s/^\([^ ]\)/  unexpected: \1/'
+
 		done
 	done
 	return $ok
