@@ -181,7 +181,8 @@ top10() { # top10 NODE: the top 10 (doc, chunk, score) of every question, asked 
 	done
 }
 # same A B: the same passages in the same order for every question, scores
-# (in 1e-5) equal up to 2: replicas sum BM25 in float32 in their own order.
+# (in 1e-5) equal up to 2: replicas differ in the last digits (seen: 0.79490
+# on one node, 0.79489 on another).
 same() {
 	jq -s -e '(.[0] | length) == (.[1] | length)' <(jq -s . "$1") <(jq -s . "$2") >/dev/null &&
 		paste -d '\n' "$1" "$2" | jq -s -e '[range(0; length; 2) as $i | .[$i] as $a | .[$i + 1] as $b |
