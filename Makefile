@@ -222,11 +222,14 @@ test-weaviate: $(WEAVIATE_BIN)
 	@env=$$($(MAKE) -s weaviate) && eval "$$env" && \
 		SEMSEARCH_TEST_WEAVIATE=$$SEMSEARCH_STORE $(GO) test -race -count=1 -timeout 20m ./internal/vectorstore/weaviatestore/
 
-# Replication on three nodes: kill one, compare answers, QUORUM writes, catch
-# up, then two down (see scripts/test-weaviate-cluster.sh). About 3 minutes.
+# Replication on three nodes of its own: kill one, compare answers, QUORUM
+# writes, catch up, then two down (see scripts/test-weaviate-cluster.sh).
+# CLUSTER_SHORT=1: 22 articles, one kill, one QUORUM
+# write, catch-up, two down; about 1.5 minutes. Durations: README "Scaling out".
+CLUSTER_SHORT ?= 0
 test-weaviate-cluster: build $(WEAVIATE_BIN) $(OLLAMA_BIN) $(MODEL_GGUF)
 	@env=$$($(MAKE) -s runtime) && eval "$$env" && \
-		$(WEAVIATE_ENV) SHARED_DATA=$(SHARED_DATA) CLUSTER_CACHE=$(CACHE)/cluster-test scripts/test-weaviate-cluster.sh
+		$(WEAVIATE_ENV) CLUSTER_SHORT=$(CLUSTER_SHORT) SHARED_DATA=$(SHARED_DATA) CLUSTER_CACHE=$(CACHE)/cluster-test scripts/test-weaviate-cluster.sh
 
 # Weaviate rows for the store benchmark: BENCH_WEAVIATE_N random unit vectors
 # of 768 dimensions imported through the store, then top-10 query latency and

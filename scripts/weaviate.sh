@@ -72,9 +72,21 @@ launch() { # launch KIND N: start one node in the background, record its pid
 		env+=(CLUSTER_HOSTNAME=node1 RAFT_BOOTSTRAP_EXPECT=1)
 	else
 		name=node$n
-		env+=(CLUSTER_HOSTNAME="$name" CLUSTER_IN_LOCALHOST=true RAFT_BOOTSTRAP_EXPECT=3
+		# RAFT_TIMEOUTS_MULTIPLIER=1: raft's own timeouts (heartbeat and
+		# election 1s, leader lease 0.5s) instead of Weaviate's 5x; with 5x a
+		# SIGKILLed leader stalls every write on the other nodes for about 10s
+		# while they elect a new one (README "Scaling out").
+		env+=(CLUSTER_HOSTNAME="$name" CLUSTER_IN_LOCALHOST=true RAFT_BOOTSTRAP_EXPECT=3 RAFT_TIMEOUTS_MULTIPLIER=1
 			RAFT_JOIN="node1:$(($(base_port cluster 1) + 2)),node2:$(($(base_port cluster 2) + 2)),node3:$(($(base_port cluster 3) + 2))")
-		if [ "$n" != 1 ]; then env+=(CLUSTER_JOIN="127.0.0.1:$(base_port cluster 1)"); fi
+		# Join node 1's gossip; node 1 restarted while others run joins
+		# them, or it stays alone in its own memberlist and never catches up.
+		local m join=""
+		if [ "$n" = 1 ]; then
+			for m in 2 3; do running_pid cluster "$m" >/dev/null && join="${join:+$join,}127.0.0.1:$(base_port cluster "$m")"; done
+		else
+			join="127.0.0.1:$(base_port cluster 1)"
+		fi
+		if [ -n "$join" ]; then env+=(CLUSTER_JOIN="$join"); fi
 	fi
 	say "starting $kind $name at http://127.0.0.1:$http (gRPC $grpc; log: $dir/weaviate.log)"
 	# setsid: the server outlives make and the shell that started it.

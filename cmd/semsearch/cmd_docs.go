@@ -303,10 +303,12 @@ func runDelete(c *cli.Context) error {
 func statsCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "stats",
-		Usage: "show the collections in the data directory (with -c, that one)",
+		Usage: "show the collections in the data directory or the --store (with -c, that one)",
 		Flags: []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print JSON"}},
 		Action: func(c *cli.Context) error {
-			if dir := c.String("data"); dir != "" {
+			// A remote store (--store) keeps nothing in the data directory,
+			// so only the embedded store's absence is worth saying.
+			if dir := c.String("data"); dir != "" && c.String("store") == "" {
 				if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
 					return fmt.Errorf("stats: there is no data directory %s: nothing has been indexed there (semsearch index PATH creates it; --data or SEMSEARCH_DATA picks another)", dir)
 				}
@@ -327,6 +329,9 @@ func statsCommand() *cli.Command {
 				cols = slices.DeleteFunc(cols, func(col vectorstore.Collection) bool { return col.Name != a.cfg.collection })
 			}
 			if c.Bool("json") {
+				if a.cfg.remote != nil {
+					return writeJSON(c.App.Writer, map[string]any{"store": storeLabel(a.cfg.remote), "collections": cols})
+				}
 				return writeJSON(c.App.Writer, map[string]any{"data": a.cfg.dataDir, "collections": cols})
 			}
 			if a.cfg.remote != nil { // issue 9: --store

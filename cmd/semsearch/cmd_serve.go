@@ -120,7 +120,9 @@ func runServe(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
-	defer announceServer(cfg.dataDir, ln.Addr())() // lets index, search and delete offer --server
+	if cfg.remote == nil { // a remote store's users share no data directory with this server
+		defer announceServer(cfg.dataDir, ln.Addr())() // lets index, search and delete offer --server
+	}
 	srv := &http.Server{
 		Handler:           api,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -144,12 +144,13 @@ func parseConfig(c *cli.Context) (*config, error) {
 	if c.Command != nil {
 		cfg.command = "semsearch " + c.Command.Name
 	}
-	if cfg.dataDir == "" {
-		return nil, fmt.Errorf("--data is empty")
-	}
 	var err error
 	if cfg.remote, err = loadStore(c, logger); err != nil {
 		return nil, err
+	}
+	// A remote store needs no data directory: nothing is kept there.
+	if cfg.dataDir == "" && cfg.remote == nil {
+		return nil, fmt.Errorf("--data is empty")
 	}
 	if !vectorstore.ValidName(cfg.collection) {
 		return nil, fmt.Errorf("--collection %q: use 1-64 letters, digits, '_', '.', '-'", cfg.collection)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
@@ -82,6 +83,10 @@ type Store struct {
 
 	keysMu sync.Mutex
 	keys   map[string]string // collection -> storage name, when it is not its own (see collectionMeta.Storage)
+	// factors are the replication factors of Weaviate classes, as read by
+	// [Store.replicationFactor].
+	factors map[string]int
+	http    *http.Client // for the requests the client library cannot make (replicas.go)
 }
 
 // genSeen is a document's generation as read once, with the epoch counted
@@ -120,7 +125,8 @@ func Open(opt Options) (*Store, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Store{opt: opt, log: log, gens: map[string]map[string]genSeen{}, touched: map[string]time.Time{}, keys: map[string]string{}}
+	s := &Store{opt: opt, log: log, gens: map[string]map[string]genSeen{}, touched: map[string]time.Time{}, keys: map[string]string{}, factors: map[string]int{},
+		http: &http.Client{Timeout: opt.Timeout}}
 	scheme := "http"
 	if opt.TLS {
 		scheme = "https"
@@ -341,6 +347,9 @@ func (s *Store) upsert(ctx context.Context, what string, objs []*models.Object) 
 		n := min(len(objs), 500)
 		batch := objs[:n]
 		err := s.write(ctx, what, func(ctx context.Context, c *weaviate.Client) error {
+			if err := s.checkReplicas(ctx, c, batch[0].Class); err != nil {
+				return err
+			}
 			res, err := c.Batch().ObjectsBatcher().WithObjects(batch...).WithConsistencyLevel(s.opt.WriteConsistency).Do(ctx)
 			if err != nil {
 				return err
@@ -363,6 +372,9 @@ func (s *Store) upsert(ctx context.Context, what string, objs []*models.Object) 
 // deleteWhere deletes the objects of class that match where.
 func (s *Store) deleteWhere(ctx context.Context, what, class string, where *filters.WhereBuilder) error {
 	return s.write(ctx, what, func(ctx context.Context, c *weaviate.Client) error {
+		if err := s.checkReplicas(ctx, c, class); err != nil {
+			return err
+		}
 		for {
 			res, err := c.Batch().ObjectsBatchDeleter().WithClassName(class).WithWhere(where).
 				WithConsistencyLevel(s.opt.WriteConsistency).WithOutput("minimal").Do(ctx)
@@ -730,6 +742,9 @@ func (s *Store) DeleteCollection(ctx context.Context, name string) error {
 
 func (s *Store) deleteMeta(ctx context.Context, name string) error {
 	return s.write(ctx, "delete collection "+name, func(ctx context.Context, c *weaviate.Client) error {
+		if err := s.checkReplicas(ctx, c, s.metaClass()); err != nil {
+			return err
+		}
 		return c.Data().Deleter().WithClassName(s.metaClass()).WithID(metaID(s.opt.Prefix, name)).
 			WithConsistencyLevel(s.opt.WriteConsistency).Do(ctx)
 	})
@@ -740,6 +755,7 @@ func (s *Store) deleteMeta(ctx context.Context, name string) error {
 func (s *Store) deleteClasses(ctx context.Context, name, storage string) error {
 	for _, class := range []string{s.storageClass("P_", storage), s.storageClass("D_", storage)} {
 		err := s.write(ctx, "delete collection "+name, func(ctx context.Context, c *weaviate.Client) error {
+			s.forgetFactor(class)
 			err := c.Schema().ClassDeleter().WithClassName(class).Do(ctx)
 			if err != nil && missingClass(err) {
 				return nil
