@@ -13,11 +13,14 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
 	"encoding/gob"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"runtime"
 	"slices"
@@ -242,7 +245,7 @@ func readChromem(r io.Reader) (*chromemDB, error) {
 // Any other chromem-go document becomes a document of one passage: its id,
 // its content as text, its metadata as the document's (title, source,
 // author, url, published as RFC 3339 go to their fields), under settings
-// (the dimension is taken from the vectors).
+// (the dimension is taken from the vectors), whose Model must be set.
 //
 // As [Import], it checks everything before it changes anything, and takes
 // back what it applied when the store fails.
@@ -297,6 +300,8 @@ func chromemRecords(r io.Reader, name string, settings vectorstore.Settings) (He
 			return h, nil, fmt.Errorf("collection %q: its %s metadata is not semsearch settings: %w", col.Name, KeySettings, err)
 		}
 		settings = rec
+	} else if settings.Model == "" {
+		return h, nil, fmt.Errorf("the chromem-go export does not say which model made its vectors (semsearch did not write it): name it with --model, so that searches embed queries with the same model")
 	}
 	ids := make([]string, 0, len(col.Documents))
 	for id := range col.Documents {
@@ -365,6 +370,9 @@ func foreignRecord(d *chromem.Document) Record {
 	if doc.Source == "" {
 		doc.Source = d.ID
 	}
+	if doc.Hash == "" {
+		doc.Hash = contentHash(d)
+	}
 	lines := 1 + strings.Count(d.Content, "\n")
 	return Record{Type: "document", Document: doc, Passages: []Passage{{Chunk: 0, Start: 0, End: len(d.Content), LineStart: 1, LineEnd: lines, Vector: d.Embedding}}}
 }
@@ -397,6 +405,21 @@ func docFields(doc *vectorstore.Document, m map[string]string) {
 			setMeta(doc, k, v)
 		}
 	}
+}
+
+// contentHash is a hex SHA-256 of a chromem-go document's id, content and
+// metadata: the hash a document needs to be kept in step with the BM25
+// index and told from a changed version.
+func contentHash(d *chromem.Document) string {
+	h := sha256.New()
+	keys := slices.Sorted(maps.Keys(d.Metadata))
+	for _, s := range append([]string{d.ID, d.Content}, keys...) {
+		fmt.Fprintf(h, "%d:%s", len(s), s)
+		if v, ok := d.Metadata[s]; ok {
+			fmt.Fprintf(h, "=%d:%s", len(v), v)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 func setMeta(doc *vectorstore.Document, k, v string) {
@@ -443,6 +466,9 @@ func groupRecord(docID string, ds []*chromem.Document) (Record, error) {
 	}
 	doc := vectorstore.Document{ID: docID, Text: string(text), Passages: len(parts)}
 	docFields(&doc, parts[0].d.Metadata)
+	if doc.Hash == "" {
+		doc.Hash = contentHash(&chromem.Document{ID: docID, Content: doc.Text, Metadata: parts[0].d.Metadata})
+	}
 	rec := Record{Type: "document", Document: doc, Passages: make([]Passage, len(parts))}
 	for i, p := range parts {
 		// Passages left out of the export (no vector) leave gaps in the
