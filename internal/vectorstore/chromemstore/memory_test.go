@@ -1,9 +1,12 @@
 package chromemstore
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"runtime"
 	"testing"
+
+	"github.com/semsearch/semsearch/internal/vectorstore/storebench"
 )
 
 // TestStore_OpenAllocatesNothingPerVector checks that opening a collection
@@ -43,5 +46,49 @@ func TestStore_OpenAllocatesNothingPerVector(t *testing.T) {
 	// vectors into blocks of blockSlots.
 	if n := after.Mallocs - before.Mallocs; n > passages/4 {
 		t.Errorf("opening %d passages made %d allocations (%.1f per passage); want well under one per passage", passages, n, float64(n)/passages)
+	}
+}
+
+// BenchmarkStore_Open100k opens (read-only, so nothing is written) a
+// collection of 100,000 passages of 256 dimensions, 8 per document: the
+// snapshot is read, the catalog decoded, the arena filled.
+func BenchmarkStore_Open100k(b *testing.B) {
+	const docs, per, dims = 12500, 8, 256
+	dir := b.TempDir()
+	s, err := Open(dir, Options{CompactMinBytes: -1}) // all in the snapshot (compactNow), none in the log
+	if err != nil {
+		b.Fatal(err)
+	}
+	set := testSettings
+	set.Dimensions = dims
+	if _, err := s.CreateCollection(b.Context(), "c", set); err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for d := range docs {
+		doc, ps := testDoc(rng, fmt.Sprint("d", d), "m", per)
+		for i := range ps {
+			ps[i].Vector = storebench.UnitVector(rng, dims)
+		}
+		if err := s.Put(b.Context(), "c", doc, ps); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := s.compactNow("c"); err != nil {
+		b.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		r, err := Open(dir, Options{ReadOnly: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := r.Collection(b.Context(), "c"); err != nil {
+			b.Fatal(err)
+		}
+		r.Close()
 	}
 }
