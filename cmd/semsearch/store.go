@@ -1,6 +1,6 @@
 package main
 
-// The store a command works on: the embedded chromem-go store in --data
+// The store a command works on: the embedded store in --data
 // (default), or Weaviate when --store / SEMSEARCH_STORE names one. Kept apart
 // from config.go so backends can be added without touching the wiring.
 
