@@ -1,4 +1,4 @@
-package chromemstore
+package embedded
 
 import (
 	"bufio"
@@ -309,7 +309,7 @@ func (s *Store) readV2(f *os.File, size int64, v2 bool, name string, corrupt fun
 // snapshot, so that it never falls back to its default (OpenAI) embedding
 // function: the vectors are all in the file.
 func noEmbedding(context.Context, string) ([]float32, error) {
-	return nil, errors.New("chromemstore: vectors must be supplied by the caller")
+	return nil, errors.New("embedded: vectors must be supplied by the caller")
 }
 
 // checkCRC compares the CRC-32C of f's first n bytes with the little-endian

@@ -1,4 +1,4 @@
-// Package chromemstore is the embedded vectorstore.Store: the passage
+// Package embedded is the embedded vectorstore.Store: the passage
 // vectors are held in memory in an arena of its own, and each collection is
 // persisted as a snapshot plus an append-only change log. chromem-go plays
 // no part in storing or querying (its query and persistence were measured
@@ -18,7 +18,7 @@
 // Queries scan the vectors laid out contiguously in the arena (one float32
 // copy in memory): an int8 copy is scanned first on all cores and the best few hundred candidates are ranked
 // again in float32; filters restrict the scan itself.
-package chromemstore
+package embedded
 
 import (
 	"context"
