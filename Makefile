@@ -179,12 +179,12 @@ CRASH_TRIALS ?= 60
 BENCH_WEAVIATE ?= 1
 .PHONY: bench-store crash-store bench-writes
 bench-store:
-	@mkdir -p bin && $(GO) test -c -o bin/chromemstore.test ./internal/vectorstore/chromemstore
-	@bin/chromemstore.test -test.run '^TestBenchStore$$' -test.timeout 3h -bench-store=$(BENCH_SIZES) -bench-dims=$(BENCH_DIMS) -bench-legacy-max=$(BENCH_LEGACY_MAX)
+	@mkdir -p bin && $(GO) test -c -o bin/embedded.test ./internal/vectorstore/embedded
+	@bin/embedded.test -test.run '^TestBenchStore$$' -test.timeout 3h -bench-store=$(BENCH_SIZES) -bench-dims=$(BENCH_DIMS) -bench-legacy-max=$(BENCH_LEGACY_MAX)
 	@# The scale-out backend's rows in the same run (BENCH_WEAVIATE=0 skips them).
 	@if [ "$(BENCH_WEAVIATE)" != 0 ]; then $(MAKE) -s bench-store-weaviate; fi
 crash-store:
-	$(GO) test -count=1 -timeout 30m -run '^TestCrash_' ./internal/vectorstore/chromemstore/ ./cmd/semsearch/ -args -crash-trials=$(CRASH_TRIALS)
+	$(GO) test -count=1 -timeout 30m -run '^TestCrash_' ./internal/vectorstore/embedded/ ./cmd/semsearch/ -args -crash-trials=$(CRASH_TRIALS)
 
 # --- Weaviate (issue 9): an optional distributed store (see README "Scaling out").
 # The server is built once from the Go module proxy into the cache, like Ollama.

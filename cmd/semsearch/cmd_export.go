@@ -1,7 +1,8 @@
 package main
 
 // export / import: move a collection between stores (embedded <-> Weaviate)
-// or back it up, without re-embedding. Format: internal/vectorstore/transfer.
+// or back it up, without re-embedding, or hand it to a Go program as a
+// chromem-go database. Formats: internal/vectorstore/transfer.
 
 import (
 	"crypto/rand"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/semsearch/semsearch/internal/vectorstore"
 	"github.com/semsearch/semsearch/internal/vectorstore/transfer"
 	"github.com/semsearch/semsearch/internal/vectorstore/weaviatestore"
 )
@@ -21,10 +23,12 @@ import (
 func exportCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "export",
-		Usage:     "write a collection (settings, documents, passages, vectors) as JSON Lines: a backup, or input for import",
+		Usage:     "write a collection (settings, documents, passages, vectors) as JSON Lines: a backup, or input for import; or, with --format chromem, as a chromem-go database for Go programs",
 		ArgsUsage: " ",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "file to write, replaced only when the export succeeds (default: standard output)"},
+			&cli.StringFlag{Name: "format", Value: "jsonl", Usage: "jsonl (semsearch's own, every field) or chromem: a gzip-compressed chromem-go export " +
+				"(one document per passage with a vector, its text as content, its article's fields as metadata) that a Go program loads with chromem.NewDB().ImportFromFile"},
 		},
 		Action: func(c *cli.Context) error {
 			a, err := open(c, false)
@@ -35,9 +39,17 @@ func exportCommand() *cli.Command {
 			if err := requireCollection(c, a); err != nil {
 				return err
 			}
+			write := transfer.Export
+			switch f := c.String("format"); f {
+			case "jsonl":
+			case "chromem":
+				write = transfer.ExportChromem
+			default:
+				return usagef("export: --format %q: want jsonl or chromem", f)
+			}
 			var st transfer.Stats
 			export := func(w io.Writer) (err error) {
-				st, err = transfer.Export(c.Context, a.store, a.cfg.collection, w)
+				st, err = write(c.Context, a.store, a.cfg.collection, w)
 				return err
 			}
 			if p := c.String("output"); p != "" && p != "-" {
@@ -51,6 +63,9 @@ func exportCommand() *cli.Command {
 				return err
 			}
 			fmt.Fprintf(c.App.ErrWriter, "exported %q: %d documents, %d passages\n", a.cfg.collection, st.Documents, st.Passages)
+			if st.Unvectored > 0 {
+				fmt.Fprintf(c.App.ErrWriter, "left out %d passages without a vector (their text had nothing the model knows): chromem-go cannot hold a zero vector\n", st.Unvectored)
+			}
 			return nil
 		},
 	}
@@ -132,7 +147,9 @@ func importCommand() *cli.Command {
 	return &cli.Command{
 		Name: "import",
 		Usage: "read a collection written by export (FILE, or - for standard input) into --collection of this store; " +
-			"the whole file is checked first, and a truncated or damaged one changes nothing",
+			"the whole file is checked first, and a truncated or damaged one changes nothing. " +
+			"A chromem-go database export (any, compressed or not) is read too: its passages written by export --format chromem " +
+			"become their documents again, any other document becomes a document of one passage, embedded by --model",
 		ArgsUsage: "FILE|-",
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
@@ -149,7 +166,26 @@ func importCommand() *cli.Command {
 			}
 			defer done()
 			name := a.cfg.collection
-			h, st, err := transfer.Import(c.Context, a.store, r, name)
+			var head [8]byte
+			n, _ := io.ReadFull(r, head[:])
+			if _, err := r.Seek(0, io.SeekStart); err != nil {
+				return fmt.Errorf("import: %w", err)
+			}
+			var h transfer.Header
+			var st transfer.Stats
+			if transfer.IsChromem(head[:n]) {
+				// Settings a chromem-go database built elsewhere cannot
+				// record: the vectors are --model's, searched as it is.
+				e := a.cfg.engine
+				set := vectorstore.Settings{Model: e.Model, DocumentPrefix: e.DocumentPrefix, QueryPrefix: e.QueryPrefix,
+					Embedder: e.Embedder, EmbedURL: e.EmbedURL, EmbedDimensions: e.EmbedDimensions, Chunking: a.engine.Chunking()}
+				if !a.cfg.modelGiven {
+					set.Model = "" // the default model is a guess: ImportChromem asks for --model
+				}
+				h, st, err = transfer.ImportChromem(c.Context, a.store, r, name, set)
+			} else {
+				h, st, err = transfer.Import(c.Context, a.store, r, name)
+			}
 			if err != nil && st.Documents == 0 {
 				return err // the store is as it was
 			}

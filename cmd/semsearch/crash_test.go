@@ -23,7 +23,7 @@ import (
 	"github.com/semsearch/semsearch/internal/chunk"
 	"github.com/semsearch/semsearch/internal/engine"
 	"github.com/semsearch/semsearch/internal/vectorstore"
-	"github.com/semsearch/semsearch/internal/vectorstore/chromemstore"
+	"github.com/semsearch/semsearch/internal/vectorstore/embedded"
 	"github.com/semsearch/semsearch/internal/vectorstore/storebench"
 )
 
@@ -232,7 +232,7 @@ func verStr(v int, ok bool) string {
 // the BM25 index matches the store, and returns each document's version.
 func state(t *testing.T, ctx context.Context, data string) map[string]int {
 	t.Helper()
-	store, err := chromemstore.Open(data, chromemstore.Options{})
+	store, err := embedded.Open(data, embedded.Options{})
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/semsearch/semsearch/internal/bm25"
 	"github.com/semsearch/semsearch/internal/chunk"
 	"github.com/semsearch/semsearch/internal/engine"
-	"github.com/semsearch/semsearch/internal/vectorstore/chromemstore"
+	"github.com/semsearch/semsearch/internal/vectorstore/embedded"
 )
 
 // letterEmbedder is a tiny offline embedder for building data directories
@@ -58,7 +58,7 @@ func (l letterEmbedder) EmbedQuery(_ context.Context, t string) ([]float32, erro
 func offlineData(t *testing.T, arts []article.Article) string {
 	t.Helper()
 	dir := t.TempDir()
-	store, err := chromemstore.Open(dir, chromemstore.Options{})
+	store, err := embedded.Open(dir, embedded.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +224,7 @@ func TestEngine_RebuildsDamagedBM25(t *testing.T) {
 	data := offlineData(t, sampleArts())
 	bm25Damage[1].do(t, filepath.Join(data, "news.bm25"))
 	openEngine := func(writable bool) (*engine.Engine, func()) {
-		store, err := chromemstore.Open(data, chromemstore.Options{ReadOnly: !writable})
+		store, err := embedded.Open(data, embedded.Options{ReadOnly: !writable})
 		if err != nil {
 			t.Fatal(err)
 		}

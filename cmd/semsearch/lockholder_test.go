@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/semsearch/semsearch/internal/bm25"
-	"github.com/semsearch/semsearch/internal/vectorstore/chromemstore"
+	"github.com/semsearch/semsearch/internal/vectorstore/embedded"
 )
 
 // TestCLI_lockHeldByIndex: while another `semsearch index` holds the data
@@ -26,7 +26,7 @@ func TestCLI_lockHeldByIndex(t *testing.T) {
 	}
 
 	// The other index run: the store's write lock and the BM25 index.
-	other, err := chromemstore.Open(data, chromemstore.Options{Command: "semsearch index"})
+	other, err := embedded.Open(data, embedded.Options{Command: "semsearch index"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/semsearch/semsearch/internal/vectorstore"
-	"github.com/semsearch/semsearch/internal/vectorstore/chromemstore"
+	"github.com/semsearch/semsearch/internal/vectorstore/embedded"
 )
 
 // storedDocs opens the embedded store in data and returns the collection
@@ -19,7 +19,7 @@ import (
 func storedDocs(t *testing.T, data, collection string) (vectorstore.Collection, map[string][]vectorstore.Hit, map[string]vectorstore.Document) {
 	t.Helper()
 	ctx := context.Background()
-	s, err := chromemstore.Open(data, chromemstore.Options{ReadOnly: true})
+	s, err := embedded.Open(data, embedded.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,7 +21,7 @@ import (
 	"github.com/semsearch/semsearch/internal/engine"
 	"github.com/semsearch/semsearch/internal/httpapi"
 	"github.com/semsearch/semsearch/internal/vectorstore"
-	"github.com/semsearch/semsearch/internal/vectorstore/chromemstore"
+	"github.com/semsearch/semsearch/internal/vectorstore/embedded"
 )
 
 // serverFlags are the flags of the commands that can work through a
@@ -121,8 +121,8 @@ func serverHint(c *cli.Context, err error) error {
 		return err
 	}
 	data := c.String("data")
-	holder, _ := chromemstore.ReadLockHolder(data)
-	var le *chromemstore.LockedError
+	holder, _ := embedded.ReadLockHolder(data)
+	var le *embedded.LockedError
 	if errors.As(err, &le) && le.Holder != nil {
 		holder = le.Holder
 	}

@@ -1,6 +1,6 @@
 package main
 
-// The store a command works on: the embedded chromem-go store in --data
+// The store a command works on: the embedded store in --data
 // (default), or Weaviate when --store / SEMSEARCH_STORE names one. Kept apart
 // from config.go so backends can be added without touching the wiring.
 
@@ -16,7 +16,7 @@ import (
 	"github.com/semsearch/semsearch/internal/bm25"
 	"github.com/semsearch/semsearch/internal/engine"
 	"github.com/semsearch/semsearch/internal/vectorstore"
-	"github.com/semsearch/semsearch/internal/vectorstore/chromemstore"
+	"github.com/semsearch/semsearch/internal/vectorstore/embedded"
 	"github.com/semsearch/semsearch/internal/vectorstore/weaviatestore"
 )
 
@@ -95,7 +95,7 @@ func openStore(cfg *config, writable bool) (vectorstore.Store, error) {
 		}
 		return s, nil
 	}
-	return chromemstore.Open(cfg.dataDir, chromemstore.Options{ReadOnly: !writable, Logger: cfg.logger, Command: cfg.command})
+	return embedded.Open(cfg.dataDir, embedded.Options{ReadOnly: !writable, Logger: cfg.logger, Command: cfg.command})
 }
 
 // storeKeywords returns the keyword index a store brings itself (Weaviate's

@@ -9,7 +9,7 @@ import (
 
 	"github.com/semsearch/semsearch/internal/chunk"
 	"github.com/semsearch/semsearch/internal/engine"
-	"github.com/semsearch/semsearch/internal/vectorstore/chromemstore"
+	"github.com/semsearch/semsearch/internal/vectorstore/embedded"
 )
 
 // busyIndex is a keyword index another process holds: every search fails
@@ -40,7 +40,7 @@ func TestEngine_Search_keywordsBusy(t *testing.T) {
 	if _, err := w.Index(ctx, "news", corpus(), engine.IndexOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	store, err := chromemstore.Open(dir, chromemstore.Options{ReadOnly: true})
+	store, err := embedded.Open(dir, embedded.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}

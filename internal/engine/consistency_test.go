@@ -9,7 +9,7 @@ import (
 	"github.com/semsearch/semsearch/internal/article"
 	"github.com/semsearch/semsearch/internal/chunk"
 	"github.com/semsearch/semsearch/internal/engine"
-	"github.com/semsearch/semsearch/internal/vectorstore/chromemstore"
+	"github.com/semsearch/semsearch/internal/vectorstore/embedded"
 )
 
 // TestEngine_SearchOneVersion reproduces an interrupted update: the keyword
@@ -32,7 +32,7 @@ func TestEngine_SearchOneVersion(t *testing.T) {
 	}}}); err != nil {
 		t.Fatal(err)
 	}
-	store, err := chromemstore.Open(dir, chromemstore.Options{ReadOnly: true})
+	store, err := embedded.Open(dir, embedded.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestEngine_BM25NeedsNoEmbedder(t *testing.T) {
 	if _, err := writer.Index(ctx, "news", arts, engine.IndexOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	store, err := chromemstore.Open(dir, chromemstore.Options{ReadOnly: true})
+	store, err := embedded.Open(dir, embedded.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/semsearch/semsearch/internal/chunk"
 	"github.com/semsearch/semsearch/internal/engine"
 	"github.com/semsearch/semsearch/internal/vectorstore"
-	"github.com/semsearch/semsearch/internal/vectorstore/chromemstore"
+	"github.com/semsearch/semsearch/internal/vectorstore/embedded"
 )
 
 // fullDisk is a store whose flushes fail with ENOSPC after the first okFlushes.
@@ -34,7 +34,7 @@ func (f *fullDisk) Flush(ctx context.Context) error {
 // stats count only what an earlier flush made durable, and say per article
 // what was stored.
 func TestEngine_IndexCountsWhatIsDurable(t *testing.T) {
-	inner, err := chromemstore.Open(t.TempDir(), chromemstore.Options{})
+	inner, err := embedded.Open(t.TempDir(), embedded.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/semsearch/semsearch/internal/chunk"
 	"github.com/semsearch/semsearch/internal/engine"
 	"github.com/semsearch/semsearch/internal/vectorstore"
-	"github.com/semsearch/semsearch/internal/vectorstore/chromemstore"
+	"github.com/semsearch/semsearch/internal/vectorstore/embedded"
 )
 
 // bagEmbedder is a deterministic stand-in for Ollama: hashed bag-of-words
@@ -78,16 +78,16 @@ func (b *bagEmbedder) reset() {
 
 var _ engine.Embedder = (*bagEmbedder)(nil)
 
-func newEngine(t *testing.T, dir string, emb engine.Embedder, model string) (*engine.Engine, *chromemstore.Store) {
+func newEngine(t *testing.T, dir string, emb engine.Embedder, model string) (*engine.Engine, *embedded.Store) {
 	t.Helper()
 	return openEngine(t, dir, emb, engine.Config{Model: model, Chunk: chunk.DefaultOptions(), TitleContext: true, BatchPassages: 4})
 }
 
 // openEngine returns an engine with cfg over an embedded store in dir,
 // closed when the test ends.
-func openEngine(t *testing.T, dir string, emb engine.Embedder, cfg engine.Config) (*engine.Engine, *chromemstore.Store) {
+func openEngine(t *testing.T, dir string, emb engine.Embedder, cfg engine.Config) (*engine.Engine, *embedded.Store) {
 	t.Helper()
-	store, err := chromemstore.Open(dir, chromemstore.Options{})
+	store, err := embedded.Open(dir, embedded.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -303,8 +303,8 @@ func TestEngine_SearchErrors(t *testing.T) {
 
 func TestEngine_ModelDigest(t *testing.T) {
 	dir := t.TempDir()
-	open := func(digest string) (*engine.Engine, *chromemstore.Store) {
-		store, err := chromemstore.Open(dir, chromemstore.Options{})
+	open := func(digest string) (*engine.Engine, *embedded.Store) {
+		store, err := embedded.Open(dir, embedded.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -12,7 +12,7 @@ import (
 	"github.com/semsearch/semsearch/internal/chunk"
 	"github.com/semsearch/semsearch/internal/engine"
 	"github.com/semsearch/semsearch/internal/vectorstore"
-	"github.com/semsearch/semsearch/internal/vectorstore/chromemstore"
+	"github.com/semsearch/semsearch/internal/vectorstore/embedded"
 )
 
 // termIndex is an in-memory KeywordIndex: a passage scores the number of
@@ -181,7 +181,7 @@ func TestEngine_Diversity(t *testing.T) {
 		b.WriteString(para + strings.Repeat(" ", i) + "\n\n") // identical passages
 	}
 	opt := chunk.Options{Unit: chunk.Words, Size: 10, Overlap: 0, Max: 20}
-	store, _ := chromemstore.Open(t.TempDir(), chromemstore.Options{})
+	store, _ := embedded.Open(t.TempDir(), embedded.Options{})
 	defer store.Close()
 	eng, _ := engine.New(store, &bagEmbedder{}, engine.Config{Model: "bag", Chunk: opt, Keywords: newTermIndex()})
 	arts := []article.Article{

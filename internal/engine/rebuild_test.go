@@ -12,7 +12,7 @@ import (
 	"github.com/semsearch/semsearch/internal/chunk"
 	"github.com/semsearch/semsearch/internal/engine"
 	"github.com/semsearch/semsearch/internal/vectorstore"
-	"github.com/semsearch/semsearch/internal/vectorstore/chromemstore"
+	"github.com/semsearch/semsearch/internal/vectorstore/embedded"
 )
 
 // colIndex is an in-memory KeywordIndex that keeps collections apart, so a
@@ -119,7 +119,7 @@ func rebuildCorpus() []article.Article {
 // (its passages those of one version, chunked with the collection's
 // recorded settings), and that the keyword index holds exactly the store's
 // passages. It returns the stored hashes.
-func checkWhole(t *testing.T, store *chromemstore.Store, kw *colIndex, c string, want []string) map[string]string {
+func checkWhole(t *testing.T, store *embedded.Store, kw *colIndex, c string, want []string) map[string]string {
 	t.Helper()
 	ctx := context.Background()
 	hashes, err := store.Hashes(ctx, c)

@@ -9,7 +9,7 @@ import (
 
 	"github.com/semsearch/semsearch/internal/article"
 	"github.com/semsearch/semsearch/internal/chunk"
-	"github.com/semsearch/semsearch/internal/vectorstore/chromemstore"
+	"github.com/semsearch/semsearch/internal/vectorstore/embedded"
 )
 
 // unitEmbedder gives every text the same unit vector.
@@ -31,7 +31,7 @@ func (unitEmbedder) EmbedQuery(context.Context, string) ([]float32, error) {
 // queue is left behind, however many collections were written, and
 // concurrent writers to one collection still all land.
 func TestIndexShared_QueuesForgotten(t *testing.T) {
-	store, err := chromemstore.Open(t.TempDir(), chromemstore.Options{})
+	store, err := embedded.Open(t.TempDir(), embedded.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/semsearch/semsearch/internal/article"
 	"github.com/semsearch/semsearch/internal/chunk"
 	"github.com/semsearch/semsearch/internal/engine"
-	"github.com/semsearch/semsearch/internal/vectorstore/chromemstore"
+	"github.com/semsearch/semsearch/internal/vectorstore/embedded"
 )
 
 // gateEmbedder blocks its first call until released, so that other calls
@@ -35,7 +35,7 @@ func (g *gateEmbedder) EmbedDocuments(ctx context.Context, texts []string) ([][]
 
 // newGatedEngine returns an engine over a fresh embedded store whose
 // embedder holds its first call at the gate.
-func newGatedEngine(t *testing.T) (*chromemstore.Store, *gateEmbedder, *engine.Engine) {
+func newGatedEngine(t *testing.T) (*embedded.Store, *gateEmbedder, *engine.Engine) {
 	t.Helper()
 	emb := &gateEmbedder{gate: make(chan struct{}), entered: make(chan struct{})}
 	eng, store := openEngine(t, t.TempDir(), emb, engine.Config{Model: "m", Chunk: chunk.DefaultOptions()})

@@ -19,7 +19,7 @@ import (
 	"github.com/semsearch/semsearch/internal/chunk"
 	"github.com/semsearch/semsearch/internal/engine"
 	"github.com/semsearch/semsearch/internal/vectorstore"
-	"github.com/semsearch/semsearch/internal/vectorstore/chromemstore"
+	"github.com/semsearch/semsearch/internal/vectorstore/embedded"
 )
 
 // bagEmbedder is a deterministic stand-in for Ollama: hashed bag-of-words
@@ -80,7 +80,7 @@ var versionMark = regexp.MustCompile(`ver(\d+)mark`)
 // no search sees half of an update: all passages of a document in one
 // response come from the same version.
 func TestServer_concurrentReadsAndWrites(t *testing.T) {
-	store, err := chromemstore.Open(t.TempDir(), chromemstore.Options{})
+	store, err := embedded.Open(t.TempDir(), embedded.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/semsearch/semsearch/internal/chunk"
 	"github.com/semsearch/semsearch/internal/engine"
-	"github.com/semsearch/semsearch/internal/vectorstore/chromemstore"
+	"github.com/semsearch/semsearch/internal/vectorstore/embedded"
 )
 
 // fullKeywords is a keyword index out of space: Replace fails with ENOSPC
@@ -48,7 +48,7 @@ func (k *fullKeywords) Search(context.Context, string, string, int, func(string)
 // TestServer_addDocumentsKeywordsFullDisk: the BM25 side out of space is
 // 507 with the per-document results, like the vector store's, not 500.
 func TestServer_addDocumentsKeywordsFullDisk(t *testing.T) {
-	store, err := chromemstore.Open(t.TempDir(), chromemstore.Options{})
+	store, err := embedded.Open(t.TempDir(), embedded.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/semsearch/semsearch/internal/chunk"
 	"github.com/semsearch/semsearch/internal/engine"
 	"github.com/semsearch/semsearch/internal/vectorstore"
-	"github.com/semsearch/semsearch/internal/vectorstore/chromemstore"
+	"github.com/semsearch/semsearch/internal/vectorstore/embedded"
 )
 
 // diskStore is a store whose flushes fail with ENOSPC once full is set.
@@ -58,7 +58,7 @@ func (s slowEmbedder) EmbedQuery(ctx context.Context, t string) ([]float32, erro
 
 func newRealServer(t *testing.T, timeout time.Duration) (*Server, *diskStore) {
 	t.Helper()
-	inner, err := chromemstore.Open(t.TempDir(), chromemstore.Options{})
+	inner, err := embedded.Open(t.TempDir(), embedded.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/semsearch/semsearch/internal/chunk"
 	"github.com/semsearch/semsearch/internal/engine"
-	"github.com/semsearch/semsearch/internal/vectorstore/chromemstore"
+	"github.com/semsearch/semsearch/internal/vectorstore/embedded"
 )
 
 // hungQueryEmbedder embeds documents like slowEmbedder and holds every
@@ -78,7 +78,7 @@ func (k *memKeywords) Search(_ context.Context, _ string, query string, n int, _
 // within the engine's bound rather than the request's timeout; a vector
 // search fails within it with a 504 saying what to do.
 func TestServer_searchQueryEmbedTimeout(t *testing.T) {
-	store, err := chromemstore.Open(t.TempDir(), chromemstore.Options{})
+	store, err := embedded.Open(t.TempDir(), embedded.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 
 	"github.com/semsearch/semsearch/internal/chunk"
 	"github.com/semsearch/semsearch/internal/engine"
-	"github.com/semsearch/semsearch/internal/vectorstore/chromemstore"
+	"github.com/semsearch/semsearch/internal/vectorstore/embedded"
 )
 
 // This file replays the attacks of issue 19's security items (9-16) as a
@@ -457,7 +457,7 @@ func TestServer_manySmallValues(t *testing.T) {
 // Labour ones, and top_k 2 with the condition title contains "Labour"
 // still finds both.
 func TestServer_difyFilterRealEngine(t *testing.T) {
-	store, err := chromemstore.Open(t.TempDir(), chromemstore.Options{})
+	store, err := embedded.Open(t.TempDir(), embedded.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/semsearch/semsearch/internal/chunk"
 	"github.com/semsearch/semsearch/internal/engine"
-	"github.com/semsearch/semsearch/internal/vectorstore/chromemstore"
+	"github.com/semsearch/semsearch/internal/vectorstore/embedded"
 )
 
 // unitEmbedder gives every text the same unit vector.
@@ -31,7 +31,7 @@ func (unitEmbedder) EmbedQuery(context.Context, string) ([]float32, error) {
 // another file for a stored id is refused with the engine's message; one
 // naming no source, or the same one, replaces.
 func TestServer_addDocumentsIDGuard(t *testing.T) {
-	store, err := chromemstore.Open(t.TempDir(), chromemstore.Options{})
+	store, err := embedded.Open(t.TempDir(), embedded.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

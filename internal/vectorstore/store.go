@@ -1,7 +1,7 @@
 // Package vectorstore defines what semsearch keeps about an indexed corpus (a
 // collection of documents, each with its passages and their vectors) and the
-// Store interface that backends implement. The embedded chromem-go backend
-// lives in the chromemstore sub-package; a remote backend can be added beside
+// Store interface that backends implement. The embedded backend lives in
+// the embedded sub-package; a remote backend can be added beside
 // it without touching the engine. No backend's types appear here.
 package vectorstore
 

@@ -5,7 +5,7 @@
 // and prints results as a table with a column per backend or baseline, so
 // another backend's figures go beside the existing ones.
 //
-// It is used by `make bench-store` (see the chromemstore package's
+// It is used by `make bench-store` (see the embedded package's
 // TestBenchStore); it is not a test of correctness.
 package storebench
 

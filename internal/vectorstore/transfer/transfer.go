@@ -91,6 +91,9 @@ type End struct {
 // Stats counts what was moved.
 type Stats struct {
 	Documents, Passages int
+	// Unvectored counts the passages a chromem-go export left out, as
+	// they have no vector (see [ExportChromem]); Passages counts them.
+	Unvectored int
 }
 
 // pageSize is how many documents one listing call returns.
@@ -184,6 +187,19 @@ func Import(ctx context.Context, s vectorstore.Store, r io.ReadSeeker, name stri
 	if name == "" {
 		name = h.Name
 	}
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return h, Stats{}, fmt.Errorf("import: rewind the export: %w; nothing was imported", err)
+	}
+	return apply(ctx, s, name, h, func(each func(int, *Record) error) error {
+		_, _, err := scan(ctx, r, each)
+		return err
+	})
+}
+
+// apply stores the verified records that records passes to its function
+// (numbered, for messages) in collection name of s, creating it with h's
+// settings, and takes back what it applied when one fails (see [Import]).
+func apply(ctx context.Context, s vectorstore.Store, name string, h Header, records func(each func(int, *Record) error) error) (Header, Stats, error) {
 	c, err := s.Collection(ctx, name)
 	existed := err == nil
 	switch {
@@ -193,9 +209,6 @@ func Import(ctx context.Context, s vectorstore.Store, r io.ReadSeeker, name stri
 	case !sameSettings(c.Settings, h.Settings):
 		return h, Stats{}, fmt.Errorf("import into %q: the collection exists with other settings (model %q, %d dimensions, chunking %q) than the export (model %q, %d dimensions, chunking %q); import under another --collection or delete it first; nothing was imported",
 			name, c.Settings.Model, c.Settings.Dimensions, c.Settings.Chunking, h.Settings.Model, h.Settings.Dimensions, h.Settings.Chunking)
-	}
-	if _, err := r.Seek(0, io.SeekStart); err != nil {
-		return h, Stats{}, fmt.Errorf("import: rewind the export: %w; nothing was imported", err)
 	}
 	var u *undo
 	if existed {
@@ -207,7 +220,7 @@ func Import(ctx context.Context, s vectorstore.Store, r io.ReadSeeker, name stri
 		return h, Stats{}, fmt.Errorf("import into %q: %w; nothing was imported", name, err)
 	}
 	var st Stats
-	_, _, err = scan(ctx, r, func(line int, rec *Record) error {
+	err = records(func(line int, rec *Record) error {
 		if u != nil {
 			if err := u.before(ctx, rec.Document.ID); err != nil {
 				return fmt.Errorf("line %d: %w", line, err)

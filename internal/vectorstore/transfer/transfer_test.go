@@ -9,14 +9,14 @@ import (
 	"testing"
 
 	"github.com/semsearch/semsearch/internal/vectorstore"
-	"github.com/semsearch/semsearch/internal/vectorstore/chromemstore"
+	"github.com/semsearch/semsearch/internal/vectorstore/embedded"
 	"github.com/semsearch/semsearch/internal/vectorstore/storebench"
 	"github.com/semsearch/semsearch/internal/vectorstore/transfer"
 )
 
 func open(t *testing.T) vectorstore.Store {
 	t.Helper()
-	s, err := chromemstore.Open(t.TempDir(), chromemstore.Options{})
+	s, err := embedded.Open(t.TempDir(), embedded.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,5 +1,5 @@
 // Package weaviatestore is a [vectorstore.Store] on Weaviate, a distributed
-// vector database, beside the embedded chromemstore. It also answers the
+// vector database, beside the embedded store (package embedded). It also answers the
 // engine's keyword (BM25) searches with Weaviate's own BM25, so every node
 // answers the same and no local index has to be kept in step.
 //

@@ -1,4 +1,4 @@
-package chromemstore
+package embedded
 
 import (
 	"bufio"
@@ -247,9 +247,6 @@ func (s *Store) readV3(f *os.File, size int64, head string, corrupt func(string,
 		return nil, corrupt("vectors", errors.New("more vectors than passages"))
 	}
 	a.live = a.n
-	if err := c.addAllToChromem(); err != nil {
-		return nil, err
-	}
 	c.gen, c.logFrom = gen, cat.LogFrom
 	return c, nil
 }
@@ -306,6 +303,13 @@ func (s *Store) readV2(f *os.File, size int64, v2 bool, name string, corrupt fun
 		c.applyPut(e, vecs)
 	}
 	return c, nil
+}
+
+// noEmbedding is given to chromem-go when reading a version 1 or 2
+// snapshot, so that it never falls back to its default (OpenAI) embedding
+// function: the vectors are all in the file.
+func noEmbedding(context.Context, string) ([]float32, error) {
+	return nil, errors.New("embedded: vectors must be supplied by the caller")
 }
 
 // checkCRC compares the CRC-32C of f's first n bytes with the little-endian

@@ -1,18 +1,17 @@
-package chromemstore
+package embedded
 
 import (
 	"math"
 )
 
 // blockSlots is how many vectors one arena block holds. Blocks never move
-// once allocated, so chromem-go's documents can point into them.
+// once allocated, so a snapshot being written can read them unlocked.
 const blockSlots = 1024
 
 // arena holds a collection's passage vectors laid out contiguously, in
 // fixed-size blocks of slots, with an int8 copy of each vector for the first
-// pass of a query. chromem-go's documents hold slices of these same blocks
-// (one copy of every float32 vector in memory), so the arena is a scan index
-// over the store of record rather than a second copy of it.
+// pass of a query. It is the only copy of the vectors in memory: queries
+// scan it and snapshots are written from it.
 //
 // A slot is freed when its passage is removed and reused by a later passage,
 // except while a snapshot is being written from the arena (noReuse), so the

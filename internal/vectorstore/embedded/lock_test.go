@@ -1,4 +1,4 @@
-package chromemstore
+package embedded
 
 import (
 	"errors"

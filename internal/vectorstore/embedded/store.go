@@ -1,6 +1,10 @@
-// Package chromemstore is the embedded vectorstore.Store: chromem-go holds the
-// passage vectors in memory, and each collection is persisted as a snapshot
-// plus an append-only change log.
+// Package embedded is the embedded vectorstore.Store: the passage
+// vectors are held in memory in an arena of its own, and each collection is
+// persisted as a snapshot plus an append-only change log. chromem-go plays
+// no part in storing or querying (its query and persistence were measured
+// too slow for this; see docs/decisions/0001-chromem-go-role.md): it reads
+// the oldest snapshots (versions 1 and 2, which embedded its export), and
+// package transfer uses it to exchange collections with Go programs.
 //
 // Writes cost the change, not the collection: [Store.Put] and [Store.Delete]
 // append one checksummed record to the collection's log, and [Store.Flush]
@@ -11,11 +15,10 @@
 // replays the log; a torn last record is dropped, so after a crash at any
 // byte each document is either its old or its new version.
 //
-// Queries scan the vectors laid out contiguously in an arena whose blocks
-// chromem-go's documents share (one float32 copy in memory): an int8 copy is
-// scanned first on all cores and the best few hundred candidates are ranked
+// Queries scan the vectors laid out contiguously in the arena (one float32
+// copy in memory): an int8 copy is scanned first on all cores and the best few hundred candidates are ranked
 // again in float32; filters restrict the scan itself.
-package chromemstore
+package embedded
 
 import (
 	"context"
@@ -26,7 +29,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -34,8 +36,6 @@ import (
 	"sync"
 	"syscall"
 	"time"
-
-	"github.com/philippgille/chromem-go"
 
 	"github.com/semsearch/semsearch/internal/vectorstore"
 )
@@ -61,7 +61,7 @@ type Options struct {
 	CompactMinBytes int64
 }
 
-// Store is a vectorstore.Store backed by chromem-go. It is safe for
+// Store is the embedded vectorstore.Store. It is safe for
 // concurrent use: queries run in parallel, writes are serialised, and a
 // document's passages change under one lock so readers never see half of it.
 type Store struct {
@@ -79,11 +79,10 @@ type Store struct {
 }
 
 // collection is the catalog of one collection: documents, with their passage
-// spans, beside the chromem collection that holds the vectors.
+// spans, beside the arena that holds the vectors.
 type collection struct {
 	info     vectorstore.Collection
 	docs     map[string]*docEntry
-	vectors  *chromem.Collection
 	arena    arena
 	passages int
 
@@ -101,15 +100,14 @@ type collection struct {
 
 type docEntry struct {
 	Doc      vectorstore.Document
-	Passages []vectorstore.Passage // without Text and Vector: derivable from Doc.Text and the chromem documents
-	Vectored []bool                // whether passage i has a vector in chromem (zero vectors are not stored)
+	Passages []vectorstore.Passage // without Text and Vector: derivable from Doc.Text and the arena
+	Vectored []bool                // whether passage i has a vector in the arena (zero vectors are not stored)
 	slots    []int32               // passage i's arena slot, -1 without a vector
 }
 
 // newCollection returns an empty in-memory collection described by info.
 func newCollection(info vectorstore.Collection) *collection {
-	vecs, _ := chromem.NewDB().CreateCollection(info.Name, nil, noEmbedding) // fails only on an empty name
-	return &collection{info: info, docs: map[string]*docEntry{}, vectors: vecs, arena: arena{dims: info.Settings.Dimensions}}
+	return &collection{info: info, docs: map[string]*docEntry{}, arena: arena{dims: info.Settings.Dimensions}}
 }
 
 // Open opens (creating if needed) the store in dir. Unless opts.ReadOnly, it
@@ -261,12 +259,6 @@ func (s *Store) CreateCollection(ctx context.Context, name string, set vectorsto
 	}
 	s.cols[name] = c
 	return c.info, nil
-}
-
-// noEmbedding is given to chromem so that it never falls back to its default
-// (OpenAI) embedding function: every vector here comes from the engine.
-func noEmbedding(context.Context, string) ([]float32, error) {
-	return nil, errors.New("chromemstore: vectors must be supplied by the caller")
 }
 
 // Collection implements vectorstore.Store.
@@ -461,7 +453,7 @@ func (s *Store) Put(ctx context.Context, name string, doc vectorstore.Document, 
 		meta.Chunk = i
 		entry.Passages[i] = meta
 		if norm == 0 {
-			continue // a zero vector is similar to nothing; chromem would turn it into NaNs
+			continue // a zero vector is similar to nothing, and has no direction to scan
 		}
 		if dims == 0 {
 			dims = len(p.Vector)
@@ -489,8 +481,8 @@ func (s *Store) Put(ctx context.Context, name string, doc vectorstore.Document, 
 	return nil
 }
 
-// unit returns v scaled to unit length as chromem-go checks it, so that
-// chromem keeps the arena's slice rather than a normalised copy. norm is v's
+// unit returns v scaled to unit length, so that dot products are cosines.
+// A vector within 1e-6 of unit length is returned as it is. norm is v's
 // squared norm. The result may alias v.
 func unit(v []float32, norm float64) []float32 {
 	if math.Abs(math.Sqrt(norm)-1) < 1e-6 {
@@ -536,17 +528,12 @@ func (c *collection) applyPut(e *docEntry, vecs [][]float32) {
 		c.remove(old)
 	}
 	e.slots = make([]int32, len(e.Passages))
-	ctx := context.Background()
 	for i, v := range vecs {
 		e.slots[i] = -1
 		if v == nil {
 			continue
 		}
-		slot := c.arena.alloc(v, e, i)
-		e.slots[i] = slot
-		// The document shares the arena's copy of the vector. AddDocument
-		// fails only on an empty id or embedding, neither possible here.
-		_ = c.vectors.AddDocument(ctx, chromem.Document{ID: passageID(id, i), Embedding: c.arena.vec(slot)})
+		e.slots[i] = c.arena.alloc(v, e, i)
 	}
 	c.docs[id] = e
 	c.passages += len(e.Passages)
@@ -554,15 +541,10 @@ func (c *collection) applyPut(e *docEntry, vecs [][]float32) {
 
 // remove drops a document's passages from memory.
 func (c *collection) remove(e *docEntry) {
-	ids := make([]string, 0, len(e.slots))
-	for i, slot := range e.slots {
+	for _, slot := range e.slots {
 		if slot >= 0 {
-			ids = append(ids, passageID(e.Doc.ID, i))
 			c.arena.release(slot)
 		}
-	}
-	if len(ids) > 0 {
-		_ = c.vectors.Delete(context.Background(), nil, nil, ids...) // fails only without ids
 	}
 	delete(c.docs, e.Doc.ID)
 	c.passages -= len(e.Passages)
@@ -578,37 +560,6 @@ func (c *collection) applyDelete(ids []string) int {
 		}
 	}
 	return n
-}
-
-// addAllToChromem gives chromem-go a document for every vector of a freshly
-// loaded arena, on all cores (chromem checks each vector's length).
-func (c *collection) addAllToChromem() error {
-	ctx := context.Background()
-	a := &c.arena
-	workers := 1
-	if a.n*a.dims > parallelFloat {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	errs := make([]error, workers)
-	var wg sync.WaitGroup
-	per := (a.n + workers - 1) / workers
-	for w := range workers {
-		wg.Go(func() {
-			for slot := w * per; slot < min((w+1)*per, a.n); slot++ {
-				e := a.owner[slot]
-				if e == nil {
-					continue
-				}
-				id := passageID(e.Doc.ID, int(a.chunk[slot]))
-				if err := c.vectors.AddDocument(ctx, chromem.Document{ID: id, Embedding: a.vec(int32(slot))}); err != nil {
-					errs[w] = fmt.Errorf("collection %q: %w", c.info.Name, err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	return errors.Join(errs...)
 }
 
 // sqNorm returns the squared L2 norm and false if v holds NaN or Inf.

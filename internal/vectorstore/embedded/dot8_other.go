@@ -1,6 +1,6 @@
 //go:build !amd64
 
-package chromemstore
+package embedded
 
 import "unsafe"
 

@@ -1,4 +1,4 @@
-package chromemstore
+package embedded
 
 // compactNow compacts a collection and waits for it (tests, benchmarks).
 func (s *Store) compactNow(name string) error {
