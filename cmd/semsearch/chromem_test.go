@@ -76,6 +76,7 @@ func TestExport_chromemQueriedByChromemAlone(t *testing.T) {
 // refuses, saying to give it.
 func TestImport_chromemBuiltWithChromem(t *testing.T) {
 	f := newFakeOllama(t, "fake")
+	unsetEnv(t, "SEMSEARCH_MODEL") // the runtime's, in `make test`: it would be a --model
 	db := chromem.NewDB()
 	col, err := db.CreateCollection("notes", nil, func(_ context.Context, text string) ([]float32, error) { return fakeVector(text), nil })
 	if err != nil {
