@@ -960,7 +960,9 @@ func (s *suite) ollamaKilledIndex(int) error {
 }
 
 func (s *suite) ollamaHungIndex(int) error {
-	return s.ollamaFaultDuringIndex((*proxy).hang, 20*time.Second, []string{"did not answer"}, "--ollama-timeout", "1s")
+	// The hang may come while the model loads, which waits --load-timeout
+	// (a real load may take minutes) rather than --ollama-timeout.
+	return s.ollamaFaultDuringIndex((*proxy).hang, 20*time.Second, []string{"did not answer", "did not load"}, "--ollama-timeout", "1s", "--load-timeout", "5s")
 }
 
 func (s *suite) ollamaKilledSearch(int) error {
