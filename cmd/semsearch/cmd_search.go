@@ -32,6 +32,7 @@ func searchCommand() *cli.Command {
 			&cli.BoolFlag{Name: "explain", Usage: "show each result's vector and BM25 scores and ranks"},
 			&cli.Float64Flag{Name: "mmr", Usage: "diversify by maximal marginal relevance: 0..1, lower is more diverse (0: off)"},
 			&cli.IntFlag{Name: "max-per-doc", Usage: "at most this many passages from one article (0: no limit)"},
+			&cli.BoolFlag{Name: "keep-duplicates", Usage: "show passages whose text is the same as a better one's (an article indexed under two names) as results of their own; by default each is shown once, naming its copies"},
 		},
 		Action: runSearch,
 	}
@@ -70,6 +71,8 @@ func runSearch(c *cli.Context) error {
 		Explain:   c.Bool("explain"),
 		MMR:       c.Float64("mmr"),
 		MaxPerDoc: c.Int("max-per-doc"),
+
+		KeepDuplicates: c.Bool("keep-duplicates"),
 	})
 	if errors.Is(err, engine.ErrInvalid) {
 		return usagef("search: %w", err)
@@ -132,6 +135,9 @@ func printResults(w io.Writer, resp engine.Response) {
 		}
 		for _, line := range wrap(r.Text, 100) {
 			fmt.Fprintf(w, "    %s\n", termLine(line))
+		}
+		if len(r.Duplicates) > 0 {
+			fmt.Fprintf(w, "    (the same text is also in %s)\n", termLine(strings.Join(r.Duplicates, "; ")))
 		}
 		fmt.Fprintln(w)
 	}

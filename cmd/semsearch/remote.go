@@ -370,7 +370,7 @@ func remoteSearch(c *cli.Context, question string, f engine.FilterSpec) error {
 	}
 	k, minScore := c.Int("k"), c.Float64("min-score")
 	req := httpapi.SearchRequest{Query: question, K: &k, MinScore: &minScore, Explain: c.Bool("explain"),
-		Collection: remoteCollection(c), Mode: c.String("mode")}
+		Collection: remoteCollection(c), Mode: c.String("mode"), KeepDuplicates: c.Bool("keep-duplicates")}
 	if c.IsSet("mmr") {
 		mmr := c.Float64("mmr")
 		req.MMR = &mmr

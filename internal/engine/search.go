@@ -57,6 +57,11 @@ type Query struct {
 	MaxPerDoc int
 	// Explain adds each result's vector and BM25 scores and ranks.
 	Explain bool
+	// KeepDuplicates returns passages whose text is the same as a better
+	// one's (an article indexed twice under two names, say) as results of
+	// their own; by default each is folded into the first, which lists it
+	// in [Result.Duplicates].
+	KeepDuplicates bool
 
 	// embedBy is when waiting for the embedding backend ends (see
 	// [Config.QueryEmbedTimeout]); set by Search.
@@ -73,6 +78,9 @@ type Result struct {
 	// never nil, for retrievers that pass metadata through.
 	Metadata map[string]any `json:"metadata"`
 	Explain  *Explanation   `json:"explain,omitempty"`
+	// Duplicates cites the passages with the same text as this one that
+	// were folded into it (see [Query.KeepDuplicates]), best first.
+	Duplicates []string `json:"duplicates,omitempty"`
 }
 
 // Explanation says how a result's score came about. In hybrid mode every
@@ -216,6 +224,9 @@ func (e *Engine) Search(ctx context.Context, collection string, q Query) (Respon
 		r.Vector = nil
 		if q.Explain {
 			r.Explain = &Explanation{VectorScore: cand.vscore, VectorRank: cand.vrank, BM25Score: cand.bscore, BM25Rank: cand.brank, Fused: cand.score, VectorSkipped: skipped}
+		}
+		for _, d := range cand.dups {
+			r.Duplicates = append(r.Duplicates, Citation(d.hit))
 		}
 		resp.Results = append(resp.Results, r)
 	}

@@ -222,6 +222,9 @@ type SearchRequest struct {
 	MMR *float64 `json:"mmr,omitempty"`
 	// MaxPerDoc caps the passages from one document.
 	MaxPerDoc *int `json:"max_per_doc,omitempty"`
+	// KeepDuplicates returns passages with the same text as a better one
+	// as results of their own, instead of listing them in its duplicates.
+	KeepDuplicates bool `json:"keep_duplicates,omitempty"`
 }
 
 // engineQuery translates q for the engine; the engine's request model
@@ -248,7 +251,7 @@ func (s *Server) engineQuery(q *SearchRequest) (string, engine.Query, error) {
 	if err != nil {
 		return "", eq, badRequest("invalid_mode", "mode %q: want hybrid, vector or bm25", q.Mode)
 	}
-	eq = engine.Query{Text: strings.TrimSpace(q.Query), K: k, MinScore: float32(minScore), Mode: mode, Explain: q.Explain}
+	eq = engine.Query{Text: strings.TrimSpace(q.Query), K: k, MinScore: float32(minScore), Mode: mode, Explain: q.Explain, KeepDuplicates: q.KeepDuplicates}
 	if q.MMR != nil {
 		eq.MMR = *q.MMR
 	}

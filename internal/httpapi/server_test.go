@@ -177,10 +177,19 @@ func TestServer_search(t *testing.T) {
 		t.Errorf("GET: engine got %+v in %q", q, eng.lastCol)
 	}
 
-	// Defaults: k 5, every score, no filter.
+	// Defaults: k 5, every score, no filter, identical passages folded.
 	do(s, request{method: "GET", target: "/v1/search?q=fired"})
-	if q = eng.lastQuery; q.K != 5 || q.MinScore != -1 || !q.Filter.Empty() {
+	if q = eng.lastQuery; q.K != 5 || q.MinScore != -1 || !q.Filter.Empty() || q.KeepDuplicates {
 		t.Errorf("defaults: %+v", q)
+	}
+	for _, req := range []request{
+		{method: "GET", target: "/v1/search?q=fired&keep_duplicates=true"},
+		{method: "POST", target: "/v1/search", body: `{"query": "fired", "keep_duplicates": true}`},
+	} {
+		eng.lastQuery = engine.Query{}
+		if w := do(s, req); w.Code != http.StatusOK || !eng.lastQuery.KeepDuplicates {
+			t.Errorf("%s %s: %d, engine got %+v", req.method, req.target, w.Code, eng.lastQuery)
+		}
 	}
 }
 
