@@ -133,7 +133,11 @@ func printResults(w io.Writer, resp engine.Response) {
 		} else if x != nil {
 			fmt.Fprintf(w, "    vector %.4f (rank %s), bm25 %.4f (rank %s), fused %.4f\n", x.VectorScore, rank(x.VectorRank), x.BM25Score, rank(x.BM25Rank), x.Fused)
 		}
-		for _, line := range wrap(r.Text, 100) {
+		for _, line := range passageLines(engine.Body(r.Hit), 100) {
+			if line == "" {
+				fmt.Fprintln(w)
+				continue
+			}
 			fmt.Fprintf(w, "    %s\n", termLine(line))
 		}
 		if len(r.Duplicates) > 0 {
@@ -149,6 +153,27 @@ func rank(r int) string {
 		return "-"
 	}
 	return strconv.Itoa(r)
+}
+
+// passageLines lays a passage out for printing: its own lines, each
+// wrapped at width bytes, with a run of blank lines kept as one "" (a
+// paragraph break). Joining the lines would run a heading or a dated item
+// into the next line ("Comey fired Trump, heeding advice...").
+func passageLines(text string, width int) []string {
+	var out []string
+	blank := false
+	for _, line := range strings.Split(text, "\n") {
+		if strings.TrimSpace(line) == "" {
+			blank = len(out) > 0
+			continue
+		}
+		if blank {
+			out = append(out, "")
+			blank = false
+		}
+		out = append(out, wrap(line, width)...)
+	}
+	return out
 }
 
 // wrap breaks text into lines of at most width bytes at spaces.

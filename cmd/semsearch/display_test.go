@@ -5,6 +5,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/semsearch/semsearch/internal/engine"
+	"github.com/semsearch/semsearch/internal/vectorstore"
 )
 
 // bbcDir copies BBC articles (folder/name) from the shared test data into
@@ -51,5 +54,39 @@ func TestSearch_FoldsDuplicates(t *testing.T) {
 	}
 	if !strings.Contains(out, "id tech/003.txt") || !strings.Contains(out, "id tech/036.txt") || strings.Contains(out, "also in") {
 		t.Errorf("--keep-duplicates does not show both copies:\n%s", out)
+	}
+}
+
+// Issue 21 item 17: a printed passage keeps its line breaks (wrapped and
+// indented), shows the title once (in the citation), and stays safe for
+// the terminal.
+func TestPrintResults_KeepsLinesShowsTitleOnce(t *testing.T) {
+	text := "Comey timeline\n\nMay 9, 2017: Comey fired\nTrump, heeding advice from his attorney general, " +
+		strings.Repeat("dismissed the director ", 6) + "\n\n\n\x1b[31mred\n"
+	h := vectorstore.Hit{DocID: "comey.txt", Title: "Comey timeline", Source: "comey.txt",
+		Passage: vectorstore.Passage{LineStart: 1, LineEnd: 7, Text: text}}
+	var b strings.Builder
+	printResults(&b, engine.Response{Collection: "news", Query: "q", Mode: engine.Hybrid, Model: "m",
+		Results: []engine.Result{{Hit: h, Rank: 1, Citation: engine.Citation(h)}}})
+	out := b.String()
+	for _, want := range []string{
+		"\n    May 9, 2017: Comey fired\n    Trump, heeding advice",
+		"dismissed the director\n    dismissed", // long lines wrap, indented
+		"director\n\n    \\x1b[31mred\n",        // runs of blank lines become one; escapes shown, not sent
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %q in\n%s", want, out)
+		}
+	}
+	if n := strings.Count(out, "Comey timeline"); n != 1 {
+		t.Errorf("title printed %d times, want once:\n%s", n, out)
+	}
+	if strings.Contains(out, "\x1b") {
+		t.Errorf("terminal escape printed raw:\n%q", out)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if len(line) > 104 {
+			t.Errorf("line of %d bytes: %q", len(line), line)
+		}
 	}
 }

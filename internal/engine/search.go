@@ -325,3 +325,26 @@ func (e *Engine) defaultMode() Mode {
 	}
 	return Hybrid
 }
+
+// Body is a hit's text for display under its citation: without a first
+// line that only repeats the title the citation already shows, and
+// trimmed. Line breaks stay: joining lines would run a heading or a
+// dated list item into the next line and change what the text says.
+func Body(h vectorstore.Hit) string {
+	text := strings.TrimSpace(h.Text)
+	if h.Title == "" {
+		return text
+	}
+	first, rest, _ := strings.Cut(text, "\n")
+	if strings.TrimSpace(first) == strings.TrimSpace(h.Title) && strings.TrimSpace(rest) != "" {
+		return strings.TrimSpace(rest)
+	}
+	return text
+}
+
+// SourceCitation is [Citation] without the title, for a door that shows
+// the title on its own.
+func SourceCitation(h vectorstore.Hit) string {
+	h.Title = ""
+	return Citation(h)
+}

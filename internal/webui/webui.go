@@ -263,8 +263,10 @@ func (p *Page) search(ctx context.Context, v *searchView, mode engine.Mode) int 
 	terms := queryTerms(v.Form.Query)
 	for _, res := range resp.Results {
 		v.Results = append(v.Results, resultView{
-			Rank: res.Rank, Title: cmp.Or(res.Title, res.Source), Citation: res.Citation, Score: res.Score,
-			Text: highlight(strings.TrimSpace(res.Text), terms),
+			// The title heads the result: the citation under it and the
+			// passage's text do not repeat it.
+			Rank: res.Rank, Title: cmp.Or(res.Title, res.Source), Citation: engine.SourceCitation(res.Hit), Score: res.Score,
+			Text: highlight(engine.Body(res.Hit), terms),
 			Link: passagePath(v.Form.Collection, res.DocID, res.Start, res.End, v.Form.Query),
 		})
 	}

@@ -49,7 +49,7 @@ func (f *fakeEngine) Search(_ context.Context, col string, q engine.Query) (engi
 
 func (f *fakeEngine) Collections(context.Context) ([]vectorstore.Collection, error) {
 	var out []vectorstore.Collection
-	for _, name := range []string{"news", "empty"} {
+	for _, name := range []string{"news", "empty", "titled"} {
 		if docs, ok := f.docs[name]; ok {
 			out = append(out, vectorstore.Collection{Name: name, Documents: len(docs)})
 		}
@@ -72,6 +72,8 @@ func newPage(t *testing.T, key string) *Page {
 		"news": {{ID: "x<1>", Title: `<script>alert("t")</script>`, Source: "s.txt",
 			Text: "Header line\nTrump fired <b>Comey</b> & the FBI.\nLast line\n"}},
 		"empty": {},
+		"titled": {{ID: "comey.txt", Title: "Comey timeline", Source: "comey.txt",
+			Text: "\nComey timeline\n\nMay 9, 2017: Comey fired\nTrump, heeding advice\n"}},
 	}}
 	p, err := New(Config{Engine: eng, Collection: "news", APIKey: key, Unavailable: []error{errDown},
 		ValidCollection: func(s string) bool { return !strings.ContainsAny(s, "/<>") }})
@@ -119,6 +121,12 @@ func TestPage_ServeSearch(t *testing.T) {
 		{"k up to the maximum", "/?q=fired&k=1000", 200, []string{`class="result"`}, []string{"k must be"}},
 		{"k over the maximum", "/?q=fired&k=1001", 400, []string{"k must be a number between 1 and 1000"}, nil},
 		{"internal error hidden", "/?q=internal", 500, []string{"The search failed (see the server log)."}, []string{"secret path"}},
+		// Issue 21 item 17: the title once (not in the citation, nor as the
+		// passage's first line), the passage's lines kept.
+		{"title once", "/?q=timeline&collection=titled", 200, []string{
+			`<div class="cite">comey.txt, line 2</div>`,
+			"<p class=\"text\">May 9, 2017: Comey fired\nTrump, heeding advice</p>",
+		}, []string{`&#34;Comey timeline&#34;`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
