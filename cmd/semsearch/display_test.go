@@ -90,3 +90,28 @@ func TestPrintResults_KeepsLinesShowsTitleOnce(t *testing.T) {
 		}
 	}
 }
+
+// Issue 21 item 11: a filter that matches nothing says which and why on
+// stderr, beside "no passages found".
+func TestSearch_EmptyFilterSaysWhy(t *testing.T) {
+	dir := bbcDir(t, "sport/001.txt", "tech/001.txt")
+	f := newFakeOllama(t, "fake")
+	g := f.flags(t.TempDir())
+	if _, errOut, code := runExit(t, "", append([]string{"index", dir}, g...)...); code != 0 {
+		t.Fatalf("index: %s", errOut)
+	}
+	for _, tt := range []struct {
+		flags []string
+		want  string
+	}{
+		{[]string{"--filter", "category=sport"}, `no document of "default" has a field "category"`},
+		{[]string{"--doc", "sport/999.txt"}, `no document of "default" has the id "sport/999.txt"`},
+		{[]string{"--after", "2005-01-01"}, "2 of its 2 documents have no date"},
+	} {
+		args := append(append([]string{"search"}, tt.flags...), "the match")
+		out, errOut, code := runExit(t, "", append(args, g...)...)
+		if code != 0 || !strings.Contains(out, "no passages found") || !strings.Contains(errOut, "warning: filter: ") || !strings.Contains(errOut, tt.want) {
+			t.Errorf("search %v: exit %d, no %q in\n%s%s", tt.flags, code, tt.want, out, errOut)
+		}
+	}
+}

@@ -230,6 +230,9 @@ func (e *Engine) Search(ctx context.Context, collection string, q Query) (Respon
 		}
 		resp.Results = append(resp.Results, r)
 	}
+	if len(resp.Results) == 0 {
+		resp.Warnings = append(resp.Warnings, e.filterNotes(ctx, collection, q.Filter)...)
+	}
 	resp.Took = time.Since(start)
 	e.log.Debug("search", "collection", collection, "mode", mode, "k", q.K, "hits", len(resp.Results), "query_ms", resp.Took.Milliseconds())
 	return resp, nil
