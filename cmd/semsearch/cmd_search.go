@@ -27,6 +27,7 @@ func searchCommand() *cli.Command {
 			&cli.Float64Flag{Name: "min-score", Usage: "drop passages whose cosine similarity to the question is below this (-1..1), in vector and hybrid mode alike", Value: -1},
 			&cli.StringSliceFlag{Name: "filter", Usage: "only articles whose FIELD equals VALUE (title, source, author, url or a metadata key), as FIELD=VALUE; exact and case-sensitive; a list value (front matter tags: [a, b]) matches any of its elements; repeatable"},
 			&cli.StringSliceFlag{Name: "doc", Usage: "only this article id; repeatable"},
+			&cli.StringFlag{Name: "doc-prefix", Usage: "only articles whose id or source starts with this, such as a folder: sport/"},
 			&cli.StringFlag{Name: "after", Usage: "only articles published at or after this date: " + vectorstore.DateFormats},
 			&cli.StringFlag{Name: "before", Usage: "only articles published before this date: " + vectorstore.DateFormats},
 			&cli.BoolFlag{Name: "explain", Usage: "show each result's vector and BM25 scores and ranks"},
@@ -99,7 +100,7 @@ func runSearch(c *cli.Context) error {
 // parseFilter reads the filter flags into the request model's filter
 // (which checks them, as every door's) and the engine's.
 func parseFilter(c *cli.Context) (engine.FilterSpec, vectorstore.Filter, error) {
-	spec := engine.FilterSpec{DocIDs: c.StringSlice("doc"), After: c.String("after"), Before: c.String("before")}
+	spec := engine.FilterSpec{DocIDs: c.StringSlice("doc"), DocPrefix: c.String("doc-prefix"), After: c.String("after"), Before: c.String("before")}
 	for _, kv := range c.StringSlice("filter") {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || k == "" {
@@ -118,7 +119,7 @@ func parseFilter(c *cli.Context) (engine.FilterSpec, vectorstore.Filter, error) 
 }
 
 // filterFlags are the request model's filter fields as search's flags.
-var filterFlags = map[string]string{"doc_ids": "--doc", "meta": "--filter", "after": "--after", "before": "--before"}
+var filterFlags = map[string]string{"doc_ids": "--doc", "doc_prefix": "--doc-prefix", "meta": "--filter", "after": "--after", "before": "--before"}
 
 func printResults(w io.Writer, resp engine.Response) {
 	if len(resp.Results) == 0 {

@@ -115,3 +115,21 @@ func TestSearch_EmptyFilterSaysWhy(t *testing.T) {
 		}
 	}
 }
+
+// Issue 21 item 11: --doc-prefix keeps a folder's articles.
+func TestSearch_DocPrefix(t *testing.T) {
+	dir := bbcDir(t, "sport/001.txt", "sport/002.txt", "tech/001.txt", "tech/002.txt")
+	f := newFakeOllama(t, "fake")
+	g := f.flags(t.TempDir())
+	if _, errOut, code := runExit(t, "", append([]string{"index", dir}, g...)...); code != 0 {
+		t.Fatalf("index: %s", errOut)
+	}
+	out, errOut, code := runExit(t, "", append([]string{"search", "--json", "-k", "4", "--doc-prefix", "sport/", "the game"}, g...)...)
+	if code != 0 || !strings.Contains(out, `"doc_id": "sport/`) || strings.Contains(out, `"doc_id": "tech/`) {
+		t.Errorf("--doc-prefix sport/: exit %d\n%s%s", code, out, errOut)
+	}
+	_, errOut, _ = runExit(t, "", append([]string{"search", "--doc-prefix", "music/", "the game"}, g...)...)
+	if !strings.Contains(errOut, `starting with "music/"`) {
+		t.Errorf("--doc-prefix music/: %s", errOut)
+	}
+}

@@ -379,8 +379,8 @@ func remoteSearch(c *cli.Context, question string, f engine.FilterSpec) error {
 		n := c.Int("max-per-doc")
 		req.MaxPerDoc = &n
 	}
-	if len(f.DocIDs) > 0 || len(f.Meta) > 0 || f.After != "" || f.Before != "" {
-		req.Filter = &httpapi.Filter{DocIDs: f.DocIDs, Meta: f.Meta, After: f.After, Before: f.Before}
+	if len(f.DocIDs) > 0 || f.DocPrefix != "" || len(f.Meta) > 0 || f.After != "" || f.Before != "" {
+		req.Filter = &httpapi.Filter{DocIDs: f.DocIDs, DocPrefix: f.DocPrefix, Meta: f.Meta, After: f.After, Before: f.Before}
 	}
 	resp, err := cl.Search(c.Context, req)
 	if err != nil {

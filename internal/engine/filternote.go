@@ -57,6 +57,9 @@ func (e *Engine) filterNotes(ctx context.Context, collection string, f vectorsto
 			notes = append(notes, fmt.Sprintf("filter: no document of %q has the id %s (see semsearch stats, or GET /v1/documents, for the ids)", collection, strings.Join(missing, ", ")))
 		}
 	}
+	if f.DocPrefix != "" && count(vectorstore.Filter{DocPrefix: f.DocPrefix}) == 0 {
+		notes = append(notes, fmt.Sprintf("filter: no document of %q has an id or source starting with %q (case-sensitive)", collection, f.DocPrefix))
+	}
 	for _, k := range slices.Sorted(maps.Keys(f.Meta)) {
 		switch {
 		case !fields[k]:

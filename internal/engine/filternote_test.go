@@ -58,3 +58,36 @@ func TestEngine_SearchExplainsEmptyFilter(t *testing.T) {
 		t.Errorf("matching filter: %v, %d results, warnings %q", err, len(resp.Results), resp.Warnings)
 	}
 }
+
+// Issue 21 item 11: a prefix of ids or sources (a folder) filters before
+// ranking in every mode, and a prefix of nothing says so.
+func TestEngine_SearchDocPrefix(t *testing.T) {
+	eng := newHybrid(t, t.TempDir(), newTermIndex())
+	ctx := t.Context()
+	arts := []article.Article{
+		{ID: "sport/001.txt", Source: "/data/bbc/sport/001.txt", Title: "Match", Text: "Match\n\nThe team won the match."},
+		{ID: "sport/002.txt", Source: "/data/bbc/sport/002.txt", Title: "Cup", Text: "Cup\n\nThe team lifted the cup."},
+		{ID: "tech/001.txt", Source: "/data/bbc/tech/001.txt", Title: "Chips", Text: "Chips\n\nThe team won a prize for the team's team chips, team."},
+	}
+	if _, err := eng.Index(ctx, "news", arts, engine.IndexOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []engine.Mode{engine.Vector, engine.BM25, engine.Hybrid} {
+		for _, prefix := range []string{"sport/", "/data/bbc/sport/"} {
+			resp, err := eng.Search(ctx, "news", engine.Query{Text: "team", K: 2, Mode: mode, Filter: vectorstore.Filter{DocPrefix: prefix}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(resp.Results) != 2 || !strings.HasPrefix(resp.Results[0].DocID, "sport/") || !strings.HasPrefix(resp.Results[1].DocID, "sport/") {
+				t.Errorf("%s, prefix %q: %v", mode, prefix, citations(resp.Results))
+			}
+		}
+		resp, err := eng.Search(ctx, "news", engine.Query{Text: "team", K: 2, Mode: mode, Filter: vectorstore.Filter{DocPrefix: "Sport/"}})
+		if err != nil || len(resp.Results) != 0 || len(resp.Warnings) != 1 || !strings.Contains(resp.Warnings[0], `starting with "Sport/"`) {
+			t.Errorf("%s, prefix of nothing: %v, %v, warnings %q", mode, err, citations(resp.Results), resp.Warnings)
+		}
+	}
+	if _, err := (engine.FilterSpec{DocPrefix: "a\x1bb"}).Filter(); err == nil || !strings.Contains(err.Error(), "doc_prefix") {
+		t.Errorf("control characters in a prefix: %v", err)
+	}
+}

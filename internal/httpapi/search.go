@@ -43,7 +43,7 @@ func (s *Server) searchPOST(w http.ResponseWriter, r *http.Request) error {
 
 // searchGET serves GET /v1/search?q=...: the same search with the fields as
 // query parameters (q, k, collection, min_score, mode, mmr, explain,
-// keep_duplicates, doc_id
+// keep_duplicates, doc_id, doc_prefix
 // (repeatable), after, before, meta.KEY).
 func (s *Server) searchGET(w http.ResponseWriter, r *http.Request) error {
 	p, err := newParams(r)
@@ -86,6 +86,9 @@ func (s *Server) searchGET(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	f := &Filter{DocIDs: p.all("doc_id")}
+	if f.DocPrefix, err = p.str("doc_prefix"); err != nil {
+		return err
+	}
 	if f.After, err = p.str("after"); err != nil {
 		return err
 	}

@@ -263,6 +263,8 @@ func TestServer_badRequests(t *testing.T) {
 		{"POST", "/v1/search", `{"query": "x", "mode": "fuzzy"}`, 400, "invalid_mode"},
 		{"POST", "/v1/search", `{"query": "x", "mmr": 2}`, 400, "invalid_mmr"},
 		{"POST", "/v1/search", `{"query": "x", "max_per_doc": -1}`, 400, "invalid_max_per_doc"},
+		{"POST", "/v1/search", `{"query": "x", "filter": {"doc_prefix": "a\u001b"}}`, 400, "invalid_filter"},
+		{"GET", "/v1/search?q=x&doc_prefix=a%1B", "", 400, "invalid_filter"},
 		{"GET", "/v1/search?q=x&explain=maybe", ``, 400, "invalid_parameter"},
 		{"GET", "/v1/search?q=x&mode=fuzzy", ``, 400, "invalid_mode"},
 		{"POST", "/v1/search", `{"query": "x", "filter": {"after": "May 2017"}}`, 400, "invalid_filter"},

@@ -284,6 +284,7 @@ func TestServer_rejects(t *testing.T) {
 		{"search", map[string]any{"query": "fired", "filter": map[string]any{"doc_ids": []any{"comey.txt", " "}}}, "document id 2 of 2 is empty"},
 		// The request model's id rule, as the API's.
 		{"search", map[string]any{"query": "fired", "filter": map[string]any{"doc_ids": []any{"comey.txt\x1b[2J"}}}, "holds control characters"},
+		{"search", map[string]any{"query": "fired", "filter": map[string]any{"doc_prefix": "news/\x1b[2J"}}, "filter.doc_prefix \"news/\\x1b[2J\" holds control characters"},
 		{"get_document", map[string]any{"doc_id": "comey.txt\x1b[2J"}, "doc_id \"comey.txt\\x1b[2J\" holds control characters"},
 		{"get_document", map[string]any{"doc_id": strings.Repeat("x", 1025)}, "is longer than 1024 bytes"},
 		// Internal errors are logged and answered generically.

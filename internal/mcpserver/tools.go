@@ -41,10 +41,11 @@ type SearchInput struct {
 
 // SearchFilter restricts a search, with the CLI's meaning.
 type SearchFilter struct {
-	DocIDs []string          `json:"doc_ids,omitempty" jsonschema:"only these documents"`
-	Meta   map[string]string `json:"meta,omitempty" jsonschema:"exact matches on title, source, author, url or custom metadata"`
-	After  string            `json:"after,omitempty" jsonschema:"published on or after this date (2017-05-01 or RFC 3339)"`
-	Before string            `json:"before,omitempty" jsonschema:"published before this date"`
+	DocIDs    []string          `json:"doc_ids,omitempty" jsonschema:"only these documents"`
+	DocPrefix string            `json:"doc_prefix,omitempty" jsonschema:"only documents whose id or source starts with this, such as a folder: sport/"`
+	Meta      map[string]string `json:"meta,omitempty" jsonschema:"exact matches on title, source, author, url or custom metadata"`
+	After     string            `json:"after,omitempty" jsonschema:"published on or after this date (2017-05-01 or RFC 3339)"`
+	Before    string            `json:"before,omitempty" jsonschema:"published before this date"`
 }
 
 // SearchOutput is the search tool's structured result.
@@ -327,7 +328,7 @@ func (f *SearchFilter) filter() (vectorstore.Filter, error) {
 	if f == nil {
 		return vectorstore.Filter{}, nil
 	}
-	out, err := engine.FilterSpec{DocIDs: f.DocIDs, Meta: f.Meta, After: f.After, Before: f.Before}.Filter()
+	out, err := engine.FilterSpec{DocIDs: f.DocIDs, DocPrefix: f.DocPrefix, Meta: f.Meta, After: f.After, Before: f.Before}.Filter()
 	if fe := (*engine.FieldError)(nil); errors.As(err, &fe) {
 		return out, invalid("%s", fe.Named(filterFields))
 	}
@@ -336,7 +337,7 @@ func (f *SearchFilter) filter() (vectorstore.Filter, error) {
 
 // filterFields are the request model's filter fields as the tools name
 // them.
-var filterFields = map[string]string{"doc_ids": "filter.doc_ids", "meta": "filter.meta", "after": "filter.after", "before": "filter.before"}
+var filterFields = map[string]string{"doc_ids": "filter.doc_ids", "doc_prefix": "filter.doc_prefix", "meta": "filter.meta", "after": "filter.after", "before": "filter.before"}
 
 // invalid is a bad argument: an engine.ErrInvalid, which the tools answer
 // with its text.

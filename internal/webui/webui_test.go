@@ -35,6 +35,9 @@ func (f *fakeEngine) Search(_ context.Context, col string, q engine.Query) (engi
 		return engine.Response{}, fmt.Errorf("collection %q: %w", col, engine.ErrNotFound)
 	}
 	resp := engine.Response{Model: "fake", Mode: engine.Hybrid, Took: 1200 * time.Microsecond}
+	if q.Filter.DocPrefix != "" {
+		resp.Warnings = append(resp.Warnings, "prefix "+q.Filter.DocPrefix)
+	}
 	if q.Text == "nothing" {
 		return resp, nil
 	}
@@ -120,6 +123,9 @@ func TestPage_ServeSearch(t *testing.T) {
 		// The request model's maximum k and query limit, as every door's.
 		{"k up to the maximum", "/?q=fired&k=1000", 200, []string{`class="result"`}, []string{"k must be"}},
 		{"k over the maximum", "/?q=fired&k=1001", 400, []string{"k must be a number between 1 and 1000"}, nil},
+		// Issue 21 item 11: a folder (doc_prefix) filter, and the engine's
+		// warnings shown.
+		{"folder", "/?q=fired&doc_prefix=sport%2F", 200, []string{`name="doc_prefix" value="sport/"`, `<p class="notice warning">prefix sport/</p>`}, nil},
 		{"internal error hidden", "/?q=internal", 500, []string{"The search failed (see the server log)."}, []string{"secret path"}},
 		// Issue 21 item 17: the title once (not in the citation, nor as the
 		// passage's first line), the passage's lines kept.
