@@ -133,3 +133,49 @@ func TestSearch_DocPrefix(t *testing.T) {
 		t.Errorf("--doc-prefix music/: %s", errOut)
 	}
 }
+
+// Issue 21 item 15: collections lists, drops (asking first, or --yes) and
+// renames (without embedding again) collections.
+func TestCollections_ListDropRename(t *testing.T) {
+	dir := bbcDir(t, "sport/001.txt", "tech/001.txt")
+	f := newFakeOllama(t, "fake")
+	g := f.flags(t.TempDir())
+	for _, col := range []string{"bbc", "eval-bbc-1234abcd"} {
+		if _, errOut, code := runExit(t, "", append([]string{"index", "-c", col, dir}, g...)...); code != 0 {
+			t.Fatalf("index: %s", errOut)
+		}
+	}
+	out, errOut, code := runExit(t, "", append([]string{"collections"}, g...)...)
+	if code != 0 || !strings.Contains(out, "bbc\t2 articles") || !strings.Contains(out, "eval-bbc-1234abcd\t2 articles") {
+		t.Fatalf("collections: %d\n%s%s", code, out, errOut)
+	}
+	// Not confirmed: nothing dropped.
+	_, errOut, code = runExit(t, "no\n", append([]string{"collections", "drop", "eval-bbc-1234abcd"}, g...)...)
+	if code != 2 || !strings.Contains(errOut, "nothing was dropped") {
+		t.Errorf("drop answered no: %d %s", code, errOut)
+	}
+	out, errOut, code = runExit(t, "yes\n", append([]string{"collections", "drop", "eval-bbc-1234abcd"}, g...)...)
+	if code != 0 || !strings.Contains(out, `dropped collection "eval-bbc-1234abcd" (2 articles`) {
+		t.Errorf("drop answered yes: %d %s%s", code, out, errOut)
+	}
+	_, errOut, code = runExit(t, "", append([]string{"collections", "drop", "--yes", "nope"}, g...)...)
+	if code == 0 || !strings.Contains(errOut, `collection "nope" does not exist`) || !strings.Contains(errOut, "bbc") {
+		t.Errorf("drop nope: %d %s", code, errOut)
+	}
+	calls := f.embeds.Load()
+	out, errOut, code = runExit(t, "", append([]string{"collections", "rename", "bbc", "news"}, g...)...)
+	if code != 0 || !strings.Contains(out, `renamed collection "bbc" to "news"`) {
+		t.Fatalf("rename: %d %s%s", code, out, errOut)
+	}
+	out, _, _ = runExit(t, "", append([]string{"collections"}, g...)...)
+	if strings.TrimSpace(out) != "news\t2 articles, "+strings.SplitN(strings.SplitN(out, ", ", 2)[1], "\n", 2)[0] {
+		t.Errorf("after rename and drop: %q", out)
+	}
+	out, errOut, code = runExit(t, "", append([]string{"search", "-c", "news", "--mode", "bm25", "Claxton hurdles"}, g...)...)
+	if code != 0 || !strings.Contains(out, "id sport/001.txt") {
+		t.Errorf("bm25 search of the renamed collection: %d %s%s", code, out, errOut)
+	}
+	if f.embeds.Load() != calls {
+		t.Errorf("rename embedded again: %d embedding calls", f.embeds.Load()-calls)
+	}
+}
