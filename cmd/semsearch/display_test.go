@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -177,5 +178,16 @@ func TestCollections_ListDropRename(t *testing.T) {
 	}
 	if f.embeds.Load() != calls {
 		t.Errorf("rename embedded again: %d embedding calls", f.embeds.Load()-calls)
+	}
+}
+
+// Issue 21 item 15: eval's summary names the collection it used.
+func TestEval_SummaryNamesCollection(t *testing.T) {
+	f := newFakeOllama(t, "fake")
+	queries := filepath.Join(t.TempDir(), "queries.jsonl")
+	writeFile(t, queries, `{"id": "1", "query": "zebras graze", "relevant": ["animals/zebra.txt"]}`+"\n")
+	_, errOut, code := runExit(t, "", append([]string{"eval", "--dataset", queries, "--corpus", evalCorpus(t)}, f.flags(t.TempDir())...)...)
+	if code != 0 || !regexp.MustCompile(`over 3 documents in collection "eval-queries-[0-9a-f]{8}"`).MatchString(errOut) {
+		t.Errorf("eval: %d, no collection named in\n%s", code, errOut)
 	}
 }

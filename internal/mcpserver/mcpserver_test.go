@@ -37,6 +37,7 @@ func newFake() *fakeEngine {
 			"fruit.txt": {ID: "fruit.txt", Title: "Breakfast", Source: "news/fruit.txt", Text: "I like bananas for breakfast.\n"},
 		},
 		"empty": {},
+		"eval-bbc-1234abcd": {},
 	}}
 }
 
@@ -191,10 +192,14 @@ func TestServer_tools(t *testing.T) {
 			defer cs.Close()
 
 			init := cs.InitializeResult()
-			for _, want := range []string{"news: 2 documents", "empty: 0 documents", "the default", "cite each one you use as [n]"} {
+			for _, want := range []string{"news: 2 documents", "empty: 0 documents", "the default", "cite each one you use as [n]", "and 1 evaluation collections, eval-*"} {
 				if !strings.Contains(init.Instructions, want) {
 					t.Errorf("instructions lack %q:\n%s", want, init.Instructions)
 				}
+			}
+			// Issue 21 item 15: eval's collections are not offered.
+			if strings.Contains(init.Instructions, "eval-bbc-1234abcd") {
+				t.Errorf("instructions name an eval collection:\n%s", init.Instructions)
 			}
 
 			tools, err := cs.ListTools(t.Context(), nil)

@@ -206,6 +206,9 @@ func (p *Page) ServeSearch(w http.ResponseWriter, r *http.Request) {
 	}
 	known := false
 	for _, c := range cols {
+		if c.Name != v.Form.Collection && engine.IsEvalCollection(c.Name) {
+			continue // an eval harness's corpus: offered only when asked for by name
+		}
 		v.Form.Collections = append(v.Form.Collections, c.Name)
 		if c.Name == v.Form.Collection {
 			known = true

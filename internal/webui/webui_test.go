@@ -52,7 +52,7 @@ func (f *fakeEngine) Search(_ context.Context, col string, q engine.Query) (engi
 
 func (f *fakeEngine) Collections(context.Context) ([]vectorstore.Collection, error) {
 	var out []vectorstore.Collection
-	for _, name := range []string{"news", "empty", "titled"} {
+	for _, name := range []string{"news", "empty", "titled", "eval-bbc-1234abcd"} {
 		if docs, ok := f.docs[name]; ok {
 			out = append(out, vectorstore.Collection{Name: name, Documents: len(docs)})
 		}
@@ -75,6 +75,7 @@ func newPage(t *testing.T, key string) *Page {
 		"news": {{ID: "x<1>", Title: `<script>alert("t")</script>`, Source: "s.txt",
 			Text: "Header line\nTrump fired <b>Comey</b> & the FBI.\nLast line\n"}},
 		"empty": {},
+		"eval-bbc-1234abcd": {{ID: "e.txt", Source: "e.txt", Text: "eval\n"}},
 		"titled": {{ID: "comey.txt", Title: "Comey timeline", Source: "comey.txt",
 			Text: "\nComey timeline\n\nMay 9, 2017: Comey fired\nTrump, heeding advice\n"}},
 	}}
@@ -105,7 +106,9 @@ func TestPage_ServeSearch(t *testing.T) {
 		want   []string
 		not    []string
 	}{
-		{"form only", "/", 200, []string{`<input type="search" name="q" value=""`, `<option selected>news</option>`}, []string{`class="result"`}},
+		{"form only", "/", 200, []string{`<input type="search" name="q" value=""`, `<option selected>news</option>`}, []string{`class="result"`, "eval-bbc"}},
+		// Issue 21 item 15: an eval collection is in the picker only when asked for.
+		{"eval collection asked for", "/?collection=eval-bbc-1234abcd", 200, []string{`<option selected>eval-bbc-1234abcd</option>`}, nil},
 		{"results escaped and highlighted", "/?q=Who+fired+Comey%3F", 200, []string{
 			`<mark>fired</mark> &lt;b&gt;<mark>Comey</mark>&lt;/b&gt; &amp; the FBI.`,
 			`&lt;script&gt;alert(&#34;t&#34;)&lt;/script&gt;`,
