@@ -36,7 +36,7 @@ func newFake() *fakeEngine {
 				Text: "Headline\n\nPresident Trump fired FBI director James Comey.\nThe White House said so.\n"},
 			"fruit.txt": {ID: "fruit.txt", Title: "Breakfast", Source: "news/fruit.txt", Text: "I like bananas for breakfast.\n"},
 		},
-		"empty": {},
+		"empty":             {},
 		"eval-bbc-1234abcd": {},
 	}}
 }

@@ -74,7 +74,7 @@ func newPage(t *testing.T, key string) *Page {
 	eng := &fakeEngine{docs: map[string][]vectorstore.Document{
 		"news": {{ID: "x<1>", Title: `<script>alert("t")</script>`, Source: "s.txt",
 			Text: "Header line\nTrump fired <b>Comey</b> & the FBI.\nLast line\n"}},
-		"empty": {},
+		"empty":             {},
 		"eval-bbc-1234abcd": {{ID: "e.txt", Source: "e.txt", Text: "eval\n"}},
 		"titled": {{ID: "comey.txt", Title: "Comey timeline", Source: "comey.txt",
 			Text: "\nComey timeline\n\nMay 9, 2017: Comey fired\nTrump, heeding advice\n"}},
