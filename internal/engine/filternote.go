@@ -54,7 +54,7 @@ func (e *Engine) filterNotes(ctx context.Context, collection string, f vectorsto
 			}
 		}
 		if len(missing) == len(f.DocIDs) {
-			notes = append(notes, fmt.Sprintf("filter: no document of %q has the id %s (see semsearch stats, or GET /v1/documents, for the ids)", collection, strings.Join(missing, ", ")))
+			notes = append(notes, fmt.Sprintf("filter: no document of %q has the id %s (semsearch list, or GET /v1/documents, shows the ids)", collection, strings.Join(missing, ", ")))
 		}
 	}
 	if f.DocPrefix != "" && count(vectorstore.Filter{DocPrefix: f.DocPrefix}) == 0 {
