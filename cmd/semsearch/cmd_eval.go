@@ -139,8 +139,8 @@ func runEval(c *cli.Context) error {
 		"search_ms":      float64(st.MeanLatency.Microseconds()) / 1000,
 		"embed_requests": calls,
 	}
-	fmt.Fprintf(c.App.ErrWriter, "eval %s: %s over %s (%s; indexing: %d new, %d updated, %d unchanged, %s embedded in %s); mean search latency %s\n",
-		ds.Name, plural(len(ds.Queries), "query", "queries"), plural(len(corpus), "document", "documents"), plural(st.Index.Total, "passage", "passages"),
+	fmt.Fprintf(c.App.ErrWriter, "eval %s: %s over %s in collection %q (%s; indexing: %d new, %d updated, %d unchanged, %s embedded in %s); mean search latency %s\n",
+		ds.Name, plural(len(ds.Queries), "query", "queries"), plural(len(corpus), "document", "documents"), termLine(collection), plural(st.Index.Total, "passage", "passages"),
 		st.Index.New, st.Index.Updated, st.Index.Unchanged,
 		plural(st.Index.Passages, "passage", "passages"), st.Index.EmbedTime.Round(time.Millisecond), st.MeanLatency.Round(10*time.Microsecond))
 	if p := c.String("out"); p != "" {
@@ -333,7 +333,7 @@ func evalCollection(c *cli.Context) string {
 	if clean == "" {
 		clean = "dataset"
 	}
-	return "eval-" + clean + "-" + hex.EncodeToString(h.Sum(nil))[:8]
+	return engine.EvalCollectionPrefix + clean + "-" + hex.EncodeToString(h.Sum(nil))[:8]
 }
 
 // parseKs reads --k values, each a cut-off or a comma-separated list (flag

@@ -27,11 +27,13 @@ func searchCommand() *cli.Command {
 			&cli.Float64Flag{Name: "min-score", Usage: "drop passages whose cosine similarity to the question is below this (-1..1), in vector and hybrid mode alike", Value: -1},
 			&cli.StringSliceFlag{Name: "filter", Usage: "only articles whose FIELD equals VALUE (title, source, author, url or a metadata key), as FIELD=VALUE; exact and case-sensitive; a list value (front matter tags: [a, b]) matches any of its elements; repeatable"},
 			&cli.StringSliceFlag{Name: "doc", Usage: "only this article id; repeatable"},
+			&cli.StringFlag{Name: "doc-prefix", Usage: "only articles whose id or source starts with this, such as a folder: sport/"},
 			&cli.StringFlag{Name: "after", Usage: "only articles published at or after this date: " + vectorstore.DateFormats},
 			&cli.StringFlag{Name: "before", Usage: "only articles published before this date: " + vectorstore.DateFormats},
 			&cli.BoolFlag{Name: "explain", Usage: "show each result's vector and BM25 scores and ranks"},
 			&cli.Float64Flag{Name: "mmr", Usage: "diversify by maximal marginal relevance: 0..1, lower is more diverse (0: off)"},
 			&cli.IntFlag{Name: "max-per-doc", Usage: "at most this many passages from one article (0: no limit)"},
+			&cli.BoolFlag{Name: "keep-duplicates", Usage: "show passages whose text is the same as a better one's (an article indexed under two names) as results of their own; by default each is shown once, naming its copies"},
 		},
 		Action: runSearch,
 	}
@@ -70,6 +72,8 @@ func runSearch(c *cli.Context) error {
 		Explain:   c.Bool("explain"),
 		MMR:       c.Float64("mmr"),
 		MaxPerDoc: c.Int("max-per-doc"),
+
+		KeepDuplicates: c.Bool("keep-duplicates"),
 	})
 	if errors.Is(err, engine.ErrInvalid) {
 		return usagef("search: %w", err)
@@ -96,7 +100,7 @@ func runSearch(c *cli.Context) error {
 // parseFilter reads the filter flags into the request model's filter
 // (which checks them, as every door's) and the engine's.
 func parseFilter(c *cli.Context) (engine.FilterSpec, vectorstore.Filter, error) {
-	spec := engine.FilterSpec{DocIDs: c.StringSlice("doc"), After: c.String("after"), Before: c.String("before")}
+	spec := engine.FilterSpec{DocIDs: c.StringSlice("doc"), DocPrefix: c.String("doc-prefix"), After: c.String("after"), Before: c.String("before")}
 	for _, kv := range c.StringSlice("filter") {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || k == "" {
@@ -115,7 +119,7 @@ func parseFilter(c *cli.Context) (engine.FilterSpec, vectorstore.Filter, error) 
 }
 
 // filterFlags are the request model's filter fields as search's flags.
-var filterFlags = map[string]string{"doc_ids": "--doc", "meta": "--filter", "after": "--after", "before": "--before"}
+var filterFlags = map[string]string{"doc_ids": "--doc", "doc_prefix": "--doc-prefix", "meta": "--filter", "after": "--after", "before": "--before"}
 
 func printResults(w io.Writer, resp engine.Response) {
 	if len(resp.Results) == 0 {
@@ -130,8 +134,15 @@ func printResults(w io.Writer, resp engine.Response) {
 		} else if x != nil {
 			fmt.Fprintf(w, "    vector %.4f (rank %s), bm25 %.4f (rank %s), fused %.4f\n", x.VectorScore, rank(x.VectorRank), x.BM25Score, rank(x.BM25Rank), x.Fused)
 		}
-		for _, line := range wrap(r.Text, 100) {
+		for _, line := range passageLines(engine.Body(r.Hit), 100) {
+			if line == "" {
+				fmt.Fprintln(w)
+				continue
+			}
 			fmt.Fprintf(w, "    %s\n", termLine(line))
+		}
+		if len(r.Duplicates) > 0 {
+			fmt.Fprintf(w, "    (the same text is also in %s)\n", termLine(strings.Join(r.Duplicates, "; ")))
 		}
 		fmt.Fprintln(w)
 	}
@@ -143,6 +154,27 @@ func rank(r int) string {
 		return "-"
 	}
 	return strconv.Itoa(r)
+}
+
+// passageLines lays a passage out for printing: its own lines, each
+// wrapped at width bytes, with a run of blank lines kept as one "" (a
+// paragraph break). Joining the lines would run a heading or a dated item
+// into the next line ("Comey fired Trump, heeding advice...").
+func passageLines(text string, width int) []string {
+	var out []string
+	blank := false
+	for _, line := range strings.Split(text, "\n") {
+		if strings.TrimSpace(line) == "" {
+			blank = len(out) > 0
+			continue
+		}
+		if blank {
+			out = append(out, "")
+			blank = false
+		}
+		out = append(out, wrap(line, width)...)
+	}
+	return out
 }
 
 // wrap breaks text into lines of at most width bytes at spaces.

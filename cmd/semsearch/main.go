@@ -57,6 +57,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			withGlobal(listCommand()),
 			withGlobal(deleteCommand()),
 			withGlobal(statsCommand()),
+			withGlobal(collectionsCommand()),
 			withGlobal(serveCommand()),
 			withGlobal(repairCommand()),
 			withGlobal(mcpCommand()),

@@ -370,7 +370,7 @@ func remoteSearch(c *cli.Context, question string, f engine.FilterSpec) error {
 	}
 	k, minScore := c.Int("k"), c.Float64("min-score")
 	req := httpapi.SearchRequest{Query: question, K: &k, MinScore: &minScore, Explain: c.Bool("explain"),
-		Collection: remoteCollection(c), Mode: c.String("mode")}
+		Collection: remoteCollection(c), Mode: c.String("mode"), KeepDuplicates: c.Bool("keep-duplicates")}
 	if c.IsSet("mmr") {
 		mmr := c.Float64("mmr")
 		req.MMR = &mmr
@@ -379,8 +379,8 @@ func remoteSearch(c *cli.Context, question string, f engine.FilterSpec) error {
 		n := c.Int("max-per-doc")
 		req.MaxPerDoc = &n
 	}
-	if len(f.DocIDs) > 0 || len(f.Meta) > 0 || f.After != "" || f.Before != "" {
-		req.Filter = &httpapi.Filter{DocIDs: f.DocIDs, Meta: f.Meta, After: f.After, Before: f.Before}
+	if len(f.DocIDs) > 0 || f.DocPrefix != "" || len(f.Meta) > 0 || f.After != "" || f.Before != "" {
+		req.Filter = &httpapi.Filter{DocIDs: f.DocIDs, DocPrefix: f.DocPrefix, Meta: f.Meta, After: f.After, Before: f.Before}
 	}
 	resp, err := cl.Search(c.Context, req)
 	if err != nil {

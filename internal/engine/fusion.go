@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/semsearch/semsearch/internal/vectorstore"
@@ -69,6 +70,7 @@ type candidate struct {
 	vscore, bscore float64
 	vrank, brank   int // 1-based; 0 = no score from that half
 	score          float64
+	dups           []*candidate // same text, folded into this one (see foldDuplicates)
 }
 
 // rankNotes is what [Engine.rank] found worth telling beside its ranking.
@@ -100,6 +102,8 @@ func (e *Engine) rank(ctx context.Context, collection string, q Query, mode Mode
 	depth := q.K
 	if q.MMR > 0 || q.MaxPerDoc > 0 {
 		depth = min(max(4*q.K, 50), MaxK) // room to skip near-copies
+	} else if !q.KeepDuplicates {
+		depth = min(2*q.K+10, MaxK) // room to fold identical passages
 	}
 	if mode == Hybrid {
 		depth = max(depth, f.Depth)
@@ -352,6 +356,9 @@ func fuse(cands []*candidate, f Fusion) {
 // rerank picks the final k from the ranked candidates: by maximal marginal
 // relevance when asked, and at most MaxPerDoc passages per document.
 func (e *Engine) rerank(ctx context.Context, cands []*candidate, q Query) []*candidate {
+	if !q.KeepDuplicates {
+		cands = foldDuplicates(cands)
+	}
 	perDoc := map[string]int{}
 	ok := func(c *candidate) bool { return q.MaxPerDoc <= 0 || perDoc[c.hit.DocID] < q.MaxPerDoc }
 	var out []*candidate
@@ -404,6 +411,29 @@ func (e *Engine) rerank(ctx context.Context, cands []*candidate, q Query) []*can
 		for i, c := range left {
 			maxSim[i] = max(maxSim[i], dot(c.hit.Vector, pick.hit.Vector))
 		}
+	}
+	return out
+}
+
+// foldDuplicates keeps the best of the candidates that have the same
+// text (whitespace aside), recording the others in its dups: identical
+// articles under two names would otherwise fill the results twice.
+func foldDuplicates(cands []*candidate) []*candidate {
+	first := map[string]*candidate{}
+	out := make([]*candidate, 0, len(cands))
+	for _, c := range cands {
+		key := strings.Join(strings.Fields(c.hit.Text), " ")
+		if key == "" { // a passage not fetched: nothing to compare
+			out = append(out, c)
+			continue
+		}
+		if f, ok := first[key]; ok {
+			f.dups = append(f.dups, c)
+			continue
+		}
+		first[key] = c
+		c.dups = nil
+		out = append(out, c)
 	}
 	return out
 }

@@ -191,7 +191,9 @@ func TestEngine_Diversity(t *testing.T) {
 	if _, err := eng.Index(ctx, "c", arts, engine.IndexOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	q := engine.Query{Text: "bank raised interest rates inflation", K: 3, Mode: engine.Hybrid}
+	// Identical passages are folded into one unless kept: keep them, so
+	// that MMR and the per-document cap are what spreads the results.
+	q := engine.Query{Text: "bank raised interest rates inflation", K: 3, Mode: engine.Hybrid, KeepDuplicates: true}
 	docsOf := func(q engine.Query) map[string]int {
 		resp, err := eng.Search(ctx, "c", q)
 		if err != nil {

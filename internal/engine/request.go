@@ -68,7 +68,10 @@ func CheckID(id string) error {
 // FilterSpec is a search filter as a door receives it, its dates still
 // text (see [vectorstore.ParseDate] for their forms).
 type FilterSpec struct {
-	DocIDs        []string
+	DocIDs []string
+	// DocPrefix keeps documents whose id or source starts with it (see
+	// [vectorstore.Filter.DocPrefix]): a folder, such as "sport/".
+	DocPrefix     string
 	Meta          map[string]string
 	After, Before string
 }
@@ -76,12 +79,17 @@ type FilterSpec struct {
 // Filter checks the spec and converts it for [Query]. Every error is a
 // *[FieldError].
 func (f FilterSpec) Filter() (vectorstore.Filter, error) {
-	out := vectorstore.Filter{DocIDs: f.DocIDs}
+	out := vectorstore.Filter{DocIDs: f.DocIDs, DocPrefix: f.DocPrefix}
 	if len(f.Meta) > 0 {
 		out.Meta = f.Meta
 	}
 	if err := checkDocIDs(f.DocIDs); err != nil {
 		return out, err
+	}
+	if f.DocPrefix != "" {
+		if err := CheckID(f.DocPrefix); err != nil {
+			return out, &FieldError{Field: "doc_prefix", Problem: err.(*FieldError).Problem}
+		}
 	}
 	var err error
 	if out.After, err = vectorstore.ParseDate(f.After); err != nil {

@@ -57,6 +57,11 @@ type Query struct {
 	MaxPerDoc int
 	// Explain adds each result's vector and BM25 scores and ranks.
 	Explain bool
+	// KeepDuplicates returns passages whose text is the same as a better
+	// one's (an article indexed twice under two names, say) as results of
+	// their own; by default each is folded into the first, which lists it
+	// in [Result.Duplicates].
+	KeepDuplicates bool
 
 	// embedBy is when waiting for the embedding backend ends (see
 	// [Config.QueryEmbedTimeout]); set by Search.
@@ -73,6 +78,9 @@ type Result struct {
 	// never nil, for retrievers that pass metadata through.
 	Metadata map[string]any `json:"metadata"`
 	Explain  *Explanation   `json:"explain,omitempty"`
+	// Duplicates cites the passages with the same text as this one that
+	// were folded into it (see [Query.KeepDuplicates]), best first.
+	Duplicates []string `json:"duplicates,omitempty"`
 }
 
 // Explanation says how a result's score came about. In hybrid mode every
@@ -217,7 +225,13 @@ func (e *Engine) Search(ctx context.Context, collection string, q Query) (Respon
 		if q.Explain {
 			r.Explain = &Explanation{VectorScore: cand.vscore, VectorRank: cand.vrank, BM25Score: cand.bscore, BM25Rank: cand.brank, Fused: cand.score, VectorSkipped: skipped}
 		}
+		for _, d := range cand.dups {
+			r.Duplicates = append(r.Duplicates, Citation(d.hit))
+		}
 		resp.Results = append(resp.Results, r)
+	}
+	if len(resp.Results) == 0 {
+		resp.Warnings = append(resp.Warnings, e.filterNotes(ctx, collection, q.Filter)...)
 	}
 	resp.Took = time.Since(start)
 	e.log.Debug("search", "collection", collection, "mode", mode, "k", q.K, "hits", len(resp.Results), "query_ms", resp.Took.Milliseconds())
@@ -313,4 +327,27 @@ func (e *Engine) defaultMode() Mode {
 		return BM25
 	}
 	return Hybrid
+}
+
+// Body is a hit's text for display under its citation: without a first
+// line that only repeats the title the citation already shows, and
+// trimmed. Line breaks stay: joining lines would run a heading or a
+// dated list item into the next line and change what the text says.
+func Body(h vectorstore.Hit) string {
+	text := strings.TrimSpace(h.Text)
+	if h.Title == "" {
+		return text
+	}
+	first, rest, _ := strings.Cut(text, "\n")
+	if strings.TrimSpace(first) == strings.TrimSpace(h.Title) && strings.TrimSpace(rest) != "" {
+		return strings.TrimSpace(rest)
+	}
+	return text
+}
+
+// SourceCitation is [Citation] without the title, for a door that shows
+// the title on its own.
+func SourceCitation(h vectorstore.Hit) string {
+	h.Title = ""
+	return Citation(h)
 }

@@ -182,6 +182,9 @@ func jsonKind(kind string) string {
 type Filter struct {
 	// DocIDs keeps passages of these documents only.
 	DocIDs []string `json:"doc_ids,omitempty"`
+	// DocPrefix keeps documents whose id or source starts with it, such as
+	// a folder ("sport/").
+	DocPrefix string `json:"doc_prefix,omitempty"`
 	// Meta keeps documents whose field equals the value: "title",
 	// "source", "author", "url" or a custom metadata key.
 	Meta map[string]string `json:"meta,omitempty"`
@@ -196,7 +199,7 @@ func (f *Filter) filter() (vectorstore.Filter, error) {
 	if f == nil {
 		return vectorstore.Filter{}, nil
 	}
-	out, err := engine.FilterSpec{DocIDs: f.DocIDs, Meta: f.Meta, After: f.After, Before: f.Before}.Filter()
+	out, err := engine.FilterSpec{DocIDs: f.DocIDs, DocPrefix: f.DocPrefix, Meta: f.Meta, After: f.After, Before: f.Before}.Filter()
 	if fe := (*engine.FieldError)(nil); errors.As(err, &fe) {
 		return out, badRequest("invalid_filter", "%s", fe.Named(filterFields))
 	}
@@ -204,7 +207,7 @@ func (f *Filter) filter() (vectorstore.Filter, error) {
 }
 
 // filterFields are the request model's filter fields as the API names them.
-var filterFields = map[string]string{"doc_ids": "filter.doc_ids", "meta": "filter.meta", "after": "filter.after", "before": "filter.before"}
+var filterFields = map[string]string{"doc_ids": "filter.doc_ids", "doc_prefix": "filter.doc_prefix", "meta": "filter.meta", "after": "filter.after", "before": "filter.before"}
 
 // SearchRequest is the part of search and context requests that selects
 // passages.
@@ -222,6 +225,9 @@ type SearchRequest struct {
 	MMR *float64 `json:"mmr,omitempty"`
 	// MaxPerDoc caps the passages from one document.
 	MaxPerDoc *int `json:"max_per_doc,omitempty"`
+	// KeepDuplicates returns passages with the same text as a better one
+	// as results of their own, instead of listing them in its duplicates.
+	KeepDuplicates bool `json:"keep_duplicates,omitempty"`
 }
 
 // engineQuery translates q for the engine; the engine's request model
@@ -248,7 +254,7 @@ func (s *Server) engineQuery(q *SearchRequest) (string, engine.Query, error) {
 	if err != nil {
 		return "", eq, badRequest("invalid_mode", "mode %q: want hybrid, vector or bm25", q.Mode)
 	}
-	eq = engine.Query{Text: strings.TrimSpace(q.Query), K: k, MinScore: float32(minScore), Mode: mode, Explain: q.Explain}
+	eq = engine.Query{Text: strings.TrimSpace(q.Query), K: k, MinScore: float32(minScore), Mode: mode, Explain: q.Explain, KeepDuplicates: q.KeepDuplicates}
 	if q.MMR != nil {
 		eq.MMR = *q.MMR
 	}

@@ -42,7 +42,8 @@ func (s *Server) searchPOST(w http.ResponseWriter, r *http.Request) error {
 }
 
 // searchGET serves GET /v1/search?q=...: the same search with the fields as
-// query parameters (q, k, collection, min_score, mode, mmr, explain, doc_id
+// query parameters (q, k, collection, min_score, mode, mmr, explain,
+// keep_duplicates, doc_id, doc_prefix
 // (repeatable), after, before, meta.KEY).
 func (s *Server) searchGET(w http.ResponseWriter, r *http.Request) error {
 	p, err := newParams(r)
@@ -77,7 +78,17 @@ func (s *Server) searchGET(w http.ResponseWriter, r *http.Request) error {
 			return badRequest("invalid_parameter", "explain=%q: want true or false", explain)
 		}
 	}
+	if keep, err := p.str("keep_duplicates"); err != nil {
+		return err
+	} else if keep != "" {
+		if req.KeepDuplicates, err = strconv.ParseBool(keep); err != nil {
+			return badRequest("invalid_parameter", "keep_duplicates=%q: want true or false", keep)
+		}
+	}
 	f := &Filter{DocIDs: p.all("doc_id")}
+	if f.DocPrefix, err = p.str("doc_prefix"); err != nil {
+		return err
+	}
 	if f.After, err = p.str("after"); err != nil {
 		return err
 	}

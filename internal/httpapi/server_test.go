@@ -177,10 +177,19 @@ func TestServer_search(t *testing.T) {
 		t.Errorf("GET: engine got %+v in %q", q, eng.lastCol)
 	}
 
-	// Defaults: k 5, every score, no filter.
+	// Defaults: k 5, every score, no filter, identical passages folded.
 	do(s, request{method: "GET", target: "/v1/search?q=fired"})
-	if q = eng.lastQuery; q.K != 5 || q.MinScore != -1 || !q.Filter.Empty() {
+	if q = eng.lastQuery; q.K != 5 || q.MinScore != -1 || !q.Filter.Empty() || q.KeepDuplicates {
 		t.Errorf("defaults: %+v", q)
+	}
+	for _, req := range []request{
+		{method: "GET", target: "/v1/search?q=fired&keep_duplicates=true"},
+		{method: "POST", target: "/v1/search", body: `{"query": "fired", "keep_duplicates": true}`},
+	} {
+		eng.lastQuery = engine.Query{}
+		if w := do(s, req); w.Code != http.StatusOK || !eng.lastQuery.KeepDuplicates {
+			t.Errorf("%s %s: %d, engine got %+v", req.method, req.target, w.Code, eng.lastQuery)
+		}
 	}
 }
 
@@ -254,6 +263,8 @@ func TestServer_badRequests(t *testing.T) {
 		{"POST", "/v1/search", `{"query": "x", "mode": "fuzzy"}`, 400, "invalid_mode"},
 		{"POST", "/v1/search", `{"query": "x", "mmr": 2}`, 400, "invalid_mmr"},
 		{"POST", "/v1/search", `{"query": "x", "max_per_doc": -1}`, 400, "invalid_max_per_doc"},
+		{"POST", "/v1/search", `{"query": "x", "filter": {"doc_prefix": "a\u001b"}}`, 400, "invalid_filter"},
+		{"GET", "/v1/search?q=x&doc_prefix=a%1B", "", 400, "invalid_filter"},
 		{"GET", "/v1/search?q=x&explain=maybe", ``, 400, "invalid_parameter"},
 		{"GET", "/v1/search?q=x&mode=fuzzy", ``, 400, "invalid_mode"},
 		{"POST", "/v1/search", `{"query": "x", "filter": {"after": "May 2017"}}`, 400, "invalid_filter"},

@@ -164,12 +164,19 @@ func (s *Server) instructions(ctx context.Context) string {
 		fmt.Fprintf(&b, "No collection holds documents yet (the default is %q).\n", s.cfg.Collection)
 	default:
 		b.WriteString("Live collections:\n")
+		evals := 0
 		for _, c := range cols {
 			def := ""
 			if c.Name == s.cfg.Collection {
 				def = ", the default"
+			} else if engine.IsEvalCollection(c.Name) {
+				evals++ // an eval harness's corpus, not the user's
+				continue
 			}
 			fmt.Fprintf(&b, "- %s: %d documents, %d passages, model %s%s\n", c.Name, c.Documents, c.Passages, c.Settings.Model, def)
+		}
+		if evals > 0 {
+			fmt.Fprintf(&b, "(and %d evaluation collections, %s*, that list_collections lists; leave them out unless asked)\n", evals, engine.EvalCollectionPrefix)
 		}
 	}
 	b.WriteString("Call search with a question in plain language; it returns numbered passages, each with a citation " +

@@ -36,7 +36,8 @@ func newFake() *fakeEngine {
 				Text: "Headline\n\nPresident Trump fired FBI director James Comey.\nThe White House said so.\n"},
 			"fruit.txt": {ID: "fruit.txt", Title: "Breakfast", Source: "news/fruit.txt", Text: "I like bananas for breakfast.\n"},
 		},
-		"empty": {},
+		"empty":             {},
+		"eval-bbc-1234abcd": {},
 	}}
 }
 
@@ -191,10 +192,14 @@ func TestServer_tools(t *testing.T) {
 			defer cs.Close()
 
 			init := cs.InitializeResult()
-			for _, want := range []string{"news: 2 documents", "empty: 0 documents", "the default", "cite each one you use as [n]"} {
+			for _, want := range []string{"news: 2 documents", "empty: 0 documents", "the default", "cite each one you use as [n]", "and 1 evaluation collections, eval-*"} {
 				if !strings.Contains(init.Instructions, want) {
 					t.Errorf("instructions lack %q:\n%s", want, init.Instructions)
 				}
+			}
+			// Issue 21 item 15: eval's collections are not offered.
+			if strings.Contains(init.Instructions, "eval-bbc-1234abcd") {
+				t.Errorf("instructions name an eval collection:\n%s", init.Instructions)
 			}
 
 			tools, err := cs.ListTools(t.Context(), nil)
@@ -284,6 +289,7 @@ func TestServer_rejects(t *testing.T) {
 		{"search", map[string]any{"query": "fired", "filter": map[string]any{"doc_ids": []any{"comey.txt", " "}}}, "document id 2 of 2 is empty"},
 		// The request model's id rule, as the API's.
 		{"search", map[string]any{"query": "fired", "filter": map[string]any{"doc_ids": []any{"comey.txt\x1b[2J"}}}, "holds control characters"},
+		{"search", map[string]any{"query": "fired", "filter": map[string]any{"doc_prefix": "news/\x1b[2J"}}, "filter.doc_prefix \"news/\\x1b[2J\" holds control characters"},
 		{"get_document", map[string]any{"doc_id": "comey.txt\x1b[2J"}, "doc_id \"comey.txt\\x1b[2J\" holds control characters"},
 		{"get_document", map[string]any{"doc_id": strings.Repeat("x", 1025)}, "is longer than 1024 bytes"},
 		// Internal errors are logged and answered generically.

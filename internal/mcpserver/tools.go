@@ -28,21 +28,24 @@ const (
 
 // SearchInput is the search tool's arguments.
 type SearchInput struct {
-	Query       string        `json:"query" jsonschema:"the question or keywords, in plain language"`
-	Collection  string        `json:"collection,omitempty" jsonschema:"the collection to search (default: the server's)"`
-	Collections []string      `json:"collections,omitempty" jsonschema:"several collections to search at once, merged by score"`
-	K           int           `json:"k,omitempty" jsonschema:"how many passages, 1-1000 (default 5)"`
-	Mode        string        `json:"mode,omitempty" jsonschema:"hybrid (default), vector or bm25"`
-	MaxPerDoc   int           `json:"max_per_doc,omitempty" jsonschema:"at most this many passages per document (0: no cap)"`
-	Filter      *SearchFilter `json:"filter,omitempty" jsonschema:"keep only passages of matching documents"`
+	Query       string   `json:"query" jsonschema:"the question or keywords, in plain language"`
+	Collection  string   `json:"collection,omitempty" jsonschema:"the collection to search (default: the server's)"`
+	Collections []string `json:"collections,omitempty" jsonschema:"several collections to search at once, merged by score"`
+	K           int      `json:"k,omitempty" jsonschema:"how many passages, 1-1000 (default 5)"`
+	Mode        string   `json:"mode,omitempty" jsonschema:"hybrid (default), vector or bm25"`
+	MaxPerDoc   int      `json:"max_per_doc,omitempty" jsonschema:"at most this many passages per document (0: no cap)"`
+	// KeepDuplicates: see [engine.Query.KeepDuplicates].
+	KeepDuplicates bool          `json:"keep_duplicates,omitempty" jsonschema:"return passages with the same text as a better one (an article stored under two ids) as results of their own; by default each is returned once, listing its copies in duplicates"`
+	Filter         *SearchFilter `json:"filter,omitempty" jsonschema:"keep only passages of matching documents"`
 }
 
 // SearchFilter restricts a search, with the CLI's meaning.
 type SearchFilter struct {
-	DocIDs []string          `json:"doc_ids,omitempty" jsonschema:"only these documents"`
-	Meta   map[string]string `json:"meta,omitempty" jsonschema:"exact matches on title, source, author, url or custom metadata"`
-	After  string            `json:"after,omitempty" jsonschema:"published on or after this date (2017-05-01 or RFC 3339)"`
-	Before string            `json:"before,omitempty" jsonschema:"published before this date"`
+	DocIDs    []string          `json:"doc_ids,omitempty" jsonschema:"only these documents"`
+	DocPrefix string            `json:"doc_prefix,omitempty" jsonschema:"only documents whose id or source starts with this, such as a folder: sport/"`
+	Meta      map[string]string `json:"meta,omitempty" jsonschema:"exact matches on title, source, author, url or custom metadata"`
+	After     string            `json:"after,omitempty" jsonschema:"published on or after this date (2017-05-01 or RFC 3339)"`
+	Before    string            `json:"before,omitempty" jsonschema:"published before this date"`
 }
 
 // SearchOutput is the search tool's structured result.
@@ -78,6 +81,7 @@ type Passage struct {
 	Text       string         `json:"text"`
 	URI        string         `json:"uri" jsonschema:"the document as an MCP resource"`
 	Metadata   map[string]any `json:"metadata"`
+	Duplicates []string       `json:"duplicates,omitempty" jsonschema:"citations of passages with the same text, folded into this one"`
 }
 
 // DocumentInput is get_document's arguments.
@@ -256,7 +260,7 @@ func (s *Server) search(ctx context.Context, _ *mcp.CallToolRequest, in SearchIn
 	}
 	// The request model decides what is valid; the tools name its fields
 	// as their arguments.
-	q := engine.Query{Text: text, K: cmp.Or(in.K, engine.DefaultK), MinScore: -1, Filter: filter, Mode: mode, MaxPerDoc: in.MaxPerDoc}
+	q := engine.Query{Text: text, K: cmp.Or(in.K, engine.DefaultK), MinScore: -1, Filter: filter, Mode: mode, MaxPerDoc: in.MaxPerDoc, KeepDuplicates: in.KeepDuplicates}
 	if err := engine.CheckQuery(q); err != nil {
 		return nil, out, err
 	}
@@ -291,7 +295,7 @@ func (s *Server) search(ctx context.Context, _ *mcp.CallToolRequest, in SearchIn
 			md["collection"] = c
 			out.Results = append(out.Results, Passage{Collection: c, DocID: r.DocID, Title: r.Title, Source: r.Source,
 				URL: r.URL, Citation: r.Citation, LineStart: r.LineStart, LineEnd: r.LineEnd, Start: r.Start, End: r.End,
-				PageStart: r.PageStart, PageEnd: r.PageEnd, Chapter: r.Chapter, Chunk: r.Chunk, Score: float64(r.Score), Text: strings.TrimSpace(r.Text), URI: documentURI(c, r.DocID), Metadata: md})
+				PageStart: r.PageStart, PageEnd: r.PageEnd, Chapter: r.Chapter, Chunk: r.Chunk, Score: float64(r.Score), Text: strings.TrimSpace(r.Text), URI: documentURI(c, r.DocID), Metadata: md, Duplicates: r.Duplicates})
 		}
 	}
 	// Several collections: the best k by score (scores of one mode are on
@@ -324,7 +328,7 @@ func (f *SearchFilter) filter() (vectorstore.Filter, error) {
 	if f == nil {
 		return vectorstore.Filter{}, nil
 	}
-	out, err := engine.FilterSpec{DocIDs: f.DocIDs, Meta: f.Meta, After: f.After, Before: f.Before}.Filter()
+	out, err := engine.FilterSpec{DocIDs: f.DocIDs, DocPrefix: f.DocPrefix, Meta: f.Meta, After: f.After, Before: f.Before}.Filter()
 	if fe := (*engine.FieldError)(nil); errors.As(err, &fe) {
 		return out, invalid("%s", fe.Named(filterFields))
 	}
@@ -333,7 +337,7 @@ func (f *SearchFilter) filter() (vectorstore.Filter, error) {
 
 // filterFields are the request model's filter fields as the tools name
 // them.
-var filterFields = map[string]string{"doc_ids": "filter.doc_ids", "meta": "filter.meta", "after": "filter.after", "before": "filter.before"}
+var filterFields = map[string]string{"doc_ids": "filter.doc_ids", "doc_prefix": "filter.doc_prefix", "meta": "filter.meta", "after": "filter.after", "before": "filter.before"}
 
 // invalid is a bad argument: an engine.ErrInvalid, which the tools answer
 // with its text.

@@ -148,6 +148,9 @@ func (h *Hit) Locate(d *Document) {
 // the matching passages.
 type Filter struct {
 	DocIDs []string // any of these documents
+	// DocPrefix keeps documents whose id or source starts with it
+	// ("sport/" for a folder), case-sensitively.
+	DocPrefix string
 	// Meta matches Title/Source/Author/URL ("title", "source", "author",
 	// "url") or custom metadata keys exactly, case-sensitively; a metadata
 	// value that is a JSON list (front matter "tags: [bees, cities]" is
@@ -170,6 +173,9 @@ func (f Filter) Matcher() func(*Document) bool {
 	}
 	return func(d *Document) bool {
 		if ids != nil && !ids[d.ID] {
+			return false
+		}
+		if f.DocPrefix != "" && !strings.HasPrefix(d.ID, f.DocPrefix) && !strings.HasPrefix(d.Source, f.DocPrefix) {
 			return false
 		}
 		for k, want := range f.Meta {
@@ -233,7 +239,7 @@ func (d *Document) field(key string) string {
 
 // Empty reports whether the filter restricts nothing.
 func (f Filter) Empty() bool {
-	return len(f.DocIDs) == 0 && len(f.Meta) == 0 && f.After.IsZero() && f.Before.IsZero()
+	return len(f.DocIDs) == 0 && f.DocPrefix == "" && len(f.Meta) == 0 && f.After.IsZero() && f.Before.IsZero()
 }
 
 // Store keeps collections of documents and their passage vectors.

@@ -135,8 +135,11 @@ func passagePath(collection, id string, start, end int, q string) string {
 
 // form is what the search form holds.
 type form struct {
-	Query       string
-	Collection  string
+	Query      string
+	Collection string
+	// DocPrefix keeps documents whose id or source starts with it (a
+	// folder: sport/), as the API's filter.doc_prefix.
+	DocPrefix   string
 	Mode        string
 	K           int
 	Collections []string
@@ -153,7 +156,9 @@ type searchView struct {
 	Mode    engine.Mode
 	Asked   bool
 	Notice  string // a message instead of results: empty collection, Ollama down, no results
-	Error   bool   // the notice is an error
+	// Warnings are the engine's (e.g. which filter matched nothing).
+	Warnings []string
+	Error    bool // the notice is an error
 }
 
 // resultView is one result as shown.
@@ -181,7 +186,7 @@ func (p *Page) ServeSearch(w http.ResponseWriter, r *http.Request) {
 	v := searchView{Auth: p.keyDigest != nil}
 	q := r.URL.Query()
 	v.Form = form{Query: strings.TrimSpace(q.Get("q")), Collection: cmp.Or(q.Get("collection"), p.collection),
-		Mode: q.Get("mode"), K: defaultK, Modes: []string{"hybrid", "vector", "bm25"}}
+		DocPrefix: q.Get("doc_prefix"), Mode: q.Get("mode"), K: defaultK, Modes: []string{"hybrid", "vector", "bm25"}}
 	status := http.StatusOK
 	fail := func(code int, msg string) {
 		status, v.Notice, v.Error = code, msg, true
@@ -201,6 +206,9 @@ func (p *Page) ServeSearch(w http.ResponseWriter, r *http.Request) {
 	}
 	known := false
 	for _, c := range cols {
+		if c.Name != v.Form.Collection && engine.IsEvalCollection(c.Name) {
+			continue // an eval harness's corpus: offered only when asked for by name
+		}
 		v.Form.Collections = append(v.Form.Collections, c.Name)
 		if c.Name == v.Form.Collection {
 			known = true
@@ -234,7 +242,12 @@ func (p *Page) ServeSearch(w http.ResponseWriter, r *http.Request) {
 
 // search runs the form's query into v and returns the page's status.
 func (p *Page) search(ctx context.Context, v *searchView, mode engine.Mode) int {
-	resp, err := p.eng.Search(ctx, v.Form.Collection, engine.Query{Text: v.Form.Query, K: v.Form.K, MinScore: -1, Mode: mode})
+	filter, err := engine.FilterSpec{DocPrefix: v.Form.DocPrefix}.Filter()
+	if fe := (*engine.FieldError)(nil); errors.As(err, &fe) {
+		v.Notice, v.Error = "Folder: "+fe.Named(map[string]string{"doc_prefix": "the folder"}), true
+		return http.StatusBadRequest
+	}
+	resp, err := p.eng.Search(ctx, v.Form.Collection, engine.Query{Text: v.Form.Query, K: v.Form.K, MinScore: -1, Mode: mode, Filter: filter})
 	if err != nil {
 		v.Error = true
 		for _, u := range p.unavailable {
@@ -259,12 +272,14 @@ func (p *Page) search(ctx context.Context, v *searchView, mode engine.Mode) int 
 		}
 		return c.Status
 	}
-	v.Took, v.Model, v.Mode = resp.Took, resp.Model, resp.Mode
+	v.Took, v.Model, v.Mode, v.Warnings = resp.Took, resp.Model, resp.Mode, resp.Warnings
 	terms := queryTerms(v.Form.Query)
 	for _, res := range resp.Results {
 		v.Results = append(v.Results, resultView{
-			Rank: res.Rank, Title: cmp.Or(res.Title, res.Source), Citation: res.Citation, Score: res.Score,
-			Text: highlight(strings.TrimSpace(res.Text), terms),
+			// The title heads the result: the citation under it and the
+			// passage's text do not repeat it.
+			Rank: res.Rank, Title: cmp.Or(res.Title, res.Source), Citation: engine.SourceCitation(res.Hit), Score: res.Score,
+			Text: highlight(engine.Body(res.Hit), terms),
 			Link: passagePath(v.Form.Collection, res.DocID, res.Start, res.End, v.Form.Query),
 		})
 	}

@@ -35,6 +35,9 @@ func (f *fakeEngine) Search(_ context.Context, col string, q engine.Query) (engi
 		return engine.Response{}, fmt.Errorf("collection %q: %w", col, engine.ErrNotFound)
 	}
 	resp := engine.Response{Model: "fake", Mode: engine.Hybrid, Took: 1200 * time.Microsecond}
+	if q.Filter.DocPrefix != "" {
+		resp.Warnings = append(resp.Warnings, "prefix "+q.Filter.DocPrefix)
+	}
 	if q.Text == "nothing" {
 		return resp, nil
 	}
@@ -49,7 +52,7 @@ func (f *fakeEngine) Search(_ context.Context, col string, q engine.Query) (engi
 
 func (f *fakeEngine) Collections(context.Context) ([]vectorstore.Collection, error) {
 	var out []vectorstore.Collection
-	for _, name := range []string{"news", "empty"} {
+	for _, name := range []string{"news", "empty", "titled", "eval-bbc-1234abcd"} {
 		if docs, ok := f.docs[name]; ok {
 			out = append(out, vectorstore.Collection{Name: name, Documents: len(docs)})
 		}
@@ -71,7 +74,10 @@ func newPage(t *testing.T, key string) *Page {
 	eng := &fakeEngine{docs: map[string][]vectorstore.Document{
 		"news": {{ID: "x<1>", Title: `<script>alert("t")</script>`, Source: "s.txt",
 			Text: "Header line\nTrump fired <b>Comey</b> & the FBI.\nLast line\n"}},
-		"empty": {},
+		"empty":             {},
+		"eval-bbc-1234abcd": {{ID: "e.txt", Source: "e.txt", Text: "eval\n"}},
+		"titled": {{ID: "comey.txt", Title: "Comey timeline", Source: "comey.txt",
+			Text: "\nComey timeline\n\nMay 9, 2017: Comey fired\nTrump, heeding advice\n"}},
 	}}
 	p, err := New(Config{Engine: eng, Collection: "news", APIKey: key, Unavailable: []error{errDown},
 		ValidCollection: func(s string) bool { return !strings.ContainsAny(s, "/<>") }})
@@ -100,7 +106,9 @@ func TestPage_ServeSearch(t *testing.T) {
 		want   []string
 		not    []string
 	}{
-		{"form only", "/", 200, []string{`<input type="search" name="q" value=""`, `<option selected>news</option>`}, []string{`class="result"`}},
+		{"form only", "/", 200, []string{`<input type="search" name="q" value=""`, `<option selected>news</option>`}, []string{`class="result"`, "eval-bbc"}},
+		// Issue 21 item 15: an eval collection is in the picker only when asked for.
+		{"eval collection asked for", "/?collection=eval-bbc-1234abcd", 200, []string{`<option selected>eval-bbc-1234abcd</option>`}, nil},
 		{"results escaped and highlighted", "/?q=Who+fired+Comey%3F", 200, []string{
 			`<mark>fired</mark> &lt;b&gt;<mark>Comey</mark>&lt;/b&gt; &amp; the FBI.`,
 			`&lt;script&gt;alert(&#34;t&#34;)&lt;/script&gt;`,
@@ -118,7 +126,16 @@ func TestPage_ServeSearch(t *testing.T) {
 		// The request model's maximum k and query limit, as every door's.
 		{"k up to the maximum", "/?q=fired&k=1000", 200, []string{`class="result"`}, []string{"k must be"}},
 		{"k over the maximum", "/?q=fired&k=1001", 400, []string{"k must be a number between 1 and 1000"}, nil},
+		// Issue 21 item 11: a folder (doc_prefix) filter, and the engine's
+		// warnings shown.
+		{"folder", "/?q=fired&doc_prefix=sport%2F", 200, []string{`name="doc_prefix" value="sport/"`, `<p class="notice warning">prefix sport/</p>`}, nil},
 		{"internal error hidden", "/?q=internal", 500, []string{"The search failed (see the server log)."}, []string{"secret path"}},
+		// Issue 21 item 17: the title once (not in the citation, nor as the
+		// passage's first line), the passage's lines kept.
+		{"title once", "/?q=timeline&collection=titled", 200, []string{
+			`<div class="cite">comey.txt, line 2</div>`,
+			"<p class=\"text\">May 9, 2017: Comey fired\nTrump, heeding advice</p>",
+		}, []string{`&#34;Comey timeline&#34;`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

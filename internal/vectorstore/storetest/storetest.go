@@ -227,6 +227,9 @@ func matches(d vectorstore.Document, f vectorstore.Filter) bool {
 	if len(f.DocIDs) > 0 && !slices.Contains(f.DocIDs, d.ID) {
 		return false
 	}
+	if f.DocPrefix != "" && !strings.HasPrefix(d.ID, f.DocPrefix) && !strings.HasPrefix(d.Source, f.DocPrefix) {
+		return false
+	}
 	for k, want := range f.Meta {
 		var got string
 		switch k {
@@ -848,6 +851,13 @@ func testFilters(t *testing.T, h *harness) {
 		{"empty range", vectorstore.Filter{After: day(9), Before: day(3)}},
 		{"range and docs", vectorstore.Filter{DocIDs: []string{"doc-00", "doc-05", "doc-06"}, After: day(5)}},
 		{"range and author", vectorstore.Filter{Meta: map[string]string{"author": "cy"}, Before: day(10)}},
+		// A prefix of ids or of sources (a folder), applied before ranking.
+		{"id prefix", vectorstore.Filter{DocPrefix: "doc-0"}},
+		{"source prefix", vectorstore.Filter{DocPrefix: "source-2"}},
+		{"prefix of nothing", vectorstore.Filter{DocPrefix: "elsewhere/"}},
+		{"prefix with a wildcard", vectorstore.Filter{DocPrefix: "doc-1*"}},
+		{"prefix and author", vectorstore.Filter{DocPrefix: "doc-1", Meta: map[string]string{"author": "ada"}}},
+		{"prefix and docs", vectorstore.Filter{DocPrefix: "doc-0", DocIDs: []string{"doc-01", "doc-10"}}},
 	}
 	for _, tc := range tests {
 		t.Run(strings.ReplaceAll(tc.name, " ", "_"), func(t *testing.T) {

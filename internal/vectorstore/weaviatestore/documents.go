@@ -67,6 +67,19 @@ func where(f vectorstore.Filter) *filters.WhereBuilder {
 	if len(f.DocIDs) > 0 {
 		ops = append(ops, filters.Where().WithPath([]string{"doc_id"}).WithOperator(filters.ContainsAny).WithValueText(f.DocIDs...))
 	}
+	if f.DocPrefix != "" {
+		// Like's wildcards (* and ?) cannot be escaped: the pattern stops
+		// before the first, so it admits at least the documents meant, and
+		// the matcher drops the rest.
+		p := f.DocPrefix
+		if i := strings.IndexAny(p, "*?"); i >= 0 {
+			p = p[:i]
+		}
+		ops = append(ops, filters.Where().WithOperator(filters.Or).WithOperands([]*filters.WhereBuilder{
+			filters.Where().WithPath([]string{"doc_id"}).WithOperator(filters.Like).WithValueText(p + "*"),
+			filters.Where().WithPath([]string{"filter_kv"}).WithOperator(filters.Like).WithValueText("source=" + p + "*"),
+		}))
+	}
 	keys := slices.Sorted(maps.Keys(f.Meta))
 	for _, k := range keys {
 		v := f.Meta[k]
