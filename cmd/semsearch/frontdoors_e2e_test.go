@@ -275,7 +275,7 @@ func TestServe_mcpThirdParty(t *testing.T) {
 		for _, want := range []string{
 			"server: semsearch",
 			"- demo: 2 documents",
-			"tool: search readOnly=true input=query,collection,collections,k,mode,max_per_doc,filter",
+			"tool: search readOnly=true input=query,collection,collections,k,mode,max_per_doc,keep_duplicates,filter",
 			"tool: get_document readOnly=true",
 			"search isError=false",
 			"[1] ",
