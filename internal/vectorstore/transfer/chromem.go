@@ -94,39 +94,20 @@ func ExportChromem(ctx context.Context, s vectorstore.Store, name string, w io.W
 		return st, fmt.Errorf("export %q: %w", name, err)
 	}
 	var docs []chromem.Document
-	for offset := 0; ; offset += pageSize {
-		list, _, err := s.Documents(ctx, name, offset, pageSize)
-		if err != nil {
-			return st, fmt.Errorf("export %q: %w", name, err)
+	err = eachDocument(ctx, s, name, c, "read", func(doc vectorstore.Document, hits []vectorstore.Hit) error {
+		for _, h := range hits {
+			if len(h.Vector) == 0 || zero(h.Vector) {
+				st.Unvectored++
+				continue
+			}
+			docs = append(docs, chromem.Document{ID: ChromemID(doc.ID, h.Chunk), Metadata: passageMeta(&doc, &h), Embedding: h.Vector, Content: h.Text})
 		}
-		for _, d := range list {
-			doc, hits, err := vectorstore.DocumentPassages(ctx, s, name, d.ID)
-			if errors.Is(err, vectorstore.ErrNotFound) {
-				continue // deleted meanwhile: the count check below reports it
-			}
-			if err != nil {
-				return st, fmt.Errorf("export %q: %w", name, err)
-			}
-			if len(hits) != doc.Passages {
-				return st, fmt.Errorf("export %q: document %q has %d passages, the store returned %d (changed while exporting?)", name, doc.ID, doc.Passages, len(hits))
-			}
-			for _, h := range hits {
-				if len(h.Vector) == 0 || zero(h.Vector) {
-					st.Unvectored++
-					continue
-				}
-				docs = append(docs, chromem.Document{ID: ChromemID(doc.ID, h.Chunk), Metadata: passageMeta(&doc, &h), Embedding: h.Vector, Content: h.Text})
-			}
-			st.Documents++
-			st.Passages += len(hits)
-		}
-		if len(list) < pageSize {
-			break
-		}
-	}
-	if st.Documents != c.Documents || st.Passages != c.Passages {
-		return st, fmt.Errorf("export %q: the collection changed while it was exported (%d documents and %d passages when it began, %d and %d read); export it again",
-			name, c.Documents, c.Passages, st.Documents, st.Passages)
+		st.Documents++
+		st.Passages += len(hits)
+		return nil
+	})
+	if err != nil {
+		return st, err
 	}
 	if len(docs) > 0 {
 		if err := col.AddDocuments(ctx, docs, runtime.GOMAXPROCS(0)); err != nil {

@@ -115,39 +115,20 @@ func Export(ctx context.Context, s vectorstore.Store, name string, w io.Writer) 
 	if err := enc.Encode(Header{Type: "collection", Version: Version, Name: name, Settings: c.Settings, Documents: c.Documents, Passages: c.Passages}); err != nil {
 		return st, fmt.Errorf("export %q: %w", name, err)
 	}
-	for offset := 0; ; offset += pageSize {
-		list, _, err := s.Documents(ctx, name, offset, pageSize)
-		if err != nil {
-			return st, fmt.Errorf("export %q: %w", name, err)
+	err = eachDocument(ctx, s, name, c, "written", func(doc vectorstore.Document, hits []vectorstore.Hit) error {
+		rec := Record{Type: "document", Document: doc, Passages: make([]Passage, len(hits))}
+		for i, h := range hits {
+			rec.Passages[i] = Passage{Chunk: h.Chunk, Start: h.Start, End: h.End, LineStart: h.LineStart, LineEnd: h.LineEnd, Vector: h.Vector}
 		}
-		for _, d := range list {
-			doc, hits, err := vectorstore.DocumentPassages(ctx, s, name, d.ID)
-			if errors.Is(err, vectorstore.ErrNotFound) {
-				continue // deleted meanwhile: the count check below reports it
-			}
-			if err != nil {
-				return st, fmt.Errorf("export %q: %w", name, err)
-			}
-			if len(hits) != doc.Passages {
-				return st, fmt.Errorf("export %q: document %q has %d passages, the store returned %d (changed while exporting?)", name, doc.ID, doc.Passages, len(hits))
-			}
-			rec := Record{Type: "document", Document: doc, Passages: make([]Passage, len(hits))}
-			for i, h := range hits {
-				rec.Passages[i] = Passage{Chunk: h.Chunk, Start: h.Start, End: h.End, LineStart: h.LineStart, LineEnd: h.LineEnd, Vector: h.Vector}
-			}
-			if err := enc.Encode(rec); err != nil {
-				return st, fmt.Errorf("export %q: %w", name, err)
-			}
-			st.Documents++
-			st.Passages += len(hits)
+		if err := enc.Encode(rec); err != nil {
+			return err
 		}
-		if len(list) < pageSize {
-			break
-		}
-	}
-	if st.Documents != c.Documents || st.Passages != c.Passages {
-		return st, fmt.Errorf("export %q: the collection changed while it was exported (%d documents and %d passages when it began, %d and %d written); export it again",
-			name, c.Documents, c.Passages, st.Documents, st.Passages)
+		st.Documents++
+		st.Passages += len(hits)
+		return nil
+	})
+	if err != nil {
+		return st, err
 	}
 	end := End{Type: "end", Documents: st.Documents, Passages: st.Passages, SHA256: hex.EncodeToString(sum.Sum(nil))}
 	if err := json.NewEncoder(bw).Encode(end); err != nil {
@@ -157,6 +138,46 @@ func Export(ctx context.Context, s vectorstore.Store, name string, w io.Writer) 
 		return st, fmt.Errorf("export %q: %w", name, err)
 	}
 	return st, nil
+}
+
+// eachDocument calls fn with every document of collection name (c, as it
+// was when the export began) and all its passages, in id order, then fails
+// when what was read is not what c counted: a collection changed during an
+// export is never exported half-changed. what names the reads in that
+// message ("written", "read").
+func eachDocument(ctx context.Context, s vectorstore.Store, name string, c vectorstore.Collection, what string, fn func(vectorstore.Document, []vectorstore.Hit) error) error {
+	docs, passages := 0, 0
+	for offset := 0; ; offset += pageSize {
+		list, _, err := s.Documents(ctx, name, offset, pageSize)
+		if err != nil {
+			return fmt.Errorf("export %q: %w", name, err)
+		}
+		for _, d := range list {
+			doc, hits, err := vectorstore.DocumentPassages(ctx, s, name, d.ID)
+			if errors.Is(err, vectorstore.ErrNotFound) {
+				continue // deleted meanwhile: the count check below reports it
+			}
+			if err != nil {
+				return fmt.Errorf("export %q: %w", name, err)
+			}
+			if len(hits) != doc.Passages {
+				return fmt.Errorf("export %q: document %q has %d passages, the store returned %d (changed while exporting?)", name, doc.ID, doc.Passages, len(hits))
+			}
+			if err := fn(doc, hits); err != nil {
+				return fmt.Errorf("export %q: %w", name, err)
+			}
+			docs++
+			passages += len(hits)
+		}
+		if len(list) < pageSize {
+			break
+		}
+	}
+	if docs != c.Documents || passages != c.Passages {
+		return fmt.Errorf("export %q: the collection changed while it was exported (%d documents and %d passages when it began, %d and %d %s); export it again",
+			name, c.Documents, c.Passages, docs, passages, what)
+	}
+	return nil
 }
 
 // Verify reads a whole export from r and reports what is wrong with it: a
