@@ -32,8 +32,10 @@ malgo=$(cd "$tmp" && "$GO" mod download -json "github.com/gen2brain/malgo@${MALG
 [ -f "$malgo/miniaudio.h" ] || die "no miniaudio.h in malgo@${MALGO_VERSION} ($malgo)"
 
 say "unpacking nlohmann-json3-dev and libstb-dev (apt-get download + dpkg -x)"
+# A fresh machine has no package lists yet: fetch them once and try again.
 (cd "$tmp" && apt-get download nlohmann-json3-dev libstb-dev >&2) ||
-	die "apt-get download failed (run apt-get update first?)"
+	{ apt-get update >&2 && (cd "$tmp" && apt-get download nlohmann-json3-dev libstb-dev >&2); } ||
+	die "apt-get download failed even after apt-get update: are Debian's package servers reachable?"
 for deb in "$tmp"/*.deb; do dpkg -x "$deb" "$tmp/debs"; done
 
 cp -r "$src" "$tmp/ollama"
