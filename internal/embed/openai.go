@@ -125,7 +125,10 @@ func (o *openAI) embed(ctx context.Context, req *api.EmbedRequest) (*api.EmbedRe
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		msg := openAIErrorMessage(b)
+		msg := serverText(b) // OpenAI's {"error":{"message"}}, Ollama's {"error"}, TEI's, or the body
+		if msg == "" {
+			msg = "(empty body)"
+		}
 		if resp.StatusCode == http.StatusNotFound && strings.Contains(strings.ToLower(msg), "model") {
 			return nil, &detailedError{kind: ErrModelMissing, msg: fmt.Sprintf(
 				"model %q not found on the embedding server at %s (HTTP 404: %s): load it there, or give --model as the server names it", req.Model, strings.TrimSuffix(o.url, "/embeddings"), msg)}
@@ -148,43 +151,6 @@ func (o *openAI) embed(ctx context.Context, req *api.EmbedRequest) (*api.EmbedRe
 		return nil, fmt.Errorf("%s returned %d embeddings for %d inputs", o.url, len(out.Data), len(inputs))
 	}
 	return &api.EmbedResponse{Model: req.Model, Embeddings: vecs}, nil
-}
-
-// openAIErrorMessage extracts the message of an OpenAI-style error body
-// ({"error":{"message":...}}), an Ollama-style one ({"error":"..."}), or
-// else returns the body itself, shortened.
-func openAIErrorMessage(b []byte) string {
-	var e struct {
-		Error json.RawMessage `json:"error"`
-		// TEI answers {"error": "...", "error_type": "..."}; some
-		// servers use "message" or "detail" at the top level.
-		Message string `json:"message"`
-		Detail  string `json:"detail"`
-	}
-	if json.Unmarshal(b, &e) == nil {
-		var s string
-		var obj struct {
-			Message string `json:"message"`
-		}
-		switch {
-		case json.Unmarshal(e.Error, &s) == nil && s != "":
-			return s
-		case json.Unmarshal(e.Error, &obj) == nil && obj.Message != "":
-			return obj.Message
-		case e.Message != "":
-			return e.Message
-		case e.Detail != "":
-			return e.Detail
-		}
-	}
-	msg := strings.TrimSpace(string(b))
-	if len(msg) > 300 {
-		msg = msg[:300] + "..."
-	}
-	if msg == "" {
-		msg = "(empty body)"
-	}
-	return msg
 }
 
 // checkOpenAI verifies an OpenAI-compatible server by embedding a probe

@@ -13,12 +13,8 @@ import (
 // line_end and citation, which win over custom keys of the same name. Empty
 // title, author, url and published are left out; the map is never nil. The caller owns it.
 func Metadata(h vectorstore.Hit) map[string]any {
-	m := make(map[string]any, len(h.Meta)+12)
-	for k, v := range h.Meta {
-		m[k] = v
-	}
-	m["doc_id"] = h.DocID
-	m["source"] = h.Source
+	m := DocumentMetadata(vectorstore.Document{ID: h.DocID, Source: h.Source, Title: h.Title, Author: h.Author,
+		URL: h.URL, Published: h.Published, Meta: h.Meta})
 	m["chunk"] = h.Chunk
 	m["start"] = h.Start
 	m["end"] = h.End
@@ -31,13 +27,27 @@ func Metadata(h vectorstore.Hit) map[string]any {
 	if h.Chapter != "" {
 		m["chapter"] = h.Chapter
 	}
-	for k, v := range map[string]string{"title": h.Title, "author": h.Author, "url": h.URL} {
+	return m
+}
+
+// DocumentMetadata is the part of [Metadata] that comes from the document:
+// its own metadata, then doc_id, source, and title, author, url and
+// published where set. Filters over documents (Dify's conditions) read the
+// same keys that hits carry.
+func DocumentMetadata(d vectorstore.Document) map[string]any {
+	m := make(map[string]any, len(d.Meta)+14)
+	for k, v := range d.Meta {
+		m[k] = v
+	}
+	m["doc_id"] = d.ID
+	m["source"] = d.Source
+	for k, v := range map[string]string{"title": d.Title, "author": d.Author, "url": d.URL} {
 		if v != "" {
 			m[k] = v
 		}
 	}
-	if !h.Published.IsZero() {
-		m["published"] = h.Published.UTC().Format(time.RFC3339)
+	if !d.Published.IsZero() {
+		m["published"] = d.Published.UTC().Format(time.RFC3339)
 	}
 	return m
 }

@@ -254,7 +254,7 @@ func (s *Server) matchingDocuments(r *http.Request, col string, match func(map[s
 			return nil, false, err
 		}
 		for _, d := range docs {
-			if match(documentMetadata(d)) {
+			if match(engine.DocumentMetadata(d)) {
 				ids = append(ids, d.ID)
 			} else {
 				all = false
@@ -264,26 +264,6 @@ func (s *Server) matchingDocuments(r *http.Request, col string, match func(map[s
 			return ids, all, nil
 		}
 	}
-}
-
-// documentMetadata is the part of a record's metadata that comes from its
-// document, as [engine.Metadata] writes it.
-func documentMetadata(d vectorstore.Document) map[string]any {
-	m := make(map[string]any, len(d.Meta)+6)
-	for k, v := range d.Meta {
-		m[k] = v
-	}
-	m["doc_id"] = d.ID
-	m["source"] = d.Source
-	for k, v := range map[string]string{"title": d.Title, "author": d.Author, "url": d.URL} {
-		if v != "" {
-			m[k] = v
-		}
-	}
-	if !d.Published.IsZero() {
-		m["published"] = d.Published.UTC().Format(time.RFC3339)
-	}
-	return m
 }
 
 // matcher returns a predicate over record metadata, or nil for no
