@@ -41,6 +41,11 @@ type IndexOptions struct {
 	// comparison of the paths as written. The id guard (see guard.go)
 	// holds with or without it.
 	SameFile func(stored, given string) (same, known bool)
+	// Remove names documents to remove in this run once the articles are
+	// stored (a deleted or renamed file's): `sync` and `watch` remove
+	// what is gone this way, keeping the articles of a file that could
+	// not be read. Ids also given as articles are kept.
+	Remove []string
 }
 
 // IndexProgress is how far an index run's embedding has got.
@@ -66,7 +71,11 @@ type IndexStats struct {
 	Passages, Total int
 	// Rebuilt counts the stored articles a rebuild re-embedded from the
 	// store (those it was not given).
-	Rebuilt   int
+	Rebuilt int
+	// Moved counts the new or changed articles whose content a document
+	// this run removes (Prune, Remove) held: a renamed or moved file.
+	// They took that document's vectors instead of being embedded.
+	Moved     int
 	EmbedTime time.Duration
 	Duration  time.Duration
 	// Gone lists the ids removed by Prune (or, in a dry run, that would be).
@@ -99,6 +108,9 @@ type DocResult struct {
 	// Passages is how many passages were embedded and stored (new or
 	// updated articles only).
 	Passages int `json:"passages,omitempty"`
+	// MovedFrom is the removed document whose vectors the article took
+	// (see [IndexStats.Moved]).
+	MovedFrom string `json:"moved_from,omitempty"`
 }
 
 // pending is an article waiting for its passages' vectors.
@@ -109,6 +121,9 @@ type pending struct {
 	isNew  bool
 	chunks []chunk.Chunk
 	inputs []string
+	// vecs, when set, are vectors taken from a removed document with the
+	// same content (a move): nothing to embed.
+	vecs [][]float32
 }
 
 // Index brings a collection up to date with arts: new and changed articles
@@ -122,7 +137,7 @@ type pending struct {
 // into one run (see [Engine.indexShared]): many small concurrent writers
 // share embedding calls, store appends and one Flush.
 func (e *Engine) Index(ctx context.Context, collection string, arts []article.Article, opt IndexOptions) (IndexStats, error) {
-	if !opt.Prune && !opt.Rebuild && !opt.DryRun && opt.OnProgress == nil && opt.SameFile == nil {
+	if !opt.Prune && !opt.Rebuild && !opt.DryRun && opt.OnProgress == nil && opt.SameFile == nil && len(opt.Remove) == 0 {
 		return e.indexShared(ctx, collection, arts)
 	}
 	if opt.Rebuild {
@@ -209,6 +224,15 @@ func (e *Engine) index(ctx context.Context, collection string, arts []article.Ar
 		sort.Strings(ids)
 		return ids
 	}
+	var removing []string // documents this run removes
+	if opt.Prune {
+		removing = gone()
+	}
+	for _, id := range opt.Remove {
+		if _, stored := hashes[id]; stored && !seen[id] && !slices.Contains(removing, id) {
+			removing = append(removing, id)
+		}
+	}
 	if opt.DryRun {
 		for _, p := range todo {
 			// The results say what the run would do with each article.
@@ -221,10 +245,8 @@ func (e *Engine) index(ctx context.Context, collection string, arts []article.Ar
 			}
 			st.Passages += len(p.inputs)
 		}
-		if opt.Prune {
-			st.Gone = gone()
-			st.Removed = len(st.Gone)
-		}
+		st.Gone = removing
+		st.Removed = len(st.Gone)
 		return st, nil
 	}
 
@@ -236,7 +258,9 @@ func (e *Engine) index(ctx context.Context, collection string, arts []article.Ar
 			return err
 		}
 		for _, p := range unflushed {
-			st.Passages += len(p.inputs)
+			if p.vecs == nil { // a move embedded nothing
+				st.Passages += len(p.inputs)
+			}
 			p.result.Passages = len(p.inputs)
 			if p.isNew {
 				st.New++
@@ -251,6 +275,19 @@ func (e *Engine) index(ctx context.Context, collection string, arts []article.Ar
 			st.Total = c.Passages
 		}
 		return nil
+	}
+
+	// A removed document's content given under another id (a renamed
+	// file) keeps its vectors.
+	todo, err = e.takeMoved(ctx, collection, col, todo, removing, &st, func(p *pending) { unflushed = append(unflushed, p) })
+	if err != nil {
+		ferr := flush(context.WithoutCancel(ctx))
+		for _, r := range st.Results {
+			if r.Status == DocNotStored {
+				st.NotStored++
+			}
+		}
+		return st, errors.Join(err, ferr)
 	}
 
 	// Flush every FlushEvery, but never spend more than a tenth of the run
@@ -268,8 +305,8 @@ func (e *Engine) index(ctx context.Context, collection string, arts []article.Ar
 		return err
 	})
 	removed := 0
-	if err == nil && opt.Prune {
-		st.Gone = gone()
+	if err == nil && len(removing) > 0 {
+		st.Gone = removing
 		removed, err = e.store.Delete(ctx, collection, st.Gone...)
 		if err == nil && e.keywords != nil && len(st.Gone) > 0 {
 			if err = e.keywords.Delete(ctx, collection, st.Gone...); err != nil {

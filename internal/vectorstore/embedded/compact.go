@@ -75,7 +75,7 @@ func (s *Store) sync(ctx context.Context, name string, c *collection, target int
 func (s *Store) compact(name string, c *collection) (err error) {
 	s.mu.Lock()
 	docs := slices.Collect(maps.Values(c.docs))
-	info := c.snapshotInfo()
+	info, sources := c.snapshotInfo(), c.sources
 	// The block lists as they are now: blocks appended later are not the
 	// snapshot's, and the blocks themselves never move.
 	view := &arena{dims: c.arena.dims, f32: slices.Clone(c.arena.f32), i8: slices.Clone(c.arena.i8), scale: c.arena.scale}
@@ -88,7 +88,7 @@ func (s *Store) compact(name string, c *collection) (err error) {
 	logFrom := c.logFrom
 	s.mu.Unlock()
 
-	tmp, size, werr := s.writeSnapshot(info, docs, view, gen, logFrom)
+	tmp, size, werr := s.writeSnapshot(info, sources, docs, view, gen, logFrom)
 
 	c.syncMu.Lock()
 	defer c.syncMu.Unlock()

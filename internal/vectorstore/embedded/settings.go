@@ -45,3 +45,55 @@ func (s *Store) RecordSettings(ctx context.Context, name string, set vectorstore
 		}
 	}
 }
+
+// RecordSources implements vectorstore.SourcesStore: it replaces what the
+// collection was indexed from and writes a new snapshot (sources change
+// once per index, sync or watch batch, not per document), so that they are
+// durable when it returns.
+func (s *Store) RecordSources(ctx context.Context, name string, src vectorstore.Sources) error {
+	if err := s.writable(); err != nil {
+		return err
+	}
+	for {
+		s.mu.Lock()
+		c, err := s.get(name)
+		if err != nil {
+			s.mu.Unlock()
+			return err
+		}
+		if !c.compacting {
+			c.sources = &src
+			c.compacting = true
+			s.mu.Unlock()
+			if err := s.compact(name, c); err != nil {
+				return fmt.Errorf("record the sources of collection %q: %w", name, err)
+			}
+			return nil
+		}
+		// A compaction under way took its copy of the sources before they
+		// changed: wait for it, then write another.
+		s.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("record the sources of collection %q: %w", name, ctx.Err())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// Sources implements vectorstore.SourcesStore.
+func (s *Store) Sources(ctx context.Context, name string) (vectorstore.Sources, error) {
+	if err := ctx.Err(); err != nil {
+		return vectorstore.Sources{}, fmt.Errorf("sources of collection %q: %w", name, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, err := s.get(name)
+	if err != nil {
+		return vectorstore.Sources{}, err
+	}
+	if c.sources == nil {
+		return vectorstore.Sources{}, nil
+	}
+	return *c.sources, nil
+}

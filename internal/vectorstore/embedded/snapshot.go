@@ -20,7 +20,7 @@ import (
 	"github.com/semsearch/semsearch/internal/vectorstore"
 )
 
-// A snapshot file (version 6) is: the magic line; the generation of the log
+// A snapshot file (version 7) is: the magic line; the generation of the log
 // that continues it and the length of the catalog, little-endian uint64s;
 // the catalog (gob); the dimension (uint32) and number (uint64) of the
 // vectors; the vectors as raw little-endian float32, in catalog order, read
@@ -41,12 +41,15 @@ import (
 // EmbedDimensions): gob would let an older semsearch drop them silently, so
 // the magic changed again. Version 6 differs from 5 only in documents
 // carrying a PDF's page starts and an EPUB's chapters
-// (vectorstore.Document.Pages, Chapters), for the same reason. Version 1 and
+// (vectorstore.Document.Pages, Chapters), for the same reason. Version 7
+// differs from 6 only in the catalog's Sources (what the collection was
+// indexed from, vectorstore.Sources). Version 1 and
 // 2 files (the catalog followed by chromem-go's gob export) are still read;
 // the first compaction rewrites them.
 const (
 	fileExt  = ".collection"
-	magic    = "semsearch collection v6\n"
+	magic    = "semsearch collection v7\n"
+	magicV6  = "semsearch collection v6\n"
 	magicV5  = "semsearch collection v5\n"
 	magicV4  = "semsearch collection v4\n"
 	magicV3  = "semsearch collection v3\n"
@@ -69,6 +72,9 @@ type catalog struct {
 	// this one replaced (see [Store.ReplaceCollection]) and is dropped,
 	// not replayed. Zero (compactions, version 3 files) replays any log.
 	LogFrom uint64
+	// Sources are what the collection was indexed from (version 7; nil
+	// before, or when none were recorded).
+	Sources *vectorstore.Sources
 }
 
 // removeLeftovers deletes temporary files a crash left in the data directory.
@@ -135,7 +141,7 @@ func (s *Store) loadSnapshot(name string) (*collection, error) {
 	}
 	var c *collection
 	switch string(head) {
-	case magic, magicV5, magicV4, magicV3:
+	case magic, magicV6, magicV5, magicV4, magicV3:
 		c, err = s.readV3(f, st.Size(), string(head), corrupt)
 	case magicV2, magicV1:
 		c, err = s.readV2(f, st.Size(), string(head) == magicV2, name, corrupt)
@@ -152,7 +158,7 @@ func (s *Store) loadSnapshot(name string) (*collection, error) {
 	return c, nil
 }
 
-// readV3 reads a version 3, 4, 5 or 6 snapshot whose magic line, head, has been
+// readV3 reads a version 3 to 7 snapshot whose magic line, head, has been
 // read.
 func (s *Store) readV3(f *os.File, size int64, head string, corrupt func(string, error) error) (*collection, error) {
 	br := bufio.NewReaderSize(f, 1<<20)
@@ -247,7 +253,7 @@ func (s *Store) readV3(f *os.File, size int64, head string, corrupt func(string,
 		return nil, corrupt("vectors", errors.New("more vectors than passages"))
 	}
 	a.live = a.n
-	c.gen, c.logFrom = gen, cat.LogFrom
+	c.gen, c.logFrom, c.sources = gen, cat.LogFrom, cat.Sources
 	return c, nil
 }
 
@@ -492,11 +498,11 @@ func (c *collection) applyRecord(op byte, p []byte) error {
 	return nil
 }
 
-// writeSnapshot writes a version 5 snapshot of docs, whose vectors view
+// writeSnapshot writes a snapshot (of the current version) of docs, with sources, whose vectors view
 // holds (the arena's blocks as they were when the snapshot was taken), to a
 // synced temporary file and returns its name and size; the caller renames it
 // into place. logFrom is the catalog's LogFrom.
-func (s *Store) writeSnapshot(info vectorstore.Collection, docs []*docEntry, view *arena, gen, logFrom uint64) (string, int64, error) {
+func (s *Store) writeSnapshot(info vectorstore.Collection, sources *vectorstore.Sources, docs []*docEntry, view *arena, gen, logFrom uint64) (string, int64, error) {
 	name := info.Name
 	slices.SortFunc(docs, func(a, b *docEntry) int {
 		if a.Doc.ID < b.Doc.ID {
@@ -504,7 +510,7 @@ func (s *Store) writeSnapshot(info vectorstore.Collection, docs []*docEntry, vie
 		}
 		return 1
 	})
-	cat := catalog{Info: info, Docs: docs, LogFrom: logFrom}
+	cat := catalog{Info: info, Docs: docs, LogFrom: logFrom, Sources: sources}
 	var buf bytes.Buffer
 	if err := gob.NewEncoder(&buf).Encode(&cat); err != nil {
 		return "", 0, fmt.Errorf("encode catalog of %q: %w", name, err)

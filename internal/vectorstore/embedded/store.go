@@ -94,6 +94,9 @@ type collection struct {
 	snapBytes  int64
 	appended   int64 // bytes ever appended to the log (all generations)
 	compacting bool
+	// sources are what the collection was indexed from (see
+	// [Store.RecordSources]), replaced whole, never changed in place.
+	sources *vectorstore.Sources
 	syncMu     sync.Mutex
 	synced     int64 // appended, as of the last sync
 }
@@ -240,7 +243,7 @@ func (s *Store) CreateCollection(ctx context.Context, name string, set vectorsto
 	// The empty snapshot first, then the log: a crash in between leaves a
 	// collection whose log open creates.
 	c.gen = 1
-	tmp, size, err := s.writeSnapshot(c.snapshotInfo(), nil, &arena{dims: set.Dimensions}, c.gen, 0)
+	tmp, size, err := s.writeSnapshot(c.snapshotInfo(), nil, nil, &arena{dims: set.Dimensions}, c.gen, 0)
 	if err == nil {
 		err = os.Rename(tmp, s.path(name))
 	}
@@ -370,7 +373,13 @@ func (s *Store) ReplaceCollection(ctx context.Context, name, from string) error 
 	info := src.snapshotInfo()
 	info.Name = name
 	docs := slices.Collect(maps.Values(src.docs))
-	tmp, size, err := s.writeSnapshot(info, docs, &src.arena, gen, gen)
+	sources := src.sources
+	if sources == nil && dst != nil {
+		// A rebuild's staged collection replaces the indexed one: what it
+		// was indexed from stays.
+		sources = dst.sources
+	}
+	tmp, size, err := s.writeSnapshot(info, sources, docs, &src.arena, gen, gen)
 	if err != nil {
 		return fmt.Errorf("replace collection %q: %w", name, err)
 	}
@@ -401,6 +410,7 @@ func (s *Store) ReplaceCollection(ctx context.Context, name, from string) error 
 		return fmt.Errorf("replace collection %q: start its change log: %w", name, err)
 	}
 	src.info.Name = name
+	src.sources = sources
 	src.gen, src.logFrom, src.snapBytes, src.log = gen, gen, size, l
 	src.synced = src.appended
 	s.cols[name] = src

@@ -1,0 +1,146 @@
+package sources
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/semsearch/semsearch/internal/article"
+	"github.com/semsearch/semsearch/internal/engine"
+	"github.com/semsearch/semsearch/internal/vectorstore"
+)
+
+// Syncer indexes a collection's recorded sources again.
+type Syncer struct {
+	Engine     *engine.Engine
+	Collection string
+	// SameFile is the id guard's file comparison (see
+	// engine.IndexOptions.SameFile).
+	SameFile func(stored, given string) (same, known bool)
+	Now      func() time.Time // time.Now when nil
+	Log      *slog.Logger     // discarded when nil
+}
+
+// Result is what one [Syncer.Sync] did.
+type Result struct {
+	Stats    engine.IndexStats
+	Problems []article.Problem
+	// Missing are the roots that are gone: their articles were removed.
+	Missing []string
+	Files   []vectorstore.FileReport
+}
+
+// Sync loads every recorded root (with the options it was indexed with)
+// and indexes what it holds through engine.Index: new and changed files
+// are embedded, unchanged ones cost a read and a hash, a renamed file
+// keeps its vectors (a move), and the articles of files that are gone are
+// removed. A file that is there but fails to load keeps what it held. The
+// file report is recorded with the sources afterwards. It returns ErrNone
+// when the collection has no recorded sources.
+func (s *Syncer) Sync(ctx context.Context) (Result, error) {
+	var res Result
+	src, err := s.Engine.Sources(ctx, s.Collection)
+	if err != nil {
+		return res, err
+	}
+	if len(src.Roots) == 0 {
+		return res, fmt.Errorf("collection %q: %w", s.Collection, ErrNone)
+	}
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	var arts []article.Article
+	for _, root := range src.Roots {
+		if _, err := os.Stat(root.Path); errors.Is(err, os.ErrNotExist) {
+			res.Missing = append(res.Missing, root.Path)
+			continue
+		}
+		got, err := article.Load(ctx, []string{root.Path}, nil, article.LoadOptions{
+			Include: root.Include, Exclude: root.Exclude, MaxFileBytes: root.MaxFileBytes,
+		})
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) { // gone while it was walked
+				res.Missing = append(res.Missing, root.Path)
+				continue
+			}
+			return res, fmt.Errorf("load %s: %w", root.Path, err)
+		}
+		for i := range got.Articles {
+			got.Articles[i].ID = root.IDPrefix + got.Articles[i].ID
+		}
+		arts = append(arts, got.Articles...)
+		res.Problems = append(res.Problems, got.Problems...)
+	}
+	var bad []article.Problem
+	arts, bad = refuseControlIDs(arts)
+	res.Problems = append(res.Problems, bad...)
+
+	// What is gone: the articles of files recorded before that hold none
+	// now, unless the file is there and failed to load this time.
+	seen := make(map[string]bool, len(arts))
+	for _, a := range arts {
+		seen[a.ID] = true
+	}
+	failed := map[string]bool{}
+	for _, p := range res.Problems {
+		if p.Kind == article.KindSkipped || p.Kind == article.KindError {
+			failed[absPath(p.Source)] = true
+		}
+	}
+	var remove []string
+	for _, f := range src.Files {
+		if failed[f.Path] && exists(f.Path) {
+			continue
+		}
+		for _, id := range f.IDs {
+			if !seen[id] && !slices.Contains(remove, id) {
+				remove = append(remove, id)
+			}
+		}
+	}
+	st, ierr := s.Engine.Index(ctx, s.Collection, arts, engine.IndexOptions{Remove: remove, SameFile: s.SameFile})
+	res.Stats = st
+	docs, err := StoredDocs(context.WithoutCancel(ctx), s.Engine, s.Collection)
+	if err != nil {
+		return res, errors.Join(ierr, err)
+	}
+	// Every root was loaded: the report is this run's files and, of the
+	// files recorded before, those whose articles are still stored (a
+	// file that failed to load, or a root that is gone but kept because
+	// the run failed before removing it).
+	res.Files = Report(src.Files, Run{Articles: arts, Problems: res.Problems, Results: st.Results, Err: ierr}, docs, now(),
+		func(f vectorstore.FileReport) bool {
+			for _, id := range f.IDs {
+				if _, ok := docs[id]; ok {
+					return true
+				}
+			}
+			return false
+		})
+	src.Files = res.Files
+	if err := s.Engine.RecordSources(context.WithoutCancel(ctx), s.Collection, src); err != nil && !errors.Is(err, engine.ErrNotFound) {
+		return res, errors.Join(ierr, err)
+	}
+	return res, ierr
+}
+
+// refuseControlIDs drops articles whose id the engine refuses (control
+// characters: a file named with an ESC or a newline), as `index` does.
+func refuseControlIDs(arts []article.Article) ([]article.Article, []article.Problem) {
+	var probs []article.Problem
+	kept := arts[:0]
+	for _, a := range arts {
+		if err := engine.CheckID(a.ID); err != nil {
+			probs = append(probs, article.Problem{Source: a.Source, Kind: article.KindSkipped,
+				Reason: fmt.Sprintf("not indexed: its %v; rename the file", err)})
+			continue
+		}
+		kept = append(kept, a)
+	}
+	return kept, probs
+}
