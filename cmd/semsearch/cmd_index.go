@@ -124,6 +124,7 @@ func runIndex(c *cli.Context) error {
 		SameFile:   sameFile,
 	})
 	finish() // the summary starts on a line of its own
+	recordIndexSources(c, a, loaded, refused, st, err)
 	after := a.embed.Stats()
 	retries := after.Retries - before.Retries
 	calls := after.Requests - before.Requests - retries

@@ -52,6 +52,9 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			withGlobal(helpCommand()),
 			withGlobal(versionCommand()),
 			withGlobal(indexCommand()),
+			withGlobal(sourcesCommand()), // issue 22 items 4-5: cmd_sources.go
+			withGlobal(syncCommand()),
+			withGlobal(watchCommand()),
 			withGlobal(searchCommand()),
 			withGlobal(getCommand()),
 			withGlobal(listCommand()),

@@ -153,6 +153,7 @@ func run(ctx context.Context, cfg Config, n notifier) error {
 				break // partial writes: wait until they settle
 			}
 			retry = nil
+			w.log.Debug("syncing a batch", "paths", len(paths))
 			if err := cfg.Sync(ctx, paths); err != nil {
 				if ctx.Err() != nil {
 					return nil
@@ -180,6 +181,7 @@ func (w *watcher) event(ev fsnotify.Event) error {
 	if ev.Op == fsnotify.Chmod || ev.Name == "" || Ignored(ev.Name) || !w.inRoots(ev.Name) {
 		return nil
 	}
+	w.log.Debug("file system event", "path", ev.Name, "op", ev.Op.String())
 	if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
 		// The notifier drops a removed directory's watch (and those below
 		// it); one made again under the name is added anew.

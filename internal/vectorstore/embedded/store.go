@@ -97,8 +97,8 @@ type collection struct {
 	// sources are what the collection was indexed from (see
 	// [Store.RecordSources]), replaced whole, never changed in place.
 	sources *vectorstore.Sources
-	syncMu     sync.Mutex
-	synced     int64 // appended, as of the last sync
+	syncMu  sync.Mutex
+	synced  int64 // appended, as of the last sync
 }
 
 type docEntry struct {
