@@ -152,6 +152,10 @@ func (e *Engine) checkSources(ctx context.Context, collection string, hashes map
 			}
 		}
 	}
+	removing := make(map[string]bool, len(opt.Remove)) // ids the run removes: their files moved
+	for _, id := range opt.Remove {
+		removing[id] = true
+	}
 	var conflicts []IDConflict
 	for _, p := range todo {
 		a := p.art
@@ -181,7 +185,7 @@ func (e *Engine) checkSources(ctx context.Context, collection string, hashes map
 			}
 		}
 		for _, id := range candidates {
-			if inRun[id] || !isFileSource(source[id]) {
+			if inRun[id] || removing[id] || !isFileSource(source[id]) {
 				continue
 			}
 			if sameFile(opt, source[id], a.Source, surelySameFile) {
