@@ -265,7 +265,9 @@ func TestWatchE2E(t *testing.T) {
 		for i := range 1000 {
 			write(fmt.Sprintf("burst/b%04d.md", i), article(fmt.Sprintf("Burst %d", i), fmt.Sprintf("Burst file %d holds the word burstword%04d and numbat.", i, i)))
 		}
-	}, func() bool { return has(hits("burstword0999"), "burst/b0999.md") && has(hits("burstword0000"), "burst/b0000.md") })
+	}, func() bool {
+		return has(hits("burstword0999"), "burst/b0999.md") && has(hits("burstword0000"), "burst/b0000.md")
+	})
 	syncs := 0
 	for _, l := range strings.Split(w.output(), "\n")[lines:] {
 		if strings.Contains(l, " synced ") {
@@ -282,7 +284,9 @@ func TestWatchE2E(t *testing.T) {
 	step("folder made again", 2*time.Second, 2, func() {
 		write("burst/b0001.md", article("Burst 1", "Burst file 1 holds the word burstword0001 and numbat."))
 		write("burst/deep/echidna.md", article("Echidna", "The echidna is a spiny anteater."))
-	}, func() bool { return has(hits("numbat"), "burst/b0001.md") && has(hits("echidna"), "burst/deep/echidna.md") })
+	}, func() bool {
+		return has(hits("numbat"), "burst/b0001.md") && has(hits("echidna"), "burst/deep/echidna.md")
+	})
 
 	// A restart catches up with what changed meanwhile, embedding only
 	// that: one edit and one new file (the rename is a move).
