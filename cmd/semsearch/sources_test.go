@@ -1,0 +1,148 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestDataDirV6 opens a data directory written before collections
+// recorded their sources (testdata/datadir-v6, snapshot v6, log v3): it is
+// searched, has no sources, and indexing a folder into it records the
+// folder and leaves a current (v7) snapshot.
+func TestDataDirV6(t *testing.T) {
+	f := newFakeOllama(t, "fake")
+	unsetEnv(t, "SEMSEARCH_MODEL")
+	data := t.TempDir()
+	copyDir(t, "testdata/datadir-v6/data", data)
+	base := []string{"--ollama", f.URL, "--data", data}
+	out, stderr, err := run(t, "", append(base, "search", "-k", "2", "harbour wall storm")...)
+	if err != nil || !strings.Contains(out, "id harbour.html") {
+		t.Fatalf("search of the v6 data directory: %v\n%s%s", err, out, stderr)
+	}
+	out, stderr, err = run(t, "", append(base, "sources")...)
+	if err != nil || !strings.Contains(out, "no recorded sources") {
+		t.Fatalf("sources of the v6 data directory: %v\n%s%s", err, out, stderr)
+	}
+	if out, stderr, err := run(t, "", append(base, "sync")...); err == nil || !strings.Contains(err.Error(), "no recorded sources") {
+		t.Errorf("sync without sources: %v\n%s%s", err, out, stderr)
+	}
+	docs := t.TempDir()
+	if err := os.WriteFile(filepath.Join(docs, "pollen.md"), []byte("# Pollen\n\nBees carry pollen.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, stderr, err := run(t, "", append(base, "index", docs)...); err != nil {
+		t.Fatalf("index: %v\n%s%s", err, out, stderr)
+	}
+	snap, err := os.ReadFile(filepath.Join(data, "default.collection"))
+	if err != nil || !strings.HasPrefix(string(snap), "semsearch collection v7\n") {
+		t.Errorf("snapshot starts %.24q, %v", snap, err)
+	}
+	out, _, err = run(t, "", append(base, "sources", "--json", "--files")...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Roots []struct{ Path string }
+		Files []struct {
+			Path, Status string
+			Passages     int
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if len(got.Roots) != 1 || got.Roots[0].Path != docs || len(got.Files) != 1 || got.Files[0].Status != "indexed" || got.Files[0].Passages != 1 {
+		t.Errorf("sources after indexing a folder: %s", out)
+	}
+}
+
+// TestSourcesFiles: index records each file with what it did (indexed,
+// unchanged, skipped with the reason), and sync removes a deleted file's
+// articles, keeps those of a file that fails to load, and moves a renamed
+// one without embedding it.
+func TestSourcesFiles(t *testing.T) {
+	f := newFakeOllama(t, "fake")
+	unsetEnv(t, "SEMSEARCH_MODEL")
+	data, docs := t.TempDir(), t.TempDir()
+	write := func(name, text string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(docs, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(docs, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("bees.md", "# Bees\n\nBees need water.\n")
+	write("gone.md", "# Gone\n\nThis file will be deleted.\n")
+	write("broken.json", `{"id": "j1", "text": "JSON that will break later"}`)
+	write("big.txt", strings.Repeat("big ", 400))
+	base := append(f.flags(data), "-c", "notes")
+	if out, stderr, err := run(t, "", append(base, "index", "--max-file-size", "1000", "--exclude", "*.tmp", docs)...); err != nil {
+		t.Fatalf("index: %v\n%s%s", err, out, stderr)
+	}
+	files := func() map[string]string {
+		t.Helper()
+		out, stderr, err := run(t, "", append(base, "sources", "--files")...)
+		if err != nil {
+			t.Fatalf("sources --files: %v\n%s", err, stderr)
+		}
+		got := map[string]string{}
+		for _, line := range strings.Split(strings.TrimSpace(out), "\n")[1:] {
+			fields := strings.Fields(line)
+			for _, fl := range fields {
+				if strings.HasPrefix(fl, docs) {
+					got[strings.TrimPrefix(fl, docs+"/")] = fields[0] + " " + fields[1] + " " + strings.Join(fields[slicesIndex(fields, fl)+1:], " ")
+				}
+			}
+		}
+		return got
+	}
+	got := files()
+	if !strings.HasPrefix(got["bees.md"], "indexed 1") || !strings.HasPrefix(got["broken.json"], "indexed 1") ||
+		!strings.HasPrefix(got["big.txt"], "skipped 0 file too large") {
+		t.Fatalf("after index: %q", got)
+	}
+	out, _, err := run(t, "", append(base, "sources")...)
+	if err != nil || !strings.Contains(out, docs+"  --exclude *.tmp --max-file-size 1000") || !strings.Contains(out, "4 files: 3 indexed, 0 unchanged, 1 skipped") {
+		t.Errorf("sources: %v\n%s", err, out)
+	}
+
+	before := f.embeds.Load()
+	os.Remove(filepath.Join(docs, "gone.md"))
+	write("broken.json", `{"id": "j1", "text": `)
+	write("sub/.keep", "")
+	if err := os.Rename(filepath.Join(docs, "bees.md"), filepath.Join(docs, "sub", "bees.md")); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, err := run(t, "", append(base, "sync")...)
+	if err != nil || !strings.Contains(out, `synced "notes": 0 new (1 moved), 0 updated, 0 unchanged, 2 removed`) {
+		t.Fatalf("sync: %v\n%s%s", err, out, stderr)
+	}
+	if n := f.embeds.Load() - before; n != 0 {
+		t.Errorf("sync embedded %d times, want nothing (a move, a removal, a failure)", n)
+	}
+	got = files()
+	if _, ok := got["gone.md"]; ok {
+		t.Errorf("the deleted file is still reported: %q", got)
+	}
+	if !strings.HasPrefix(got["broken.json"], "failed 1") || !strings.HasPrefix(got["sub/bees.md"], "indexed 1 moved from bees.md") {
+		t.Errorf("after sync: %q", got)
+	}
+	out, _, _ = run(t, "", append(base, "search", "--mode", "bm25", "-k", "5", "JSON break later")...)
+	if !strings.Contains(out, "id j1") {
+		t.Errorf("the article of the file that failed to load is gone:\n%s", out)
+	}
+}
+
+func slicesIndex(s []string, v string) int {
+	for i, x := range s {
+		if x == v {
+			return i
+		}
+	}
+	return -1
+}

@@ -1,0 +1,63 @@
+package embedded
+
+import (
+	"math/rand/v2"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/semsearch/semsearch/internal/vectorstore"
+)
+
+// TestSources: a collection's sources are kept in its snapshot (durable
+// when RecordSources returns, through later writes and compactions), and
+// a collection replacing it (a rebuild's staging) keeps them; a renamed
+// one carries its own.
+func TestSources(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(1, 2))
+	set := vectorstore.Settings{Model: "m", Dimensions: testDims}
+	src := vectorstore.Sources{
+		Roots: []vectorstore.SourceRoot{{Path: "/docs", Include: []string{"*.md"}, IDPrefix: "d/", Added: time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)}},
+		Files: []vectorstore.FileReport{{Path: "/docs/a.md", Status: vectorstore.FileIndexed, IDs: []string{"d/a.md"}, Articles: 1, Passages: 2}},
+	}
+	s := mustOpen(t, dir, Options{})
+	if _, err := s.CreateCollection(ctx, "c", set); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Sources(ctx, "c"); err != nil || len(got.Roots) != 0 {
+		t.Fatalf("a new collection's sources: %+v, %v", got, err)
+	}
+	if err := s.RecordSources(ctx, "c", src); err != nil {
+		t.Fatal(err)
+	}
+	d, ps := testDoc(rng, "d/a.md", "x", 2)
+	mustPut(t, s, "c", d, ps)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = mustOpen(t, dir, Options{})
+	if got, err := s.Sources(ctx, "c"); err != nil || !reflect.DeepEqual(got, src) {
+		t.Fatalf("after reopening: %+v, %v", got, err)
+	}
+	// A rebuild stages a collection and switches: the sources stay.
+	if _, err := s.CreateCollection(ctx, "stage", set); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ReplaceCollection(ctx, "c", "stage"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Sources(ctx, "c"); err != nil || !reflect.DeepEqual(got, src) {
+		t.Errorf("after a rebuild's switch: %+v, %v", got, err)
+	}
+	// A rename moves them along.
+	if err := s.ReplaceCollection(ctx, "renamed", "c"); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	r := mustOpen(t, dir, Options{ReadOnly: true})
+	if got, err := r.Sources(ctx, "renamed"); err != nil || !reflect.DeepEqual(got, src) {
+		t.Errorf("after a rename, read-only: %+v, %v", got, err)
+	}
+}
