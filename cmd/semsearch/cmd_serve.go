@@ -37,6 +37,7 @@ func serveCommand() *cli.Command {
 			&cli.IntFlag{Name: "cache-size", Usage: "query embeddings kept in memory (0 disables the cache)", Value: 1024},
 			&cli.BoolFlag{Name: "log-queries", Usage: "put query text in the access log"},
 			&cli.DurationFlag{Name: "shutdown-timeout", Usage: "how long to let requests finish on shutdown", Value: 15 * time.Second},
+			&cli.BoolFlag{Name: "watch", Usage: "keep the collection (-c) in step with the folders it was indexed from, as semsearch watch does (semsearch sources lists them)"},
 		}, frontdoorFlags()...), // the MCP endpoint and the search page (cmd_mcp.go)
 		Action: runServe,
 	}
@@ -142,9 +143,19 @@ func runServe(c *cli.Context) error {
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	watchErr := make(chan error, 1)
+	if c.Bool("watch") {
+		// Writes go through the server's engine, one writer with the API's.
+		go func() { watchErr <- watchSources(c.Context, a, 300*time.Millisecond, c.App.Writer, c.App.ErrWriter, logger, nil) }()
+	}
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
+	case err := <-watchErr:
+		if err != nil {
+			srv.Close()
+			return fmt.Errorf("serve --watch: %w", err)
+		}
 	case <-c.Context.Done():
 	}
 

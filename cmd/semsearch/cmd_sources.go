@@ -20,7 +20,7 @@ import (
 )
 
 func sourcesCommand() *cli.Command {
-	return &cli.Command{
+	cmd := &cli.Command{
 		Name:  "sources",
 		Usage: "list the folders and files the collection was indexed from (--files: each file, with what was done with it)",
 		Description: "index records its PATHs with --include, --exclude, --id-prefix and --max-file-size; sync and watch index them again.\n" +
@@ -31,24 +31,43 @@ func sourcesCommand() *cli.Command {
 		},
 		Action: runSources,
 	}
+	cmd.Flags = append(cmd.Flags, serverFlags()...)
+	return cmd
 }
 
 func runSources(c *cli.Context) error {
 	if c.NArg() > 0 {
 		return usagef("sources: takes no arguments")
 	}
-	a, err := open(c, false)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	collection := a.cfg.collection
-	src, err := a.engine.Sources(c.Context, collection)
-	if err != nil {
-		if errors.Is(err, engine.ErrNotFound) {
-			return noCollection(c, a)
+	var src vectorstore.Sources
+	var collection string
+	if useServer(c) {
+		cl, err := newClient(c)
+		if err != nil {
+			return err
 		}
-		return fmt.Errorf("sources: %w", err)
+		got, err := cl.Files(c.Context, remoteCollection(c))
+		if err != nil {
+			return fmt.Errorf("sources: %w", err)
+		}
+		collection, src = got.Collection, vectorstore.Sources{Roots: got.Roots, Files: got.Files}
+		if got.Note != "" && len(src.Roots) == 0 && !c.Bool("json") {
+			fmt.Fprintf(c.App.Writer, "%q: %s\n", collection, got.Note)
+			return nil
+		}
+	} else {
+		a, err := open(c, false)
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		collection = a.cfg.collection
+		if src, err = a.engine.Sources(c.Context, collection); err != nil {
+			if errors.Is(err, engine.ErrNotFound) {
+				return noCollection(c, a)
+			}
+			return fmt.Errorf("sources: %w", err)
+		}
 	}
 	if c.Bool("json") {
 		if !c.Bool("files") {

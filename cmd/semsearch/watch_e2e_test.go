@@ -367,3 +367,72 @@ func glovesimOrRuntime(t *testing.T) (string, string) {
 	}
 	return "http://" + addr, "glove-100d"
 }
+
+// TestServeWatch: serve --watch indexes a saved file through the server's
+// engine (searchable through the API within 2 s), and GET /v1/files, which
+// `sources --server` reads, lists it.
+func TestServeWatch(t *testing.T) {
+	unsetEnv(t, "SEMSEARCH_MODEL")
+	f := newFakeOllama(t, "fake")
+	bin := buildBinary(t)
+	work := t.TempDir()
+	docs, data := filepath.Join(work, "docs"), filepath.Join(work, "data")
+	os.MkdirAll(docs, 0o755)
+	os.WriteFile(filepath.Join(docs, "bees.md"), []byte("# Bees\n\nBees make honey.\n"), 0o644)
+	if out, err := exec.Command(bin, append(f.flags(data), "index", docs)...).CombinedOutput(); err != nil {
+		t.Fatalf("index: %v\n%s", err, out)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	srv := exec.Command(bin, append(f.flags(data), "serve", "--watch", "--addr", addr)...)
+	var logs bytes.Buffer
+	srv.Stderr, srv.Stdout = &logs, &logs
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		srv.Process.Signal(syscall.SIGINT)
+		srv.Wait()
+		if t.Failed() {
+			t.Logf("serve:\n%s", logs.String())
+		}
+	}()
+	base := "http://" + addr
+	for start := time.Now(); ; time.Sleep(50 * time.Millisecond) {
+		if resp, err := http.Get(base + "/healthz"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Since(start) > time.Minute {
+			t.Fatal("serve did not start")
+		}
+	}
+	time.Sleep(500 * time.Millisecond) // the watch's first sync
+	start := time.Now()
+	os.WriteFile(filepath.Join(docs, "wombat.md"), []byte("# Wombat\n\nThe wombat digs burrows.\n"), 0o644)
+	for {
+		resp, err := http.Get(base + "/v1/documents/wombat.md")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Since(start) > 10*time.Second {
+			t.Fatalf("wombat.md not in the server after %v", time.Since(start))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Logf("serve --watch: a saved file is served %v after it was written", time.Since(start).Round(time.Millisecond))
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("a saved file took %v to reach the server, want within 2s", d)
+	}
+	out, err := exec.Command(bin, "--data", data, "sources", "--files", "--server", base).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), filepath.Join(docs, "wombat.md")) || !strings.Contains(string(out), "indexed") {
+		t.Errorf("sources --files --server: %v\n%s", err, out)
+	}
+}

@@ -103,6 +103,14 @@ func (c *Client) AddFiles(ctx context.Context, collection string, files []File) 
 	return out, err
 }
 
+// Files runs GET /v1/files: what the collection was indexed from, file by
+// file.
+func (c *Client) Files(ctx context.Context, collection string) (FilesResponse, error) {
+	var out FilesResponse
+	err := c.do(ctx, http.MethodGet, "/v1/files", collectionQuery(collection), nil, &out)
+	return out, err
+}
+
 // Documents runs GET /v1/documents: a page of documents without text.
 func (c *Client) Documents(ctx context.Context, collection string, offset, limit int) (DocumentsResponse, error) {
 	q := collectionQuery(collection)

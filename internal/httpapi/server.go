@@ -274,6 +274,7 @@ func (s *Server) routes() *mux.Router {
 	r.Handle("/v1/documents", s.handle(s.listDocuments)).Methods(http.MethodGet)
 	r.Handle("/v1/documents", s.handle(s.addDocuments)).Methods(http.MethodPost)
 	r.Handle("/v1/files", s.handle(s.addFiles)).Methods(http.MethodPost)
+	r.Handle("/v1/files", s.handle(s.listFiles)).Methods(http.MethodGet)
 	r.Handle("/v1/documents/{id:.+}", s.handle(s.getDocument)).Methods(http.MethodGet)
 	r.Handle("/v1/documents/{id:.+}", s.handle(s.deleteDocument)).Methods(http.MethodDelete)
 	r.Handle("/v1/collections", s.handle(s.listCollections)).Methods(http.MethodGet)
