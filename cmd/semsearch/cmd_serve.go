@@ -146,7 +146,9 @@ func runServe(c *cli.Context) error {
 	watchErr := make(chan error, 1)
 	if c.Bool("watch") {
 		// Writes go through the server's engine, one writer with the API's.
-		go func() { watchErr <- watchSources(c.Context, a, 300*time.Millisecond, c.App.Writer, c.App.ErrWriter, logger, nil) }()
+		go func() {
+			watchErr <- watchSources(c.Context, a, 300*time.Millisecond, c.App.Writer, c.App.ErrWriter, logger, nil)
+		}()
 	}
 	select {
 	case err := <-errc:
