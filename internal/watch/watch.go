@@ -193,6 +193,13 @@ func (w *watcher) event(ev fsnotify.Event) error {
 	}
 	if ev.Has(fsnotify.Create) {
 		if fi, err := os.Stat(ev.Name); err == nil && fi.IsDir() {
+			// What was watched under this name (a folder replaced, a
+			// link pointed elsewhere) is another folder now.
+			for d := range w.dirs {
+				if d == ev.Name || strings.HasPrefix(d, ev.Name+string(filepath.Separator)) {
+					delete(w.dirs, d)
+				}
+			}
 			// A new (or re-created, or moved-in) directory: watch it and
 			// all under it. Files made in it before its watch existed
 			// are found by the sync, which reads the whole root.
@@ -248,7 +255,13 @@ func (w *watcher) addTree(root string) error {
 	if !fi.IsDir() {
 		return nil
 	}
-	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+	// A root that is a symbolic link (to a folder) is walked where it
+	// points, and watched under its own name, which events then carry.
+	real := root
+	if r, err := filepath.EvalSymlinks(root); err == nil {
+		real = r
+	}
+	return filepath.WalkDir(real, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				return nil // removed while walked
@@ -259,10 +272,14 @@ func (w *watcher) addTree(root string) error {
 		if !d.IsDir() {
 			return nil
 		}
-		if p != root && strings.HasPrefix(d.Name(), ".") {
+		if p != real && strings.HasPrefix(d.Name(), ".") {
 			return filepath.SkipDir
 		}
-		if err := w.add(p); err != nil {
+		rel, err := filepath.Rel(real, p)
+		if err != nil {
+			return nil
+		}
+		if err := w.add(filepath.Join(root, rel)); err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				return filepath.SkipDir
 			}

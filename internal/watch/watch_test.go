@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -213,5 +214,46 @@ func TestRunOutOfWatches(t *testing.T) {
 	err := run(t.Context(), Config{Roots: []string{root}, Sync: func(context.Context, []string) error { return nil }}, f)
 	if !errors.Is(err, ErrTooManyWatches) || !strings.Contains(err.Error(), "fs.inotify.max_user_watches") {
 		t.Errorf("err = %v, want one naming fs.inotify.max_user_watches", err)
+	}
+}
+
+// TestRunSymlinkedRoot: a root that is a symbolic link to a folder is
+// followed (inotify, for real) down to its subfolders, and changes come
+// named under the link.
+func TestRunSymlinkedRoot(t *testing.T) {
+	dir := t.TempDir()
+	real, link := filepath.Join(dir, "real"), filepath.Join(dir, "link")
+	if err := os.MkdirAll(filepath.Join(real, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan []string, 10)
+	ready := make(chan struct{})
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, Config{Roots: []string{link}, Quiet: 50 * time.Millisecond,
+			Sync:  func(_ context.Context, changed []string) error { got <- changed; return nil },
+			Ready: func(int) { close(ready) }})
+	}()
+	<-ready
+	<-got // the first sync
+	if err := os.WriteFile(filepath.Join(real, "sub", "a.md"), []byte("# A\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case changed := <-got:
+		if len(changed) != 1 || changed[0] != filepath.Join(link, "sub", "a.md") {
+			t.Errorf("changed %q, want the file under the link", changed)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no sync after a write in a subfolder of a linked root")
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Error(err)
 	}
 }
