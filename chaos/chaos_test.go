@@ -111,6 +111,7 @@ func TestChaos(t *testing.T) {
 	s.fault("crash litter (*.tmp) removed on open", trials{1, 1}, s.litter)
 	s.fault("import of a cut export (whole lines / mid-line)", trials{4, 2}, s.importDamagedExport)
 	s.fault("SIGKILL index --rebuild", rebuildTrials, s.killRebuild())
+	s.fault("SIGKILL watch during a burst of changes", watchTrials, s.killWatch())
 	s.corruption()
 
 	var b strings.Builder
