@@ -163,7 +163,7 @@ func recordIndexSources(c *cli.Context, a *app, loaded article.Result, refused [
 		return
 	}
 	probs := append(append([]article.Problem(nil), loaded.Problems...), refused...)
-	src.Files = sources.Report(src.Files, sources.Run{Articles: loaded.Articles, Problems: probs, Results: st.Results, Err: runErr}, docs, now,
+	src.Files = sources.Report(src.Files, sources.Run{Articles: loaded.Articles, Problems: probs, Results: st.Results, MovedFrom: st.MovedFrom, Err: runErr}, docs, now,
 		func(f vectorstore.FileReport) bool {
 			for _, id := range f.IDs {
 				if _, ok := docs[id]; ok {

@@ -75,7 +75,10 @@ type IndexStats struct {
 	// Moved counts the new or changed articles whose content a document
 	// this run removes (Prune, Remove) held: a renamed or moved file.
 	// They took that document's vectors instead of being embedded.
-	Moved     int
+	Moved int
+	// MovedFrom names, by the id of each article counted in Moved, the
+	// removed document whose vectors it took.
+	MovedFrom map[string]string `json:"-"`
 	EmbedTime time.Duration
 	Duration  time.Duration
 	// Gone lists the ids removed by Prune (or, in a dry run, that would be).
@@ -108,9 +111,6 @@ type DocResult struct {
 	// Passages is how many passages were embedded and stored (new or
 	// updated articles only).
 	Passages int `json:"passages,omitempty"`
-	// MovedFrom is the removed document whose vectors the article took
-	// (see [IndexStats.Moved]).
-	MovedFrom string `json:"moved_from,omitempty"`
 }
 
 // pending is an article waiting for its passages' vectors.

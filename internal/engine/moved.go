@@ -64,7 +64,10 @@ func (e *Engine) takeMoved(ctx context.Context, collection string, col *vectorst
 		if err := e.store.Put(ctx, collection, document(p), passages(p, vecs)); err != nil {
 			return todo, fmt.Errorf("store %s (moved from %s): %w", p.art.ID, from, err)
 		}
-		p.result.MovedFrom = from
+		if st.MovedFrom == nil {
+			st.MovedFrom = map[string]string{}
+		}
+		st.MovedFrom[p.art.ID] = from
 		st.Moved++
 		kdocs = append(kdocs, keywordDoc(p))
 		stored(p)

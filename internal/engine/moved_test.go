@@ -42,8 +42,8 @@ func TestEngine_MoveKeepsVectors(t *testing.T) {
 			if emb.calls != 0 || st.Moved != 1 || st.New != 1 || st.Removed != 1 || st.Passages != 0 {
 				t.Fatalf("a move embedded %d calls; stats %+v", emb.calls, st)
 			}
-			if r := st.Results[1]; r.MovedFrom != "fruit.txt" || r.Status != engine.DocNew {
-				t.Errorf("result %+v", r)
+			if r := st.Results[1]; st.MovedFrom[r.ID] != "fruit.txt" || r.Status != engine.DocNew {
+				t.Errorf("result %+v, moved from %q", r, st.MovedFrom)
 			}
 			resp, err := eng.Search(ctx, "news", engine.Query{Text: "bananas apples breakfast", K: 1})
 			if err != nil || len(resp.Results) == 0 || resp.Results[0].DocID != "renamed/fruit.txt" {

@@ -53,6 +53,9 @@ type Run struct {
 	Articles []article.Article
 	Problems []article.Problem
 	Results  []engine.DocResult
+	// MovedFrom names the removed article each moved one took its
+	// vectors from (engine.IndexStats.MovedFrom).
+	MovedFrom map[string]string
 	// Err is the run's error: articles it did not store are reported
 	// failed with it.
 	Err error
@@ -98,8 +101,8 @@ func Report(prev []vectorstore.FileReport, run Run, docs map[string]vectorstore.
 			}
 		case r.Status == engine.DocNew || r.Status == engine.DocUpdated:
 			st = vectorstore.FileIndexed
-			if r.MovedFrom != "" && f.Reason == "" {
-				f.Reason = "moved from " + r.MovedFrom + ": vectors kept, nothing embedded"
+			if from := run.MovedFrom[a.ID]; from != "" && f.Reason == "" {
+				f.Reason = "moved from " + from + ": vectors kept, nothing embedded"
 			}
 		case r.Status == engine.DocDuplicate:
 			st = vectorstore.FileSkipped
@@ -205,19 +208,6 @@ func StoredDocs(ctx context.Context, eng *engine.Engine, collection string) (map
 		out[d.ID] = d
 	}
 	return out, nil
-}
-
-// under reports whether path p is root or inside it.
-func under(p, root string) bool {
-	if p == root {
-		return true
-	}
-	rel, err := filepath.Rel(root, p)
-	return err == nil && rel != ".." && !filepath.IsAbs(rel) && !startsWithDotDot(rel)
-}
-
-func startsWithDotDot(rel string) bool {
-	return len(rel) >= 3 && rel[:3] == ".."+string(filepath.Separator)
 }
 
 // exists reports whether p is there (a file that failed to load but is

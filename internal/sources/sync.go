@@ -113,7 +113,7 @@ func (s *Syncer) Sync(ctx context.Context) (Result, error) {
 	// files recorded before, those whose articles are still stored (a
 	// file that failed to load, or a root that is gone but kept because
 	// the run failed before removing it).
-	res.Files = Report(src.Files, Run{Articles: arts, Problems: res.Problems, Results: st.Results, Err: ierr}, docs, now(),
+	res.Files = Report(src.Files, Run{Articles: arts, Problems: res.Problems, Results: st.Results, MovedFrom: st.MovedFrom, Err: ierr}, docs, now(),
 		func(f vectorstore.FileReport) bool {
 			for _, id := range f.IDs {
 				if _, ok := docs[id]; ok {
