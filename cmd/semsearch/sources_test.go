@@ -11,7 +11,7 @@ import (
 // TestDataDirV6 opens a data directory written before collections
 // recorded their sources (testdata/datadir-v6, snapshot v6, log v3): it is
 // searched, has no sources, and indexing a folder into it records the
-// folder and leaves a current (v7) snapshot.
+// folder in a current (v4) log, which a compaction puts in a v7 snapshot.
 func TestDataDirV6(t *testing.T) {
 	f := newFakeOllama(t, "fake")
 	unsetEnv(t, "SEMSEARCH_MODEL")
@@ -35,6 +35,15 @@ func TestDataDirV6(t *testing.T) {
 	}
 	if out, stderr, err := run(t, "", append(base, "index", docs)...); err != nil {
 		t.Fatalf("index: %v\n%s%s", err, out, stderr)
+	}
+	wal, err := os.ReadFile(filepath.Join(data, "default.wal"))
+	if err != nil || !strings.HasPrefix(string(wal), "semsearch log v4\n") {
+		t.Errorf("log starts %.17q, %v", wal, err)
+	}
+	// A rebuild writes a new snapshot (of the current version), which
+	// keeps the sources.
+	if out, stderr, err := run(t, "", append(base, "index", "--rebuild")...); err != nil {
+		t.Fatalf("index --rebuild: %v\n%s%s", err, out, stderr)
 	}
 	snap, err := os.ReadFile(filepath.Join(data, "default.collection"))
 	if err != nil || !strings.HasPrefix(string(snap), "semsearch collection v7\n") {

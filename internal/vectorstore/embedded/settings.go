@@ -46,39 +46,34 @@ func (s *Store) RecordSettings(ctx context.Context, name string, set vectorstore
 	}
 }
 
-// RecordSources implements vectorstore.SourcesStore: it replaces what the
-// collection was indexed from and writes a new snapshot (sources change
-// once per index, sync or watch batch, not per document), so that they are
-// durable when it returns.
+// RecordSources implements vectorstore.SourcesStore: it appends the new
+// sources to the collection's change log (a compaction puts them in the
+// snapshot) and syncs it, so that they are durable when it returns
+// without costing a snapshot of the collection.
 func (s *Store) RecordSources(ctx context.Context, name string, src vectorstore.Sources) error {
 	if err := s.writable(); err != nil {
 		return err
 	}
-	for {
-		s.mu.Lock()
-		c, err := s.get(name)
-		if err != nil {
-			s.mu.Unlock()
-			return err
-		}
-		if !c.compacting {
-			c.sources = &src
-			c.compacting = true
-			s.mu.Unlock()
-			if err := s.compact(name, c); err != nil {
-				return fmt.Errorf("record the sources of collection %q: %w", name, err)
-			}
-			return nil
-		}
-		// A compaction under way took its copy of the sources before they
-		// changed: wait for it, then write another.
-		s.mu.Unlock()
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("record the sources of collection %q: %w", name, ctx.Err())
-		case <-time.After(10 * time.Millisecond):
-		}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("record the sources of collection %q: %w", name, err)
 	}
+	rec, err := record(opSources, sourcesRecord{Sources: src}, nil)
+	if err != nil {
+		return fmt.Errorf("record the sources of collection %q: encode log record: %w", name, err)
+	}
+	s.mu.Lock()
+	c, err := s.get(name)
+	if err == nil {
+		err = s.append(name, c, rec)
+	}
+	if err == nil {
+		c.sources = &src
+	}
+	s.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("record the sources of collection %q: %w", name, err)
+	}
+	return s.Flush(ctx)
 }
 
 // Sources implements vectorstore.SourcesStore.

@@ -492,6 +492,12 @@ func (c *collection) applyRecord(op byte, p []byte) error {
 		}
 		c.applyDelete(r.IDs)
 		c.info.Updated = r.Updated
+	case opSources:
+		var r sourcesRecord
+		if _, err := decodeRecord(p, &r); err != nil {
+			return err
+		}
+		c.sources = &r.Sources
 	default:
 		return fmt.Errorf("unknown log record type %d", op)
 	}

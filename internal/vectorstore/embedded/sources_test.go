@@ -2,6 +2,8 @@ package embedded
 
 import (
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
@@ -31,6 +33,21 @@ func TestSources(t *testing.T) {
 	}
 	if err := s.RecordSources(ctx, "c", src); err != nil {
 		t.Fatal(err)
+	}
+	// Durable when it returns: a copy of the directory taken now (a
+	// crash) has them, from the change log.
+	crashed := t.TempDir()
+	for _, f := range []string{"c.collection", "c.wal"} {
+		b, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(crashed, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := mustOpen(t, crashed, Options{ReadOnly: true}).Sources(ctx, "c"); err != nil || !reflect.DeepEqual(got, src) {
+		t.Fatalf("after a crash right after RecordSources: %+v, %v", got, err)
 	}
 	d, ps := testDoc(rng, "d/a.md", "x", 2)
 	mustPut(t, s, "c", d, ps)

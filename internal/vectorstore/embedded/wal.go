@@ -13,6 +13,8 @@ import (
 	"os"
 	"time"
 	"unsafe"
+
+	"github.com/semsearch/semsearch/internal/vectorstore"
 )
 
 // The change log. Each collection has, beside its snapshot, a log of the
@@ -32,15 +34,17 @@ import (
 // and starting the log afresh loses nothing either.
 const (
 	walExt      = ".wal"
-	walMagic    = "semsearch log v3\n"
+	walMagic    = "semsearch log v4\n"
+	walMagicV3  = "semsearch log v3\n" // same layout; no sources records
 	walMagicV2  = "semsearch log v2\n" // same layout; documents without Pages and Chapters
 	walMagicV1  = "semsearch log v1\n" // same layout; documents without Skip and Lines either
 	walHeader   = len(walMagic) + 8
 	recHeader   = 8
 	maxRecBytes = 1 << 30
 
-	opPut    byte = 1
-	opDelete byte = 2
+	opPut     byte = 1
+	opDelete  byte = 2
+	opSources byte = 3 // the collection's sources, replaced whole (log v4)
 )
 
 // errTorn reports the end of the usable log: a record cut short or damaged.
@@ -56,6 +60,11 @@ type putRecord struct {
 type deleteRecord struct {
 	IDs     []string
 	Updated time.Time
+}
+
+// sourcesRecord replaces what the collection was indexed from.
+type sourcesRecord struct {
+	Sources vectorstore.Sources
 }
 
 // littleEndian reports whether float32 slices can be written and read as
@@ -182,14 +191,14 @@ type logReader struct {
 }
 
 // readLogHeader reads a log's header and returns its generation, and
-// whether it is an older (version 1 or 2) log.
+// whether it is an older (version 1 to 3) log.
 func readLogHeader(r io.Reader) (uint64, bool, error) {
 	h := make([]byte, walHeader)
 	if _, err := io.ReadFull(r, h); err != nil {
 		return 0, false, errTorn
 	}
 	m := string(h[:len(walMagic)])
-	if m != walMagic && m != walMagicV2 && m != walMagicV1 {
+	if m != walMagic && m != walMagicV3 && m != walMagicV2 && m != walMagicV1 {
 		return 0, false, errors.New("not a semsearch change log (or one written by a newer semsearch)")
 	}
 	return binary.LittleEndian.Uint64(h[len(walMagic):]), m != walMagic, nil
