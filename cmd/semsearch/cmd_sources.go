@@ -156,6 +156,9 @@ func recordIndexSources(c *cli.Context, a *app, loaded article.Result, refused [
 		}
 		roots = append(roots, r)
 	}
+	if len(roots) == 0 && len(src.Roots) == 0 && len(src.Files) == 0 {
+		return // stdin into a collection that follows no files: nothing to record
+	}
 	src.Roots = sources.AddRoots(src.Roots, roots...)
 	docs, err := sources.StoredDocs(ctx, a.engine, a.cfg.collection)
 	if err != nil {
