@@ -220,13 +220,10 @@ func layoutLines(glyphs []pdf.Text) []pdfLine {
 		cur.text.WriteString(g.S)
 		runs = append(runs, cur)
 	}
-	// Lines: runs on one baseline, top first.
-	sort.SliceStable(runs, func(i, j int) bool {
-		if math.Abs(runs[i].y-runs[j].y) < math.Min(runs[i].size, runs[j].size)*0.4 {
-			return runs[i].x < runs[j].x
-		}
-		return runs[i].y > runs[j].y
-	})
+	// Lines: runs on one baseline, top first; on a page set in two
+	// columns, down the left column and then down the right one, between
+	// the runs that span both (headings, running lines).
+	readingOrder(runs)
 	var lines []pdfLine
 	for i := 0; i < len(runs); {
 		r := runs[i]
@@ -258,6 +255,161 @@ func layoutLines(glyphs []pdf.Text) []pdfLine {
 	}
 	markParagraphs(lines)
 	return joinHyphens(lines)
+}
+
+// extent returns where r's text ends on the page. A run whose glyphs have
+// no widths (Chromium's CID fonts) is estimated at 0.4 em a character,
+// which errs short: a column's lines must not seem to reach its gutter.
+func (r *run) extent() float64 {
+	if !r.noWidth {
+		return r.end
+	}
+	return max(r.end, r.x+0.4*r.size*float64(utf8.RuneCountInString(r.text.String())))
+}
+
+// readingOrder sorts runs top to bottom, left to right along a baseline,
+// except on a page set in two columns: there the left column is read to
+// its end before the right one, band by band between the runs that span
+// the gutter or stand apart above or below the columns.
+func readingOrder(runs []*run) {
+	byLine := func(a, b *run) bool {
+		if math.Abs(a.y-b.y) < math.Min(a.size, b.size)*0.4 {
+			return a.x < b.x
+		}
+		return a.y > b.y
+	}
+	gutter, ok := findGutter(runs)
+	if !ok {
+		sort.SliceStable(runs, func(i, j int) bool { return byLine(runs[i], runs[j]) })
+		return
+	}
+	// column: 0 left, 1 right, -1 spanning.
+	column := make(map[*run]int, len(runs))
+	var sides [2][]*run
+	for _, r := range runs {
+		switch {
+		case r.extent() <= gutter[0]:
+			column[r] = 0
+		case r.x >= gutter[1]:
+			column[r] = 1
+		default:
+			column[r] = -1
+			continue
+		}
+		sides[column[r]] = append(sides[column[r]], r)
+	}
+	// Runs that stand apart above or below a column's body (a running
+	// header or footer, a page number) are read as spanning.
+	for _, side := range sides {
+		sort.SliceStable(side, func(i, j int) bool { return side[i].y > side[j].y })
+		apart := func(a, b *run) bool { return math.Abs(a.y-b.y) > 2.5*max(a.size, b.size) }
+		for i := 0; i+1 < len(side) && apart(side[i], side[i+1]); i++ {
+			column[side[i]] = -1
+		}
+		for i := len(side) - 1; i > 0 && apart(side[i], side[i-1]); i-- {
+			column[side[i]] = -1
+		}
+	}
+	var spans []float64
+	for _, r := range runs {
+		if column[r] < 0 {
+			spans = append(spans, r.y)
+		}
+	}
+	// A run's band is the number of spanning runs above it; a spanning
+	// run is read after the columns' runs of the band above it.
+	band := func(r *run) int {
+		n := 0
+		for _, y := range spans {
+			if y > r.y+0.4*r.size {
+				n++
+			}
+		}
+		return n
+	}
+	key := make(map[*run][2]int, len(runs))
+	for _, r := range runs {
+		if column[r] < 0 {
+			key[r] = [2]int{2*band(r) + 1, 0}
+		} else {
+			key[r] = [2]int{2 * band(r), column[r]}
+		}
+	}
+	sort.SliceStable(runs, func(i, j int) bool {
+		ki, kj := key[runs[i]], key[runs[j]]
+		if ki != kj {
+			return ki[0] < kj[0] || ki[0] == kj[0] && ki[1] < kj[1]
+		}
+		return byLine(runs[i], runs[j])
+	})
+}
+
+// findGutter finds the empty vertical strip between two columns of text:
+// in the middle half of the page's text, at least a line's height wide,
+// crossed only by runs wider than a column, with text on both sides whose
+// lines fill their column (so a table of short cells is not read as
+// columns).
+func findGutter(runs []*run) (gutter [2]float64, ok bool) {
+	if len(runs) < 6 {
+		return gutter, false
+	}
+	left, right := math.Inf(1), math.Inf(-1)
+	var sizes []float64
+	for _, r := range runs {
+		left, right = min(left, r.x), max(right, r.extent())
+		sizes = append(sizes, r.size)
+	}
+	width := right - left
+	if width <= 0 {
+		return gutter, false
+	}
+	sort.Float64s(sizes)
+	size := sizes[len(sizes)/2]
+	// Cover x by the runs no wider than a column, one unit at a time.
+	cover := make([]bool, int(width)+2)
+	for _, r := range runs {
+		if r.extent()-r.x > 0.6*width {
+			continue
+		}
+		for x := int(r.x - left); x <= int(r.extent()-left) && x < len(cover); x++ {
+			cover[max(x, 0)] = true
+		}
+	}
+	best, bestLen := -1, 0
+	for x := int(0.25 * width); x < int(0.75*width); {
+		if cover[x] {
+			x++
+			continue
+		}
+		start := x
+		for x < len(cover) && !cover[x] {
+			x++
+		}
+		if x-start > bestLen {
+			best, bestLen = start, x-start
+		}
+	}
+	if best < 0 || float64(bestLen) < size {
+		return gutter, false
+	}
+	gutter = [2]float64{left + float64(best), left + float64(best+bestLen)}
+	// Both sides hold lines that fill them: their mean length is at least
+	// half the side's width, and each side has a few.
+	for side := range 2 {
+		var n int
+		var sum, lo, hi float64 = 0, math.Inf(1), math.Inf(-1)
+		for _, r := range runs {
+			if (side == 0 && r.extent() <= gutter[0]) || (side == 1 && r.x >= gutter[1]) {
+				n++
+				sum += r.extent() - r.x
+				lo, hi = min(lo, r.x), max(hi, r.extent())
+			}
+		}
+		if n < 3 || sum/float64(n) < 0.5*(hi-lo) {
+			return gutter, false
+		}
+	}
+	return gutter, true
 }
 
 func endsSpace(b *strings.Builder) bool {
