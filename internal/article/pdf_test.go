@@ -127,6 +127,22 @@ func place(x, y float64, line string) []pdf.Text {
 	return out
 }
 
+// TestLayoutNewlineGlyph: the library ends some text shows with a "\n"
+// glyph that has a width (pdfTeX's, at a change of font); it must not eat
+// the space before the next word.
+func TestLayoutNewlineGlyph(t *testing.T) {
+	g := place(72, 700, "For integer types,")
+	g = append(g, pdf.Text{S: "\n", X: 72 + 85, Y: 700, W: 8, FontSize: 10, Font: "F"})
+	g = append(g, place(72+90, 700, "signed and unsigned")...)
+	var got []string
+	for _, l := range layoutLines(g) {
+		got = append(got, l.text)
+	}
+	if want := "For integer types, signed and unsigned"; strings.Join(got, "|") != want {
+		t.Errorf("got %q, want %q", strings.Join(got, "|"), want)
+	}
+}
+
 // TestLayoutColumns: a page set in two columns reads down the left column,
 // then down the right, with a full-width heading above them and a footer
 // below; a table whose cells are short keeps its rows.
