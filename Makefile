@@ -302,7 +302,7 @@ FRONTDOOR_ENV   = SEMSEARCH_CHROMIUM=$(CHROMIUM) \
 # poppler-utils and the Debian documentation packages whose PDFs are
 # measured (apt-get, only what is missing); `pdf-score` prints the table of
 # words recovered in order (README, "What goes in").
-PDF_DOC_PKGS = camlidl-doc docbook-xsl-doc-pdf
+PDF_DOC_PKGS = camlidl-doc docbook-xsl-doc-pdf gri-pdf-doc
 
 .PHONY: pdf-tools pdf-score
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -161,7 +162,7 @@ func readPDFPage(p pdf.Page) (out pdfPage) {
 	if p.V.IsNull() {
 		return pdfPage{}
 	}
-	return pdfPage{lines: layoutLines(p.Content().Text)}
+	return pdfPage{lines: layoutLines(pageGlyphs(p))}
 }
 
 // run is a stretch of glyphs shown together at one baseline.
@@ -281,36 +282,26 @@ func readingOrder(runs []*run) {
 		}
 		return a.y > b.y
 	}
-	gutter, ok := findGutter(runs)
+	top, bottom := bodyRange(runs)
+	inBody := func(r *run) bool { return r.y <= top && r.y >= bottom }
+	gutter, ok := findGutter(runs, inBody)
 	if !ok {
 		sort.SliceStable(runs, func(i, j int) bool { return byLine(runs[i], runs[j]) })
 		return
 	}
-	// column: 0 left, 1 right, -1 spanning.
+	// column: 0 left, 1 right, -1 spanning (across the gutter, or a
+	// running header or footer apart from the columns).
 	column := make(map[*run]int, len(runs))
-	var sides [2][]*run
 	for _, r := range runs {
 		switch {
+		case !inBody(r):
+			column[r] = -1
 		case r.extent() <= gutter[0]:
 			column[r] = 0
 		case r.x >= gutter[1]:
 			column[r] = 1
 		default:
 			column[r] = -1
-			continue
-		}
-		sides[column[r]] = append(sides[column[r]], r)
-	}
-	// Runs that stand apart above or below a column's body (a running
-	// header or footer, a page number) are read as spanning.
-	for _, side := range sides {
-		sort.SliceStable(side, func(i, j int) bool { return side[i].y > side[j].y })
-		apart := func(a, b *run) bool { return math.Abs(a.y-b.y) > 2.5*max(a.size, b.size) }
-		for i := 0; i+1 < len(side) && apart(side[i], side[i+1]); i++ {
-			column[side[i]] = -1
-		}
-		for i := len(side) - 1; i > 0 && apart(side[i], side[i-1]); i-- {
-			column[side[i]] = -1
 		}
 	}
 	var spans []float64
@@ -347,12 +338,59 @@ func readingOrder(runs []*run) {
 	})
 }
 
-// findGutter finds the empty vertical strip between two columns of text:
-// in the middle half of the page's text, at least a line's height wide,
+// bodyRange returns the baselines of the page's body: its first and last
+// lines, unless a line stands apart from the rest (further than one and a
+// half times the usual line spacing), as a running header, footer or page
+// number does, up to two at each end.
+func bodyRange(runs []*run) (top, bottom float64) {
+	type line struct{ y, size float64 }
+	var lines []line
+	sorted := slices.Clone(runs)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].y > sorted[j].y })
+	for _, r := range sorted {
+		if n := len(lines); n > 0 && lines[n-1].y-r.y < 0.4*max(lines[n-1].size, r.size) {
+			lines[n-1].size = max(lines[n-1].size, r.size)
+			continue
+		}
+		lines = append(lines, line{r.y, r.size})
+	}
+	if len(lines) < 3 {
+		return math.Inf(1), math.Inf(-1)
+	}
+	gaps := make([]float64, len(lines)-1)
+	for i := range gaps {
+		gaps[i] = lines[i].y - lines[i+1].y
+	}
+	slices.Sort(gaps)
+	spacing := gaps[len(gaps)/2]
+	apart := func(a, b line) bool { return a.y-b.y > 1.5*spacing }
+	for range 2 {
+		if len(lines) >= 3 && apart(lines[0], lines[1]) {
+			lines = lines[1:]
+		}
+		if n := len(lines); n >= 3 && apart(lines[n-2], lines[n-1]) {
+			lines = lines[:n-1]
+		}
+	}
+	if len(lines) == 0 {
+		return math.Inf(1), math.Inf(-1)
+	}
+	// Runs a little off their line's baseline (superscripts) stay in.
+	return lines[0].y + 0.4*lines[0].size, lines[len(lines)-1].y - 0.4*lines[len(lines)-1].size
+}
+
+// findGutter finds the empty vertical strip between two columns of text
+// in the page's body: in the middle half of its text, at least a line's height wide,
 // crossed only by runs wider than a column, with text on both sides whose
 // lines fill their column (so a table of short cells is not read as
 // columns).
-func findGutter(runs []*run) (gutter [2]float64, ok bool) {
+func findGutter(all []*run, inBody func(*run) bool) (gutter [2]float64, ok bool) {
+	var runs []*run
+	for _, r := range all {
+		if inBody(r) {
+			runs = append(runs, r)
+		}
+	}
 	if len(runs) < 6 {
 		return gutter, false
 	}
