@@ -146,6 +146,15 @@ lint:
 bench:
 	$(GO) test -short -run '^$$' -bench . -benchmem ./...
 
+# The size of the tree: product and test lines, packages, longest functions;
+# with REV=commit, that commit's too (e.g. make code-stats REV=5f71bf9).
+code-stats:
+	@echo "== working tree"; $(GO) run ./scripts/codestats .
+	@if [ -n "$(REV)" ]; then d=$$(mktemp -d) && git archive $(REV) | tar -x -C $$d && \
+		echo "== $(REV)" && $(GO) run ./scripts/codestats $$d; rm -rf $$d; fi
+
+.PHONY: code-stats
+
 clean:
 	rm -rf bin
 

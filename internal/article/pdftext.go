@@ -75,140 +75,165 @@ type pdfTextReader struct {
 // maxFormDepth bounds nested form XObjects (a cycle would never end).
 const maxFormDepth = 8
 
+// pdfOperands are the operand counts of the operators read; an operator
+// with others is skipped.
+var pdfOperands = map[string]int{"cm": 6, "Tm": 6, "Tc": 1, "Tw": 1, "Tz": 1, "TL": 1, "Ts": 1, "Tf": 2,
+	"Td": 2, "TD": 2, "Tj": 1, "'": 1, "\"": 3, "TJ": 1, "Do": 1}
+
+// pdfStream is the state of one content stream being read: the page's or
+// a form XObject's.
+type pdfStream struct {
+	r       *pdfTextReader
+	res     pdf.Value
+	fonts   map[string]*pdfFont
+	g       pdfGState
+	gstack  []pdfGState
+	tm, tlm pdfMatrix // text matrix and text line matrix
+}
+
 func (r *pdfTextReader) run(strm, res pdf.Value, g pdfGState) {
-	fonts := map[string]*pdfFont{}
-	var gstack []pdfGState
-	tm, tlm := pdfIdent, pdfIdent
-	show := func(s string) {
-		f := g.font
-		if f == nil {
-			return
-		}
-		step := 1
-		if f.cid {
-			step = 2
-		}
-		for i := 0; i+step <= len(s); i += step {
-			raw := s[i : i+step]
-			code := int(raw[0])
-			if step == 2 {
-				code = code<<8 | int(raw[1])
-			}
-			w0 := f.width(code)
-			trm := pdfMatrix{{g.size * g.th, 0, 0}, {0, g.size, 0}, {0, g.trise, 1}}.mul(tm).mul(g.ctm)
-			r.out = append(r.out, pdf.Text{Font: f.name, FontSize: trm[0][0], X: trm[2][0], Y: trm[2][1],
-				W: w0 / 1000 * trm[0][0], S: f.text(code, raw)})
-			tx := w0/1000*g.size + g.tc
-			if step == 1 && code == ' ' {
-				tx += g.tw
-			}
-			tm = translate(tx*g.th, 0).mul(tm)
-		}
-	}
-	nextLine := func() {
-		tlm = translate(0, -g.tl).mul(tlm)
-		tm = tlm
-	}
+	st := &pdfStream{r: r, res: res, fonts: map[string]*pdfFont{}, g: g, tm: pdfIdent, tlm: pdfIdent}
 	pdf.Interpret(strm, func(stk *pdf.Stack, op string) {
 		args := make([]pdf.Value, stk.Len())
 		for i := len(args) - 1; i >= 0; i-- {
 			args[i] = stk.Pop()
 		}
-		num := func(i int) float64 { return args[i].Float64() }
-		matrixArgs := func() (m pdfMatrix) {
-			for i := range 6 {
-				m[i/2][i%2] = num(i)
-			}
-			m[2][2] = 1
-			return m
-		}
-		// An operator with the wrong operands is skipped.
-		want := map[string]int{"cm": 6, "Tm": 6, "Tc": 1, "Tw": 1, "Tz": 1, "TL": 1, "Ts": 1, "Tf": 2,
-			"Td": 2, "TD": 2, "Tj": 1, "'": 1, "\"": 3, "TJ": 1, "Do": 1}
-		if n, ok := want[op]; ok && len(args) != n {
+		if n, ok := pdfOperands[op]; ok && len(args) != n {
 			return
 		}
-		switch op {
-		case "cm":
-			g.ctm = matrixArgs().mul(g.ctm)
-		case "q":
-			gstack = append(gstack, g)
-		case "Q":
-			if n := len(gstack); n > 0 {
-				g, gstack = gstack[n-1], gstack[:n-1]
-			}
-		case "BT":
-			tm, tlm = pdfIdent, pdfIdent
-		case "Tm":
-			tm = matrixArgs()
-			tlm = tm
-		case "Tc":
-			g.tc = num(0)
-		case "Tw":
-			g.tw = num(0)
-		case "Tz":
-			g.th = num(0) / 100
-		case "TL":
-			g.tl = num(0)
-		case "Ts":
-			g.trise = num(0)
-		case "Tf":
-			name := args[0].Name()
-			f, ok := fonts[name]
-			if !ok {
-				f = newPDFFont(res.Key("Font").Key(name))
-				fonts[name] = f
-			}
-			g.font, g.size = f, num(1)
-		case "TD":
-			g.tl = -num(1)
-			fallthrough
-		case "Td":
-			tlm = translate(num(0), num(1)).mul(tlm)
-			tm = tlm
-		case "T*":
-			nextLine()
-		case "\"":
-			g.tw, g.tc = num(0), num(1)
-			nextLine()
-			show(args[2].RawString())
-		case "'":
-			nextLine()
-			show(args[0].RawString())
-		case "Tj":
-			show(args[0].RawString())
-		case "TJ":
-			a := args[0]
-			for i := range a.Len() {
-				if x := a.Index(i); x.Kind() == pdf.String {
-					show(x.RawString())
-				} else {
-					tm = translate(-x.Float64()/1000*g.size*g.th, 0).mul(tm)
-				}
-			}
-		case "Do":
-			xo := res.Key("XObject").Key(args[0].Name())
-			if xo.Key("Subtype").Name() != "Form" || r.depth >= maxFormDepth {
-				return
-			}
-			sub := g
-			if m := xo.Key("Matrix"); m.Len() == 6 {
-				var fm pdfMatrix
-				for i := range 6 {
-					fm[i/2][i%2] = m.Index(i).Float64()
-				}
-				fm[2][2] = 1
-				sub.ctm = fm.mul(g.ctm)
-			}
-			subRes := xo.Key("Resources")
-			if subRes.IsNull() {
-				subRes = res
-			}
-			r.depth++
-			r.run(xo, subRes, sub)
-			r.depth--
-		}
+		st.do(op, args)
 	})
+}
+
+func pdfMatrixOf(v func(i int) pdf.Value) (m pdfMatrix) {
+	for i := range 6 {
+		m[i/2][i%2] = v(i).Float64()
+	}
+	m[2][2] = 1
+	return m
+}
+
+// do carries out one operator of the stream.
+func (st *pdfStream) do(op string, args []pdf.Value) {
+	g := &st.g
+	num := func(i int) float64 { return args[i].Float64() }
+	arg := func(i int) pdf.Value { return args[i] }
+	switch op {
+	case "cm":
+		g.ctm = pdfMatrixOf(arg).mul(g.ctm)
+	case "q":
+		st.gstack = append(st.gstack, *g)
+	case "Q":
+		if n := len(st.gstack); n > 0 {
+			*g, st.gstack = st.gstack[n-1], st.gstack[:n-1]
+		}
+	case "BT":
+		st.tm, st.tlm = pdfIdent, pdfIdent
+	case "Tm":
+		st.tm = pdfMatrixOf(arg)
+		st.tlm = st.tm
+	case "Tc":
+		g.tc = num(0)
+	case "Tw":
+		g.tw = num(0)
+	case "Tz":
+		g.th = num(0) / 100
+	case "TL":
+		g.tl = num(0)
+	case "Ts":
+		g.trise = num(0)
+	case "Tf":
+		name := args[0].Name()
+		f, ok := st.fonts[name]
+		if !ok {
+			f = newPDFFont(st.res.Key("Font").Key(name))
+			st.fonts[name] = f
+		}
+		g.font, g.size = f, num(1)
+	case "TD":
+		g.tl = -num(1)
+		fallthrough
+	case "Td":
+		st.tlm = translate(num(0), num(1)).mul(st.tlm)
+		st.tm = st.tlm
+	case "T*":
+		st.nextLine()
+	case "\"":
+		g.tw, g.tc = num(0), num(1)
+		st.nextLine()
+		st.show(args[2].RawString())
+	case "'":
+		st.nextLine()
+		st.show(args[0].RawString())
+	case "Tj":
+		st.show(args[0].RawString())
+	case "TJ":
+		a := args[0]
+		for i := range a.Len() {
+			if x := a.Index(i); x.Kind() == pdf.String {
+				st.show(x.RawString())
+			} else {
+				st.tm = translate(-x.Float64()/1000*g.size*g.th, 0).mul(st.tm)
+			}
+		}
+	case "Do":
+		st.form(args[0].Name())
+	}
+}
+
+func (st *pdfStream) nextLine() {
+	st.tlm = translate(0, -st.g.tl).mul(st.tlm)
+	st.tm = st.tlm
+}
+
+// show places the glyphs of a string shown in the current font.
+func (st *pdfStream) show(s string) {
+	g := &st.g
+	f := g.font
+	if f == nil {
+		return
+	}
+	step := 1
+	if f.cid {
+		step = 2
+	}
+	for i := 0; i+step <= len(s); i += step {
+		raw := s[i : i+step]
+		code := int(raw[0])
+		if step == 2 {
+			code = code<<8 | int(raw[1])
+		}
+		w0 := f.width(code)
+		trm := pdfMatrix{{g.size * g.th, 0, 0}, {0, g.size, 0}, {0, g.trise, 1}}.mul(st.tm).mul(g.ctm)
+		st.r.out = append(st.r.out, pdf.Text{Font: f.name, FontSize: trm[0][0], X: trm[2][0], Y: trm[2][1],
+			W: w0 / 1000 * trm[0][0], S: f.text(code, raw)})
+		tx := w0/1000*g.size + g.tc
+		if step == 1 && code == ' ' {
+			tx += g.tw
+		}
+		st.tm = translate(tx*g.th, 0).mul(st.tm)
+	}
+}
+
+// form reads the text of the form XObject name, drawn with the current
+// state and its own matrix and resources (the stream's when it has none).
+func (st *pdfStream) form(name string) {
+	r := st.r
+	xo := st.res.Key("XObject").Key(name)
+	if xo.Key("Subtype").Name() != "Form" || r.depth >= maxFormDepth {
+		return
+	}
+	sub := st.g
+	if m := xo.Key("Matrix"); m.Len() == 6 {
+		sub.ctm = pdfMatrixOf(m.Index).mul(st.g.ctm)
+	}
+	res := xo.Key("Resources")
+	if res.IsNull() {
+		res = st.res
+	}
+	r.depth++
+	r.run(xo, res, sub)
+	r.depth--
 }
 
 // pdfFont is what placing and decoding a font's glyphs needs, read once.
