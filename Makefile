@@ -134,6 +134,7 @@ test: lint chromium mcp-client $(OLLAMA_BIN) $(OLLAMA_CURRENT_BIN) $(MODEL_GGUF)
 		echo "embedding client against Ollama $(OLLAMA_CURRENT) at $$OLLAMA_HOST (peer: $$peer)" >&2 && \
 		SEMSEARCH_TEST_OLLAMA=1 SEMSEARCH_TEST_OLLAMA_PEER=$$peer $(GO) test -race -count=1 -timeout 15m -run Integration ./internal/embed/
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && $(MAKE) -s eval-sample EVAL_DATA=$$tmp
+	@$(MAKE) -s pdf-score
 
 # Unit tests only: no runtime, integration tests skip.
 test-unit:
@@ -324,7 +325,7 @@ pdf-tools:
 	fi
 
 pdf-score: pdf-tools chromium
-	SEMSEARCH_PDF_SCORE=1 SEMSEARCH_CHROMIUM=$(CHROMIUM) $(GO) test -count=1 -v -timeout 20m -run TestPDFExtractionScore ./internal/article/
+	@SEMSEARCH_PDF_SCORE=1 SEMSEARCH_CHROMIUM=$(CHROMIUM) $(GO) test -count=1 -v -timeout 20m -run TestPDFExtractionScore ./internal/article/
 
 .PHONY: chromium mcp-client screenshot test-frontdoors
 
