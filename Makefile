@@ -125,7 +125,7 @@ demo: build $(OLLAMA_BIN) $(MODEL_GGUF)
 # The embedding client's integration tests then run again against the
 # current Ollama ($(OLLAMA_CURRENT), make runtime OLLAMA_VERSION=...), with
 # v0.6.5 as the peer whose vectors must be the same.
-test: lint chromium mcp-client $(OLLAMA_BIN) $(OLLAMA_CURRENT_BIN) $(MODEL_GGUF) $(WEAVIATE_BIN)
+test: lint chromium mcp-client doc-samples $(OLLAMA_BIN) $(OLLAMA_CURRENT_BIN) $(MODEL_GGUF) $(WEAVIATE_BIN)
 	@env=$$($(MAKE) -s runtime) && eval "$$env" && export $(FRONTDOOR_ENV) && \
 		wenv=$$($(MAKE) -s weaviate) && eval "$$wenv" && export SEMSEARCH_TEST_WEAVIATE=$$SEMSEARCH_STORE && unset SEMSEARCH_STORE && \
 		SEMSEARCH_TEST_OLLAMA=1 $(GO) test -race -count=1 -timeout 45m ./...
@@ -308,23 +308,23 @@ SCREENSHOT     ?= bin/search-page.png
 FRONTDOOR_ENV   = SEMSEARCH_CHROMIUM=$(CHROMIUM) \
                   $$(test -f $(MCP_CLIENT_DIR)/node_modules/@modelcontextprotocol/sdk/package.json && echo SEMSEARCH_MCP_CLIENT=$(MCP_CLIENT_DIR))
 
-# PDF extraction against poppler's pdftotext: `pdf-tools` installs
-# poppler-utils and the Debian documentation packages whose PDFs are
-# measured (apt-get, only what is missing); `pdf-score` prints the table of
-# words recovered in order (README, "What goes in").
-PDF_DOC_PKGS = camlidl-doc docbook-xsl-doc-pdf gri-pdf-doc
+# Real documents for the loaders' tests: `doc-samples` installs
+# poppler-utils and the Debian documentation packages whose PDFs and EPUB
+# are read (apt-get, only what is missing); `pdf-score` prints the table of
+# PDF words recovered in order against pdftotext (README, "What goes in").
+DOC_PKGS = camlidl-doc docbook-xsl-doc-pdf gri-pdf-doc live-manual-epub
 
-.PHONY: pdf-tools pdf-score
+.PHONY: doc-samples pdf-score
 
-pdf-tools:
+doc-samples:
 	@missing=""; command -v pdftotext >/dev/null || missing="poppler-utils"; \
-	for p in $(PDF_DOC_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	for p in $(DOC_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing$$missing (apt-get, once)" >&2; \
 		apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing >&2; \
 	fi
 
-pdf-score: pdf-tools chromium
+pdf-score: doc-samples chromium
 	@SEMSEARCH_PDF_SCORE=1 SEMSEARCH_CHROMIUM=$(CHROMIUM) $(GO) test -count=1 -v -timeout 20m -run TestPDFExtractionScore ./internal/article/
 
 .PHONY: chromium mcp-client screenshot test-frontdoors
