@@ -301,7 +301,7 @@ FRONTDOOR_ENV   = SEMSEARCH_CHROMIUM=$(CHROMIUM) \
 # PDF extraction against poppler's pdftotext: `pdf-tools` installs
 # poppler-utils and the Debian documentation packages whose PDFs are
 # measured (apt-get, only what is missing); `pdf-score` prints the table of
-# words recovered in order (docs/formats-reference.md).
+# words recovered in order (README, "What goes in").
 PDF_DOC_PKGS = camlidl-doc docbook-xsl-doc-pdf
 
 .PHONY: pdf-tools pdf-score

@@ -16,7 +16,7 @@ import (
 
 // Debian documentation PDFs the extraction score is measured on (`make
 // pdf-score` installs their packages and poppler-utils); their text layers
-// were made by two versions of pdfTeX. (docs/formats-reference.md says why gri's manual
+// were made by two versions of pdfTeX. (The README says why gri's manual
 // and debian-refcard are left out: too slow to read, and text in form
 // XObjects.)
 var debianPDFs = []string{
