@@ -127,6 +127,16 @@ func (s *Store) loadLocked(ctx context.Context, name string) (*collection, error
 	c.touch(time.Now())
 	s.mu.Lock()
 	s.cols[name] = c
+	if c.oldSnapshot && !s.readOnly && s.compactMin > 0 && !c.compacting {
+		// Rewrite it in the current version, whose summary lets listing
+		// read it without loading it.
+		c.compacting = true
+		s.bg.Go(func() {
+			if err := s.compact(name, c); err != nil {
+				s.logger.Warn("rewriting an older snapshot in the current version failed; listing loads it", "collection", name, "error", err)
+			}
+		})
+	}
 	s.mu.Unlock()
 	return c, nil
 }

@@ -1,6 +1,7 @@
 package embedded
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -112,8 +113,9 @@ func sameInfo(a, b vectorstore.Collection) bool {
 // TestCollections_Version6 reads a data directory written by semsearch's
 // snapshot version 6 (testdata/datadir-v6: three documents put, compacted,
 // then a put, a replacement and a delete in the log). Its snapshot has no
-// summary, so listing reads it once; after it is closed as idle, listing
-// does not read it again.
+// summary, so listing reads it once; a writer rewrites it in version 7;
+// after it is closed as idle, listing does not read it again. A read-only
+// store lists it the same way, without rewriting it.
 func TestCollections_Version6(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ctx := t.Context()
@@ -141,6 +143,9 @@ func TestCollections_Version6(t *testing.T) {
 		if l := s.loaded(); len(l) != 0 {
 			t.Fatalf("loaded after idling: %v", l)
 		}
+		if b, err := os.ReadFile(filepath.Join(dir, "fixture.collection")); err != nil || !bytes.HasPrefix(b, []byte(magic)) {
+			t.Errorf("the writer left the snapshot starting %.24q, %v; want it rewritten as %q", b, err, magic)
+		}
 		loads := s.loads.Load()
 		again, err := s.Collections(ctx)
 		if err != nil || len(again) != 1 || !sameInfo(again[0], list[0]) {
@@ -153,6 +158,30 @@ func TestCollections_Version6(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+func TestCollections_Version6ReadOnly(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"fixture.collection", "fixture.wal"} {
+		b, err := os.ReadFile(filepath.Join("testdata/datadir-v6", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := mustOpen(t, dir, Options{ReadOnly: true})
+	list, err := s.Collections(t.Context())
+	if err != nil || len(list) != 1 || list[0].Documents != 3 || list[0].Passages != 9 {
+		t.Fatalf("Collections = %+v, %v; want fixture with 3 documents, 9 passages", list, err)
+	}
+	if _, passages := contents(t, s, "fixture"); fmt.Sprint(passages) != "map[a:[v2 v2 v2 v2] c:[v1 v1 v1] d:[v1 v1]]" {
+		t.Errorf("passages by document = %v", passages)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "fixture.collection")); err != nil || !bytes.HasPrefix(b, []byte(magicV6)) {
+		t.Errorf("a read-only store changed the snapshot: it starts %.24q, %v", b, err)
+	}
 }
 
 // bigAndSmall writes collections "big" and "small" into dir.

@@ -176,6 +176,7 @@ func (s *Store) loadSnapshot(ctx context.Context, name string) (*collection, err
 		return nil, corrupt("catalog", fmt.Errorf("it holds collection %q", c.info.Name))
 	}
 	c.snapBytes = st.Size()
+	c.oldSnapshot = string(head) != magic
 	return c, nil
 }
 

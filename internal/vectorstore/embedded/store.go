@@ -115,7 +115,8 @@ type collection struct {
 	syncMu     sync.Mutex
 	synced     int64 // appended, as of the last sync
 
-	used atomic.Int64 // when last used, Unix nanoseconds
+	oldSnapshot bool         // of a version before 7, without a summary for listing
+	used        atomic.Int64 // when last used, Unix nanoseconds
 	// Where the log ended when a read-only store replayed it, for listing
 	// the collection once it is closed (a writer's log says it itself).
 	logGen uint64
