@@ -156,7 +156,7 @@ func parseConfig(c *cli.Context) (*config, error) {
 		return nil, fmt.Errorf("--data is empty")
 	}
 	if cfg.idleClose = c.Duration("idle-close"); cfg.idleClose < 0 {
-		return nil, fmt.Errorf("--idle-close %s: want a duration, or 0 to keep collections open", cfg.idleClose)
+		return nil, fmt.Errorf("--idle-close %s: want a positive duration (e.g. 10m), or 0 to keep collections open", cfg.idleClose)
 	}
 	if !vectorstore.ValidName(cfg.collection) {
 		return nil, fmt.Errorf("--collection %q: use 1-64 letters, digits, '_', '.', '-'", cfg.collection)
