@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -27,7 +29,8 @@ import (
 // 100,000 passages of 768 dimensions on disk (about 2 GB), a server over
 // them scraped on /metrics and /readyz, and one collection searched. The
 // server's resident memory must stay that of the one collection searched:
-// listing collections reads no vectors. It is heavy, so it runs only with
+// listing collections reads no vectors; and once that collection is unused
+// for rssIdleClose, it is closed and the memory given back. It is heavy, so it runs only with
 // SEMSEARCH_BENCH_COLLECTIONS=1; the data directory is kept in
 // SEMSEARCH_BENCH_DIR (default: a temporary one) for the next run.
 const (
@@ -36,6 +39,7 @@ const (
 	rssDims        = 768
 	rssPerDoc      = 10 // passages per document
 	rssChildEnv    = "SEMSEARCH_BENCH_COLLECTIONS_SERVE"
+	rssIdleClose   = 5 * time.Second
 )
 
 func TestCollectionsRSS(t *testing.T) {
@@ -96,8 +100,14 @@ func seedRSSCollection(ctx context.Context, dir, name string, seed uint64) error
 		return err
 	}
 	defer s.Close()
-	if c, err := s.Collection(ctx, name); err == nil && c.Passages == rssPassages {
-		return nil
+	list, err := s.Collections(ctx)
+	if err != nil {
+		return err
+	}
+	for _, c := range list {
+		if c.Name == name && c.Passages == rssPassages {
+			return nil
+		}
 	}
 	_ = s.DeleteCollection(ctx, name)
 	set := vectorstore.Settings{Model: "bench", Dimensions: rssDims, Chunking: "words"}
@@ -153,7 +163,7 @@ func serveAndMeasure(t *testing.T, dir string) {
 		return rss
 	}
 	start := time.Now()
-	store, err := embedded.Open(dir, embedded.Options{})
+	store, err := embedded.Open(dir, embedded.Options{IdleClose: rssIdleClose})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,6 +179,10 @@ func serveAndMeasure(t *testing.T, dir string) {
 	srv := httptest.NewServer(s)
 	defer srv.Close()
 	base = report("server started")
+	// One collection's vectors: float32 and int8 copies; slack for the
+	// runtime's own growth (HTTP, metrics).
+	one := int64(rssPassages) * rssDims * 5
+	const slack = 64 << 20
 	get := func(path string) string {
 		resp, err := http.Get(srv.URL + path)
 		if err != nil {
@@ -208,18 +222,31 @@ func serveAndMeasure(t *testing.T, dir string) {
 	report(fmt.Sprintf("search %s (%s, loading it)", rssName(0), time.Since(t0).Round(time.Millisecond)))
 	d = scrape()
 	after := report(fmt.Sprintf("10 x /metrics + /readyz again (%s each)", d.Round(time.Millisecond)))
+	// Unused, the collection is closed and its memory goes back to the
+	// system: wait for that (scrapes are no use of a collection).
+	idleFrom := time.Now()
+	var idled int64
+	for deadline := idleFrom.Add(time.Minute); ; {
+		runtime.GC()
+		debug.FreeOSMemory()
+		if idled = procStatus(t, "VmRSS"); idled < base+one/4 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond) // polling the RSS, not synchronising
+	}
+	scrape()
+	idled = report(fmt.Sprintf("idle-close %s: closed after %s", rssIdleClose, time.Since(idleFrom).Round(100*time.Millisecond)))
 	fmt.Printf("collections: %d x %d passages x %d dimensions; total %s in %s\n",
 		rssCollections, rssPassages, rssDims, time.Since(start).Round(time.Millisecond), dir)
 
-	// One collection's vectors: float32 and int8 copies; slack for the
-	// runtime's own growth (HTTP, metrics).
-	one := int64(rssPassages) * rssDims * 5
-	const slack = 64 << 20
 	if scraped-base > one/4+slack {
 		t.Errorf("scraping took %d MiB: listing loads collections", (scraped-base)>>20)
 	}
 	if after-base > 2*one+slack {
 		t.Errorf("after one search and scrapes: %d MiB over the start, more than one collection's %d MiB x 2", (after-base)>>20, one>>20)
+	}
+	if idled-base > one/4+slack {
+		t.Errorf("after %s unused: %d MiB over the start; the collection was not closed", rssIdleClose, (idled-base)>>20)
 	}
 }
 
