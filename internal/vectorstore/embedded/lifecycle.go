@@ -367,7 +367,7 @@ func readSummary(f *os.File, size int64) (*summary, uint64, error) {
 		return nil, 0, fmt.Errorf("vectors: %w", err)
 	}
 	dims, nvec := uint64(binary.LittleEndian.Uint32(vh[:])), binary.LittleEndian.Uint64(vh[4:])
-	if uint64(rest)-catLen != nvec*dims*5+nvec*4 || (nvec > 0 && dims == 0) {
+	if uint64(size) != snapshotSize(catLen, dims, nvec) || (nvec > 0 && dims == 0) {
 		return nil, 0, fmt.Errorf("vectors: file size does not match %d vectors of %d dimensions", nvec, dims)
 	}
 	var sum summary

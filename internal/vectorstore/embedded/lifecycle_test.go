@@ -111,7 +111,7 @@ func sameInfo(a, b vectorstore.Collection) bool {
 }
 
 // TestCollections_Version6 reads a data directory written by semsearch's
-// snapshot version 6 (testdata/datadir-v6: three documents put, compacted,
+// snapshot version 6 (testdata/datadir-v6-listing: three documents put, compacted,
 // then a put, a replacement and a delete in the log). Its snapshot has no
 // summary, so listing reads it once; a writer rewrites it in version 7;
 // after it is closed as idle, listing does not read it again. A read-only
@@ -121,7 +121,7 @@ func TestCollections_Version6(t *testing.T) {
 		ctx := t.Context()
 		dir := t.TempDir()
 		for _, f := range []string{"fixture.collection", "fixture.wal"} {
-			b, err := os.ReadFile(filepath.Join("testdata/datadir-v6", f))
+			b, err := os.ReadFile(filepath.Join("testdata/datadir-v6-listing", f))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -163,7 +163,7 @@ func TestCollections_Version6(t *testing.T) {
 func TestCollections_Version6ReadOnly(t *testing.T) {
 	dir := t.TempDir()
 	for _, f := range []string{"fixture.collection", "fixture.wal"} {
-		b, err := os.ReadFile(filepath.Join("testdata/datadir-v6", f))
+		b, err := os.ReadFile(filepath.Join("testdata/datadir-v6-listing", f))
 		if err != nil {
 			t.Fatal(err)
 		}

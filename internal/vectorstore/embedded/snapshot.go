@@ -66,6 +66,13 @@ var crcTable = crc32.MakeTable(crc32.Castagnoli)
 // snapshots (NAME.123.tmp) and logs being restarted (NAME.wal.123.tmp).
 var leftoverTemp = regexp.MustCompile(`^(.+?)(\.wal)?\.[0-9]+\.tmp$`)
 
+// snapshotSize is the size of a version 3 to 7 snapshot whose catalog is
+// catLen bytes long and which holds nvec vectors of dims dimensions.
+// Listing checks it too ([readSummary]).
+func snapshotSize(catLen, dims, nvec uint64) uint64 {
+	return uint64(len(magic)+16) + catLen + 12 + nvec*dims*5 + nvec*4 + crcBytes
+}
+
 // summary is the head of a version 7 catalog: what listing collections
 // reports (Info, with its document and passage counts) and what it needs to
 // tell whether the log continues this snapshot.
@@ -216,7 +223,7 @@ func (s *Store) readV3(ctx context.Context, f *os.File, size int64, head string,
 		return nil, corrupt("vectors", err)
 	}
 	dims, nvec := int(binary.LittleEndian.Uint32(vh[:])), binary.LittleEndian.Uint64(vh[4:])
-	if uint64(rest)-catLen != nvec*uint64(dims)*5+nvec*4 || (nvec > 0 && dims == 0) {
+	if uint64(size) != snapshotSize(catLen, uint64(dims), nvec) || (nvec > 0 && dims == 0) {
 		return nil, corrupt("vectors", fmt.Errorf("file size does not match %d vectors of %d dimensions", nvec, dims))
 	}
 	c := newCollection(cat.Info)
