@@ -27,13 +27,14 @@ import (
 // few hundred bytes at the head of a version 7 snapshot) and the counts its
 // log's last record carries, remembering how far it read, so it loads no
 // catalog and no vector. A collection of an older snapshot version has no
-// summary: listing loads it once, and what it held when it is closed is
-// remembered.
+// summary: listing loads it once (a writer then rewrites it as version 7),
+// and what it held when it is closed is remembered.
 //
 // With [Options.IdleClose], a collection not used for that long is closed:
 // its log is synced and closed and its memory released; its next use loads
-// it again. Every change was appended to the log before it was applied, so
-// closing loses nothing.
+// it again. Every change was appended to the log before it was applied, and
+// every user of a collection holds mu while it uses it, so closing (under
+// mu) waits for writes and queries in flight and loses nothing.
 
 // lifeLock is a collection's lifecycle lock: a channel holding a token while
 // locked, so that waiting for it can end with a context.
@@ -104,7 +105,7 @@ func (s *Store) lockCollections(ctx context.Context, a, b string) (func(), error
 	return func() { ub(); ua() }, nil
 }
 
-// loaded returns name's collection if it is loaded.
+// loadedCollection returns name's collection if it is loaded, else nil.
 func (s *Store) loadedCollection(name string) *collection {
 	s.mu.RLock()
 	defer s.mu.RUnlock()

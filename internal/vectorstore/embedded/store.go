@@ -15,6 +15,11 @@
 // replays the log; a torn last record is dropped, so after a crash at any
 // byte each document is either its old or its new version.
 //
+// A collection is loaded on its first use, under a lock of its own (the
+// others go on meanwhile), listed without being loaded (from its snapshot's
+// summary and its log's counts), and closed after [Options.IdleClose]
+// unused; see lifecycle.go.
+//
 // Queries scan the vectors laid out contiguously in the arena (one float32
 // copy in memory): an int8 copy is scanned first on all cores and the best few hundred candidates are ranked
 // again in float32; filters restrict the scan itself.
