@@ -341,6 +341,30 @@ func (s *Store) readListInfo(name string) (vectorstore.Collection, error) {
 	return e.info, nil
 }
 
+// snapshotGen returns the generation of name's snapshot as its header
+// says, 0 when it has none (versions 1 and 2, no snapshot).
+func (s *Store) snapshotGen(name string) (uint64, error) {
+	f, err := os.Open(s.path(name))
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	var h [len(magic) + 8]byte
+	if _, err := io.ReadFull(f, h[:]); err != nil {
+		return 0, fmt.Errorf("%s is unreadable (header: %w)", s.path(name), err)
+	}
+	switch string(h[:len(magic)]) {
+	case magic, magicV6, magicV5, magicV4, magicV3:
+		return binary.LittleEndian.Uint64(h[len(magic):]), nil
+	case magicV2, magicV1:
+		return 0, nil
+	}
+	return 0, fmt.Errorf("%s is unreadable (header: not a semsearch collection file)", s.path(name))
+}
+
 // readSummary reads a snapshot's generation and, for version 7, its
 // summary; nil for older versions. It checks that the file's size is the
 // one its header and vector count make (what a crash or a copy cut short

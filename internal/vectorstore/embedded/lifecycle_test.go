@@ -448,3 +448,39 @@ func TestIdleClose_Concurrent(t *testing.T) {
 		checkContents(t, r, name, want, 3)
 	}
 }
+
+// TestReplaceCollection_TargetNotLoaded: switching a staged collection over
+// one that is not loaded (a rebuild of a collection closed as idle) reads
+// only the target's header, not the collection, and the result is the
+// staged contents, which survive a reopen.
+func TestReplaceCollection_TargetNotLoaded(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	seedCollections(t, dir, map[string]int{"c": 30, "stage": 4})
+	s := mustOpen(t, dir, Options{CompactMinBytes: -1})
+	if _, err := s.Hashes(ctx, "stage"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ReplaceCollection(ctx, "c", "stage"); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.loads.Load(); n != 1 {
+		t.Errorf("%d collections loaded, want 1 (the staged one)", n)
+	}
+	want := map[string]string{"doc-0": "v2", "doc-2": "v1", "doc-3": "v1", "extra": "v1"}
+	hashes, err := s.Hashes(ctx, "c")
+	if err != nil || fmt.Sprint(hashes) != fmt.Sprint(want) {
+		t.Errorf("after the switch: %v, %v; want %v", hashes, err, want)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r := mustOpen(t, dir, Options{ReadOnly: true})
+	hashes, err = r.Hashes(ctx, "c")
+	if err != nil || fmt.Sprint(hashes) != fmt.Sprint(want) {
+		t.Errorf("reopened: %v, %v; want %v", hashes, err, want)
+	}
+	if _, err := r.Collection(ctx, "stage"); !errors.Is(err, vectorstore.ErrNotFound) {
+		t.Errorf("the staged collection is still there: %v", err)
+	}
+}

@@ -389,19 +389,21 @@ func (s *Store) ReplaceCollection(ctx context.Context, name, from string) error 
 	if _, err := s.loadLocked(ctx, from); err != nil {
 		return err
 	}
-	dst, err := s.loadLocked(ctx, name)
-	if err != nil && !errors.Is(err, vectorstore.ErrNotFound) {
-		return err
+	// Of the collection replaced, only its generation matters: a target
+	// that is not loaded is not loaded for it.
+	dst := s.loadedCollection(name)
+	var dstGen uint64
+	if dst != nil {
+		dstGen = dst.gen
+	} else if dstGen, err = s.snapshotGen(name); err != nil {
+		return fmt.Errorf("replace collection %q: %w", name, err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	src := s.cols[from]
 	s.forgetListed(name)
 	s.forgetListed(from)
-	gen := src.gen + 1
-	if dst != nil {
-		gen = max(gen, dst.gen+1)
-	}
+	gen := max(src.gen, dstGen) + 1
 	info := src.snapshotInfo()
 	info.Name = name
 	docs := slices.Collect(maps.Values(src.docs))
