@@ -228,7 +228,18 @@ bench-store:
 crash-store:
 	$(GO) test -count=1 -timeout 30m -run '^TestCrash_' ./internal/vectorstore/embedded/ ./cmd/semsearch/ -args -crash-trials=$(CRASH_TRIALS)
 
-# --- Weaviate (issue 9): an optional distributed store (see docs/scaling-out.md).
+# bench-collections: five collections of 100,000 passages x 768 dims on disk
+# (about 2 GB, kept in BENCH_COLLECTIONS_DIR for the next run), a server over
+# them scraped on /metrics and /readyz and one collection searched; prints
+# the server's RSS at each step (it must stay that of the one collection
+# searched). See docs/storage.md.
+BENCH_COLLECTIONS_DIR ?= $(CACHE)/bench-collections
+.PHONY: bench-collections
+bench-collections:
+	SEMSEARCH_BENCH_COLLECTIONS=1 SEMSEARCH_BENCH_DIR=$(BENCH_COLLECTIONS_DIR) \
+		$(GO) test -count=1 -timeout 60m -run '^TestCollectionsRSS$$' -v ./internal/httpapi/
+
+# --- Weaviate: an optional distributed store (see docs/scaling-out.md).
 # The server is built once from the Go module proxy into the cache, like Ollama.
 WEAVIATE_DIR     ?= $(CACHE)/weaviate
 WEAVIATE_PORT    ?= 8090

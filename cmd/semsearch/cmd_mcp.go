@@ -25,6 +25,7 @@ func mcpCommand() *cli.Command {
 			"is opened read-only, so it runs beside `semsearch serve` (which also serves MCP at /mcp).",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "writes", Usage: "enable the add_documents and delete_document tools (opens the store for writing)"},
+			idleCloseFlag(),
 		},
 		Action: runMCP,
 	}

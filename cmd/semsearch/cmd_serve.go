@@ -37,6 +37,7 @@ func serveCommand() *cli.Command {
 			&cli.IntFlag{Name: "cache-size", Usage: "query embeddings kept in memory (0 disables the cache)", Value: 1024},
 			&cli.BoolFlag{Name: "log-queries", Usage: "put query text in the access log"},
 			&cli.DurationFlag{Name: "shutdown-timeout", Usage: "how long to let requests finish on shutdown", Value: 15 * time.Second},
+			idleCloseFlag(),
 		}, frontdoorFlags()...), // the MCP endpoint and the search page (cmd_mcp.go)
 		Action: runServe,
 	}

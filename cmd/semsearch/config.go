@@ -120,6 +120,9 @@ type config struct {
 	// modelGiven says --model (or SEMSEARCH_MODEL) was set; otherwise an
 	// existing collection's own model is used (see [adoptCollectionModel]).
 	modelGiven bool
+	// idleClose is --idle-close (serve and mcp; other commands end before
+	// a collection could idle).
+	idleClose time.Duration
 	// given says which other embedding settings a flag or its environment
 	// variable chose; the rest come from the collection when it records
 	// them (see [adoptCollectionModel]).
@@ -184,6 +187,9 @@ func parseConfig(c *cli.Context) (*config, error) {
 	// A remote store needs no data directory: nothing is kept there.
 	if cfg.dataDir == "" && cfg.remote == nil {
 		return nil, fmt.Errorf("--data is empty")
+	}
+	if cfg.idleClose = c.Duration("idle-close"); cfg.idleClose < 0 {
+		return nil, fmt.Errorf("--idle-close %s: want a positive duration (e.g. 10m), or 0 to keep collections open", cfg.idleClose)
 	}
 	if !vectorstore.ValidName(cfg.collection) {
 		return nil, fmt.Errorf("--collection %q: use 1-64 letters, digits, '_', '.', '-'", cfg.collection)

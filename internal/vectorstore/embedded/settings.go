@@ -18,10 +18,8 @@ func (s *Store) RecordSettings(ctx context.Context, name string, set vectorstore
 		return err
 	}
 	for {
-		s.mu.Lock()
-		c, err := s.get(name)
+		c, unlock, err := s.use(ctx, name, true)
 		if err != nil {
-			s.mu.Unlock()
 			return err
 		}
 		set.Dimensions = c.info.Settings.Dimensions
@@ -29,7 +27,7 @@ func (s *Store) RecordSettings(ctx context.Context, name string, set vectorstore
 		if !c.compacting {
 			// A compaction writes the snapshot from c.info, now holding set.
 			c.compacting = true
-			s.mu.Unlock()
+			unlock()
 			if err := s.compact(name, c); err != nil {
 				return fmt.Errorf("record the settings of collection %q: %w", name, err)
 			}
@@ -37,7 +35,7 @@ func (s *Store) RecordSettings(ctx context.Context, name string, set vectorstore
 		}
 		// A compaction under way took its copy of the settings before
 		// they changed: wait for it, then write another.
-		s.mu.Unlock()
+		unlock()
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("record the settings of collection %q: %w", name, ctx.Err())
