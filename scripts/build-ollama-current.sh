@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds a CPU-only Ollama v0.17.x from the Go module proxy (the recipe in
-# README "Offline runtime"). The module zip drops llama.cpp's vendor/ folder,
+# docs/offline-model.md, "Ollama versions tested"). The module zip drops llama.cpp's vendor/ folder,
 # so three header sets are put back before building:
 #   nlohmann/json.hpp, json_fwd.hpp, detail/  Debian nlohmann-json3-dev
 #   stb/stb_image.h                           Debian libstb-dev

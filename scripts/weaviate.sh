@@ -75,7 +75,7 @@ launch() { # launch KIND N: start one node in the background, record its pid
 		# RAFT_TIMEOUTS_MULTIPLIER=1: raft's own timeouts (heartbeat and
 		# election 1s, leader lease 0.5s) instead of Weaviate's 5x; with 5x a
 		# SIGKILLed leader stalls every write on the other nodes for about 10s
-		# while they elect a new one (README "Scaling out").
+		# while they elect a new one (docs/scaling-out.md).
 		env+=(CLUSTER_HOSTNAME="$name" CLUSTER_IN_LOCALHOST=true RAFT_BOOTSTRAP_EXPECT=3 RAFT_TIMEOUTS_MULTIPLIER=1
 			RAFT_JOIN="node1:$(($(base_port cluster 1) + 2)),node2:$(($(base_port cluster 2) + 2)),node3:$(($(base_port cluster 3) + 2))")
 		# Join node 1's gossip; node 1 restarted while others run joins

@@ -129,7 +129,7 @@ func runEval(c *cli.Context) error {
 	rep.Settings = map[string]any{
 		"dataset":        ds.Name,
 		"collection":     collection,
-		"model":          a.cfg.engine.Model,
+		"model":          a.cfg.emb.model,
 		"chunking":       a.engine.Chunking(),
 		"queries":        len(ds.Queries),
 		"documents":      len(corpus),
@@ -428,7 +428,7 @@ func runSweep(c *cli.Context, a *app, ds *eval.Dataset, corpus []article.Article
 		rows = append(rows, row{Value: v, Metrics: rep.Metrics, Passage: rep.PassageMetrics, Latency: float64(st.MeanLatency.Microseconds()) / 1000})
 	}
 	if c.Bool("json") {
-		return writeJSON(c.App.Writer, map[string]any{"dataset": ds.Name, "model": a.cfg.engine.Model, "sweep": name, "runs": rows})
+		return writeJSON(c.App.Writer, map[string]any{"dataset": ds.Name, "model": a.cfg.emb.model, "sweep": name, "runs": rows})
 	}
 	cols, pcols := sweepColumns(opt.Ks)
 	cell := func(m map[string]float64, k string) string {

@@ -176,7 +176,7 @@ func importCommand() *cli.Command {
 			if transfer.IsChromem(head[:n]) {
 				// Settings a chromem-go database built elsewhere cannot
 				// record: the vectors are --model's, searched as it is.
-				e := a.cfg.engine
+				e := a.cfg.engineConfig()
 				set := vectorstore.Settings{Model: e.Model, DocumentPrefix: e.DocumentPrefix, QueryPrefix: e.QueryPrefix,
 					Embedder: e.Embedder, EmbedURL: e.EmbedURL, EmbedDimensions: e.EmbedDimensions, Chunking: a.engine.Chunking()}
 				if !a.cfg.modelGiven {

@@ -25,6 +25,7 @@ func mcpCommand() *cli.Command {
 			"is opened read-only, so it runs beside `semsearch serve` (which also serves MCP at /mcp).",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "writes", Usage: "enable the add_documents and delete_document tools (opens the store for writing)"},
+			idleCloseFlag(),
 		},
 		Action: runMCP,
 	}
@@ -41,7 +42,7 @@ func runMCP(c *cli.Context) error {
 	defer a.Close()
 	srv, err := mcpserver.New(mcpserver.Config{
 		Engine: newCollectionEngines(a), Checker: a.embed, Collection: a.cfg.collection, ValidCollection: vectorstore.ValidName,
-		Model: a.cfg.engine.Model, Writes: c.Bool("writes"), Version: version(), Logger: a.cfg.logger,
+		Model: a.cfg.emb.model, Writes: c.Bool("writes"), Version: version(), Logger: a.cfg.logger,
 		Unavailable: []error{embed.ErrUnreachable, embed.ErrModelMissing},
 	})
 	if err != nil {
@@ -70,7 +71,7 @@ func frontdoorFlags() []cli.Flag {
 func frontdoors(c *cli.Context, cfg *config, eng servedEngine, client *embed.Client, logger *slog.Logger, api *httpapi.Config) error {
 	m, err := mcpserver.New(mcpserver.Config{
 		Engine: eng, Checker: client, Collection: cfg.collection, ValidCollection: vectorstore.ValidName,
-		Model: cfg.engine.Model, Writes: c.Bool("mcp-writes"), Version: version(),
+		Model: cfg.emb.model, Writes: c.Bool("mcp-writes"), Version: version(),
 		CrossOriginTrusted: c.StringSlice("cors-origin"), HostsChecked: true, Logger: logger, // httpapi checks Host (--allowed-hosts)
 		Unavailable: []error{embed.ErrUnreachable, embed.ErrModelMissing},
 	})

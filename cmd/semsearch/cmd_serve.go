@@ -38,6 +38,7 @@ func serveCommand() *cli.Command {
 			&cli.BoolFlag{Name: "log-queries", Usage: "put query text in the access log"},
 			&cli.DurationFlag{Name: "shutdown-timeout", Usage: "how long to let requests finish on shutdown", Value: 15 * time.Second},
 			&cli.BoolFlag{Name: "watch", Usage: "keep the collection (-c) in step with the folders it was indexed from, as semsearch watch does (semsearch sources lists them)"},
+			idleCloseFlag(),
 		}, frontdoorFlags()...), // the MCP endpoint and the search page (cmd_mcp.go)
 		Action: runServe,
 	}
@@ -76,7 +77,7 @@ func runServe(c *cli.Context) error {
 	metrics := httpapi.NewMetrics()
 	var cache *engine.QueryCache
 	a, err := wire(c.Context, cfg, true, func(client *embed.Client) engine.Embedder {
-		cache = engine.NewQueryCache(metrics.Embedder(client), cfg.engine.Model, c.Int("cache-size"))
+		cache = engine.NewQueryCache(metrics.Embedder(client), cfg.emb.model, c.Int("cache-size"))
 		return cache
 	})
 	if err != nil {
@@ -92,7 +93,7 @@ func runServe(c *cli.Context) error {
 		Cache:           cache,
 		Collection:      cfg.collection,
 		ValidCollection: vectorstore.ValidName,
-		Model:           cfg.engine.Model,
+		Model:           cfg.emb.model,
 		APIKey:          c.String("api-key"),
 		CORSOrigins:     c.StringSlice("cors-origin"),
 		AllowedHosts:    allowedHosts(c.StringSlice("allowed-hosts")),
@@ -134,7 +135,7 @@ func runServe(c *cli.Context) error {
 		IdleTimeout:  2 * time.Minute,
 		ErrorLog:     slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	logger.Info("listening", "addr", ln.Addr().String(), "collection", cfg.collection, "model", cfg.engine.Model,
+	logger.Info("listening", "addr", ln.Addr().String(), "collection", cfg.collection, "model", cfg.emb.model,
 		"data", cfg.dataDir, "auth", c.String("api-key") != "", "cache_size", c.Int("cache-size"))
 	if p := ln.Addr().(*net.TCPAddr); !p.IP.IsLoopback() && c.String("api-key") == "" {
 		logger.Warn("listening beyond loopback without --api-key: anyone who can reach the port can read and change the index", "addr", ln.Addr().String())

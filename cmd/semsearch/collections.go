@@ -68,14 +68,11 @@ func (r *collectionEngines) engineFor(ctx context.Context, collection string) (*
 	}
 	cfg := r.a.flags // the flags, before main's collection adopted its settings
 	cfg.collection = collection
-	eng := main.engine // main's wiring (keywords, neighbours, logger) ...
-	f := r.a.flags.engine
-	eng.Model, eng.DocumentPrefix, eng.QueryPrefix, eng.Embedder, eng.EmbedDimensions = f.Model, f.DocumentPrefix, f.QueryPrefix, f.Embedder, f.EmbedDimensions
-	eng.ModelDigest, eng.EmbedURL = nil, ""
-	cfg.engine = eng // ... with the flags' embedding settings
+	cfg.engine = main.engine // main's wiring (keywords, logger), not its server's digest
+	cfg.engine.ModelDigest, cfg.engine.EmbedURL = nil, ""
 	adoptCollectionModel(ctx, &cfg, r.a.store)
-	key := embedKey(cfg.embed)
-	if key == embedKey(main.embed) {
+	key := embedKey(cfg.emb)
+	if key == embedKey(main.emb) {
 		return r.Engine, nil
 	}
 	r.mu.Lock()
@@ -83,36 +80,30 @@ func (r *collectionEngines) engineFor(ctx context.Context, collection string) (*
 	if e, ok := r.engines[key]; ok {
 		return e, nil
 	}
-	client, err := embed.New(cfg.embed)
+	client, err := embed.New(cfg.embedConfig())
 	if err != nil {
 		return nil, fmt.Errorf("collection %q: its embedding server: %w", collection, err)
 	}
 	cfg.engine.ModelDigest, cfg.engine.EmbedURL = client.ModelDigest, client.Host()
-	e, err := engine.New(r.a.store, client, cfg.engine)
+	e, err := engine.New(r.a.store, client, cfg.engineConfig())
 	if err != nil {
 		return nil, fmt.Errorf("collection %q: %w", collection, err)
 	}
 	main.logger.Info("collection embeds differently: using its own engine", "collection", collection,
-		"embedder", client.Embedder(), "url", client.Host(), "model", cfg.embed.Model)
+		"embedder", client.Embedder(), "url", client.Host(), "model", cfg.emb.model)
 	r.engines[key] = e
 	return e, nil
 }
 
-// embedKey identifies how an embedding config embeds (never the key).
-func embedKey(c embed.Config) string {
-	kind := c.Embedder
+// embedKey identifies how an embedding embeds (never the key).
+func embedKey(e embedding) string {
+	kind := e.kind
 	if kind == "" {
 		kind = embed.KindOllama
 	}
-	addr := c.Host
+	addr := e.host
 	if kind == embed.KindOpenAI {
-		addr = c.URL
+		addr = e.url
 	}
-	deref := func(p *string) string {
-		if p == nil {
-			return "<default>"
-		}
-		return *p
-	}
-	return fmt.Sprintf("%s|%s|%s|%d|%q|%q", kind, addr, c.Model, c.Dimensions, deref(c.QueryPrefix), deref(c.DocumentPrefix))
+	return fmt.Sprintf("%s|%s|%s|%d|%q|%q", kind, addr, e.model, e.dimensions, e.queryPrefix, e.documentPrefix)
 }

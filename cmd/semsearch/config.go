@@ -101,20 +101,28 @@ func withGlobal(cmd *cli.Command) *cli.Command {
 	return withDeadline(cmd)
 }
 
-// config is everything the global flags say, validated once.
+// config is everything the global flags say, validated once, built in one
+// place ([parseConfig]).
 type config struct {
 	dataDir    string
 	collection string
-	embed      embed.Config
-	engine     engine.Config
-	bm25       bm25.Options
-	useBM25    bool
-	mode       engine.Mode // default search mode
-	logger     *slog.Logger
-	remote     *weaviatestore.Options // --store: nil for the embedded store (store.go)
+	// emb is how this run embeds; embed and engine hold their other
+	// settings, and [config.embedConfig] and [config.engineConfig] complete
+	// them from emb, so that each choice is held once.
+	emb     embedding
+	embed   embed.Config
+	engine  engine.Config
+	bm25    bm25.Options
+	useBM25 bool
+	mode    engine.Mode // default search mode
+	logger  *slog.Logger
+	remote  *weaviatestore.Options // --store: nil for the embedded store (store.go)
 	// modelGiven says --model (or SEMSEARCH_MODEL) was set; otherwise an
 	// existing collection's own model is used (see [adoptCollectionModel]).
 	modelGiven bool
+	// idleClose is --idle-close (serve and mcp; other commands end before
+	// a collection could idle).
+	idleClose time.Duration
 	// given says which other embedding settings a flag or its environment
 	// variable chose; the rest come from the collection when it records
 	// them (see [adoptCollectionModel]).
@@ -125,6 +133,35 @@ type config struct {
 	// command is what this run is ("semsearch index"), which a writer
 	// records in the data directory's lock file for others' errors.
 	command string
+}
+
+// embedding is how passages and queries are embedded: what a collection
+// records, and what must match it.
+type embedding struct {
+	kind           string // embed.KindOllama or embed.KindOpenAI
+	host           string // Ollama's address (--ollama)
+	url            string // the OpenAI-compatible server's (--embed-url)
+	model          string
+	dimensions     int // requested; 0 for the model's own
+	queryPrefix    string
+	documentPrefix string
+}
+
+// embedConfig is the embedding client's configuration.
+func (c *config) embedConfig() embed.Config {
+	e := c.embed
+	e.Embedder, e.Host, e.URL, e.Model, e.Dimensions = c.emb.kind, c.emb.host, c.emb.url, c.emb.model, c.emb.dimensions
+	q, d := c.emb.queryPrefix, c.emb.documentPrefix
+	e.QueryPrefix, e.DocumentPrefix = &q, &d
+	return e
+}
+
+// engineConfig is the engine's configuration.
+func (c *config) engineConfig() engine.Config {
+	e := c.engine
+	e.Embedder, e.Model, e.EmbedDimensions = c.emb.kind, c.emb.model, c.emb.dimensions
+	e.QueryPrefix, e.DocumentPrefix = c.emb.queryPrefix, c.emb.documentPrefix
+	return e
 }
 
 // loadConfig builds the config from the flags; its errors are usage errors.
@@ -139,7 +176,6 @@ func parseConfig(c *cli.Context) (*config, error) {
 		return nil, fmt.Errorf("--log-level: %w", err)
 	}
 	logger := slog.New(newLineHandler(c.App.ErrWriter, level))
-
 	cfg := &config{dataDir: c.String("data"), collection: c.String("collection"), logger: logger, modelGiven: c.IsSet("model")}
 	if c.Command != nil {
 		cfg.command = "semsearch " + c.Command.Name
@@ -152,26 +188,68 @@ func parseConfig(c *cli.Context) (*config, error) {
 	if cfg.dataDir == "" && cfg.remote == nil {
 		return nil, fmt.Errorf("--data is empty")
 	}
+	if cfg.idleClose = c.Duration("idle-close"); cfg.idleClose < 0 {
+		return nil, fmt.Errorf("--idle-close %s: want a positive duration (e.g. 10m), or 0 to keep collections open", cfg.idleClose)
+	}
 	if !vectorstore.ValidName(cfg.collection) {
 		return nil, fmt.Errorf("--collection %q: use 1-64 letters, digits, '_', '.', '-'", cfg.collection)
 	}
-	model := strings.TrimSpace(c.String("model"))
-	if model == "" {
-		return nil, fmt.Errorf("--model is empty")
+	if cfg.emb, cfg.given, err = parseEmbedding(c); err != nil {
+		return nil, err
 	}
-	queryPrefix, docPrefix := embed.PrefixesFor(model)
-	embedder := strings.ToLower(strings.TrimSpace(c.String("embedder")))
-	if embedder != embed.KindOllama && embedder != embed.KindOpenAI {
-		return nil, fmt.Errorf("--embedder %q: want ollama or openai", c.String("embedder"))
+	if cfg.embed, err = parseClient(c, logger); err != nil {
+		return nil, err
 	}
-	dimensions := c.Int("dimensions")
-	if dimensions < 0 {
-		return nil, fmt.Errorf("--dimensions %d: want a positive vector length, or 0 for the model's own", dimensions)
+	queryEmbedTimeout, err := parseQueryEmbedTimeout(c)
+	if err != nil {
+		return nil, err
 	}
-	if c.Int("embed-concurrency") < 1 {
-		return nil, fmt.Errorf("--embed-concurrency must be at least 1, got %d", c.Int("embed-concurrency"))
+	opts, err := parseChunking(c)
+	if err != nil {
+		return nil, err
 	}
-	cfg.given = embedGiven{
+	cfg.useBM25 = c.Bool("bm25")
+	cfg.bm25 = bm25.Options{Analyzer: c.String("bm25-analyzer")}
+	fusion, err := parseRanking(c, cfg)
+	if err != nil {
+		return nil, err
+	}
+	cfg.engine = engine.Config{
+		Mode:          cfg.mode,
+		Fusion:        fusion,
+		Chunk:         opts,
+		TitleContext:  c.Bool("title-context"),
+		BatchPassages: max(2, cfg.embed.Concurrency) * max(c.Int("batch-size"), 1), // a batch for every request in flight
+		FlushEvery:    10 * time.Second,
+		Logger:        logger,
+		// A search answers within it (from BM25 alone when hybrid) even
+		// when Ollama hangs.
+		QueryEmbedTimeout: queryEmbedTimeout,
+	}
+	return cfg, nil
+}
+
+// parseEmbedding reads how to embed, and which of it the user chose.
+func parseEmbedding(c *cli.Context) (embedding, embedGiven, error) {
+	e := embedding{model: strings.TrimSpace(c.String("model")), host: c.String("ollama"), url: c.String("embed-url"), dimensions: c.Int("dimensions")}
+	if e.model == "" {
+		return e, embedGiven{}, fmt.Errorf("--model is empty")
+	}
+	e.queryPrefix, e.documentPrefix = embed.PrefixesFor(e.model)
+	e.kind = strings.ToLower(strings.TrimSpace(c.String("embedder")))
+	if e.kind != embed.KindOllama && e.kind != embed.KindOpenAI {
+		return e, embedGiven{}, fmt.Errorf("--embedder %q: want ollama or openai", c.String("embedder"))
+	}
+	if e.dimensions < 0 {
+		return e, embedGiven{}, fmt.Errorf("--dimensions %d: want a positive vector length, or 0 for the model's own", e.dimensions)
+	}
+	if c.IsSet("query-prefix") {
+		e.queryPrefix = c.String("query-prefix")
+	}
+	if c.IsSet("document-prefix") {
+		e.documentPrefix = c.String("document-prefix")
+	}
+	given := embedGiven{
 		embedder:    c.IsSet("embedder"),
 		ollama:      c.IsSet("ollama"),
 		embedURL:    c.IsSet("embed-url"),
@@ -179,13 +257,17 @@ func parseConfig(c *cli.Context) (*config, error) {
 		queryPrefix: c.IsSet("query-prefix"),
 		docPrefix:   c.IsSet("document-prefix"),
 	}
-	cfg.embed = embed.Config{
-		Embedder:    embedder,
-		Host:        c.String("ollama"),
-		URL:         c.String("embed-url"),
+	return e, given, nil
+}
+
+// parseClient reads the embedding client's other settings: batches,
+// concurrency, time limits.
+func parseClient(c *cli.Context, logger *slog.Logger) (embed.Config, error) {
+	if c.Int("embed-concurrency") < 1 {
+		return embed.Config{}, fmt.Errorf("--embed-concurrency must be at least 1, got %d", c.Int("embed-concurrency"))
+	}
+	e := embed.Config{
 		APIKey:      os.Getenv("SEMSEARCH_EMBED_API_KEY"),
-		Dimensions:  dimensions,
-		Model:       model,
 		BatchSize:   c.Int("batch-size"),
 		Concurrency: c.Int("embed-concurrency"),
 		Logger:      logger,
@@ -197,25 +279,29 @@ func parseConfig(c *cli.Context) (*config, error) {
 	}
 	if c.IsSet("keep-alive") {
 		k := c.Duration("keep-alive")
-		cfg.embed.KeepAlive = &k
+		e.KeepAlive = &k
 	}
-	if c.IsSet("query-prefix") {
-		queryPrefix = c.String("query-prefix")
-	}
-	if c.IsSet("document-prefix") {
-		docPrefix = c.String("document-prefix")
-	}
-	cfg.embed.QueryPrefix, cfg.embed.DocumentPrefix = &queryPrefix, &docPrefix
-	queryEmbedTimeout := c.Duration("query-embed-timeout")
-	if queryEmbedTimeout <= 0 {
-		return nil, fmt.Errorf("--query-embed-timeout must be positive, got %s", queryEmbedTimeout)
+	return e, nil
+}
+
+// parseQueryEmbedTimeout reads how long a search waits for its query's
+// embedding.
+func parseQueryEmbedTimeout(c *cli.Context) (time.Duration, error) {
+	d := c.Duration("query-embed-timeout")
+	if d <= 0 {
+		return 0, fmt.Errorf("--query-embed-timeout must be positive, got %s", d)
 	}
 	if c.Command.Name == "eval" && !c.IsSet("query-embed-timeout") {
 		// An eval measures the ranking it asks for, and refuses a search
 		// that fell back to BM25: it waits for a query's embedding as
 		// indexing waits for a passage's, however busy the machine.
-		queryEmbedTimeout = max(queryEmbedTimeout, c.Duration("ollama-timeout"))
+		d = max(d, c.Duration("ollama-timeout"))
 	}
+	return d, nil
+}
+
+// parseChunking reads how articles are cut into passages.
+func parseChunking(c *cli.Context) (chunk.Options, error) {
 	opts := chunk.Options{
 		Unit:    chunk.Unit(c.String("chunk-unit")),
 		Size:    c.Int("chunk-size"),
@@ -225,11 +311,17 @@ func parseConfig(c *cli.Context) (*config, error) {
 		MaxTokens: chunk.DefaultOptions().MaxTokens,
 	}
 	if err := opts.Validate(); err != nil {
-		return nil, fmt.Errorf("chunking flags: %w", err)
+		return opts, fmt.Errorf("chunking flags: %w", err)
 	}
+	return opts, nil
+}
+
+// parseRanking reads the default search mode into cfg (vector without the
+// BM25 index) and returns the fusion settings.
+func parseRanking(c *cli.Context, cfg *config) (engine.Fusion, error) {
 	mode, err := engine.ParseMode(c.String("mode"))
 	if err != nil {
-		return nil, fmt.Errorf("--mode: %w", err)
+		return engine.Fusion{}, fmt.Errorf("--mode: %w", err)
 	}
 	cfg.mode = mode
 	fusion := engine.Fusion{
@@ -239,34 +331,15 @@ func parseConfig(c *cli.Context) (*config, error) {
 		RRFK:         engine.DefaultFusion().RRFK,
 	}
 	if err := fusion.Validate(); err != nil {
-		return nil, fmt.Errorf("fusion flags: %w", err)
+		return fusion, fmt.Errorf("fusion flags: %w", err)
 	}
-	cfg.bm25 = bm25.Options{Analyzer: c.String("bm25-analyzer")}
-	cfg.useBM25 = c.Bool("bm25")
 	if !cfg.useBM25 {
 		if c.IsSet("mode") && cfg.mode != engine.Vector {
-			return nil, fmt.Errorf("--mode %s needs the BM25 index: drop --bm25=false", cfg.mode)
+			return fusion, fmt.Errorf("--mode %s needs the BM25 index: drop --bm25=false", cfg.mode)
 		}
 		cfg.mode = engine.Vector
 	}
-	cfg.engine = engine.Config{
-		Mode:            cfg.mode,
-		Fusion:          fusion,
-		Model:           model,
-		DocumentPrefix:  docPrefix,
-		QueryPrefix:     queryPrefix,
-		Embedder:        embedder,
-		EmbedDimensions: dimensions,
-		Chunk:           opts,
-		TitleContext:    c.Bool("title-context"),
-		BatchPassages:   max(2, cfg.embed.Concurrency) * max(c.Int("batch-size"), 1), // a batch for every request in flight
-		FlushEvery:      10 * time.Second,
-		Logger:          logger,
-		// A search answers within it (from BM25 alone when hybrid) even
-		// when Ollama hangs.
-		QueryEmbedTimeout: queryEmbedTimeout,
-	}
-	return cfg, nil
+	return fusion, nil
 }
 
 // app is a wired engine with what it holds open.
@@ -311,9 +384,9 @@ func wire(ctx context.Context, cfg *config, writable bool, wrap func(*embed.Clie
 	var emb *embed.Client
 	var embedder engine.Embedder
 	if needsOllama(cfg, writable) {
-		if emb, err = embed.New(cfg.embed); err != nil {
+		if emb, err = embed.New(cfg.embedConfig()); err != nil {
 			store.Close()
-			if cfg.embed.Embedder == embed.KindOpenAI {
+			if cfg.emb.kind == embed.KindOpenAI {
 				return nil, fmt.Errorf("--embed-url: %w", err)
 			}
 			return nil, fmt.Errorf("--ollama: %w", err)
@@ -336,7 +409,7 @@ func wire(ctx context.Context, cfg *config, writable bool, wrap func(*embed.Clie
 	}
 	cfg.engine.ReadOnly = !writable
 	a := &app{cfg: cfg, flags: flags, embed: emb, store: store, keywords: keywords}
-	if a.engine, err = engine.New(store, embedder, cfg.engine); err != nil {
+	if a.engine, err = engine.New(store, embedder, cfg.engineConfig()); err != nil {
 		a.Close()
 		return nil, err
 	}

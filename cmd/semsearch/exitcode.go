@@ -12,7 +12,7 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// Exit codes, documented in --help and the README.
+// Exit codes, documented in --help and docs/cli.md.
 const (
 	exitOK      = 0
 	exitFailure = 1 // the work failed: Ollama, the store, a file, a conflict

@@ -34,54 +34,43 @@ func adoptCollectionModel(ctx context.Context, cfg *config, store collectionInfo
 	if err != nil {
 		return
 	}
-	set := col.Settings
-	if !cfg.modelGiven && set.Model != "" && set.Model != cfg.engine.Model {
+	set, e := col.Settings, &cfg.emb
+	if !cfg.modelGiven && set.Model != "" && set.Model != e.model {
 		cfg.logger.Debug("using the collection's model", "collection", cfg.collection, "model", set.Model)
-		cfg.embed.Model = set.Model
-		cfg.engine.Model = set.Model
+		e.model = set.Model
 		q, d := embed.PrefixesFor(set.Model)
 		if !cfg.given.queryPrefix {
-			setQueryPrefix(cfg, q)
+			e.queryPrefix = q
 		}
 		if !cfg.given.docPrefix {
-			setDocumentPrefix(cfg, d)
+			e.documentPrefix = d
 		}
 	}
 	if set.Embedder != "" && !cfg.given.embedder {
-		cfg.embed.Embedder, cfg.engine.Embedder = set.Embedder, set.Embedder
+		e.kind = set.Embedder
 	}
 	recordedKind := set.Embedder
 	if recordedKind == "" {
 		recordedKind = embed.KindOllama
 	}
-	if set.EmbedURL != "" && cfg.embed.Embedder == recordedKind {
+	if set.EmbedURL != "" && e.kind == recordedKind {
 		switch {
 		case recordedKind == embed.KindOpenAI && !cfg.given.embedURL:
-			cfg.embed.URL = set.EmbedURL
+			e.url = set.EmbedURL
 		case recordedKind == embed.KindOllama && !cfg.given.ollama:
-			cfg.embed.Host = set.EmbedURL
+			e.host = set.EmbedURL
 		}
 	}
-	if set.Model != cfg.engine.Model {
+	if set.Model != e.model {
 		return // another model: its own defaults (the engine refuses or rebuilds)
 	}
 	if !cfg.given.dimensions {
-		cfg.embed.Dimensions, cfg.engine.EmbedDimensions = set.EmbedDimensions, set.EmbedDimensions
+		e.dimensions = set.EmbedDimensions
 	}
 	if !cfg.given.docPrefix {
-		setDocumentPrefix(cfg, set.DocumentPrefix)
+		e.documentPrefix = set.DocumentPrefix
 	}
 	if !cfg.given.queryPrefix && set.Embedder != "" { // recorded
-		setQueryPrefix(cfg, set.QueryPrefix)
+		e.queryPrefix = set.QueryPrefix
 	}
-}
-
-func setQueryPrefix(cfg *config, p string) {
-	cfg.embed.QueryPrefix = &p
-	cfg.engine.QueryPrefix = p
-}
-
-func setDocumentPrefix(cfg *config, p string) {
-	cfg.embed.DocumentPrefix = &p
-	cfg.engine.DocumentPrefix = p
 }

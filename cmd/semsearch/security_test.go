@@ -82,7 +82,7 @@ func browse(t *testing.T, method, target, host, body string, header map[string]s
 var curl = map[string]string{"User-Agent": "curl/8.5.0", "Accept": "*/*", "Content-Type": "application/x-www-form-urlencoded"}
 
 // TestServe_browserAttacks (issue 19, items 9, 10 and 12 on the default
-// setup): the README's curl examples and the page work; a cross-site page,
+// setup): the curl examples of docs/http-api.md and the page work; a cross-site page,
 // a rebound DNS name and a body of too many articles are refused.
 func TestServe_browserAttacks(t *testing.T) {
 	t.Setenv("SEMSEARCH_ALLOWED_HOSTS", "search.internal, proxy.example:9000,")
@@ -90,7 +90,7 @@ func TestServe_browserAttacks(t *testing.T) {
 	u, _ := url.Parse(base)
 	_, port, _ := net.SplitHostPort(u.Host)
 
-	// The README's HTTP API examples, as curl sends them.
+	// The HTTP API examples of docs/http-api.md, as curl sends them.
 	steps := []struct{ method, path, body string }{
 		{"POST", "/v1/documents", `{"id": "note-1", "title": "A note", "text": "The meeting moved to Friday."}`},
 		{"GET", "/v1/search?q=Who+was+fired%3F&k=2", ""},
@@ -192,7 +192,7 @@ func TestServe_keyForm(t *testing.T) {
 	if resp, body := browse(t, "POST", base+"/key", "", url.Values{"forget": {"1"}}.Encode(), cross); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("cross-site forget: %d %s", resp.StatusCode, body)
 	}
-	// The README's curl with the key.
+	// docs/http-api.md's curl with the key.
 	auth := map[string]string{"Authorization": "Bearer " + key, "Content-Type": "application/x-www-form-urlencoded"}
 	if resp, body := browse(t, "POST", base+"/v1/documents", "", `{"id": "note-1", "text": "The meeting moved to Friday."}`, auth); resp.StatusCode != http.StatusOK {
 		t.Errorf("curl with the key: %d %s", resp.StatusCode, body)

@@ -23,7 +23,7 @@ func similarModels(c *cli.Context, a *app, err error) string {
 	if lerr != nil || len(names) == 0 {
 		return ""
 	}
-	model := a.cfg.embed.Model
+	model := a.cfg.emb.model
 	if like := suggest.Similar(strings.TrimSuffix(model, ":latest"), names, 3); len(like) > 0 {
 		return fmt.Sprintf("; Ollama has %s, which looks alike: did you mean --model %s?", suggest.Or(like), like[0])
 	}

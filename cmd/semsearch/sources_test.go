@@ -11,7 +11,7 @@ import (
 // TestDataDirV6 opens a data directory written before collections
 // recorded their sources (testdata/datadir-v6, snapshot v6, log v3): it is
 // searched, has no sources, and indexing a folder into it records the
-// folder in a current (v4) log, which a compaction puts in a v7 snapshot.
+// folder in a current (v4) log, which a compaction puts in a v8 snapshot.
 func TestDataDirV6(t *testing.T) {
 	f := newFakeOllama(t, "fake")
 	unsetEnv(t, "SEMSEARCH_MODEL")
@@ -46,7 +46,7 @@ func TestDataDirV6(t *testing.T) {
 		t.Fatalf("index --rebuild: %v\n%s%s", err, out, stderr)
 	}
 	snap, err := os.ReadFile(filepath.Join(data, "default.collection"))
-	if err != nil || !strings.HasPrefix(string(snap), "semsearch collection v7\n") {
+	if err != nil || !strings.HasPrefix(string(snap), "semsearch collection v8\n") {
 		t.Errorf("snapshot starts %.24q, %v", snap, err)
 	}
 	out, _, err = run(t, "", append(base, "sources", "--json", "--files")...)
@@ -65,6 +65,38 @@ func TestDataDirV6(t *testing.T) {
 	}
 	if len(got.Roots) != 1 || got.Roots[0].Path != docs || len(got.Files) != 1 || got.Files[0].Status != "indexed" || got.Files[0].Passages != 1 {
 		t.Errorf("sources after indexing a folder: %s", out)
+	}
+}
+
+// TestDataDirV7 opens a data directory written before collections
+// recorded their sources (testdata/datadir-v7, snapshot v7 with its
+// listing summary, log v3): it is searched and listed, and after a folder
+// is indexed into it (a sources record last in its log) it is listed, from
+// the log, with the right counts.
+func TestDataDirV7(t *testing.T) {
+	f := newFakeOllama(t, "fake")
+	unsetEnv(t, "SEMSEARCH_MODEL")
+	data := t.TempDir()
+	copyDir(t, "testdata/datadir-v7/data", data)
+	base := []string{"--ollama", f.URL, "--data", data}
+	out, stderr, err := run(t, "", append(base, "search", "-k", "2", "harbour wall storm")...)
+	if err != nil || !strings.Contains(out, "id harbour.html") {
+		t.Fatalf("search of the v7 data directory: %v\n%s%s", err, out, stderr)
+	}
+	docs := t.TempDir()
+	if err := os.WriteFile(filepath.Join(docs, "pollen.md"), []byte("# Pollen\n\nBees carry pollen.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, stderr, err := run(t, "", append(base, "index", docs)...); err != nil {
+		t.Fatalf("index: %v\n%s%s", err, out, stderr)
+	}
+	out, stderr, err = run(t, "", append(base, "collections")...)
+	if err != nil || !strings.Contains(out, "default\t5 articles, 5 passages") {
+		t.Errorf("collections after the sources record: %v\n%s%s", err, out, stderr)
+	}
+	out, _, err = run(t, "", append(base, "sources")...)
+	if err != nil || !strings.Contains(out, docs) {
+		t.Errorf("sources: %v\n%s", err, out)
 	}
 }
 

@@ -20,6 +20,12 @@ import (
 	"github.com/semsearch/semsearch/internal/vectorstore/weaviatestore"
 )
 
+// idleCloseFlag is the long-running commands' (serve, mcp) --idle-close.
+func idleCloseFlag() cli.Flag {
+	return &cli.DurationFlag{Name: "idle-close", EnvVars: []string{"SEMSEARCH_IDLE_CLOSE"}, Value: 10 * time.Minute,
+		Usage: "close a collection of the data directory not searched or written for this long, releasing its memory (it reopens on next use); 0 keeps collections open"}
+}
+
 // storeFlags are the global flags that choose and tune the store.
 func storeFlags() []cli.Flag {
 	return []cli.Flag{
@@ -95,7 +101,7 @@ func openStore(cfg *config, writable bool) (vectorstore.Store, error) {
 		}
 		return s, nil
 	}
-	return embedded.Open(cfg.dataDir, embedded.Options{ReadOnly: !writable, Logger: cfg.logger, Command: cfg.command})
+	return embedded.Open(cfg.dataDir, embedded.Options{ReadOnly: !writable, Logger: cfg.logger, Command: cfg.command, IdleClose: cfg.idleClose})
 }
 
 // storeKeywords returns the keyword index a store brings itself (Weaviate's

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -161,7 +162,7 @@ func readPDFPage(p pdf.Page) (out pdfPage) {
 	if p.V.IsNull() {
 		return pdfPage{}
 	}
-	return pdfPage{lines: layoutLines(p.Content().Text)}
+	return pdfPage{lines: layoutLines(pageGlyphs(p))}
 }
 
 // run is a stretch of glyphs shown together at one baseline.
@@ -185,7 +186,10 @@ func layoutLines(glyphs []pdf.Text) []pdfLine {
 	var runs []*run
 	var cur *run
 	for _, g := range glyphs {
-		if g.S == "" {
+		// The library ends some text shows with a "\n" glyph that has a
+		// width (pdfTeX's, at a change of font): it carries nothing a
+		// position does not, and its width would hide the next space.
+		if g.S == "" || g.S == "\n" {
 			continue
 		}
 		size := g.FontSize
@@ -220,13 +224,10 @@ func layoutLines(glyphs []pdf.Text) []pdfLine {
 		cur.text.WriteString(g.S)
 		runs = append(runs, cur)
 	}
-	// Lines: runs on one baseline, top first.
-	sort.SliceStable(runs, func(i, j int) bool {
-		if math.Abs(runs[i].y-runs[j].y) < math.Min(runs[i].size, runs[j].size)*0.4 {
-			return runs[i].x < runs[j].x
-		}
-		return runs[i].y > runs[j].y
-	})
+	// Lines: runs on one baseline, top first; on a page set in two
+	// columns, down the left column and then down the right one, between
+	// the runs that span both (headings, running lines).
+	readingOrder(runs)
 	var lines []pdfLine
 	for i := 0; i < len(runs); {
 		r := runs[i]
@@ -258,6 +259,198 @@ func layoutLines(glyphs []pdf.Text) []pdfLine {
 	}
 	markParagraphs(lines)
 	return joinHyphens(lines)
+}
+
+// extent returns where r's text ends on the page. A run whose glyphs have
+// no widths (Chromium's CID fonts) is estimated at 0.4 em a character,
+// which errs short: a column's lines must not seem to reach its gutter.
+func (r *run) extent() float64 {
+	if !r.noWidth {
+		return r.end
+	}
+	return max(r.end, r.x+0.4*r.size*float64(utf8.RuneCountInString(r.text.String())))
+}
+
+// readingOrder sorts runs top to bottom, left to right along a baseline,
+// except on a page set in two columns: there the left column is read to
+// its end before the right one, band by band between the runs that span
+// the gutter or stand apart above or below the columns.
+func readingOrder(runs []*run) {
+	byLine := func(a, b *run) bool {
+		if math.Abs(a.y-b.y) < math.Min(a.size, b.size)*0.4 {
+			return a.x < b.x
+		}
+		return a.y > b.y
+	}
+	top, bottom := bodyRange(runs)
+	inBody := func(r *run) bool { return r.y <= top && r.y >= bottom }
+	gutter, ok := findGutter(runs, inBody)
+	if !ok {
+		sort.SliceStable(runs, func(i, j int) bool { return byLine(runs[i], runs[j]) })
+		return
+	}
+	// column: 0 left, 1 right, -1 spanning (across the gutter, or a
+	// running header or footer apart from the columns).
+	column := make(map[*run]int, len(runs))
+	for _, r := range runs {
+		switch {
+		case !inBody(r):
+			column[r] = -1
+		case r.extent() <= gutter[0]:
+			column[r] = 0
+		case r.x >= gutter[1]:
+			column[r] = 1
+		default:
+			column[r] = -1
+		}
+	}
+	var spans []float64
+	for _, r := range runs {
+		if column[r] < 0 {
+			spans = append(spans, r.y)
+		}
+	}
+	// A run's band is the number of spanning runs above it; a spanning
+	// run is read after the columns' runs of the band above it.
+	band := func(r *run) int {
+		n := 0
+		for _, y := range spans {
+			if y > r.y+0.4*r.size {
+				n++
+			}
+		}
+		return n
+	}
+	key := make(map[*run][2]int, len(runs))
+	for _, r := range runs {
+		if column[r] < 0 {
+			key[r] = [2]int{2*band(r) + 1, 0}
+		} else {
+			key[r] = [2]int{2 * band(r), column[r]}
+		}
+	}
+	sort.SliceStable(runs, func(i, j int) bool {
+		ki, kj := key[runs[i]], key[runs[j]]
+		if ki != kj {
+			return ki[0] < kj[0] || ki[0] == kj[0] && ki[1] < kj[1]
+		}
+		return byLine(runs[i], runs[j])
+	})
+}
+
+// bodyRange returns the baselines of the page's body: its first and last
+// lines, unless a line stands apart from the rest (further than one and a
+// half times the usual line spacing), as a running header, footer or page
+// number does, up to two at each end.
+func bodyRange(runs []*run) (top, bottom float64) {
+	type line struct{ y, size float64 }
+	var lines []line
+	sorted := slices.Clone(runs)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].y > sorted[j].y })
+	for _, r := range sorted {
+		if n := len(lines); n > 0 && lines[n-1].y-r.y < 0.4*max(lines[n-1].size, r.size) {
+			lines[n-1].size = max(lines[n-1].size, r.size)
+			continue
+		}
+		lines = append(lines, line{r.y, r.size})
+	}
+	if len(lines) < 3 {
+		return math.Inf(1), math.Inf(-1)
+	}
+	gaps := make([]float64, len(lines)-1)
+	for i := range gaps {
+		gaps[i] = lines[i].y - lines[i+1].y
+	}
+	slices.Sort(gaps)
+	spacing := gaps[len(gaps)/2]
+	apart := func(a, b line) bool { return a.y-b.y > 1.5*spacing }
+	for range 2 {
+		if len(lines) >= 3 && apart(lines[0], lines[1]) {
+			lines = lines[1:]
+		}
+		if n := len(lines); n >= 3 && apart(lines[n-2], lines[n-1]) {
+			lines = lines[:n-1]
+		}
+	}
+	if len(lines) == 0 {
+		return math.Inf(1), math.Inf(-1)
+	}
+	// Runs a little off their line's baseline (superscripts) stay in.
+	return lines[0].y + 0.4*lines[0].size, lines[len(lines)-1].y - 0.4*lines[len(lines)-1].size
+}
+
+// findGutter finds the empty vertical strip between two columns of text
+// in the page's body: in the middle half of its text, at least a line's height wide,
+// crossed only by runs wider than a column, with text on both sides whose
+// lines fill their column (so a table of short cells is not read as
+// columns).
+func findGutter(all []*run, inBody func(*run) bool) (gutter [2]float64, ok bool) {
+	var runs []*run
+	for _, r := range all {
+		if inBody(r) {
+			runs = append(runs, r)
+		}
+	}
+	if len(runs) < 6 {
+		return gutter, false
+	}
+	left, right := math.Inf(1), math.Inf(-1)
+	var sizes []float64
+	for _, r := range runs {
+		left, right = min(left, r.x), max(right, r.extent())
+		sizes = append(sizes, r.size)
+	}
+	width := right - left
+	if width <= 0 {
+		return gutter, false
+	}
+	sort.Float64s(sizes)
+	size := sizes[len(sizes)/2]
+	// Cover x by the runs no wider than a column, one unit at a time.
+	cover := make([]bool, int(width)+2)
+	for _, r := range runs {
+		if r.extent()-r.x > 0.6*width {
+			continue
+		}
+		for x := int(r.x - left); x <= int(r.extent()-left) && x < len(cover); x++ {
+			cover[max(x, 0)] = true
+		}
+	}
+	best, bestLen := -1, 0
+	for x := int(0.25 * width); x < int(0.75*width); {
+		if cover[x] {
+			x++
+			continue
+		}
+		start := x
+		for x < len(cover) && !cover[x] {
+			x++
+		}
+		if x-start > bestLen {
+			best, bestLen = start, x-start
+		}
+	}
+	if best < 0 || float64(bestLen) < size {
+		return gutter, false
+	}
+	gutter = [2]float64{left + float64(best), left + float64(best+bestLen)}
+	// Both sides hold lines that fill them: their mean length is at least
+	// half the side's width, and each side has a few.
+	for side := range 2 {
+		var n int
+		var sum, lo, hi float64 = 0, math.Inf(1), math.Inf(-1)
+		for _, r := range runs {
+			if (side == 0 && r.extent() <= gutter[0]) || (side == 1 && r.x >= gutter[1]) {
+				n++
+				sum += r.extent() - r.x
+				lo, hi = min(lo, r.x), max(hi, r.extent())
+			}
+		}
+		if n < 3 || sum/float64(n) < 0.5*(hi-lo) {
+			return gutter, false
+		}
+	}
+	return gutter, true
 }
 
 func endsSpace(b *strings.Builder) bool {

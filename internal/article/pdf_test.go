@@ -114,6 +114,75 @@ func TestLayoutLines(t *testing.T) {
 	}
 }
 
+// place lays out words as glyphs (5 wide, 3 apart) from x along baseline y.
+func place(x, y float64, line string) []pdf.Text {
+	var out []pdf.Text
+	for _, w := range strings.Fields(line) {
+		for _, r := range w {
+			out = append(out, pdf.Text{S: string(r), X: x, Y: y, W: 5, FontSize: 10, Font: "F"})
+			x += 5
+		}
+		x += 3
+	}
+	return out
+}
+
+// TestLayoutNewlineGlyph: the library ends some text shows with a "\n"
+// glyph that has a width (pdfTeX's, at a change of font); it must not eat
+// the space before the next word.
+func TestLayoutNewlineGlyph(t *testing.T) {
+	g := place(72, 700, "For integer types,")
+	g = append(g, pdf.Text{S: "\n", X: 72 + 85, Y: 700, W: 8, FontSize: 10, Font: "F"})
+	g = append(g, place(72+90, 700, "signed and unsigned")...)
+	var got []string
+	for _, l := range layoutLines(g) {
+		got = append(got, l.text)
+	}
+	if want := "For integer types, signed and unsigned"; strings.Join(got, "|") != want {
+		t.Errorf("got %q, want %q", strings.Join(got, "|"), want)
+	}
+}
+
+// TestLayoutColumns: a page set in two columns reads down the left column,
+// then down the right, with a full-width heading above them and a footer
+// below; a table whose cells are short keeps its rows.
+func TestLayoutColumns(t *testing.T) {
+	left := []string{"one two three four five six", "seven eight nine ten eleven", "twelve thirteen fourteen", "fifteen sixteen seventeen"}
+	right := []string{"alpha beta gamma delta eps", "zeta eta theta iota kappa", "lambda mu nu xi omicron pi", "rho sigma tau upsilon phi"}
+	var g []pdf.Text
+	g = append(g, place(72, 740, "A heading that runs across both of the columns of this page")...)
+	for i := range left {
+		y := 700 - 14*float64(i)
+		g = append(g, place(72, y, left[i])...)
+		g = append(g, place(300, y, right[i])...)
+	}
+	g = append(g, place(72, 600, "left foot")...)
+	g = append(g, place(300, 600, "right foot")...)
+	var got []string
+	for _, l := range layoutLines(g) {
+		got = append(got, l.text)
+	}
+	want := append(append([]string{"A heading that runs across both of the columns of this page"}, append(left, right...)...), "left foot right foot")
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("two columns:\ngot  %q\nwant %q", got, want)
+	}
+
+	g = nil
+	rows := [][2]string{{"Name", "Value"}, {"alpha", "1"}, {"beta", "2"}, {"gamma", "3"}, {"delta", "4"}}
+	for i, r := range rows {
+		y := 700 - 14*float64(i)
+		g = append(g, place(72, y, r[0])...)
+		g = append(g, place(300, y, r[1])...)
+	}
+	got = nil
+	for _, l := range layoutLines(g) {
+		got = append(got, l.text)
+	}
+	if want := "Name Value|alpha 1|beta 2|gamma 3|delta 4"; strings.Join(got, "|") != want {
+		t.Errorf("table:\ngot  %q\nwant %q", strings.Join(got, "|"), want)
+	}
+}
+
 // TestDropRunning: lines that repeat at the top or bottom of most pages,
 // numbers aside, and lone page numbers go; body text that merely repeats
 // in the middle of pages stays.

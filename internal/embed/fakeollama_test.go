@@ -52,6 +52,10 @@ type fakeOllama struct {
 	// showCtx and numCtx, when set, are what /api/show reports as the
 	// model's context_length (model_info) and num_ctx (parameters).
 	showCtx, numCtx int
+	// hang, when it returns true for a request's number, makes the fake
+	// answer that /api/embed request never: it waits until the client
+	// gives up, so a test of a timeout needs no race between two sleeps.
+	hang func(n int, req embedRequest) bool
 }
 
 func newFakeOllama(t *testing.T, dim int, models ...string) *fakeOllama {
@@ -106,9 +110,13 @@ func (f *fakeOllama) embed(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	n := len(f.requests)
 	f.requests = append(f.requests, req)
-	hook, ctxLen := f.hook, f.ctxLen
+	hook, ctxLen, hang := f.hook, f.ctxLen, f.hang
 	f.mu.Unlock()
 
+	if hang != nil && hang(n, req) {
+		<-r.Context().Done() // the client hung up
+		return
+	}
 	if hook != nil && hook(n, req, w) {
 		return
 	}
@@ -217,6 +225,14 @@ func (f *fakeOllama) setHook(h func(n int, req embedRequest, w http.ResponseWrit
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.hook = h
+}
+
+// setHang sets which /api/embed requests are never answered; safe while
+// requests are in flight.
+func (f *fakeOllama) setHang(h func(n int, req embedRequest) bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.hang = h
 }
 
 // embedRequests returns a copy of the /api/embed requests received.

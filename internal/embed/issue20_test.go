@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -52,23 +53,20 @@ func TestClient_SlowLoad(t *testing.T) {
 	}
 }
 
-// slowAbove makes requests of more than n inputs take d (or until the
-// client hangs up).
-func slowAbove(n int, d time.Duration) func(int, embedRequest, http.ResponseWriter) bool {
-	return func(_ int, req embedRequest, _ http.ResponseWriter) bool {
-		if len(req.Input) > n {
-			time.Sleep(d)
-		}
-		return false
-	}
+// hangAbove makes the fake answer no request of more than n inputs: it
+// waits until the client hangs up.
+func hangAbove(n int) func(int, embedRequest) bool {
+	return func(_ int, req embedRequest) bool { return len(req.Input) > n }
 }
 
 // TestClient_TimeoutHalvesBatch: a batch that times out is sent again in
 // halves, not whole. Before, the same 16 inputs were resent 4 times.
 func TestClient_TimeoutHalvesBatch(t *testing.T) {
 	f := newFakeOllama(t, 4, testModel)
-	f.setHook(slowAbove(4, 3*time.Second))
-	c := newClient(t, f, func(cfg *embed.Config) { cfg.RequestTimeout = 150 * time.Millisecond; cfg.BatchSize = 16 })
+	f.setHang(hangAbove(4))
+	// The requests of 4 are answered at once; the limit only has to outlast
+	// a busy machine's scheduling of one local request.
+	c := newClient(t, f, func(cfg *embed.Config) { cfg.RequestTimeout = time.Second; cfg.BatchSize = 16 })
 	in := texts(16)
 	got, err := c.EmbedDocuments(t.Context(), in)
 	if err != nil {
@@ -89,16 +87,36 @@ func TestClient_TimeoutHalvesBatch(t *testing.T) {
 }
 
 // TestClient_TimeoutScalesWithBatch: RequestTimeout bounds a request of up
-// to 16 inputs; a batch of 32 gets twice as long.
+// to 16 inputs; each 16 more (begun) add one RequestTimeout.
 func TestClient_TimeoutScalesWithBatch(t *testing.T) {
 	f := newFakeOllama(t, 4, testModel)
-	f.setHook(slowAbove(16, 700*time.Millisecond))
-	c := newClient(t, f, func(cfg *embed.Config) { cfg.RequestTimeout = 500 * time.Millisecond; cfg.BatchSize = 32 })
+	c := newClient(t, f, func(cfg *embed.Config) { cfg.RequestTimeout = 500 * time.Millisecond })
+	for _, tt := range []struct {
+		inputs int
+		want   time.Duration
+	}{{0, 500 * time.Millisecond}, {1, 500 * time.Millisecond}, {16, 500 * time.Millisecond}, {17, time.Second}, {32, time.Second}, {33, 1500 * time.Millisecond}} {
+		if got := embed.RequestLimit(c, tt.inputs); got != tt.want {
+			t.Errorf("limit of a request of %d inputs: %s, want %s", tt.inputs, got, tt.want)
+		}
+	}
+	// The limit is the one the request runs under: a batch of 32 never
+	// answered is given up (and halved) no sooner than twice RequestTimeout.
+	// A deadline never fires early, so this bound holds on any machine.
+	f.setHang(hangAbove(16))
+	c = newClient(t, f, func(cfg *embed.Config) { cfg.RequestTimeout = 50 * time.Millisecond; cfg.MaxRetries = -1 })
+	start := time.Now()
 	if _, err := c.EmbedDocuments(t.Context(), texts(32)); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(f.embedRequests()); n != 1 {
-		t.Errorf("%d requests, want 1 (a batch of 32 has 1s)", n)
+	if took := time.Since(start); took < 100*time.Millisecond {
+		t.Errorf("the batch of 32 was given up after %s, before its limit of 100ms", took)
+	}
+	var sizes []int
+	for _, r := range f.embedRequests() {
+		sizes = append(sizes, len(r.Input))
+	}
+	if want := []int{32, 16, 16}; !slices.Equal(sizes, want) {
+		t.Errorf("request sizes %v, want %v", sizes, want)
 	}
 }
 
@@ -314,8 +332,22 @@ func TestClient_EmbedConcurrency(t *testing.T) {
 	for _, n := range []int{1, 2, 3} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			f := newFakeOllama(t, 4, testModel)
+			// Requests are answered in groups of n, each once all n of its
+			// requests have arrived: a client that keeps n in flight is
+			// answered at once, one that keeps fewer never completes a
+			// group (and fails after the fail-safe wait), one that keeps
+			// more shows more in flight. No sleep decides the overlap.
 			var inFlight, most atomic.Int32
-			f.setHook(func(int, embedRequest, http.ResponseWriter) bool {
+			var mu sync.Mutex
+			arrived := map[int]int{}
+			full := map[int]chan struct{}{}
+			group := func(g int) chan struct{} { // under mu
+				if full[g] == nil {
+					full[g] = make(chan struct{})
+				}
+				return full[g]
+			}
+			f.setHook(func(i int, _ embedRequest, _ http.ResponseWriter) bool {
 				cur := inFlight.Add(1)
 				for {
 					m := most.Load()
@@ -323,7 +355,17 @@ func TestClient_EmbedConcurrency(t *testing.T) {
 						break
 					}
 				}
-				time.Sleep(100 * time.Millisecond)
+				mu.Lock()
+				g := i / n
+				ch := group(g)
+				if arrived[g]++; arrived[g] == n {
+					close(ch)
+				}
+				mu.Unlock()
+				select {
+				case <-ch:
+				case <-time.After(10 * time.Second): // fewer than n in flight: the check below fails
+				}
 				inFlight.Add(-1)
 				return false
 			})

@@ -358,15 +358,17 @@ func TestClient_ContextCancel(t *testing.T) {
 	})
 }
 
+// TestClient_RequestTimeout: a request the server does not answer within
+// RequestTimeout is abandoned and retried; when no attempt is answered the
+// error names the limit. The fake never answers the hanging requests (it
+// waits for the client to hang up), so nothing depends on one sleep
+// outlasting another.
 func TestClient_RequestTimeout(t *testing.T) {
 	f := newFakeOllama(t, 4, testModel)
-	f.setHook(func(i int, _ embedRequest, _ http.ResponseWriter) bool {
-		if i == 0 {
-			time.Sleep(300 * time.Millisecond) // longer than RequestTimeout
-		}
-		return false
-	})
-	c := newClient(t, f, func(cfg *embed.Config) { cfg.RequestTimeout = 100 * time.Millisecond })
+	f.setHang(func(n int, _ embedRequest) bool { return n == 0 })
+	// The retry is answered at once; its limit only has to outlast a busy
+	// machine's scheduling of one local request.
+	c := newClient(t, f, func(cfg *embed.Config) { cfg.RequestTimeout = 2 * time.Second; cfg.MaxRetries = 1 })
 	if _, err := c.EmbedQuery(t.Context(), "a"); err != nil {
 		t.Fatalf("err = %v, want success on the retry", err)
 	}
@@ -374,13 +376,17 @@ func TestClient_RequestTimeout(t *testing.T) {
 		t.Errorf("Stats = %+v, want 2 requests, 1 retry", st)
 	}
 
-	f.setHook(func(int, embedRequest, http.ResponseWriter) bool { time.Sleep(300 * time.Millisecond); return false })
+	f.setHang(func(int, embedRequest) bool { return true })
+	c = newClient(t, f, func(cfg *embed.Config) { cfg.RequestTimeout = 100 * time.Millisecond })
 	_, err := c.EmbedQuery(t.Context(), "a")
 	if err == nil || !strings.Contains(err.Error(), "did not answer within 100ms") {
 		t.Errorf("err = %v, want a timeout naming RequestTimeout", err)
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("err = %v: a request timeout must not look like the caller's deadline", err)
+	}
+	if st := c.Stats(); st.Requests != 1+embed.DefaultMaxRetries {
+		t.Errorf("Stats = %+v, want every attempt timed out (%d requests)", st, 1+embed.DefaultMaxRetries)
 	}
 }
 

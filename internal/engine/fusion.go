@@ -38,7 +38,7 @@ type Fusion struct {
 }
 
 // DefaultFusion returns the fusion settings semsearch uses unless told
-// otherwise. The README gives the eval figures behind them: with the offline
+// otherwise. docs/evals.md gives the eval figures behind them: with the offline
 // GloVe model the vector half is weak on specialised text, so score fusion
 // with a modest vector weight keeps what BM25 finds and lets the vectors
 // break ties and add paraphrase matches; plain RRF at equal weights lost

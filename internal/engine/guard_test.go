@@ -6,7 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
+	"testing/synctest"
 
 	"github.com/semsearch/semsearch/internal/article"
 	"github.com/semsearch/semsearch/internal/engine"
@@ -145,7 +145,9 @@ func TestEngine_ZeroVectors(t *testing.T) {
 
 // A write the id guard refuses fails alone: a caller whose articles shared
 // its run and were all stored (or unchanged) gets no error.
-func TestEngine_IDGuardSharedRun(t *testing.T) {
+func TestEngine_IDGuardSharedRun(t *testing.T) { synctest.Test(t, testIDGuardSharedRun) }
+
+func testIDGuardSharedRun(t *testing.T) {
 	ctx := t.Context()
 	_, emb, eng := newGatedEngine(t)
 	stored := article.Article{ID: "x/n.txt", Source: "dir/x/n.txt", Text: "A stored file about rivers."}
@@ -160,7 +162,7 @@ func TestEngine_IDGuardSharedRun(t *testing.T) {
 		_, errA = eng.Index(ctx, "c", []article.Article{{ID: "n.txt", Source: "dir/x/n.txt", Text: stored.Text}}, engine.IndexOptions{})
 	})
 	wg.Go(func() { stB, errB = eng.Index(ctx, "c", []article.Article{same}, engine.IndexOptions{}) })
-	time.Sleep(200 * time.Millisecond)
+	synctest.Wait() // both queued
 	close(emb.gate)
 	wg.Wait()
 	if err0 != nil {

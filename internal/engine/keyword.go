@@ -152,8 +152,11 @@ func (e *Engine) RepairKeywords(ctx context.Context, collection string) (RepairS
 }
 
 // CheckKeywords reports whether every collection's keyword index can be
-// searched. A writable engine first brings each in line with the store,
-// rebuilding a damaged one; a read-only engine only probes.
+// searched, probing each with a query. A writable engine rebuilds a damaged
+// one from the store. Drift between an index and the store is repaired by
+// the collection's first search or index run, not here: that reads the
+// whole collection, and readiness is asked often (every /readyz), of
+// collections that may not be in use.
 func (e *Engine) CheckKeywords(ctx context.Context) error {
 	if e.keywords == nil {
 		return nil
@@ -162,11 +165,22 @@ func (e *Engine) CheckKeywords(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, c := range cols {
-		if err := e.checkKeywords(ctx, c.Name); err != nil {
-			return fmt.Errorf("BM25 index of %q: %w", c.Name, err)
+	probe := func(name string) error {
+		_, err := e.keywords.Search(ctx, name, "semsearch readiness probe", 1, nil)
+		if errors.Is(err, ErrKeywordsBusy) {
+			return nil
 		}
-		if _, err := e.keywords.Search(ctx, c.Name, "semsearch readiness probe", 1, nil); err != nil && !errors.Is(err, ErrKeywordsBusy) {
+		return err
+	}
+	for _, c := range cols {
+		err := probe(c.Name)
+		if errors.Is(err, ErrKeywordsDamaged) && !e.cfg.ReadOnly {
+			e.forgetKeywordCheck(c.Name)
+			if err = e.checkKeywords(ctx, c.Name); err == nil {
+				err = probe(c.Name)
+			}
+		}
+		if err != nil {
 			e.forgetKeywordCheck(c.Name)
 			return fmt.Errorf("BM25 index of %q: %w", c.Name, err)
 		}

@@ -172,6 +172,16 @@ func (e *Engine) rebuild(ctx context.Context, collection string, arts []article.
 		return st, fmt.Errorf("rebuild %q (the collection is unchanged): %w", collection, err)
 	}
 
+	// What the collection was indexed from stays with it.
+	if ss, ok := e.store.(vectorstore.SourcesStore); ok {
+		if src, err := ss.Sources(ctx, collection); err == nil && (len(src.Roots) > 0 || len(src.Files) > 0) {
+			if err := ss.RecordSources(ctx, stage, src); err != nil {
+				notStored()
+				return st, fmt.Errorf("rebuild %q (the collection is unchanged): keep its sources: %w", collection, err)
+			}
+		}
+	}
+
 	// Switch.
 	if e.keywords != nil {
 		if err := e.keywords.Drop(ctx, collection); err != nil {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
-	"time"
+	"testing/synctest"
 
 	"github.com/semsearch/semsearch/internal/article"
 	"github.com/semsearch/semsearch/internal/chunk"
@@ -30,7 +30,12 @@ func (unitEmbedder) EmbedQuery(context.Context, string) ([]float32, error) {
 // TestIndexShared_QueuesForgotten: once every write has returned, no write
 // queue is left behind, however many collections were written, and
 // concurrent writers to one collection still all land.
-func TestIndexShared_QueuesForgotten(t *testing.T) {
+//
+// It runs in a synctest bubble: synctest.Wait returns once drain, which
+// forgets its queue just after releasing its last callers, has ended.
+func TestIndexShared_QueuesForgotten(t *testing.T) { synctest.Test(t, testQueuesForgotten) }
+
+func testQueuesForgotten(t *testing.T) {
 	store, err := embedded.Open(t.TempDir(), embedded.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -54,16 +59,10 @@ func TestIndexShared_QueuesForgotten(t *testing.T) {
 		}
 	}
 	wg.Wait()
-	// drain forgets its queue just after releasing its last callers.
-	var left int
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
-		e.queuesMu.Lock()
-		left = len(e.queues)
-		e.queuesMu.Unlock()
-		if left == 0 || time.Now().After(deadline) {
-			break
-		}
-	}
+	synctest.Wait() // every drain has ended
+	e.queuesMu.Lock()
+	left := len(e.queues)
+	e.queuesMu.Unlock()
 	if left != 0 {
 		t.Errorf("%d write queues left after every write returned", left)
 	}

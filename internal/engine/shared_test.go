@@ -6,7 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
+	"testing/synctest"
 
 	"github.com/semsearch/semsearch/internal/article"
 	"github.com/semsearch/semsearch/internal/chunk"
@@ -45,7 +45,13 @@ func newGatedEngine(t *testing.T) (*embedded.Store, *gateEmbedder, *engine.Engin
 // TestEngine_IndexShared: single-article Index calls that arrive while
 // another runs share the next run's embedding call, and each caller gets
 // the counts of its own articles.
-func TestEngine_IndexShared(t *testing.T) {
+//
+// synctest.Wait, not a sleep, says when the other callers have queued: it
+// returns once every goroutine of the test is blocked (the first run at the
+// gate, the others waiting for their run).
+func TestEngine_IndexShared(t *testing.T) { synctest.Test(t, testIndexShared) }
+
+func testIndexShared(t *testing.T) {
 	ctx := t.Context()
 	store, emb, eng := newGatedEngine(t)
 	doc := func(i int) article.Article {
@@ -62,7 +68,7 @@ func TestEngine_IndexShared(t *testing.T) {
 			stats[i], errs[i] = eng.Index(ctx, "c", []article.Article{doc(i), doc(i)}, engine.IndexOptions{})
 		})
 	}
-	time.Sleep(200 * time.Millisecond)
+	synctest.Wait() // all of them queued
 	close(emb.gate)
 	wg.Wait()
 	for i := range callers {
@@ -95,6 +101,10 @@ func TestEngine_IndexShared(t *testing.T) {
 // articles still wait in the queue leaves with nothing stored, and says so
 // per article; the run that carries other callers is not stopped by it.
 func TestEngine_IndexSharedCallerLeaves(t *testing.T) {
+	synctest.Test(t, testIndexSharedCallerLeaves)
+}
+
+func testIndexSharedCallerLeaves(t *testing.T) {
 	store, emb, eng := newGatedEngine(t)
 	doc := func(id string) []article.Article {
 		return []article.Article{{ID: id, Source: id, Title: "T", Text: "A document about " + id + "."}}
@@ -108,9 +118,9 @@ func TestEngine_IndexSharedCallerLeaves(t *testing.T) {
 	var st engine.IndexStats
 	var leftErr error
 	wg.Go(func() { st, leftErr = eng.Index(ctx, "c", doc("left"), engine.IndexOptions{}) })
-	time.Sleep(100 * time.Millisecond)
+	synctest.Wait() // "left" waits in the queue
 	cancel()
-	time.Sleep(100 * time.Millisecond)
+	synctest.Wait() // and has left it
 	close(emb.gate)
 	wg.Wait()
 
@@ -132,6 +142,10 @@ func TestEngine_IndexSharedCallerLeaves(t *testing.T) {
 // caller's article, the other callers' articles are still stored and
 // their calls succeed; only the caller that sent it gets the error.
 func TestEngine_IndexSharedBadArticle(t *testing.T) {
+	synctest.Test(t, testIndexSharedBadArticle)
+}
+
+func testIndexSharedBadArticle(t *testing.T) {
 	emb := &gateEmbedder{gate: make(chan struct{}), entered: make(chan struct{})}
 	emb.failWhen = func(text string) bool { return strings.Contains(text, "poison") }
 	eng, store := openEngine(t, t.TempDir(), emb, engine.Config{Model: "m", Chunk: chunk.DefaultOptions()})
@@ -150,7 +164,7 @@ func TestEngine_IndexSharedBadArticle(t *testing.T) {
 	wg.Go(func() {
 		badSt, badErr = eng.Index(t.Context(), "c", doc("bad", "A poison document."), engine.IndexOptions{})
 	})
-	time.Sleep(200 * time.Millisecond)
+	synctest.Wait() // both queued
 	close(emb.gate)
 	wg.Wait()
 

@@ -26,7 +26,7 @@ import (
 //
 // LangChain's RemoteLangChainRetriever needs no route of its own: /v1/search
 // reads {"query": ...} and answers "results" whose items carry "text" and
-// "metadata" (see the README's recipe).
+// "metadata" (see the recipe in docs/integrations.md).
 
 // Dify's documented error codes
 // (https://docs.dify.ai/en/use-dify/knowledge/external-knowledge-api#error-handling).

@@ -202,7 +202,7 @@ func TestServer_openWebUISearch(t *testing.T) {
 // TestServer_langChainRemoteRetriever sends exactly what LangChain's
 // RemoteLangChainRetriever sends (langchain_community/retrievers/
 // remote_retriever.py: requests.post(url, json={input_key: query},
-// headers=headers)) with the README's settings (input_key "query",
+// headers=headers)) with the settings of docs/integrations.md (input_key "query",
 // response_key "results", page_content_key "text", metadata_key
 // "metadata"), and reads the response the way it does:
 // [Document(page_content=r["text"], metadata=r["metadata"]) for r in

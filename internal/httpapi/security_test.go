@@ -18,7 +18,7 @@ import (
 )
 
 // This file replays the attacks of issue 19's security items (9-16) as a
-// browser or a hostile client sends them, and checks that what the README
+// browser or a hostile client sends them, and checks that what docs/http-api.md
 // documents (curl without Origin, the search page's own forms) still works.
 
 // browserHeaders are what a page of another site sends with a form or a
@@ -78,7 +78,7 @@ func TestServer_crossSiteRequests(t *testing.T) {
 		name   string
 		header map[string]string
 	}{
-		{"curl, as the README", nil},
+		{"curl, as the docs", nil},
 		{"the page itself", map[string]string{"Origin": "http://example.com", "Sec-Fetch-Site": "same-origin"}},
 		{"typed by the user", map[string]string{"Sec-Fetch-Site": "none"}},
 		{"Origin of the Host, no Sec-Fetch-Site", map[string]string{"Origin": "http://example.com"}},
@@ -98,7 +98,7 @@ func TestServer_crossSiteRequests(t *testing.T) {
 	if w := do(s, request{method: "GET", target: "/v1/documents", header: crossSite}); w.Code != http.StatusOK {
 		t.Errorf("cross-site GET: %d", w.Code)
 	}
-	// curl's POST as the README writes it changes the article.
+	// curl's POST as docs/http-api.md writes it changes the article.
 	if w := do(s, request{method: "POST", target: "/v1/documents", body: doc}); w.Code != http.StatusOK {
 		t.Errorf("curl POST: %d %s", w.Code, w.Body)
 	}

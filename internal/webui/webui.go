@@ -21,12 +21,14 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/semsearch/semsearch/internal/article"
 	"github.com/semsearch/semsearch/internal/engine"
 	"github.com/semsearch/semsearch/internal/vectorstore"
 )
@@ -293,12 +295,47 @@ func (p *Page) search(ctx context.Context, v *searchView, mode engine.Mode) int 
 type docView struct {
 	Collection string
 	Doc        vectorstore.Document
-	Before     string
-	Passage    string
-	After      string
+	Parts      []docPart
 	Lines      string
 	Back       string
 	Auth       bool
+}
+
+// docPart is a run of the document's text: where a page begins (Page > 0),
+// it begins with the page's marker; Mark says it is cited, First that it is
+// where the citation starts (the #passage anchor).
+type docPart struct {
+	Page        int
+	Text        string
+	Mark, First bool
+}
+
+// docParts cuts text at the page starts and at the cited span [start, end)
+// (none when start == end).
+func docParts(text string, pages []int, start, end int) []docPart {
+	// page[off] is the page beginning at off; of empty pages sharing a
+	// start, the last one, which holds the text (article.PageOf's rule).
+	page := map[int]int{}
+	cuts := []int{0, len(text)}
+	if len(pages) > 1 {
+		for i, off := range pages {
+			if off >= 0 && off <= len(text) && (off == len(text) || utf8.RuneStart(text[off])) {
+				page[off] = i + 1
+				cuts = append(cuts, off)
+			}
+		}
+	}
+	if start < end {
+		cuts = append(cuts, start, end)
+	}
+	slices.Sort(cuts)
+	cuts = slices.Compact(cuts)
+	var parts []docPart
+	for i := 0; i+1 < len(cuts); i++ {
+		a, b := cuts[i], cuts[i+1]
+		parts = append(parts, docPart{Page: page[a], Text: text[a:b], Mark: start <= a && b <= end && start < end, First: a == start})
+	}
+	return parts
 }
 
 // ServeDoc serves GET /doc?collection=&id=&start=&end=: the document with
@@ -331,19 +368,17 @@ func (p *Page) ServeDoc(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	v := docView{Collection: col, Doc: doc, Before: doc.Text, Auth: p.keyDigest != nil}
+	v := docView{Collection: col, Doc: doc, Auth: p.keyDigest != nil}
 	start, err1 := strconv.Atoi(q.Get("start"))
 	end, err2 := strconv.Atoi(q.Get("end"))
 	t := doc.Text
-	if err1 == nil && err2 == nil && 0 <= start && start < end && end <= len(t) &&
-		utf8.RuneStart(t[start]) && (end == len(t) || utf8.RuneStart(t[end])) {
-		v.Before, v.Passage, v.After = t[:start], t[start:end], t[end:]
-		first := strings.Count(t[:start], "\n") + 1
-		last := first + strings.Count(strings.TrimRight(v.Passage, "\n"), "\n")
-		v.Lines = fmt.Sprintf("lines %d-%d", first, last)
-		if first == last {
-			v.Lines = fmt.Sprintf("line %d", first)
-		}
+	if !(err1 == nil && err2 == nil && 0 <= start && start < end && end <= len(t) &&
+		utf8.RuneStart(t[start]) && (end == len(t) || utf8.RuneStart(t[end]))) {
+		start, end = 0, 0
+	}
+	v.Parts = docParts(t, doc.Pages, start, end)
+	if start < end {
+		v.Lines = citedLines(t, doc.Pages, start, end)
 	}
 	back := url.Values{"collection": {col}}
 	if qq := q.Get("q"); qq != "" {
@@ -351,6 +386,26 @@ func (p *Page) ServeDoc(w http.ResponseWriter, r *http.Request) {
 	}
 	v.Back = SearchPath + "?" + back.Encode()
 	p.render(w, http.StatusOK, "doc.html", v)
+}
+
+// citedLines names the span [start, end) of text as the CLI's citations
+// do: by lines, within its page for a document with pages, and by pages
+// when it crosses one.
+func citedLines(text string, pages []int, start, end int) string {
+	pageStart, label := 0, ""
+	if len(pages) > 0 {
+		first, last := article.PageOf(pages, start), article.PageOf(pages, end-1)
+		if first != last {
+			return fmt.Sprintf("pages %d-%d", first, last)
+		}
+		pageStart, label = min(max(pages[first-1], 0), start), fmt.Sprintf("page %d, ", first)
+	}
+	first := strings.Count(text[pageStart:start], "\n") + 1
+	last := first + strings.Count(strings.TrimRight(text[start:end], "\n"), "\n")
+	if first == last {
+		return fmt.Sprintf("%sline %d", label, first)
+	}
+	return fmt.Sprintf("%slines %d-%d", label, first, last)
 }
 
 // ServeKey serves POST /key: a correct key is kept in a cookie (HttpOnly,

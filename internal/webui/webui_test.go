@@ -78,6 +78,9 @@ func newPage(t *testing.T, key string) *Page {
 		"eval-bbc-1234abcd": {{ID: "e.txt", Source: "e.txt", Text: "eval\n"}},
 		"titled": {{ID: "comey.txt", Title: "Comey timeline", Source: "comey.txt",
 			Text: "\nComey timeline\n\nMay 9, 2017: Comey fired\nTrump, heeding advice\n"}},
+		// A PDF of four pages; page 3 is empty (it starts where page 4 does).
+		"pdf": {{ID: "r.pdf", Source: "r.pdf", Format: "pdf", Pages: []int{0, 12, 34, 34},
+			Text: "Intro text\n\nSecond page\nlines <x>\nFourth page\nend\n"}},
 	}}
 	p, err := New(Config{Engine: eng, Collection: "news", APIKey: key, Unavailable: []error{errDown},
 		ValidCollection: func(s string) bool { return !strings.ContainsAny(s, "/<>") }})
@@ -185,6 +188,28 @@ func TestPage_ServeDoc(t *testing.T) {
 	}
 	if w := get(p.ServeDoc, "/doc?id=nothere"); w.Code != 404 {
 		t.Errorf("missing document: %d", w.Code)
+	}
+}
+
+// TestPage_ServeDocPages: a PDF's document view marks where each page
+// begins, and the citation names the page and the lines within it.
+func TestPage_ServeDocPages(t *testing.T) {
+	p := newPage(t, "")
+	w := get(p.ServeDoc, "/doc?collection=pdf&id=r.pdf&start=24&end=40")
+	body := w.Body.String()
+	for _, want := range []string{
+		`<div class="doc"><span class="pagebreak" id="page-1">page 1</span>Intro text` + "\n\n" +
+			`<span class="pagebreak" id="page-2">page 2</span>Second page` + "\n" + `<mark id="passage">lines &lt;x&gt;` + "\n" +
+			`</mark><span class="pagebreak" id="page-4">page 4</span><mark>Fourth</mark> page`,
+		`cited: <a href="#passage">pages 2-4</a>`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("page lacks %s\n%s", want, body)
+		}
+	}
+	w = get(p.ServeDoc, "/doc?collection=pdf&id=r.pdf&start=24&end=34")
+	if want := `cited: <a href="#passage">page 2, line 2</a>`; !strings.Contains(w.Body.String(), want) {
+		t.Errorf("page lacks %s\n%s", want, w.Body)
 	}
 }
 

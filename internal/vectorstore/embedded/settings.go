@@ -18,10 +18,8 @@ func (s *Store) RecordSettings(ctx context.Context, name string, set vectorstore
 		return err
 	}
 	for {
-		s.mu.Lock()
-		c, err := s.get(name)
+		c, unlock, err := s.use(ctx, name, true)
 		if err != nil {
-			s.mu.Unlock()
 			return err
 		}
 		set.Dimensions = c.info.Settings.Dimensions
@@ -29,7 +27,7 @@ func (s *Store) RecordSettings(ctx context.Context, name string, set vectorstore
 		if !c.compacting {
 			// A compaction writes the snapshot from c.info, now holding set.
 			c.compacting = true
-			s.mu.Unlock()
+			unlock()
 			if err := s.compact(name, c); err != nil {
 				return fmt.Errorf("record the settings of collection %q: %w", name, err)
 			}
@@ -37,7 +35,7 @@ func (s *Store) RecordSettings(ctx context.Context, name string, set vectorstore
 		}
 		// A compaction under way took its copy of the settings before
 		// they changed: wait for it, then write another.
-		s.mu.Unlock()
+		unlock()
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("record the settings of collection %q: %w", name, ctx.Err())
@@ -57,19 +55,19 @@ func (s *Store) RecordSources(ctx context.Context, name string, src vectorstore.
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("record the sources of collection %q: %w", name, err)
 	}
-	rec, err := record(opSources, sourcesRecord{Sources: src}, nil)
-	if err != nil {
-		return fmt.Errorf("record the sources of collection %q: encode log record: %w", name, err)
-	}
-	s.mu.Lock()
-	c, err := s.get(name)
+	c, unlock, err := s.use(ctx, name, true)
 	if err == nil {
-		err = s.append(name, c, rec)
+		var rec []byte
+		rec, err = record(opSources, sourcesRecord{Sources: src, Updated: c.info.Updated,
+			Counts: counts{Counted: true, Documents: len(c.docs), Passages: c.passages}}, nil)
+		if err == nil {
+			err = s.append(name, c, rec)
+		}
+		if err == nil {
+			c.sources = &src
+		}
+		unlock()
 	}
-	if err == nil {
-		c.sources = &src
-	}
-	s.mu.Unlock()
 	if err != nil {
 		return fmt.Errorf("record the sources of collection %q: %w", name, err)
 	}
@@ -81,12 +79,11 @@ func (s *Store) Sources(ctx context.Context, name string) (vectorstore.Sources, 
 	if err := ctx.Err(); err != nil {
 		return vectorstore.Sources{}, fmt.Errorf("sources of collection %q: %w", name, err)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, err := s.get(name)
+	c, unlock, err := s.use(ctx, name, false)
 	if err != nil {
 		return vectorstore.Sources{}, err
 	}
+	defer unlock()
 	if c.sources == nil {
 		return vectorstore.Sources{}, nil
 	}

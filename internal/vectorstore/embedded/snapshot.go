@@ -20,9 +20,10 @@ import (
 	"github.com/semsearch/semsearch/internal/vectorstore"
 )
 
-// A snapshot file (version 7) is: the magic line; the generation of the log
+// A snapshot file (version 8) is: the magic line; the generation of the log
 // that continues it and the length of the catalog, little-endian uint64s;
-// the catalog (gob); the dimension (uint32) and number (uint64) of the
+// the catalog: a gob stream of the collection's [summary], then its
+// documents ([catalog]); the dimension (uint32) and number (uint64) of the
 // vectors; the vectors as raw little-endian float32, in catalog order, read
 // into memory in one go; their int8 copies and scales (float32), so that
 // opening computes nothing; then the CRC-32C of everything before it. It is
@@ -42,13 +43,18 @@ import (
 // the magic changed again. Version 6 differs from 5 only in documents
 // carrying a PDF's page starts and an EPUB's chapters
 // (vectorstore.Document.Pages, Chapters), for the same reason. Version 7
-// differs from 6 only in the catalog's Sources (what the collection was
-// indexed from, vectorstore.Sources). Version 1 and
+// differs from 6 only in the summary ahead of the catalog, so that listing
+// collections reads a few hundred bytes of each instead of its catalog and
+// vectors; an older semsearch would read the summary as its catalog. Version 8
+// differs from 7 only in the catalog's Sources (what the collection was
+// indexed from, vectorstore.Sources), which an older semsearch would drop
+// silently. Version 1 and
 // 2 files (the catalog followed by chromem-go's gob export) are still read;
 // the first compaction rewrites them.
 const (
 	fileExt  = ".collection"
-	magic    = "semsearch collection v7\n"
+	magic    = "semsearch collection v8\n"
+	magicV7  = "semsearch collection v7\n"
 	magicV6  = "semsearch collection v6\n"
 	magicV5  = "semsearch collection v5\n"
 	magicV4  = "semsearch collection v4\n"
@@ -63,6 +69,21 @@ var crcTable = crc32.MakeTable(crc32.Castagnoli)
 // leftoverTemp matches the temporary files a crash can leave behind:
 // snapshots (NAME.123.tmp) and logs being restarted (NAME.wal.123.tmp).
 var leftoverTemp = regexp.MustCompile(`^(.+?)(\.wal)?\.[0-9]+\.tmp$`)
+
+// snapshotSize is the size of a version 3 to 7 snapshot whose catalog is
+// catLen bytes long and which holds nvec vectors of dims dimensions.
+// Listing checks it too ([readSummary]).
+func snapshotSize(catLen, dims, nvec uint64) uint64 {
+	return uint64(len(magic)+16) + catLen + 12 + nvec*dims*5 + nvec*4 + crcBytes
+}
+
+// summary is the head of a version 7 catalog: what listing collections
+// reports (Info, with its document and passage counts) and what it needs to
+// tell whether the log continues this snapshot.
+type summary struct {
+	Info    vectorstore.Collection
+	LogFrom uint64
+}
 
 type catalog struct {
 	Info vectorstore.Collection
@@ -97,14 +118,24 @@ func (s *Store) removeLeftovers() error {
 // load reads a collection's snapshot and replays its log, or returns
 // ErrNotFound when it has no snapshot. A reader (read-only store) that finds
 // the log already restarted after a newer snapshot than the one it read
-// (a writer compacted in between) reads both again.
-func (s *Store) load(name string) (*collection, error) {
+// (a writer compacted in between) reads both again. It stops when ctx ends,
+// returning nothing (the log it may have opened is closed).
+func (s *Store) load(ctx context.Context, name string) (*collection, error) {
 	for attempt := 0; ; attempt++ {
-		c, err := s.loadSnapshot(name)
+		c, err := s.loadSnapshot(ctx, name)
 		if err != nil {
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("open collection %q: %w", name, ctx.Err())
+			}
 			return nil, err
 		}
-		err = s.replay(c)
+		err = s.replay(ctx, c)
+		if ctx.Err() != nil {
+			if c.log != nil {
+				c.log.f.Close()
+			}
+			return nil, fmt.Errorf("open collection %q: %w", name, ctx.Err())
+		}
 		if errors.Is(err, errNewerLog) && s.readOnly && attempt < 10 {
 			continue
 		}
@@ -118,7 +149,11 @@ func (s *Store) load(name string) (*collection, error) {
 
 var errNewerLog = errors.New("change log is newer than the snapshot")
 
-func (s *Store) loadSnapshot(name string) (*collection, error) {
+func (s *Store) loadSnapshot(ctx context.Context, name string) (*collection, error) {
+	s.loads.Add(1)
+	if s.testHookLoad != nil {
+		s.testHookLoad(ctx, name)
+	}
 	path := s.path(name)
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -141,8 +176,8 @@ func (s *Store) loadSnapshot(name string) (*collection, error) {
 	}
 	var c *collection
 	switch string(head) {
-	case magic, magicV6, magicV5, magicV4, magicV3:
-		c, err = s.readV3(f, st.Size(), string(head), corrupt)
+	case magic, magicV7, magicV6, magicV5, magicV4, magicV3:
+		c, err = s.readV3(ctx, f, st.Size(), string(head), corrupt)
 	case magicV2, magicV1:
 		c, err = s.readV2(f, st.Size(), string(head) == magicV2, name, corrupt)
 	default:
@@ -155,12 +190,13 @@ func (s *Store) loadSnapshot(name string) (*collection, error) {
 		return nil, corrupt("catalog", fmt.Errorf("it holds collection %q", c.info.Name))
 	}
 	c.snapBytes = st.Size()
+	c.oldSnapshot = string(head) != magic && string(head) != magicV7
 	return c, nil
 }
 
-// readV3 reads a version 3 to 7 snapshot whose magic line, head, has been
+// readV3 reads a version 3 to 8 snapshot whose magic line, head, has been
 // read.
-func (s *Store) readV3(f *os.File, size int64, head string, corrupt func(string, error) error) (*collection, error) {
+func (s *Store) readV3(ctx context.Context, f *os.File, size int64, head string, corrupt func(string, error) error) (*collection, error) {
 	br := bufio.NewReaderSize(f, 1<<20)
 	crc := crc32.New(crcTable)
 	crc.Write([]byte(head))
@@ -175,8 +211,15 @@ func (s *Store) readV3(f *os.File, size int64, head string, corrupt func(string,
 		return nil, corrupt("catalog", io.ErrUnexpectedEOF)
 	}
 	lr := io.LimitReader(cr, int64(catLen))
+	dec := gob.NewDecoder(lr)
+	if head == magic || head == magicV7 { // a summary, then the catalog
+		var sum summary
+		if err := dec.Decode(&sum); err != nil {
+			return nil, corrupt("catalog", err)
+		}
+	}
 	var cat catalog
-	if err := gob.NewDecoder(lr).Decode(&cat); err != nil {
+	if err := dec.Decode(&cat); err != nil {
 		return nil, corrupt("catalog", err)
 	}
 	if _, err := io.Copy(io.Discard, lr); err != nil {
@@ -187,13 +230,16 @@ func (s *Store) readV3(f *os.File, size int64, head string, corrupt func(string,
 		return nil, corrupt("vectors", err)
 	}
 	dims, nvec := int(binary.LittleEndian.Uint32(vh[:])), binary.LittleEndian.Uint64(vh[4:])
-	if uint64(rest)-catLen != nvec*uint64(dims)*5+nvec*4 || (nvec > 0 && dims == 0) {
+	if uint64(size) != snapshotSize(catLen, uint64(dims), nvec) || (nvec > 0 && dims == 0) {
 		return nil, corrupt("vectors", fmt.Errorf("file size does not match %d vectors of %d dimensions", nvec, dims))
 	}
 	c := newCollection(cat.Info)
 	a := &c.arena
 	a.dims = dims
 	for left := int(nvec); left > 0; {
+		if err := ctx.Err(); err != nil {
+			return nil, err // nothing kept: the caller drops c
+		}
 		n := min(left, blockSlots)
 		block := make([]float32, blockSlots*dims)
 		if _, err := io.ReadFull(cr, floatBytes(block[:n*dims])); err != nil {
@@ -338,8 +384,11 @@ func checkCRC(f *os.File, n int64) error {
 // replay applies the collection's change log to the state loaded from its
 // snapshot. A writer cuts off a torn last record and keeps the log open for
 // appending, creating it when missing.
-func (s *Store) replay(c *collection) error {
+func (s *Store) replay(ctx context.Context, c *collection) error {
 	name := c.info.Name
+	// Where the log ends as read, for listing the collection once it is
+	// closed (a writer's log says it itself).
+	c.logGen, c.logEnd = c.gen, int64(walHeader)
 	path := s.walPath(name)
 	flags := os.O_RDWR
 	if s.readOnly {
@@ -409,6 +458,9 @@ func (s *Store) replay(c *collection) error {
 	}
 	records := 0
 	for {
+		if records%256 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
 		op, p, err := lr.next()
 		if err == io.EOF || errors.Is(err, errTorn) {
 			break
@@ -439,6 +491,7 @@ func (s *Store) replay(c *collection) error {
 	if records > 0 {
 		s.logger.Debug("change log replayed", "collection", name, "records", records)
 	}
+	c.logGen, c.logEnd = gen, lr.off
 	if !s.readOnly {
 		keep = true
 		c.log = &logFile{f: f, size: lr.off, gen: gen}
@@ -504,7 +557,8 @@ func (c *collection) applyRecord(op byte, p []byte) error {
 	return nil
 }
 
-// writeSnapshot writes a snapshot (of the current version) of docs, with sources, whose vectors view
+// writeSnapshot writes a snapshot (of the current version) of docs and
+// the collection's sources, whose vectors view
 // holds (the arena's blocks as they were when the snapshot was taken), to a
 // synced temporary file and returns its name and size; the caller renames it
 // into place. logFrom is the catalog's LogFrom.
@@ -518,7 +572,11 @@ func (s *Store) writeSnapshot(info vectorstore.Collection, sources *vectorstore.
 	})
 	cat := catalog{Info: info, Docs: docs, LogFrom: logFrom, Sources: sources}
 	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(&cat); err != nil {
+	enc := gob.NewEncoder(&buf)
+	if err := enc.Encode(&summary{Info: info, LogFrom: logFrom}); err != nil {
+		return "", 0, fmt.Errorf("encode catalog of %q: %w", name, err)
+	}
+	if err := enc.Encode(&cat); err != nil {
 		return "", 0, fmt.Errorf("encode catalog of %q: %w", name, err)
 	}
 	nvec := 0

@@ -58,8 +58,12 @@ func TestSources(t *testing.T) {
 	if got, err := s.Sources(ctx, "c"); err != nil || !reflect.DeepEqual(got, src) {
 		t.Fatalf("after reopening: %+v, %v", got, err)
 	}
-	// A rebuild stages a collection and switches: the sources stay.
+	// A collection replacing another brings its own (a rebuild copies
+	// them to its staging collection first).
 	if _, err := s.CreateCollection(ctx, "stage", set); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordSources(ctx, "stage", src); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.ReplaceCollection(ctx, "c", "stage"); err != nil {
@@ -76,5 +80,32 @@ func TestSources(t *testing.T) {
 	r := mustOpen(t, dir, Options{ReadOnly: true})
 	if got, err := r.Sources(ctx, "renamed"); err != nil || !reflect.DeepEqual(got, src) {
 		t.Errorf("after a rename, read-only: %+v, %v", got, err)
+	}
+}
+
+// TestSourcesListing: a collection whose log ends with a sources record is
+// listed from that record (the counts it carries) without being loaded.
+func TestSourcesListing(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(5, 6))
+	s := mustOpen(t, dir, Options{CompactMinBytes: -1})
+	if _, err := s.CreateCollection(ctx, "c", vectorstore.Settings{Model: "m", Dimensions: testDims}); err != nil {
+		t.Fatal(err)
+	}
+	d, ps := testDoc(rng, "a", "x", 3)
+	mustPut(t, s, "c", d, ps)
+	if err := s.RecordSources(ctx, "c", vectorstore.Sources{Roots: []vectorstore.SourceRoot{{Path: "/docs"}}}); err != nil {
+		t.Fatal(err)
+	}
+	// A reader lists it while the writer still has it open: from its
+	// snapshot's summary and its log's last record.
+	r := mustOpen(t, dir, Options{ReadOnly: true})
+	cols, err := r.Collections(ctx)
+	if err != nil || len(cols) != 1 || cols[0].Documents != 1 || cols[0].Passages != 3 {
+		t.Fatalf("listing: %+v, %v", cols, err)
+	}
+	if got := r.loaded(); len(got) != 0 {
+		t.Errorf("listing loaded %v", got)
 	}
 }

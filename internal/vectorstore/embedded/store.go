@@ -15,6 +15,11 @@
 // replays the log; a torn last record is dropped, so after a crash at any
 // byte each document is either its old or its new version.
 //
+// A collection is loaded on its first use, under a lock of its own (the
+// others go on meanwhile), listed without being loaded (from its snapshot's
+// summary and its log's counts), and closed after [Options.IdleClose]
+// unused; see lifecycle.go.
+//
 // Queries scan the vectors laid out contiguously in the arena (one float32
 // copy in memory): an int8 copy is scanned first on all cores and the best few hundred candidates are ranked
 // again in float32; filters restrict the scan itself.
@@ -34,6 +39,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -59,6 +65,9 @@ type Options struct {
 	// CompactMinBytes is the log size below which no compaction starts.
 	// Zero means 4 MiB; negative means never compact (tests).
 	CompactMinBytes int64
+	// IdleClose closes a collection not used for this long, releasing its
+	// memory; its next use opens it again. Zero means never.
+	IdleClose time.Duration
 }
 
 // Store is the embedded vectorstore.Store. It is safe for
@@ -74,8 +83,22 @@ type Store struct {
 	compactMin      int64
 	bg              sync.WaitGroup // background compactions
 
+	// Collection lifecycle (see lifecycle.go): the lifecycle locks, what
+	// listing read of collections not loaded, and the idle closer.
+	lifeMu sync.Mutex
+	life   map[string]*lifeLock
+	listMu sync.Mutex
+	listed map[string]listEntry
+	stop   chan struct{} // closed by Close: ends the idle closer
+	closer sync.WaitGroup
+
+	// mu guards cols and the loaded collections' contents; it is never
+	// held while a collection loads.
 	mu   sync.RWMutex
 	cols map[string]*collection // loaded collections
+
+	loads        atomic.Int64                           // collections loaded (tests)
+	testHookLoad func(ctx context.Context, name string) // called as a load starts (tests)
 }
 
 // collection is the catalog of one collection: documents, with their passage
@@ -99,6 +122,13 @@ type collection struct {
 	sources *vectorstore.Sources
 	syncMu  sync.Mutex
 	synced  int64 // appended, as of the last sync
+
+	oldSnapshot bool         // of a version before 7, without a summary for listing
+	used        atomic.Int64 // when last used, Unix nanoseconds
+	// Where the log ended when a read-only store replayed it, for listing
+	// the collection once it is closed (a writer's log says it itself).
+	logGen uint64
+	logEnd int64
 }
 
 type docEntry struct {
@@ -122,6 +152,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Store{dir: dir, readOnly: opts.ReadOnly, logger: logger, cols: map[string]*collection{},
+		life: map[string]*lifeLock{}, listed: map[string]listEntry{}, stop: make(chan struct{}),
 		compactFraction: opts.CompactFraction, compactMin: opts.CompactMinBytes}
 	if s.compactFraction <= 0 {
 		s.compactFraction = 0.25
@@ -133,6 +164,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		if _, err := os.Stat(dir); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("open data directory: %w", err)
 		}
+		s.startIdleClose(opts.IdleClose)
 		return s, nil
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -159,7 +191,14 @@ func Open(dir string, opts Options) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	s.startIdleClose(opts.IdleClose)
 	return s, nil
+}
+
+func (s *Store) startIdleClose(idle time.Duration) {
+	if idle > 0 {
+		s.closer.Go(func() { s.closeIdleLoop(idle, s.stop) })
+	}
 }
 
 func (s *Store) path(name string) string {
@@ -168,47 +207,6 @@ func (s *Store) path(name string) string {
 
 func (s *Store) walPath(name string) string {
 	return filepath.Join(s.dir, name+walExt)
-}
-
-// get returns the loaded collection, loading it from disk on first use.
-// Callers hold s.mu (read or write); loading needs the write lock, so get
-// with a read lock may return errNeedLoad.
-func (s *Store) get(name string) (*collection, error) {
-	if c, ok := s.cols[name]; ok {
-		return c, nil
-	}
-	if !vectorstore.ValidName(name) {
-		return nil, fmt.Errorf("collection %q: %w", name, vectorstore.ErrNotFound)
-	}
-	c, err := s.load(name)
-	if err != nil {
-		return nil, err
-	}
-	s.cols[name] = c
-	return c, nil
-}
-
-// collection returns the named collection for reading. It takes the write
-// lock only the first time, to load it.
-func (s *Store) readCollection(name string) (*collection, func(), error) {
-	s.mu.RLock()
-	if c, ok := s.cols[name]; ok {
-		return c, s.mu.RUnlock, nil
-	}
-	s.mu.RUnlock()
-	s.mu.Lock()
-	if _, err := s.get(name); err != nil {
-		s.mu.Unlock()
-		return nil, nil, err
-	}
-	s.mu.Unlock()
-	s.mu.RLock()
-	c, ok := s.cols[name]
-	if !ok { // deleted in between
-		s.mu.RUnlock()
-		return nil, nil, fmt.Errorf("collection %q: %w", name, vectorstore.ErrNotFound)
-	}
-	return c, s.mu.RUnlock, nil
 }
 
 func (s *Store) writable() error {
@@ -226,10 +224,15 @@ func (s *Store) CreateCollection(ctx context.Context, name string, set vectorsto
 	if !vectorstore.ValidName(name) {
 		return vectorstore.Collection{}, fmt.Errorf("invalid collection name %q: use 1-64 letters, digits, '_', '.', '-'", name)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, err := s.get(name)
+	release, err := s.lockCollection(ctx, name)
+	if err != nil {
+		return vectorstore.Collection{}, err
+	}
+	defer release()
+	c, err := s.loadLocked(ctx, name)
 	if err == nil {
+		s.mu.RLock()
+		defer s.mu.RUnlock()
 		return c.snapshotInfo(), nil
 	}
 	if !errors.Is(err, vectorstore.ErrNotFound) {
@@ -260,13 +263,16 @@ func (s *Store) CreateCollection(ctx context.Context, name string, set vectorsto
 		}
 		return vectorstore.Collection{}, fmt.Errorf("create collection %q: %w", name, err)
 	}
+	c.touch(time.Now())
+	s.mu.Lock()
 	s.cols[name] = c
+	s.mu.Unlock()
 	return c.info, nil
 }
 
 // Collection implements vectorstore.Store.
 func (s *Store) Collection(ctx context.Context, name string) (vectorstore.Collection, error) {
-	c, unlock, err := s.readCollection(name)
+	c, unlock, err := s.use(ctx, name, false)
 	if err != nil {
 		return vectorstore.Collection{}, err
 	}
@@ -281,7 +287,9 @@ func (c *collection) snapshotInfo() vectorstore.Collection {
 	return info
 }
 
-// Collections implements vectorstore.Store.
+// Collections implements vectorstore.Store. A collection that is not
+// loaded is listed from its snapshot's summary and its log's last record
+// (see lifecycle.go), not loaded.
 func (s *Store) Collections(ctx context.Context) ([]vectorstore.Collection, error) {
 	names := map[string]bool{}
 	entries, err := os.ReadDir(s.dir)
@@ -300,7 +308,17 @@ func (s *Store) Collections(ctx context.Context) ([]vectorstore.Collection, erro
 	s.mu.RUnlock()
 	out := make([]vectorstore.Collection, 0, len(names))
 	for n := range names {
-		info, err := s.Collection(ctx, n)
+		var info vectorstore.Collection
+		var err error
+		s.mu.RLock()
+		c := s.cols[n]
+		if c != nil {
+			info = c.snapshotInfo()
+		}
+		s.mu.RUnlock()
+		if c == nil {
+			info, err = s.listInfo(ctx, n)
+		}
 		if errors.Is(err, vectorstore.ErrNotFound) {
 			continue
 		}
@@ -318,16 +336,26 @@ func (s *Store) DeleteCollection(ctx context.Context, name string) error {
 	if err := s.writable(); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, err := s.get(name)
+	if !vectorstore.ValidName(name) {
+		return fmt.Errorf("collection %q: %w", name, vectorstore.ErrNotFound)
+	}
+	release, err := s.lockCollection(ctx, name)
 	if err != nil {
 		return err
 	}
-	delete(s.cols, name)
-	if c.log != nil {
-		c.log.f.Close()
+	defer release()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.cols[name]; c != nil {
+		delete(s.cols, name)
+		if c.log != nil {
+			c.log.f.Close()
+			c.log = nil
+		}
+	} else if _, err := os.Stat(s.path(name)); errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("collection %q: %w", name, vectorstore.ErrNotFound)
 	}
+	s.forgetListed(name)
 	// The snapshot first: a log without a snapshot is no collection.
 	for _, p := range []string{s.path(name), s.walPath(name)} {
 		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -356,29 +384,33 @@ func (s *Store) ReplaceCollection(ctx context.Context, name, from string) error 
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("replace collection %q: %w", name, err)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	src, err := s.get(from)
+	release, err := s.lockCollections(ctx, name, from)
 	if err != nil {
 		return err
 	}
-	dst, err := s.get(name)
-	if err != nil && !errors.Is(err, vectorstore.ErrNotFound) {
+	defer release()
+	if _, err := s.loadLocked(ctx, from); err != nil {
 		return err
 	}
-	gen := src.gen + 1
+	// Of the collection replaced, only its generation matters: a target
+	// that is not loaded is not loaded for it.
+	dst := s.loadedCollection(name)
+	var dstGen uint64
 	if dst != nil {
-		gen = max(gen, dst.gen+1)
+		dstGen = dst.gen
+	} else if dstGen, err = s.snapshotGen(name); err != nil {
+		return fmt.Errorf("replace collection %q: %w", name, err)
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	src := s.cols[from]
+	s.forgetListed(name)
+	s.forgetListed(from)
+	gen := max(src.gen, dstGen) + 1
 	info := src.snapshotInfo()
 	info.Name = name
 	docs := slices.Collect(maps.Values(src.docs))
-	sources := src.sources
-	if sources == nil && dst != nil {
-		// A rebuild's staged collection replaces the indexed one: what it
-		// was indexed from stays.
-		sources = dst.sources
-	}
+	sources := src.sources // a rebuild copies them to its staging collection
 	tmp, size, err := s.writeSnapshot(info, sources, docs, &src.arena, gen, gen)
 	if err != nil {
 		return fmt.Errorf("replace collection %q: %w", name, err)
@@ -413,6 +445,7 @@ func (s *Store) ReplaceCollection(ctx context.Context, name, from string) error 
 	src.sources = sources
 	src.gen, src.logFrom, src.snapBytes, src.log = gen, gen, size, l
 	src.synced = src.appended
+	src.touch(time.Now())
 	s.cols[name] = src
 	// The snapshot first: a log without a snapshot is no collection.
 	for _, p := range []string{s.path(from), s.walPath(from)} {
@@ -438,12 +471,11 @@ func (s *Store) Put(ctx context.Context, name string, doc vectorstore.Document, 
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("put document %q: %w", doc.ID, err)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, err := s.get(name)
+	c, unlock, err := s.use(ctx, name, true)
 	if err != nil {
 		return err
 	}
+	defer unlock()
 	// Validate everything before changing anything, so a bad passage leaves
 	// the old version of the document in place.
 	dims := c.info.Settings.Dimensions
@@ -479,7 +511,12 @@ func (s *Store) Put(ctx context.Context, name string, doc vectorstore.Document, 
 	}
 	entry.Doc = doc
 	updated := time.Now().UTC()
-	rec, err := record(opPut, putRecord{Entry: entry, Updated: updated}, stored)
+	after := counts{Counted: true, Documents: len(c.docs) + 1, Passages: c.passages + len(passages)}
+	if old, ok := c.docs[doc.ID]; ok {
+		after.Documents--
+		after.Passages -= len(old.Passages)
+	}
+	rec, err := record(opPut, putRecord{Entry: entry, Updated: updated, Counts: after}, stored)
 	if err != nil {
 		return fmt.Errorf("put document %q: encode log record: %w", doc.ID, err)
 	}
@@ -589,23 +626,25 @@ func (s *Store) Delete(ctx context.Context, name string, ids ...string) (int, er
 	if err := s.writable(); err != nil {
 		return 0, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, err := s.get(name)
+	c, unlock, err := s.use(ctx, name, true)
 	if err != nil {
 		return 0, err
 	}
+	defer unlock()
 	var gone []string
+	after := counts{Counted: true, Documents: len(c.docs), Passages: c.passages}
 	for _, id := range ids {
-		if _, ok := c.docs[id]; ok && !slices.Contains(gone, id) {
+		if e, ok := c.docs[id]; ok && !slices.Contains(gone, id) {
 			gone = append(gone, id)
+			after.Documents--
+			after.Passages -= len(e.Passages)
 		}
 	}
 	if len(gone) == 0 {
 		return 0, nil
 	}
 	updated := time.Now().UTC()
-	rec, err := record(opDelete, deleteRecord{IDs: gone, Updated: updated}, nil)
+	rec, err := record(opDelete, deleteRecord{IDs: gone, Updated: updated, Counts: after}, nil)
 	if err != nil {
 		return 0, fmt.Errorf("delete documents: encode log record: %w", err)
 	}
@@ -619,7 +658,7 @@ func (s *Store) Delete(ctx context.Context, name string, ids ...string) (int, er
 
 // Document implements vectorstore.Store.
 func (s *Store) Document(ctx context.Context, name, id string) (vectorstore.Document, error) {
-	c, unlock, err := s.readCollection(name)
+	c, unlock, err := s.use(ctx, name, false)
 	if err != nil {
 		return vectorstore.Document{}, err
 	}
@@ -635,7 +674,7 @@ func (s *Store) Document(ctx context.Context, name, id string) (vectorstore.Docu
 
 // Documents implements vectorstore.Store.
 func (s *Store) Documents(ctx context.Context, name string, offset, limit int) ([]vectorstore.Document, int, error) {
-	c, unlock, err := s.readCollection(name)
+	c, unlock, err := s.use(ctx, name, false)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -668,7 +707,7 @@ func (s *Store) Documents(ctx context.Context, name string, offset, limit int) (
 
 // Hashes implements vectorstore.Store.
 func (s *Store) Hashes(ctx context.Context, name string) (map[string]string, error) {
-	c, unlock, err := s.readCollection(name)
+	c, unlock, err := s.use(ctx, name, false)
 	if err != nil {
 		return nil, err
 	}
@@ -688,7 +727,7 @@ func (s *Store) Query(ctx context.Context, name string, v []float32, k int, f ve
 	if k <= 0 {
 		return nil, fmt.Errorf("query: k must be positive, got %d", k)
 	}
-	c, unlock, err := s.readCollection(name)
+	c, unlock, err := s.use(ctx, name, false)
 	if err != nil {
 		return nil, err
 	}
@@ -737,7 +776,7 @@ func (e *docEntry) hit(p vectorstore.Passage) vectorstore.Hit {
 
 // FilterDocs implements vectorstore.Store.
 func (s *Store) FilterDocs(ctx context.Context, name string, f vectorstore.Filter) ([]string, error) {
-	c, unlock, err := s.readCollection(name)
+	c, unlock, err := s.use(ctx, name, false)
 	if err != nil {
 		return nil, err
 	}
@@ -755,7 +794,7 @@ func (s *Store) FilterDocs(ctx context.Context, name string, f vectorstore.Filte
 
 // Lookup implements vectorstore.Store.
 func (s *Store) Lookup(ctx context.Context, name string, keys []vectorstore.PassageKey) ([]vectorstore.Hit, error) {
-	c, unlock, err := s.readCollection(name)
+	c, unlock, err := s.use(ctx, name, false)
 	if err != nil {
 		return nil, err
 	}
@@ -784,6 +823,14 @@ func docFilter(f vectorstore.Filter) func(*docEntry) bool {
 
 // Close implements vectorstore.Store.
 func (s *Store) Close() error {
+	s.mu.Lock()
+	select {
+	case <-s.stop:
+	default:
+		close(s.stop)
+	}
+	s.mu.Unlock()
+	s.closer.Wait()
 	var err error
 	if !s.readOnly {
 		s.bg.Wait()

@@ -55,16 +55,32 @@ var errTorn = errors.New("torn log record")
 type putRecord struct {
 	Entry   *docEntry
 	Updated time.Time
+	Counts  counts
 }
 
 type deleteRecord struct {
 	IDs     []string
 	Updated time.Time
+	Counts  counts
 }
 
-// sourcesRecord replaces what the collection was indexed from.
+// counts is what the collection holds once a record is applied, so that
+// listing collections reads a closed collection's figures from its log's
+// last record instead of replaying the log. Records written before
+// semsearch recorded them lack them (Counted false); an older semsearch
+// ignores them.
+type counts struct {
+	Counted             bool
+	Documents, Passages int
+}
+
+// sourcesRecord replaces what the collection was indexed from. Updated
+// and Counts are the collection's as they were (a listing reads them from
+// the log's last record, whatever it is).
 type sourcesRecord struct {
 	Sources vectorstore.Sources
+	Updated time.Time
+	Counts  counts
 }
 
 // littleEndian reports whether float32 slices can be written and read as
