@@ -146,6 +146,9 @@ func printResults(w io.Writer, resp engine.Response) {
 		}
 		fmt.Fprintln(w)
 	}
+	if note := engine.LowConfidenceNote(resp.Results[0].Confidence, resp.Results[0].Evidence); note != "" {
+		fmt.Fprintf(w, "note: %s\n\n", termLine(note))
+	}
 	fmt.Fprintf(w, "%s from %q (%s search, model %s) in %s\n", plural(len(resp.Results), "passage", "passages"), resp.Collection, resp.Mode, termLine(resp.Model), resp.Took.Round(time.Millisecond))
 }
 

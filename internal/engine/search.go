@@ -78,6 +78,10 @@ type Result struct {
 	// never nil, for retrievers that pass metadata through.
 	Metadata map[string]any `json:"metadata"`
 	Explain  *Explanation   `json:"explain,omitempty"`
+	// Confidence rates how likely the passage is to answer the question,
+	// from Evidence (see [Judge]).
+	Confidence Confidence `json:"confidence"`
+	Evidence   *Evidence  `json:"evidence"`
 	// Duplicates cites the passages with the same text as this one that
 	// were folded into it (see [Query.KeepDuplicates]), best first.
 	Duplicates []string `json:"duplicates,omitempty"`
@@ -222,6 +226,8 @@ func (e *Engine) Search(ctx context.Context, collection string, q Query) (Respon
 		r := Result{Hit: cand.hit, Rank: len(resp.Results) + 1, Citation: Citation(cand.hit), Metadata: Metadata(cand.hit)}
 		r.Score = float32(cand.score)
 		r.Vector = nil
+		ev := NewEvidence(q.Text, cand.hit.Text, cand.bscore, cand.brank, cand.vrank)
+		r.Evidence, r.Confidence = &ev, Judge(ev)
 		if q.Explain {
 			r.Explain = &Explanation{VectorScore: cand.vscore, VectorRank: cand.vrank, BM25Score: cand.bscore, BM25Rank: cand.brank, Fused: cand.score, VectorSkipped: skipped}
 		}
