@@ -1,7 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -57,5 +62,72 @@ func TestSearch_LowConfidenceNotice(t *testing.T) {
 				t.Errorf("%s --json %q: confidence %q, evidence %+v", door, tt.question, top.Confidence, top.Evidence)
 			}
 		}
+	}
+}
+
+// TestConfidence_BBC measures the confidence rule (engine.Judge) on the
+// whole BBC News collection: 20 questions answered in an article and 20
+// about topics the collection does not cover (eval/confidence). It prints
+// how often each set's best hit is rated low and fails unless the
+// unanswerable ones are low far more often. `make confidence` runs it
+// against the offline runtime, keeping the collection in the eval data
+// directory (SEMSEARCH_CONFIDENCE_DATA) so that a second run embeds nothing.
+func TestConfidence_BBC(t *testing.T) {
+	needRuntime(t)
+	bbc := filepath.Join(cmp.Or(os.Getenv("SHARED_DATA"), "../../../shared/data"), "bbc")
+	if _, err := os.Stat(bbc); err != nil {
+		t.Skipf("no BBC News at %s (set SHARED_DATA)", bbc)
+	}
+	data := cmp.Or(os.Getenv("SEMSEARCH_CONFIDENCE_DATA"), t.TempDir())
+	g := []string{"--data", data, "--collection", "bbc-confidence", "--no-server"}
+	if _, errOut, code := runExit(t, "", append([]string{"index", "--quiet", bbc}, g...)...); code != 0 {
+		t.Fatalf("index %s: %s", bbc, errOut)
+	}
+	raw, err := os.ReadFile("../../eval/confidence/questions.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lows, totals, tops [2]int // [0] unanswerable, [1] answerable
+	for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
+		var q struct {
+			ID         string   `json:"id"`
+			Query      string   `json:"query"`
+			Answerable bool     `json:"answerable"`
+			Relevant   []string `json:"relevant"`
+		}
+		if err := json.Unmarshal([]byte(line), &q); err != nil {
+			t.Fatalf("%s: %v", line, err)
+		}
+		out, errOut, code := runExit(t, "", append([]string{"search", "--json", "-k", "1", q.Query}, g...)...)
+		var resp struct {
+			Results []struct {
+				DocID      string          `json:"doc_id"`
+				Duplicates []string        `json:"duplicates"`
+				Confidence string          `json:"confidence"`
+				Evidence   json.RawMessage `json:"evidence"`
+			} `json:"results"`
+		}
+		if err := json.Unmarshal([]byte(out), &resp); code != 0 || err != nil || len(resp.Results) == 0 {
+			t.Fatalf("search %q: exit %d, %v\n%s%s", q.Query, code, err, out, errOut)
+		}
+		top := resp.Results[0]
+		set := 0
+		if q.Answerable {
+			set = 1
+			if slices.Contains(q.Relevant, top.DocID) {
+				tops[1]++
+			}
+		}
+		totals[set]++
+		if top.Confidence == "low" {
+			lows[set]++
+		}
+		t.Logf("%s %-6s %-22s %s %s", q.ID, top.Confidence, top.DocID, q.Query, top.Evidence)
+	}
+	rate := func(i int) float64 { return float64(lows[i]) / float64(max(totals[i], 1)) }
+	fmt.Printf("confidence on BBC News: low for %d of %d unanswerable questions (%.0f%%) and %d of %d answerable ones (%.0f%%; a relevant article first for %d)\n",
+		lows[0], totals[0], 100*rate(0), lows[1], totals[1], 100*rate(1), tops[1])
+	if rate(0) < 0.75 || rate(1) > 0.25 {
+		t.Errorf("want low for at least 75%% of the unanswerable questions and at most 25%% of the answerable ones")
 	}
 }
