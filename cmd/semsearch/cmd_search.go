@@ -134,7 +134,7 @@ func printResults(w io.Writer, resp engine.Response) {
 		} else if x != nil {
 			fmt.Fprintf(w, "    vector %.4f (rank %s), bm25 %.4f (rank %s), fused %.4f\n", x.VectorScore, rank(x.VectorRank), x.BM25Score, rank(x.BM25Rank), x.Fused)
 		}
-		for _, line := range passageLines(engine.Body(r.Hit), 100) {
+		for _, line := range passageLines(engine.ResultBody(r), 100) {
 			if line == "" {
 				fmt.Fprintln(w)
 				continue

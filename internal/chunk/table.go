@@ -168,3 +168,29 @@ func (s *splitter) headerOf(base, j int) article.Span {
 	}
 	return article.Span{}
 }
+
+// IsTableRow reports whether line looks like a table row as the loaders
+// write one: Markdown's "| a | b |", or cells joined by " | ".
+func IsTableRow(line string) bool { return rowCells(line) >= 2 }
+
+// TableHeader returns the span of the header row that [Split] gives as
+// context (see [Chunk.HeaderStart]) to a passage of text starting at
+// start, or an empty span when the passage does not start in a table's
+// rows. skip is the article's, as given to Split.
+func TableHeader(text string, skip []article.Span, start int) article.Span {
+	secs := sections(normalizeSkip(skip, len(text)), len(text))
+	p := paragrapher{text: text, lineMode: !hasParagraphBreak(text, secs)}
+	for _, sec := range secs {
+		if start < sec.Start || start >= sec.End {
+			continue
+		}
+		rows := tableRows(nil, text, p.paragraphs(nil, sec.Start, sec.End))
+		tables, role, _ := findTables(text, rows, nil, nil, nil)
+		for i, r := range rows {
+			if role[i] >= 0 && start >= r.Start && start < r.End {
+				return tables[role[i]].header
+			}
+		}
+	}
+	return article.Span{}
+}

@@ -103,3 +103,21 @@ func TestSplit_Tables(t *testing.T) {
 		})
 	}
 }
+
+// TableHeader finds, for a passage's start, the header Split gave it.
+func TestTableHeader(t *testing.T) {
+	opt := Options{Unit: Words, Size: 30, Overlap: 8, Max: 40}
+	for _, markdown := range []bool{true, false} {
+		text := tableText(markdown, 12, "")
+		chunks, err := Split(text, nil, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range chunks {
+			got := TableHeader(text, nil, c.Start)
+			if got.Start != c.HeaderStart || got.End != c.HeaderEnd {
+				t.Errorf("chunk %d %q: TableHeader %v, Split gave %d-%d", c.Index, text[c.Start:c.End], got, c.HeaderStart, c.HeaderEnd)
+			}
+		}
+	}
+}

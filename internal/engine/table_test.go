@@ -120,6 +120,10 @@ func TestEngine_IndexTablesRepeatHeader(t *testing.T) {
 				if doc.Text[r.Start:r.End] != r.Text {
 					t.Errorf("passage %d text is not its span: %q", r.Chunk, r.Text)
 				}
+				// Shown with its header, which is not in its span.
+				if strings.Contains(r.Text, "Section 11") && (!strings.Contains(r.TableHeader, header) || !strings.HasPrefix(engine.ResultBody(r), r.TableHeader+"\n")) {
+					t.Errorf("passage %d shown without its header %q: %q", r.Chunk, r.TableHeader, engine.ResultBody(r))
+				}
 			}
 		})
 	}

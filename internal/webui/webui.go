@@ -281,7 +281,7 @@ func (p *Page) search(ctx context.Context, v *searchView, mode engine.Mode) int 
 			// The title heads the result: the citation under it and the
 			// passage's text do not repeat it.
 			Rank: res.Rank, Title: cmp.Or(res.Title, res.Source), Citation: engine.SourceCitation(res.Hit), Score: res.Score, Confidence: res.Confidence,
-			Text: highlight(engine.Body(res.Hit), terms),
+			Text: highlight(engine.ResultBody(res), terms),
 			Link: passagePath(v.Form.Collection, res.DocID, res.Start, res.End, v.Form.Query),
 		})
 	}
