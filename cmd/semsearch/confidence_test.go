@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"fmt"
@@ -146,7 +147,9 @@ func TestConfidence_BBC(t *testing.T) {
 		if top.Confidence == "low" {
 			lows[set]++
 		}
-		t.Logf("%s %-6s %-22s %s %s", q.ID, top.Confidence, top.DocID, q.Query, top.Evidence)
+		var ev bytes.Buffer
+		json.Compact(&ev, top.Evidence)
+		t.Logf("%s %-6s %-22s %s %s", q.ID, top.Confidence, top.DocID, q.Query, ev.String())
 	}
 	rate := func(i int) float64 { return float64(lows[i]) / float64(max(totals[i], 1)) }
 	fmt.Printf("confidence on %d BBC News articles: low for %d of %d unanswerable questions (%.0f%%) and %d of %d answerable ones (%.0f%%; a relevant article first for %d)\n",

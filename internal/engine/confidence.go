@@ -27,9 +27,9 @@ type Evidence struct {
 	BM25Rank   int     `json:"bm25_rank"`
 	VectorRank int     `json:"vector_rank"`
 	// Coverage is the share (0..1) of the question's content words found
-	// in the passage, each name or number (a capitalised word past the
-	// first, or a word with a digit) counting twice; 1 for a question of
-	// stopwords only.
+	// in the passage, each name or number (a word with a capital letter,
+	// past the question's first word, or with a digit) counting twice; 1
+	// for a question of stopwords only.
 	Coverage float64 `json:"coverage"`
 	// Missing are the question's content words the passage lacks, as
 	// written in the question (lower case), names and numbers first.
@@ -49,10 +49,11 @@ func NewEvidence(question, text string, bm25Score float64, bm25Rank, vectorRank 
 }
 
 // Judge rates a hit from its evidence. The rule, tuned on 20 answerable and
-// 20 unanswerable questions about BBC News (eval/confidence):
+// 20 unanswerable questions about BBC News (eval/confidence, see
+// docs/confidence.md):
 //
 //   - low: the passage lacks a name or number of the question, or holds
-//     less than half of its content words;
+//     at most half of its content words;
 //   - high: it holds at least 80% of them and one of the halves ranked it
 //     in its top 3;
 //   - medium: anything else.
@@ -61,7 +62,7 @@ func NewEvidence(question, text string, bm25Score float64, bm25Rank, vectorRank 
 // is just as common for an off-topic passage when nothing better exists.
 func Judge(ev Evidence) Confidence {
 	switch {
-	case ev.MissingNames || ev.Coverage < 0.5:
+	case ev.MissingNames || ev.Coverage <= 0.5:
 		return Low
 	case ev.Coverage >= 0.8 && (inTop(ev.BM25Rank, 3) || inTop(ev.VectorRank, 3)):
 		return High
@@ -103,8 +104,9 @@ func coverage(question, passage string) (share float64, missing []string, missin
 		if utf8.RuneCountInString(lw) < 2 || stopWords[lw] {
 			continue
 		}
-		first, _ := utf8.DecodeRuneInString(w)
-		name := strings.ContainsFunc(w, unicode.IsDigit) || (i > 0 && unicode.IsUpper(first))
+		// A name: a capital past the question's first word ("Qatar",
+		// "iPhone"), or a number.
+		name := strings.ContainsFunc(w, unicode.IsDigit) || (i > 0 && strings.ContainsFunc(w, unicode.IsUpper))
 		s := stem(lw)
 		if j, ok := seen[s]; ok {
 			terms[j].name = terms[j].name || name
