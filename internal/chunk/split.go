@@ -305,8 +305,9 @@ func (s *splitter) section(a, b int) {
 			continue
 		case s.header[i]:
 			// A header row stays with the rows under it.
-			size := s.weigh(p.Start, p.End, measure(s.text[p.Start:p.End], s.opt.Unit))
-			s.items = append(s.items, item{start: p.Start, end: p.End, size: size, paraEnd: true, heading: true, table: -1})
+			s.addRow(p.Start, p.End, -1)
+			last := &s.items[len(s.items)-1]
+			last.paraEnd, last.heading = true, true
 			continue
 		}
 		s.sentBuf = appendSentences(s.sentBuf[:0], s.text, p.Start, p.End)
