@@ -182,7 +182,7 @@ eval-bbc-paraphrase: build $(OLLAMA_BIN) $(MODEL_GGUF)
 	@$(EVAL) --dataset eval/bbc-paraphrase/queries.jsonl --corpus $(SHARED_DATA)/bbc
 
 # How often search rates its best hit low (docs/confidence.md): 20 answerable
-# and 20 unanswerable questions (eval/confidence) over 310 BBC articles, kept
+# and 20 unanswerable questions (eval/confidence) over 311 BBC articles, kept
 # in $(EVAL_DATA) so that a second run embeds nothing.
 confidence: $(OLLAMA_BIN) $(MODEL_GGUF)
 	@test -d $(SHARED_DATA)/bbc || { echo "no BBC News at $(SHARED_DATA)/bbc (set SHARED_DATA)" >&2; exit 1; }
