@@ -3,7 +3,8 @@
 # in the same run against the same embedding runtime: the demo collection
 # served by a real `semsearch serve` on a free loopback port, every query
 # distinct (each one embedded; the query cache never answers), first from one
-# connection (a lone question's latency), then from 16 for LOAD_SECONDS.
+# connection (a lone question's latency), then from 16 for LOAD_SECONDS;
+# then repeated questions against the new binary (the query cache answers).
 # BASE (default 5f71bf9, main before queries were batched) is built once by
 # scripts/build-baseline.sh. Prints req/s, p50 and p99 per binary, the ratio
 # and the load average. Run through `make bench-http`.
@@ -14,6 +15,7 @@ NEW=${BIN:-bin/semsearch}
 BASE=${BASE:-5f71bf9}
 secs=${LOAD_SECONDS:-30}
 lone_secs=${LONE_SECONDS:-10}
+cache_secs=${CACHE_SECONDS:-10}
 conns=${CONNS:-16}
 tmp=$(mktemp -d)
 . scripts/serve-lib.sh
@@ -31,6 +33,9 @@ measure() {
 	start_serve "$tmp/data-$key"
 	"$tmp/load" -url "$url" -c 1 -d "${lone_secs}s" -unique >"$tmp/$key.lone"
 	"$tmp/load" -url "$url" -c "$conns" -d "${secs}s" -unique >"$tmp/$key.load"
+	if [ "$key" = new ]; then # repeated questions: the query cache answers
+		"$tmp/load" -url "$url" -c "$conns" -d "${cache_secs}s" >"$tmp/cached.load"
+	fi
 	stop_serve
 	serve_pid=
 	# "throughput  36.0 requests/s", "latency     p50 X  p90 Y  p99 Z  max W"
@@ -54,3 +59,6 @@ printf "%-22s %8s %12s %12s %12s %12s\n" "binary" "req/s" "p50" "p99" "lone p50"
 printf "%-22s %8s %12s %12s %12s %12s\n" "" "${conns} conns" "" "" "1 conn" ""
 cat "$tmp/today.row" "$tmp/new.row"
 awk 'NR == 1 { t = $1 } NR == 2 && t > 0 { printf "ratio new / today: %.2fx req/s\n", $1 / t }' "$tmp/today.rps" "$tmp/new.rps"
+echo
+echo "== the new binary, $conns connections, ${cache_secs}s, repeated questions (query cache)"
+grep -E '^(throughput|latency|errors)' "$tmp/cached.load"

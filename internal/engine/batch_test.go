@@ -251,6 +251,19 @@ func TestQueryBatcher_CancelledCaller(t *testing.T) {
 			wantVec(t, "b-stays", <-stays)
 		})
 	})
+	t.Run("alone in flight: the embedder's own error", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			f := newBatchFake()
+			b := engine.NewQueryBatcher(f, engine.BatchOptions{MaxBatch: 8, MaxInFlight: 1, MaxWait: time.Hour})
+			f.holdOn("alone")
+			ctx, cancel := context.WithCancel(t.Context())
+			got := ask(b, ctx, "alone")
+			cancel()
+			if a := <-got; a.err == nil || !strings.Contains(a.err.Error(), "fake embed") || !errors.Is(a.err, context.Canceled) {
+				t.Errorf("got %v, %v; want the embedder's error for its cancelled call", a.vec, a.err)
+			}
+		})
+	})
 	t.Run("every caller of a call leaves", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			f := newBatchFake()
