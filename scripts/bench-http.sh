@@ -7,7 +7,8 @@
 # then repeated questions against the new binary (the query cache answers).
 # BASE (default 5f71bf9, main before queries were batched) is built once by
 # scripts/build-baseline.sh. Prints req/s, p50 and p99 per binary, the ratio
-# and the load average. Run through `make bench-http`.
+# and the load average (ROUNDS=2 measures each twice, in alternating order).
+# Run through `make bench-http`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${OLLAMA_HOST:?run through make bench-http}"
@@ -36,7 +37,7 @@ measure() {
 	start_serve "$tmp/data-$key"
 	"$tmp/load" -url "$url" -c 1 -d "${lone_secs}s" -unique >"$tmp/$key.lone"
 	"$tmp/load" -url "$url" -c "$conns" -d "${secs}s" -unique >"$tmp/$key.load"
-	if [ "$key" = new ]; then # repeated questions: the query cache answers
+	if [ "$key" = new1 ]; then # repeated questions: the query cache answers
 		"$tmp/load" -url "$url" -c "$conns" -d "${cache_secs}s" >"$tmp/cached.load"
 	fi
 	stop_serve
@@ -54,14 +55,29 @@ measure() {
 
 echo "== /v1/search, distinct questions, Ollama at $OLLAMA_HOST (${SEMSEARCH_MODEL:-default model}), $(nproc) cores"
 echo "   query embed timeout $SEMSEARCH_QUERY_EMBED_TIMEOUT; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-measure today "today ($BASE)" "$tmp/semsearch-base"
-measure new "new ($(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . || echo +))" "$NEW"
+new_label="new ($(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . || echo +))"
+# ROUNDS > 1 alternates the order (today new, new today, ...), so that a
+# machine growing busier or quieter favours neither.
+rows=()
+for r in $(seq "${ROUNDS:-1}"); do
+	if [ $((r % 2)) = 1 ]; then order="today new"; else order="new today"; fi
+	for which in $order; do
+		if [ "$which" = today ]; then
+			measure "today$r" "today ($BASE)" "$tmp/semsearch-base"
+		else
+			measure "new$r" "$new_label" "$NEW"
+		fi
+		rows+=("$tmp/$which$r.row")
+	done
+done
 echo "   load average after:  $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 printf "%-22s %8s %12s %12s %12s %12s\n" "binary" "req/s" "p50" "p99" "lone p50" "lone p99"
 printf "%-22s %8s %12s %12s %12s %12s\n" "" "${conns} conns" "" "" "1 conn" ""
-cat "$tmp/today.row" "$tmp/new.row"
-awk 'NR == 1 { t = $1 } NR == 2 && t > 0 { printf "ratio new / today: %.2fx req/s\n", $1 / t }' "$tmp/today.rps" "$tmp/new.rps"
+cat "${rows[@]}"
+cat "$tmp"/today*.rps | awk '{ s += $1 } END { print s }' >"$tmp/today.sum"
+cat "$tmp"/new*.rps | awk '{ s += $1 } END { print s }' >"$tmp/new.sum"
+awk 'NR == 1 { t = $1 } NR == 2 && t > 0 { printf "ratio new / today: %.2fx req/s\n", $1 / t }' "$tmp/today.sum" "$tmp/new.sum"
 echo
 echo "== the new binary, $conns connections, ${cache_secs}s, repeated questions (query cache)"
 grep -E '^(throughput|latency|errors)' "$tmp/cached.load"
