@@ -208,11 +208,13 @@ eval-bbc: build $(OLLAMA_BIN) $(MODEL_GGUF)
 bench-runtime: build $(OLLAMA_BIN) $(MODEL_GGUF)
 	@env=$$($(MAKE) -s runtime) && eval "$$env" && SHARED_DATA=$(SHARED_DATA) scripts/bench-runtime.sh
 
-# /v1/search throughput and latency under load, with and without the query
-# cache: 16 connections, 30 s each (LOAD_SECONDS).
+# /v1/search throughput and latency with distinct questions, today's binary
+# (BASE, built once by scripts/build-baseline.sh) beside this tree's in the
+# same run: 1 connection, then 16 for LOAD_SECONDS.
 LOAD_SECONDS ?= 30
+BASE ?= 5f71bf9
 bench-http: build $(OLLAMA_BIN) $(MODEL_GGUF)
-	@env=$$($(MAKE) -s runtime) && eval "$$env" && LOAD_SECONDS=$(LOAD_SECONDS) scripts/bench-http.sh
+	@env=$$($(MAKE) -s runtime) && eval "$$env" && LOAD_SECONDS=$(LOAD_SECONDS) BASE=$(BASE) scripts/bench-http.sh
 
 # The embedded store at scale (issue 10). bench-store prints, per size (in
 # passages of BENCH_DIMS dims, 8 per document): one-document durable write,
