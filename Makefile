@@ -53,7 +53,7 @@ RUNTIME_ENV    := OLLAMA_BIN=$(OLLAMA_BIN) MODEL_GGUF=$(MODEL_GGUF) RUNTIME_DIR=
 BIN := bin/semsearch
 
 .PHONY: all build ollama model runtime runtime-stop runtime-status demo test test-unit lint bench bench-runtime bench-http \
-        eval-sample eval-scifact-train eval-bbc-questions eval-scifact eval-bbc clean eval-bbc-paraphrase
+        eval-sample eval-scifact-train eval-bbc-questions eval-scifact eval-bbc clean eval-bbc-paraphrase confidence
 
 all: build
 
@@ -191,6 +191,14 @@ eval-bbc-paraphrase: build $(OLLAMA_BIN) $(MODEL_GGUF)
 	@$(GO) test -count=1 -run TestParaphraseSet ./eval/ >/dev/null || $(GO) test -count=1 -run TestParaphraseSet ./eval/
 	@$(EVAL) --dataset eval/bbc-paraphrase/queries.jsonl --corpus $(SHARED_DATA)/bbc
 
+# How often search rates its best hit low (docs/confidence.md): 20 answerable
+# and 20 unanswerable questions (eval/confidence) over 311 BBC articles, kept
+# in $(EVAL_DATA) so that a second run embeds nothing.
+confidence: $(OLLAMA_BIN) $(MODEL_GGUF)
+	@test -d $(SHARED_DATA)/bbc || { echo "no BBC News at $(SHARED_DATA)/bbc (set SHARED_DATA)" >&2; exit 1; }
+	@env=$$($(MAKE) -s runtime) && eval "$$env" && SEMSEARCH_TEST_OLLAMA=1 SHARED_DATA=$(abspath $(SHARED_DATA)) \
+		SEMSEARCH_CONFIDENCE_DATA=$(EVAL_DATA) $(GO) test -count=1 -timeout 0 -v -run 'TestConfidence_BBC$$' ./cmd/semsearch/ | grep -v -e '^=== RUN' -e '^ok' -e '^PASS'
+
 eval-bbc: build $(OLLAMA_BIN) $(MODEL_GGUF)
 	@test -d $(SHARED_DATA)/bbc || { echo "no BBC News at $(SHARED_DATA)/bbc (set SHARED_DATA)" >&2; exit 1; }
 	@$(EVAL) --bbc $(SHARED_DATA)/bbc
@@ -200,11 +208,13 @@ eval-bbc: build $(OLLAMA_BIN) $(MODEL_GGUF)
 bench-runtime: build $(OLLAMA_BIN) $(MODEL_GGUF)
 	@env=$$($(MAKE) -s runtime) && eval "$$env" && SHARED_DATA=$(SHARED_DATA) scripts/bench-runtime.sh
 
-# /v1/search throughput and latency under load, with and without the query
-# cache: 16 connections, 30 s each (LOAD_SECONDS).
+# /v1/search throughput and latency with distinct questions, today's binary
+# (BASE, built once by scripts/build-baseline.sh) beside this tree's in the
+# same run: 1 connection, then 16 for LOAD_SECONDS.
 LOAD_SECONDS ?= 30
+BASE ?= 5f71bf9
 bench-http: build $(OLLAMA_BIN) $(MODEL_GGUF)
-	@env=$$($(MAKE) -s runtime) && eval "$$env" && LOAD_SECONDS=$(LOAD_SECONDS) scripts/bench-http.sh
+	@env=$$($(MAKE) -s runtime) && eval "$$env" && LOAD_SECONDS=$(LOAD_SECONDS) BASE=$(BASE) scripts/bench-http.sh
 
 # The embedded store at scale (issue 10). bench-store prints, per size (in
 # passages of BENCH_DIMS dims, 8 per document): one-document durable write,

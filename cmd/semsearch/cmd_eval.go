@@ -95,10 +95,25 @@ func runEval(c *cli.Context) error {
 	if collection == "" {
 		collection = evalCollection(c)
 	}
+	reused := false
+	if !c.IsSet("eval-collection") && !c.Bool("rebuild") {
+		// A collection already holding exactly the corpus (the user's own
+		// index of it, say) answers as a fresh one would, with no
+		// embedding: search it.
+		held, err := a.engine.CollectionHolding(c.Context, corpus)
+		if err != nil {
+			return fmt.Errorf("eval: look for a collection holding the corpus: %w", err)
+		}
+		if held != "" && held != collection {
+			fmt.Fprintf(c.App.ErrWriter, "eval: collection %q already holds exactly this corpus (%s, same content and model settings): searching it instead of embedding the corpus again\n",
+				termLine(held), plural(len(corpus), "document", "documents"))
+			collection, reused = held, true
+		}
+	}
 	opt := eval.RunOptions{Collection: collection, Ks: ks, Search: engine.Query{Mode: a.cfg.mode}}
 	// Pruning keeps an eval collection equal to its corpus; a collection
-	// the user named may hold other articles too.
-	opt.Prune = !c.IsSet("eval-collection")
+	// the user named, or one found holding the corpus, is left as it is.
+	opt.Prune = !c.IsSet("eval-collection") && !reused
 	opt.Rebuild = c.Bool("rebuild")
 	if sw := c.String("sweep"); sw != "" {
 		if len(mins) > 0 || baseline != nil || c.String("out") != "" {

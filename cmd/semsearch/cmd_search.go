@@ -134,7 +134,7 @@ func printResults(w io.Writer, resp engine.Response) {
 		} else if x != nil {
 			fmt.Fprintf(w, "    vector %.4f (rank %s), bm25 %.4f (rank %s), fused %.4f\n", x.VectorScore, rank(x.VectorRank), x.BM25Score, rank(x.BM25Rank), x.Fused)
 		}
-		for _, line := range passageLines(engine.Body(r.Hit), 100) {
+		for _, line := range passageLines(engine.ResultBody(r), 100) {
 			if line == "" {
 				fmt.Fprintln(w)
 				continue
@@ -145,6 +145,9 @@ func printResults(w io.Writer, resp engine.Response) {
 			fmt.Fprintf(w, "    (the same text is also in %s)\n", termLine(strings.Join(r.Duplicates, "; ")))
 		}
 		fmt.Fprintln(w)
+	}
+	if note := engine.LowConfidenceNote(resp.Results[0].Confidence, resp.Results[0].Evidence); note != "" {
+		fmt.Fprintf(w, "note: %s\n\n", termLine(note))
 	}
 	fmt.Fprintf(w, "%s from %q (%s search, model %s) in %s\n", plural(len(resp.Results), "passage", "passages"), resp.Collection, resp.Mode, termLine(resp.Model), resp.Took.Round(time.Millisecond))
 }

@@ -35,6 +35,7 @@ func serveCommand() *cli.Command {
 			&cli.IntFlag{Name: "max-articles", Usage: "most articles one POST /v1/documents may hold (413 beyond)", EnvVars: []string{"SEMSEARCH_MAX_ARTICLES"}, Value: httpapi.DefaultMaxArticles},
 			&cli.DurationFlag{Name: "request-timeout", Usage: "time limit of one request (504 when exceeded)", Value: httpapi.DefaultRequestTimeout},
 			&cli.IntFlag{Name: "cache-size", Usage: "query embeddings kept in memory (0 disables the cache)", Value: 1024},
+			&cli.IntFlag{Name: "query-batch", Usage: "most questions one embedding call carries: those that arrive while one is embedded go together in the next (1 sends each alone)", Value: engine.DefaultBatchQueries},
 			&cli.BoolFlag{Name: "log-queries", Usage: "put query text in the access log"},
 			&cli.DurationFlag{Name: "shutdown-timeout", Usage: "how long to let requests finish on shutdown", Value: 15 * time.Second},
 			&cli.BoolFlag{Name: "watch", Usage: "keep the collection (-c) in step with the folders it was indexed from, as semsearch watch does (semsearch sources lists them)"},
@@ -58,6 +59,8 @@ func runServe(c *cli.Context) error {
 		return usagef("serve: --max-articles must be positive")
 	case c.Int("cache-size") < 0:
 		return usagef("serve: --cache-size must be 0 or more")
+	case c.Int("query-batch") <= 0:
+		return usagef("serve: --query-batch must be 1 or more")
 	}
 	cfg, err := loadConfig(c)
 	if err != nil {
@@ -76,8 +79,9 @@ func runServe(c *cli.Context) error {
 
 	metrics := httpapi.NewMetrics()
 	var cache *engine.QueryCache
-	a, err := wire(c.Context, cfg, true, func(client *embed.Client) engine.Embedder {
-		cache = engine.NewQueryCache(metrics.Embedder(client), cfg.emb.model, c.Int("cache-size"))
+	cfg.queryBatch.MaxBatch = c.Int("query-batch")
+	a, err := wire(c.Context, cfg, true, func(batched engine.Embedder) engine.Embedder {
+		cache = engine.NewQueryCache(metrics.Embedder(batched), cfg.emb.model, c.Int("cache-size"))
 		return cache
 	})
 	if err != nil {

@@ -85,7 +85,7 @@ func (r *collectionEngines) engineFor(ctx context.Context, collection string) (*
 		return nil, fmt.Errorf("collection %q: its embedding server: %w", collection, err)
 	}
 	cfg.engine.ModelDigest, cfg.engine.EmbedURL = client.ModelDigest, client.Host()
-	e, err := engine.New(r.a.store, client, cfg.engineConfig())
+	e, err := engine.New(r.a.store, engine.NewQueryBatcher(client, cfg.queryBatch), cfg.engineConfig())
 	if err != nil {
 		return nil, fmt.Errorf("collection %q: %w", collection, err)
 	}

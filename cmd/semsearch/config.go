@@ -133,6 +133,9 @@ type config struct {
 	// command is what this run is ("semsearch index"), which a writer
 	// records in the data directory's lock file for others' errors.
 	command string
+	// queryBatch bounds how queries that arrive together share an
+	// embedding call (serve's --query-batch; zero fields are defaults).
+	queryBatch engine.BatchOptions
 }
 
 // embedding is how passages and queries are embedded: what a collection
@@ -370,9 +373,10 @@ func open(c *cli.Context, writable bool) (*app, error) {
 }
 
 // wire builds the embedding client, the store, the BM25 indexes and the
-// engine from cfg. wrap, when set, decorates the embedder the engine uses
-// (serve adds metrics and a query cache).
-func wire(ctx context.Context, cfg *config, writable bool, wrap func(*embed.Client) engine.Embedder) (*app, error) {
+// engine from cfg. The engine's queries that arrive together share an
+// embedding call (engine.QueryBatcher); wrap, when set, decorates that
+// embedder (serve adds metrics and a query cache).
+func wire(ctx context.Context, cfg *config, writable bool, wrap func(engine.Embedder) engine.Embedder) (*app, error) {
 	store, err := openStore(cfg, writable)
 	if err != nil {
 		return nil, err
@@ -393,9 +397,9 @@ func wire(ctx context.Context, cfg *config, writable bool, wrap func(*embed.Clie
 		}
 		cfg.engine.ModelDigest = emb.ModelDigest
 		cfg.engine.EmbedURL = emb.Host()
-		embedder = emb
+		embedder = engine.NewQueryBatcher(emb, cfg.queryBatch)
 		if wrap != nil {
-			embedder = wrap(emb)
+			embedder = wrap(embedder)
 		}
 	}
 	var keywords *bm25.Collections

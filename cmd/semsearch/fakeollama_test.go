@@ -22,6 +22,9 @@ type fakeOllama struct {
 	// onEmbed, when set, is called with the number of each /api/embed
 	// request (1-based) before it is answered.
 	onEmbed atomic.Pointer[func(n int64)]
+	// onInputs, when set, is called with each /api/embed request's inputs
+	// before onEmbed.
+	onInputs atomic.Pointer[func(inputs []string)]
 }
 
 func newFakeOllama(t *testing.T, model string) *fakeOllama {
@@ -52,6 +55,9 @@ func newFakeOllama(t *testing.T, model string) *fakeOllama {
 			return
 		}
 		n := f.embeds.Add(1)
+		if h := f.onInputs.Load(); h != nil {
+			(*h)(req.Input)
+		}
 		if h := f.onEmbed.Load(); h != nil {
 			(*h)(n)
 		}

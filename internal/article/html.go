@@ -445,6 +445,7 @@ type textWriter struct {
 	paras []string
 	cur   strings.Builder
 	space bool // a space is due before the next word
+	cells int  // table cells begun in the current row
 }
 
 func (w *textWriter) walk(n *html.Node, pre bool) {
@@ -458,7 +459,19 @@ func (w *textWriter) walk(n *html.Node, pre bool) {
 			w.lineBreak()
 			return
 		case atom.Td, atom.Th:
+			// Cells joined by " | ", as the Word loader joins them, so
+			// that the chunker knows a table row (and an empty cell
+			// keeps its place).
+			if w.cells > 0 {
+				if w.cur.Len() > 0 && !strings.HasSuffix(w.cur.String(), "\n") {
+					w.cur.WriteByte(' ')
+				}
+				w.cur.WriteByte('|')
+			}
+			w.cells++
 			w.space = true
+		case atom.Tr:
+			w.cells = 0
 		}
 	case html.DocumentNode:
 	default:

@@ -232,11 +232,29 @@ func layoutLines(glyphs []pdf.Text) []pdfLine {
 	for i := 0; i < len(runs); {
 		r := runs[i]
 		l := pdfLine{y: r.y, size: r.size, x: r.x}
+		end := i + 1
+		for end < len(runs) && math.Abs(runs[end].y-r.y) < r.size*0.4 {
+			end++
+		}
+		// Runs a wide gap apart (a gap that split them, not a kerning
+		// jump) are table cells when a line has three or more of them:
+		// joined by " | ", as the Word and HTML loaders join cells, so
+		// that the chunker knows a table row. Two are two columns of
+		// text, and stay text.
+		wide := func(k int) bool {
+			return !runs[k-1].noWidth && runs[k].x-runs[k-1].end >= runs[k].size*2.5
+		}
+		cells := 1
+		for k := i + 1; k < end; k++ {
+			if wide(k) {
+				cells++
+			}
+		}
 		var b strings.Builder
 		b.WriteString(r.text.String())
 		prevEnd, prevNoWidth := r.end, r.noWidth
 		j := i + 1
-		for ; j < len(runs) && math.Abs(runs[j].y-r.y) < r.size*0.4; j++ {
+		for ; j < end; j++ {
 			// After a run whose last glyph's width is unknown, the gap
 			// includes that glyph: only a wide one is a space (a kerned
 			// pair is split into runs, "W" "ednesday").
@@ -244,7 +262,10 @@ func layoutLines(glyphs []pdf.Text) []pdfLine {
 			if prevNoWidth {
 				minGap = runs[j].size
 			}
-			if !endsSpace(&b) && !strings.HasPrefix(runs[j].text.String(), " ") && runs[j].x-prevEnd > minGap {
+			switch {
+			case cells >= 3 && wide(j):
+				b.WriteString(" | ")
+			case !endsSpace(&b) && !strings.HasPrefix(runs[j].text.String(), " ") && runs[j].x-prevEnd > minGap:
 				b.WriteByte(' ')
 			}
 			b.WriteString(runs[j].text.String())

@@ -46,4 +46,10 @@ type Chunk struct {
 	LineStart int `json:"line_start"` // 1-based line of Start
 	LineEnd   int `json:"line_end"`   // 1-based line of the last byte of the passage
 	Size      int `json:"size"`       // passage size in Options.Unit
+	// HeaderStart and HeaderEnd, when HeaderEnd > 0, are the byte span of
+	// the header row of the table whose rows the passage holds without
+	// it: context to repeat before the passage (in what is embedded and
+	// shown), never part of its own span, so citations stay exact.
+	HeaderStart int `json:"header_start,omitempty"`
+	HeaderEnd   int `json:"header_end,omitempty"`
 }

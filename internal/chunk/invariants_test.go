@@ -192,6 +192,8 @@ func FuzzSplit(f *testing.F) {
 	f.Add("Intro:\n - one\n - two.\n\n1. three \" '", 2, 9, 0, 0, uint8(2), uint8(1), uint8(3), false)
 	f.Add("", 0, 0, 0, 0, uint8(1), uint8(0), uint8(1), false)
 	f.Add("x y", 0, 0, 0, 0, uint8(0), uint8(0), uint8(0), false)
+	f.Add("T\n\n| a | b |\n|---|---|\n| 1 2 3 | 4 |\n| 5 | 6 7 8 9 |\n| x | y |\n\nEnd.", 0, 0, 0, 0, uint8(3), uint8(1), uint8(4), false)
+	f.Add("a | b\n\nc | d e f g h i | j\n\nk | l\n\nText.", 0, 0, 0, 0, uint8(2), uint8(0), uint8(3), true)
 	f.Fuzz(func(t *testing.T, text string, s1, e1, s2, e2 int, size, overlap, maxSize uint8, tokens bool) {
 		opt := Options{Unit: Words, Size: int(size), Overlap: int(overlap), Max: int(maxSize)}
 		if tokens {
@@ -209,6 +211,14 @@ func FuzzSplit(f *testing.F) {
 			t.Fatalf("Split(%+v) accepted invalid options", opt)
 		}
 		checkChunks(t, text, skip, opt, got)
+		for _, c := range got {
+			if c.HeaderEnd != 0 && !(c.HeaderStart < c.HeaderEnd && c.HeaderEnd <= c.Start) {
+				t.Fatalf("chunk %d: header %d-%d is not before its span %d-%d", c.Index, c.HeaderStart, c.HeaderEnd, c.Start, c.End)
+			}
+			if h := TableHeader(text, skip, c.Start); h.Start != c.HeaderStart || h.End != c.HeaderEnd {
+				t.Fatalf("chunk %d: TableHeader %v, Split gave %d-%d", c.Index, h, c.HeaderStart, c.HeaderEnd)
+			}
+		}
 		spans := Sentences(text)
 		for i, s := range spans {
 			if s.Start >= s.End || s.Start < 0 || s.End > len(text) || i > 0 && s.Start < spans[i-1].End {

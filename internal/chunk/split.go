@@ -247,6 +247,7 @@ type item struct {
 	whole      bool // a whole sentence, so it may be repeated as overlap
 	paraEnd    bool // the last item of its paragraph
 	heading    bool // paraEnd of a short one-sentence paragraph without a terminator
+	table      int  // index in splitter.tables of the table it is a data row (or part of one) of; -1: none
 }
 
 // goodEnd reports whether a passage should end after it: at a paragraph end,
@@ -284,13 +285,31 @@ type splitter struct {
 	atomBuf []atom
 	items   []item
 	prefix  []int
+	rowBuf  []article.Span
+	tables  []table
+	role    []int
+	header  []bool
 }
 
 // section chunks text[a:b], which holds no skipped byte.
 func (s *splitter) section(a, b int) {
 	s.paraBuf = s.paras.paragraphs(s.paraBuf[:0], a, b)
+	s.rowBuf = tableRows(s.rowBuf[:0], s.text, s.paraBuf)
+	s.tables, s.role, s.header = findTables(s.text, s.rowBuf, s.tables[:0], s.role, s.header)
 	s.items = s.items[:0]
-	for _, p := range s.paraBuf {
+	for i, p := range s.rowBuf {
+		switch {
+		case s.role[i] >= 0:
+			s.addRow(p.Start, p.End, s.role[i])
+			s.items[len(s.items)-1].paraEnd = true
+			continue
+		case s.header[i]:
+			// A header row stays with the rows under it.
+			s.addRow(p.Start, p.End, -1)
+			last := &s.items[len(s.items)-1]
+			last.paraEnd, last.heading = true, true
+			continue
+		}
 		s.sentBuf = appendSentences(s.sentBuf[:0], s.text, p.Start, p.End)
 		for _, sent := range s.sentBuf {
 			s.addSentence(sent.Start, sent.End)
@@ -308,7 +327,7 @@ func (s *splitter) section(a, b int) {
 func (s *splitter) addSentence(a, b int) {
 	size := s.weigh(a, b, measure(s.text[a:b], s.opt.Unit))
 	if size <= s.opt.Max {
-		s.items = append(s.items, item{start: a, end: b, size: size, whole: true})
+		s.items = append(s.items, item{start: a, end: b, size: size, whole: true, table: -1})
 		return
 	}
 	// Near-equal pieces of at most Size: n pieces of about size/n each.
@@ -318,11 +337,11 @@ func (s *splitter) addSentence(a, b int) {
 	if s.opt.MaxTokens > 0 {
 		s.atomBuf = s.weighAtoms(s.atomBuf, target)
 	}
-	cur := item{start: -1}
+	cur := item{start: -1, table: -1}
 	for _, at := range s.atomBuf {
 		if cur.start >= 0 && cur.size+at.size > target {
 			s.items = append(s.items, cur)
-			cur = item{start: -1}
+			cur = item{start: -1, table: -1}
 		}
 		if cur.start < 0 {
 			cur.start = at.start
@@ -417,7 +436,7 @@ func (s *splitter) pack() {
 		if j < n-1 && 4*(p[n]-p[j+1]) < size && p[n]-p[base] <= limit {
 			j = n - 1 // merge a tiny remainder into this passage
 		}
-		s.emit(items[base].start, items[j].end, p[j+1]-p[base])
+		s.emit(items[base].start, items[j].end, p[j+1]-p[base], s.headerOf(base, j))
 		prevBase = base
 		i = j + 1
 	}
@@ -447,17 +466,19 @@ func (s *splitter) preferParagraphEnd(i, j, base, stretch int) int {
 
 // emit appends the passage text[a:b] of the given size (its measure, or
 // its weight when Options.MaxTokens is set, which emit measures again).
-func (s *splitter) emit(a, b, size int) {
+func (s *splitter) emit(a, b, size int, header article.Span) {
 	if s.opt.MaxTokens > 0 {
 		size = measure(s.text[a:b], s.opt.Unit)
 	}
 	s.out = append(s.out, Chunk{
-		Index:     len(s.out),
-		Start:     a,
-		End:       b,
-		LineStart: s.first.lineOf(a),
-		LineEnd:   s.last.lineOf(b - 1),
-		Size:      size,
+		Index:       len(s.out),
+		Start:       a,
+		End:         b,
+		LineStart:   s.first.lineOf(a),
+		LineEnd:     s.last.lineOf(b - 1),
+		Size:        size,
+		HeaderStart: header.Start,
+		HeaderEnd:   header.End,
 	})
 }
 

@@ -348,6 +348,52 @@ func (c *Client) EmbedQuery(ctx context.Context, text string) ([]float32, error)
 	return vecs[0], nil
 }
 
+// EmbedQueries embeds several queries as [Client.EmbedQuery] does each,
+// in one /api/embed request per [Config.BatchSize] queries: the server runs
+// a request's inputs together, so queries that arrive together (see
+// engine.QueryBatcher) cost little more than one. Blank queries are not
+// sent and get zero vectors. One error fails them all.
+func (c *Client) EmbedQueries(ctx context.Context, texts []string) ([][]float32, error) {
+	out := make([][]float32, len(texts))
+	var todo []int // indices of the queries to send
+	for i, t := range texts {
+		if !isBlank(t) {
+			todo = append(todo, i)
+		}
+	}
+	if len(todo) > 0 {
+		if err := c.ensureLoaded(ctx); err != nil {
+			return nil, fmt.Errorf("embed queries: %w", err)
+		}
+	}
+	for start := 0; start < len(todo); start += c.batchSize {
+		part := todo[start:min(start+c.batchSize, len(todo))]
+		inputs := make([]string, len(part))
+		for j, i := range part {
+			inputs[j] = c.queryPrefix + c.fit(ctx, texts[i], c.queryPrefix, "query")
+		}
+		vecs, err := c.embed(ctx, inputs, "queries", false)
+		if err != nil {
+			return nil, fmt.Errorf("embed %d queries: %w", len(texts), err)
+		}
+		for j, i := range part {
+			out[i] = vecs[j]
+		}
+	}
+	if len(todo) < len(texts) {
+		dim, err := c.dimension(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("embed blank queries: %w", err)
+		}
+		for i := range out {
+			if out[i] == nil {
+				out[i] = make([]float32, dim)
+			}
+		}
+	}
+	return out, nil
+}
+
 // Check verifies that Ollama answers and has the model, with the same
 // retries as embedding. It returns an error wrapping [ErrUnreachable] or
 // [ErrModelMissing], or one saying the model cannot embed.

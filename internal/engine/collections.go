@@ -4,7 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 
+	"github.com/semsearch/semsearch/internal/article"
 	"github.com/semsearch/semsearch/internal/vectorstore"
 )
 
@@ -55,4 +59,42 @@ func (e *Engine) RenameCollection(ctx context.Context, from, to string) error {
 		}
 	}
 	return nil
+}
+
+// CollectionHolding names a collection that holds exactly arts, so that
+// searching it answers as indexing arts afresh would, without embedding
+// anything: the same document ids, each with the same content hash, and
+// recorded settings (model, its digest, chunking, prefixes) that match the
+// engine's. It returns "" when none does; a rebuild's staging collection
+// never counts. Collections are tried in name order, cheapest test first.
+func (e *Engine) CollectionHolding(ctx context.Context, arts []article.Article) (string, error) {
+	want := make(map[string]string, len(arts))
+	for i := range arts {
+		if _, dup := want[arts[i].ID]; !dup { // the first of an id is what index keeps
+			want[arts[i].ID] = arts[i].Hash()
+		}
+	}
+	cols, err := e.store.Collections(ctx)
+	if err != nil {
+		return "", fmt.Errorf("list collections: %w", err)
+	}
+	slices.SortFunc(cols, func(a, b vectorstore.Collection) int { return strings.Compare(a.Name, b.Name) })
+	for _, c := range cols {
+		if c.Documents != len(want) || strings.HasPrefix(c.Name, "rebuild.") {
+			continue
+		}
+		if err := e.checkSettings(ctx, c, false); errors.Is(err, ErrSettingsMismatch) {
+			continue
+		} else if err != nil {
+			return "", err
+		}
+		hashes, err := e.store.Hashes(ctx, c.Name)
+		if err != nil {
+			return "", fmt.Errorf("collection %q: %w", c.Name, err)
+		}
+		if maps.Equal(hashes, want) {
+			return c.Name, nil
+		}
+	}
+	return "", nil
 }

@@ -418,7 +418,7 @@ func (e *Engine) prepare(a *article.Article) (*pending, error) {
 	}
 	p := &pending{art: a, chunks: chunks, inputs: make([]string, len(chunks))}
 	for i, c := range chunks {
-		text := a.Text[c.Start:c.End]
+		text := withHeader(a.Text, c)
 		switch {
 		case strings.Contains(e.cfg.DocumentPrefix, TitlePlaceholder):
 			// The model's document prompt has a title field: it takes the
@@ -558,10 +558,21 @@ func document(p *pending) vectorstore.Document {
 	}
 }
 
+// withHeader is a passage's text as it is embedded and keyword-indexed:
+// after the header row of the table whose rows it holds without it (see
+// [chunk.Chunk.HeaderStart]), so that a row's numbers are read under
+// their column names. The stored passage is the cited span alone.
+func withHeader(text string, c chunk.Chunk) string {
+	if c.HeaderEnd <= c.HeaderStart {
+		return text[c.Start:c.End]
+	}
+	return text[c.HeaderStart:c.HeaderEnd] + "\n" + text[c.Start:c.End]
+}
+
 func keywordDoc(p *pending) KeywordDoc {
 	kd := KeywordDoc{ID: p.art.ID, Hash: p.hash, Passages: make([]KeywordPassage, len(p.chunks))}
 	for i, c := range p.chunks {
-		kd.Passages[i] = KeywordPassage{Chunk: i, Title: p.art.Title, Text: p.art.Text[c.Start:c.End]}
+		kd.Passages[i] = KeywordPassage{Chunk: i, Title: p.art.Title, Text: withHeader(p.art.Text, c)}
 	}
 	return kd
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/semsearch/semsearch/internal/article"
+	"github.com/semsearch/semsearch/internal/chunk"
 	"github.com/semsearch/semsearch/internal/vectorstore"
 )
 
@@ -78,6 +79,14 @@ type Result struct {
 	// never nil, for retrievers that pass metadata through.
 	Metadata map[string]any `json:"metadata"`
 	Explain  *Explanation   `json:"explain,omitempty"`
+	// Confidence rates how likely the passage is to answer the question,
+	// from Evidence (see [Judge]).
+	Confidence Confidence `json:"confidence"`
+	Evidence   *Evidence  `json:"evidence"`
+	// TableHeader is the header row of the table whose rows the passage
+	// holds without it: shown before the passage, and not part of its
+	// cited span.
+	TableHeader string `json:"table_header,omitempty"`
 	// Duplicates cites the passages with the same text as this one that
 	// were folded into it (see [Query.KeepDuplicates]), best first.
 	Duplicates []string `json:"duplicates,omitempty"`
@@ -218,13 +227,17 @@ func (e *Engine) Search(ctx context.Context, collection string, q Query) (Respon
 			kept = append(kept, c)
 		}
 	}
+	docs := map[string]*vectorstore.Document{} // fetched for table headers
 	for _, cand := range e.rerank(ctx, kept, q) {
 		r := Result{Hit: cand.hit, Rank: len(resp.Results) + 1, Citation: Citation(cand.hit), Metadata: Metadata(cand.hit)}
 		r.Score = float32(cand.score)
 		r.Vector = nil
+		ev := NewEvidence(q.Text, cand.hit.Text, cand.bscore, cand.brank, cand.vrank)
+		r.Evidence, r.Confidence = &ev, Judge(ev)
 		if q.Explain {
 			r.Explain = &Explanation{VectorScore: cand.vscore, VectorRank: cand.vrank, BM25Score: cand.bscore, BM25Rank: cand.brank, Fused: cand.score, VectorSkipped: skipped}
 		}
+		r.TableHeader = e.tableHeader(ctx, collection, cand.hit, docs)
 		for _, d := range cand.dups {
 			r.Duplicates = append(r.Duplicates, Citation(d.hit))
 		}
@@ -236,6 +249,31 @@ func (e *Engine) Search(ctx context.Context, collection string, q Query) (Respon
 	resp.Took = time.Since(start)
 	e.log.Debug("search", "collection", collection, "mode", mode, "k", q.K, "hits", len(resp.Results), "query_ms", resp.Took.Milliseconds())
 	return resp, nil
+}
+
+// tableHeader returns the header row the chunker gave h as context (see
+// [chunk.TableHeader]), or "" for a passage that does not start in a
+// table's rows. Only such passages cost a document fetch, once per
+// document and search; a fetch that fails costs the header only.
+func (e *Engine) tableHeader(ctx context.Context, collection string, h vectorstore.Hit, docs map[string]*vectorstore.Document) string {
+	first, _, _ := strings.Cut(h.Text, "\n")
+	if !chunk.IsTableRow(first) {
+		return ""
+	}
+	d, ok := docs[h.DocID]
+	if !ok {
+		if doc, err := e.store.Document(ctx, collection, h.DocID); err == nil {
+			d = &doc
+		} else {
+			e.log.Debug("table header not found", "collection", collection, "doc_id", h.DocID, "err", err)
+		}
+		docs[h.DocID] = d
+	}
+	if d == nil || h.End > len(d.Text) || d.Text[h.Start:h.End] != h.Text {
+		return ""
+	}
+	sp := chunk.TableHeader(d.Text, d.Skip, h.Start)
+	return d.Text[sp.Start:sp.End]
 }
 
 // zeroQueryWarning says why a query's vector half found nothing: the model
@@ -343,6 +381,15 @@ func Body(h vectorstore.Hit) string {
 		return strings.TrimSpace(rest)
 	}
 	return text
+}
+
+// ResultBody is a result's text for display: [Body], after the header row
+// of its table when it holds rows without it (see [Result.TableHeader]).
+func ResultBody(r Result) string {
+	if r.TableHeader == "" {
+		return Body(r.Hit)
+	}
+	return r.TableHeader + "\n" + strings.TrimSpace(r.Text)
 }
 
 // SourceCitation is [Citation] without the title, for a door that shows

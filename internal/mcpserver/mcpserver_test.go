@@ -72,7 +72,8 @@ func (f *fakeEngine) Search(_ context.Context, col string, q engine.Query) (engi
 		h := vectorstore.Hit{DocID: d.ID, Title: d.Title, Source: d.Source, Score: float32(score) / float32(len(words)),
 			Passage: vectorstore.Passage{Start: start, End: end, LineStart: line, LineEnd: line + strings.Count(d.Text[start:end], "\n"), Text: d.Text[start:end]}}
 		h.Locate(&d)
-		resp.Results = append(resp.Results, engine.Result{Hit: h, Citation: engine.Citation(h), Metadata: engine.Metadata(h)})
+		ev := engine.NewEvidence(q.Text, h.Text, float64(score), 1, 1)
+		resp.Results = append(resp.Results, engine.Result{Hit: h, Citation: engine.Citation(h), Metadata: engine.Metadata(h), Evidence: &ev, Confidence: engine.Judge(ev)})
 	}
 	sort.Slice(resp.Results, func(i, j int) bool { return resp.Results[i].Score > resp.Results[j].Score })
 	resp.Results = resp.Results[:min(q.K, len(resp.Results))]

@@ -62,26 +62,29 @@ type SearchOutput struct {
 
 // Passage is one cited passage; N is its number in the text answer ([N]).
 type Passage struct {
-	N          int            `json:"n"`
-	Collection string         `json:"collection"`
-	DocID      string         `json:"doc_id"`
-	Title      string         `json:"title,omitempty"`
-	Source     string         `json:"source"`
-	URL        string         `json:"url,omitempty"`
-	Citation   string         `json:"citation"`
-	LineStart  int            `json:"line_start"`
-	LineEnd    int            `json:"line_end"`
-	PageStart  int            `json:"page_start,omitempty" jsonschema:"first PDF page of the passage"`
-	PageEnd    int            `json:"page_end,omitempty"`
-	Chapter    string         `json:"chapter,omitempty" jsonschema:"EPUB chapter of the passage"`
-	Start      int            `json:"start" jsonschema:"byte offset of the passage in the document text"`
-	End        int            `json:"end"`
-	Chunk      int            `json:"chunk"`
-	Score      float64        `json:"score"`
-	Text       string         `json:"text"`
-	URI        string         `json:"uri" jsonschema:"the document as an MCP resource"`
-	Metadata   map[string]any `json:"metadata"`
-	Duplicates []string       `json:"duplicates,omitempty" jsonschema:"citations of passages with the same text, folded into this one"`
+	N           int              `json:"n"`
+	Collection  string           `json:"collection"`
+	DocID       string           `json:"doc_id"`
+	Title       string           `json:"title,omitempty"`
+	Source      string           `json:"source"`
+	URL         string           `json:"url,omitempty"`
+	Citation    string           `json:"citation"`
+	LineStart   int              `json:"line_start"`
+	LineEnd     int              `json:"line_end"`
+	PageStart   int              `json:"page_start,omitempty" jsonschema:"first PDF page of the passage"`
+	PageEnd     int              `json:"page_end,omitempty"`
+	Chapter     string           `json:"chapter,omitempty" jsonschema:"EPUB chapter of the passage"`
+	Start       int              `json:"start" jsonschema:"byte offset of the passage in the document text"`
+	End         int              `json:"end"`
+	Chunk       int              `json:"chunk"`
+	Score       float64          `json:"score"`
+	Text        string           `json:"text"`
+	URI         string           `json:"uri" jsonschema:"the document as an MCP resource"`
+	Metadata    map[string]any   `json:"metadata"`
+	Duplicates  []string         `json:"duplicates,omitempty" jsonschema:"citations of passages with the same text, folded into this one"`
+	Confidence  string           `json:"confidence" jsonschema:"how likely the passage answers the query: high, medium or low (low: say the collection may not answer it)"`
+	Evidence    *engine.Evidence `json:"evidence,omitempty" jsonschema:"what the confidence rests on: BM25 score and rank, vector rank, share of the query's words in the passage"`
+	TableHeader string           `json:"table_header,omitempty" jsonschema:"the header row of the table whose rows the passage holds (not part of its text or span)"`
 }
 
 // DocumentInput is get_document's arguments.
@@ -295,7 +298,8 @@ func (s *Server) search(ctx context.Context, _ *mcp.CallToolRequest, in SearchIn
 			md["collection"] = c
 			out.Results = append(out.Results, Passage{Collection: c, DocID: r.DocID, Title: r.Title, Source: r.Source,
 				URL: r.URL, Citation: r.Citation, LineStart: r.LineStart, LineEnd: r.LineEnd, Start: r.Start, End: r.End,
-				PageStart: r.PageStart, PageEnd: r.PageEnd, Chapter: r.Chapter, Chunk: r.Chunk, Score: float64(r.Score), Text: strings.TrimSpace(r.Text), URI: documentURI(c, r.DocID), Metadata: md, Duplicates: r.Duplicates})
+				PageStart: r.PageStart, PageEnd: r.PageEnd, Chapter: r.Chapter, Chunk: r.Chunk, Score: float64(r.Score), Text: strings.TrimSpace(r.Text), URI: documentURI(c, r.DocID), Metadata: md, Duplicates: r.Duplicates,
+				Confidence: string(r.Confidence), Evidence: r.Evidence, TableHeader: r.TableHeader})
 		}
 	}
 	// Several collections: the best k by score (scores of one mode are on
@@ -314,7 +318,16 @@ func (s *Server) search(ctx context.Context, _ *mcp.CallToolRequest, in SearchIn
 		if i > 0 {
 			b.WriteString("\n\n")
 		}
-		fmt.Fprintf(&b, "[%d] %s\n(Source: %s; collection %s, doc_id %s)", p.N, p.Text, p.Citation, p.Collection, p.DocID)
+		text := p.Text
+		if p.TableHeader != "" {
+			text = p.TableHeader + "\n" + text
+		}
+		fmt.Fprintf(&b, "[%d] %s\n(Source: %s; collection %s, doc_id %s)", p.N, text, p.Citation, p.Collection, p.DocID)
+	}
+	if len(out.Results) > 0 {
+		if note := engine.LowConfidenceNote(engine.Confidence(out.Results[0].Confidence), out.Results[0].Evidence); note != "" {
+			fmt.Fprintf(&b, "\n\nNote: %s.", note)
+		}
 	}
 	for _, w := range out.Warnings {
 		fmt.Fprintf(&b, "\n\nWarning: %s", w)

@@ -169,8 +169,10 @@ type resultView struct {
 	Title    string
 	Citation string
 	Score    float32
-	Text     []segment
-	Link     string
+	// Confidence is the engine's rating of the hit: high, medium or low.
+	Confidence engine.Confidence
+	Text       []segment
+	Link       string
 }
 
 // segment is a run of text, marked when it matches a query term.
@@ -280,10 +282,15 @@ func (p *Page) search(ctx context.Context, v *searchView, mode engine.Mode) int 
 		v.Results = append(v.Results, resultView{
 			// The title heads the result: the citation under it and the
 			// passage's text do not repeat it.
-			Rank: res.Rank, Title: cmp.Or(res.Title, res.Source), Citation: engine.SourceCitation(res.Hit), Score: res.Score,
-			Text: highlight(engine.Body(res.Hit), terms),
+			Rank: res.Rank, Title: cmp.Or(res.Title, res.Source), Citation: engine.SourceCitation(res.Hit), Score: res.Score, Confidence: res.Confidence,
+			Text: highlight(engine.ResultBody(res), terms),
 			Link: passagePath(v.Form.Collection, res.DocID, res.Start, res.End, v.Form.Query),
 		})
+	}
+	if len(resp.Results) > 0 {
+		if note := engine.LowConfidenceNote(resp.Results[0].Confidence, resp.Results[0].Evidence); note != "" {
+			v.Warnings = append(v.Warnings, strings.ToUpper(note[:1])+note[1:]+".")
+		}
 	}
 	if len(v.Results) == 0 {
 		v.Notice = "No passages match. Try other words, another mode, or another collection."

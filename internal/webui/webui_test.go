@@ -45,7 +45,8 @@ func (f *fakeEngine) Search(_ context.Context, col string, q engine.Query) (engi
 		start := strings.Index(d.Text, "\n") + 1
 		h := vectorstore.Hit{DocID: d.ID, Title: d.Title, Source: d.Source, Score: 0.9,
 			Passage: vectorstore.Passage{Start: start, End: len(d.Text), LineStart: 2, LineEnd: 2, Text: d.Text[start:]}}
-		resp.Results = append(resp.Results, engine.Result{Hit: h, Rank: i + 1, Citation: engine.Citation(h)})
+		ev := engine.NewEvidence(q.Text, h.Text, 1, i+1, i+1)
+		resp.Results = append(resp.Results, engine.Result{Hit: h, Rank: i + 1, Citation: engine.Citation(h), Evidence: &ev, Confidence: engine.Judge(ev)})
 	}
 	return resp, nil
 }
@@ -119,6 +120,9 @@ func TestPage_ServeSearch(t *testing.T) {
 			`<span class="score" title="score">0.900</span>`,
 			`href="/doc?collection=news&amp;end=58&amp;id=x%3C1%3E&amp;q=Who&#43;fired&#43;Comey%3F&amp;start=12#passage"`,
 		}, []string{"<script>", "<b>Comey"}},
+		// Issue 21 item 10: a weak best hit says so.
+		{"low confidence", "/?q=Who+fired+Comey+in+Qatar%3F", 200, []string{`<p class="notice warning">The best passage is a weak match (low confidence: it holds 60% of the question&#39;s words; missing: qatar)`,
+			`<span class="confidence low">low confidence</span>`}, nil},
 		{"query echoed escaped", "/?q=%22%3E%3Cscript%3Ex", 200, []string{`value="&#34;&gt;&lt;script&gt;x"`}, []string{"<script>x"}},
 		{"empty collection", "/?q=fired&collection=empty", 200, []string{`The collection &#34;empty&#34; is empty`}, []string{`class="result"`}},
 		{"unknown collection", "/?q=fired&collection=other", 200, []string{`There is no collection &#34;other&#34; yet`}, nil},
