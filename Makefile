@@ -190,6 +190,16 @@ eval-bbc: build $(OLLAMA_BIN) $(MODEL_GGUF)
 bench-runtime: build $(OLLAMA_BIN) $(MODEL_GGUF)
 	@env=$$($(MAKE) -s runtime) && eval "$$env" && SHARED_DATA=$(SHARED_DATA) scripts/bench-runtime.sh
 
+# Indexing throughput, this tree against today's binary (BENCH_BASE, built
+# once into the cache) in the same run: BBC News against cmd/glovesim (an
+# instant embedder), then a subset through the offline runtime (see
+# scripts/bench-index.sh and docs/indexing.md).
+BENCH_BASE ?= 5f71bf9
+.PHONY: bench-index
+bench-index: build $(GLOVE_TGZ) $(OLLAMA_BIN) $(MODEL_GGUF)
+	@env=$$($(MAKE) -s runtime) && eval "$$env" && CACHE=$(CACHE) GLOVE_TGZ=$(GLOVE_TGZ) SHARED_DATA=$(SHARED_DATA) \
+		BENCH_BASE=$(BENCH_BASE) scripts/bench-index.sh
+
 # /v1/search throughput and latency under load, with and without the query
 # cache: 16 connections, 30 s each (LOAD_SECONDS).
 LOAD_SECONDS ?= 30

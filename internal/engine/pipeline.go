@@ -30,7 +30,7 @@ const (
 	// keywordBatchPassages is how many passages one BM25 write carries: each write
 	// makes a segment that the index merges later, so few large writes
 	// cost much less than many small ones.
-	keywordBatchPassages = 4096
+	keywordBatchPassages = 1024
 )
 
 // embedJob is one embedding call's articles (or one article larger than
