@@ -18,6 +18,7 @@ ROUNDS=${ROUNDS:-3}
 CONCURRENCY=${CONCURRENCY:-1 4}                         # --embed-concurrency values measured against glovesim
 RUNTIME_CORPUS=${RUNTIME_CORPUS:-$SHARED_DATA/bbc/tech} # the subset indexed through the real runtime
 RUNTIME_ROUNDS=${RUNTIME_ROUNDS:-1}
+COPIES=${COPIES:-4} # a row over this many copies of BBC shows how memory grows with the folder (0: none)
 GLOVESIM_PORT=${GLOVESIM_PORT:-11493}
 corpus=$SHARED_DATA/bbc
 [ -d "$corpus" ] || { echo "bench-index: no BBC News at $corpus (set SHARED_DATA)" >&2; exit 1; }
@@ -83,6 +84,11 @@ for c in $CONCURRENCY; do
 	OLLAMA_HOST=http://127.0.0.1:$GLOVESIM_PORT SEMSEARCH_MODEL=glove-100d \
 		measure "glovesim BBC, --embed-concurrency $c" "$ROUNDS" "$corpus" --embed-concurrency "$c"
 done
+if [ "$COPIES" -gt 1 ]; then
+	for i in $(seq "$COPIES"); do mkdir -p "$tmp/copies/$i" && cp -r "$corpus"/. "$tmp/copies/$i"; done
+	OLLAMA_HOST=http://127.0.0.1:$GLOVESIM_PORT SEMSEARCH_MODEL=glove-100d \
+		measure "glovesim BBC x$COPIES (memory), concurrency 1" 1 "$tmp/copies" --embed-concurrency 1
+fi
 kill "$gpid" 2>/dev/null || true
 wait "$gpid" 2>/dev/null || true
 gpid=

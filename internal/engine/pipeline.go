@@ -192,8 +192,18 @@ func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstor
 		defer close(storeQueue)
 		var batch []*pending
 		n := 0
+		// Every job the store stage receives ends done, so that it can
+		// wait for each without watching ctx.
 		emit := func(j *embedJob) bool {
-			return send(storeQueue, j) && (j.err != nil || send(embedJobs, j))
+			if !send(storeQueue, j) {
+				return false
+			}
+			if j.err == nil && !send(embedJobs, j) {
+				j.err = ctx.Err()
+				close(j.done)
+				return false
+			}
+			return true
 		}
 		flushBatch := func() bool {
 			if len(batch) == 0 {
@@ -258,14 +268,15 @@ func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstor
 	}
 
 	// Stage 4: store, in order; this goroutine is the run's only writer.
+	// Calls embedded before the run was cancelled are still stored (each
+	// Put is quick): the run keeps all it finished, as it did before
+	// storing ran beside embedding, and stops at the first call that
+	// failed or was cancelled.
+	sctx := context.WithoutCancel(ctx)
 	var zc zeroCheck
 	stored0 := 0
 	for j := range storeQueue {
-		select {
-		case <-j.done:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+		<-j.done
 		st.EmbedTime += j.took
 		if j.err != nil {
 			return j.err
@@ -274,14 +285,14 @@ func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstor
 			return err
 		}
 		if col == nil {
-			set, err := e.settings(ctx)
+			set, err := e.settings(sctx)
 			if err != nil {
 				return err
 			}
 			if len(j.vecs) > 0 {
 				set.Dimensions = len(j.vecs[0])
 			}
-			c, err := e.store.CreateCollection(ctx, name, set)
+			c, err := e.store.CreateCollection(sctx, name, set)
 			if err != nil {
 				return err
 			}
@@ -290,7 +301,7 @@ func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstor
 		off := 0
 		kdocs := make([]KeywordDoc, 0, len(j.batch))
 		for _, p := range j.batch {
-			if err := e.store.Put(ctx, name, document(p), passages(p, j.vecs[off:off+p.n])); err != nil {
+			if err := e.store.Put(sctx, name, document(p), passages(p, j.vecs[off:off+p.n])); err != nil {
 				return fmt.Errorf("store article %s: %w", p.art.ID, err)
 			}
 			if kw != nil {
@@ -302,7 +313,7 @@ func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstor
 		}
 		j.vecs = nil
 		if kw != nil {
-			if err := kw.add(ctx, kdocs); err != nil {
+			if err := kw.add(sctx, kdocs); err != nil {
 				return err
 			}
 		}
