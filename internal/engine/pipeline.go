@@ -274,7 +274,7 @@ func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstor
 	// failed or was cancelled.
 	sctx := context.WithoutCancel(ctx)
 	var zc zeroCheck
-	stored0 := 0
+	storedArts := 0
 	for j := range storeQueue {
 		<-j.done
 		st.EmbedTime += j.took
@@ -317,8 +317,8 @@ func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstor
 				return err
 			}
 		}
-		stored0 += len(j.batch)
-		pr.update(func(p *IndexProgress) { p.Articles = stored0 })
+		storedArts += len(j.batch)
+		pr.update(func(p *IndexProgress) { p.Articles = storedArts })
 		if err := afterBatch(); err != nil {
 			return err
 		}
