@@ -208,11 +208,20 @@ eval-bbc: build $(OLLAMA_BIN) $(MODEL_GGUF)
 bench-runtime: build $(OLLAMA_BIN) $(MODEL_GGUF)
 	@env=$$($(MAKE) -s runtime) && eval "$$env" && SHARED_DATA=$(SHARED_DATA) scripts/bench-runtime.sh
 
+# Indexing throughput, this tree against today's binary (BASE, built once by
+# scripts/build-baseline.sh) in the same run: BBC News against cmd/glovesim (an
+# instant embedder), then a subset through the offline runtime (see
+# scripts/bench-index.sh and docs/indexing.md).
+BASE ?= 5f71bf9
+.PHONY: bench-index
+bench-index: build $(GLOVE_TGZ) $(OLLAMA_BIN) $(MODEL_GGUF)
+	@env=$$($(MAKE) -s runtime) && eval "$$env" && CACHE=$(CACHE) GLOVE_TGZ=$(GLOVE_TGZ) SHARED_DATA=$(SHARED_DATA) \
+		BASE=$(BASE) scripts/bench-index.sh
+
 # /v1/search throughput and latency with distinct questions, today's binary
 # (BASE, built once by scripts/build-baseline.sh) beside this tree's in the
 # same run: 1 connection, then 16 for LOAD_SECONDS.
 LOAD_SECONDS ?= 30
-BASE ?= 5f71bf9
 bench-http: build $(OLLAMA_BIN) $(MODEL_GGUF)
 	@env=$$($(MAKE) -s runtime) && eval "$$env" && LOAD_SECONDS=$(LOAD_SECONDS) BASE=$(BASE) scripts/bench-http.sh
 

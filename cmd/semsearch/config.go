@@ -218,13 +218,16 @@ func parseConfig(c *cli.Context) (*config, error) {
 		return nil, err
 	}
 	cfg.engine = engine.Config{
-		Mode:          cfg.mode,
-		Fusion:        fusion,
-		Chunk:         opts,
-		TitleContext:  c.Bool("title-context"),
-		BatchPassages: max(2, cfg.embed.Concurrency) * max(c.Int("batch-size"), 1), // a batch for every request in flight
-		FlushEvery:    10 * time.Second,
-		Logger:        logger,
+		Mode:         cfg.mode,
+		Fusion:       fusion,
+		Chunk:        opts,
+		TitleContext: c.Bool("title-context"),
+		// One engine call is one request; the engine keeps
+		// --embed-concurrency of them in flight while it stores.
+		BatchPassages:    max(c.Int("batch-size"), 1),
+		EmbedConcurrency: cfg.embed.Concurrency,
+		FlushEvery:       10 * time.Second,
+		Logger:           logger,
 		// A search answers within it (from BM25 alone when hybrid) even
 		// when Ollama hangs.
 		QueryEmbedTimeout: queryEmbedTimeout,

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
+	"sync"
 
 	"github.com/blevesearch/bleve/v2/document"
 	index "github.com/blevesearch/bleve_index_api"
@@ -75,39 +77,70 @@ func (ix *Index) ReplaceMany(ctx context.Context, docs ...Document) (err error) 
 	}
 	defer release()
 
-	// Analysis is the expensive part and needs no lock.
+	// Analysis is the expensive part and needs no lock: it runs on every
+	// CPU, each document's bleve documents kept in its place.
+	perDoc := make([][]*document.Document, len(docs))
+	tokens := make([]int64, len(docs))
+	errs := make([]error, len(docs))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(docs)) {
+		wg.Go(func() {
+			for i := range next {
+				perDoc[i], tokens[i], errs[i] = ix.analyze(docs[i])
+			}
+		})
+	}
+	for i := range docs {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("bm25 replace: %w", err)
+	}
 	var add []*document.Document
 	var added int64
-	for _, doc := range docs {
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("bm25 replace: %w", err)
+	for i := range docs {
+		if errs[i] != nil {
+			return errs[i]
 		}
-		rec := record{Hash: doc.Hash}
-		for _, p := range doc.Passages {
-			text := p.Text
-			if p.Title != "" {
-				text = p.Title + "\n" + p.Text
-			}
-			tokens := ix.an.Analyze([]byte(text))
-			rec.Tokens += int64(len(tokens))
-			d := document.NewDocument(passageID(doc.ID, p.Chunk))
-			d.AddField(document.NewTextFieldCustom(fieldDoc, nil, []byte(doc.ID), index.IndexField, nil))
-			// The text is neither stored nor analysed again: preAnalyzed
-			// hands bleve the tokens computed here.
-			d.AddField(document.NewTextFieldCustom(fieldText, nil, nil, index.IndexField, preAnalyzed(tokens)))
-			add = append(add, d)
-		}
-		recDoc, err := recordDocument(doc.ID, rec)
-		if err != nil {
-			return fmt.Errorf("bm25 replace %s: %w", doc.ID, err)
-		}
-		add = append(add, recDoc)
-		added += rec.Tokens
+		add = append(add, perDoc[i]...)
+		added += tokens[i]
 	}
 
 	ix.wmu.Lock()
 	defer ix.wmu.Unlock()
 	return ix.apply(ctx, ids, add, added)
+}
+
+// analyze returns the bleve documents of doc (its passages, then its
+// record) and how many tokens its passages hold.
+func (ix *Index) analyze(doc Document) ([]*document.Document, int64, error) {
+	add := make([]*document.Document, 0, len(doc.Passages)+1)
+	rec := record{Hash: doc.Hash}
+	for _, p := range doc.Passages {
+		text := p.Text
+		if p.Title != "" {
+			text = p.Title + "\n" + p.Text
+		}
+		tokens := ix.an.Analyze([]byte(text))
+		rec.Tokens += int64(len(tokens))
+		d := document.NewDocument(passageID(doc.ID, p.Chunk))
+		d.AddField(document.NewTextFieldCustom(fieldDoc, nil, []byte(doc.ID), index.IndexField, nil))
+		// The text is neither stored nor analysed again: preAnalyzed
+		// hands bleve the tokens computed here.
+		d.AddField(document.NewTextFieldCustom(fieldText, nil, nil, index.IndexField, preAnalyzed(tokens)))
+		add = append(add, d)
+	}
+	recDoc, err := recordDocument(doc.ID, rec)
+	if err != nil {
+		return nil, 0, fmt.Errorf("bm25 replace %s: %w", doc.ID, err)
+	}
+	return append(add, recDoc), rec.Tokens, nil
 }
 
 // Delete removes the passages and hash records of docIDs in one atomic

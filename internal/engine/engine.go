@@ -102,6 +102,9 @@ type Config struct {
 	// BatchPassages is how many passages one embedding call carries
 	// (several articles share a call). Default 64.
 	BatchPassages int
+	// EmbedConcurrency is how many embedding calls an index run keeps in
+	// flight (default 1); storing runs beside them either way.
+	EmbedConcurrency int
 	// FlushEvery bounds how much indexing work a crash can lose. Default 10s.
 	FlushEvery time.Duration
 	// QueryEmbedTimeout bounds how long a search waits for the embedding

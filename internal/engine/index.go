@@ -119,6 +119,12 @@ type pending struct {
 	art    *article.Article
 	hash   string
 	isNew  bool
+	// n is the number of passages, known once the article is prepared or
+	// counted (see countPassages).
+	n        int
+	prepared bool
+	// chunks and inputs are set by prepare and dropped once the article
+	// is stored.
 	chunks []chunk.Chunk
 	inputs []string
 	// vecs, when set, are vectors taken from a removed document with the
@@ -196,20 +202,8 @@ func (e *Engine) index(ctx context.Context, collection string, arts []article.Ar
 			continue
 		}
 		st.Results[i].Status = DocNotStored
-		p, err := e.prepare(a)
-		if err != nil {
-			for j := i + 1; j < len(arts); j++ {
-				st.Results[j] = DocResult{ID: arts[j].ID, Status: DocNotStored}
-			}
-			for _, r := range st.Results {
-				if r.Status == DocNotStored {
-					st.NotStored++
-				}
-			}
-			return st, err
-		}
-		p.hash, p.isNew, p.result = h, !exists, &st.Results[i]
-		todo = append(todo, p)
+		// Chunked later, in the pipeline (see pipeline.go).
+		todo = append(todo, &pending{art: a, hash: h, isNew: !exists, result: &st.Results[i]})
 	}
 	if conflicts, err := e.checkSources(ctx, collection, hashes, todo, seen, opt); err != nil || len(conflicts) > 0 {
 		return refused(st, collection, conflicts, err)
@@ -234,6 +228,9 @@ func (e *Engine) index(ctx context.Context, collection string, arts []article.Ar
 		}
 	}
 	if opt.DryRun {
+		if err := e.countPassages(ctx, todo); err != nil {
+			return st, err
+		}
 		for _, p := range todo {
 			// The results say what the run would do with each article.
 			if p.isNew {
@@ -243,7 +240,7 @@ func (e *Engine) index(ctx context.Context, collection string, arts []article.Ar
 				st.Updated++
 				p.result.Status = DocUpdated
 			}
-			st.Passages += len(p.inputs)
+			st.Passages += p.n
 		}
 		st.Gone = removing
 		st.Removed = len(st.Gone)
@@ -259,9 +256,9 @@ func (e *Engine) index(ctx context.Context, collection string, arts []article.Ar
 		}
 		for _, p := range unflushed {
 			if p.vecs == nil { // a move embedded nothing
-				st.Passages += len(p.inputs)
+				st.Passages += p.n
 			}
-			p.result.Passages = len(p.inputs)
+			p.result.Passages = p.n
 			if p.isNew {
 				st.New++
 				p.result.Status = DocNew
@@ -416,7 +413,7 @@ func (e *Engine) prepare(a *article.Article) (*pending, error) {
 			chunks = rest
 		}
 	}
-	p := &pending{art: a, chunks: chunks, inputs: make([]string, len(chunks))}
+	p := &pending{art: a, chunks: chunks, inputs: make([]string, len(chunks)), n: len(chunks), prepared: true}
 	for i, c := range chunks {
 		text := withHeader(a.Text, c)
 		switch {
@@ -430,106 +427,6 @@ func (e *Engine) prepare(a *article.Article) (*pending, error) {
 		p.inputs[i] = text
 	}
 	return p, nil
-}
-
-// embedAndStore embeds the passages of todo, several articles per call, and
-// stores each article once all its vectors are there.
-func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstore.Collection, todo []*pending, st *IndexStats, opt IndexOptions, stored func(*pending), afterBatch func() error) error {
-	if len(todo) > 0 && e.emb == nil {
-		return fmt.Errorf("embed %d articles: no embedding model is configured (this engine searches by BM25 only)", len(todo))
-	}
-	done := 0
-	var zc zeroCheck
-	prog := IndexProgress{ArticlesTotal: len(todo)}
-	for _, p := range todo {
-		prog.PassagesTotal += len(p.inputs)
-	}
-	if opt.OnProgress != nil {
-		opt.OnProgress(prog)
-	}
-	for call := 0; done < len(todo); call++ {
-		// Gather whole articles until the call is full; an article larger
-		// than a call goes alone (the embedder splits it into requests).
-		end, n := done, 0
-		for end < len(todo) && (end == done || n+len(todo[end].inputs) <= e.cfg.BatchPassages) {
-			n += len(todo[end].inputs)
-			end++
-		}
-		batch := todo[done:end]
-		var inputs, names []string
-		for _, p := range batch {
-			inputs = append(inputs, p.inputs...)
-			for k := range p.inputs {
-				names = append(names, fmt.Sprintf("article %s passage %d", p.art.ID, k))
-			}
-		}
-		var vecs [][]float32
-		// A call carries at most BatchPassages passages: an article larger
-		// than that takes several, each reported to OnProgress.
-		for off := 0; off < len(inputs); off += max(e.cfg.BatchPassages, 1) {
-			end := min(off+max(e.cfg.BatchPassages, 1), len(inputs))
-			t := time.Now()
-			v, err := e.embedDocuments(ctx, inputs[off:end], names[off:end])
-			st.EmbedTime += time.Since(t)
-			if err != nil {
-				return fmt.Errorf("embed articles %s..%s: %w", batch[0].art.ID, batch[len(batch)-1].art.ID, err)
-			}
-			vecs = append(vecs, v...)
-			prog.Passages += end - off
-			if opt.OnProgress != nil && end < len(inputs) {
-				opt.OnProgress(prog)
-			}
-		}
-		if len(inputs) > 0 {
-			if len(vecs) != len(inputs) {
-				return fmt.Errorf("embed articles %s..%s: got %d vectors for %d passages", batch[0].art.ID, batch[len(batch)-1].art.ID, len(vecs), len(inputs))
-			}
-		}
-		if err := e.checkZeroVectors(ctx, batch, vecs, &zc); err != nil {
-			return err
-		}
-		if col == nil {
-			set, err := e.settings(ctx)
-			if err != nil {
-				return err
-			}
-			if len(vecs) > 0 {
-				set.Dimensions = len(vecs[0])
-			}
-			c, err := e.store.CreateCollection(ctx, name, set)
-			if err != nil {
-				return err
-			}
-			col = &c
-		}
-		off := 0
-		kdocs := make([]KeywordDoc, 0, len(batch))
-		for _, p := range batch {
-			if err := e.store.Put(ctx, name, document(p), passages(p, vecs[off:off+len(p.inputs)])); err != nil {
-				return err
-			}
-			kdocs = append(kdocs, keywordDoc(p))
-			off += len(p.inputs)
-			stored(p)
-		}
-		if e.keywords != nil {
-			// The vector store is the source of truth; if this fails or
-			// the process dies first, the next run's syncKeywords repairs it.
-			if err := e.keywords.Replace(ctx, name, kdocs); err != nil {
-				e.forgetKeywordCheck(name)
-				return fmt.Errorf("bm25 index: %w", err)
-			}
-		}
-		done = end
-		if opt.OnProgress != nil {
-			prog.Articles = done
-			opt.OnProgress(prog)
-		}
-		if err := afterBatch(); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // namedEmbedder is an [Embedder] that can name the passages it warns

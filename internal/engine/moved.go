@@ -51,6 +51,15 @@ func (e *Engine) takeMoved(ctx context.Context, collection string, col *vectorst
 		from, ok := byKey[contentKey(*p.art)]
 		var vecs [][]float32
 		if ok {
+			// The pipeline chunks articles as it goes; a move is
+			// checked against the article's chunks now.
+			if !p.prepared {
+				q, err := e.prepare(p.art)
+				if err != nil {
+					return todo, err
+				}
+				p.chunks, p.inputs, p.n, p.prepared = q.chunks, q.inputs, q.n, true
+			}
 			var err error
 			if vecs, err = e.movedVectors(ctx, collection, from, p, col.Settings.Dimensions); err != nil {
 				return todo, err

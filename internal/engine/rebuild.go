@@ -87,13 +87,8 @@ func (e *Engine) rebuild(ctx context.Context, collection string, arts []article.
 			continue
 		}
 		seen[a.ID] = true
-		p, err := e.prepare(a)
-		if err != nil {
-			notStored()
-			return st, err
-		}
 		old, exists := hashes[a.ID]
-		p.hash, p.isNew, p.result = a.Hash(), !exists, &st.Results[i]
+		p := &pending{art: a, hash: a.Hash(), isNew: !exists, result: &st.Results[i]} // chunked in the pipeline
 		todo = append(todo, p)
 		if old != p.hash {
 			changed = append(changed, p)
@@ -122,17 +117,16 @@ func (e *Engine) rebuild(ctx context.Context, collection string, arts []article.
 			return st, fmt.Errorf("read stored article %s: %w", id, err)
 		}
 		a := storedArticle(doc, hits)
-		p, err := e.prepare(&a)
-		if err != nil {
-			notStored()
-			return st, err
-		}
 		// The stored hash stays: the article is the same, so a later run
 		// given the same file finds it unchanged.
-		p.hash = doc.Hash
+		p := &pending{art: &a, hash: doc.Hash} // chunked in the pipeline
 		todo = append(todo, p)
 	}
 	if opt.DryRun {
+		if err := e.countPassages(ctx, todo); err != nil {
+			notStored()
+			return st, err
+		}
 		e.countRebuilt(&st, todo, hashes)
 		st.Removed = len(st.Gone)
 		return st, nil
@@ -217,12 +211,12 @@ func (e *Engine) rebuild(ctx context.Context, collection string, arts []article.
 // the stored hashes, stored ones not given as Rebuilt.
 func (e *Engine) countRebuilt(st *IndexStats, todo []*pending, hashes map[string]string) {
 	for _, p := range todo {
-		st.Passages += len(p.inputs)
+		st.Passages += p.n
 		if p.result == nil {
 			st.Rebuilt++
 			continue
 		}
-		p.result.Passages = len(p.inputs)
+		p.result.Passages = p.n
 		switch old, ok := hashes[p.art.ID]; {
 		case !ok:
 			st.New++

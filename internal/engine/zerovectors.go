@@ -26,8 +26,8 @@ func (e *Engine) checkZeroVectors(ctx context.Context, batch []*pending, vecs []
 	off := 0
 	var zero *pending
 	for _, p := range batch {
-		vs := vecs[off : off+len(p.inputs)]
-		off += len(p.inputs)
+		vs := vecs[off : off+p.n]
+		off += p.n
 		if zero == nil && len(vs) > 0 && allZero(vs) {
 			zero = p
 		}

@@ -1,0 +1,430 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/semsearch/semsearch/internal/vectorstore"
+)
+
+// The indexing pipeline (docs/indexing.md). embedAndStore runs four
+// stages at once, joined by bounded channels, so that the embedder never
+// waits for the store and the store never waits for the embedder:
+//
+//  1. prepare: chunk articles, on as many goroutines as there are CPUs;
+//  2. batch: gather prepared articles, in order, into embedding calls;
+//  3. embed: Config.EmbedConcurrency calls in flight;
+//  4. store: the calling goroutine, the run's only writer, stores each
+//     call's articles in order, one Put per article, and flushes;
+//     beside it one goroutine indexes BM25 in large batches.
+//
+// Only what is in flight is held: chunk offsets of at most prepareAhead
+// articles, the texts and vectors of at most EmbedConcurrency+storeAhead
+// calls, and at most keywordBatchPassages passages waiting for the BM25 index.
+const (
+	prepareAhead = 256
+	storeAhead   = 4
+	// keywordBatchPassages is how many passages one BM25 write carries: each write
+	// makes a segment that the index merges later, so few large writes
+	// cost much less than many small ones.
+	keywordBatchPassages = 1024
+)
+
+// embedJob is one embedding call's articles (or one article larger than
+// a call, embedded in several), and its outcome.
+type embedJob struct {
+	batch []*pending
+	vecs  [][]float32
+	took  time.Duration
+	err   error
+	done  chan struct{}
+}
+
+// progress serialises OnProgress calls made from several goroutines.
+type progress struct {
+	mu sync.Mutex
+	fn func(IndexProgress)
+	p  IndexProgress
+}
+
+func (pr *progress) update(f func(*IndexProgress)) {
+	if pr.fn == nil {
+		return
+	}
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	f(&pr.p)
+	pr.fn(pr.p)
+}
+
+// countPassages chunks every article of todo that is not prepared yet, in
+// parallel, to learn its passage count (p.n) without keeping the chunks:
+// dry runs and progress totals need the counts before anything is embedded.
+func (e *Engine) countPassages(ctx context.Context, todo []*pending) error {
+	return parallel(ctx, todo, func(p *pending) error {
+		if p.prepared {
+			return nil
+		}
+		q, err := e.prepare(p.art)
+		if err != nil {
+			return err
+		}
+		p.n = q.n
+		return nil
+	})
+}
+
+// parallel runs f on every item, on as many goroutines as there are CPUs,
+// and returns the error of the first item (in order) that failed.
+func parallel[T any](ctx context.Context, items []T, f func(T) error) error {
+	errs := make([]error, len(items))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(items)) {
+		wg.Go(func() {
+			for i := range next {
+				errs[i] = f(items[i])
+			}
+		})
+	}
+	for i := range items {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// embedAndStore embeds the passages of todo, several articles per call,
+// and stores each article once all its vectors are there (see the stages
+// above). stored is called for each article Put, afterBatch after each
+// call's articles; an error from either stage stops the run: the articles
+// stored before it stay (each whole), the others are not stored.
+func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstore.Collection, todo []*pending, st *IndexStats, opt IndexOptions, stored func(*pending), afterBatch func() error) (err error) {
+	if len(todo) > 0 && e.emb == nil {
+		return fmt.Errorf("embed %d articles: no embedding model is configured (this engine searches by BM25 only)", len(todo))
+	}
+	pr := &progress{fn: opt.OnProgress, p: IndexProgress{ArticlesTotal: len(todo)}}
+	if pr.fn != nil {
+		if err := e.countPassages(ctx, todo); err != nil {
+			return err
+		}
+		for _, p := range todo {
+			pr.p.PassagesTotal += p.n
+		}
+		pr.update(func(*IndexProgress) {})
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer wg.Wait() // after cancel: every stage stops at its next send or receive
+	defer cancel()
+	send := func(ch chan<- *embedJob, j *embedJob) bool {
+		select {
+		case ch <- j:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+
+	// Stage 1: prepare, in order of todo, on every CPU.
+	type prepJob struct {
+		p    *pending
+		err  error
+		done chan struct{}
+	}
+	prepJobs := make(chan *prepJob, prepareAhead)
+	prepQueue := make(chan *prepJob, prepareAhead) // the same jobs, in order
+	wg.Go(func() {
+		defer close(prepJobs)
+		defer close(prepQueue)
+		for _, p := range todo {
+			j := &prepJob{p: p, done: make(chan struct{})}
+			select {
+			case prepQueue <- j:
+			case <-ctx.Done():
+				return
+			}
+			select {
+			case prepJobs <- j:
+			case <-ctx.Done():
+				return
+			}
+		}
+	})
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for j := range prepJobs {
+				if !j.p.prepared {
+					q, err := e.prepare(j.p.art)
+					if err == nil {
+						j.p.chunks, j.p.inputs, j.p.n, j.p.prepared = q.chunks, q.inputs, q.n, true
+					}
+					j.err = err
+				}
+				close(j.done)
+			}
+		})
+	}
+	// Stage 2: batch prepared articles into calls, in order.
+	embedJobs := make(chan *embedJob, max(e.cfg.EmbedConcurrency, 1))
+	storeQueue := make(chan *embedJob, max(e.cfg.EmbedConcurrency, 1)+storeAhead)
+	wg.Go(func() {
+		defer close(embedJobs)
+		defer close(storeQueue)
+		var batch []*pending
+		n := 0
+		// Every job the store stage receives ends done, so that it can
+		// wait for each without watching ctx.
+		emit := func(j *embedJob) bool {
+			if !send(storeQueue, j) {
+				return false
+			}
+			if j.err == nil && !send(embedJobs, j) {
+				j.err = ctx.Err()
+				close(j.done)
+				return false
+			}
+			return true
+		}
+		flushBatch := func() bool {
+			if len(batch) == 0 {
+				return true
+			}
+			j := &embedJob{batch: batch, done: make(chan struct{})}
+			batch, n = nil, 0
+			return emit(j)
+		}
+		for pj := range prepQueue {
+			select {
+			case <-pj.done:
+			case <-ctx.Done():
+				return
+			}
+			if pj.err != nil {
+				// It becomes a failed call, which the store stage
+				// meets in order.
+				if !flushBatch() {
+					return
+				}
+				j := &embedJob{err: pj.err, done: make(chan struct{})}
+				close(j.done)
+				emit(j)
+				return
+			}
+			p := pj.p
+			// Gather whole articles until the call is full; an article
+			// larger than a call goes alone (in several calls).
+			if len(batch) > 0 && n+p.n > e.cfg.BatchPassages {
+				if !flushBatch() {
+					return
+				}
+			}
+			batch = append(batch, p)
+			n += p.n
+			if n >= e.cfg.BatchPassages && !flushBatch() {
+				return
+			}
+		}
+		flushBatch()
+	})
+	// Stage 3: embed, EmbedConcurrency calls in flight.
+	for range max(e.cfg.EmbedConcurrency, 1) {
+		wg.Go(func() {
+			for j := range embedJobs {
+				j.vecs, j.took, j.err = e.embedJob(ctx, j.batch, pr)
+				close(j.done)
+			}
+		})
+	}
+
+	// Stage 4b: the BM25 index, in large batches beside the store.
+	var kw *keywordWriter
+	if e.keywords != nil {
+		kw = e.startKeywordWriter(ctx, name, &wg)
+		defer func() {
+			if kerr := kw.close(); kerr != nil && err == nil {
+				err = kerr
+			}
+		}()
+	}
+
+	// Stage 4: store, in order; this goroutine is the run's only writer.
+	// Calls embedded before the run was cancelled are still stored (each
+	// Put is quick): the run keeps all it finished, as it did before
+	// storing ran beside embedding, and stops at the first call that
+	// failed or was cancelled.
+	sctx := context.WithoutCancel(ctx)
+	var zc zeroCheck
+	storedArts := 0
+	for j := range storeQueue {
+		<-j.done
+		st.EmbedTime += j.took
+		if j.err != nil {
+			return j.err
+		}
+		if err := e.checkZeroVectors(ctx, j.batch, j.vecs, &zc); err != nil {
+			return err
+		}
+		if col == nil {
+			set, err := e.settings(sctx)
+			if err != nil {
+				return err
+			}
+			if len(j.vecs) > 0 {
+				set.Dimensions = len(j.vecs[0])
+			}
+			c, err := e.store.CreateCollection(sctx, name, set)
+			if err != nil {
+				return err
+			}
+			col = &c
+		}
+		off := 0
+		kdocs := make([]KeywordDoc, 0, len(j.batch))
+		for _, p := range j.batch {
+			if err := e.store.Put(sctx, name, document(p), passages(p, j.vecs[off:off+p.n])); err != nil {
+				return fmt.Errorf("store article %s: %w", p.art.ID, err)
+			}
+			if kw != nil {
+				kdocs = append(kdocs, keywordDoc(p))
+			}
+			off += p.n
+			p.chunks, p.inputs = nil, nil // stored: only the count is needed now
+			stored(p)
+		}
+		j.vecs = nil
+		if kw != nil {
+			if err := kw.add(sctx, kdocs); err != nil {
+				return err
+			}
+		}
+		storedArts += len(j.batch)
+		pr.update(func(p *IndexProgress) { p.Articles = storedArts })
+		if err := afterBatch(); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
+// embedJob embeds the passages of one call's articles, in calls of at most
+// BatchPassages passages (only an article larger than a call needs more
+// than one), and returns their vectors in order.
+func (e *Engine) embedJob(ctx context.Context, batch []*pending, pr *progress) ([][]float32, time.Duration, error) {
+	var inputs, names []string
+	for _, p := range batch {
+		inputs = append(inputs, p.inputs...)
+		for k := range p.inputs {
+			names = append(names, fmt.Sprintf("article %s passage %d", p.art.ID, k))
+		}
+	}
+	var took time.Duration
+	vecs := make([][]float32, 0, len(inputs))
+	step := max(e.cfg.BatchPassages, 1)
+	for off := 0; off < len(inputs); off += step {
+		end := min(off+step, len(inputs))
+		t := time.Now()
+		v, err := e.embedDocuments(ctx, inputs[off:end], names[off:end])
+		took += time.Since(t)
+		if err != nil {
+			return nil, took, fmt.Errorf("embed articles %s..%s: %w", batch[0].art.ID, batch[len(batch)-1].art.ID, err)
+		}
+		vecs = append(vecs, v...)
+		pr.update(func(p *IndexProgress) { p.Passages += end - off })
+	}
+	if len(vecs) != len(inputs) {
+		return nil, took, fmt.Errorf("embed articles %s..%s: got %d vectors for %d passages", batch[0].art.ID, batch[len(batch)-1].art.ID, len(vecs), len(inputs))
+	}
+	return vecs, took, nil
+}
+
+// keywordWriter indexes stored articles in the BM25 index on a goroutine
+// of its own, keywordBatchPassages passages per write. The vector store is the
+// source of truth: if a write fails, or the process dies before it, the
+// next run's syncKeywords repairs the index.
+type keywordWriter struct {
+	ch   chan []KeywordDoc
+	done chan struct{}
+	mu   sync.Mutex
+	err  error
+}
+
+func (e *Engine) startKeywordWriter(ctx context.Context, name string, wg *sync.WaitGroup) *keywordWriter {
+	kw := &keywordWriter{ch: make(chan []KeywordDoc, storeAhead), done: make(chan struct{})}
+	// Writes finish even when the run is cancelled: what the store holds
+	// should be searchable by keyword too.
+	kctx := context.WithoutCancel(ctx)
+	wg.Go(func() {
+		defer close(kw.done)
+		var buf []KeywordDoc
+		n := 0
+		write := func() {
+			if len(buf) == 0 || kw.failed() != nil {
+				return
+			}
+			if err := e.keywords.Replace(kctx, name, buf); err != nil {
+				e.forgetKeywordCheck(name)
+				kw.mu.Lock()
+				kw.err = fmt.Errorf("bm25 index: %w", err)
+				kw.mu.Unlock()
+			}
+			buf, n = nil, 0
+		}
+		for docs := range kw.ch {
+			buf = append(buf, docs...)
+			for _, d := range docs {
+				n += len(d.Passages)
+			}
+			if n >= keywordBatchPassages {
+				write()
+			}
+		}
+		write()
+	})
+	return kw
+}
+
+func (kw *keywordWriter) failed() error {
+	kw.mu.Lock()
+	defer kw.mu.Unlock()
+	return kw.err
+}
+
+// add queues docs for the BM25 index; it fails once a write has failed.
+func (kw *keywordWriter) add(ctx context.Context, docs []KeywordDoc) error {
+	if err := kw.failed(); err != nil {
+		return err
+	}
+	select {
+	case kw.ch <- docs:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// close writes what is queued and returns the first write's error.
+func (kw *keywordWriter) close() error {
+	close(kw.ch)
+	<-kw.done
+	return kw.failed()
+}
