@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"context"
+	"math"
 	"runtime"
 	"slices"
 	"strings"
@@ -10,18 +11,53 @@ import (
 	"github.com/semsearch/semsearch/internal/vectorstore"
 )
 
-// Query tuning. A collection of up to exactFloats vector values (16 MB of
-// float32) is ranked exactly in float32. A larger one is scanned first in its
-// int8 copy, a quarter of the bytes, and the best rescoreMin (or 4k)
-// candidates are then ranked exactly; on random 768-dim unit vectors that
-// finds the exact top 10 (recall@10 1.00 in `make bench-store`). A filter
-// that leaves at most an eighth of the passages is answered by ranking just
-// those passages exactly; a broader one masks the int8 pass.
+// Query plans, chosen by the collection's size in vector values (passages
+// x dims) and by how much of it a filter keeps:
+//
+//   - up to exactFloats values (16 MB of float32) every passage is ranked
+//     exactly in float32;
+//   - up to signFloats values the int8 copy, a quarter of the bytes, is
+//     scanned and the best rescoreMin (or 4k) candidates are ranked exactly;
+//   - above, the sign bits (a 32nd of the float32 bytes) are scanned first,
+//     by Hamming distance to the query's signs, and the nearest
+//     signCandidates share (at least signMin) go through the int8 pass and
+//     the exact ranking. On real-text vectors at 1M x 768 that finds
+//     the exact top 10 (recall@10 >= 0.99, `make bench-store`,
+//     docs/performance.md "The embedded store at 1M") in a fraction of the
+//     int8 scan's time: a query reads 96 MB instead of 768 MB.
+//
+// A filter is tested during the scan, once per document (a document's
+// passages lie side by side), so a broad filter costs what no filter costs.
+// One that keeps at most an eighth of the passages (estimated from a sample,
+// then counted) is answered from the list of its passages instead: exactly
+// when they are few, else by their int8 pass and exact rescoring.
 const (
-	exactFloats   = 1 << 22
-	rescoreMin    = 256
-	parallelFloat = 1 << 18 // below this many values one goroutine scans
+	exactFloats    = 1 << 22
+	signFloats     = 1 << 27
+	signCandidates = 64 // a 64th of the passages
+	signMin        = 4096
+	rescoreMin     = 256
+	parallelFloat  = 1 << 18 // below this many values one goroutine scans
+	filterSample   = 512     // slots sampled to estimate a filter's share
 )
+
+// planLimits overrides the plan thresholds above (in vector values); zero
+// fields keep the defaults.
+type planLimits struct {
+	exact, sign int
+	signMin     int // candidates of the sign pass, at least
+}
+
+func (a *arena) limits() (exact, sign int) {
+	exact, sign = exactFloats, signFloats
+	if a.plan.exact > 0 {
+		exact = a.plan.exact
+	}
+	if a.plan.sign > 0 {
+		sign = a.plan.sign
+	}
+	return exact, sign
+}
 
 // scored is a passage slot with its similarity to the query.
 type scored struct {
@@ -121,39 +157,41 @@ func (c *collection) search(ctx context.Context, v []float32, k int, f vectorsto
 	if a.live == 0 {
 		return nil, nil
 	}
-	var allow []uint64
+	exactMax, signMax := a.limits()
+	var match func(*docEntry) bool
 	if !f.Empty() {
-		var slots []int32
-		var n int
-		if len(f.DocIDs) > 0 {
-			slots = c.filterSlots(f)
-			n = len(slots)
-		} else {
-			allow, slots, n = c.filterMask(f)
-		}
-		if n == 0 {
-			return nil, nil
-		}
-		if slots != nil && exactOnly(n, a) {
-			t := newTopK(min(k, len(slots)))
-			for _, s := range slots {
-				if d := dot32(v, a.vec(s)); !t.below(d) {
-					t.push(d, s)
-				}
+		slots, listed := c.filterList(f)
+		if listed {
+			if len(slots) == 0 {
+				return nil, nil
 			}
-			return c.ranked(t.h), ctx.Err()
+			return c.ranked(a.rankSlots(ctx, v, k, slots)), ctx.Err()
 		}
-		if allow == nil {
-			allow = make([]uint64, (a.n+63)/64)
-			for _, s := range slots {
-				allow[s/64] |= 1 << (s % 64)
-			}
-		}
+		match = docFilter(f)
 	}
-	if a.live*a.dims <= exactFloats {
-		tops := a.parallel(ctx, min(k, a.live), func(lo, hi int, t *topK) {
+	// keep reports whether slot s holds a passage that passes the filter;
+	// last and ok cache the filter's answer for the document of the
+	// previous slot, per worker.
+	keep := func(s int, last **docEntry, ok *bool) bool {
+		e := a.owner[s]
+		if e == nil {
+			return false
+		}
+		if match == nil {
+			return true
+		}
+		if e != *last {
+			*last, *ok = e, match(e)
+		}
+		return *ok
+	}
+	size := a.live * a.dims
+	if size <= exactMax {
+		tops := a.parallel(ctx, a.n, min(k, a.live), func(lo, hi int, t *topK) {
+			var last *docEntry
+			var ok bool
 			for s := lo; s < hi; s++ {
-				if a.owner[s] == nil || (allow != nil && allow[s/64]&(1<<(s%64)) == 0) {
+				if !keep(s, &last, &ok) {
 					continue
 				}
 				if d := dot32(v, a.vec(int32(s))); !t.below(d) {
@@ -163,26 +201,110 @@ func (c *collection) search(ctx context.Context, v []float32, k int, f vectorsto
 		})
 		return c.ranked(mergeTop(tops, k)), ctx.Err()
 	}
-	q8 := make([]int8, a.dims)
-	quantize(q8, v)
-	q := make([]int16, a.dims)
-	for i, x := range q8 {
-		q[i] = int16(x)
+	q := queryInt16(v, a.dims)
+	if size <= signMax {
+		r := min(max(rescoreMin, 4*k), a.live)
+		tops := a.parallel(ctx, a.n, r, func(lo, hi int, t *topK) {
+			var last *docEntry
+			var ok bool
+			for s := lo; s < hi; s++ {
+				if !keep(s, &last, &ok) {
+					continue
+				}
+				if d := float32(dotQ(q, a.qvec(int32(s)))) * a.scale[s]; !t.below(d) {
+					t.push(d, int32(s))
+				}
+			}
+		})
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		return c.ranked(a.rescore(v, k, tops)), nil
 	}
-	r := min(max(rescoreMin, 4*k), a.live)
-	tops := a.parallel(ctx, r, func(lo, hi int, t *topK) {
+	// The sign pass: each slot's Hamming distance to the query's signs,
+	// and a histogram of them, from which the distance that admits the
+	// wanted number of candidates is read.
+	qs := make([]uint64, a.words())
+	setSigns(qs, quantizeCopy(v))
+	dist := make([]uint16, a.n)
+	const skip = math.MaxUint16
+	hists := a.parallelW(ctx, a.n, func(lo, hi int, hist []int) {
+		var last *docEntry
+		var ok bool
 		for s := lo; s < hi; s++ {
-			if a.owner[s] == nil || (allow != nil && allow[s/64]&(1<<(s%64)) == 0) {
+			if !keep(s, &last, &ok) {
+				dist[s] = skip
 				continue
 			}
-			if d := float32(dotQ(q, a.qvec(int32(s)))) * a.scale[s]; !t.below(d) {
-				t.push(d, int32(s))
-			}
+			d := hamming(qs, a.signs(int32(s)))
+			dist[s] = uint16(d)
+			hist[d]++
 		}
-	})
+	}, a.dims+1)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	hist := hists[0]
+	for _, h := range hists[1:] {
+		for i, n := range h {
+			hist[i] += n
+		}
+	}
+	want := signMin
+	if a.plan.signMin > 0 {
+		want = a.plan.signMin
+	}
+	want = max(want, a.live/signCandidates)
+	cut, below := 0, 0 // every distance < cut is taken, and some at cut
+	for cut < len(hist)-1 && below+hist[cut] < want {
+		below += hist[cut]
+		cut++
+	}
+	atCut := want - below
+	cands := make([]int32, 0, want)
+	for s, d := range dist {
+		if int(d) < cut {
+			cands = append(cands, int32(s))
+		} else if int(d) == cut && atCut > 0 {
+			cands = append(cands, int32(s))
+			atCut--
+		}
+	}
+	if len(cands) == 0 {
+		return nil, nil
+	}
+	return c.ranked(a.rankSlots(ctx, v, k, cands)), ctx.Err()
+}
+
+// rankSlots returns the k of slots most similar to v: exactly in float32
+// when they are few, else the best rescoreMin (or 4k) of their int8 pass
+// ranked exactly.
+func (a *arena) rankSlots(ctx context.Context, v []float32, k int, slots []int32) []scored {
+	exactMax, _ := a.limits()
+	if len(slots)*a.dims <= exactMax {
+		tops := a.parallel(ctx, len(slots), min(k, len(slots)), func(lo, hi int, t *topK) {
+			for _, s := range slots[lo:hi] {
+				if d := dot32(v, a.vec(s)); !t.below(d) {
+					t.push(d, s)
+				}
+			}
+		})
+		return mergeTop(tops, k)
+	}
+	q := queryInt16(v, a.dims)
+	r := min(max(rescoreMin, 4*k), len(slots))
+	tops := a.parallel(ctx, len(slots), r, func(lo, hi int, t *topK) {
+		for _, s := range slots[lo:hi] {
+			if d := float32(dotQ(q, a.qvec(s))) * a.scale[s]; !t.below(d) {
+				t.push(d, s)
+			}
+		}
+	})
+	return a.rescore(v, k, tops)
+}
+
+// rescore ranks the candidates of the int8 pass exactly and keeps k.
+func (a *arena) rescore(v []float32, k int, tops []*topK) []scored {
 	t := newTopK(k)
 	for _, top := range tops {
 		for _, cand := range top.h {
@@ -191,41 +313,76 @@ func (c *collection) search(ctx context.Context, v []float32, k int, f vectorsto
 			}
 		}
 	}
-	return c.ranked(t.h), nil
+	return t.h
 }
 
-// parallel splits the arena's slots between workers, each with its own
-// top-r heap, and returns the heaps. Workers stop early when ctx is done.
-func (a *arena) parallel(ctx context.Context, r int, scan func(lo, hi int, t *topK)) []*topK {
+// queryInt16 returns v quantised to int8, widened to int16 for dotQ.
+func queryInt16(v []float32, dims int) []int16 {
+	q8 := quantizeCopy(v)
+	q := make([]int16, dims)
+	for i, x := range q8 {
+		q[i] = int16(x)
+	}
+	return q
+}
+
+func quantizeCopy(v []float32) []int8 {
+	q8 := make([]int8, len(v))
+	quantize(q8, v)
+	return q8
+}
+
+// parallel splits [0, n) (slots, or indexes into a slot list) between
+// workers, each with its own top-r heap, and returns the heaps. Workers stop
+// early when ctx is done.
+func (a *arena) parallel(ctx context.Context, n, r int, scan func(lo, hi int, t *topK)) []*topK {
+	var tops []*topK
+	a.each(ctx, n, func(w int) {
+		tops = append(tops, newTopK(r))
+	}, func(w, lo, hi int) { scan(lo, hi, tops[w]) })
+	return tops
+}
+
+// parallelW is parallel with a histogram of m counters per worker instead
+// of a heap.
+func (a *arena) parallelW(ctx context.Context, n int, scan func(lo, hi int, hist []int), m int) [][]int {
+	var hists [][]int
+	a.each(ctx, n, func(w int) {
+		hists = append(hists, make([]int, m))
+	}, func(w, lo, hi int) { scan(lo, hi, hists[w]) })
+	return hists
+}
+
+// each runs scan over [0, n) in chunks of a block's slots, handed out in
+// turn so that workers stay busy to the end and notice a canceled query;
+// setup(w) runs for each worker before they start.
+func (a *arena) each(ctx context.Context, n int, setup func(w int), scan func(w, lo, hi int)) {
 	workers := 1
-	if a.n*a.dims > parallelFloat {
+	if n*a.dims > parallelFloat {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	// Chunks of whole blocks, handed out in turn, keep workers busy to
-	// the end and let them notice a canceled query.
+	for w := range workers {
+		setup(w)
+	}
 	const chunk = blockSlots
-	tops := make([]*topK, workers)
 	var next int
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for w := range workers {
-		t := newTopK(r)
-		tops[w] = t
 		wg.Go(func() {
 			for ctx.Err() == nil {
 				mu.Lock()
 				lo := next
 				next += chunk
 				mu.Unlock()
-				if lo >= a.n {
+				if lo >= n {
 					return
 				}
-				scan(lo, min(lo+chunk, a.n), t)
+				scan(w, lo, min(lo+chunk, n))
 			}
 		})
 	}
 	wg.Wait()
-	return tops
 }
 
 func mergeTop(tops []*topK, k int) []scored {
@@ -259,22 +416,36 @@ func (c *collection) ranked(h []scored) []scored {
 	return h
 }
 
-// exactOnly reports whether a filter that keeps n passages is best answered
-// by ranking just those in float32: when they are an eighth of the arena at
-// most (a float32 vector is four times the bytes of the int8 pass, and this
-// runs on one core), or when the whole collection is ranked exactly anyway.
-func exactOnly(n int, a *arena) bool {
-	return n*8 <= a.live || a.live*a.dims <= exactFloats
-}
-
-// filterMask evaluates f once per document, walking the arena in slot order
-// (a document's passages mostly lie side by side), and returns the mask of
-// allowed slots and, when they are at most a quarter of the passages, their
-// list, and how many there are.
-func (c *collection) filterMask(f vectorstore.Filter) (allow []uint64, slots []int32, n int) {
+// filterList returns the slots of the passages that pass f, with listed
+// true, when f keeps few enough of them to be answered from their list (an
+// eighth at most, and not when the whole collection is ranked exactly
+// anyway); otherwise it returns listed false and the scan tests f. A
+// filter naming documents lists them at once; another is first tried on a
+// sample of slots, so that a broad filter costs no pass of its own.
+func (c *collection) filterList(f vectorstore.Filter) (slots []int32, listed bool) {
 	a := &c.arena
+	exactMax, _ := a.limits()
+	if a.live*a.dims <= exactMax {
+		return nil, false
+	}
+	if len(f.DocIDs) > 0 {
+		slots = c.filterSlots(f)
+		return slots, len(slots)*8 <= a.live
+	}
 	match := f.Matcher()
-	allow = make([]uint64, (a.n+63)/64)
+	step := max(1, a.n/filterSample)
+	seen, kept := 0, 0
+	for s := 0; s < a.n; s += step {
+		if e := a.owner[s]; e != nil {
+			seen++
+			if match(&e.Doc) {
+				kept++
+			}
+		}
+	}
+	if kept*4 > seen {
+		return nil, false
+	}
 	var last *docEntry
 	ok := false
 	for s, e := range a.owner[:a.n] {
@@ -285,23 +456,10 @@ func (c *collection) filterMask(f vectorstore.Filter) (allow []uint64, slots []i
 			last, ok = e, match(&e.Doc)
 		}
 		if ok {
-			allow[s/64] |= 1 << (s % 64)
-			n++
-		}
-	}
-	if n == 0 {
-		return nil, nil, 0
-	}
-	if !exactOnly(n, a) {
-		return allow, nil, n
-	}
-	slots = make([]int32, 0, n)
-	for s := range a.owner[:a.n] {
-		if allow[s/64]&(1<<(s%64)) != 0 {
 			slots = append(slots, int32(s))
 		}
 	}
-	return allow, slots, n
+	return slots, len(slots)*8 <= a.live
 }
 
 // filterSlots returns the slots of the passages of the documents f names

@@ -220,6 +220,7 @@ func (s *Store) readV3(f *os.File, size int64, head string, corrupt func(string,
 		return nil, corrupt("checksum", fmt.Errorf("file has CRC-32C %08x, its content %08x", want, sum))
 	}
 	a.n = int(nvec)
+	a.computeSigns()
 	a.owner = make([]*docEntry, a.n)
 	a.chunk = make([]int32, a.n)
 	slot := int32(0)

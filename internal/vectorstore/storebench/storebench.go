@@ -36,6 +36,9 @@ const Collection = "bench"
 // other document has meta "half"="yes", for a filter that keeps half.
 type Corpus struct {
 	Dims, Docs, PassagesPerDoc int
+	// Text, when set, gives the vectors (of real text) instead of the
+	// random generator; its Dims must be Dims.
+	Text *TextVectors
 }
 
 // Passages returns the number of passages.
@@ -53,7 +56,7 @@ func (c Corpus) Doc(i, v int) (vectorstore.Document, []vectorstore.Passage) {
 	for j := range ps {
 		start := text.Len()
 		fmt.Fprintf(&text, "Passage %d of document %d, version %d: some words about vector search.\n", j, i, v)
-		ps[j] = vectorstore.Passage{Chunk: j, Start: start, End: text.Len(), LineStart: j + 1, LineEnd: j + 1, Vector: UnitVector(rng, c.Dims)}
+		ps[j] = vectorstore.Passage{Chunk: j, Start: start, End: text.Len(), LineStart: j + 1, LineEnd: j + 1, Vector: c.vector(rng, i*c.PassagesPerDoc+j, v)}
 	}
 	d := vectorstore.Document{ID: DocID(i), Source: DocID(i) + ".txt", Title: "Document " + strconv.Itoa(i),
 		Hash: fmt.Sprintf("h%d-%d", i, v), Text: text.String()}
@@ -64,6 +67,13 @@ func (c Corpus) Doc(i, v int) (vectorstore.Document, []vectorstore.Passage) {
 		ps[j].Text = d.Text[ps[j].Start:ps[j].End]
 	}
 	return d, ps
+}
+
+func (c Corpus) vector(rng *rand.Rand, p, v int) []float32 {
+	if c.Text != nil {
+		return c.Text.Passage(p, v)
+	}
+	return UnitVector(rng, c.Dims)
 }
 
 // UnitVector returns a random unit vector.
@@ -87,6 +97,10 @@ func (c Corpus) Queries(n int) [][]float32 {
 	rng := rand.New(rand.NewPCG(99, 99))
 	out := make([][]float32, n)
 	for i := range out {
+		if c.Text != nil {
+			out[i] = c.Text.Query(i * 7)
+			continue
+		}
 		out[i] = UnitVector(rng, c.Dims)
 	}
 	return out
