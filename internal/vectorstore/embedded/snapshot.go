@@ -13,14 +13,27 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
+	"unsafe"
 
 	"github.com/philippgille/chromem-go"
 
 	"github.com/semsearch/semsearch/internal/vectorstore"
 )
 
-// A snapshot file (version 6) is: the magic line; the generation of the log
+// A snapshot file (version 7) is: the magic line; the generation of the
+// log that continues it and the length of the catalog, little-endian
+// uint64s; the catalog (gob); the dimension (uint32) and number (uint64) of
+// the vectors; then, each section starting at a multiple of 64 bytes from
+// the start of the file (zero bytes in between), the vectors as raw
+// little-endian float32 in catalog order, their int8 copies, their sign
+// bits (little-endian uint64, [arena.words] per vector) and their scales
+// (float32); then the CRC-32C of everything before it. The aligned sections
+// let a little-endian machine map the file and use them in place (see
+// [mapping]), so opening computes nothing and copies no vector.
+//
+// A version 6 snapshot is: the magic line; the generation of the log
 // that continues it and the length of the catalog, little-endian uint64s;
 // the catalog (gob); the dimension (uint32) and number (uint64) of the
 // vectors; the vectors as raw little-endian float32, in catalog order, read
@@ -46,7 +59,8 @@ import (
 // the first compaction rewrites them.
 const (
 	fileExt  = ".collection"
-	magic    = "semsearch collection v6\n"
+	magic    = "semsearch collection v7\n"
+	magicV6  = "semsearch collection v6\n"
 	magicV5  = "semsearch collection v5\n"
 	magicV4  = "semsearch collection v4\n"
 	magicV3  = "semsearch collection v3\n"
@@ -135,7 +149,9 @@ func (s *Store) loadSnapshot(name string) (*collection, error) {
 	}
 	var c *collection
 	switch string(head) {
-	case magic, magicV5, magicV4, magicV3:
+	case magic:
+		c, err = s.readV7(f, st.Size(), corrupt)
+	case magicV6, magicV5, magicV4, magicV3:
 		c, err = s.readV3(f, st.Size(), string(head), corrupt)
 	case magicV2, magicV1:
 		c, err = s.readV2(f, st.Size(), string(head) == magicV2, name, corrupt)
@@ -153,7 +169,7 @@ func (s *Store) loadSnapshot(name string) (*collection, error) {
 }
 
 // readV3 reads a version 3, 4, 5 or 6 snapshot whose magic line, head, has been
-// read.
+// read, and computes the sign bits they do not hold.
 func (s *Store) readV3(f *os.File, size int64, head string, corrupt func(string, error) error) (*collection, error) {
 	br := bufio.NewReaderSize(f, 1<<20)
 	crc := crc32.New(crcTable)
@@ -221,12 +237,29 @@ func (s *Store) readV3(f *os.File, size int64, head string, corrupt func(string,
 	}
 	a.n = int(nvec)
 	a.computeSigns()
+	if err := c.place(cat.Docs); err != nil {
+		return nil, corrupt(err.what, err.err)
+	}
+	c.gen, c.logFrom = gen, cat.LogFrom
+	return c, nil
+}
+
+// placeError says which part of a snapshot is inconsistent.
+type placeError struct {
+	what string
+	err  error
+}
+
+// place gives the catalog's documents their slots, in catalog order: the
+// arena holds their vectors in that order (a.n of them).
+func (c *collection) place(docs []*docEntry) *placeError {
+	a := &c.arena
 	a.owner = make([]*docEntry, a.n)
 	a.chunk = make([]int32, a.n)
 	slot := int32(0)
-	for _, e := range cat.Docs {
+	for _, e := range docs {
 		if e == nil || len(e.Vectored) != len(e.Passages) {
-			return nil, corrupt("catalog", errors.New("bad document entry"))
+			return &placeError{"catalog", errors.New("bad document entry")}
 		}
 		e.slots = make([]int32, len(e.Passages))
 		for i, v := range e.Vectored {
@@ -235,7 +268,7 @@ func (s *Store) readV3(f *os.File, size int64, head string, corrupt func(string,
 				continue
 			}
 			if int(slot) >= a.n {
-				return nil, corrupt("vectors", errors.New("fewer vectors than passages"))
+				return &placeError{"vectors", errors.New("fewer vectors than passages")}
 			}
 			e.slots[i] = slot
 			a.owner[slot], a.chunk[slot] = e, int32(i)
@@ -245,9 +278,111 @@ func (s *Store) readV3(f *os.File, size int64, head string, corrupt func(string,
 		c.passages += len(e.Passages)
 	}
 	if int(slot) != a.n {
-		return nil, corrupt("vectors", errors.New("more vectors than passages"))
+		return &placeError{"vectors", errors.New("more vectors than passages")}
 	}
 	a.live = a.n
+	return nil
+}
+
+// mapping is a snapshot file mapped into memory (or read into it where
+// mapping is not implemented), whose vector sections the arena's blocks
+// alias. Its lifetime: those slices never leave the package (vectors handed
+// to callers are copies, see [Store.Lookup]), and every holder of them
+// holds the arena that references the mapping (queries the collection, a
+// compaction its view, which copies the reference), so the mapping is
+// unmapped by a cleanup once no arena references it, never while a
+// slice of it may still be read.
+type mapping struct {
+	data []byte
+}
+
+func newMapping(data []byte) *mapping {
+	m := &mapping{data: data}
+	runtime.AddCleanup(m, unmapFile, data)
+	return m
+}
+
+// align64 rounds n up to a multiple of 64.
+func align64(n int64) int64 { return (n + 63) &^ 63 }
+
+// v7Layout returns the offsets of the sections of a version 7 snapshot
+// whose vector header ends at head, and its total size.
+func v7Layout(head int64, nvec, dims uint64) (f32, i8, sign, scale, size int64) {
+	words := (dims + 63) / 64
+	f32 = align64(head)
+	i8 = align64(f32 + int64(nvec*dims*4))
+	sign = align64(i8 + int64(nvec*dims))
+	scale = align64(sign + int64(nvec*words*8))
+	size = scale + int64(nvec*4) + crcBytes
+	return
+}
+
+// readV7 maps a version 7 snapshot and builds the collection on it: the
+// full blocks of vectors alias the mapping; the last, partial one is
+// copied, so that new slots go to memory of the process's own.
+func (s *Store) readV7(f *os.File, size int64, corrupt func(string, error) error) (*collection, error) {
+	data, _, err := mapFile(f, size)
+	if err != nil {
+		return nil, corrupt("file", err)
+	}
+	m := newMapping(data)
+	body := data[:size-crcBytes]
+	if want, got := binary.LittleEndian.Uint32(data[size-crcBytes:]), crc32.Checksum(body, crcTable); want != got {
+		return nil, corrupt("checksum", fmt.Errorf("file has CRC-32C %08x, its content %08x", want, got))
+	}
+	off := int64(len(magic))
+	if size < off+16+12+crcBytes {
+		return nil, corrupt("header", io.ErrUnexpectedEOF)
+	}
+	gen, catLen := binary.LittleEndian.Uint64(data[off:]), binary.LittleEndian.Uint64(data[off+8:])
+	off += 16
+	if catLen > uint64(size-off-12-crcBytes) {
+		return nil, corrupt("catalog", io.ErrUnexpectedEOF)
+	}
+	var cat catalog
+	if err := gob.NewDecoder(bytes.NewReader(data[off : off+int64(catLen)])).Decode(&cat); err != nil {
+		return nil, corrupt("catalog", err)
+	}
+	off += int64(catLen)
+	dims, nvec := uint64(binary.LittleEndian.Uint32(data[off:])), binary.LittleEndian.Uint64(data[off+4:])
+	off += 12
+	if (nvec > 0 && dims == 0) || nvec > uint64(size) || dims > uint64(size) {
+		return nil, corrupt("vectors", fmt.Errorf("file size does not match %d vectors of %d dimensions", nvec, dims))
+	}
+	f32Off, i8Off, signOff, scaleOff, want := v7Layout(off, nvec, dims)
+	if want != size {
+		return nil, corrupt("vectors", fmt.Errorf("file size does not match %d vectors of %d dimensions", nvec, dims))
+	}
+	c := newCollection(cat.Info)
+	a := &c.arena
+	a.dims, a.n = int(dims), int(nvec)
+	a.mapped = m
+	words := a.words()
+	full := a.n / blockSlots
+	for b := range (a.n + blockSlots - 1) / blockSlots {
+		n := min(a.n-b*blockSlots, blockSlots)
+		fv := unsafe.Slice((*float32)(unsafe.Pointer(&data[f32Off+int64(b*blockSlots*a.dims*4)])), n*a.dims)
+		qv := unsafe.Slice((*int8)(unsafe.Pointer(&data[i8Off+int64(b*blockSlots*a.dims)])), n*a.dims)
+		sv := unsafe.Slice((*uint64)(unsafe.Pointer(&data[signOff+int64(b*blockSlots*words*8)])), n*words)
+		if b == full || !littleEndian {
+			// A partial block (or values to convert): the process's own.
+			fv = append(make([]float32, 0, blockSlots*a.dims), fv...)
+			qv = append(make([]int8, 0, blockSlots*a.dims), qv...)
+			sv = append(make([]uint64, 0, blockSlots*words), sv...)
+			fixEndian(fv)
+			fixEndianWords(sv)
+			fv, qv, sv = fv[:cap(fv)], qv[:cap(qv)], sv[:cap(sv)]
+		}
+		a.f32 = append(a.f32, fv[:len(fv):len(fv)])
+		a.i8 = append(a.i8, qv[:len(qv):len(qv)])
+		a.sign = append(a.sign, sv[:len(sv):len(sv)])
+	}
+	a.scale = make([]float32, a.n)
+	copy(floatBytes(a.scale), data[scaleOff:scaleOff+int64(4*a.n)])
+	fixEndian(a.scale)
+	if err := c.place(cat.Docs); err != nil {
+		return nil, corrupt(err.what, err.err)
+	}
 	c.gen, c.logFrom = gen, cat.LogFrom
 	return c, nil
 }
@@ -493,7 +628,7 @@ func (c *collection) applyRecord(op byte, p []byte) error {
 	return nil
 }
 
-// writeSnapshot writes a version 5 snapshot of docs, whose vectors view
+// writeSnapshot writes a version 7 snapshot of docs, whose vectors view
 // holds (the arena's blocks as they were when the snapshot was taken), to a
 // synced temporary file and returns its name and size; the caller renames it
 // into place. logFrom is the catalog's LogFrom.
@@ -542,30 +677,47 @@ func (s *Store) writeSnapshot(info vectorstore.Collection, docs []*docEntry, vie
 	vh = binary.LittleEndian.AppendUint32(vh, uint32(view.dims))
 	vh = binary.LittleEndian.AppendUint64(vh, uint64(nvec))
 	hw.Write(vh)
+	head := int64(len(hd) + buf.Len() + len(vh))
+	f32Off, i8Off, signOff, scaleOff, _ := v7Layout(head, uint64(nvec), uint64(view.dims))
+	written := head
+	pad := func(to int64) {
+		hw.Write(make([]byte, to-written))
+		written = to
+	}
+	each := func(write func(slot int32) []byte) {
+		for _, e := range docs {
+			for _, s := range e.slots {
+				if s >= 0 {
+					b := write(s)
+					hw.Write(b)
+					written += int64(len(b))
+				}
+			}
+		}
+	}
 	var scratch []byte
-	for _, e := range docs {
-		for _, s := range e.slots {
-			if s >= 0 {
-				scratch = appendFloats(scratch[:0], view.vec(s))
-				hw.Write(scratch)
-			}
+	pad(f32Off)
+	each(func(s int32) []byte {
+		scratch = appendFloats(scratch[:0], view.vec(s))
+		return scratch
+	})
+	pad(i8Off)
+	each(func(s int32) []byte { return int8Bytes(view.qvec(s)) })
+	pad(signOff)
+	each(func(s int32) []byte {
+		scratch = scratch[:0]
+		for _, x := range view.signs(s) {
+			scratch = binary.LittleEndian.AppendUint64(scratch, x)
 		}
-	}
-	for _, e := range docs {
-		for _, s := range e.slots {
-			if s >= 0 {
-				hw.Write(int8Bytes(view.qvec(s)))
-			}
-		}
-	}
-	for _, e := range docs {
-		for _, s := range e.slots {
-			if s >= 0 {
-				scratch = appendFloats(scratch[:0], view.scale[s:s+1])
-				hw.Write(scratch)
-			}
-		}
-	}
+		return scratch
+	})
+	pad(scaleOff)
+	each(func(s int32) []byte {
+		scratch = appendFloats(scratch[:0], view.scale[s:s+1])
+		return scratch
+	})
+	// view's blocks may alias a mapping that only view keeps alive.
+	runtime.KeepAlive(view)
 	w.Write(binary.LittleEndian.AppendUint32(nil, h.Sum32()))
 	err = w.Flush()
 	if err == nil {

@@ -33,7 +33,8 @@ const Collection = "bench"
 
 // Corpus describes a seeded corpus of Docs documents of PassagesPerDoc
 // passages, each a random unit vector of Dims values and a short text. Every
-// other document has meta "half"="yes", for a filter that keeps half.
+// other document has meta "half"="yes", for a filter that keeps half, and
+// every 16th "rare"="yes".
 type Corpus struct {
 	Dims, Docs, PassagesPerDoc int
 	// Text, when set, gives the vectors (of real text) instead of the
@@ -62,6 +63,9 @@ func (c Corpus) Doc(i, v int) (vectorstore.Document, []vectorstore.Passage) {
 		Hash: fmt.Sprintf("h%d-%d", i, v), Text: text.String()}
 	if i%2 == 0 {
 		d.Meta = map[string]string{"half": "yes"}
+		if i%16 == 0 {
+			d.Meta["rare"] = "yes"
+		}
 	}
 	for j := range ps {
 		ps[j].Text = d.Text[ps[j].Start:ps[j].End]
@@ -114,6 +118,11 @@ func (c Corpus) TwoDocs() vectorstore.Filter {
 
 func HalfFilter() vectorstore.Filter {
 	return vectorstore.Filter{Meta: map[string]string{"half": "yes"}}
+}
+
+// RareFilter keeps a sixteenth of the documents.
+func RareFilter() vectorstore.Filter {
+	return vectorstore.Filter{Meta: map[string]string{"rare": "yes"}}
 }
 
 // Exact returns the exact top k passage keys for each query (brute force
@@ -200,6 +209,7 @@ type Result struct {
 	Query        time.Duration // p50, top 10, no filter
 	FilteredTwo  time.Duration // p50, top 10, two-document filter
 	FilteredHalf time.Duration // p50, top 10, half the documents
+	FilteredRare time.Duration // p50, top 10, a sixteenth of the documents
 	RSS          int64         // resident bytes the open store added
 	Recall       float64       // recall@10 of unfiltered queries
 }
@@ -240,6 +250,12 @@ func Measure(ctx context.Context, open func(dir string) (vectorstore.Store, erro
 	}
 	if r.FilteredHalf, err = P50(len(queries), func(i int) error {
 		_, err := s.Query(ctx, Collection, queries[i], 10, HalfFilter())
+		return err
+	}); err != nil {
+		return r, err
+	}
+	if r.FilteredRare, err = P50(len(queries), func(i int) error {
+		_, err := s.Query(ctx, Collection, queries[i], 10, RareFilter())
 		return err
 	}); err != nil {
 		return r, err

