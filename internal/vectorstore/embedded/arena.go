@@ -37,6 +37,10 @@ type arena struct {
 	// mapped is the snapshot mapping that blocks of f32, i8 and sign
 	// alias (nil when none does); holding it keeps them valid.
 	mapped *mapping
+	// version changes whenever a slot is taken or freed, which is when
+	// the cached filter bitmaps (filters) go stale.
+	version uint64
+	filters filterCache
 	// plan overrides the query plan's size limits (see [planLimits]);
 	// zero keeps the defaults. Tests set it to try a plan at a small size.
 	plan planLimits
@@ -118,6 +122,7 @@ func (a *arena) alloc(v []float32, e *docEntry, chunk int) int32 {
 	a.quantize(slot)
 	a.owner[slot], a.chunk[slot] = e, int32(chunk)
 	a.live++
+	a.version++
 	return slot
 }
 
@@ -148,6 +153,7 @@ func (a *arena) release(slot int32) {
 	// being written may still read them.
 	a.owner[slot] = nil
 	a.live--
+	a.version++
 	if a.noReuse {
 		a.pending = append(a.pending, slot)
 	} else {

@@ -2,7 +2,9 @@ package embedded
 
 import (
 	"context"
+	"encoding/json"
 	"math"
+	mbits "math/bits"
 	"runtime"
 	"slices"
 	"strings"
@@ -26,11 +28,13 @@ import (
 //     docs/performance.md "The embedded store at 1M") in a fraction of the
 //     int8 scan's time: a query reads 96 MB instead of 768 MB.
 //
-// A filter is tested during the scan, once per document (a document's
-// passages lie side by side), so a broad filter costs what no filter costs.
-// One that keeps at most an eighth of the passages (estimated from a sample,
-// then counted) is answered from the list of its passages instead: exactly
-// when they are few, else by their int8 pass and exact rescoring.
+// A filter is evaluated once per document, on all cores, into a bitmap of
+// slots that the scan tests per slot, kept for the next queries with the
+// same filter until the collection changes; so a broad filter costs what
+// no filter costs. One that keeps at most an eighth of the passages is
+// answered from the list of its passages instead: exactly when they are
+// few, else by their int8 pass and exact rescoring. A small collection
+// (ranked exactly whole) tests the filter per document during its scan.
 const (
 	exactFloats    = 1 << 22
 	signFloats     = 1 << 27
@@ -38,7 +42,6 @@ const (
 	signMin        = 4096
 	rescoreMin     = 256
 	parallelFloat  = 1 << 18 // below this many values one goroutine scans
-	filterSample   = 512     // slots sampled to estimate a filter's share
 )
 
 // planLimits overrides the plan thresholds above (in vector values); zero
@@ -158,21 +161,30 @@ func (c *collection) search(ctx context.Context, v []float32, k int, f vectorsto
 		return nil, nil
 	}
 	exactMax, signMax := a.limits()
-	var match func(*docEntry) bool
+	size := a.live * a.dims
+	var match func(*docEntry) bool // the filter, tested per document in the scan
+	var allow []uint64             // or the filter's slots, tested per slot
 	if !f.Empty() {
-		slots, listed := c.filterList(f)
-		if listed {
-			if len(slots) == 0 {
-				return nil, nil
+		if size <= exactMax {
+			match = docFilter(f)
+		} else {
+			slots, bitmap, n := c.filterPlan(ctx, f)
+			if n == 0 {
+				return nil, ctx.Err()
 			}
-			return c.ranked(a.rankSlots(ctx, v, k, slots)), ctx.Err()
+			if slots != nil {
+				return c.ranked(a.rankSlots(ctx, v, k, slots)), ctx.Err()
+			}
+			allow = bitmap
 		}
-		match = docFilter(f)
 	}
 	// keep reports whether slot s holds a passage that passes the filter;
-	// last and ok cache the filter's answer for the document of the
-	// previous slot, per worker.
+	// last and ok cache match's answer for the document of the previous
+	// slot, per worker.
 	keep := func(s int, last **docEntry, ok *bool) bool {
+		if allow != nil {
+			return allow[s/64]&(1<<(s%64)) != 0
+		}
 		e := a.owner[s]
 		if e == nil {
 			return false
@@ -185,7 +197,6 @@ func (c *collection) search(ctx context.Context, v []float32, k int, f vectorsto
 		}
 		return *ok
 	}
-	size := a.live * a.dims
 	if size <= exactMax {
 		tops := a.parallel(ctx, a.n, min(k, a.live), func(lo, hi int, t *topK) {
 			var last *docEntry
@@ -416,50 +427,108 @@ func (c *collection) ranked(h []scored) []scored {
 	return h
 }
 
-// filterList returns the slots of the passages that pass f, with listed
-// true, when f keeps few enough of them to be answered from their list (an
-// eighth at most, and not when the whole collection is ranked exactly
-// anyway); otherwise it returns listed false and the scan tests f. A
-// filter naming documents lists them at once; another is first tried on a
-// sample of slots, so that a broad filter costs no pass of its own.
-func (c *collection) filterList(f vectorstore.Filter) (slots []int32, listed bool) {
+// filterPlan evaluates f for a collection too large to rank whole: it
+// returns the list of the slots that pass it when they are at most an
+// eighth of the passages (they are then ranked on their own), else the
+// bitmap of those slots, which the scan tests; and how many there are. A
+// filter naming documents is listed from them; another is evaluated once
+// per document, on all cores, and its bitmap kept for the next queries
+// with the same filter until the collection changes (see [filterCache]).
+func (c *collection) filterPlan(ctx context.Context, f vectorstore.Filter) (slots []int32, allow []uint64, n int) {
 	a := &c.arena
-	exactMax, _ := a.limits()
-	if a.live*a.dims <= exactMax {
-		return nil, false
-	}
 	if len(f.DocIDs) > 0 {
 		slots = c.filterSlots(f)
-		return slots, len(slots)*8 <= a.live
+		if len(slots)*8 <= a.live {
+			return slots, nil, len(slots)
+		}
+		allow = make([]uint64, (a.n+63)/64)
+		for _, s := range slots {
+			allow[s/64] |= 1 << (s % 64)
+		}
+		return nil, allow, len(slots)
 	}
-	match := f.Matcher()
-	step := max(1, a.n/filterSample)
-	seen, kept := 0, 0
-	for s := 0; s < a.n; s += step {
-		if e := a.owner[s]; e != nil {
-			seen++
-			if match(&e.Doc) {
-				kept++
+	allow, n = a.filterBits(ctx, f)
+	if n == 0 || n*8 > a.live {
+		return nil, allow, n
+	}
+	slots = make([]int32, 0, n)
+	for w, bits := range allow {
+		for bits != 0 {
+			slots = append(slots, int32(w*64+mbits.TrailingZeros64(bits)))
+			bits &= bits - 1
+		}
+	}
+	return slots, nil, n
+}
+
+// filterCache keeps the slot bitmaps of the last few filters evaluated on
+// an arena, for the version of the arena they were evaluated on: a search
+// page or an agent asks many questions within one filter, and evaluating a
+// filter touches every document's entry, which at 1M passages costs more
+// than the sign pass itself.
+type filterCache struct {
+	mu      sync.Mutex
+	entries []filterEntry // most recent first
+}
+
+type filterEntry struct {
+	key     string
+	version uint64
+	allow   []uint64 // read-only once cached
+	n       int
+}
+
+const filterCacheSize = 4
+
+// filterBits returns the bitmap of the live slots whose document passes f,
+// and their number.
+func (a *arena) filterBits(ctx context.Context, f vectorstore.Filter) ([]uint64, int) {
+	key, err := json.Marshal(f)
+	fc := &a.filters
+	if err == nil {
+		fc.mu.Lock()
+		for i, e := range fc.entries {
+			if e.key == string(key) && e.version == a.version {
+				copy(fc.entries[1:i+1], fc.entries[:i])
+				fc.entries[0] = e
+				fc.mu.Unlock()
+				return e.allow, e.n
 			}
 		}
+		fc.mu.Unlock()
 	}
-	if kept*4 > seen {
-		return nil, false
+	match := f.Matcher()
+	allow := make([]uint64, (a.n+63)/64)
+	var counts []int
+	// Chunks of whole blocks: workers write disjoint words of allow.
+	a.each(ctx, a.n, func(int) { counts = append(counts, 0) }, func(w, lo, hi int) {
+		var last *docEntry
+		ok := false
+		for s, e := range a.owner[lo:hi] {
+			if e == nil {
+				continue
+			}
+			if e != last {
+				last, ok = e, match(&e.Doc)
+			}
+			if ok {
+				s += lo
+				allow[s/64] |= 1 << (s % 64)
+				counts[w]++
+			}
+		}
+	})
+	n := 0
+	for _, c := range counts {
+		n += c
 	}
-	var last *docEntry
-	ok := false
-	for s, e := range a.owner[:a.n] {
-		if e == nil {
-			continue
-		}
-		if e != last {
-			last, ok = e, match(&e.Doc)
-		}
-		if ok {
-			slots = append(slots, int32(s))
-		}
+	if err == nil && ctx.Err() == nil {
+		fc.mu.Lock()
+		fc.entries = append([]filterEntry{{string(key), a.version, allow, n}}, fc.entries...)
+		fc.entries = fc.entries[:min(len(fc.entries), filterCacheSize)]
+		fc.mu.Unlock()
 	}
-	return slots, len(slots)*8 <= a.live
+	return allow, n
 }
 
 // filterSlots returns the slots of the passages of the documents f names
