@@ -168,7 +168,13 @@ func printTable(table *storebench.Table, load string) {
 func setResult(t *storebench.Table, label, col string, r storebench.Result, raw int64) {
 	t.SetDuration(label+" write p50 (Put 1 doc of 8 passages + Flush)", col, r.Write)
 	t.SetDuration(label+" open + first query", col, r.Open)
+	if r.OpenCPU > 0 {
+		t.SetDuration(label+" open + first query, CPU time", col, r.OpenCPU)
+	}
 	t.SetDuration(label+" query p50, top 10", col, r.Query)
+	if r.QueryCPU > 0 {
+		t.SetDuration(label+" query p50, top 10, CPU time (both cores)", col, r.QueryCPU)
+	}
 	t.SetDuration(label+" query p50, filter: 2 documents", col, r.FilteredTwo)
 	t.SetDuration(label+" query p50, filter: half the documents", col, r.FilteredHalf)
 	t.SetDuration(label+" query p50, filter: a 16th of the documents", col, r.FilteredRare)

@@ -326,10 +326,24 @@ func (s *Store) readV7(f *os.File, size int64, corrupt func(string, error) error
 		return nil, corrupt("file", err)
 	}
 	m := newMapping(data)
-	body := data[:size-crcBytes]
-	if want, got := binary.LittleEndian.Uint32(data[size-crcBytes:]), crc32.Checksum(body, crcTable); want != got {
+	// The checksum of the whole file is computed on another core while
+	// this one decodes the catalog, and checked before anything is used.
+	sum := make(chan uint32, 1)
+	go func() { sum <- crc32.Checksum(data[:size-crcBytes], crcTable) }()
+	c, err := s.buildV7(data, size, corrupt)
+	if want, got := binary.LittleEndian.Uint32(data[size-crcBytes:]), <-sum; want != got {
 		return nil, corrupt("checksum", fmt.Errorf("file has CRC-32C %08x, its content %08x", want, got))
 	}
+	if err != nil {
+		return nil, err
+	}
+	c.arena.mapped = m
+	return c, nil
+}
+
+// buildV7 decodes the catalog of a version 7 snapshot in data and builds
+// the collection on its vector sections.
+func (s *Store) buildV7(data []byte, size int64, corrupt func(string, error) error) (*collection, error) {
 	off := int64(len(magic))
 	if size < off+16+12+crcBytes {
 		return nil, corrupt("header", io.ErrUnexpectedEOF)
@@ -356,7 +370,6 @@ func (s *Store) readV7(f *os.File, size int64, corrupt func(string, error) error
 	c := newCollection(cat.Info)
 	a := &c.arena
 	a.dims, a.n = int(dims), int(nvec)
-	a.mapped = m
 	words := a.words()
 	full := a.n / blockSlots
 	for b := range (a.n + blockSlots - 1) / blockSlots {

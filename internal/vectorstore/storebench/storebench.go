@@ -206,7 +206,9 @@ func Fill(ctx context.Context, s vectorstore.Store, c Corpus, set vectorstore.Se
 type Result struct {
 	Write        time.Duration // p50 of Put of one document + Flush
 	Open         time.Duration // Open and first query
+	OpenCPU      time.Duration // the process's CPU time for Open and first query
 	Query        time.Duration // p50, top 10, no filter
+	QueryCPU     time.Duration // p50 of the process's CPU time per query, top 10, no filter
 	FilteredTwo  time.Duration // p50, top 10, two-document filter
 	FilteredHalf time.Duration // p50, top 10, half the documents
 	FilteredRare time.Duration // p50, top 10, a sixteenth of the documents
@@ -220,7 +222,7 @@ func Measure(ctx context.Context, open func(dir string) (vectorstore.Store, erro
 	var r Result
 	FreeMemory()
 	before := RSS()
-	t := time.Now()
+	t, cpu := time.Now(), CPUTime()
 	s, err := open(dir)
 	if err != nil {
 		return r, err
@@ -229,18 +231,23 @@ func Measure(ctx context.Context, open func(dir string) (vectorstore.Store, erro
 	if _, err := s.Query(ctx, Collection, queries[0], 10, vectorstore.Filter{}); err != nil {
 		return r, err
 	}
-	r.Open = time.Since(t)
+	r.Open, r.OpenCPU = time.Since(t), CPUTime()-cpu
 	runtime.GC()
 	r.RSS = RSS() - before
 	var got [][]vectorstore.Hit
+	cpus := make([]time.Duration, len(queries))
 	r.Query, err = P50(len(queries), func(i int) error {
+		cpu := CPUTime()
 		h, err := s.Query(ctx, Collection, queries[i], 10, vectorstore.Filter{})
+		cpus[i] = CPUTime() - cpu
 		got = append(got, h)
 		return err
 	})
 	if err != nil {
 		return r, err
 	}
+	slices.Sort(cpus)
+	r.QueryCPU = cpus[len(cpus)/2]
 	r.Recall = Recall(got, exact)
 	if r.FilteredTwo, err = P50(len(queries), func(i int) error {
 		_, err := s.Query(ctx, Collection, queries[i], 10, c.TwoDocs())
