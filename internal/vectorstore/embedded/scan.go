@@ -239,7 +239,13 @@ func (c *collection) search(ctx context.Context, v []float32, k int, f vectorsto
 	setSigns(qs, quantizeCopy(v))
 	dist := make([]uint16, a.n)
 	const skip = math.MaxUint16
+	words := a.words()
+	fast := hasPOPCNT && words%4 == 0
 	hists := a.parallelW(ctx, a.n, func(lo, hi int, hist []int) {
+		// [lo, hi) lies in one block (see each).
+		if fast {
+			hamming4(&qs[0], &a.sign[lo/blockSlots][(lo%blockSlots)*words], words, hi-lo, &dist[lo])
+		}
 		var last *docEntry
 		var ok bool
 		for s := lo; s < hi; s++ {
@@ -247,9 +253,10 @@ func (c *collection) search(ctx context.Context, v []float32, k int, f vectorsto
 				dist[s] = skip
 				continue
 			}
-			d := hamming(qs, a.signs(int32(s)))
-			dist[s] = uint16(d)
-			hist[d]++
+			if !fast {
+				dist[s] = uint16(hamming(qs, a.signs(int32(s))))
+			}
+			hist[dist[s]]++
 		}
 	}, a.dims+1)
 	if err := ctx.Err(); err != nil {

@@ -312,6 +312,10 @@ func RSS() int64 {
 // deltas measure live memory.
 func FreeMemory() {
 	runtime.GC()
+	// A store may release memory in cleanups (an unmapped snapshot), which
+	// run after the collection that queued them.
+	time.Sleep(50 * time.Millisecond)
+	runtime.GC()
 	debug.FreeOSMemory()
 }
 
