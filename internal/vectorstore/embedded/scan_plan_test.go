@@ -18,7 +18,8 @@ import (
 
 // memCollection returns an in-memory collection of the given unit vectors,
 // perDoc passages per document; every other document has meta half=yes and
-// every 16th meta rare=yes.
+// tags ["even", ...] (a list, which a filter matches by parsing it), the
+// others tags ["odd"], and every 16th meta rare=yes.
 func memCollection(vecs [][]float32, perDoc int) *collection {
 	c := newCollection(vectorstore.Collection{Name: "t", Settings: vectorstore.Settings{Dimensions: len(vecs[0])}})
 	for d := 0; d*perDoc < len(vecs); d++ {
@@ -26,6 +27,9 @@ func memCollection(vecs [][]float32, perDoc int) *collection {
 		doc := vectorstore.Document{ID: fmt.Sprintf("doc-%07d", d), Meta: map[string]string{}}
 		if d%2 == 0 {
 			doc.Meta["half"] = "yes"
+			doc.Meta["tags"] = fmt.Sprintf(`["even", "t%d"]`, d%7)
+		} else {
+			doc.Meta["tags"] = `["odd"]`
 		}
 		if d%16 == 0 {
 			doc.Meta["rare"] = "yes"
