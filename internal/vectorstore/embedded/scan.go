@@ -213,7 +213,8 @@ func (c *collection) search(ctx context.Context, v []float32, k int, f vectorsto
 		return c.ranked(mergeTop(tops, k)), ctx.Err()
 	}
 	q := queryInt16(v, a.dims)
-	if size <= signMax {
+	// Distances are kept as uint16, MaxUint16 marking a skipped slot.
+	if size <= signMax || a.dims >= math.MaxUint16 {
 		r := min(max(rescoreMin, 4*k), a.live)
 		tops := a.parallel(ctx, a.n, r, func(lo, hi int, t *topK) {
 			var last *docEntry
