@@ -242,7 +242,9 @@ func textPassages(tv *storebench.TextVectors, n int) [][]float32 {
 }
 
 // TestSignPlanExperiment prints recall@10 and time of the sign plan at
-// SEMSEARCH_SIGN_N real-text passages, for tuning; it is not a test.
+// SEMSEARCH_SIGN_N real-text passages for several shares of candidates (to
+// tune signCandidates), and fails when the default share or more finds
+// less than 0.99.
 func TestSignPlanExperiment(t *testing.T) {
 	n, _ := strconv.Atoi(os.Getenv("SEMSEARCH_SIGN_N"))
 	if n == 0 {
@@ -283,6 +285,10 @@ func TestSignPlanExperiment(t *testing.T) {
 			}
 		}
 		slices.Sort(ds)
-		t.Logf("candidates %d: recall@10 %.3f, p50 %v", cands, float64(found)/float64(total), ds[len(ds)/2])
+		r := float64(found) / float64(total)
+		t.Logf("candidates %d: recall@10 %.3f, p50 %v", cands, r, ds[len(ds)/2])
+		if cands >= n/signCandidates && r < 0.99 {
+			t.Errorf("recall@10 %.3f with the default share of candidates (%d), want >= 0.99", r, cands)
+		}
 	}
 }
