@@ -206,7 +206,7 @@ bench-http: build $(OLLAMA_BIN) $(MODEL_GGUF)
 BENCH_SIZES  ?= 10000,100000,1000000
 BENCH_DIMS   ?= 768
 # text: real text's GloVe vectors lifted to BENCH_DIMS (GLOVE_TGZ,
-# below, and ../shared/data); random: random unit vectors.
+# and ../shared/data); random: random unit vectors.
 BENCH_VECTORS ?= text
 # today's chromem-go path needs ~8 GB more than the new store at 1M x 768
 BENCH_LEGACY_MAX ?= 100000
