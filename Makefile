@@ -234,14 +234,17 @@ bench-http: build $(OLLAMA_BIN) $(MODEL_GGUF)
 # crash-store SIGKILLs a writer process at random points CRASH_TRIALS times.
 BENCH_SIZES  ?= 10000,100000,1000000
 BENCH_DIMS   ?= 768
+# text: real text's GloVe vectors lifted to BENCH_DIMS (GLOVE_TGZ,
+# and ../shared/data); random: random unit vectors.
+BENCH_VECTORS ?= text
 # today's chromem-go path needs ~8 GB more than the new store at 1M x 768
 BENCH_LEGACY_MAX ?= 100000
 CRASH_TRIALS ?= 60
 BENCH_WEAVIATE ?= 1
 .PHONY: bench-store crash-store bench-writes
-bench-store:
+bench-store: $(if $(filter text,$(BENCH_VECTORS)),$(GLOVE_TGZ))
 	@mkdir -p bin && $(GO) test -c -o bin/embedded.test ./internal/vectorstore/embedded
-	@bin/embedded.test -test.run '^TestBenchStore$$' -test.timeout 3h -bench-store=$(BENCH_SIZES) -bench-dims=$(BENCH_DIMS) -bench-legacy-max=$(BENCH_LEGACY_MAX)
+	@SEMSEARCH_GLOVE=$(GLOVE_TGZ) bin/embedded.test -test.run '^TestBenchStore$$' -test.timeout 3h -bench-store=$(BENCH_SIZES) -bench-dims=$(BENCH_DIMS) -bench-vectors=$(BENCH_VECTORS) -bench-legacy-max=$(BENCH_LEGACY_MAX)
 	@# The scale-out backend's rows in the same run (BENCH_WEAVIATE=0 skips them).
 	@if [ "$(BENCH_WEAVIATE)" != 0 ]; then $(MAKE) -s bench-store-weaviate; fi
 crash-store:

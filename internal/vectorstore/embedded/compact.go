@@ -78,7 +78,8 @@ func (s *Store) compact(name string, c *collection) (err error) {
 	info, sources := c.snapshotInfo(), c.sources
 	// The block lists as they are now: blocks appended later are not the
 	// snapshot's, and the blocks themselves never move.
-	view := &arena{dims: c.arena.dims, f32: slices.Clone(c.arena.f32), i8: slices.Clone(c.arena.i8), scale: c.arena.scale}
+	view := &arena{dims: c.arena.dims, f32: slices.Clone(c.arena.f32), i8: slices.Clone(c.arena.i8), sign: slices.Clone(c.arena.sign),
+		scale: c.arena.scale, mapped: c.arena.mapped}
 	c.arena.noReuse = true
 	var from int64
 	if c.log != nil {

@@ -32,3 +32,46 @@ loop:
 	VZEROUPPER
 	MOVL AX, ret+24(FP)
 	RET
+
+// func hamming4(q *uint64, data *uint64, words, n int, dist *uint16)
+// For each of n vectors of words uint64 (a positive multiple of 4) at data,
+// stores the number of bits in which it differs from q's words into dist,
+// four words per round with POPCNT into two sums.
+TEXT ·hamming4(SB), NOSPLIT, $0-40
+	MOVQ q+0(FP), SI
+	MOVQ data+8(FP), DI
+	MOVQ words+16(FP), R8
+	MOVQ n+24(FP), CX
+	MOVQ dist+32(FP), DX
+	SHLQ $3, R8 // bytes per vector
+vec:
+	XORQ AX, AX
+	XORQ BX, BX
+	XORQ R9, R9
+word:
+	MOVQ (DI)(R9*1), R10
+	MOVQ 8(DI)(R9*1), R11
+	MOVQ 16(DI)(R9*1), R12
+	MOVQ 24(DI)(R9*1), R13
+	XORQ (SI)(R9*1), R10
+	XORQ 8(SI)(R9*1), R11
+	XORQ 16(SI)(R9*1), R12
+	XORQ 24(SI)(R9*1), R13
+	POPCNTQ R10, R10
+	POPCNTQ R11, R11
+	POPCNTQ R12, R12
+	POPCNTQ R13, R13
+	ADDQ R10, AX
+	ADDQ R11, BX
+	ADDQ R12, AX
+	ADDQ R13, BX
+	ADDQ $32, R9
+	CMPQ R9, R8
+	JLT word
+	ADDQ BX, AX
+	MOVW AX, (DX)
+	ADDQ $2, DX
+	ADDQ R8, DI
+	DECQ CX
+	JNZ vec
+	RET

@@ -24,10 +24,10 @@ import (
 // their context ends. A load whose context ends stops and keeps nothing.
 //
 // Listing collections reads each unloaded collection's snapshot summary (a
-// few hundred bytes at the head of a version 7 snapshot) and the counts its
+// few hundred bytes at the head of a snapshot since version 7) and the counts its
 // log's last record carries, remembering how far it read, so it loads no
 // catalog and no vector. A collection of an older snapshot version has no
-// summary: listing loads it once (a writer then rewrites it as version 7),
+// summary: listing loads it once (a writer then rewrites it in the current version),
 // and what it held when it is closed is remembered.
 //
 // With [Options.IdleClose], a collection not used for that long is closed:
@@ -357,7 +357,7 @@ func (s *Store) snapshotGen(name string) (uint64, error) {
 		return 0, fmt.Errorf("%s is unreadable (header: %w)", s.path(name), err)
 	}
 	switch string(h[:len(magic)]) {
-	case magic, magicV7, magicV6, magicV5, magicV4, magicV3:
+	case magic, magicV8, magicV7, magicV6, magicV5, magicV4, magicV3:
 		return binary.LittleEndian.Uint64(h[len(magic):]), nil
 	case magicV2, magicV1:
 		return 0, nil
@@ -365,7 +365,7 @@ func (s *Store) snapshotGen(name string) (uint64, error) {
 	return 0, fmt.Errorf("%s is unreadable (header: not a semsearch collection file)", s.path(name))
 }
 
-// readSummary reads a snapshot's generation and, for versions 7 and 8, its
+// readSummary reads a snapshot's generation and, for versions 7 to 9, its
 // summary; nil for older versions. It checks that the file's size is the
 // one its header and vector count make (what a crash or a copy cut short
 // would break); the checksum over the whole file is checked when the
@@ -375,8 +375,9 @@ func readSummary(f *os.File, size int64) (*summary, uint64, error) {
 	if _, err := io.ReadFull(f, h[:]); err != nil {
 		return nil, 0, fmt.Errorf("header: %w", err)
 	}
-	switch string(h[:len(magic)]) {
-	case magic, magicV7:
+	head := string(h[:len(magic)])
+	switch head {
+	case magic, magicV8, magicV7:
 	case magicV6, magicV5, magicV4, magicV3, magicV2, magicV1:
 		return nil, 0, nil
 	default:
@@ -392,7 +393,12 @@ func readSummary(f *os.File, size int64) (*summary, uint64, error) {
 		return nil, 0, fmt.Errorf("vectors: %w", err)
 	}
 	dims, nvec := uint64(binary.LittleEndian.Uint32(vh[:])), binary.LittleEndian.Uint64(vh[4:])
-	if uint64(size) != snapshotSize(catLen, dims, nvec) || (nvec > 0 && dims == 0) {
+	want := snapshotSize(catLen, dims, nvec)
+	if head == magic {
+		_, _, _, _, n := v9Layout(int64(len(h))+int64(catLen)+12, nvec, dims)
+		want = uint64(n)
+	}
+	if uint64(size) != want || (nvec > 0 && dims == 0) {
 		return nil, 0, fmt.Errorf("vectors: file size does not match %d vectors of %d dimensions", nvec, dims)
 	}
 	var sum summary

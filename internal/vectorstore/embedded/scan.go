@@ -2,6 +2,9 @@ package embedded
 
 import (
 	"context"
+	"encoding/json"
+	"math"
+	mbits "math/bits"
 	"runtime"
 	"slices"
 	"strings"
@@ -10,18 +13,55 @@ import (
 	"github.com/semsearch/semsearch/internal/vectorstore"
 )
 
-// Query tuning. A collection of up to exactFloats vector values (16 MB of
-// float32) is ranked exactly in float32. A larger one is scanned first in its
-// int8 copy, a quarter of the bytes, and the best rescoreMin (or 4k)
-// candidates are then ranked exactly; on random 768-dim unit vectors that
-// finds the exact top 10 (recall@10 1.00 in `make bench-store`). A filter
-// that leaves at most an eighth of the passages is answered by ranking just
-// those passages exactly; a broader one masks the int8 pass.
+// Query plans, chosen by the collection's size in vector values (passages
+// x dims) and by how much of it a filter keeps:
+//
+//   - up to exactFloats values (16 MB of float32) every passage is ranked
+//     exactly in float32;
+//   - up to signFloats values the int8 copy, a quarter of the bytes, is
+//     scanned and the best rescoreMin (or 4k) candidates are ranked exactly;
+//   - above, the sign bits (a 32nd of the float32 bytes) are scanned first,
+//     by Hamming distance to the query's signs, and the nearest signMin (or
+//     a signCandidates share when larger) go through the int8 pass and the
+//     exact ranking. The int8 pass costs about 0.2 us per candidate (each
+//     is a random read), so their number is kept as low as recall allows. On real-text vectors at 1M x 768 that finds
+//     the exact top 10 (recall@10 >= 0.99, `make bench-store`,
+//     docs/performance.md "The embedded store at 1M") in a fraction of the
+//     int8 scan's time: a query reads 96 MB instead of 768 MB.
+//
+// A filter is evaluated once per document, on all cores, into a bitmap of
+// slots that the scan tests per slot, kept for the next queries with the
+// same filter until the collection changes; so a broad filter costs what
+// no filter costs. One that keeps at most an eighth of the passages is
+// answered from the list of its passages instead: exactly when they are
+// few, else by their int8 pass and exact rescoring. A small collection
+// (ranked exactly whole) tests the filter per document during its scan.
 const (
-	exactFloats   = 1 << 22
-	rescoreMin    = 256
-	parallelFloat = 1 << 18 // below this many values one goroutine scans
+	exactFloats    = 1 << 22
+	signFloats     = 1 << 27
+	signCandidates = 64 // a 64th of the passages
+	signMin        = 16384
+	rescoreMin     = 256
+	parallelFloat  = 1 << 18 // below this many values one goroutine scans
 )
+
+// planLimits overrides the plan thresholds above (in vector values); zero
+// fields keep the defaults.
+type planLimits struct {
+	exact, sign int
+	signMin     int // candidates of the sign pass, at least
+}
+
+func (a *arena) limits() (exact, sign int) {
+	exact, sign = exactFloats, signFloats
+	if a.plan.exact > 0 {
+		exact = a.plan.exact
+	}
+	if a.plan.sign > 0 {
+		sign = a.plan.sign
+	}
+	return exact, sign
+}
 
 // scored is a passage slot with its similarity to the query.
 type scored struct {
@@ -121,39 +161,49 @@ func (c *collection) search(ctx context.Context, v []float32, k int, f vectorsto
 	if a.live == 0 {
 		return nil, nil
 	}
-	var allow []uint64
+	exactMax, signMax := a.limits()
+	size := a.live * a.dims
+	var match func(*docEntry) bool // the filter, tested per document in the scan
+	var allow []uint64             // or the filter's slots, tested per slot
 	if !f.Empty() {
-		var slots []int32
-		var n int
-		if len(f.DocIDs) > 0 {
-			slots = c.filterSlots(f)
-			n = len(slots)
+		if size <= exactMax {
+			match = docFilter(f)
 		} else {
-			allow, slots, n = c.filterMask(f)
-		}
-		if n == 0 {
-			return nil, nil
-		}
-		if slots != nil && exactOnly(n, a) {
-			t := newTopK(min(k, len(slots)))
-			for _, s := range slots {
-				if d := dot32(v, a.vec(s)); !t.below(d) {
-					t.push(d, s)
-				}
+			slots, bitmap, n := c.filterPlan(ctx, f)
+			if n == 0 {
+				return nil, ctx.Err()
 			}
-			return c.ranked(t.h), ctx.Err()
-		}
-		if allow == nil {
-			allow = make([]uint64, (a.n+63)/64)
-			for _, s := range slots {
-				allow[s/64] |= 1 << (s % 64)
+			if slots != nil {
+				return c.ranked(a.rankSlots(ctx, v, k, slots)), ctx.Err()
 			}
+			allow = bitmap
 		}
 	}
-	if a.live*a.dims <= exactFloats {
-		tops := a.parallel(ctx, min(k, a.live), func(lo, hi int, t *topK) {
+	// keep reports whether slot s holds a passage that passes the filter;
+	// last and ok cache match's answer for the document of the previous
+	// slot, per worker.
+	keep := func(s int, last **docEntry, ok *bool) bool {
+		if allow != nil {
+			return allow[s/64]&(1<<(s%64)) != 0
+		}
+		e := a.owner[s]
+		if e == nil {
+			return false
+		}
+		if match == nil {
+			return true
+		}
+		if e != *last {
+			*last, *ok = e, match(e)
+		}
+		return *ok
+	}
+	if size <= exactMax {
+		tops := a.parallel(ctx, a.n, min(k, a.live), func(lo, hi int, t *topK) {
+			var last *docEntry
+			var ok bool
 			for s := lo; s < hi; s++ {
-				if a.owner[s] == nil || (allow != nil && allow[s/64]&(1<<(s%64)) == 0) {
+				if !keep(s, &last, &ok) {
 					continue
 				}
 				if d := dot32(v, a.vec(int32(s))); !t.below(d) {
@@ -163,26 +213,118 @@ func (c *collection) search(ctx context.Context, v []float32, k int, f vectorsto
 		})
 		return c.ranked(mergeTop(tops, k)), ctx.Err()
 	}
-	q8 := make([]int8, a.dims)
-	quantize(q8, v)
-	q := make([]int16, a.dims)
-	for i, x := range q8 {
-		q[i] = int16(x)
+	q := queryInt16(v, a.dims)
+	// Distances are kept as uint16, MaxUint16 marking a skipped slot.
+	if size <= signMax || a.dims >= math.MaxUint16 {
+		r := min(max(rescoreMin, 4*k), a.live)
+		tops := a.parallel(ctx, a.n, r, func(lo, hi int, t *topK) {
+			var last *docEntry
+			var ok bool
+			for s := lo; s < hi; s++ {
+				if !keep(s, &last, &ok) {
+					continue
+				}
+				if d := float32(dotQ(q, a.qvec(int32(s)))) * a.scale[s]; !t.below(d) {
+					t.push(d, int32(s))
+				}
+			}
+		})
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		return c.ranked(a.rescore(v, k, tops)), nil
 	}
-	r := min(max(rescoreMin, 4*k), a.live)
-	tops := a.parallel(ctx, r, func(lo, hi int, t *topK) {
+	// The sign pass: each slot's Hamming distance to the query's signs,
+	// and a histogram of them, from which the distance that admits the
+	// wanted number of candidates is read.
+	qs := make([]uint64, a.words())
+	setSigns(qs, quantizeCopy(v))
+	dist := make([]uint16, a.n)
+	const skip = math.MaxUint16
+	words := a.words()
+	fast := hasPOPCNT && words%4 == 0
+	hists := a.parallelW(ctx, a.n, func(lo, hi int, hist []int) {
+		// [lo, hi) lies in one block (see each).
+		if fast {
+			hamming4(&qs[0], &a.sign[lo/blockSlots][(lo%blockSlots)*words], words, hi-lo, &dist[lo])
+		}
+		var last *docEntry
+		var ok bool
 		for s := lo; s < hi; s++ {
-			if a.owner[s] == nil || (allow != nil && allow[s/64]&(1<<(s%64)) == 0) {
+			if !keep(s, &last, &ok) {
+				dist[s] = skip
 				continue
 			}
-			if d := float32(dotQ(q, a.qvec(int32(s)))) * a.scale[s]; !t.below(d) {
-				t.push(d, int32(s))
+			if !fast {
+				dist[s] = uint16(hamming(qs, a.signs(int32(s))))
 			}
+			hist[dist[s]]++
 		}
-	})
+	}, a.dims+1)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	hist := hists[0]
+	for _, h := range hists[1:] {
+		for i, n := range h {
+			hist[i] += n
+		}
+	}
+	want := signMin
+	if a.plan.signMin > 0 {
+		want = a.plan.signMin
+	}
+	want = max(want, a.live/signCandidates)
+	cut, below := 0, 0 // every distance < cut is taken, and some at cut
+	for cut < len(hist)-1 && below+hist[cut] < want {
+		below += hist[cut]
+		cut++
+	}
+	atCut := want - below
+	cands := make([]int32, 0, want)
+	for s, d := range dist {
+		if int(d) < cut {
+			cands = append(cands, int32(s))
+		} else if int(d) == cut && atCut > 0 {
+			cands = append(cands, int32(s))
+			atCut--
+		}
+	}
+	if len(cands) == 0 {
+		return nil, nil
+	}
+	return c.ranked(a.rankSlots(ctx, v, k, cands)), ctx.Err()
+}
+
+// rankSlots returns the k of slots most similar to v: exactly in float32
+// when they are few, else the best rescoreMin (or 4k) of their int8 pass
+// ranked exactly.
+func (a *arena) rankSlots(ctx context.Context, v []float32, k int, slots []int32) []scored {
+	exactMax, _ := a.limits()
+	if len(slots)*a.dims <= exactMax {
+		tops := a.parallel(ctx, len(slots), min(k, len(slots)), func(lo, hi int, t *topK) {
+			for _, s := range slots[lo:hi] {
+				if d := dot32(v, a.vec(s)); !t.below(d) {
+					t.push(d, s)
+				}
+			}
+		})
+		return mergeTop(tops, k)
+	}
+	q := queryInt16(v, a.dims)
+	r := min(max(rescoreMin, 4*k), len(slots))
+	tops := a.parallel(ctx, len(slots), r, func(lo, hi int, t *topK) {
+		for _, s := range slots[lo:hi] {
+			if d := float32(dotQ(q, a.qvec(s))) * a.scale[s]; !t.below(d) {
+				t.push(d, s)
+			}
+		}
+	})
+	return a.rescore(v, k, tops)
+}
+
+// rescore ranks the candidates of the int8 pass exactly and keeps k.
+func (a *arena) rescore(v []float32, k int, tops []*topK) []scored {
 	t := newTopK(k)
 	for _, top := range tops {
 		for _, cand := range top.h {
@@ -191,41 +333,76 @@ func (c *collection) search(ctx context.Context, v []float32, k int, f vectorsto
 			}
 		}
 	}
-	return c.ranked(t.h), nil
+	return t.h
 }
 
-// parallel splits the arena's slots between workers, each with its own
-// top-r heap, and returns the heaps. Workers stop early when ctx is done.
-func (a *arena) parallel(ctx context.Context, r int, scan func(lo, hi int, t *topK)) []*topK {
+// queryInt16 returns v quantised to int8, widened to int16 for dotQ.
+func queryInt16(v []float32, dims int) []int16 {
+	q8 := quantizeCopy(v)
+	q := make([]int16, dims)
+	for i, x := range q8 {
+		q[i] = int16(x)
+	}
+	return q
+}
+
+func quantizeCopy(v []float32) []int8 {
+	q8 := make([]int8, len(v))
+	quantize(q8, v)
+	return q8
+}
+
+// parallel splits [0, n) (slots, or indexes into a slot list) between
+// workers, each with its own top-r heap, and returns the heaps. Workers stop
+// early when ctx is done.
+func (a *arena) parallel(ctx context.Context, n, r int, scan func(lo, hi int, t *topK)) []*topK {
+	var tops []*topK
+	a.each(ctx, n, func(w int) {
+		tops = append(tops, newTopK(r))
+	}, func(w, lo, hi int) { scan(lo, hi, tops[w]) })
+	return tops
+}
+
+// parallelW is parallel with a histogram of m counters per worker instead
+// of a heap.
+func (a *arena) parallelW(ctx context.Context, n int, scan func(lo, hi int, hist []int), m int) [][]int {
+	var hists [][]int
+	a.each(ctx, n, func(w int) {
+		hists = append(hists, make([]int, m))
+	}, func(w, lo, hi int) { scan(lo, hi, hists[w]) })
+	return hists
+}
+
+// each runs scan over [0, n) in chunks of a block's slots, handed out in
+// turn so that workers stay busy to the end and notice a canceled query;
+// setup(w) runs for each worker before they start.
+func (a *arena) each(ctx context.Context, n int, setup func(w int), scan func(w, lo, hi int)) {
 	workers := 1
-	if a.n*a.dims > parallelFloat {
+	if n*a.dims > parallelFloat {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	// Chunks of whole blocks, handed out in turn, keep workers busy to
-	// the end and let them notice a canceled query.
+	for w := range workers {
+		setup(w)
+	}
 	const chunk = blockSlots
-	tops := make([]*topK, workers)
 	var next int
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for w := range workers {
-		t := newTopK(r)
-		tops[w] = t
 		wg.Go(func() {
 			for ctx.Err() == nil {
 				mu.Lock()
 				lo := next
 				next += chunk
 				mu.Unlock()
-				if lo >= a.n {
+				if lo >= n {
 					return
 				}
-				scan(lo, min(lo+chunk, a.n), t)
+				scan(w, lo, min(lo+chunk, n))
 			}
 		})
 	}
 	wg.Wait()
-	return tops
 }
 
 func mergeTop(tops []*topK, k int) []scored {
@@ -259,49 +436,108 @@ func (c *collection) ranked(h []scored) []scored {
 	return h
 }
 
-// exactOnly reports whether a filter that keeps n passages is best answered
-// by ranking just those in float32: when they are an eighth of the arena at
-// most (a float32 vector is four times the bytes of the int8 pass, and this
-// runs on one core), or when the whole collection is ranked exactly anyway.
-func exactOnly(n int, a *arena) bool {
-	return n*8 <= a.live || a.live*a.dims <= exactFloats
-}
-
-// filterMask evaluates f once per document, walking the arena in slot order
-// (a document's passages mostly lie side by side), and returns the mask of
-// allowed slots and, when they are at most a quarter of the passages, their
-// list, and how many there are.
-func (c *collection) filterMask(f vectorstore.Filter) (allow []uint64, slots []int32, n int) {
+// filterPlan evaluates f for a collection too large to rank whole: it
+// returns the list of the slots that pass it when they are at most an
+// eighth of the passages (they are then ranked on their own), else the
+// bitmap of those slots, which the scan tests; and how many there are. A
+// filter naming documents is listed from them; another is evaluated once
+// per document, on all cores, and its bitmap kept for the next queries
+// with the same filter until the collection changes (see [filterCache]).
+func (c *collection) filterPlan(ctx context.Context, f vectorstore.Filter) (slots []int32, allow []uint64, n int) {
 	a := &c.arena
-	match := f.Matcher()
-	allow = make([]uint64, (a.n+63)/64)
-	var last *docEntry
-	ok := false
-	for s, e := range a.owner[:a.n] {
-		if e == nil {
-			continue
+	if len(f.DocIDs) > 0 {
+		slots = c.filterSlots(f)
+		if len(slots)*8 <= a.live {
+			return slots, nil, len(slots)
 		}
-		if e != last {
-			last, ok = e, match(&e.Doc)
-		}
-		if ok {
+		allow = make([]uint64, (a.n+63)/64)
+		for _, s := range slots {
 			allow[s/64] |= 1 << (s % 64)
-			n++
 		}
+		return nil, allow, len(slots)
 	}
-	if n == 0 {
-		return nil, nil, 0
-	}
-	if !exactOnly(n, a) {
-		return allow, nil, n
+	allow, n = a.filterBits(ctx, f)
+	if n == 0 || n*8 > a.live {
+		return nil, allow, n
 	}
 	slots = make([]int32, 0, n)
-	for s := range a.owner[:a.n] {
-		if allow[s/64]&(1<<(s%64)) != 0 {
-			slots = append(slots, int32(s))
+	for w, bits := range allow {
+		for bits != 0 {
+			slots = append(slots, int32(w*64+mbits.TrailingZeros64(bits)))
+			bits &= bits - 1
 		}
 	}
-	return allow, slots, n
+	return slots, nil, n
+}
+
+// filterCache keeps the slot bitmaps of the last few filters evaluated on
+// an arena, for the version of the arena they were evaluated on: a search
+// page or an agent asks many questions within one filter, and evaluating a
+// filter touches every document's entry, which at 1M passages costs more
+// than the sign pass itself.
+type filterCache struct {
+	mu      sync.Mutex
+	entries []filterEntry // most recent first
+}
+
+type filterEntry struct {
+	key     string
+	version uint64
+	allow   []uint64 // read-only once cached
+	n       int
+}
+
+const filterCacheSize = 4
+
+// filterBits returns the bitmap of the live slots whose document passes f,
+// and their number.
+func (a *arena) filterBits(ctx context.Context, f vectorstore.Filter) ([]uint64, int) {
+	key, err := json.Marshal(f)
+	fc := &a.filters
+	if err == nil {
+		fc.mu.Lock()
+		for i, e := range fc.entries {
+			if e.key == string(key) && e.version == a.version {
+				copy(fc.entries[1:i+1], fc.entries[:i])
+				fc.entries[0] = e
+				fc.mu.Unlock()
+				return e.allow, e.n
+			}
+		}
+		fc.mu.Unlock()
+	}
+	match := f.Matcher()
+	allow := make([]uint64, (a.n+63)/64)
+	var counts []int
+	// Chunks of whole blocks: workers write disjoint words of allow.
+	a.each(ctx, a.n, func(int) { counts = append(counts, 0) }, func(w, lo, hi int) {
+		var last *docEntry
+		ok := false
+		for s, e := range a.owner[lo:hi] {
+			if e == nil {
+				continue
+			}
+			if e != last {
+				last, ok = e, match(&e.Doc)
+			}
+			if ok {
+				s += lo
+				allow[s/64] |= 1 << (s % 64)
+				counts[w]++
+			}
+		}
+	})
+	n := 0
+	for _, c := range counts {
+		n += c
+	}
+	if err == nil && ctx.Err() == nil {
+		fc.mu.Lock()
+		fc.entries = append([]filterEntry{{string(key), a.version, allow, n}}, fc.entries...)
+		fc.entries = fc.entries[:min(len(fc.entries), filterCacheSize)]
+		fc.mu.Unlock()
+	}
+	return allow, n
 }
 
 // filterSlots returns the slots of the passages of the documents f names

@@ -95,3 +95,54 @@ func dot8(a, b []int8) int32 {
 	}
 	return (s0 + s1) + (s2 + s3)
 }
+
+func TestHamming4(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	for _, words := range []int{4, 8, 12, 16} {
+		const n = 37
+		q := make([]uint64, words)
+		data := make([]uint64, words*n)
+		for i := range q {
+			q[i] = rng.Uint64()
+		}
+		for i := range data {
+			data[i] = rng.Uint64()
+		}
+		dist := make([]uint16, n+1)
+		dist[n] = 999 // must stay
+		hamming4(&q[0], &data[0], words, n, &dist[0])
+		for i := range n {
+			if want := hamming(q, data[i*words:(i+1)*words]); int(dist[i]) != want {
+				t.Fatalf("words %d, vector %d: %d, want %d", words, i, dist[i], want)
+			}
+		}
+		if dist[n] != 999 {
+			t.Fatal("hamming4 wrote past n")
+		}
+	}
+}
+
+func BenchmarkHamming_768(b *testing.B) {
+	const words, n = 12, blockSlots
+	rng := rand.New(rand.NewPCG(4, 4))
+	q := make([]uint64, words)
+	data := make([]uint64, words*n)
+	for i := range data {
+		data[i] = rng.Uint64()
+	}
+	dist := make([]uint16, n)
+	b.Run("asm", func(b *testing.B) {
+		for b.Loop() {
+			hamming4(&q[0], &data[0], words, n, &dist[0])
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/vector")
+	})
+	b.Run("go", func(b *testing.B) {
+		for b.Loop() {
+			for i := range n {
+				dist[i] = uint16(hamming(q, data[i*words:(i+1)*words]))
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/vector")
+	})
+}

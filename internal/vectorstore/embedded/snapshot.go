@@ -13,14 +13,28 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
+	"unsafe"
 
 	"github.com/philippgille/chromem-go"
 
 	"github.com/semsearch/semsearch/internal/vectorstore"
 )
 
-// A snapshot file (version 8) is: the magic line; the generation of the log
+// A snapshot file (version 9) is: the magic line; the generation of the
+// log that continues it and the length of the catalog, little-endian
+// uint64s; the catalog: a gob stream of the collection's [summary], then its
+// documents ([catalog]); the dimension (uint32) and number (uint64) of the
+// vectors; then, each section starting at a multiple of 64 bytes from the
+// start of the file (zero bytes in between), the vectors as raw
+// little-endian float32 in catalog order, their int8 copies, their sign
+// bits (little-endian uint64, [arena.words] per vector) and their scales
+// (float32); then the CRC-32C of everything before it. The aligned sections
+// let a little-endian machine map the file and use them in place (see
+// [mapping]), so opening computes nothing and copies no vector.
+//
+// A version 8 snapshot is: the magic line; the generation of the log
 // that continues it and the length of the catalog, little-endian uint64s;
 // the catalog: a gob stream of the collection's [summary], then its
 // documents ([catalog]); the dimension (uint32) and number (uint64) of the
@@ -48,12 +62,14 @@ import (
 // vectors; an older semsearch would read the summary as its catalog. Version 8
 // differs from 7 only in the catalog's Sources (what the collection was
 // indexed from, vectorstore.Sources), which an older semsearch would drop
-// silently. Version 1 and
+// silently. Version 9 is version 8's catalog over version 9's aligned,
+// mappable sections with the sign bits (above). Version 1 and
 // 2 files (the catalog followed by chromem-go's gob export) are still read;
 // the first compaction rewrites them.
 const (
 	fileExt  = ".collection"
-	magic    = "semsearch collection v8\n"
+	magic    = "semsearch collection v9\n"
+	magicV8  = "semsearch collection v8\n"
 	magicV7  = "semsearch collection v7\n"
 	magicV6  = "semsearch collection v6\n"
 	magicV5  = "semsearch collection v5\n"
@@ -70,14 +86,14 @@ var crcTable = crc32.MakeTable(crc32.Castagnoli)
 // snapshots (NAME.123.tmp) and logs being restarted (NAME.wal.123.tmp).
 var leftoverTemp = regexp.MustCompile(`^(.+?)(\.wal)?\.[0-9]+\.tmp$`)
 
-// snapshotSize is the size of a version 3 to 7 snapshot whose catalog is
+// snapshotSize is the size of a version 3 to 8 snapshot whose catalog is
 // catLen bytes long and which holds nvec vectors of dims dimensions.
 // Listing checks it too ([readSummary]).
 func snapshotSize(catLen, dims, nvec uint64) uint64 {
 	return uint64(len(magic)+16) + catLen + 12 + nvec*dims*5 + nvec*4 + crcBytes
 }
 
-// summary is the head of a version 7 catalog: what listing collections
+// summary is the head of a catalog since version 7: what listing collections
 // reports (Info, with its document and passage counts) and what it needs to
 // tell whether the log continues this snapshot.
 type summary struct {
@@ -93,7 +109,7 @@ type catalog struct {
 	// this one replaced (see [Store.ReplaceCollection]) and is dropped,
 	// not replayed. Zero (compactions, version 3 files) replays any log.
 	LogFrom uint64
-	// Sources are what the collection was indexed from (version 7; nil
+	// Sources are what the collection was indexed from (version 8; nil
 	// before, or when none were recorded).
 	Sources *vectorstore.Sources
 }
@@ -176,7 +192,9 @@ func (s *Store) loadSnapshot(ctx context.Context, name string) (*collection, err
 	}
 	var c *collection
 	switch string(head) {
-	case magic, magicV7, magicV6, magicV5, magicV4, magicV3:
+	case magic:
+		c, err = s.readV9(ctx, f, st.Size(), corrupt)
+	case magicV8, magicV7, magicV6, magicV5, magicV4, magicV3:
 		c, err = s.readV3(ctx, f, st.Size(), string(head), corrupt)
 	case magicV2, magicV1:
 		c, err = s.readV2(f, st.Size(), string(head) == magicV2, name, corrupt)
@@ -190,12 +208,12 @@ func (s *Store) loadSnapshot(ctx context.Context, name string) (*collection, err
 		return nil, corrupt("catalog", fmt.Errorf("it holds collection %q", c.info.Name))
 	}
 	c.snapBytes = st.Size()
-	c.oldSnapshot = string(head) != magic && string(head) != magicV7
+	c.oldSnapshot = string(head) != magic && string(head) != magicV8 && string(head) != magicV7
 	return c, nil
 }
 
 // readV3 reads a version 3 to 8 snapshot whose magic line, head, has been
-// read.
+// read, and computes the sign bits they do not hold.
 func (s *Store) readV3(ctx context.Context, f *os.File, size int64, head string, corrupt func(string, error) error) (*collection, error) {
 	br := bufio.NewReaderSize(f, 1<<20)
 	crc := crc32.New(crcTable)
@@ -212,7 +230,7 @@ func (s *Store) readV3(ctx context.Context, f *os.File, size int64, head string,
 	}
 	lr := io.LimitReader(cr, int64(catLen))
 	dec := gob.NewDecoder(lr)
-	if head == magic || head == magicV7 { // a summary, then the catalog
+	if head == magicV8 || head == magicV7 { // a summary, then the catalog
 		var sum summary
 		if err := dec.Decode(&sum); err != nil {
 			return nil, corrupt("catalog", err)
@@ -272,12 +290,30 @@ func (s *Store) readV3(ctx context.Context, f *os.File, size int64, head string,
 		return nil, corrupt("checksum", fmt.Errorf("file has CRC-32C %08x, its content %08x", want, sum))
 	}
 	a.n = int(nvec)
+	a.computeSigns()
+	if err := c.place(cat.Docs); err != nil {
+		return nil, corrupt(err.what, err.err)
+	}
+	c.gen, c.logFrom, c.sources = gen, cat.LogFrom, cat.Sources
+	return c, nil
+}
+
+// placeError says which part of a snapshot is inconsistent.
+type placeError struct {
+	what string
+	err  error
+}
+
+// place gives the catalog's documents their slots, in catalog order: the
+// arena holds their vectors in that order (a.n of them).
+func (c *collection) place(docs []*docEntry) *placeError {
+	a := &c.arena
 	a.owner = make([]*docEntry, a.n)
 	a.chunk = make([]int32, a.n)
 	slot := int32(0)
-	for _, e := range cat.Docs {
+	for _, e := range docs {
 		if e == nil || len(e.Vectored) != len(e.Passages) {
-			return nil, corrupt("catalog", errors.New("bad document entry"))
+			return &placeError{"catalog", errors.New("bad document entry")}
 		}
 		e.slots = make([]int32, len(e.Passages))
 		for i, v := range e.Vectored {
@@ -286,7 +322,7 @@ func (s *Store) readV3(ctx context.Context, f *os.File, size int64, head string,
 				continue
 			}
 			if int(slot) >= a.n {
-				return nil, corrupt("vectors", errors.New("fewer vectors than passages"))
+				return &placeError{"vectors", errors.New("fewer vectors than passages")}
 			}
 			e.slots[i] = slot
 			a.owner[slot], a.chunk[slot] = e, int32(i)
@@ -296,9 +332,132 @@ func (s *Store) readV3(ctx context.Context, f *os.File, size int64, head string,
 		c.passages += len(e.Passages)
 	}
 	if int(slot) != a.n {
-		return nil, corrupt("vectors", errors.New("more vectors than passages"))
+		return &placeError{"vectors", errors.New("more vectors than passages")}
 	}
 	a.live = a.n
+	return nil
+}
+
+// mapping is a snapshot file mapped into memory (or read into it where
+// mapping is not implemented), whose vector sections the arena's blocks
+// alias. Its lifetime: those slices never leave the package (vectors handed
+// to callers are copies, see [Store.Lookup]), and every holder of them
+// holds the arena that references the mapping (queries the collection, a
+// compaction its view, which copies the reference), so the mapping is
+// unmapped by a cleanup once no arena references it, never while a
+// slice of it may still be read.
+type mapping struct {
+	data []byte
+}
+
+func newMapping(data []byte) *mapping {
+	m := &mapping{data: data}
+	runtime.AddCleanup(m, unmapFile, data)
+	return m
+}
+
+// align64 rounds n up to a multiple of 64.
+func align64(n int64) int64 { return (n + 63) &^ 63 }
+
+// v9Layout returns the offsets of the sections of a version 9 snapshot
+// whose vector header ends at head, and its total size.
+func v9Layout(head int64, nvec, dims uint64) (f32, i8, sign, scale, size int64) {
+	words := (dims + 63) / 64
+	f32 = align64(head)
+	i8 = align64(f32 + int64(nvec*dims*4))
+	sign = align64(i8 + int64(nvec*dims))
+	scale = align64(sign + int64(nvec*words*8))
+	size = scale + int64(nvec*4) + crcBytes
+	return
+}
+
+// readV9 maps a version 9 snapshot and builds the collection on it: the
+// full blocks of vectors alias the mapping; the last, partial one is
+// copied, so that new slots go to memory of the process's own.
+func (s *Store) readV9(ctx context.Context, f *os.File, size int64, corrupt func(string, error) error) (*collection, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	data, _, err := mapFile(f, size)
+	if err != nil {
+		return nil, corrupt("file", err)
+	}
+	m := newMapping(data)
+	// The checksum of the whole file is computed on another core while
+	// this one decodes the catalog, and checked before anything is used.
+	sum := make(chan uint32, 1)
+	go func() { sum <- crc32.Checksum(data[:size-crcBytes], crcTable) }()
+	c, err := s.buildV9(data, size, corrupt)
+	if want, got := binary.LittleEndian.Uint32(data[size-crcBytes:]), <-sum; want != got {
+		return nil, corrupt("checksum", fmt.Errorf("file has CRC-32C %08x, its content %08x", want, got))
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.arena.mapped = m
+	return c, nil
+}
+
+// buildV9 decodes the catalog of a version 9 snapshot in data and builds
+// the collection on its vector sections.
+func (s *Store) buildV9(data []byte, size int64, corrupt func(string, error) error) (*collection, error) {
+	off := int64(len(magic))
+	if size < off+16+12+crcBytes {
+		return nil, corrupt("header", io.ErrUnexpectedEOF)
+	}
+	gen, catLen := binary.LittleEndian.Uint64(data[off:]), binary.LittleEndian.Uint64(data[off+8:])
+	off += 16
+	if catLen > uint64(size-off-12-crcBytes) {
+		return nil, corrupt("catalog", io.ErrUnexpectedEOF)
+	}
+	dec := gob.NewDecoder(bytes.NewReader(data[off : off+int64(catLen)]))
+	var sum summary // read by listing; the catalog repeats it
+	if err := dec.Decode(&sum); err != nil {
+		return nil, corrupt("catalog", err)
+	}
+	var cat catalog
+	if err := dec.Decode(&cat); err != nil {
+		return nil, corrupt("catalog", err)
+	}
+	off += int64(catLen)
+	dims, nvec := uint64(binary.LittleEndian.Uint32(data[off:])), binary.LittleEndian.Uint64(data[off+4:])
+	off += 12
+	if (nvec > 0 && dims == 0) || nvec > uint64(size) || dims > uint64(size) {
+		return nil, corrupt("vectors", fmt.Errorf("file size does not match %d vectors of %d dimensions", nvec, dims))
+	}
+	f32Off, i8Off, signOff, scaleOff, want := v9Layout(off, nvec, dims)
+	if want != size {
+		return nil, corrupt("vectors", fmt.Errorf("file size does not match %d vectors of %d dimensions", nvec, dims))
+	}
+	c := newCollection(cat.Info)
+	a := &c.arena
+	a.dims, a.n = int(dims), int(nvec)
+	words := a.words()
+	full := a.n / blockSlots
+	for b := range (a.n + blockSlots - 1) / blockSlots {
+		n := min(a.n-b*blockSlots, blockSlots)
+		fv := unsafe.Slice((*float32)(unsafe.Pointer(&data[f32Off+int64(b*blockSlots*a.dims*4)])), n*a.dims)
+		qv := unsafe.Slice((*int8)(unsafe.Pointer(&data[i8Off+int64(b*blockSlots*a.dims)])), n*a.dims)
+		sv := unsafe.Slice((*uint64)(unsafe.Pointer(&data[signOff+int64(b*blockSlots*words*8)])), n*words)
+		if b == full || !littleEndian {
+			// A partial block (or values to convert): the process's own.
+			fv = append(make([]float32, 0, blockSlots*a.dims), fv...)
+			qv = append(make([]int8, 0, blockSlots*a.dims), qv...)
+			sv = append(make([]uint64, 0, blockSlots*words), sv...)
+			fixEndian(fv)
+			fixEndianWords(sv)
+			fv, qv, sv = fv[:cap(fv)], qv[:cap(qv)], sv[:cap(sv)]
+		}
+		a.f32 = append(a.f32, fv[:len(fv):len(fv)])
+		a.i8 = append(a.i8, qv[:len(qv):len(qv)])
+		a.sign = append(a.sign, sv[:len(sv):len(sv)])
+	}
+	a.scale = make([]float32, a.n)
+	copy(floatBytes(a.scale), data[scaleOff:scaleOff+int64(4*a.n)])
+	fixEndian(a.scale)
+	if err := c.place(cat.Docs); err != nil {
+		return nil, corrupt(err.what, err.err)
+	}
 	c.gen, c.logFrom, c.sources = gen, cat.LogFrom, cat.Sources
 	return c, nil
 }
@@ -611,30 +770,47 @@ func (s *Store) writeSnapshot(info vectorstore.Collection, sources *vectorstore.
 	vh = binary.LittleEndian.AppendUint32(vh, uint32(view.dims))
 	vh = binary.LittleEndian.AppendUint64(vh, uint64(nvec))
 	hw.Write(vh)
+	head := int64(len(hd) + buf.Len() + len(vh))
+	f32Off, i8Off, signOff, scaleOff, _ := v9Layout(head, uint64(nvec), uint64(view.dims))
+	written := head
+	pad := func(to int64) {
+		hw.Write(make([]byte, to-written))
+		written = to
+	}
+	each := func(write func(slot int32) []byte) {
+		for _, e := range docs {
+			for _, s := range e.slots {
+				if s >= 0 {
+					b := write(s)
+					hw.Write(b)
+					written += int64(len(b))
+				}
+			}
+		}
+	}
 	var scratch []byte
-	for _, e := range docs {
-		for _, s := range e.slots {
-			if s >= 0 {
-				scratch = appendFloats(scratch[:0], view.vec(s))
-				hw.Write(scratch)
-			}
+	pad(f32Off)
+	each(func(s int32) []byte {
+		scratch = appendFloats(scratch[:0], view.vec(s))
+		return scratch
+	})
+	pad(i8Off)
+	each(func(s int32) []byte { return int8Bytes(view.qvec(s)) })
+	pad(signOff)
+	each(func(s int32) []byte {
+		scratch = scratch[:0]
+		for _, x := range view.signs(s) {
+			scratch = binary.LittleEndian.AppendUint64(scratch, x)
 		}
-	}
-	for _, e := range docs {
-		for _, s := range e.slots {
-			if s >= 0 {
-				hw.Write(int8Bytes(view.qvec(s)))
-			}
-		}
-	}
-	for _, e := range docs {
-		for _, s := range e.slots {
-			if s >= 0 {
-				scratch = appendFloats(scratch[:0], view.scale[s:s+1])
-				hw.Write(scratch)
-			}
-		}
-	}
+		return scratch
+	})
+	pad(scaleOff)
+	each(func(s int32) []byte {
+		scratch = appendFloats(scratch[:0], view.scale[s:s+1])
+		return scratch
+	})
+	// view's blocks may alias a mapping that only view keeps alive.
+	runtime.KeepAlive(view)
 	w.Write(binary.LittleEndian.AppendUint32(nil, h.Sum32()))
 	err = w.Flush()
 	if err == nil {

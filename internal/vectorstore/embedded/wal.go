@@ -129,6 +129,17 @@ func fixEndian(v []float32) {
 	}
 }
 
+// fixEndianWords converts little-endian uint64s read from a file in place.
+func fixEndianWords(v []uint64) {
+	if littleEndian || len(v) == 0 {
+		return
+	}
+	b := unsafe.Slice((*byte)(unsafe.Pointer(&v[0])), 8*len(v))
+	for i := range v {
+		v[i] = binary.LittleEndian.Uint64(b[8*i:])
+	}
+}
+
 // record frames payload as a log record.
 func record(op byte, head any, vecs [][]float32) ([]byte, error) {
 	var g bytes.Buffer

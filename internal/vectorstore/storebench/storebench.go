@@ -33,9 +33,13 @@ const Collection = "bench"
 
 // Corpus describes a seeded corpus of Docs documents of PassagesPerDoc
 // passages, each a random unit vector of Dims values and a short text. Every
-// other document has meta "half"="yes", for a filter that keeps half.
+// other document has meta "half"="yes", for a filter that keeps half, and
+// every 16th "rare"="yes".
 type Corpus struct {
 	Dims, Docs, PassagesPerDoc int
+	// Text, when set, gives the vectors (of real text) instead of the
+	// random generator; its Dims must be Dims.
+	Text *TextVectors
 }
 
 // Passages returns the number of passages.
@@ -53,17 +57,27 @@ func (c Corpus) Doc(i, v int) (vectorstore.Document, []vectorstore.Passage) {
 	for j := range ps {
 		start := text.Len()
 		fmt.Fprintf(&text, "Passage %d of document %d, version %d: some words about vector search.\n", j, i, v)
-		ps[j] = vectorstore.Passage{Chunk: j, Start: start, End: text.Len(), LineStart: j + 1, LineEnd: j + 1, Vector: UnitVector(rng, c.Dims)}
+		ps[j] = vectorstore.Passage{Chunk: j, Start: start, End: text.Len(), LineStart: j + 1, LineEnd: j + 1, Vector: c.vector(rng, i*c.PassagesPerDoc+j, v)}
 	}
 	d := vectorstore.Document{ID: DocID(i), Source: DocID(i) + ".txt", Title: "Document " + strconv.Itoa(i),
 		Hash: fmt.Sprintf("h%d-%d", i, v), Text: text.String()}
 	if i%2 == 0 {
 		d.Meta = map[string]string{"half": "yes"}
+		if i%16 == 0 {
+			d.Meta["rare"] = "yes"
+		}
 	}
 	for j := range ps {
 		ps[j].Text = d.Text[ps[j].Start:ps[j].End]
 	}
 	return d, ps
+}
+
+func (c Corpus) vector(rng *rand.Rand, p, v int) []float32 {
+	if c.Text != nil {
+		return c.Text.Passage(p, v)
+	}
+	return UnitVector(rng, c.Dims)
 }
 
 // UnitVector returns a random unit vector.
@@ -87,6 +101,10 @@ func (c Corpus) Queries(n int) [][]float32 {
 	rng := rand.New(rand.NewPCG(99, 99))
 	out := make([][]float32, n)
 	for i := range out {
+		if c.Text != nil {
+			out[i] = c.Text.Query(i * 7)
+			continue
+		}
 		out[i] = UnitVector(rng, c.Dims)
 	}
 	return out
@@ -100,6 +118,11 @@ func (c Corpus) TwoDocs() vectorstore.Filter {
 
 func HalfFilter() vectorstore.Filter {
 	return vectorstore.Filter{Meta: map[string]string{"half": "yes"}}
+}
+
+// RareFilter keeps a sixteenth of the documents.
+func RareFilter() vectorstore.Filter {
+	return vectorstore.Filter{Meta: map[string]string{"rare": "yes"}}
 }
 
 // Exact returns the exact top k passage keys for each query (brute force
@@ -183,9 +206,12 @@ func Fill(ctx context.Context, s vectorstore.Store, c Corpus, set vectorstore.Se
 type Result struct {
 	Write        time.Duration // p50 of Put of one document + Flush
 	Open         time.Duration // Open and first query
+	OpenCPU      time.Duration // the process's CPU time for Open and first query
 	Query        time.Duration // p50, top 10, no filter
+	QueryCPU     time.Duration // p50 of the process's CPU time per query, top 10, no filter
 	FilteredTwo  time.Duration // p50, top 10, two-document filter
 	FilteredHalf time.Duration // p50, top 10, half the documents
+	FilteredRare time.Duration // p50, top 10, a sixteenth of the documents
 	RSS          int64         // resident bytes the open store added
 	Recall       float64       // recall@10 of unfiltered queries
 }
@@ -196,7 +222,7 @@ func Measure(ctx context.Context, open func(dir string) (vectorstore.Store, erro
 	var r Result
 	FreeMemory()
 	before := RSS()
-	t := time.Now()
+	t, cpu := time.Now(), CPUTime()
 	s, err := open(dir)
 	if err != nil {
 		return r, err
@@ -205,18 +231,23 @@ func Measure(ctx context.Context, open func(dir string) (vectorstore.Store, erro
 	if _, err := s.Query(ctx, Collection, queries[0], 10, vectorstore.Filter{}); err != nil {
 		return r, err
 	}
-	r.Open = time.Since(t)
+	r.Open, r.OpenCPU = time.Since(t), CPUTime()-cpu
 	runtime.GC()
 	r.RSS = RSS() - before
 	var got [][]vectorstore.Hit
+	cpus := make([]time.Duration, len(queries))
 	r.Query, err = P50(len(queries), func(i int) error {
+		cpu := CPUTime()
 		h, err := s.Query(ctx, Collection, queries[i], 10, vectorstore.Filter{})
+		cpus[i] = CPUTime() - cpu
 		got = append(got, h)
 		return err
 	})
 	if err != nil {
 		return r, err
 	}
+	slices.Sort(cpus)
+	r.QueryCPU = cpus[len(cpus)/2]
 	r.Recall = Recall(got, exact)
 	if r.FilteredTwo, err = P50(len(queries), func(i int) error {
 		_, err := s.Query(ctx, Collection, queries[i], 10, c.TwoDocs())
@@ -226,6 +257,12 @@ func Measure(ctx context.Context, open func(dir string) (vectorstore.Store, erro
 	}
 	if r.FilteredHalf, err = P50(len(queries), func(i int) error {
 		_, err := s.Query(ctx, Collection, queries[i], 10, HalfFilter())
+		return err
+	}); err != nil {
+		return r, err
+	}
+	if r.FilteredRare, err = P50(len(queries), func(i int) error {
+		_, err := s.Query(ctx, Collection, queries[i], 10, RareFilter())
 		return err
 	}); err != nil {
 		return r, err
@@ -274,6 +311,10 @@ func RSS() int64 {
 // FreeMemory collects garbage and returns it to the OS, so that RSS
 // deltas measure live memory.
 func FreeMemory() {
+	runtime.GC()
+	// A store may release memory in cleanups (an unmapped snapshot), which
+	// run after the collection that queued them.
+	time.Sleep(50 * time.Millisecond)
 	runtime.GC()
 	debug.FreeOSMemory()
 }
