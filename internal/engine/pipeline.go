@@ -136,43 +136,68 @@ func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstor
 	var wg sync.WaitGroup
 	defer wg.Wait() // after cancel: every stage stops at its next send or receive
 	defer cancel()
-	send := func(ch chan<- *embedJob, j *embedJob) bool {
-		select {
-		case ch <- j:
-			return true
-		case <-ctx.Done():
-			return false
-		}
+	prepared := e.prepareStage(ctx, &wg, todo)
+	embedJobs, storeQueue := e.batchStage(ctx, &wg, prepared)
+	// Stage 3: embed, EmbedConcurrency calls in flight.
+	for range max(e.cfg.EmbedConcurrency, 1) {
+		wg.Go(func() {
+			for j := range embedJobs {
+				j.vecs, j.took, j.err = e.embedJob(ctx, j.batch, pr)
+				close(j.done)
+			}
+		})
 	}
+	// Stage 4b: the BM25 index, in large batches beside the store.
+	var kw *keywordWriter
+	if e.keywords != nil {
+		kw = e.startKeywordWriter(ctx, name, &wg)
+		defer func() {
+			if kerr := kw.close(); kerr != nil && err == nil {
+				err = kerr
+			}
+		}()
+	}
+	if err := e.storeStage(ctx, name, col, storeQueue, st, kw, pr, stored, afterBatch); err != nil {
+		return err
+	}
+	return ctx.Err()
+}
 
-	// Stage 1: prepare, in order of todo, on every CPU.
-	type prepJob struct {
-		p    *pending
-		err  error
-		done chan struct{}
+// send puts v on ch unless ctx ends first.
+func send[T any](ctx context.Context, ch chan<- T, v T) bool {
+	select {
+	case ch <- v:
+		return true
+	case <-ctx.Done():
+		return false
 	}
-	prepJobs := make(chan *prepJob, prepareAhead)
-	prepQueue := make(chan *prepJob, prepareAhead) // the same jobs, in order
+}
+
+// prepJob is an article being chunked in stage 1; done is closed once it is.
+type prepJob struct {
+	p    *pending
+	err  error
+	done chan struct{}
+}
+
+// prepareStage is stage 1: it chunks todo's articles on every CPU and
+// hands them on in todo's order (each to be waited for on its done).
+func (e *Engine) prepareStage(ctx context.Context, wg *sync.WaitGroup, todo []*pending) <-chan *prepJob {
+	jobs := make(chan *prepJob, prepareAhead)
+	queue := make(chan *prepJob, prepareAhead) // the same jobs, in order
 	wg.Go(func() {
-		defer close(prepJobs)
-		defer close(prepQueue)
+		defer close(jobs)
+		defer close(queue)
 		for _, p := range todo {
 			j := &prepJob{p: p, done: make(chan struct{})}
-			select {
-			case prepQueue <- j:
-			case <-ctx.Done():
-				return
-			}
-			select {
-			case prepJobs <- j:
-			case <-ctx.Done():
+			if !send(ctx, queue, j) || !send(ctx, jobs, j) {
 				return
 			}
 		}
 	})
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
-			for j := range prepJobs {
+			for j := range jobs {
 				if !j.p.prepared {
 					q, err := e.prepare(j.p.art)
 					if err == nil {
@@ -184,21 +209,26 @@ func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstor
 			}
 		})
 	}
-	// Stage 2: batch prepared articles into calls, in order.
-	embedJobs := make(chan *embedJob, max(e.cfg.EmbedConcurrency, 1))
-	storeQueue := make(chan *embedJob, max(e.cfg.EmbedConcurrency, 1)+storeAhead)
+	return queue
+}
+
+// batchStage is stage 2: it gathers prepared articles, in order, into
+// embedding calls, which it sends both to the embedders and, in order, to
+// the store. Every job the store receives ends done, so that the store can
+// wait for each without watching ctx.
+func (e *Engine) batchStage(ctx context.Context, wg *sync.WaitGroup, prepared <-chan *prepJob) (embedJobs, storeQueue chan *embedJob) {
+	embedJobs = make(chan *embedJob, max(e.cfg.EmbedConcurrency, 1))
+	storeQueue = make(chan *embedJob, max(e.cfg.EmbedConcurrency, 1)+storeAhead)
 	wg.Go(func() {
 		defer close(embedJobs)
 		defer close(storeQueue)
 		var batch []*pending
 		n := 0
-		// Every job the store stage receives ends done, so that it can
-		// wait for each without watching ctx.
 		emit := func(j *embedJob) bool {
-			if !send(storeQueue, j) {
+			if !send(ctx, storeQueue, j) {
 				return false
 			}
-			if j.err == nil && !send(embedJobs, j) {
+			if j.err == nil && !send(ctx, embedJobs, j) {
 				j.err = ctx.Err()
 				close(j.done)
 				return false
@@ -213,7 +243,7 @@ func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstor
 			batch, n = nil, 0
 			return emit(j)
 		}
-		for pj := range prepQueue {
+		for pj := range prepared {
 			select {
 			case <-pj.done:
 			case <-ctx.Done():
@@ -246,36 +276,19 @@ func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstor
 		}
 		flushBatch()
 	})
-	// Stage 3: embed, EmbedConcurrency calls in flight.
-	for range max(e.cfg.EmbedConcurrency, 1) {
-		wg.Go(func() {
-			for j := range embedJobs {
-				j.vecs, j.took, j.err = e.embedJob(ctx, j.batch, pr)
-				close(j.done)
-			}
-		})
-	}
+	return embedJobs, storeQueue
+}
 
-	// Stage 4b: the BM25 index, in large batches beside the store.
-	var kw *keywordWriter
-	if e.keywords != nil {
-		kw = e.startKeywordWriter(ctx, name, &wg)
-		defer func() {
-			if kerr := kw.close(); kerr != nil && err == nil {
-				err = kerr
-			}
-		}()
-	}
-
-	// Stage 4: store, in order; this goroutine is the run's only writer.
-	// Calls embedded before the run was cancelled are still stored (each
-	// Put is quick): the run keeps all it finished, as it did before
-	// storing ran beside embedding, and stops at the first call that
-	// failed or was cancelled.
+// storeStage is stage 4: it stores each call's articles in order, on the
+// calling goroutine, the run's only writer, and hands them to the BM25
+// writer kw (when there is one). Calls embedded before the run was
+// cancelled are still stored (each Put is quick): the run keeps all it
+// finished, and stops at the first call that failed or was cancelled.
+func (e *Engine) storeStage(ctx context.Context, name string, col *vectorstore.Collection, queue <-chan *embedJob, st *IndexStats, kw *keywordWriter, pr *progress, stored func(*pending), afterBatch func() error) error {
 	sctx := context.WithoutCancel(ctx)
 	var zc zeroCheck
 	storedArts := 0
-	for j := range storeQueue {
+	for j := range queue {
 		<-j.done
 		st.EmbedTime += j.took
 		if j.err != nil {
@@ -323,7 +336,7 @@ func (e *Engine) embedAndStore(ctx context.Context, name string, col *vectorstor
 			return err
 		}
 	}
-	return ctx.Err()
+	return nil
 }
 
 // embedJob embeds the passages of one call's articles, in calls of at most
