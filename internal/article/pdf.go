@@ -165,6 +165,16 @@ func readPDFPage(p pdf.Page) (out pdfPage) {
 	return pdfPage{lines: layoutLines(pageGlyphs(p))}
 }
 
+// cellGap is the gap along a baseline that parts runs of text (columns,
+// table cells): two and a half ems, or, on a page that draws its spaces
+// (so that a gap without one is layout), four fifths of an em.
+func cellGap(size float64, drawsSpaces bool) float64 {
+	if drawsSpaces {
+		return size * 0.8
+	}
+	return size * 2.5
+}
+
 // run is a stretch of glyphs shown together at one baseline.
 type run struct {
 	x, y, end, size float64
@@ -196,20 +206,19 @@ func layoutLines(glyphs []pdf.Text) []pdfLine {
 		if size <= 0 {
 			size = 10
 		}
-		// Fonts whose widths the library does not know (CID fonts) give
-		// W == 0: their glyph ends at the next one's start, and only a
-		// clear gap counts as a space (such PDFs, Chromium's among them,
-		// draw their spaces).
-		// On a page that draws its spaces (Chromium's), the library's
-		// positions after a kerning adjustment in such a font jump ahead
-		// ("W", then "ednesday" at the line's end), so along a baseline
-		// they neither split a run nor make a space; where spaces are
-		// only positioning (TeX), a jump is a space as usual.
-		w, minGap, maxGap := g.W, size*0.15, size*2.5
+		// A glyph whose font gives no width (W == 0) ends at the next
+		// one's start; on a page that draws its spaces such glyphs
+		// neither split a run nor make a space, since only their starts
+		// are known. Otherwise a gap of a column's width splits a run;
+		// on a page that draws its spaces (Chromium's) a gap with no
+		// space in it already does from most of an em (cell padding),
+		// so that table cells stand apart.
+		w, minGap, maxGap := g.W, size*0.15, cellGap(size, drawsSpaces)
 		if w == 0 && drawsSpaces {
 			minGap, maxGap = math.Inf(1), math.Inf(1)
 		}
-		if cur != nil && math.Abs(g.Y-cur.y) < size*0.4 && g.X >= cur.x-0.5 && g.X-cur.end < maxGap {
+		if cur != nil && math.Abs(g.Y-cur.y) < size*0.4 && g.X >= cur.x-0.5 &&
+			(g.X-cur.end < maxGap || (endsSpace(&cur.text) || g.S == " ") && g.X-cur.end < cellGap(size, false)) {
 			// Same line, continuing: a space where there is a visible gap
 			// and none is drawn (TeX positions words instead).
 			if gap := g.X - cur.end; gap > minGap && !endsSpace(&cur.text) && g.S != " " {
@@ -242,7 +251,7 @@ func layoutLines(glyphs []pdf.Text) []pdfLine {
 		// that the chunker knows a table row. Two are two columns of
 		// text, and stay text.
 		wide := func(k int) bool {
-			return !runs[k-1].noWidth && runs[k].x-runs[k-1].end >= runs[k].size*2.5
+			return !runs[k-1].noWidth && runs[k].x-runs[k-1].end >= cellGap(runs[k].size, drawsSpaces)
 		}
 		cells := 1
 		for k := i + 1; k < end; k++ {

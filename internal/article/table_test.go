@@ -68,3 +68,42 @@ func TestLayoutLines_tableRows(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// spacedCellGlyphs lays out table rows as Chromium prints them: spaces are
+// drawn as glyphs, widths are known, and cells (split at "\t") stand only
+// their padding apart, 12 units at a 10-unit font.
+func spacedCellGlyphs(rows ...string) []pdf.Text {
+	var out []pdf.Text
+	y := 700.0
+	for _, row := range rows {
+		x := 72.0
+		for _, cell := range strings.Split(row, "\t") {
+			for i, r := range cell {
+				if i > 0 && r == ' ' {
+					out = append(out, pdf.Text{S: " ", X: x, Y: y, W: 3, FontSize: 10, Font: "F"})
+					x += 3
+					continue
+				}
+				out = append(out, pdf.Text{S: string(r), X: x, Y: y, W: 5, FontSize: 10, Font: "F"})
+				x += 5
+			}
+			x += 12
+		}
+		y -= 14
+	}
+	return out
+}
+
+// TestLayoutLines_tableRowsDrawnSpaces: on a page that draws its spaces
+// (Chromium's), a gap with no space in it, over most of an em, parts
+// cells, and three of them make a row; words keep their drawn spaces.
+func TestLayoutLines_tableRowsDrawnSpaces(t *testing.T) {
+	var got []string
+	for _, l := range layoutLines(spacedCellGlyphs("Route\tAdult fare\tChild fare", "Harbour to Island\t12 pounds\t6 pounds", "Fares are paid on board.")) {
+		got = append(got, l.text)
+	}
+	want := []string{"Route | Adult fare | Child fare", "Harbour to Island | 12 pounds | 6 pounds", "Fares are paid on board."}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
