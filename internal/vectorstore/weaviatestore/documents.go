@@ -312,16 +312,35 @@ func (s *Store) Put(ctx context.Context, coll string, doc vectorstore.Document, 
 	// The new version is stored; what follows is cleanup that searches
 	// already ignore, so a canceled caller does not stop it half way.
 	ctx = context.WithoutCancel(ctx)
-	stale := and(filters.Where().WithPath([]string{"doc_id"}).WithOperator(filters.Equal).WithValueText(doc.ID),
-		filters.Where().WithOperator(filters.Or).WithOperands([]*filters.WhereBuilder{
-			filters.Where().WithPath([]string{"gen"}).WithOperator(filters.NotEqual).WithValueInt(gen),
-			filters.Where().WithPath([]string{"chunk"}).WithOperator(filters.GreaterThanEqual).WithValueInt(int64(len(passages))),
-		}))
-	if err := s.deleteWhere(ctx, fmt.Sprintf("remove old passages of %q", doc.ID), s.psgClass(coll), stale); err != nil {
+	if err := s.removeStale(ctx, coll, doc.ID, gen, len(passages)); err != nil {
 		s.log.Warn("old passages left behind; searches ignore them", "collection", coll, "doc_id", doc.ID, "err", err)
 	}
 	s.touchSoon(ctx, coll)
 	return nil
+}
+
+// removeStale deletes the passages of document id that are not among the
+// n passages of generation gen.
+//
+// Other generations are gen < G or gen > G, never gen != G: Weaviate
+// answers NotEqual as every doc id the shard ever allocated minus those
+// whose inverted entry equals G, and an object being written has its id and
+// object data before its properties' inverted entries, one property after
+// another in map order. A passage of generation G still being written on a
+// replica (a QUORUM write was acknowledged by the others) can have its
+// doc_id entry and not yet its gen entry; NotEqual then matched it, the
+// delete (by uuid, at QUORUM) removed it from every replica, and the
+// document recorded one passage more than the cluster held. Range operators
+// read only the entries that exist.
+func (s *Store) removeStale(ctx context.Context, coll, id string, gen int64, n int) error {
+	genPath := []string{"gen"}
+	stale := and(filters.Where().WithPath([]string{"doc_id"}).WithOperator(filters.Equal).WithValueText(id),
+		filters.Where().WithOperator(filters.Or).WithOperands([]*filters.WhereBuilder{
+			filters.Where().WithPath(genPath).WithOperator(filters.LessThan).WithValueInt(gen),
+			filters.Where().WithPath(genPath).WithOperator(filters.GreaterThan).WithValueInt(gen),
+			filters.Where().WithPath([]string{"chunk"}).WithOperator(filters.GreaterThanEqual).WithValueInt(int64(n)),
+		}))
+	return s.deleteWhere(ctx, fmt.Sprintf("remove old passages of %q", id), s.psgClass(coll), stale)
 }
 
 // termsFunc returns the analysis a collection's BM25 property needs, nil
