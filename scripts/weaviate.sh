@@ -78,14 +78,17 @@ launch() { # launch KIND N: start one node in the background, record its pid
 		# while they elect a new one (README "Scaling out").
 		env+=(CLUSTER_HOSTNAME="$name" CLUSTER_IN_LOCALHOST=true RAFT_BOOTSTRAP_EXPECT=3 RAFT_TIMEOUTS_MULTIPLIER=1
 			RAFT_JOIN="node1:$(($(base_port cluster 1) + 2)),node2:$(($(base_port cluster 2) + 2)),node3:$(($(base_port cluster 3) + 2))")
-		# Join node 1's gossip; node 1 restarted while others run joins
-		# them, or it stays alone in its own memberlist and never catches up.
+		# Join the gossip of every other node running now (memberlist needs
+		# one of them to answer). Not a fixed node: a node restarted
+		# while node 1 is down exits when node 1's port refuses the join,
+		# and node 1 restarted without a join stays alone in its own
+		# memberlist and never catches up. The first node of a cluster
+		# joins nobody; the others join it.
 		local m join=""
-		if [ "$n" = 1 ]; then
-			for m in 2 3; do running_pid cluster "$m" >/dev/null && join="${join:+$join,}127.0.0.1:$(base_port cluster "$m")"; done
-		else
-			join="127.0.0.1:$(base_port cluster 1)"
-		fi
+		for m in 1 2 3; do
+			[ "$m" != "$n" ] || continue
+			running_pid cluster "$m" >/dev/null && join="${join:+$join,}127.0.0.1:$(base_port cluster "$m")"
+		done
 		if [ -n "$join" ]; then env+=(CLUSTER_JOIN="$join"); fi
 	fi
 	say "starting $kind $name at http://127.0.0.1:$http (gRPC $grpc; log: $dir/weaviate.log)"
@@ -178,7 +181,7 @@ stop-node) n=$(node_arg "${2:-}"); stop_node cluster "$n" TERM || die "cluster n
 start-node)
 	n=$(node_arg "${2:-}")
 	if pid=$(running_pid cluster "$n"); then say "cluster node$n already running (pid $pid)"; else launch cluster "$n"; fi
-	wait_until 120 ready "$(http_port cluster "$n")" || die "cluster node$n did not become ready"
+	wait_until 120 ready "$(http_port cluster "$n")" || { tail -5 "$(node_dir cluster "$n")/weaviate.log" >&2; die "cluster node$n did not become ready"; }
 	;;
 *) die "usage: $0 start|cluster|stop|status|kill-node N|stop-node N|start-node N" ;;
 esac
