@@ -239,7 +239,7 @@ $(WEAVIATE_BIN):
 weaviate: $(WEAVIATE_BIN)
 	@$(WEAVIATE_ENV) scripts/weaviate.sh start
 
-# Three nodes on loopback (HTTP 8091-8093, gRPC 50091-50093).
+# Three nodes on loopback (HTTP 8091-8093, gRPC 7915, 7925, 7935).
 weaviate-cluster: $(WEAVIATE_BIN)
 	@$(WEAVIATE_ENV) scripts/weaviate.sh cluster
 

@@ -27,7 +27,14 @@ if [ "$CLUSTER_SHORT" = 1 ]; then : "${BBC_ARTICLES:=20}"; else : "${BBC_ARTICLE
 ws=scripts/weaviate.sh
 p=$((WEAVIATE_PORT))
 n1="127.0.0.1:$((p + 1))" n2="127.0.0.1:$((p + 2))" n3="127.0.0.1:$((p + 3))"
-all="weaviate://$n1,$n2,$n3"
+# gRPC ports as scripts/weaviate.sh lays them out: node N 79N5.
+grpc() { echo $((7905 + 10 * $1)); }
+url() { # url HOST:PORT...: the store URL of these cluster nodes
+	local h hosts="" grpcs=""
+	for h in "$@"; do hosts="${hosts:+$hosts,}$h" grpcs="${grpcs:+$grpcs,}$(grpc $((${h##*:} - p)))"; done
+	echo "weaviate://$hosts?grpc=$grpcs"
+}
+all=$(url "$n1" "$n2" "$n3")
 coll="cluster-$(date +%s)"
 tmp=$(mktemp -d)
 # A cluster of its own: nothing left from an earlier run (or another
@@ -70,7 +77,7 @@ t_all=$EPOCHREALTIME
 phase "start three nodes"
 # Ports a cluster stopped just before (another run) may still hold.
 free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for port in $((p + 1)) $((p + 2)) $((p + 3)) $((p + 42001)) $((p + 42002)) $((p + 42003)); do
+for port in $((p + 1)) $((p + 2)) $((p + 3)) $(grpc 1) $(grpc 2) $(grpc 3); do
 	for _ in $(seq 30); do free "$port" && break; sleep 1; done
 	free "$port" || fail "port $port is taken by a server this test did not start (another cluster: make weaviate-stop)"
 done
@@ -186,7 +193,7 @@ top10() { # top10 NODE: the top 10 (doc, chunk, score) of every question, asked 
 	# A slow query embedding (a loaded machine) would answer from BM25 alone
 	# with a warning; the test compares the stores, not Ollama's speed.
 	for q in "${questions[@]}"; do
-		"$bin" --store "weaviate://$1" --collection "$coll" search --json -k 10 --query-embed-timeout 2m "$q" |
+		"$bin" --store "$(url "$1")" --collection "$coll" search --json -k 10 --query-embed-timeout 2m "$q" |
 			jq -c 'if (.warnings // []) != [] then error("search warned: \(.warnings)") else . end |
 				[.results[] | [.doc_id, .chunk, (.score * 1e5 | round)]]'
 	done
@@ -269,7 +276,7 @@ if [ "$CLUSTER_SHORT" != 1 ]; then
 	same "$tmp/before1" "$tmp/after1" || { diff "$tmp/before1" "$tmp/after1" >&2; fail "node $a answers differently after node $k was killed"; }
 	same "$tmp/before1" "$tmp/after2" || { diff "$tmp/before1" "$tmp/after2" >&2; fail "node $b answers differently after node $k was killed"; }
 	# The client knows all three nodes and fails over to a live one.
-	"$bin" --store "weaviate://$hk,$ha,$hb" --collection "$coll" search --json -k 10 --query-embed-timeout 2m "${questions[0]}" |
+	"$bin" --store "$(url "$hk" "$ha" "$hb")" --collection "$coll" search --json -k 10 --query-embed-timeout 2m "${questions[0]}" |
 		jq -c '[.results[] | [.doc_id, .chunk, (.score * 1e5 | round)]]' >"$tmp/failover"
 	head -1 "$tmp/before1" >"$tmp/first1"
 	same "$tmp/failover" "$tmp/first1" || fail "failover from the dead node $k answered differently"
