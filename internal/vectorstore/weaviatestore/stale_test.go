@@ -118,3 +118,43 @@ func passagesByGen(t *testing.T, s *Store, coll string) map[int64]int {
 	}
 	return held
 }
+
+// TestStore_putRepeatedWritesSameObjects puts one version of a document
+// twice, as index or import run again after a failed write does: the second
+// Put must write the same passage objects (same generation, same ids), so a
+// first attempt that Weaviate commits after its client gave up (the cluster
+// test saw one, after the retry had finished) lands on them instead of
+// leaving a generation no document points at. Another version gets another
+// generation.
+func TestStore_putRepeatedWritesSameObjects(t *testing.T) {
+	url := testStoreURL(t)
+	s := openTest(t, url, t.Name()+time.Now().String())
+	t.Cleanup(func() { dropPrefix(t, s) })
+	ctx := t.Context()
+	if _, err := s.CreateCollection(ctx, "c", vectorstore.Settings{Model: "m", Dimensions: 2, Chunking: "lines"}); err != nil {
+		t.Fatal(err)
+	}
+	version := func(text string) (vectorstore.Document, []vectorstore.Passage) {
+		return vectorstore.Document{ID: "d", Source: "d.txt", Title: "D", Hash: text, Text: text + "\n" + text},
+			[]vectorstore.Passage{{Chunk: 0, Start: 0, End: len(text), LineStart: 1, LineEnd: 1, Vector: []float32{1, 0}},
+				{Chunk: 1, Start: len(text) + 1, End: 2*len(text) + 1, LineStart: 2, LineEnd: 2, Vector: []float32{0, 1}}}
+	}
+	put := func(text string) map[int64]int {
+		d, ps := version(text)
+		if err := s.Put(ctx, "c", d, ps); err != nil {
+			t.Fatal(err)
+		}
+		return passagesByGen(t, s, "c")
+	}
+	first := put("one")
+	again := put("one")
+	if len(first) != 1 || fmt.Sprint(again) != fmt.Sprint(first) {
+		t.Errorf("the same version put twice: passages by generation %v, then %v; want the same single generation", first, again)
+	}
+	other := put("two")
+	for g := range other {
+		if _, same := first[g]; same || len(other) != 1 {
+			t.Errorf("another version: passages by generation %v after %v; want one new generation", other, first)
+		}
+	}
+}
