@@ -125,6 +125,8 @@ demo: build $(OLLAMA_BIN) $(MODEL_GGUF)
 # The embedding client's integration tests then run again against the
 # current Ollama ($(OLLAMA_CURRENT), make runtime OLLAMA_VERSION=...), with
 # v0.6.5 as the peer whose vectors must be the same.
+# Last, the short replication test on a three-node cluster of its own (make
+# test-weaviate-cluster CLUSTER_SHORT=1; docs/scaling-out.md).
 test: lint chromium mcp-client doc-samples $(OLLAMA_BIN) $(OLLAMA_CURRENT_BIN) $(MODEL_GGUF) $(WEAVIATE_BIN)
 	@env=$$($(MAKE) -s runtime) && eval "$$env" && export $(FRONTDOOR_ENV) && \
 		wenv=$$($(MAKE) -s weaviate) && eval "$$wenv" && export SEMSEARCH_TEST_WEAVIATE=$$SEMSEARCH_STORE && unset SEMSEARCH_STORE && \
@@ -135,6 +137,7 @@ test: lint chromium mcp-client doc-samples $(OLLAMA_BIN) $(OLLAMA_CURRENT_BIN) $
 		SEMSEARCH_TEST_OLLAMA=1 SEMSEARCH_TEST_OLLAMA_PEER=$$peer $(GO) test -race -count=1 -timeout 15m -run Integration ./internal/embed/
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && $(MAKE) -s eval-sample EVAL_DATA=$$tmp
 	@$(MAKE) -s pdf-score
+	@$(MAKE) -s test-weaviate-cluster CLUSTER_SHORT=1
 
 # Unit tests only: no runtime, integration tests skip.
 test-unit:
@@ -282,7 +285,7 @@ $(WEAVIATE_BIN):
 weaviate: $(WEAVIATE_BIN)
 	@$(WEAVIATE_ENV) scripts/weaviate.sh start
 
-# Three nodes on loopback (HTTP 8091-8093, gRPC 50091-50093).
+# Three nodes on loopback (HTTP 8091-8093, gRPC 7915, 7925, 7935).
 weaviate-cluster: $(WEAVIATE_BIN)
 	@$(WEAVIATE_ENV) scripts/weaviate.sh cluster
 

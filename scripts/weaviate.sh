@@ -12,7 +12,10 @@
 # Settings (environment): WEAVIATE_BIN, WEAVIATE_DIR (state), WEAVIATE_PORT
 # (default 8090: the single node; the cluster takes the next three).
 # Other ports: single node gRPC 50090, gossip/data/raft/raft-rpc/pprof
-# 7900-7904; cluster node N gRPC 50090+N, the others 79N0-79N4.
+# 7900-7904; cluster node N gossip/data/raft/raft-rpc/pprof/gRPC 79N0-79N5.
+# The cluster's gRPC ports are below Linux's ephemeral range (32768-60999):
+# a node restarted after a kill could not listen on 50092 when an outgoing
+# connection somewhere on the machine had taken it as its local port.
 set -euo pipefail
 
 : "${WEAVIATE_BIN:?path to the weaviate-server binary}"
@@ -25,7 +28,7 @@ log_name=weaviate
 # node_env KIND N: the ports of a node. KIND is single (N=0) or cluster (N=1..3).
 http_port() { if [ "$1" = single ]; then echo "$WEAVIATE_PORT"; else echo $((WEAVIATE_PORT + $2)); fi; }
 base_port() { if [ "$1" = single ]; then echo 7900; else echo $((7900 + 10 * $2)); fi; }
-grpc_port() { echo $((42000 + $(http_port "$1" "$2"))); }
+grpc_port() { if [ "$1" = single ]; then echo $((42000 + $(http_port "$1" "$2"))); else echo $(($(base_port "$1" "$2") + 5)); fi; }
 node_dir() { if [ "$1" = single ]; then echo "$WEAVIATE_DIR/single"; else echo "$WEAVIATE_DIR/cluster/node$2"; fi; }
 
 ready() { curl -fsS -m 2 -o /dev/null "http://127.0.0.1:$1/v1/.well-known/ready" 2>/dev/null; }
@@ -78,14 +81,17 @@ launch() { # launch KIND N: start one node in the background, record its pid
 		# while they elect a new one (docs/scaling-out.md).
 		env+=(CLUSTER_HOSTNAME="$name" CLUSTER_IN_LOCALHOST=true RAFT_BOOTSTRAP_EXPECT=3 RAFT_TIMEOUTS_MULTIPLIER=1
 			RAFT_JOIN="node1:$(($(base_port cluster 1) + 2)),node2:$(($(base_port cluster 2) + 2)),node3:$(($(base_port cluster 3) + 2))")
-		# Join node 1's gossip; node 1 restarted while others run joins
-		# them, or it stays alone in its own memberlist and never catches up.
+		# Join the gossip of every other node running now (memberlist needs
+		# one of them to answer). Not a fixed node: a node restarted
+		# while node 1 is down exits when node 1's port refuses the join,
+		# and node 1 restarted without a join stays alone in its own
+		# memberlist and never catches up. The first node of a cluster
+		# joins nobody; the others join it.
 		local m join=""
-		if [ "$n" = 1 ]; then
-			for m in 2 3; do running_pid cluster "$m" >/dev/null && join="${join:+$join,}127.0.0.1:$(base_port cluster "$m")"; done
-		else
-			join="127.0.0.1:$(base_port cluster 1)"
-		fi
+		for m in 1 2 3; do
+			[ "$m" != "$n" ] || continue
+			running_pid cluster "$m" >/dev/null && join="${join:+$join,}127.0.0.1:$(base_port cluster "$m")"
+		done
 		if [ -n "$join" ]; then env+=(CLUSTER_JOIN="$join"); fi
 	fi
 	say "starting $kind $name at http://127.0.0.1:$http (gRPC $grpc; log: $dir/weaviate.log)"
@@ -117,7 +123,7 @@ start_cluster() {
 	exec 9>"$WEAVIATE_DIR/start.lock"
 	flock 9
 	[ -x "$WEAVIATE_BIN" ] || die "no weaviate binary at $WEAVIATE_BIN (run: make weaviate-bin)"
-	local n hosts=""
+	local n hosts="" grpcs=""
 	# Node 1 first: the others exit at once if its gossip port is not up yet.
 	for n in 1 2 3; do
 		if pid=$(running_pid cluster "$n"); then
@@ -132,9 +138,10 @@ start_cluster() {
 	for n in 1 2 3; do
 		wait_until 120 ready "$(http_port cluster "$n")" || { tail -20 "$(node_dir cluster "$n")/weaviate.log" >&2; die "cluster node$n did not become ready"; }
 		hosts="${hosts:+$hosts,}127.0.0.1:$(http_port cluster "$n")"
+		grpcs="${grpcs:+$grpcs,}$(grpc_port cluster "$n")"
 	done
 	say "cluster ready: $hosts"
-	echo "export SEMSEARCH_STORE=weaviate://$hosts"
+	echo "export SEMSEARCH_STORE=weaviate://$hosts?grpc=$grpcs"
 }
 
 stop_node() { # stop_node KIND N SIGNAL
@@ -178,7 +185,7 @@ stop-node) n=$(node_arg "${2:-}"); stop_node cluster "$n" TERM || die "cluster n
 start-node)
 	n=$(node_arg "${2:-}")
 	if pid=$(running_pid cluster "$n"); then say "cluster node$n already running (pid $pid)"; else launch cluster "$n"; fi
-	wait_until 120 ready "$(http_port cluster "$n")" || die "cluster node$n did not become ready"
+	wait_until 120 ready "$(http_port cluster "$n")" || { tail -5 "$(node_dir cluster "$n")/weaviate.log" >&2; die "cluster node$n did not become ready"; }
 	;;
 *) die "usage: $0 start|cluster|stop|status|kill-node N|stop-node N|start-node N" ;;
 esac

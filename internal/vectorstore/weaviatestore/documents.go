@@ -2,10 +2,13 @@ package weaviatestore
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -244,12 +247,6 @@ func (s *Store) Put(ctx context.Context, coll string, doc vectorstore.Document, 
 			return err
 		}
 	}
-	old, err := s.docsByID(ctx, coll, []string{doc.ID})
-	if err != nil {
-		return err
-	}
-	gen := max(old[doc.ID].gen+1, time.Now().UnixMicro())
-
 	doc.Meta = maps.Clone(doc.Meta)
 	doc.Passages = len(passages)
 	if doc.Indexed.IsZero() {
@@ -264,6 +261,7 @@ func (s *Store) Put(ctx context.Context, coll string, doc vectorstore.Document, 
 	if err != nil {
 		return fmt.Errorf("put document %q: %w", doc.ID, err)
 	}
+	gen := generation(doc, passages, kv, published, m.Analyzer)
 	objs := make([]*models.Object, 0, len(passages))
 	for i, p := range passages {
 		props := map[string]any{
@@ -312,16 +310,64 @@ func (s *Store) Put(ctx context.Context, coll string, doc vectorstore.Document, 
 	// The new version is stored; what follows is cleanup that searches
 	// already ignore, so a canceled caller does not stop it half way.
 	ctx = context.WithoutCancel(ctx)
-	stale := and(filters.Where().WithPath([]string{"doc_id"}).WithOperator(filters.Equal).WithValueText(doc.ID),
-		filters.Where().WithOperator(filters.Or).WithOperands([]*filters.WhereBuilder{
-			filters.Where().WithPath([]string{"gen"}).WithOperator(filters.NotEqual).WithValueInt(gen),
-			filters.Where().WithPath([]string{"chunk"}).WithOperator(filters.GreaterThanEqual).WithValueInt(int64(len(passages))),
-		}))
-	if err := s.deleteWhere(ctx, fmt.Sprintf("remove old passages of %q", doc.ID), s.psgClass(coll), stale); err != nil {
+	if err := s.removeStale(ctx, coll, doc.ID, gen, len(passages)); err != nil {
 		s.log.Warn("old passages left behind; searches ignore them", "collection", coll, "doc_id", doc.ID, "err", err)
 	}
 	s.touchSoon(ctx, coll)
 	return nil
+}
+
+// generation returns the generation number of a document version: a hash of
+// what its passage objects hold, so that a Put run again with the same
+// version (index or import repeated after a failed write) writes the same
+// objects under the same ids. Weaviate can commit a write after its client
+// gave up on it (its replication coordinator works on a context of its
+// own): with a new number per attempt, such a write landed after the
+// retry's cleanup as a generation no document points at, one passage object
+// too many on every node. Different versions get different numbers; 52 bits
+// stay exact as a JSON number.
+func generation(doc vectorstore.Document, passages []vectorstore.Passage, kv []string, published any, analyzer string) int64 {
+	h := sha256.New()
+	field := func(v string) { fmt.Fprintf(h, "%d:%s", len(v), v) }
+	field(doc.ID)
+	field(doc.Title)
+	field(doc.Text)
+	field(fmt.Sprint(published))
+	field(analyzer)
+	field(strings.Join(kv, "\x00"))
+	var b [8]byte
+	for _, p := range passages {
+		fmt.Fprintf(h, "|%d %d %d %d %d|", p.Start, p.End, p.LineStart, p.LineEnd, len(p.Vector))
+		for _, x := range p.Vector {
+			binary.LittleEndian.PutUint32(b[:4], math.Float32bits(x))
+			h.Write(b[:4])
+		}
+	}
+	return int64(binary.BigEndian.Uint64(h.Sum(nil)[:8]) >> 12)
+}
+
+// removeStale deletes the passages of document id that are not among the
+// n passages of generation gen.
+//
+// Other generations are gen < G or gen > G, never gen != G: Weaviate
+// answers NotEqual as every doc id the shard ever allocated minus those
+// whose inverted entry equals G, and an object being written has its id and
+// object data before its properties' inverted entries, one property after
+// another in map order. A passage of generation G still being written on a
+// replica (a QUORUM write was acknowledged by the others) can have its
+// doc_id entry and not yet its gen entry; NotEqual then matched it, the
+// delete (by uuid, at QUORUM) removed it from every replica, and the
+// document recorded one passage more than the cluster held. Range operators
+// read only the entries that exist.
+func (s *Store) removeStale(ctx context.Context, coll, id string, gen int64, n int) error {
+	genPath := []string{"gen"}
+	stale := and(filters.Where().WithPath([]string{"doc_id"}).WithOperator(filters.Equal).WithValueText(id),
+		filters.Where().WithOperator(filters.Or).WithOperands([]*filters.WhereBuilder{
+			filters.Where().WithPath(genPath).WithOperator(filters.LessThan).WithValueInt(gen),
+			filters.Where().WithPath(genPath).WithOperator(filters.GreaterThan).WithValueInt(gen),
+			filters.Where().WithPath([]string{"chunk"}).WithOperator(filters.GreaterThanEqual).WithValueInt(int64(n)),
+		}))
+	return s.deleteWhere(ctx, fmt.Sprintf("remove old passages of %q", id), s.psgClass(coll), stale)
 }
 
 // termsFunc returns the analysis a collection's BM25 property needs, nil
