@@ -257,7 +257,7 @@ crash-store:
 # (about 2 GB, kept in BENCH_COLLECTIONS_DIR for the next run), a server over
 # them scraped on /metrics and /readyz and one collection searched; prints
 # the server's RSS at each step (it must stay that of the one collection
-# searched). See docs/storage.md.
+# searched). See docs/store.md.
 BENCH_COLLECTIONS_DIR ?= $(CACHE)/bench-collections
 .PHONY: bench-collections
 bench-collections:
