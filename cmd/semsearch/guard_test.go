@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -12,33 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
-
-// serveInProcess runs `semsearch serve` on data with the global flags g
-// until the test ends, and returns its URL.
-func serveInProcess(t *testing.T, data string, g []string) string {
-	t.Helper()
-	ctx, stop := context.WithCancel(t.Context())
-	done := make(chan int, 1)
-	var serveErr bytes.Buffer
-	go func() {
-		app := newApp(strings.NewReader(""), &bytes.Buffer{}, &serveErr)
-		done <- runMain(ctx, app, append([]string{"semsearch", "serve", "--addr", "127.0.0.1:0"}, g...), &serveErr)
-	}()
-	t.Cleanup(func() {
-		stop()
-		<-done
-	})
-	for range 200 {
-		if u := runningServer(data); u != "" {
-			return u
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-	t.Fatalf("serve did not announce its address: %s", serveErr.String())
-	return ""
-}
 
 // listIDs returns the ids `list --json` prints, with their sources.
 func listIDs(t *testing.T, g []string) map[string]string {
@@ -71,7 +43,7 @@ func TestIndexServer_IDFromAnotherSourceRefused(t *testing.T) {
 	writeFile(t, filepath.Join(business, "002.txt"), "Dollar gains on Greenspan speech\n\nThe dollar rose against the euro.\n")
 	writeFile(t, filepath.Join(sport, "002.txt"), "Claxton hunting first major medal\n\nThe hurdler runs in Madrid.\n")
 	g := f.flags(data)
-	u := serveInProcess(t, data, g)
+	u := serveInTest(t, data, g)
 
 	if _, errOut, code := runExit(t, "", append([]string{"index", "--server", u, "--id-prefix", "business/", business}, g...)...); code != 0 {
 		t.Fatalf("first index --server: %d %s", code, errOut)
@@ -210,7 +182,7 @@ func TestIndex_SameFileUnderTwoIDsRefused(t *testing.T) {
 		t.Errorf("index --id-prefix tech/ corpus/tech: %d %s %s", code, out, errOut)
 	}
 	// Through a server too.
-	u := serveInProcess(t, data, g)
+	u := serveInTest(t, data, g)
 	out, errOut, code = runExit(t, "", append([]string{"index", "--server", u, tech}, g...)...)
 	if code != exitFailure || !strings.Contains(errOut, `"tech/018.txt"`) {
 		t.Errorf("index --server corpus/tech after corpus: %d %s %s", code, out, errOut)

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"net/http"
 	"path/filepath"
@@ -26,27 +24,7 @@ func TestServe_QueriesShareEmbeddingRequest(t *testing.T) {
 		t.Fatalf("index: %s", errOut)
 	}
 
-	ctx, stop := context.WithCancel(t.Context())
-	done := make(chan int, 1)
-	var serveErr bytes.Buffer
-	go func() {
-		app := newApp(strings.NewReader(""), &bytes.Buffer{}, &serveErr)
-		done <- runMain(ctx, app, append([]string{"semsearch", "serve", "--addr", "127.0.0.1:0"}, g...), &serveErr)
-	}()
-	defer func() {
-		stop()
-		<-done
-	}()
-	var url string
-	for range 200 {
-		if url = runningServer(data); url != "" {
-			break
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-	if url == "" {
-		t.Fatal("serve did not announce its address")
-	}
+	url := serveInTest(t, data, g)
 
 	together := make(chan struct{})
 	var once sync.Once

@@ -18,21 +18,27 @@ import (
 func serveInTest(t *testing.T, data string, g []string, extra ...string) string {
 	t.Helper()
 	ctx, stop := context.WithCancel(t.Context())
-	done := make(chan int, 1)
+	exited := make(chan struct{})
+	var code int
 	var serveErr bytes.Buffer
 	go func() {
+		defer close(exited)
 		app := newApp(strings.NewReader(""), &bytes.Buffer{}, &serveErr)
-		done <- runMain(ctx, app, append(append([]string{"semsearch", "serve", "--addr", "127.0.0.1:0"}, g...), extra...), &serveErr)
+		code = runMain(ctx, app, append(append([]string{"semsearch", "serve", "--addr", "127.0.0.1:0"}, g...), extra...), &serveErr)
 	}()
 	t.Cleanup(func() {
 		stop()
-		<-done
+		<-exited
 	})
 	for range 400 {
 		if url := runningServer(data); url != "" {
 			return url
 		}
-		time.Sleep(25 * time.Millisecond)
+		select {
+		case <-exited:
+			t.Fatalf("serve exited with %d: %s", code, serveErr.String())
+		case <-time.After(25 * time.Millisecond):
+		}
 	}
 	t.Fatalf("serve did not announce its address: %s", serveErr.String())
 	return ""

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -22,31 +21,7 @@ func serveWithFake(t *testing.T, args ...string) string {
 	t.Helper()
 	f := newFakeOllama(t, "fake")
 	data := t.TempDir()
-	ctx, stop := context.WithCancel(t.Context())
-	exited := make(chan struct{})
-	var code int
-	var errOut bytes.Buffer
-	go func() {
-		defer close(exited)
-		app := newApp(strings.NewReader(""), &bytes.Buffer{}, &errOut)
-		code = runMain(ctx, app, append(append([]string{"semsearch", "serve", "--addr", "127.0.0.1:0"}, args...), f.flags(data)...), &errOut)
-	}()
-	t.Cleanup(func() {
-		stop()
-		<-exited
-	})
-	for range 400 {
-		if u := runningServer(data); u != "" {
-			return u
-		}
-		select {
-		case <-exited:
-			t.Fatalf("serve exited with %d: %s", code, errOut.String())
-		case <-time.After(25 * time.Millisecond):
-		}
-	}
-	t.Fatal("serve did not announce its address")
-	return ""
+	return serveInTest(t, data, f.flags(data), args...)
 }
 
 // browse sends one request as curl or a browser would, with a Host header
