@@ -201,7 +201,7 @@ func runSync(c *cli.Context) error {
 		return serverHint(c, err)
 	}
 	defer a.Close()
-	s := &sources.Syncer{Engine: a.engine, Collection: a.cfg.collection, SameFile: sameFile, Log: a.cfg.logger}
+	s := &sources.Syncer{Engine: a.engine, Collection: a.cfg.collection, SameFile: sameFile}
 	start := time.Now()
 	before := a.embed.Stats()
 	res, err := s.Sync(c.Context)
@@ -334,7 +334,7 @@ func watchSources(ctx context.Context, a *app, quiet time.Duration, w, ew io.Wri
 	for i, r := range src.Roots {
 		roots[i] = r.Path
 	}
-	s := &sources.Syncer{Engine: a.engine, Collection: a.cfg.collection, SameFile: sameFile, Log: a.cfg.logger}
+	s := &sources.Syncer{Engine: a.engine, Collection: a.cfg.collection, SameFile: sameFile}
 	sync := func(ctx context.Context, changed []string) error {
 		start := time.Now()
 		before := a.embed.Stats()

@@ -196,9 +196,9 @@ func layoutLines(glyphs []pdf.Text) []pdfLine {
 	var runs []*run
 	var cur *run
 	for _, g := range glyphs {
-		// The library ends some text shows with a "\n" glyph that has a
-		// width (pdfTeX's, at a change of font): it carries nothing a
-		// position does not, and its width would hide the next space.
+		// A glyph that decodes to a line break (a ToUnicode map may map
+		// one so) carries nothing a position does not, and its width
+		// would hide the next space.
 		if g.S == "" || g.S == "\n" {
 			continue
 		}

@@ -127,9 +127,9 @@ func place(x, y float64, line string) []pdf.Text {
 	return out
 }
 
-// TestLayoutNewlineGlyph: the library ends some text shows with a "\n"
-// glyph that has a width (pdfTeX's, at a change of font); it must not eat
-// the space before the next word.
+// TestLayoutNewlineGlyph: a glyph that decodes to "\n" and has a width
+// (the library's own extraction made one at each change of font in pdfTeX
+// files) must not eat the space before the next word.
 func TestLayoutNewlineGlyph(t *testing.T) {
 	g := place(72, 700, "For integer types,")
 	g = append(g, pdf.Text{S: "\n", X: 72 + 85, Y: 700, W: 8, FontSize: 10, Font: "F"})

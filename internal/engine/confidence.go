@@ -150,7 +150,7 @@ func words(text string) []string {
 // letters, so "companies", "company" and "companion" meet, a price paid
 // for not needing the BM25 index's analyser here.
 func stem(w string) string {
-	for _, suf := range []struct{ from, to string }{{"ies", "y"}, {"ing", ""}, {"ed", ""}, {"es", ""}, {"ly", ""}, {"s", ""}, {"e", ""}} {
+	for _, suf := range stemSuffixes {
 		if strings.HasSuffix(w, suf.from) && utf8.RuneCountInString(w)-len(suf.from) >= 3 {
 			w = strings.TrimSuffix(w, suf.from) + suf.to
 			break
@@ -161,6 +161,9 @@ func stem(w string) string {
 	}
 	return w
 }
+
+// stemSuffixes are the suffixes stem strips, the first that fits.
+var stemSuffixes = []struct{ from, to string }{{"ies", "y"}, {"ing", ""}, {"ed", ""}, {"es", ""}, {"ly", ""}, {"s", ""}, {"e", ""}}
 
 // stopWords are English function words and question words, which say
 // nothing about a question's topic.

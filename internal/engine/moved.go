@@ -53,12 +53,8 @@ func (e *Engine) takeMoved(ctx context.Context, collection string, col *vectorst
 		if ok {
 			// The pipeline chunks articles as it goes; a move is
 			// checked against the article's chunks now.
-			if !p.prepared {
-				q, err := e.prepare(p.art)
-				if err != nil {
-					return todo, err
-				}
-				p.chunks, p.inputs, p.n, p.prepared = q.chunks, q.inputs, q.n, true
+			if err := e.ensurePrepared(p); err != nil {
+				return todo, err
 			}
 			var err error
 			if vecs, err = e.movedVectors(ctx, collection, from, p, col.Settings.Dimensions); err != nil {

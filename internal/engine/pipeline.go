@@ -77,6 +77,20 @@ func (e *Engine) countPassages(ctx context.Context, todo []*pending) error {
 	})
 }
 
+// ensurePrepared chunks p's article and builds its inputs unless that is
+// done already.
+func (e *Engine) ensurePrepared(p *pending) error {
+	if p.prepared {
+		return nil
+	}
+	q, err := e.prepare(p.art)
+	if err != nil {
+		return err
+	}
+	p.chunks, p.inputs, p.n, p.prepared = q.chunks, q.inputs, q.n, true
+	return nil
+}
+
 // parallel runs f on every item, on as many goroutines as there are CPUs,
 // and returns the error of the first item (in order) that failed.
 func parallel[T any](ctx context.Context, items []T, f func(T) error) error {
@@ -198,13 +212,7 @@ func (e *Engine) prepareStage(ctx context.Context, wg *sync.WaitGroup, todo []*p
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
 			for j := range jobs {
-				if !j.p.prepared {
-					q, err := e.prepare(j.p.art)
-					if err == nil {
-						j.p.chunks, j.p.inputs, j.p.n, j.p.prepared = q.chunks, q.inputs, q.n, true
-					}
-					j.err = err
-				}
+				j.err = e.ensurePrepared(j.p)
 				close(j.done)
 			}
 		})

@@ -177,11 +177,12 @@ func Report(prev []vectorstore.FileReport, run Run, docs map[string]vectorstore.
 	return out
 }
 
+var statusRank = map[string]int{"": 0, vectorstore.FileUnchanged: 1, vectorstore.FileIndexed: 2, vectorstore.FileSkipped: 3, vectorstore.FileFailed: 4}
+
 // worse returns the status that says more is wrong: failed over skipped
 // over indexed over unchanged.
 func worse(a, b string) string {
-	rank := map[string]int{"": 0, vectorstore.FileUnchanged: 1, vectorstore.FileIndexed: 2, vectorstore.FileSkipped: 3, vectorstore.FileFailed: 4}
-	if rank[b] > rank[a] {
+	if statusRank[b] > statusRank[a] {
 		return b
 	}
 	return a

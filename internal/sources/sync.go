@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
-	"slices"
 	"time"
 
 	"github.com/semsearch/semsearch/internal/article"
@@ -22,7 +20,6 @@ type Syncer struct {
 	// engine.IndexOptions.SameFile).
 	SameFile func(stored, given string) (same, known bool)
 	Now      func() time.Time // time.Now when nil
-	Log      *slog.Logger     // discarded when nil
 }
 
 // Result is what one [Syncer.Sync] did.
@@ -98,7 +95,8 @@ func (s *Syncer) Sync(ctx context.Context) (Result, error) {
 			continue
 		}
 		for _, id := range f.IDs {
-			if !seen[id] && !slices.Contains(remove, id) {
+			if !seen[id] {
+				seen[id] = true // given, or already to be removed
 				remove = append(remove, id)
 			}
 		}

@@ -185,21 +185,13 @@ func (w *watcher) event(ev fsnotify.Event) error {
 	if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
 		// The notifier drops a removed directory's watch (and those below
 		// it); one made again under the name is added anew.
-		for d := range w.dirs {
-			if d == ev.Name || strings.HasPrefix(d, ev.Name+string(filepath.Separator)) {
-				delete(w.dirs, d)
-			}
-		}
+		w.forget(ev.Name)
 	}
 	if ev.Has(fsnotify.Create) {
 		if fi, err := os.Stat(ev.Name); err == nil && fi.IsDir() {
 			// What was watched under this name (a folder replaced, a
 			// link pointed elsewhere) is another folder now.
-			for d := range w.dirs {
-				if d == ev.Name || strings.HasPrefix(d, ev.Name+string(filepath.Separator)) {
-					delete(w.dirs, d)
-				}
-			}
+			w.forget(ev.Name)
 			// A new (or re-created, or moved-in) directory: watch it and
 			// all under it. Files made in it before its watch existed
 			// are found by the sync, which reads the whole root.
@@ -213,6 +205,16 @@ func (w *watcher) event(ev fsnotify.Event) error {
 }
 
 // inRoots reports whether path is a root or inside one.
+// forget drops the watches held for name and the folders under it: the
+// notifier has dropped them, or they are other folders now.
+func (w *watcher) forget(name string) {
+	for d := range w.dirs {
+		if d == name || strings.HasPrefix(d, name+string(filepath.Separator)) {
+			delete(w.dirs, d)
+		}
+	}
+}
+
 func (w *watcher) inRoots(path string) bool {
 	for r := range w.roots {
 		if path == r || strings.HasPrefix(path, r+string(filepath.Separator)) {
