@@ -18,6 +18,7 @@ import (
 	"github.com/semsearch/semsearch/internal/article"
 	"github.com/semsearch/semsearch/internal/embed"
 	"github.com/semsearch/semsearch/internal/engine"
+	"github.com/semsearch/semsearch/internal/sources"
 )
 
 func indexCommand() *cli.Command {
@@ -85,7 +86,7 @@ func runIndex(c *cli.Context) error {
 		return err
 	}
 	var refused []article.Problem
-	loaded.Articles, refused = refuseControlIDs(loaded.Articles)
+	loaded.Articles, refused = sources.RefuseBadIDs(loaded.Articles, "rename the file (or give the object another id)")
 	for _, p := range refused {
 		fmt.Fprintf(c.App.ErrWriter, "warning: %s: %s\n", termLine(p.Source), termLine(p.Reason))
 		skipped++
@@ -289,24 +290,6 @@ func renameArticles(c *cli.Context, arts []article.Article) (string, error) {
 		a.ID = c.String("id-prefix") + a.ID
 	}
 	return stdinID, nil
-}
-
-// refuseControlIDs drops the articles whose id holds control characters
-// (a file named with an ESC or a newline, a JSON object's id), which the
-// HTTP API refuses too: printed, such an id would drive the terminal, and
-// it could not be named on a command line. It returns a problem for each.
-func refuseControlIDs(arts []article.Article) ([]article.Article, []article.Problem) {
-	var probs []article.Problem
-	kept := arts[:0]
-	for _, a := range arts {
-		if err := engine.CheckID(a.ID); err != nil { // the request model's id rule
-			probs = append(probs, article.Problem{Source: a.Source, Kind: article.KindSkipped,
-				Reason: fmt.Sprintf("not indexed: its %v; rename the file (or give the object another id)", err)})
-			continue
-		}
-		kept = append(kept, a)
-	}
-	return kept, probs
 }
 
 // sameFile tells the engine's id guard whether a stored article's source

@@ -74,7 +74,7 @@ func (s *Syncer) Sync(ctx context.Context) (Result, error) {
 		res.Problems = append(res.Problems, got.Problems...)
 	}
 	var bad []article.Problem
-	arts, bad = refuseControlIDs(arts)
+	arts, bad = RefuseBadIDs(arts, "rename the file")
 	res.Problems = append(res.Problems, bad...)
 
 	// What is gone: the articles of files recorded before that hold none
@@ -127,15 +127,16 @@ func (s *Syncer) Sync(ctx context.Context) (Result, error) {
 	return res, ierr
 }
 
-// refuseControlIDs drops articles whose id the engine refuses (control
-// characters: a file named with an ESC or a newline), as `index` does.
-func refuseControlIDs(arts []article.Article) ([]article.Article, []article.Problem) {
+// RefuseBadIDs keeps the articles whose ids pass the request model's id
+// rule (engine.CheckID) and reports the others as skipped, saying what to
+// do: advice, such as "rename the file".
+func RefuseBadIDs(arts []article.Article, advice string) ([]article.Article, []article.Problem) {
 	var probs []article.Problem
 	kept := arts[:0]
 	for _, a := range arts {
 		if err := engine.CheckID(a.ID); err != nil {
 			probs = append(probs, article.Problem{Source: a.Source, Kind: article.KindSkipped,
-				Reason: fmt.Sprintf("not indexed: its %v; rename the file", err)})
+				Reason: fmt.Sprintf("not indexed: its %v; %s", err, advice)})
 			continue
 		}
 		kept = append(kept, a)
