@@ -356,10 +356,10 @@ func (s *Store) snapshotGen(name string) (uint64, error) {
 	if _, err := io.ReadFull(f, h[:]); err != nil {
 		return 0, fmt.Errorf("%s is unreadable (header: %w)", s.path(name), err)
 	}
-	switch string(h[:len(magic)]) {
-	case magic, magicV8, magicV7, magicV6, magicV5, magicV4, magicV3:
+	switch v := snapshotVersion(string(h[:len(magic)])); {
+	case v >= 3:
 		return binary.LittleEndian.Uint64(h[len(magic):]), nil
-	case magicV2, magicV1:
+	case v >= 1:
 		return 0, nil
 	}
 	return 0, fmt.Errorf("%s is unreadable (header: not a semsearch collection file)", s.path(name))
@@ -376,12 +376,11 @@ func readSummary(f *os.File, size int64) (*summary, uint64, error) {
 		return nil, 0, fmt.Errorf("header: %w", err)
 	}
 	head := string(h[:len(magic)])
-	switch head {
-	case magic, magicV8, magicV7:
-	case magicV6, magicV5, magicV4, magicV3, magicV2, magicV1:
-		return nil, 0, nil
-	default:
+	switch v := snapshotVersion(head); {
+	case v == 0:
 		return nil, 0, errors.New("header: not a semsearch collection file")
+	case v < summaryVersion:
+		return nil, 0, nil
 	}
 	gen, catLen := binary.LittleEndian.Uint64(h[len(magic):]), binary.LittleEndian.Uint64(h[len(magic)+8:])
 	rest := size - int64(len(h)) - 12 - crcBytes

@@ -80,6 +80,20 @@ const (
 	crcBytes = 4
 )
 
+// snapshotVersion returns the version a snapshot's magic line names, 0 when
+// it names none: the one place that lists the versions semsearch reads.
+func snapshotVersion(head string) int {
+	for v, m := range [...]string{magicV1, magicV2, magicV3, magicV4, magicV5, magicV6, magicV7, magicV8, magic} {
+		if head == m {
+			return v + 1
+		}
+	}
+	return 0
+}
+
+// summaryVersion is the first version whose catalog starts with a summary.
+const summaryVersion = 7
+
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
 
 // leftoverTemp matches the temporary files a crash can leave behind:
@@ -191,13 +205,13 @@ func (s *Store) loadSnapshot(ctx context.Context, name string) (*collection, err
 		return nil, corrupt("header", err)
 	}
 	var c *collection
-	switch string(head) {
-	case magic:
+	switch v := snapshotVersion(string(head)); {
+	case string(head) == magic:
 		c, err = s.readV9(ctx, f, st.Size(), corrupt)
-	case magicV8, magicV7, magicV6, magicV5, magicV4, magicV3:
+	case v >= 3:
 		c, err = s.readV3(ctx, f, st.Size(), string(head), corrupt)
-	case magicV2, magicV1:
-		c, err = s.readV2(f, st.Size(), string(head) == magicV2, name, corrupt)
+	case v >= 1:
+		c, err = s.readV2(f, st.Size(), v == 2, name, corrupt)
 	default:
 		return nil, corrupt("header", errors.New("not a semsearch collection file"))
 	}
@@ -208,7 +222,7 @@ func (s *Store) loadSnapshot(ctx context.Context, name string) (*collection, err
 		return nil, corrupt("catalog", fmt.Errorf("it holds collection %q", c.info.Name))
 	}
 	c.snapBytes = st.Size()
-	c.oldSnapshot = string(head) != magic && string(head) != magicV8 && string(head) != magicV7
+	c.oldSnapshot = snapshotVersion(string(head)) < summaryVersion
 	return c, nil
 }
 
@@ -230,7 +244,7 @@ func (s *Store) readV3(ctx context.Context, f *os.File, size int64, head string,
 	}
 	lr := io.LimitReader(cr, int64(catLen))
 	dec := gob.NewDecoder(lr)
-	if head == magicV8 || head == magicV7 { // a summary, then the catalog
+	if snapshotVersion(head) >= summaryVersion { // a summary, then the catalog
 		var sum summary
 		if err := dec.Decode(&sum); err != nil {
 			return nil, corrupt("catalog", err)
