@@ -43,8 +43,12 @@ type Evidence struct {
 // question: BM25's score and rank and the vector rank as the search
 // found them, and the question's words the passage holds.
 func NewEvidence(question, text string, bm25Score float64, bm25Rank, vectorRank int) Evidence {
+	return questionTerms(question).evidence(text, bm25Score, bm25Rank, vectorRank)
+}
+
+func (terms qterms) evidence(text string, bm25Score float64, bm25Rank, vectorRank int) Evidence {
 	ev := Evidence{BM25Score: bm25Score, BM25Rank: bm25Rank, VectorRank: vectorRank}
-	ev.Coverage, ev.Missing, ev.MissingNames = coverage(question, text)
+	ev.Coverage, ev.Missing, ev.MissingNames = terms.coverage(text)
 	return ev
 }
 
@@ -86,18 +90,18 @@ func LowConfidenceNote(c Confidence, ev *Evidence) string {
 	return "the best passage is a weak match (low confidence: " + why + "); this collection may not answer the question"
 }
 
-// coverage measures how much of question's content is in passage: see
-// [Evidence.Coverage].
-func coverage(question, passage string) (share float64, missing []string, missingNames bool) {
-	have := map[string]bool{}
-	for _, w := range words(passage) {
-		have[stem(strings.ToLower(w))] = true
-	}
-	type term struct {
-		word string
-		name bool
-	}
-	var terms []term
+// qterm is a content word of a question: as written (lower case), its
+// stem, and whether it is a name or a number.
+type qterm struct {
+	word, stem string
+	name       bool
+}
+
+// qterms are a question's content words, read once for all its hits.
+type qterms []qterm
+
+func questionTerms(question string) qterms {
+	var terms qterms
 	seen := map[string]int{} // stem -> index in terms
 	for i, w := range words(question) {
 		lw := strings.ToLower(w)
@@ -113,10 +117,21 @@ func coverage(question, passage string) (share float64, missing []string, missin
 			continue
 		}
 		seen[s] = len(terms)
-		terms = append(terms, term{lw, name})
+		terms = append(terms, qterm{lw, s, name})
 	}
+	return terms
+}
+
+// coverage is the share of the terms found in passage (names and numbers
+// count twice), the missing ones (names first), and whether a name is
+// among them.
+func (terms qterms) coverage(passage string) (share float64, missing []string, missingNames bool) {
 	if len(terms) == 0 {
 		return 1, nil, false
+	}
+	have := map[string]bool{}
+	for _, w := range words(passage) {
+		have[stem(strings.ToLower(w))] = true
 	}
 	var total, found float64
 	var names, others []string
@@ -126,7 +141,7 @@ func coverage(question, passage string) (share float64, missing []string, missin
 			weight = 2
 		}
 		total += weight
-		if have[stem(t.word)] {
+		if have[t.stem] {
 			found += weight
 			continue
 		}

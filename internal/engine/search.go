@@ -228,11 +228,12 @@ func (e *Engine) Search(ctx context.Context, collection string, q Query) (Respon
 		}
 	}
 	docs := map[string]*vectorstore.Document{} // fetched for table headers
+	terms := questionTerms(q.Text)
 	for _, cand := range e.rerank(ctx, kept, q) {
 		r := Result{Hit: cand.hit, Rank: len(resp.Results) + 1, Citation: Citation(cand.hit), Metadata: Metadata(cand.hit)}
 		r.Score = float32(cand.score)
 		r.Vector = nil
-		ev := NewEvidence(q.Text, cand.hit.Text, cand.bscore, cand.brank, cand.vrank)
+		ev := terms.evidence(cand.hit.Text, cand.bscore, cand.brank, cand.vrank)
 		r.Evidence, r.Confidence = &ev, Judge(ev)
 		if q.Explain {
 			r.Explain = &Explanation{VectorScore: cand.vscore, VectorRank: cand.vrank, BM25Score: cand.bscore, BM25Rank: cand.brank, Fused: cand.score, VectorSkipped: skipped}
