@@ -397,7 +397,8 @@ func (e *Engine) dropCollection(ctx context.Context, name string) error {
 }
 
 // prepare chunks an article and builds the texts to embed.
-func (e *Engine) prepare(a *article.Article) (*pending, error) {
+// chunks splits a's text into its passages.
+func (e *Engine) chunks(a *article.Article) ([]chunk.Chunk, error) {
 	chunks, err := chunk.Split(a.Text, a.Skip, e.cfg.Chunk)
 	if err != nil {
 		return nil, fmt.Errorf("chunk %s: %w", a.ID, err)
@@ -413,6 +414,15 @@ func (e *Engine) prepare(a *article.Article) (*pending, error) {
 			chunks = rest
 		}
 	}
+	return chunks, nil
+}
+
+func (e *Engine) prepare(a *article.Article) (*pending, error) {
+	chunks, err := e.chunks(a)
+	if err != nil {
+		return nil, err
+	}
+	title := strings.TrimSpace(a.Title)
 	p := &pending{art: a, chunks: chunks, inputs: make([]string, len(chunks)), n: len(chunks), prepared: true}
 	for i, c := range chunks {
 		text := withHeader(a.Text, c)

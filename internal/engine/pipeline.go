@@ -68,11 +68,11 @@ func (e *Engine) countPassages(ctx context.Context, todo []*pending) error {
 		if p.prepared {
 			return nil
 		}
-		q, err := e.prepare(p.art)
+		chunks, err := e.chunks(p.art)
 		if err != nil {
 			return err
 		}
-		p.n = q.n
+		p.n = len(chunks)
 		return nil
 	})
 }
