@@ -99,10 +99,7 @@ func (b *QueryBatcher) EmbedDocuments(ctx context.Context, texts []string) ([][]
 // EmbedDocumentsNamed passes texts and their names to the wrapped embedder
 // (see [namedEmbedder]), or texts alone when it takes no names.
 func (b *QueryBatcher) EmbedDocumentsNamed(ctx context.Context, texts, names []string) ([][]float32, error) {
-	if n, ok := b.next.(namedEmbedder); ok {
-		return n.EmbedDocumentsNamed(ctx, texts, names)
-	}
-	return b.next.EmbedDocuments(ctx, texts)
+	return embedNamed(ctx, b.next, texts, names)
 }
 
 // EmbedQuery embeds text, in one call with the queries that arrive

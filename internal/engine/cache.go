@@ -60,10 +60,7 @@ func (c *QueryCache) EmbedDocuments(ctx context.Context, texts []string) ([][]fl
 // EmbedDocumentsNamed passes texts and their names to the wrapped embedder
 // (see [namedEmbedder]), or texts alone when it takes no names.
 func (c *QueryCache) EmbedDocumentsNamed(ctx context.Context, texts, names []string) ([][]float32, error) {
-	if n, ok := c.next.(namedEmbedder); ok {
-		return n.EmbedDocumentsNamed(ctx, texts, names)
-	}
-	return c.next.EmbedDocuments(ctx, texts)
+	return embedNamed(ctx, c.next, texts, names)
 }
 
 // EmbedQuery returns the cached vector of text, or embeds it and caches the

@@ -447,10 +447,16 @@ type namedEmbedder interface {
 
 // embedDocuments embeds texts, naming them when the embedder can.
 func (e *Engine) embedDocuments(ctx context.Context, texts, names []string) ([][]float32, error) {
-	if n, ok := e.emb.(namedEmbedder); ok {
+	return embedNamed(ctx, e.emb, texts, names)
+}
+
+// embedNamed embeds texts through emb, with their names when emb takes
+// them (see [namedEmbedder]); wrappers of an embedder pass names on by it.
+func embedNamed(ctx context.Context, emb Embedder, texts, names []string) ([][]float32, error) {
+	if n, ok := emb.(namedEmbedder); ok {
 		return n.EmbedDocumentsNamed(ctx, texts, names)
 	}
-	return e.emb.EmbedDocuments(ctx, texts)
+	return emb.EmbedDocuments(ctx, texts)
 }
 
 func document(p *pending) vectorstore.Document {
