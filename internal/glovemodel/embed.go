@@ -1,6 +1,9 @@
 package glovemodel
 
-import "math"
+import (
+	"math"
+	"sync"
+)
 
 // Embed computes what Ollama returns from /api/embed for text with this
 // model: the tokens of [Model.Tokenize] through the model's network (three
@@ -9,42 +12,108 @@ import "math"
 // with no known word gives a zero vector, as Ollama does. It is meant for
 // checks against a real server and for measuring model variants without
 // one; F16 rounding is not simulated.
+//
+// The network is folded into constants per token (see tokenRow), so a
+// token costs one pass over its row instead of seven, and nothing is
+// allocated per token: cmd/glovesim must answer in microseconds, or the
+// indexing benchmarks that use it measure it instead of semsearch.
 func (m *Model) Embed(text string) []float32 {
-	eps, w := layerNormEps, 1.0
-	if m.Linear {
-		eps, w = LinearEps, math.Sqrt(LinearEps)
-	}
+	m.foldOnce.Do(m.fold)
 	ids := m.Tokenize(text)
-	xs := make([][]float64, len(ids))
-	mean := make([]float64, m.Dim)
-	for t, id := range ids {
-		x := make([]float64, m.Dim)
-		for i, v := range m.Embeddings[id*m.Dim : (id+1)*m.Dim] {
-			x[i] = float64(v)
-		}
-		layerNorm(x, eps, w)
-		xs[t] = x
-		for i, v := range x {
-			mean[i] += v / float64(len(ids))
-		}
+	if len(ids) == 0 {
+		return make([]float32, m.Dim)
 	}
-	// Attention output, the same for every token: -u·uᵀ·mean.
+	// The attention subtracts proj·u from every token, proj = u·mean(x).
 	var proj float64
-	for i, u := range m.Common {
-		proj += float64(u) * mean[i]
+	for _, id := range ids {
+		proj += m.folded[id].alongU
 	}
+	proj /= float64(len(ids))
+	// Each token then goes through two LayerNorms, which only scale its
+	// centred row x̃ - proj·ũ (by c below); the pooled sum is
+	// Σ c·x̃ - proj·(Σ c)·ũ.
 	pooled := make([]float64, m.Dim)
-	for _, x := range xs {
-		for i, u := range m.Common {
-			x[i] -= float64(u) * proj
+	var sumC float64
+	for _, id := range ids {
+		r := &m.folded[id]
+		v1 := (r.norm2 - 2*proj*r.dotU + proj*proj*m.uNorm2) / float64(m.Dim)
+		s1 := m.lnW / math.Sqrt(max(v1, 0)+m.lnEps)
+		s2 := m.lnW / math.Sqrt(s1*s1*max(v1, 0)+m.lnEps)
+		c := s1 * s2
+		sumC += c
+		for i, x := range m.centred[id*m.Dim : (id+1)*m.Dim] {
+			pooled[i] += c * float64(x)
 		}
-		layerNorm(x, eps, w) // attn_output_norm
-		layerNorm(x, eps, w) // layer_output_norm (the feed-forward adds 0)
-		for i, v := range x {
-			pooled[i] += v
+	}
+	if proj != 0 {
+		for i, u := range m.uCentred {
+			pooled[i] -= proj * sumC * u
 		}
 	}
 	return unit(pooled)
+}
+
+// tokenRow holds what Embed needs of one token's row x after the first
+// LayerNorm: x̃ = x - mean(x) is in Model.centred, and these are its
+// products with itself and with the common direction u (ũ = u - mean(u)).
+type tokenRow struct {
+	alongU float64 // u·x, this token's share of proj
+	dotU   float64 // x̃·ũ
+	norm2  float64 // x̃·x̃
+}
+
+// foldState is the per-model cache Embed builds on first use.
+type foldState struct {
+	foldOnce   sync.Once
+	folded     []tokenRow
+	centred    []float32 // x̃ of every token, Dim values each
+	uCentred   []float64 // ũ; nil without a common direction
+	uNorm2     float64   // ũ·ũ
+	lnEps, lnW float64   // LayerNorm's epsilon and weight
+}
+
+// fold computes every token's row after the first LayerNorm, once.
+func (m *Model) fold() {
+	m.lnEps, m.lnW = layerNormEps, 1.0
+	if m.Linear {
+		m.lnEps, m.lnW = LinearEps, math.Sqrt(LinearEps)
+	}
+	if m.Common != nil {
+		var mu float64
+		for _, u := range m.Common {
+			mu += float64(u)
+		}
+		mu /= float64(m.Dim)
+		m.uCentred = make([]float64, m.Dim)
+		for i, u := range m.Common {
+			m.uCentred[i] = float64(u) - mu
+			m.uNorm2 += m.uCentred[i] * m.uCentred[i]
+		}
+	}
+	n := len(m.Embeddings) / m.Dim
+	m.folded = make([]tokenRow, n)
+	m.centred = make([]float32, len(m.Embeddings))
+	x := make([]float64, m.Dim)
+	for id := range n {
+		for i, v := range m.Embeddings[id*m.Dim : (id+1)*m.Dim] {
+			x[i] = float64(v)
+		}
+		layerNorm(x, m.lnEps, m.lnW)
+		var mean float64
+		for _, v := range x {
+			mean += v
+		}
+		mean /= float64(m.Dim)
+		r := &m.folded[id]
+		for i, v := range x {
+			if m.Common != nil {
+				r.alongU += float64(m.Common[i]) * v
+				r.dotU += m.uCentred[i] * (v - mean)
+			}
+			r.norm2 += (v - mean) * (v - mean)
+			m.centred[id*m.Dim+i] = float32(v - mean)
+		}
+	}
 }
 
 // unit returns v scaled to unit length as float32, or zeros for a zero v.

@@ -39,6 +39,36 @@ func TestModel_Embed(t *testing.T) {
 	}
 }
 
+// TestModel_EmbedFoldsTheNetwork holds Embed, which folds the network into
+// per-token constants, to the network computed step by step, for every
+// kind of model (plain, SIF-weighted and so linear, with a common direction
+// removed), including texts of unknown words only and control tokens.
+func TestModel_EmbedFoldsTheNetwork(t *testing.T) {
+	v := tiny(t)
+	texts := append(append([]string{}, embedTexts...), "", "[SEP] the fbi [UNK] fired", "the the the the")
+	for _, opt := range []glovemodel.Options{
+		{ZeroPunct: true},
+		{SIF: 0.1},
+		{ZeroPunct: true, RemoveCommon: true},
+		{ZeroPunct: true, SIF: 1e-4, RemoveCommon: true},
+	} {
+		m, err := glovemodel.Build(v, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, text := range texts {
+			got, net := m.Embed(text), glovemodel.NetworkEmbed(m, text)
+			want := make([]float64, len(net))
+			for i, x := range net {
+				want[i] = float64(x)
+			}
+			if c := cosine(got, want); c < 0.999999 {
+				t.Errorf("%+v, %q: cosine %.7f to the network's embedding", opt, text, c)
+			}
+		}
+	}
+}
+
 // TestBuild_sif checks that SIF weights survive: a linear model's embedding
 // is the plain weighted sum of its (standardised, weighted) rows, and each
 // row's length is its weight a/(a+p) times sqrt(d).

@@ -225,6 +225,7 @@ type Model struct {
 
 	ids         map[string]int // token text -> id
 	maxTokenLen int            // longest token in bytes
+	foldState                  // Embed's cache
 }
 
 // Build builds a model from word vectors, most frequent first. It does not
