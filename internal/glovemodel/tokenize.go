@@ -65,11 +65,19 @@ const WordPrefix = "\u2581"
 // the ▁ prefix (steps 1-3 above).
 func splitWords(text string) []string {
 	var words []string
-	var cur strings.Builder
+	eachWord(text, nil, func(w []byte) { words = append(words, string(w[len(WordPrefix):])) })
+	return words
+}
+
+// eachWord calls emit with each word of text (steps 1-3 above), "▁"
+// first, in a buffer that is reused: buf, when it has room. Tokenize runs
+// on every input glovesim embeds, so a word costs no allocation.
+func eachWord(text string, buf []byte, emit func(word []byte)) {
+	word := append(buf[:0], WordPrefix...)
 	flush := func() {
-		if cur.Len() > 0 {
-			words = append(words, cur.String())
-			cur.Reset()
+		if len(word) > len(WordPrefix) {
+			emit(word)
+			word = word[:len(WordPrefix)]
 		}
 	}
 	for len(text) > 0 {
@@ -86,13 +94,13 @@ func splitWords(text string) []string {
 		lower := unicode.ToLower(r)
 		if unicode.IsPunct(r) || (r < 0x7f && unicode.IsSymbol(r)) || isCJK(r) {
 			flush()
-			words = append(words, string(lower))
+			word = utf8.AppendRune(word, lower)
+			flush()
 			continue
 		}
-		cur.WriteRune(lower)
+		word = utf8.AppendRune(word, lower)
 	}
 	flush()
-	return words
 }
 
 // nfdBase returns the first code point of the canonical decomposition of r,
@@ -154,11 +162,10 @@ func isPunctuation(s string) bool {
 // statistics such as the share of [UNK]s.
 func (m *Model) Tokenize(text string) []int {
 	ids := []int{IDCls}
+	var buf [64]byte
 	for text != "" {
 		frag, special, rest := m.cutControl(text)
-		for _, w := range splitWords(frag) {
-			ids = m.appendWord(ids, w)
-		}
+		eachWord(frag, buf[:0], func(w []byte) { ids = m.appendWord(ids, w) })
 		if special >= 0 {
 			ids = append(ids, special)
 		}
@@ -186,16 +193,15 @@ func (m *Model) cutControl(text string) (before string, id int, after string) {
 	return text, -1, ""
 }
 
-// appendWord appends the tokens of one pre-tokenized word: greedy longest
-// match of "▁word", then of the rest without prefix; [UNK] if any part
-// fails to match.
-func (m *Model) appendWord(ids []int, w string) []int {
-	word := WordPrefix + w
+// appendWord appends the tokens of one pre-tokenized word, "▁" first:
+// greedy longest match of the whole, then of the rest without prefix;
+// [UNK] if any part fails to match.
+func (m *Model) appendWord(ids []int, word []byte) []int {
 	start := len(ids)
 	for i := 0; i < len(word); i++ {
 		matched := false
 		for j := min(len(word), i+m.maxTokenLen+1); j > i; j-- {
-			if id, ok := m.ids[word[i:j]]; ok {
+			if id, ok := m.ids[string(word[i:j])]; ok {
 				ids = append(ids, id)
 				matched = true
 				i = j - 1
