@@ -60,10 +60,9 @@ func (s *Server) listFiles(w http.ResponseWriter, r *http.Request) error {
 	case len(src.Roots) == 0 && len(src.Files) == 0:
 		resp.Note = "no sources recorded: the collection was indexed through the API, from stdin, or before semsearch recorded them; `semsearch index PATH` on the server's machine records PATH"
 	default:
-		resp.Roots, resp.Files = src.Roots, src.Files
-		if resp.Files == nil {
-			resp.Files = []vectorstore.FileReport{}
-		}
+		// Lists stay lists (not null) when one of them is empty.
+		resp.Roots = append(resp.Roots, src.Roots...)
+		resp.Files = append(resp.Files, src.Files...)
 	}
 	s.writeJSON(w, r, http.StatusOK, resp)
 	return nil

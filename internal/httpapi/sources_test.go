@@ -35,8 +35,12 @@ func TestListFiles(t *testing.T) {
 			{Path: "/docs/b.pdf", Status: vectorstore.FileSkipped, Reason: "scanned: no text layer (4 pages)", When: when},
 		},
 	}
-	base := newFakeEngine("news", "empty")
-	s, _ := newTestServer(t, func(c *Config) { c.Engine = sourcesEngine{base, map[string]vectorstore.Sources{"news": src}} })
+	base := newFakeEngine("news", "empty", "api")
+	// "api" has a file report but no folder: its files came through the API.
+	apiOnly := vectorstore.Sources{Files: src.Files[:1]}
+	s, _ := newTestServer(t, func(c *Config) {
+		c.Engine = sourcesEngine{base, map[string]vectorstore.Sources{"news": src, "api": apiOnly}}
+	})
 	srv := httptest.NewServer(s)
 	defer srv.Close()
 	cl, err := NewClient(srv.URL, "", nil)
@@ -55,6 +59,14 @@ func TestListFiles(t *testing.T) {
 	empty, err := cl.Files(ctx, "empty")
 	if err != nil || len(empty.Files) != 0 || !strings.Contains(empty.Note, "no sources recorded") {
 		t.Errorf("a collection without sources: %+v, %v", empty, err)
+	}
+	// Lists are lists in JSON, never null, so clients can iterate them.
+	for _, col := range []string{"api", "empty"} {
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, httptest.NewRequest("GET", "/v1/files?collection="+col, nil))
+		if body := rec.Body.String(); !strings.Contains(body, `"roots":[]`) || strings.Contains(body, "null") {
+			t.Errorf("%s: GET /v1/files = %s, want \"roots\":[] and no null", col, body)
+		}
 	}
 	if _, err := cl.Files(ctx, "nosuch"); err == nil || !strings.Contains(err.Error(), "404") && !strings.Contains(err.Error(), "not_found") {
 		t.Errorf("an unknown collection: %v", err)
