@@ -11,7 +11,8 @@ import (
 // characters in it: ESC sequences clear the screen, set the window title,
 // hide text or rewrite earlier lines. Human-readable output therefore
 // passes every such field through termLine or termText, which show control
-// characters as Go escapes (\x1b, \u009b). JSON output stays exact: its
+// characters, and the bidirectional controls that reorder text on screen,
+// as Go escapes (\x1b, \u009b, \u202e). JSON output stays exact: its
 // encoder escapes what JSON must.
 
 // termLine returns s for one line of a terminal: every control character
@@ -46,7 +47,7 @@ func termEscape(s string, multiline bool) string {
 			b.WriteString(`\t`)
 		case r < 0x20 || r == 0x7f:
 			fmt.Fprintf(&b, `\x%02x`, r)
-		case r >= 0x80 && r <= 0x9f:
+		case r >= 0x80 && r <= 0x9f, isBidiControl(r):
 			fmt.Fprintf(&b, `\u%04x`, r)
 		default:
 			b.WriteString(s[i : i+n])
@@ -54,6 +55,14 @@ func termEscape(s string, multiline bool) string {
 		i += n
 	}
 	return b.String()
+}
+
+// isBidiControl reports whether r is a bidirectional embedding, override or
+// isolate (U+202A-U+202E, U+2066-U+2069): they reorder the text after them
+// on screen, so a path or a passage could display as something it is not.
+// Right-to-left letters themselves need none of them and are left alone.
+func isBidiControl(r rune) bool {
+	return (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
 }
 
 // needsEscape reports whether termEscape would change s.
@@ -64,7 +73,7 @@ func needsEscape(s string, multiline bool) bool {
 		case r == utf8.RuneError && n == 1:
 			return true
 		case multiline && (r == '\n' || r == '\t'):
-		case r < 0x20 || (r >= 0x7f && r <= 0x9f):
+		case r < 0x20 || (r >= 0x7f && r <= 0x9f) || isBidiControl(r):
 			return true
 		}
 		i += n

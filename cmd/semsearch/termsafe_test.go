@@ -110,6 +110,11 @@ func TestTermEscape(t *testing.T) {
 		{"one\ntwo\tthree", `one\ntwo\tthree`, "one\ntwo\tthree"},
 		{"crlf\r\nlone\rcr", `crlf\r\nlone\rcr`, "crlf\nlone\\rcr"},
 		{"bad \xff byte", `bad \xff byte`, `bad \xff byte`},
+		// Bidirectional overrides and isolates reorder what follows them
+		// on screen ("Trojan Source"): a citation must read as stored.
+		{"report\u202Efdp.exe", `report\u202efdp.exe`, `report\u202efdp.exe`},
+		{"a\u2066b\u2069 \u202a\u202c", `a\u2066b\u2069 \u202a\u202c`, `a\u2066b\u2069 \u202a\u202c`},
+		{"עברית and العربية stay", "עברית and العربية stay", "עברית and العربية stay"},
 	} {
 		if got := termLine(tc.in); got != tc.line {
 			t.Errorf("termLine(%q) = %q, want %q", tc.in, got, tc.line)
