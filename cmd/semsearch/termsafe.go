@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/semsearch/semsearch/internal/article"
 )
 
 // Text from articles (titles, sources, ids, passages) and from files' names
@@ -47,7 +49,7 @@ func termEscape(s string, multiline bool) string {
 			b.WriteString(`\t`)
 		case r < 0x20 || r == 0x7f:
 			fmt.Fprintf(&b, `\x%02x`, r)
-		case r >= 0x80 && r <= 0x9f, isBidiControl(r):
+		case r >= 0x80 && r <= 0x9f, article.IsBidiControl(r):
 			fmt.Fprintf(&b, `\u%04x`, r)
 		default:
 			b.WriteString(s[i : i+n])
@@ -55,14 +57,6 @@ func termEscape(s string, multiline bool) string {
 		i += n
 	}
 	return b.String()
-}
-
-// isBidiControl reports whether r is a bidirectional embedding, override or
-// isolate (U+202A-U+202E, U+2066-U+2069): they reorder the text after them
-// on screen, so a path or a passage could display as something it is not.
-// Right-to-left letters themselves need none of them and are left alone.
-func isBidiControl(r rune) bool {
-	return (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
 }
 
 // needsEscape reports whether termEscape would change s.
@@ -73,7 +67,7 @@ func needsEscape(s string, multiline bool) bool {
 		case r == utf8.RuneError && n == 1:
 			return true
 		case multiline && (r == '\n' || r == '\t'):
-		case r < 0x20 || (r >= 0x7f && r <= 0x9f) || isBidiControl(r):
+		case r < 0x20 || (r >= 0x7f && r <= 0x9f) || article.IsBidiControl(r):
 			return true
 		}
 		i += n

@@ -409,3 +409,12 @@ func isNameWord(w string) bool {
 	}
 	return true
 }
+
+// IsBidiControl reports whether r is a bidirectional embedding, override or
+// isolate (U+202A-U+202E, U+2066-U+2069). Shown as they are, they reorder
+// the text after them on screen ("Trojan Source"), so a title or a path
+// can display as something it is not; right-to-left letters need none of
+// them. The front doors that show text to people show these as escapes.
+func IsBidiControl(r rune) bool {
+	return (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
+}

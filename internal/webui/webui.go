@@ -101,6 +101,7 @@ func New(cfg Config) (*Page, error) {
 	tmpl, err := template.New("").Funcs(template.FuncMap{
 		"score": func(f float32) string { return strconv.FormatFloat(float64(f), 'f', 3, 32) },
 		"ms":    func(d time.Duration) string { return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 1, 64) },
+		"shown": shown,
 	}).ParseFS(templates, "templates/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("webui: parse templates: %w", err)
@@ -296,6 +297,24 @@ func (p *Page) search(ctx context.Context, v *searchView, mode engine.Mode) int 
 		v.Notice = "No passages match. Try other words, another mode, or another collection."
 	}
 	return http.StatusOK
+}
+
+// shown returns text from a document for the page with its bidirectional
+// controls written out ("\u202e"): HTML escaping leaves them, and the
+// browser would reorder a title, a path or a passage with them.
+func shown(s string) string {
+	if !strings.ContainsFunc(s, article.IsBidiControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if article.IsBidiControl(r) {
+			fmt.Fprintf(&b, `\u%04x`, r)
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // docView is the data of the document page.

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/semsearch/semsearch/internal/article"
 	"github.com/semsearch/semsearch/internal/engine"
 	"github.com/semsearch/semsearch/internal/vectorstore"
 )
@@ -53,7 +54,7 @@ func (f *fakeEngine) Search(_ context.Context, col string, q engine.Query) (engi
 
 func (f *fakeEngine) Collections(context.Context) ([]vectorstore.Collection, error) {
 	var out []vectorstore.Collection
-	for _, name := range []string{"news", "empty", "titled", "eval-bbc-1234abcd"} {
+	for _, name := range []string{"news", "empty", "titled", "bidi", "eval-bbc-1234abcd"} {
 		if docs, ok := f.docs[name]; ok {
 			out = append(out, vectorstore.Collection{Name: name, Documents: len(docs)})
 		}
@@ -75,7 +76,9 @@ func newPage(t *testing.T, key string) *Page {
 	eng := &fakeEngine{docs: map[string][]vectorstore.Document{
 		"news": {{ID: "x<1>", Title: `<script>alert("t")</script>`, Source: "s.txt",
 			Text: "Header line\nTrump fired <b>Comey</b> & the FBI.\nLast line\n"}},
-		"empty":             {},
+		"empty": {},
+		"bidi": {{ID: "b.txt", Title: "invoice\u202Efdp.exe", Source: "evil\u2066.txt",
+			Text: "Header\nthe \u202Eflipped\u202C word, and עברית\n"}},
 		"eval-bbc-1234abcd": {{ID: "e.txt", Source: "e.txt", Text: "eval\n"}},
 		"titled": {{ID: "comey.txt", Title: "Comey timeline", Source: "comey.txt",
 			Text: "\nComey timeline\n\nMay 9, 2017: Comey fired\nTrump, heeding advice\n"}},
@@ -130,6 +133,11 @@ func TestPage_ServeSearch(t *testing.T) {
 		{"no results", "/?q=nothing", 200, []string{"No passages match."}, nil},
 		{"bad mode", "/?q=x&mode=fuzzy", 400, []string{"Unknown mode"}, nil},
 		{"bad collection", "/?q=x&collection=%3Cb%3E", 400, []string{"is not a collection name"}, []string{"<b>"}},
+		// Bidirectional controls would reorder the title, the citation and
+		// the passage on screen; right-to-left letters stay.
+		{"bidi controls shown", "/?q=word&collection=bidi", 200, []string{
+			`invoice\u202efdp.exe`, `evil\u2066.txt`, `the \u202eflipped\u202c`, "עברית",
+		}, []string{"\u202e", "\u2066", "\u202c"}},
 		// The request model's maximum k and query limit, as every door's.
 		{"k up to the maximum", "/?q=fired&k=1000", 200, []string{`class="result"`}, []string{"k must be"}},
 		{"k over the maximum", "/?q=fired&k=1001", 400, []string{"k must be a number between 1 and 1000"}, nil},
@@ -189,6 +197,11 @@ func TestPage_ServeDoc(t *testing.T) {
 		if w := get(p.ServeDoc, target); w.Code != 200 || strings.Contains(w.Body.String(), `id="passage"`) {
 			t.Errorf("%s: %d, marked: %t", target, w.Code, strings.Contains(w.Body.String(), `id="passage"`))
 		}
+	}
+	// The document page writes bidirectional controls out too.
+	bidi := get(p.ServeDoc, "/doc?collection=bidi&id=b.txt").Body.String()
+	if !strings.Contains(bidi, `<h1>invoice\u202efdp.exe</h1>`) || !strings.Contains(bidi, `evil\u2066.txt`) || strings.ContainsFunc(bidi, article.IsBidiControl) {
+		t.Errorf("bidi document page:\n%s", bidi)
 	}
 	if w := get(p.ServeDoc, "/doc?id=nothere"); w.Code != 404 {
 		t.Errorf("missing document: %d", w.Code)
