@@ -204,7 +204,7 @@ func runSync(c *cli.Context) error {
 	s := &sources.Syncer{Engine: a.engine, Collection: a.cfg.collection, SameFile: sameFile}
 	start := time.Now()
 	before := a.embed.Stats()
-	res, err := s.Sync(c.Context)
+	res, err := s.Sync(c.Context, nil)
 	if err != nil && errors.Is(err, sources.ErrNone) {
 		return fmt.Errorf("sync: %q has no recorded sources (it was indexed from stdin, through the API, or before semsearch recorded them): index its folders once with semsearch index PATH", a.cfg.collection)
 	}
@@ -338,7 +338,7 @@ func watchSources(ctx context.Context, a *app, quiet time.Duration, w, ew io.Wri
 	sync := func(ctx context.Context, changed []string) error {
 		start := time.Now()
 		before := a.embed.Stats()
-		res, err := s.Sync(ctx)
+		res, err := s.Sync(ctx, changed)
 		if release != nil {
 			release()
 		}

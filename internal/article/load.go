@@ -49,6 +49,13 @@ type LoadOptions struct {
 	// and id Parse is given, before they are parsed: what a client sends a
 	// server that parses them the same way (`index --server`).
 	Raw func(source, id string, data []byte)
+	// Only, when set, limits the walk of a directory to these paths under
+	// it (files, or directories with what is under them), each as the walk
+	// spells it (the directory's path joined with the names under it):
+	// what changed under a watched folder, loaded with the IDs and
+	// patterns of the whole folder. The walk then reports no empty folder
+	// and no unmatched Include.
+	Only []string
 }
 
 // Result is what [Load] read.
@@ -101,6 +108,7 @@ func Load(ctx context.Context, paths []string, stdin io.Reader, opt LoadOptions)
 		ctx:      ctx,
 		maxBytes: opt.MaxFileBytes,
 		raw:      opt.Raw,
+		only:     opt.Only,
 		ids:      map[string]string{},
 		files:    map[string]string{},
 		dirs:     map[string]string{},
@@ -146,7 +154,7 @@ func Load(ctx context.Context, paths []string, stdin io.Reader, opt LoadOptions)
 			return l.res, err
 		}
 	}
-	if walked && len(opt.Include) > 0 {
+	if walked && len(opt.Include) > 0 && opt.Only == nil {
 		for i, n := range l.includeHits {
 			if n == 0 {
 				l.res.UnmatchedIncludes = append(l.res.UnmatchedIncludes, opt.Include[i])
@@ -162,6 +170,7 @@ type loader struct {
 	include, exclude []glob
 	maxBytes         int64 // negative: no limit
 	raw              func(source, id string, data []byte)
+	only             []string // LoadOptions.Only
 	res              Result
 	ids              map[string]string // article ID -> source of the article holding it
 	files            map[string]string // resolved path of a loaded file -> its source
@@ -224,7 +233,7 @@ func (l *loader) walkRoot(root string) error {
 	if err := l.walkDir(root, "", entries, rootName(root), 0); err != nil {
 		return err
 	}
-	if l.filesSeen == before {
+	if l.filesSeen == before && l.only == nil {
 		pats := make([]string, len(l.include))
 		for i, g := range l.include {
 			pats[i] = g.pattern
@@ -243,6 +252,9 @@ func (l *loader) walkDir(dir, rel string, entries []os.DirEntry, prefix string, 
 			continue
 		}
 		full := filepath.Join(dir, name)
+		if l.only != nil && !reaches(l.only, full) {
+			continue
+		}
 		r := name
 		if rel != "" {
 			r = rel + "/" + name
@@ -313,6 +325,22 @@ func (l *loader) walkDir(dir, rel string, entries []os.DirEntry, prefix string, 
 		}
 	}
 	return nil
+}
+
+// reaches reports whether path is one of paths, under one, or a directory
+// above one (the walk must enter it to get there).
+func reaches(paths []string, path string) bool {
+	for _, p := range paths {
+		if p == path || under(path, p) || under(p, path) {
+			return true
+		}
+	}
+	return false
+}
+
+// under reports whether path lies inside directory dir.
+func under(path, dir string) bool {
+	return len(path) > len(dir) && path[len(dir)] == filepath.Separator && path[:len(dir)] == dir
 }
 
 // included reports whether rel matches an include pattern, counting the

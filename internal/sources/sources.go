@@ -1,6 +1,7 @@
 // Package sources keeps a collection in step with the folders and files it
 // was indexed from (vectorstore.Sources): it records them after `index`,
-// and [Syncer.Sync] indexes them all again for `sync` and `watch`, removing
+// and [Syncer.Sync] indexes them all again for `sync`, or the paths that
+// changed for `watch`, removing
 // the articles of files that are gone and recording, file by file, what the
 // run did. All writes go through engine.Index, the path `index` takes.
 package sources

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/semsearch/semsearch/internal/article"
@@ -38,7 +40,13 @@ type Result struct {
 // removed. A file that is there but fails to load keeps what it held. The
 // file report is recorded with the sources afterwards. It returns ErrNone
 // when the collection has no recorded sources.
-func (s *Syncer) Sync(ctx context.Context) (Result, error) {
+//
+// changed, when not nil, are the paths that changed since the last sync
+// (watch's batch): only they are read again, with the IDs and options of
+// their root, and only the articles of the files under them can be
+// removed. A folder of large PDFs is then not parsed again because one
+// note changed beside it.
+func (s *Syncer) Sync(ctx context.Context, changed []string) (Result, error) {
 	var res Result
 	src, err := s.Engine.Sources(ctx, s.Collection)
 	if err != nil {
@@ -51,15 +59,25 @@ func (s *Syncer) Sync(ctx context.Context) (Result, error) {
 	if s.Now != nil {
 		now = s.Now
 	}
+	// looked says whether this run read what path holds now.
+	looked := func(string) bool { return true }
+	if changed != nil {
+		looked = func(p string) bool { return reachedBy(changed, p) }
+	}
 	var arts []article.Article
 	for _, root := range src.Roots {
+		opt := article.LoadOptions{Include: root.Include, Exclude: root.Exclude, MaxFileBytes: root.MaxFileBytes}
+		if changed != nil {
+			opt.Only = within(changed, root.Path)
+			if len(opt.Only) == 0 {
+				continue
+			}
+		}
 		if _, err := os.Stat(root.Path); errors.Is(err, os.ErrNotExist) {
 			res.Missing = append(res.Missing, root.Path)
 			continue
 		}
-		got, err := article.Load(ctx, []string{root.Path}, nil, article.LoadOptions{
-			Include: root.Include, Exclude: root.Exclude, MaxFileBytes: root.MaxFileBytes,
-		})
+		got, err := article.Load(ctx, []string{root.Path}, nil, opt)
 		if err != nil {
 			if errors.Is(err, os.ErrNotExist) { // gone while it was walked
 				res.Missing = append(res.Missing, root.Path)
@@ -77,7 +95,7 @@ func (s *Syncer) Sync(ctx context.Context) (Result, error) {
 	arts, bad = RefuseBadIDs(arts, "rename the file")
 	res.Problems = append(res.Problems, bad...)
 
-	// What is gone: the articles of files recorded before that hold none
+	// What is gone: the articles of the files looked at that hold none
 	// now, unless the file is there and failed to load this time.
 	seen := make(map[string]bool, len(arts))
 	for _, a := range arts {
@@ -91,7 +109,7 @@ func (s *Syncer) Sync(ctx context.Context) (Result, error) {
 	}
 	var remove []string
 	for _, f := range src.Files {
-		if failed[f.Path] && exists(f.Path) {
+		if !looked(f.Path) || failed[f.Path] && exists(f.Path) {
 			continue
 		}
 		for _, id := range f.IDs {
@@ -107,12 +125,15 @@ func (s *Syncer) Sync(ctx context.Context) (Result, error) {
 	if err != nil {
 		return res, errors.Join(ierr, err)
 	}
-	// Every root was loaded: the report is this run's files and, of the
-	// files recorded before, those whose articles are still stored (a
+	// The report is this run's files and, of the files recorded before,
+	// those not looked at and those whose articles are still stored (a
 	// file that failed to load, or a root that is gone but kept because
 	// the run failed before removing it).
 	res.Files = Report(src.Files, Run{Articles: arts, Problems: res.Problems, Results: st.Results, MovedFrom: st.MovedFrom, Err: ierr}, docs, now(),
 		func(f vectorstore.FileReport) bool {
+			if !looked(f.Path) {
+				return true
+			}
 			for _, id := range f.IDs {
 				if _, ok := docs[id]; ok {
 					return true
@@ -125,6 +146,28 @@ func (s *Syncer) Sync(ctx context.Context) (Result, error) {
 		return res, errors.Join(ierr, err)
 	}
 	return res, ierr
+}
+
+// within returns the paths of changed that are root or lie under it.
+func within(changed []string, root string) []string {
+	var out []string
+	for _, p := range changed {
+		if p == root || strings.HasPrefix(p, root+string(filepath.Separator)) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// reachedBy reports whether a sync of the changed paths reads file p: p is
+// one of them or lies under one.
+func reachedBy(changed []string, p string) bool {
+	for _, c := range changed {
+		if p == c || strings.HasPrefix(p, c+string(filepath.Separator)) {
+			return true
+		}
+	}
+	return false
 }
 
 // RefuseBadIDs keeps the articles whose ids pass the request model's id

@@ -194,7 +194,7 @@ func (w *watcher) event(ev fsnotify.Event) error {
 			w.forget(ev.Name)
 			// A new (or re-created, or moved-in) directory: watch it and
 			// all under it. Files made in it before its watch existed
-			// are found by the sync, which reads the whole root.
+			// are found by the sync, which reads the new folder whole.
 			if err := w.addTree(ev.Name); err != nil {
 				return err
 			}
