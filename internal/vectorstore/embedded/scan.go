@@ -158,6 +158,10 @@ func dotQ(q []int16, v []int8) int32 {
 // (ties by document id and chunk). Callers hold the store's read lock.
 func (c *collection) search(ctx context.Context, v []float32, k int, f vectorstore.Filter) ([]scored, error) {
 	a := &c.arena
+	if m := a.mapped; m != nil {
+		m.busy.Add(1) // the verifier yields while queries run
+		defer m.busy.Add(-1)
+	}
 	if a.live == 0 {
 		return nil, nil
 	}
