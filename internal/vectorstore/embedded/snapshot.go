@@ -543,7 +543,13 @@ func (s *Store) readMapped(ctx context.Context, f *os.File, size int64, v int, c
 		check.err = errNotVerified
 		close(check.done)
 	default:
-		s.closer.Go(func() { verifySections(wm, check, sections, s.stop, s.logger, corrupt) })
+		hook := s.testHookVerify
+		s.closer.Go(func() {
+			if hook != nil {
+				hook()
+			}
+			verifySections(wm, check, sections, s.stop, s.logger, corrupt)
+		})
 	}
 	s.mu.RUnlock()
 	return c, nil
