@@ -159,7 +159,7 @@ func TestDataDirV4(t *testing.T) {
 		t.Errorf("after the next write: %+v, %d documents", s, len(docs))
 	}
 	b, err := os.ReadFile(filepath.Join(data, "default.collection"))
-	if err != nil || !strings.HasPrefix(string(b), "semsearch collection v9\n") {
+	if err != nil || !strings.HasPrefix(string(b), "semsearch collection v10") {
 		t.Errorf("snapshot starts %.24q, %v", b, err)
 	}
 	out, _, err = run(t, "", append(base, "stats")...)

@@ -46,7 +46,7 @@ func TestDataDirV6(t *testing.T) {
 		t.Fatalf("index --rebuild: %v\n%s%s", err, out, stderr)
 	}
 	snap, err := os.ReadFile(filepath.Join(data, "default.collection"))
-	if err != nil || !strings.HasPrefix(string(snap), "semsearch collection v9\n") {
+	if err != nil || !strings.HasPrefix(string(snap), "semsearch collection v10") {
 		t.Errorf("snapshot starts %.24q, %v", snap, err)
 	}
 	out, _, err = run(t, "", append(base, "sources", "--json", "--files")...)

@@ -129,7 +129,10 @@ func (a *arena) alloc(v []float32, e *docEntry, chunk int) int32 {
 // take returns a free slot, growing the arena when none is free; the slot's
 // vector is left for the caller to fill.
 func (a *arena) take() int32 {
-	if n := len(a.free); n > 0 && !a.noReuse {
+	// Nor while a mapped snapshot's vectors are being verified: a reused
+	// slot of a mapped block writes to (a private copy of) its page,
+	// which the verifier would take for damage.
+	if n := len(a.free); n > 0 && !a.noReuse && a.mapped.verified() {
 		s := a.free[n-1]
 		a.free = a.free[:n-1]
 		return s

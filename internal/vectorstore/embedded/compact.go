@@ -89,7 +89,17 @@ func (s *Store) compact(name string, c *collection) (err error) {
 	logFrom := c.logFrom
 	s.mu.Unlock()
 
-	tmp, size, werr := s.writeSnapshot(info, sources, docs, view, gen, logFrom)
+	// A snapshot whose vectors are still being verified is not copied
+	// before they are: a damaged one would be written into a file with
+	// good checksums, and the old file (the evidence) replaced.
+	var tmp string
+	var size int64
+	werr := view.mapped.wait()
+	if werr == nil {
+		tmp, size, werr = s.writeSnapshot(info, sources, docs, view, gen, logFrom)
+	} else {
+		werr = fmt.Errorf("compact collection %q: %w", name, werr)
+	}
 
 	c.syncMu.Lock()
 	defer c.syncMu.Unlock()

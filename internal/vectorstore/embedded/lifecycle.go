@@ -116,6 +116,9 @@ func (s *Store) loadedCollection(name string) *collection {
 // caller holds name's lifecycle lock.
 func (s *Store) loadLocked(ctx context.Context, name string) (*collection, error) {
 	if c := s.loadedCollection(name); c != nil {
+		if err := c.arena.mapped.failed(); err != nil {
+			return nil, err // damaged: see use
+		}
 		return c, nil
 	}
 	if !vectorstore.ValidName(name) {
@@ -153,6 +156,14 @@ func (s *Store) use(ctx context.Context, name string, write bool) (*collection, 
 	for {
 		lock()
 		if c, ok := s.cols[name]; ok {
+			// A collection whose snapshot's vectors failed their
+			// checksum (found after it opened, see [verifySections])
+			// is used no more: its queries would be wrong, and its
+			// writes could not be compacted.
+			if err := c.arena.mapped.failed(); err != nil {
+				unlock()
+				return nil, nil, err
+			}
 			c.touch(time.Now())
 			return c, unlock, nil
 		}
@@ -365,7 +376,7 @@ func (s *Store) snapshotGen(name string) (uint64, error) {
 	return 0, fmt.Errorf("%s is unreadable (header: not a semsearch collection file)", s.path(name))
 }
 
-// readSummary reads a snapshot's generation and, for versions 7 to 9, its
+// readSummary reads a snapshot's generation and, for versions 7 to 10, its
 // summary; nil for older versions. It checks that the file's size is the
 // one its header and vector count make (what a crash or a copy cut short
 // would break); the checksum over the whole file is checked when the
@@ -393,9 +404,8 @@ func readSummary(f *os.File, size int64) (*summary, uint64, error) {
 	}
 	dims, nvec := uint64(binary.LittleEndian.Uint32(vh[:])), binary.LittleEndian.Uint64(vh[4:])
 	want := snapshotSize(catLen, dims, nvec)
-	if head == magic {
-		_, _, _, _, n := v9Layout(int64(len(h))+int64(catLen)+12, nvec, dims)
-		want = uint64(n)
+	if v := snapshotVersion(head); v >= 9 {
+		want = uint64(mappedSize(v, int64(len(h))+int64(catLen), nvec, dims))
 	}
 	if uint64(size) != want || (nvec > 0 && dims == 0) {
 		return nil, 0, fmt.Errorf("vectors: file size does not match %d vectors of %d dimensions", nvec, dims)

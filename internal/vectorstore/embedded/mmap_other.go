@@ -11,7 +11,7 @@ import (
 
 // mapFile reads f into memory where mapping is not implemented (the
 // layout is the same, only opening is slower); mapped is false.
-func mapFile(f *os.File, size int64) (data []byte, mapped bool, err error) {
+func mapFile(f *os.File, size int64, _ bool) (data []byte, mapped bool, err error) {
 	// uint64 elements: the buffer is 8-byte aligned, like a mapping.
 	words := make([]uint64, (size+7)/8)
 	b := unsafe.Slice((*byte)(unsafe.Pointer(&words[0])), size)

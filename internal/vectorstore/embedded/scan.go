@@ -39,8 +39,8 @@ import (
 const (
 	exactFloats    = 1 << 22
 	signFloats     = 1 << 27
-	signCandidates = 64 // a 64th of the passages
-	signMin        = 16384
+	signCandidates = 128 // a 128th of the passages
+	signMin        = 8192
 	rescoreMin     = 256
 	parallelFloat  = 1 << 18 // below this many values one goroutine scans
 )
@@ -49,7 +49,7 @@ const (
 // fields keep the defaults.
 type planLimits struct {
 	exact, sign int
-	signMin     int // candidates of the sign pass, at least
+	signMin     int // candidates of the sign pass
 }
 
 func (a *arena) limits() (exact, sign int) {
@@ -158,6 +158,10 @@ func dotQ(q []int16, v []int8) int32 {
 // (ties by document id and chunk). Callers hold the store's read lock.
 func (c *collection) search(ctx context.Context, v []float32, k int, f vectorstore.Filter) ([]scored, error) {
 	a := &c.arena
+	if m := a.mapped; m != nil {
+		m.busy.Add(1) // the verifier yields while queries run
+		defer m.busy.Add(-1)
+	}
 	if a.live == 0 {
 		return nil, nil
 	}
@@ -239,14 +243,26 @@ func (c *collection) search(ctx context.Context, v []float32, k int, f vectorsto
 	// wanted number of candidates is read.
 	qs := make([]uint64, a.words())
 	setSigns(qs, quantizeCopy(v))
+	words := a.words()
+	want := max(signMin, a.live/signCandidates)
+	if a.plan.signMin > 0 {
+		want = a.plan.signMin
+	}
+	fast := hasPOPCNT && words%4 == 0
+	// Every slot is live and none filtered out: no per-slot test.
+	all := fast && allow == nil && match == nil && a.live == a.n
 	dist := make([]uint16, a.n)
 	const skip = math.MaxUint16
-	words := a.words()
-	fast := hasPOPCNT && words%4 == 0
 	hists := a.parallelW(ctx, a.n, func(lo, hi int, hist []int) {
 		// [lo, hi) lies in one block (see each).
 		if fast {
 			hamming4(&qs[0], &a.sign[lo/blockSlots][(lo%blockSlots)*words], words, hi-lo, &dist[lo])
+		}
+		if all {
+			for _, d := range dist[lo:hi] {
+				hist[d]++
+			}
+			return
 		}
 		var last *docEntry
 		var ok bool
@@ -264,36 +280,45 @@ func (c *collection) search(ctx context.Context, v []float32, k int, f vectorsto
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	cands := pickNearest(dist, sumHists(hists), want)
+	if len(cands) == 0 {
+		return nil, nil
+	}
+	return c.ranked(a.rankSlots(ctx, v, k, cands)), ctx.Err()
+}
+
+// sumHists adds the workers' histograms into the first.
+func sumHists(hists [][]int) []int {
 	hist := hists[0]
 	for _, h := range hists[1:] {
 		for i, n := range h {
 			hist[i] += n
 		}
 	}
-	want := signMin
-	if a.plan.signMin > 0 {
-		want = a.plan.signMin
-	}
-	want = max(want, a.live/signCandidates)
+	return hist
+}
+
+// pickNearest returns the indexes of the want smallest distances in dist
+// (fewer when fewer are not skipped), whose histogram is hist: all those
+// below the distance at which hist reaches want, and the first ones at it.
+func pickNearest(dist []uint16, hist []int, want int) []int32 {
 	cut, below := 0, 0 // every distance < cut is taken, and some at cut
 	for cut < len(hist)-1 && below+hist[cut] < want {
 		below += hist[cut]
 		cut++
 	}
-	atCut := want - below
-	cands := make([]int32, 0, want)
+	atCut := min(want, below+hist[cut]) - below
+	out := make([]int32, 0, below+atCut)
+	c := uint16(cut)
 	for s, d := range dist {
-		if int(d) < cut {
-			cands = append(cands, int32(s))
-		} else if int(d) == cut && atCut > 0 {
-			cands = append(cands, int32(s))
+		if d < c {
+			out = append(out, int32(s))
+		} else if d == c && atCut > 0 {
+			out = append(out, int32(s))
 			atCut--
 		}
 	}
-	if len(cands) == 0 {
-		return nil, nil
-	}
-	return c.ranked(a.rankSlots(ctx, v, k, cands)), ctx.Err()
+	return out
 }
 
 // rankSlots returns the k of slots most similar to v: exactly in float32

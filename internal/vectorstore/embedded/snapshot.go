@@ -10,19 +10,40 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
 	"runtime"
 	"slices"
+	"sync/atomic"
+	"time"
 	"unsafe"
+	"weak"
 
 	"github.com/philippgille/chromem-go"
 
 	"github.com/semsearch/semsearch/internal/vectorstore"
 )
 
-// A snapshot file (version 9) is: the magic line; the generation of the
+// A snapshot file (version 10) is: the magic (24 bytes, like the magic
+// lines of the earlier versions, but without their newline); the
+// generation of the log that continues it and the length of the catalog,
+// little-endian uint64s; the catalog: a gob stream of the collection's
+// [summary] and then of its [catalog] without documents, followed by the
+// documents in the binary form of [appendDocs]; the dimension (uint32) and
+// number (uint64) of the vectors and the length of the catalog's gob part
+// (uint64); then version 9's aligned sections (float32 vectors, int8
+// copies, sign bits, scales); then the CRC-32C of each part of the file,
+// in its order: everything before the float32 section (header and
+// catalog), and each section with the zero bytes that follow it. Opening
+// checks the first and the scales' at once (a few MB; the catalog decodes
+// without reflection, see catalog.go) and the three vector sections (3.9
+// GB at 1M x 768) in the background, yielding to queries (see [verifier]):
+// reading them whole before the first query took longer than everything
+// else opening does.
+//
+// A version 9 snapshot is: the magic line; the generation of the
 // log that continues it and the length of the catalog, little-endian
 // uint64s; the catalog: a gob stream of the collection's [summary], then its
 // documents ([catalog]); the dimension (uint32) and number (uint64) of the
@@ -68,7 +89,8 @@ import (
 // the first compaction rewrites them.
 const (
 	fileExt  = ".collection"
-	magic    = "semsearch collection v9\n"
+	magic    = "semsearch collection v10"
+	magicV9  = "semsearch collection v9\n"
 	magicV8  = "semsearch collection v8\n"
 	magicV7  = "semsearch collection v7\n"
 	magicV6  = "semsearch collection v6\n"
@@ -83,7 +105,7 @@ const (
 // snapshotVersion returns the version a snapshot's magic line names, 0 when
 // it names none: the one place that lists the versions semsearch reads.
 func snapshotVersion(head string) int {
-	for v, m := range [...]string{magicV1, magicV2, magicV3, magicV4, magicV5, magicV6, magicV7, magicV8, magic} {
+	for v, m := range [...]string{magicV1, magicV2, magicV3, magicV4, magicV5, magicV6, magicV7, magicV8, magicV9, magic} {
 		if head == m {
 			return v + 1
 		}
@@ -206,8 +228,8 @@ func (s *Store) loadSnapshot(ctx context.Context, name string) (*collection, err
 	}
 	var c *collection
 	switch v := snapshotVersion(string(head)); {
-	case string(head) == magic:
-		c, err = s.readV9(ctx, f, st.Size(), corrupt)
+	case v >= 9:
+		c, err = s.readMapped(ctx, f, st.Size(), v, corrupt)
 	case v >= 3:
 		c, err = s.readV3(ctx, f, st.Size(), string(head), corrupt)
 	case v >= 1:
@@ -324,12 +346,19 @@ func (c *collection) place(docs []*docEntry) *placeError {
 	a := &c.arena
 	a.owner = make([]*docEntry, a.n)
 	a.chunk = make([]int32, a.n)
+	if len(c.docs) == 0 {
+		c.docs = make(map[string]*docEntry, len(docs))
+	}
+	var slots []int32 // carved into the documents' (see readDocs)
 	slot := int32(0)
 	for _, e := range docs {
 		if e == nil || len(e.Vectored) != len(e.Passages) {
 			return &placeError{"catalog", errors.New("bad document entry")}
 		}
-		e.slots = make([]int32, len(e.Passages))
+		if n := len(e.Passages); len(slots) < n {
+			slots = make([]int32, max(n, 1<<14))
+		}
+		e.slots, slots = slots[:len(e.Passages):len(e.Passages)], slots[len(e.Passages):]
 		for i, v := range e.Vectored {
 			e.slots[i] = -1
 			if !v {
@@ -359,9 +388,67 @@ func (c *collection) place(docs []*docEntry) *placeError {
 // holds the arena that references the mapping (queries the collection, a
 // compaction its view, which copies the reference), so the mapping is
 // unmapped by a cleanup once no arena references it, never while a
-// slice of it may still be read.
+// slice of it may still be read. The background verifier of a version 10
+// snapshot holds it only weakly, between chunks, so it never keeps it.
 type mapping struct {
 	data []byte
+	// busy counts the queries reading the mapping now: the verifier
+	// waits (a little) for none before each chunk.
+	busy atomic.Int32
+	// check is the verification of the vector sections (nil when the
+	// whole file was checked at open, as for version 9).
+	check *verification
+}
+
+// verification is the outcome of checking a mapped snapshot's vector
+// sections against their checksums: done is closed when it ends, after err
+// is set (nil when they match, errNotVerified when cut short).
+type verification struct {
+	done chan struct{}
+	err  error
+}
+
+// errNotVerified ends a verification cut short (the store closed, or the
+// mapping dropped): a compaction still waiting for it refuses to run.
+var errNotVerified = errors.New("the store closed before the collection's vectors were verified")
+
+// failed returns the verification's error once it has found damage.
+func (m *mapping) failed() error {
+	if m == nil || m.check == nil {
+		return nil
+	}
+	select {
+	case <-m.check.done:
+		if m.check.err == errNotVerified {
+			return nil
+		}
+		return m.check.err
+	default:
+		return nil
+	}
+}
+
+// verified reports whether the mapping's content is known to match its
+// checksums (or needs no check).
+func (m *mapping) verified() bool {
+	if m == nil || m.check == nil {
+		return true
+	}
+	select {
+	case <-m.check.done:
+		return m.check.err == nil
+	default:
+		return false
+	}
+}
+
+// wait waits for the verification to end and returns its error.
+func (m *mapping) wait() error {
+	if m == nil || m.check == nil {
+		return nil
+	}
+	<-m.check.done
+	return m.check.err
 }
 
 func newMapping(data []byte) *mapping {
@@ -376,72 +463,234 @@ func align64(n int64) int64 { return (n + 63) &^ 63 }
 // v9Layout returns the offsets of the sections of a version 9 snapshot
 // whose vector header ends at head, and its total size.
 func v9Layout(head int64, nvec, dims uint64) (f32, i8, sign, scale, size int64) {
+	return vecLayout(head, nvec, dims, crcBytes)
+}
+
+// v10Trailer is the size of a version 10 snapshot's checksums: header
+// and catalog, float32, int8, sign bits, scales.
+const v10Trailer = 5 * crcBytes
+
+// vecLayout returns the offsets of the aligned sections of a snapshot
+// whose vector header ends at head and whose checksums take trailer bytes,
+// and its total size.
+func vecLayout(head int64, nvec, dims uint64, trailer int64) (f32, i8, sign, scale, size int64) {
 	words := (dims + 63) / 64
 	f32 = align64(head)
 	i8 = align64(f32 + int64(nvec*dims*4))
 	sign = align64(i8 + int64(nvec*dims))
 	scale = align64(sign + int64(nvec*words*8))
-	size = scale + int64(nvec*4) + crcBytes
+	size = scale + int64(nvec*4) + trailer
 	return
 }
 
-// readV9 maps a version 9 snapshot and builds the collection on it: the
-// full blocks of vectors alias the mapping; the last, partial one is
-// copied, so that new slots go to memory of the process's own.
-func (s *Store) readV9(ctx context.Context, f *os.File, size int64, corrupt func(string, error) error) (*collection, error) {
+// mappedSize returns the size of a version 9 or 10 snapshot whose catalog
+// ends at catEnd and which holds nvec vectors of dims dimensions.
+func mappedSize(v int, catEnd int64, nvec, dims uint64) int64 {
+	if v == 9 {
+		_, _, _, _, n := v9Layout(catEnd+12, nvec, dims)
+		return n
+	}
+	_, _, _, _, n := vecLayout(catEnd+20, nvec, dims, v10Trailer)
+	return n
+}
+
+// readMapped maps a version 9 or 10 snapshot and builds the collection on
+// it: the full blocks of vectors alias the mapping; the last, partial one
+// is copied, so that new slots go to memory of the process's own.
+func (s *Store) readMapped(ctx context.Context, f *os.File, size int64, v int, corrupt func(string, error) error) (*collection, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	data, _, err := mapFile(f, size)
+	if v == 9 {
+		// The checksum of the whole file is computed on another core
+		// while this one decodes the catalog, and checked before
+		// anything is used: every page is read at once, so mapping
+		// them all at once (populate) costs less than a fault each.
+		data, _, err := mapFile(f, size, true)
+		if err != nil {
+			return nil, corrupt("file", err)
+		}
+		m := newMapping(data)
+		sum := make(chan uint32, 1)
+		go func() { sum <- crc32.Checksum(data[:size-crcBytes], crcTable) }()
+		c, _, err := s.buildMapped(m, size, v, corrupt)
+		if want, got := binary.LittleEndian.Uint32(data[size-crcBytes:]), <-sum; want != got {
+			return nil, corrupt("checksum", fmt.Errorf("file has CRC-32C %08x, its content %08x", want, got))
+		}
+		if err != nil {
+			return nil, err
+		}
+		return c, nil
+	}
+	// Version 10: pages are mapped as they are first read (the first
+	// query's, then the verifier's), not all before the first query.
+	data, _, err := mapFile(f, size, false)
 	if err != nil {
 		return nil, corrupt("file", err)
 	}
 	m := newMapping(data)
-	// The checksum of the whole file is computed on another core while
-	// this one decodes the catalog, and checked before anything is used.
-	sum := make(chan uint32, 1)
-	go func() { sum <- crc32.Checksum(data[:size-crcBytes], crcTable) }()
-	c, err := s.buildV9(data, size, corrupt)
-	if want, got := binary.LittleEndian.Uint32(data[size-crcBytes:]), <-sum; want != got {
-		return nil, corrupt("checksum", fmt.Errorf("file has CRC-32C %08x, its content %08x", want, got))
-	}
+	c, sections, err := s.buildMapped(m, size, v, corrupt)
 	if err != nil {
 		return nil, err
 	}
-	c.arena.mapped = m
+	m.check = &verification{done: make(chan struct{})}
+	// Close waits for it (closer): it stops at the next chunk, so that
+	// nothing reads the mapping once the store is closed.
+	wm, check := weak.Make(m), m.check
+	s.mu.RLock() // Close closes stop under mu, then waits for closer
+	select {
+	case <-s.stop:
+		check.err = errNotVerified
+		close(check.done)
+	default:
+		hook := s.testHookVerify
+		s.closer.Go(func() {
+			if hook != nil {
+				hook()
+			}
+			verifySections(wm, check, sections, s.stop, s.logger, corrupt)
+		})
+	}
+	s.mu.RUnlock()
 	return c, nil
 }
 
-// buildV9 decodes the catalog of a version 9 snapshot in data and builds
-// the collection on its vector sections.
-func (s *Store) buildV9(data []byte, size int64, corrupt func(string, error) error) (*collection, error) {
+// section is a part of a version 10 snapshot with its stored checksum.
+type section struct {
+	name    string
+	lo, hi  int64
+	want    uint32
+	isFirst bool
+}
+
+func (sec section) check(data []byte) error {
+	if got := crc32.Checksum(data[sec.lo:sec.hi], crcTable); got != sec.want {
+		return fmt.Errorf("the %s section (bytes %d to %d) has CRC-32C %08x, the file records %08x", sec.name, sec.lo, sec.hi, got, sec.want)
+	}
+	return nil
+}
+
+// verifyChunk is how much of a section the verifier checks between two
+// looks at whether queries are running (about 0.2 ms of one core, more
+// when its pages are first mapped).
+const verifyChunk = 1 << 20
+
+// verifySections checks the vector sections of a version 10 snapshot in
+// the background and records the outcome in v: a mismatch makes every
+// later query of the collection fail with corrupt's error (and a
+// compaction, which would otherwise write the damage into a file with
+// good checksums, refuse to run), and is logged. Before each chunk it
+// waits up to 20 ms for running queries to end, so it slows them little
+// while still finishing under constant load (at 50 MB/s or more). It stops, leaving
+// the outcome unknown, when the store closes or when the collection's arena
+// no longer references the mapping (closed, replaced): it holds the mapping
+// only weakly between chunks so that it never keeps 4 GB mapped by itself.
+func verifySections(wm weak.Pointer[mapping], v *verification, sections []section, stop <-chan struct{}, logger *slog.Logger, corrupt func(string, error) error) {
+	defer close(v.done)
+	for _, sec := range sections {
+		var h uint32
+		for lo := sec.lo; lo < sec.hi; lo += verifyChunk {
+			select {
+			case <-stop:
+				v.err = errNotVerified
+				return
+			default:
+			}
+			m := wm.Value()
+			if m == nil {
+				v.err = errNotVerified
+				return
+			}
+			for i := 0; i < 20 && m.busy.Load() > 0; i++ {
+				time.Sleep(time.Millisecond)
+			}
+			h = crc32.Update(h, crcTable, m.data[lo:min(lo+verifyChunk, sec.hi)])
+			runtime.KeepAlive(m)
+		}
+		if h != sec.want {
+			v.err = corrupt("vectors", fmt.Errorf("the %s section (bytes %d to %d) has CRC-32C %08x, the file records %08x", sec.name, sec.lo, sec.hi, h, sec.want))
+			logger.Error("collection file is damaged: its queries fail until it is re-indexed", "error", v.err)
+			return
+		}
+	}
+}
+
+// buildMapped decodes the catalog of a version 9 or 10 snapshot mapped in
+// m and builds the collection on its vector sections. For version 10 it
+// checks the checksums of the header and catalog and of the scales, and
+// returns the float32, int8 and sign sections with their checksums, for
+// the caller to verify.
+func (s *Store) buildMapped(m *mapping, size int64, v int, corrupt func(string, error) error) (*collection, []section, error) {
+	data := m.data
 	off := int64(len(magic))
-	if size < off+16+12+crcBytes {
-		return nil, corrupt("header", io.ErrUnexpectedEOF)
+	vh := int64(12)
+	trailer := int64(crcBytes)
+	if v >= 10 {
+		vh, trailer = 20, v10Trailer
+	}
+	if size < off+16+vh+trailer {
+		return nil, nil, corrupt("header", io.ErrUnexpectedEOF)
 	}
 	gen, catLen := binary.LittleEndian.Uint64(data[off:]), binary.LittleEndian.Uint64(data[off+8:])
 	off += 16
-	if catLen > uint64(size-off-12-crcBytes) {
-		return nil, corrupt("catalog", io.ErrUnexpectedEOF)
+	if catLen > uint64(size-off-vh-trailer) {
+		return nil, nil, corrupt("catalog", io.ErrUnexpectedEOF)
 	}
-	dec := gob.NewDecoder(bytes.NewReader(data[off : off+int64(catLen)]))
-	var sum summary // read by listing; the catalog repeats it
-	if err := dec.Decode(&sum); err != nil {
-		return nil, corrupt("catalog", err)
-	}
-	var cat catalog
-	if err := dec.Decode(&cat); err != nil {
-		return nil, corrupt("catalog", err)
-	}
+	catOff := off
 	off += int64(catLen)
 	dims, nvec := uint64(binary.LittleEndian.Uint32(data[off:])), binary.LittleEndian.Uint64(data[off+4:])
-	off += 12
-	if (nvec > 0 && dims == 0) || nvec > uint64(size) || dims > uint64(size) {
-		return nil, corrupt("vectors", fmt.Errorf("file size does not match %d vectors of %d dimensions", nvec, dims))
+	var gobLen uint64
+	if v >= 10 {
+		gobLen = binary.LittleEndian.Uint64(data[off+12:])
 	}
-	f32Off, i8Off, signOff, scaleOff, want := v9Layout(off, nvec, dims)
+	off += vh
+	if (nvec > 0 && dims == 0) || nvec > uint64(size) || dims > uint64(size) || gobLen > catLen {
+		return nil, nil, corrupt("vectors", fmt.Errorf("file size does not match %d vectors of %d dimensions", nvec, dims))
+	}
+	f32Off, i8Off, signOff, scaleOff, want := vecLayout(off, nvec, dims, trailer)
 	if want != size {
-		return nil, corrupt("vectors", fmt.Errorf("file size does not match %d vectors of %d dimensions", nvec, dims))
+		return nil, nil, corrupt("vectors", fmt.Errorf("file size does not match %d vectors of %d dimensions", nvec, dims))
+	}
+	var sections []section
+	if v >= 10 {
+		sum := func(i int) uint32 { return binary.LittleEndian.Uint32(data[size-trailer+int64(i)*crcBytes:]) }
+		sections = []section{{"sign bits", signOff, scaleOff, sum(3), false}, {"int8", i8Off, signOff, sum(2), false},
+			{"float32", f32Off, i8Off, sum(1), false}}
+		for _, sec := range []section{{"header and catalog", 0, f32Off, sum(0), true}, {"scales", scaleOff, size - trailer, sum(4), false}} {
+			if err := sec.check(data); err != nil {
+				what := "checksum"
+				if sec.isFirst {
+					what = "catalog"
+				}
+				return nil, nil, corrupt(what, err)
+			}
+		}
+	}
+	var cat catalog
+	if v >= 10 {
+		dec := gob.NewDecoder(bytes.NewReader(data[catOff : catOff+int64(gobLen)]))
+		var sum summary // read by listing; the catalog repeats it
+		if err := dec.Decode(&sum); err != nil {
+			return nil, nil, corrupt("catalog", err)
+		}
+		if err := dec.Decode(&cat); err != nil {
+			return nil, nil, corrupt("catalog", err)
+		}
+		// The documents' strings alias a copy of theirs, not the mapping.
+		docs, err := readDocs(bytes.Clone(data[catOff+int64(gobLen) : catOff+int64(catLen)]))
+		if err != nil {
+			return nil, nil, corrupt("catalog", err)
+		}
+		cat.Docs = docs
+	} else {
+		dec := gob.NewDecoder(bytes.NewReader(data[catOff : catOff+int64(catLen)]))
+		var sum summary // read by listing; the catalog repeats it
+		if err := dec.Decode(&sum); err != nil {
+			return nil, nil, corrupt("catalog", err)
+		}
+		if err := dec.Decode(&cat); err != nil {
+			return nil, nil, corrupt("catalog", err)
+		}
 	}
 	c := newCollection(cat.Info)
 	a := &c.arena
@@ -470,10 +719,11 @@ func (s *Store) buildV9(data []byte, size int64, corrupt func(string, error) err
 	copy(floatBytes(a.scale), data[scaleOff:scaleOff+int64(4*a.n)])
 	fixEndian(a.scale)
 	if err := c.place(cat.Docs); err != nil {
-		return nil, corrupt(err.what, err.err)
+		return nil, nil, corrupt(err.what, err.err)
 	}
 	c.gen, c.logFrom, c.sources = gen, cat.LogFrom, cat.Sources
-	return c, nil
+	a.mapped = m
+	return c, sections, nil
 }
 
 // readV2 reads a version 1 or 2 snapshot (catalog, then chromem-go's export)
@@ -743,7 +993,8 @@ func (s *Store) writeSnapshot(info vectorstore.Collection, sources *vectorstore.
 		}
 		return 1
 	})
-	cat := catalog{Info: info, Docs: docs, LogFrom: logFrom, Sources: sources}
+	// The documents follow the gob part in their own form (catalog.go).
+	cat := catalog{Info: info, LogFrom: logFrom, Sources: sources}
 	var buf bytes.Buffer
 	enc := gob.NewEncoder(&buf)
 	if err := enc.Encode(&summary{Info: info, LogFrom: logFrom}); err != nil {
@@ -752,6 +1003,8 @@ func (s *Store) writeSnapshot(info vectorstore.Collection, sources *vectorstore.
 	if err := enc.Encode(&cat); err != nil {
 		return "", 0, fmt.Errorf("encode catalog of %q: %w", name, err)
 	}
+	gobLen := buf.Len()
+	buf.Write(appendDocs(nil, docs))
 	nvec := 0
 	for _, e := range docs {
 		for _, s := range e.slots {
@@ -772,7 +1025,9 @@ func (s *Store) writeSnapshot(info vectorstore.Collection, sources *vectorstore.
 		}
 	}()
 	w := bufio.NewWriterSize(tmp, 1<<20)
+	// Each part of the file has its checksum (see the format above).
 	h := crc32.New(crcTable)
+	var sums []byte
 	hw := io.MultiWriter(w, h) // bufio keeps the first write error for Flush
 	var hd []byte
 	hd = append(hd, magic...)
@@ -783,13 +1038,17 @@ func (s *Store) writeSnapshot(info vectorstore.Collection, sources *vectorstore.
 	var vh []byte
 	vh = binary.LittleEndian.AppendUint32(vh, uint32(view.dims))
 	vh = binary.LittleEndian.AppendUint64(vh, uint64(nvec))
+	vh = binary.LittleEndian.AppendUint64(vh, uint64(gobLen))
 	hw.Write(vh)
 	head := int64(len(hd) + buf.Len() + len(vh))
-	f32Off, i8Off, signOff, scaleOff, _ := v9Layout(head, uint64(nvec), uint64(view.dims))
+	f32Off, i8Off, signOff, scaleOff, _ := vecLayout(head, uint64(nvec), uint64(view.dims), v10Trailer)
 	written := head
+	// pad writes zero bytes up to to, where the next part starts.
 	pad := func(to int64) {
 		hw.Write(make([]byte, to-written))
 		written = to
+		sums = binary.LittleEndian.AppendUint32(sums, h.Sum32())
+		h.Reset()
 	}
 	each := func(write func(slot int32) []byte) {
 		for _, e := range docs {
@@ -825,7 +1084,7 @@ func (s *Store) writeSnapshot(info vectorstore.Collection, sources *vectorstore.
 	})
 	// view's blocks may alias a mapping that only view keeps alive.
 	runtime.KeepAlive(view)
-	w.Write(binary.LittleEndian.AppendUint32(nil, h.Sum32()))
+	w.Write(binary.LittleEndian.AppendUint32(sums, h.Sum32()))
 	err = w.Flush()
 	if err == nil {
 		err = tmp.Sync()

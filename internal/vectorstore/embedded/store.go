@@ -97,8 +97,9 @@ type Store struct {
 	mu   sync.RWMutex
 	cols map[string]*collection // loaded collections
 
-	loads        atomic.Int64                           // collections loaded (tests)
-	testHookLoad func(ctx context.Context, name string) // called as a load starts (tests)
+	loads          atomic.Int64                           // collections loaded (tests)
+	testHookLoad   func(ctx context.Context, name string) // called as a load starts (tests)
+	testHookVerify func()                                 // called as a background verification starts (tests)
 }
 
 // collection is the catalog of one collection: documents, with their passage
