@@ -3,6 +3,7 @@ package bm25
 import (
 	"fmt"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
@@ -39,8 +40,19 @@ var luceneStopWords = []string{
 // with bleve's Unicode (UAX #29) word tokenizer, as Lucene's StandardTokenizer
 // does, so they differ only in their filters. The chains are built directly
 // rather than looked up in bleve's registry, so the index depends on nothing
-// but this function; the returned analyzer is safe for concurrent use.
+// but this function; the returned analyzer is safe for concurrent use. It
+// gives the tokens of [referenceAnalyzer]'s chain, faster (see termAnalyzer).
 func newAnalyzer(name string) (analysis.Analyzer, error) {
+	ref, err := referenceAnalyzer(name)
+	if err != nil {
+		return nil, err
+	}
+	return &termAnalyzer{tokenizer: ref.Tokenizer, filters: ref.TokenFilters, terms: map[string]cachedTerm{}}, nil
+}
+
+// referenceAnalyzer is the chain called name as bleve runs it: the
+// definition of the tokens that newAnalyzer's analyzer must give.
+func referenceAnalyzer(name string) (*analysis.DefaultAnalyzer, error) {
 	stopWords := func() analysis.TokenFilter {
 		m := analysis.NewTokenMap()
 		for _, w := range luceneStopWords {
@@ -48,10 +60,12 @@ func newAnalyzer(name string) (analysis.Analyzer, error) {
 		}
 		return stop.NewStopTokensFilter(m)
 	}
+	// Every filter here looks at one token at a time (termAnalyzer
+	// depends on it).
 	var filters []analysis.TokenFilter
 	switch name {
 	case AnalyzerEnglish:
-		filters = []analysis.TokenFilter{en.NewPossessiveFilter(), lowercase.NewLowerCaseFilter(), stopWords(), &stemCache{stem: porter.NewPorterStemmer(), terms: map[string][]byte{}}}
+		filters = []analysis.TokenFilter{en.NewPossessiveFilter(), lowercase.NewLowerCaseFilter(), stopWords(), porter.NewPorterStemmer()}
 	case AnalyzerStandard:
 		filters = []analysis.TokenFilter{lowercase.NewLowerCaseFilter(), stopWords()}
 	case AnalyzerSimple:
@@ -71,43 +85,244 @@ type preAnalyzed analysis.TokenStream
 // Analyze returns the stored tokens, whatever the input.
 func (p preAnalyzed) Analyze([]byte) analysis.TokenStream { return analysis.TokenStream(p) }
 
-// maxStemCache bounds stemCache: English text of any size uses far fewer
-// distinct words, and past it words are stemmed without the cache.
-const maxStemCache = 1 << 17
+// maxTermCache bounds termAnalyzer's cache: English text of any size uses
+// far fewer distinct words, and past it words are filtered without the
+// cache.
+const maxTermCache = 1 << 17
 
-// stemCache is a stemming filter that remembers each word's stem: a corpus
-// repeats its words, and stemming was a sixth of the CPU of indexing BBC
-// News (docs/indexing.md). Its tokens are the wrapped stemmer's. It is safe
-// for concurrent use.
-type stemCache struct {
-	stem  analysis.TokenFilter
-	mu    sync.Mutex
-	terms map[string][]byte
+// termAnalyzer gives the tokens of a bleve chain (a Unicode tokenizer, then
+// filters that each look at one token alone), at a fraction of its cost:
+// analysis was the largest share of the CPU of indexing (docs/indexing.md).
+//
+//   - It splits runs of ASCII by UAX #29's rules for ASCII itself
+//     (asciiWords), which bleve's tokenizer, a general state machine,
+//     does several times slower; a run holding other characters, and text
+//     that is not valid UTF-8, go to bleve's tokenizer.
+//   - It remembers what the filters make of each word as written (its
+//     term, or that it is a stopword): a corpus repeats its words, so
+//     possessives, lower-casing, stopwords and stemming run once per
+//     distinct word.
+//   - It allocates a passage's tokens together.
+//
+// Positions, offsets and types are the tokenizer's. It is safe for
+// concurrent use.
+type termAnalyzer struct {
+	tokenizer analysis.Tokenizer
+	filters   []analysis.TokenFilter
+	mu        sync.RWMutex
+	terms     map[string]cachedTerm // word as written -> what the filters make of it
 }
 
-func (c *stemCache) Filter(input analysis.TokenStream) analysis.TokenStream {
-	one := make(analysis.TokenStream, 1)
-	for _, tok := range input {
-		if tok.KeyWord {
+// cachedTerm is what the filters make of a word: its term, shared by every
+// token of the word (nothing writes a term once analysed, and the capped
+// length keeps appends off it), or nothing for a stopword.
+type cachedTerm struct {
+	term []byte
+	stop bool
+}
+
+// span is one word the tokenizer found, before filtering.
+type span struct {
+	start, end int
+	typ        analysis.TokenType
+}
+
+func (a *termAnalyzer) Analyze(input []byte) analysis.TokenStream {
+	spans := a.words(input)
+	terms := make([]cachedTerm, len(spans))
+	missed := 0
+	a.mu.RLock()
+	for i, s := range spans {
+		t, ok := a.terms[string(input[s.start:s.end])]
+		if !ok {
+			missed++
 			continue
 		}
-		c.mu.Lock()
-		stem, ok := c.terms[string(tok.Term)]
-		c.mu.Unlock()
-		if ok {
-			// Shared by every token of the word: nothing writes a term
-			// once analysed, and the capped length keeps appends off it.
-			tok.Term = stem[:len(stem):len(stem)]
-			continue
-		}
-		word := string(tok.Term)
-		one[0] = tok
-		c.stem.Filter(one)
-		c.mu.Lock()
-		if len(c.terms) < maxStemCache {
-			c.terms[word] = append([]byte(nil), tok.Term...)
-		}
-		c.mu.Unlock()
+		terms[i] = t
 	}
-	return input
+	a.mu.RUnlock()
+	if missed > 0 {
+		a.filterMissed(input, spans, terms)
+	}
+	kept := 0
+	for _, t := range terms {
+		if !t.stop {
+			kept++
+		}
+	}
+	toks := make([]analysis.Token, kept)
+	out := make(analysis.TokenStream, kept)
+	k := 0
+	for i, t := range terms {
+		if t.stop {
+			continue
+		}
+		s := spans[i]
+		toks[k] = analysis.Token{Term: t.term, Start: s.start, End: s.end, Position: i + 1, Type: s.typ}
+		out[k] = &toks[k]
+		k++
+	}
+	return out
+}
+
+// filterMissed runs the filters on the words of spans that terms does not
+// hold yet (their term is nil and they are no stopword), and caches them.
+func (a *termAnalyzer) filterMissed(input []byte, spans []span, terms []cachedTerm) {
+	fresh := map[string]cachedTerm{}
+	for i, s := range spans {
+		if terms[i].term != nil || terms[i].stop {
+			continue
+		}
+		word := string(input[s.start:s.end])
+		if t, ok := fresh[word]; ok {
+			terms[i] = t
+			continue
+		}
+		tok := &analysis.Token{Term: []byte(word), Start: s.start, End: s.end, Position: i + 1, Type: s.typ}
+		stream := analysis.TokenStream{tok}
+		for _, f := range a.filters {
+			stream = f.Filter(stream)
+		}
+		var t cachedTerm
+		if len(stream) == 0 {
+			t.stop = true
+		} else {
+			term := stream[0].Term
+			if term == nil {
+				term = []byte{} // nil marks a word not filtered yet
+			}
+			t.term = term[:len(term):len(term)]
+		}
+		fresh[word] = t
+		terms[i] = t
+	}
+	a.mu.Lock()
+	for w, t := range fresh {
+		if len(a.terms) >= maxTermCache {
+			break
+		}
+		a.terms[w] = t
+	}
+	a.mu.Unlock()
+}
+
+// words returns the words of input as bleve's Unicode tokenizer finds them.
+func (a *termAnalyzer) words(input []byte) []span {
+	if !utf8.Valid(input) {
+		return a.tokenized(input, 0, nil)
+	}
+	spans := make([]span, 0, len(input)/6+1)
+	// UAX #29 always breaks around ASCII white space (and joins nothing
+	// to it that is a word), so the runs between it are split on their
+	// own: runs of ASCII here, others by bleve's tokenizer.
+	for i := 0; i < len(input); {
+		if isASCIISpace(input[i]) {
+			i++
+			continue
+		}
+		j, ascii := i, true
+		for j < len(input) && !isASCIISpace(input[j]) {
+			if input[j] >= utf8.RuneSelf {
+				ascii = false
+			}
+			j++
+		}
+		if ascii {
+			spans = asciiWords(input, i, j, spans)
+		} else {
+			spans = a.tokenized(input[i:j], i, spans)
+		}
+		i = j
+	}
+	return spans
+}
+
+// tokenized appends the words bleve's tokenizer finds in run, which starts
+// at offset off of the input.
+func (a *termAnalyzer) tokenized(run []byte, off int, spans []span) []span {
+	for _, t := range a.tokenizer.Tokenize(run) {
+		spans = append(spans, span{start: off + t.Start, end: off + t.End, typ: t.Type})
+	}
+	return spans
+}
+
+func isASCIISpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+}
+
+// ASCII word-break classes of UAX #29 (Unicode 8.0, as bleve's segmenter).
+const (
+	wbOther  = iota
+	wbLetter // ALetter: A-Z a-z
+	wbDigit  // Numeric: 0-9
+	wbUnder  // ExtendNumLet: _
+	wbMidL   // MidLetter: ':'
+	wbMidN   // MidNum: ',' ';'
+	wbMidNL  // MidNumLet or Single_Quote: '.' and '\''
+)
+
+var asciiClass = func() (c [128]byte) {
+	for b := 'a'; b <= 'z'; b++ {
+		c[b], c[b-'a'+'A'] = wbLetter, wbLetter
+	}
+	for b := '0'; b <= '9'; b++ {
+		c[b] = wbDigit
+	}
+	c['_'], c[':'], c[','], c[';'], c['.'], c['\''] = wbUnder, wbMidL, wbMidN, wbMidN, wbMidNL, wbMidNL
+	return c
+}()
+
+// asciiWords appends the words of input[from:to], ASCII without white
+// space, as UAX #29 splits them: letters, digits and underscores join
+// (WB5, WB8-WB10, WB13a-b), a colon, full stop or apostrophe joins two
+// letters (WB6-7), a comma, semicolon, full stop or apostrophe two digits
+// (WB11-12), and everything else stands
+// alone and is no word. A word of digits (underscores and separators
+// between digits too) but no letter is numeric, as the segmenter types it.
+func asciiWords(input []byte, from, to int, spans []span) []span {
+	i := from
+	for i < to {
+		c := asciiClass[input[i]]
+		if c != wbLetter && c != wbDigit && c != wbUnder {
+			i++
+			continue
+		}
+		start, letters := i, false
+	scan:
+		for i < to {
+			c := asciiClass[input[i]]
+			switch c {
+			case wbLetter:
+				letters = true
+			case wbDigit, wbUnder:
+			case wbMidL, wbMidN, wbMidNL:
+				if i+1 >= to {
+					break scan
+				}
+				prev, next := asciiClass[input[i-1]], asciiClass[input[i+1]]
+				if prev != next || (prev != wbLetter && prev != wbDigit) ||
+					(c == wbMidL && prev != wbLetter) || (c == wbMidN && prev != wbDigit) {
+					break scan
+				}
+			default:
+				break scan
+			}
+			i++
+		}
+		typ := analysis.AlphaNumeric
+		if !letters && hasDigit(input[start:i]) {
+			typ = analysis.Numeric
+		}
+		spans = append(spans, span{start: start, end: i, typ: typ})
+	}
+	return spans
+}
+
+func hasDigit(b []byte) bool {
+	for _, c := range b {
+		if c >= '0' && c <= '9' {
+			return true
+		}
+	}
+	return false
 }

@@ -1,0 +1,154 @@
+package bm25
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/blevesearch/bleve/v2/analysis"
+)
+
+// analyzerCases are texts whose words UAX #29 splits in every way ASCII
+// allows (joiners between letters, between digits, between both, at the
+// ends), next to text that is not ASCII or not UTF-8 at all.
+var analyzerCases = []string{
+	"", " ", "a", "_", "__", "1", "a1", "1a", "a_1", "_a_", "1_", "_1",
+	"U.S.A. it's dogs' owner's CAN'T can't 3.14 1,000,000.50 a:b a::b 1:2 1;2 a;b a,b a.b. .a .1 1. 1.a a.1",
+	"a'b'c 'quoted' \"double\" a\"b 1'000 x_y_z e.g. i.e., mr.smith 10.5% $5bn £5bn 5bn£ 24/7 a-b 19th",
+	"The runners were running; a runner's runs ran. Généralement, connected connections CONNECTING über-fast 東京 running runners",
+	"naïve café's CAFÉ's Straße İstanbul ΣΊΣΥΦΟΣ Ⱥpple ﬁne a\u0301b a\u00adb a\u200db \u200d a \u0301a x\u2019s it\u2019s",
+	"tab\tnew\nline\r\ncr\rvt\vff\f\u0085nel\u2028ls\u2029ps\u00a0nbsp",
+	"\xff\xfeinvalid a\xffb 1\xc0 2 café\xe9", "emoji 👍🏽 flags 🇬🇧🇫🇷 カタカナ ひらがな 한국어 漢字 עִבְרִית ש\"ס ש'",
+	"\x00\x01\x1b[0m a\x7fb ~!@#$%^&*()+=[]{}|\\<>?/`",
+}
+
+// sameTokens fails t unless got and want are the same tokens: terms,
+// offsets, positions, types.
+func sameTokens(t *testing.T, what string, got, want analysis.TokenStream) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d tokens %s, want %d %s", what, len(got), terms(got), len(want), terms(want))
+	}
+	for i := range got {
+		g, w := got[i], want[i]
+		if string(g.Term) != string(w.Term) || g.Start != w.Start || g.End != w.End || g.Position != w.Position || g.Type != w.Type || g.KeyWord != w.KeyWord {
+			t.Fatalf("%s: token %d = %q %d-%d at %d type %d, want %q %d-%d at %d type %d", what, i,
+				g.Term, g.Start, g.End, g.Position, g.Type, w.Term, w.Start, w.End, w.Position, w.Type)
+		}
+	}
+}
+
+func terms(ts analysis.TokenStream) string {
+	var b strings.Builder
+	for _, t := range ts {
+		b.WriteString(" " + string(t.Term))
+	}
+	return b.String()
+}
+
+// checkSameAsBleve compares the analyzer newAnalyzer builds (fast, cached)
+// with bleve's own chain on text, twice: the second time from the cache.
+func checkSameAsBleve(t *testing.T, fast analysis.Analyzer, ref *analysis.DefaultAnalyzer, text string) {
+	t.Helper()
+	for round := range 2 {
+		got := fast.Analyze([]byte(text))
+		want := ref.Analyze([]byte(text)) // bleve lower-cases its input in place
+		sameTokens(t, "round "+string(rune('0'+round))+" "+strconvQuote(text), got, want)
+	}
+}
+
+func strconvQuote(s string) string {
+	if len(s) > 80 {
+		s = s[:80] + "..."
+	}
+	return strings.ReplaceAll(s, "\n", `\n`)
+}
+
+// TestTermAnalyzer_sameAsBleve: every analyzer gives the tokens of bleve's
+// chain (Unicode tokenizer, then the filters), on tricky text, on every
+// string of up to four characters drawn from the ones that decide word
+// breaks, and on every ASCII character between letters and between digits.
+func TestTermAnalyzer_sameAsBleve(t *testing.T) {
+	alphabet := []string{"a", "B", "1", "_", ":", ".", ",", "'", ";", " ", "-", "é", "\u0301", "s"}
+	var short []string
+	var gen func(prefix string, n int)
+	gen = func(prefix string, n int) {
+		short = append(short, prefix)
+		if n == 0 {
+			return
+		}
+		for _, c := range alphabet {
+			gen(prefix+c, n-1)
+		}
+	}
+	gen("", 4)
+	var ascii []string
+	for c := range 128 {
+		s := string(rune(c))
+		ascii = append(ascii, "a"+s+"b", "1"+s+"2", "a"+s+"1", "1"+s+"a", "_"+s+"_", s, s+"x", "x"+s, "it"+s+"s", "The"+s+"s")
+	}
+	for _, name := range []string{AnalyzerEnglish, AnalyzerStandard, AnalyzerSimple} {
+		t.Run(name, func(t *testing.T) {
+			fast, err := newAnalyzer(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ref, err := referenceAnalyzer(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, set := range [][]string{analyzerCases, short, ascii} {
+				for _, text := range set {
+					checkSameAsBleve(t, fast, ref, text)
+				}
+			}
+		})
+	}
+}
+
+// TestTermAnalyzer_sameAsBleveOnNews: the same on real text, BBC News
+// (../shared/data/bbc) when it is there, else the package's testdata.
+func TestTermAnalyzer_sameAsBleveOnNews(t *testing.T) {
+	var files []string
+	for _, pattern := range []string{"../../../shared/data/bbc/*/*.txt", "testdata/*"} {
+		m, _ := filepath.Glob(pattern)
+		files = append(files, m...)
+	}
+	if len(files) == 0 {
+		t.Skip("no text to compare on")
+	}
+	fast, err := newAnalyzer(AnalyzerEnglish)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := referenceAnalyzer(AnalyzerEnglish)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue // a directory
+		}
+		checkSameAsBleve(t, fast, ref, string(b))
+	}
+}
+
+// FuzzTermAnalyzer: on any text the analyzer gives bleve's chain's tokens.
+func FuzzTermAnalyzer(f *testing.F) {
+	for _, s := range analyzerCases {
+		f.Add(s)
+	}
+	fast, err := newAnalyzer(AnalyzerEnglish)
+	if err != nil {
+		f.Fatal(err)
+	}
+	ref, err := referenceAnalyzer(AnalyzerEnglish)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		checkSameAsBleve(t, fast, ref, text)
+	})
+}
