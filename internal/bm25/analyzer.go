@@ -2,6 +2,7 @@ package bm25
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 	"unicode/utf8"
 
@@ -111,6 +112,7 @@ type termAnalyzer struct {
 	filters   []analysis.TokenFilter
 	mu        sync.RWMutex
 	terms     map[string]cachedTerm // word as written -> what the filters make of it
+	scratch   sync.Pool             // of *scratch
 }
 
 // cachedTerm is what the filters make of a word: its term, shared by every
@@ -127,9 +129,23 @@ type span struct {
 	typ        analysis.TokenType
 }
 
+// scratch is the memory one Analyze call works in, reused by the next.
+type scratch struct {
+	spans []span
+	terms []cachedTerm
+}
+
 func (a *termAnalyzer) Analyze(input []byte) analysis.TokenStream {
-	spans := a.words(input)
-	terms := make([]cachedTerm, len(spans))
+	sc, _ := a.scratch.Get().(*scratch)
+	if sc == nil {
+		sc = &scratch{}
+	}
+	defer a.scratch.Put(sc)
+	spans := a.words(input, sc.spans[:0])
+	sc.spans = spans
+	terms := slices.Grow(sc.terms[:0], len(spans))[:len(spans)]
+	clear(terms)
+	sc.terms = terms
 	missed := 0
 	a.mu.RLock()
 	for i, s := range spans {
@@ -162,6 +178,7 @@ func (a *termAnalyzer) Analyze(input []byte) analysis.TokenStream {
 		out[k] = &toks[k]
 		k++
 	}
+	clear(terms) // the scratch holds no terms between calls
 	return out
 }
 
@@ -206,12 +223,12 @@ func (a *termAnalyzer) filterMissed(input []byte, spans []span, terms []cachedTe
 	a.mu.Unlock()
 }
 
-// words returns the words of input as bleve's Unicode tokenizer finds them.
-func (a *termAnalyzer) words(input []byte) []span {
+// words appends the words of input, as bleve's Unicode tokenizer finds them,
+// to spans.
+func (a *termAnalyzer) words(input []byte, spans []span) []span {
 	if !utf8.Valid(input) {
-		return a.tokenized(input, 0, nil)
+		return a.tokenized(input, 0, spans)
 	}
-	spans := make([]span, 0, len(input)/6+1)
 	// UAX #29 always breaks around ASCII white space (and joins nothing
 	// to it that is a word), so the runs between it are split on their
 	// own: runs of ASCII here, others by bleve's tokenizer.

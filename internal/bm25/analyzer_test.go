@@ -152,3 +152,47 @@ func FuzzTermAnalyzer(f *testing.F) {
 		checkSameAsBleve(t, fast, ref, text)
 	})
 }
+
+// BenchmarkAnalyze analyses BBC News (or, without it, synthetic text) with
+// bleve's chain and with the analyzer the index uses.
+func BenchmarkAnalyze(b *testing.B) {
+	files, _ := filepath.Glob("../../../shared/data/bbc/*/*.txt")
+	var texts [][]byte
+	size := 0
+	for _, f := range files {
+		if t, err := os.ReadFile(f); err == nil {
+			texts = append(texts, t)
+			size += len(t)
+		}
+	}
+	if len(texts) == 0 {
+		docs, _ := syntheticCorpus(2000)
+		for _, d := range docs {
+			for _, p := range d.Passages {
+				texts = append(texts, []byte(p.Text))
+				size += len(p.Text)
+			}
+		}
+	}
+	ref, err := referenceAnalyzer(AnalyzerEnglish)
+	if err != nil {
+		b.Fatal(err)
+	}
+	fast, err := newAnalyzer(AnalyzerEnglish)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, bc := range []struct {
+		name string
+		an   analysis.Analyzer
+	}{{"bleve", ref}, {"index", fast}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.SetBytes(int64(size))
+			for b.Loop() {
+				for _, t := range texts {
+					bc.an.Analyze(append([]byte(nil), t...))
+				}
+			}
+		})
+	}
+}
