@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sync"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
@@ -12,6 +13,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/token/porter"
 	"github.com/blevesearch/bleve/v2/analysis/token/stop"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	index "github.com/blevesearch/bleve_index_api"
 )
 
 // Analyzer names accepted in [Options].Analyzer.
@@ -48,7 +50,7 @@ func newAnalyzer(name string) (analysis.Analyzer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &termAnalyzer{tokenizer: ref.Tokenizer, filters: ref.TokenFilters, terms: map[string]cachedTerm{}}, nil
+	return &termAnalyzer{tokenizer: ref.Tokenizer, filters: ref.TokenFilters, terms: map[string]cachedTerm{}, ids: map[string]int32{}, limit: maxTermCache}, nil
 }
 
 // referenceAnalyzer is the chain called name as bleve runs it: the
@@ -86,6 +88,30 @@ type preAnalyzed analysis.TokenStream
 // Analyze returns the stored tokens, whatever the input.
 func (p preAnalyzed) Analyze([]byte) analysis.TokenStream { return analysis.TokenStream(p) }
 
+// countedField is an indexed, unstored text field whose term frequencies
+// are known already (see [termAnalyzer.count]): what bleve's TextField,
+// given the tokens, would compute from them.
+type countedField struct {
+	name   string
+	length int
+	freqs  index.TokenFrequencies
+}
+
+func (f *countedField) Name() string                                     { return f.name }
+func (f *countedField) ArrayPositions() []uint64                         { return nil }
+func (f *countedField) Options() index.FieldIndexingOptions              { return index.IndexField }
+func (f *countedField) Analyze()                                         {}
+func (f *countedField) Value() []byte                                    { return nil }
+func (f *countedField) NumPlainTextBytes() uint64                        { return 0 }
+func (f *countedField) EncodedFieldType() byte                           { return 't' } // a text field's
+func (f *countedField) AnalyzedLength() int                              { return f.length }
+func (f *countedField) AnalyzedTokenFrequencies() index.TokenFrequencies { return f.freqs }
+
+// Size is the memory the field holds, for bleve's accounting.
+func (f *countedField) Size() int {
+	return int(unsafe.Sizeof(*f)) + len(f.name) + f.freqs.Size()
+}
+
 // maxTermCache bounds termAnalyzer's cache: English text of any size uses
 // far fewer distinct words, and past it words are filtered without the
 // cache.
@@ -103,7 +129,9 @@ const maxTermCache = 1 << 17
 //     term, or that it is a stopword): a corpus repeats its words, so
 //     possessives, lower-casing, stopwords and stemming run once per
 //     distinct word.
-//   - It allocates a passage's tokens together.
+//   - It allocates a passage's tokens together, and [termAnalyzer.count]
+//     gives the index a passage's term frequencies without making tokens
+//     at all, counting terms by a number each term gets once.
 //
 // Positions, offsets and types are the tokenizer's. It is safe for
 // concurrent use.
@@ -112,14 +140,20 @@ type termAnalyzer struct {
 	filters   []analysis.TokenFilter
 	mu        sync.RWMutex
 	terms     map[string]cachedTerm // word as written -> what the filters make of it
+	ids       map[string]int32      // term -> its number
+	limit     int                   // of terms and ids: maxTermCache
 	scratch   sync.Pool             // of *scratch
 }
 
 // cachedTerm is what the filters make of a word: its term, shared by every
 // token of the word (nothing writes a term once analysed, and the capped
-// length keeps appends off it), or nothing for a stopword.
+// length keeps appends off it), or nothing for a stopword. key is the
+// term as a string and id its number (-1 once the analyzer's limit of
+// terms have one).
 type cachedTerm struct {
 	term []byte
+	key  string
+	id   int32
 	stop bool
 }
 
@@ -129,18 +163,21 @@ type span struct {
 	typ        analysis.TokenType
 }
 
-// scratch is the memory one Analyze call works in, reused by the next.
+// scratch is the memory one call works in, reused by the next.
 type scratch struct {
 	spans []span
 	terms []cachedTerm
+	// count's: slot[id] is 1 + the index in uniq of term id in the
+	// passage being counted (0: not met yet); uniq holds the index in
+	// terms of each distinct term's first token, counts its tokens.
+	slot   []int32
+	uniq   []int
+	counts []int
 }
 
-func (a *termAnalyzer) Analyze(input []byte) analysis.TokenStream {
-	sc, _ := a.scratch.Get().(*scratch)
-	if sc == nil {
-		sc = &scratch{}
-	}
-	defer a.scratch.Put(sc)
+// lookup finds the words of input and what the filters make of each, in
+// sc.spans and sc.terms (kept there until the caller is done with sc).
+func (a *termAnalyzer) lookup(input []byte, sc *scratch) ([]span, []cachedTerm) {
 	spans := a.words(input, sc.spans[:0])
 	sc.spans = spans
 	terms := slices.Grow(sc.terms[:0], len(spans))[:len(spans)]
@@ -160,6 +197,26 @@ func (a *termAnalyzer) Analyze(input []byte) analysis.TokenStream {
 	if missed > 0 {
 		a.filterMissed(input, spans, terms)
 	}
+	return spans, terms
+}
+
+func (a *termAnalyzer) getScratch() *scratch {
+	if sc, ok := a.scratch.Get().(*scratch); ok {
+		return sc
+	}
+	return &scratch{}
+}
+
+// putScratch keeps sc for the next call, holding no terms.
+func (a *termAnalyzer) putScratch(sc *scratch) {
+	clear(sc.terms)
+	a.scratch.Put(sc)
+}
+
+func (a *termAnalyzer) Analyze(input []byte) analysis.TokenStream {
+	sc := a.getScratch()
+	defer a.putScratch(sc)
+	spans, terms := a.lookup(input, sc)
 	kept := 0
 	for _, t := range terms {
 		if !t.stop {
@@ -178,12 +235,66 @@ func (a *termAnalyzer) Analyze(input []byte) analysis.TokenStream {
 		out[k] = &toks[k]
 		k++
 	}
-	clear(terms) // the scratch holds no terms between calls
 	return out
 }
 
+// count returns how many tokens Analyze would return for input, and their
+// term frequencies as bleve's analysis.TokenFrequency makes them without
+// term vectors: what the index stores of a passage.
+func (a *termAnalyzer) count(input []byte) (int, index.TokenFrequencies) {
+	sc := a.getScratch()
+	defer a.putScratch(sc)
+	_, terms := a.lookup(input, sc)
+	uniq, counts := sc.uniq[:0], sc.counts[:0]
+	var unnumbered map[string]int // terms past maxTermCache, by key: index in uniq
+	n := 0
+	for i, t := range terms {
+		if t.stop {
+			continue
+		}
+		n++
+		var k int
+		if t.id >= 0 {
+			if int(t.id) >= len(sc.slot) {
+				sc.slot = append(sc.slot, make([]int32, int(t.id)+1-len(sc.slot)+1024)...)
+			}
+			k = int(sc.slot[t.id]) - 1
+			if k < 0 {
+				k = len(uniq)
+				uniq, counts = append(uniq, i), append(counts, 0)
+				sc.slot[t.id] = int32(k + 1)
+			}
+		} else {
+			var ok bool
+			if k, ok = unnumbered[t.key]; !ok {
+				if unnumbered == nil {
+					unnumbered = map[string]int{}
+				}
+				k = len(uniq)
+				uniq, counts = append(uniq, i), append(counts, 0)
+				unnumbered[t.key] = k
+			}
+		}
+		counts[k]++
+	}
+	freqs := make(index.TokenFrequencies, len(uniq))
+	tfs := make([]index.TokenFreq, len(uniq))
+	for k, i := range uniq {
+		t := terms[i]
+		tf := &tfs[k]
+		tf.Term = t.term
+		tf.SetFrequency(counts[k])
+		freqs[t.key] = tf
+		if t.id >= 0 {
+			sc.slot[t.id] = 0
+		}
+	}
+	sc.uniq, sc.counts = uniq, counts
+	return n, freqs
+}
+
 // filterMissed runs the filters on the words of spans that terms does not
-// hold yet (their term is nil and they are no stopword), and caches them.
+// hold yet (they are the zero cachedTerm), and caches them.
 func (a *termAnalyzer) filterMissed(input []byte, spans []span, terms []cachedTerm) {
 	fresh := map[string]cachedTerm{}
 	for i, s := range spans {
@@ -200,7 +311,7 @@ func (a *termAnalyzer) filterMissed(input []byte, spans []span, terms []cachedTe
 		for _, f := range a.filters {
 			stream = f.Filter(stream)
 		}
-		var t cachedTerm
+		t := cachedTerm{id: -1}
 		if len(stream) == 0 {
 			t.stop = true
 		} else {
@@ -209,18 +320,34 @@ func (a *termAnalyzer) filterMissed(input []byte, spans []span, terms []cachedTe
 				term = []byte{} // nil marks a word not filtered yet
 			}
 			t.term = term[:len(term):len(term)]
+			t.key = string(term)
 		}
 		fresh[word] = t
 		terms[i] = t
 	}
 	a.mu.Lock()
+	defer a.mu.Unlock()
 	for w, t := range fresh {
-		if len(a.terms) >= maxTermCache {
-			break
+		if !t.stop {
+			id, ok := a.ids[t.key]
+			if !ok && len(a.ids) < a.limit {
+				id, ok = int32(len(a.ids)), true
+				a.ids[t.key] = id
+			}
+			if ok {
+				t.id = id
+			}
 		}
-		a.terms[w] = t
+		if len(a.terms) < a.limit {
+			a.terms[w] = t
+		}
+		fresh[w] = t
 	}
-	a.mu.Unlock()
+	for i, s := range spans {
+		if t, ok := fresh[string(input[s.start:s.end])]; ok {
+			terms[i] = t // numbered now
+		}
+	}
 }
 
 // words appends the words of input, as bleve's Unicode tokenizer finds them,

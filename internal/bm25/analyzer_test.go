@@ -3,10 +3,12 @@ package bm25
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/blevesearch/bleve/v2/analysis"
+	index "github.com/blevesearch/bleve_index_api"
 )
 
 // analyzerCases are texts whose words UAX #29 splits in every way ASCII
@@ -194,5 +196,50 @@ func BenchmarkAnalyze(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestTermAnalyzer_countLikeBleve: the term frequencies the index gets of a
+// passage (count) are those bleve computes from the chain's tokens, and so
+// is their number, on the same texts as above, for every analyzer.
+func TestTermAnalyzer_countLikeBleve(t *testing.T) {
+	files, _ := filepath.Glob("../../../shared/data/bbc/tech/*.txt")
+	texts := slices.Clone(analyzerCases)
+	for _, f := range files {
+		if b, err := os.ReadFile(f); err == nil {
+			texts = append(texts, string(b))
+		}
+	}
+	for _, name := range []string{AnalyzerEnglish, AnalyzerStandard, AnalyzerSimple} {
+		an, err := newAnalyzer(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref, err := referenceAnalyzer(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		small, _ := newAnalyzer(name)
+		small.(*termAnalyzer).limit = 50 // most words and terms past it: neither cached nor numbered
+		for round := range 4 {
+			ta := an.(*termAnalyzer)
+			if round >= 2 {
+				ta = small.(*termAnalyzer)
+			}
+			for _, text := range texts {
+				n, got := ta.count([]byte(text))
+				tokens := ref.Analyze([]byte(text))
+				want := analysis.TokenFrequency(tokens, nil, index.IndexField)
+				if n != len(tokens) || len(got) != len(want) {
+					t.Fatalf("%s round %d %q: %d tokens, %d terms; want %d, %d", name, round, strconvQuote(text), n, len(got), len(tokens), len(want))
+				}
+				for term, w := range want {
+					g, ok := got[term]
+					if !ok || string(g.Term) != string(w.Term) || g.Frequency() != w.Frequency() || len(g.Locations) != 0 {
+						t.Fatalf("%s round %d %q: term %q = %+v, want %+v", name, round, strconvQuote(text), term, g, w)
+					}
+				}
+			}
+		}
 	}
 }
