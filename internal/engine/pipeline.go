@@ -23,7 +23,8 @@ import (
 //
 // Only what is in flight is held: chunk offsets of at most prepareAhead
 // articles, the texts and vectors of at most EmbedConcurrency+storeAhead
-// calls, and at most keywordBatchPassages passages waiting for the BM25 index.
+// calls, and about three times keywordBatchPassages passages for the BM25
+// index (one batch written, one waiting, one being gathered).
 const (
 	prepareAhead = 256
 	storeAhead   = 4
@@ -394,13 +395,34 @@ func (e *Engine) startKeywordWriter(ctx context.Context, name string, wg *sync.W
 	// Writes finish even when the run is cancelled: what the store holds
 	// should be searchable by keyword too.
 	kctx := context.WithoutCancel(ctx)
+	// One goroutine gathers the stored articles into batches while
+	// another writes the batch before: a write (analysis, bleve's
+	// segment, its fsync) takes long enough that the store, waiting on a
+	// full channel, would otherwise stop the whole pipeline for it.
+	batches := make(chan []KeywordDoc, 1)
 	wg.Go(func() {
-		defer close(kw.done)
+		defer close(batches)
 		var buf []KeywordDoc
 		n := 0
-		write := func() {
-			if len(buf) == 0 || kw.failed() != nil {
-				return
+		for docs := range kw.ch {
+			buf = append(buf, docs...)
+			for _, d := range docs {
+				n += len(d.Passages)
+			}
+			if n >= keywordBatchPassages {
+				batches <- buf
+				buf, n = nil, 0
+			}
+		}
+		if len(buf) > 0 {
+			batches <- buf
+		}
+	})
+	wg.Go(func() {
+		defer close(kw.done)
+		for buf := range batches {
+			if kw.failed() != nil {
+				continue // drained, so that the gatherer never blocks
 			}
 			if err := e.keywords.Replace(kctx, name, buf); err != nil {
 				e.forgetKeywordCheck(name)
@@ -408,18 +430,7 @@ func (e *Engine) startKeywordWriter(ctx context.Context, name string, wg *sync.W
 				kw.err = fmt.Errorf("bm25 index: %w", err)
 				kw.mu.Unlock()
 			}
-			buf, n = nil, 0
 		}
-		for docs := range kw.ch {
-			buf = append(buf, docs...)
-			for _, d := range docs {
-				n += len(d.Passages)
-			}
-			if n >= keywordBatchPassages {
-				write()
-			}
-		}
-		write()
 	})
 	return kw
 }
