@@ -62,33 +62,38 @@ func (pr *progress) update(f func(*IndexProgress)) {
 }
 
 // countPassages chunks every article of todo that is not prepared yet, in
-// parallel, to learn its passage count (p.n) without keeping the chunks:
-// dry runs and progress totals need the counts before anything is embedded.
+// parallel, to learn its passage count (p.n): dry runs and progress totals
+// need the counts before anything is embedded. It keeps the chunks (offsets
+// into the text, not the texts to embed), so that the pipeline does not
+// chunk the article again.
 func (e *Engine) countPassages(ctx context.Context, todo []*pending) error {
 	return parallel(ctx, todo, func(p *pending) error {
-		if p.prepared {
+		if p.prepared || p.chunks != nil {
 			return nil
 		}
 		chunks, err := e.chunks(p.art)
 		if err != nil {
 			return err
 		}
-		p.n = len(chunks)
+		p.chunks, p.n = chunks, len(chunks)
 		return nil
 	})
 }
 
-// ensurePrepared chunks p's article and builds its inputs unless that is
-// done already.
+// ensurePrepared chunks p's article (unless countPassages did) and builds
+// its inputs unless that is done already.
 func (e *Engine) ensurePrepared(p *pending) error {
 	if p.prepared {
 		return nil
 	}
-	q, err := e.prepare(p.art)
-	if err != nil {
-		return err
+	chunks := p.chunks
+	if chunks == nil {
+		var err error
+		if chunks, err = e.chunks(p.art); err != nil {
+			return err
+		}
 	}
-	p.chunks, p.inputs, p.n, p.prepared = q.chunks, q.inputs, q.n, true
+	p.chunks, p.inputs, p.n, p.prepared = chunks, e.inputs(p.art, chunks), len(chunks), true
 	return nil
 }
 
