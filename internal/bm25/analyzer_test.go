@@ -1,10 +1,12 @@
 package bm25
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/blevesearch/bleve/v2/analysis"
@@ -242,4 +244,45 @@ func TestTermAnalyzer_countLikeBleve(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestTermAnalyzer_concurrent: goroutines sharing one analyzer (as
+// ReplaceMany's do) get bleve's tokens and term counts, while the cache
+// fills and past its limit (run with -race).
+func TestTermAnalyzer_concurrent(t *testing.T) {
+	an, err := newAnalyzer(AnalyzerEnglish)
+	if err != nil {
+		t.Fatal(err)
+	}
+	an.(*termAnalyzer).limit = 200
+	ref, err := referenceAnalyzer(AnalyzerEnglish)
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := slices.Clone(analyzerCases)
+	for i := range 50 {
+		texts = append(texts, strings.Repeat(fmt.Sprintf("word%d runner's Running %d.5 ", i, i), 5))
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range texts {
+				text := texts[(i+g*7)%len(texts)]
+				want := ref.Analyze([]byte(text))
+				got := an.Analyze([]byte(text))
+				n, freqs := an.(*termAnalyzer).count([]byte(text))
+				if len(got) != len(want) || n != len(want) || len(freqs) != len(analysis.TokenFrequency(want, nil, index.IndexField)) {
+					t.Errorf("%q: %d tokens, count %d (%d terms); want %d", strconvQuote(text), len(got), n, len(freqs), len(want))
+					return
+				}
+				for k := range got {
+					if string(got[k].Term) != string(want[k].Term) {
+						t.Errorf("%q token %d: %q, want %q", strconvQuote(text), k, got[k].Term, want[k].Term)
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
