@@ -173,6 +173,10 @@ type scratch struct {
 	slot   []int32
 	uniq   []int
 	counts []int
+	// lookup's: the indexes of the words the cache does not hold, and
+	// what the filters make of them, by word.
+	missed []int
+	fresh  map[string]cachedTerm
 }
 
 // lookup finds the words of input and what the filters make of each, in
@@ -183,19 +187,20 @@ func (a *termAnalyzer) lookup(input []byte, sc *scratch) ([]span, []cachedTerm) 
 	terms := slices.Grow(sc.terms[:0], len(spans))[:len(spans)]
 	clear(terms)
 	sc.terms = terms
-	missed := 0
+	missed := sc.missed[:0]
 	a.mu.RLock()
 	for i, s := range spans {
 		t, ok := a.terms[string(input[s.start:s.end])]
 		if !ok {
-			missed++
+			missed = append(missed, i)
 			continue
 		}
 		terms[i] = t
 	}
 	a.mu.RUnlock()
-	if missed > 0 {
-		a.filterMissed(input, spans, terms)
+	sc.missed = missed
+	if len(missed) > 0 {
+		a.filterMissed(input, spans, terms, sc)
 	}
 	return spans, terms
 }
@@ -293,17 +298,18 @@ func (a *termAnalyzer) count(input []byte) (int, index.TokenFrequencies) {
 	return n, freqs
 }
 
-// filterMissed runs the filters on the words of spans that terms does not
-// hold yet (they are the zero cachedTerm), and caches them.
-func (a *termAnalyzer) filterMissed(input []byte, spans []span, terms []cachedTerm) {
-	fresh := map[string]cachedTerm{}
-	for i, s := range spans {
-		if terms[i].term != nil || terms[i].stop {
-			continue
-		}
+// filterMissed runs the filters on the words at sc.missed, which the
+// cache does not hold, and caches what they make of them.
+func (a *termAnalyzer) filterMissed(input []byte, spans []span, terms []cachedTerm, sc *scratch) {
+	if sc.fresh == nil {
+		sc.fresh = map[string]cachedTerm{}
+	}
+	fresh := sc.fresh
+	defer clear(fresh)
+	for _, i := range sc.missed {
+		s := spans[i]
 		word := string(input[s.start:s.end])
-		if t, ok := fresh[word]; ok {
-			terms[i] = t
+		if _, ok := fresh[word]; ok {
 			continue
 		}
 		tok := &analysis.Token{Term: []byte(word), Start: s.start, End: s.end, Position: i + 1, Type: s.typ}
@@ -317,16 +323,14 @@ func (a *termAnalyzer) filterMissed(input []byte, spans []span, terms []cachedTe
 		} else {
 			term := stream[0].Term
 			if term == nil {
-				term = []byte{} // nil marks a word not filtered yet
+				term = []byte{}
 			}
 			t.term = term[:len(term):len(term)]
 			t.key = string(term)
 		}
 		fresh[word] = t
-		terms[i] = t
 	}
 	a.mu.Lock()
-	defer a.mu.Unlock()
 	for w, t := range fresh {
 		if !t.stop {
 			id, ok := a.ids[t.key]
@@ -343,10 +347,10 @@ func (a *termAnalyzer) filterMissed(input []byte, spans []span, terms []cachedTe
 		}
 		fresh[w] = t
 	}
-	for i, s := range spans {
-		if t, ok := fresh[string(input[s.start:s.end])]; ok {
-			terms[i] = t // numbered now
-		}
+	a.mu.Unlock()
+	for _, i := range sc.missed {
+		s := spans[i]
+		terms[i] = fresh[string(input[s.start:s.end])]
 	}
 }
 
