@@ -94,6 +94,7 @@ else
 	runtime_note="(no real-runtime row: run through make bench-index, which starts the offline runtime)"
 fi
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+base_rev=$(git rev-parse --short "$BASE^{commit}" 2>/dev/null || echo "$BASE")
 
 echo "== make bench-index: indexing, today's binary ($base_rev) against this tree's, interleaved, median of the rounds"
 echo "   load average before: $load_before; after: $load_after ($(nproc) CPUs)"

@@ -17,7 +17,9 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	stopProfiles := startProfiles(os.Getenv, os.Stderr)
 	code := runMain(ctx, newApp(os.Stdin, os.Stdout, os.Stderr), os.Args, os.Stderr)
+	stopProfiles()
 	stop()
 	if code != exitOK {
 		os.Exit(code)

@@ -148,7 +148,7 @@ func Load(ctx context.Context, paths []string, stdin io.Reader, opt LoadOptions)
 			walked = true
 			err = l.walkRoot(p)
 		} else {
-			err = l.loadFile(p, filepath.Base(p), parentName(p), fi, true)
+			err = l.loadFile(p, "", filepath.Base(p), parentName(p), fi, true)
 		}
 		if err != nil {
 			return l.res, err
@@ -230,7 +230,7 @@ func (l *loader) walkRoot(root string) error {
 		return fmt.Errorf("load %s: %w", root, err)
 	}
 	before := l.filesSeen
-	if err := l.walkDir(root, "", entries, rootName(root), 0); err != nil {
+	if err := l.walkDir(root, real, "", entries, rootName(root), 0); err != nil {
 		return err
 	}
 	if l.filesSeen == before && l.only == nil {
@@ -244,8 +244,9 @@ func (l *loader) walkRoot(root string) error {
 }
 
 // walkDir loads the entries of directory dir, whose path relative to the root
-// is rel ("" for the root). It returns an error only when ctx is done.
-func (l *loader) walkDir(dir, rel string, entries []os.DirEntry, prefix string, depth int) error {
+// is rel ("" for the root) and whose resolved path (see resolve) is real. It
+// returns an error only when ctx is done.
+func (l *loader) walkDir(dir, real, rel string, entries []os.DirEntry, prefix string, depth int) error {
 	for _, e := range entries {
 		name := e.Name()
 		if strings.HasPrefix(name, ".") {
@@ -296,7 +297,7 @@ func (l *loader) walkDir(dir, rel string, entries []os.DirEntry, prefix string, 
 					continue
 				}
 			}
-			if err := l.walkDir(full, r, sub, prefix, depth+1); err != nil {
+			if err := l.walkDir(full, real, r, sub, prefix, depth+1); err != nil {
 				return err
 			}
 		case !l.included(r):
@@ -317,7 +318,14 @@ func (l *loader) walkDir(dir, rel string, entries []os.DirEntry, prefix string, 
 				}
 				info = fi
 			}
-			if err := l.loadFile(full, r, prefix, info, false); err != nil {
+			// A file that is no symlink resolves to its name in its
+			// directory's resolved path: no need to walk its path again
+			// (a file system call per directory in it).
+			realFile := ""
+			if e.Type()&fs.ModeSymlink == 0 {
+				realFile = filepath.Join(real, name)
+			}
+			if err := l.loadFile(full, realFile, r, prefix, info, false); err != nil {
 				return err
 			}
 		default:
@@ -365,14 +373,18 @@ func unwrapPath(err error) error {
 	return err
 }
 
-// loadFile reads and parses one file. prefix is the name collisions put in
-// front of its ID. Read failures are errors for a root and Problems otherwise.
-func (l *loader) loadFile(path, id, prefix string, info fs.FileInfo, root bool) error {
+// loadFile reads and parses one file. real is its resolved path (see
+// resolve) when the caller knows it, else "". prefix is the name collisions
+// put in front of its ID. Read failures are errors for a root and Problems
+// otherwise.
+func (l *loader) loadFile(path, real, id, prefix string, info fs.FileInfo, root bool) error {
 	if l.maxBytes >= 0 && info.Mode().IsRegular() && info.Size() > l.maxBytes {
 		l.problem(path, KindSkipped, "file too large: %d bytes, limit %d", info.Size(), l.maxBytes)
 		return nil
 	}
-	real := resolve(path)
+	if real == "" {
+		real = resolve(path)
+	}
 	if prev, ok := l.files[real]; ok && info.Mode().IsRegular() {
 		l.problem(path, KindSkipped, "same file as %s", prev)
 		return nil

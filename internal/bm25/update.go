@@ -123,17 +123,23 @@ func (ix *Index) analyze(doc Document) ([]*document.Document, int64, error) {
 	add := make([]*document.Document, 0, len(doc.Passages)+1)
 	rec := record{Hash: doc.Hash}
 	for _, p := range doc.Passages {
-		text := p.Text
+		text := []byte(p.Text)
 		if p.Title != "" {
-			text = p.Title + "\n" + p.Text
+			text = append(append(append(make([]byte, 0, len(p.Title)+1+len(p.Text)), p.Title...), '\n'), p.Text...)
 		}
-		tokens := ix.an.Analyze([]byte(text))
-		rec.Tokens += int64(len(tokens))
 		d := document.NewDocument(passageID(doc.ID, p.Chunk))
 		d.AddField(document.NewTextFieldCustom(fieldDoc, nil, []byte(doc.ID), index.IndexField, nil))
-		// The text is neither stored nor analysed again: preAnalyzed
-		// hands bleve the tokens computed here.
-		d.AddField(document.NewTextFieldCustom(fieldText, nil, nil, index.IndexField, preAnalyzed(tokens)))
+		// The text is neither stored nor analysed again: bleve gets
+		// what was computed here.
+		if ta, ok := ix.an.(*termAnalyzer); ok {
+			n, freqs := ta.count(text)
+			rec.Tokens += int64(n)
+			d.AddField(&countedField{name: fieldText, length: n, freqs: freqs})
+		} else {
+			tokens := ix.an.Analyze(text)
+			rec.Tokens += int64(len(tokens))
+			d.AddField(document.NewTextFieldCustom(fieldText, nil, nil, index.IndexField, preAnalyzed(tokens)))
+		}
 		add = append(add, d)
 	}
 	recDoc, err := recordDocument(doc.ID, rec)

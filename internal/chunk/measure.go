@@ -15,22 +15,41 @@ import (
 // zero-width no-break space U+FEFF, which mostly appears as a stray BOM.
 func isSpace(r rune) bool {
 	if r < utf8.RuneSelf {
-		switch r {
-		case ' ', '\t', '\n', '\v', '\f', '\r':
-			return true
-		}
-		return false
+		return asciiKind[r] == asciiSpace // small enough to inline: measuring is per byte
 	}
 	return unicode.IsSpace(r) || r == '\uFEFF'
 }
+
+// The kinds of ASCII characters isSpace and isWordRune tell apart.
+const (
+	asciiOther = iota
+	asciiSpace // ' ', '\t', '\n', '\v', '\f', '\r'
+	asciiWord  // a-z, A-Z, 0-9
+)
+
+var asciiKind = func() (k [utf8.RuneSelf]uint8) {
+	for _, c := range " \t\n\v\f\r" {
+		k[c] = asciiSpace
+	}
+	for c := range k {
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' {
+			k[c] = asciiWord
+		}
+	}
+	return k
+}()
 
 // isWordRune reports whether r continues a run that counts as one token:
 // letters, digits and combining marks. Han ideographs are excluded because
 // BERT-style tokenizers split every CJK character into its own token.
 func isWordRune(r rune) bool {
 	if r < utf8.RuneSelf {
-		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
+		return asciiKind[r] == asciiWord
 	}
+	return isWordRuneSlow(r)
+}
+
+func isWordRuneSlow(r rune) bool {
 	if unicode.Is(unicode.Han, r) {
 		return false
 	}

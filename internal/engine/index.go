@@ -396,7 +396,6 @@ func (e *Engine) dropCollection(ctx context.Context, name string) error {
 	return nil
 }
 
-// prepare chunks an article and builds the texts to embed.
 // chunks splits a's text into its passages.
 func (e *Engine) chunks(a *article.Article) ([]chunk.Chunk, error) {
 	chunks, err := chunk.Split(a.Text, a.Skip, e.cfg.Chunk)
@@ -417,13 +416,10 @@ func (e *Engine) chunks(a *article.Article) ([]chunk.Chunk, error) {
 	return chunks, nil
 }
 
-func (e *Engine) prepare(a *article.Article) (*pending, error) {
-	chunks, err := e.chunks(a)
-	if err != nil {
-		return nil, err
-	}
+// inputs builds the texts to embed for a's chunks.
+func (e *Engine) inputs(a *article.Article, chunks []chunk.Chunk) []string {
 	title := strings.TrimSpace(a.Title)
-	p := &pending{art: a, chunks: chunks, inputs: make([]string, len(chunks)), n: len(chunks), prepared: true}
+	inputs := make([]string, len(chunks))
 	for i, c := range chunks {
 		text := withHeader(a.Text, c)
 		switch {
@@ -434,9 +430,9 @@ func (e *Engine) prepare(a *article.Article) (*pending, error) {
 		case e.cfg.TitleContext && title != "" && !strings.HasPrefix(text, title):
 			text = title + "\n\n" + text
 		}
-		p.inputs[i] = text
+		inputs[i] = text
 	}
-	return p, nil
+	return inputs
 }
 
 // namedEmbedder is an [Embedder] that can name the passages it warns

@@ -23,7 +23,8 @@ import (
 //
 // Only what is in flight is held: chunk offsets of at most prepareAhead
 // articles, the texts and vectors of at most EmbedConcurrency+storeAhead
-// calls, and at most keywordBatchPassages passages waiting for the BM25 index.
+// calls, and about three times keywordBatchPassages passages for the BM25
+// index (one batch written, one waiting, one being gathered).
 const (
 	prepareAhead = 256
 	storeAhead   = 4
@@ -61,33 +62,38 @@ func (pr *progress) update(f func(*IndexProgress)) {
 }
 
 // countPassages chunks every article of todo that is not prepared yet, in
-// parallel, to learn its passage count (p.n) without keeping the chunks:
-// dry runs and progress totals need the counts before anything is embedded.
+// parallel, to learn its passage count (p.n): dry runs and progress totals
+// need the counts before anything is embedded. It keeps the chunks (offsets
+// into the text, not the texts to embed), so that the pipeline does not
+// chunk the article again.
 func (e *Engine) countPassages(ctx context.Context, todo []*pending) error {
 	return parallel(ctx, todo, func(p *pending) error {
-		if p.prepared {
+		if p.prepared || p.chunks != nil {
 			return nil
 		}
 		chunks, err := e.chunks(p.art)
 		if err != nil {
 			return err
 		}
-		p.n = len(chunks)
+		p.chunks, p.n = chunks, len(chunks)
 		return nil
 	})
 }
 
-// ensurePrepared chunks p's article and builds its inputs unless that is
-// done already.
+// ensurePrepared chunks p's article (unless countPassages did) and builds
+// its inputs unless that is done already.
 func (e *Engine) ensurePrepared(p *pending) error {
 	if p.prepared {
 		return nil
 	}
-	q, err := e.prepare(p.art)
-	if err != nil {
-		return err
+	chunks := p.chunks
+	if chunks == nil {
+		var err error
+		if chunks, err = e.chunks(p.art); err != nil {
+			return err
+		}
 	}
-	p.chunks, p.inputs, p.n, p.prepared = q.chunks, q.inputs, q.n, true
+	p.chunks, p.inputs, p.n, p.prepared = chunks, e.inputs(p.art, chunks), len(chunks), true
 	return nil
 }
 
@@ -394,13 +400,34 @@ func (e *Engine) startKeywordWriter(ctx context.Context, name string, wg *sync.W
 	// Writes finish even when the run is cancelled: what the store holds
 	// should be searchable by keyword too.
 	kctx := context.WithoutCancel(ctx)
+	// One goroutine gathers the stored articles into batches while
+	// another writes the batch before: a write (analysis, bleve's
+	// segment, its fsync) takes long enough that the store, waiting on a
+	// full channel, would otherwise stop the whole pipeline for it.
+	batches := make(chan []KeywordDoc, 1)
 	wg.Go(func() {
-		defer close(kw.done)
+		defer close(batches)
 		var buf []KeywordDoc
 		n := 0
-		write := func() {
-			if len(buf) == 0 || kw.failed() != nil {
-				return
+		for docs := range kw.ch {
+			buf = append(buf, docs...)
+			for _, d := range docs {
+				n += len(d.Passages)
+			}
+			if n >= keywordBatchPassages {
+				batches <- buf
+				buf, n = nil, 0
+			}
+		}
+		if len(buf) > 0 {
+			batches <- buf
+		}
+	})
+	wg.Go(func() {
+		defer close(kw.done)
+		for buf := range batches {
+			if kw.failed() != nil {
+				continue // drained, so that the gatherer never blocks
 			}
 			if err := e.keywords.Replace(kctx, name, buf); err != nil {
 				e.forgetKeywordCheck(name)
@@ -408,18 +435,7 @@ func (e *Engine) startKeywordWriter(ctx context.Context, name string, wg *sync.W
 				kw.err = fmt.Errorf("bm25 index: %w", err)
 				kw.mu.Unlock()
 			}
-			buf, n = nil, 0
 		}
-		for docs := range kw.ch {
-			buf = append(buf, docs...)
-			for _, d := range docs {
-				n += len(d.Passages)
-			}
-			if n >= keywordBatchPassages {
-				write()
-			}
-		}
-		write()
 	})
 	return kw
 }
