@@ -164,6 +164,11 @@ func (a *arena) release(slot int32) {
 	}
 }
 
+// freeListed reports whether the free lists (free, pending) name every
+// slot below n that holds no passage, as they do unless a snapshot left
+// holes it did not list.
+func (a *arena) freeListed() bool { return len(a.free)+len(a.pending) == a.n-a.live }
+
 // reuse ends a noReuse period.
 func (a *arena) reuse() {
 	a.noReuse = false

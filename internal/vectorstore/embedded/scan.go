@@ -249,8 +249,11 @@ func (c *collection) search(ctx context.Context, v []float32, k int, f vectorsto
 		want = a.plan.signMin
 	}
 	fast := hasPOPCNT && words%4 == 0
-	// Every slot is live and none filtered out: no per-slot test.
-	all := fast && allow == nil && match == nil && a.live == a.n
+	// No slot filtered out: no per-slot test. Free slots (removed
+	// passages), when few and all listed, are counted like the others
+	// and taken out of the histogram afterwards: testing every slot's
+	// owner cost more than the pass itself once one passage was removed.
+	all := fast && allow == nil && match == nil && a.freeListed() && a.n-a.live <= a.n/16
 	dist := make([]uint16, a.n)
 	const skip = math.MaxUint16
 	hists := a.parallelW(ctx, a.n, func(lo, hi int, hist []int) {
@@ -280,7 +283,16 @@ func (c *collection) search(ctx context.Context, v []float32, k int, f vectorsto
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	cands := pickNearest(dist, sumHists(hists), want)
+	hist := sumHists(hists)
+	if all {
+		for _, free := range [][]int32{a.free, a.pending} {
+			for _, s := range free {
+				hist[dist[s]]--
+				dist[s] = skip
+			}
+		}
+	}
+	cands := pickNearest(dist, hist, want)
 	if len(cands) == 0 {
 		return nil, nil
 	}

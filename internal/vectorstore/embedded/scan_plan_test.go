@@ -294,3 +294,85 @@ func TestSignPlanExperiment(t *testing.T) {
 		}
 	}
 }
+
+// TestSignPlanFreedSlots: after passages are removed, the sign plan never
+// returns a freed slot and still finds the exact top 10, whether the freed
+// slots are few (counted, then taken out of the histogram) or many (each
+// slot's owner tested), and while a snapshot holds them back from reuse.
+func TestSignPlanFreedSlots(t *testing.T) {
+	const n, dims = 24_000, 256
+	qs := clustered(n, dims, 4)[:20]
+	for _, tc := range []struct {
+		name    string
+		every   int  // remove every every-th document
+		pending bool // removed while a snapshot is written (noReuse)
+	}{
+		{"few freed", 40, false},
+		{"few freed, held back", 40, true},
+		{"many freed", 3, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := memCollection(clustered(n, dims, 3), 8)
+			c.arena.plan = planLimits{exact: 1, sign: 1, signMin: n / 16}
+			c.arena.noReuse = tc.pending
+			// Remove the documents holding each query's best passages, and
+			// every every-th document besides.
+			gone := map[*docEntry]bool{}
+			for _, q := range qs {
+				for _, h := range exactSearch(c, q, 3, vectorstore.Filter{}) {
+					gone[c.arena.owner[h.slot]] = true
+				}
+			}
+			for d := 0; d < n/8; d += tc.every {
+				gone[c.docs[fmt.Sprintf("doc-%07d", d)]] = true
+			}
+			for e := range gone {
+				c.remove(e)
+			}
+			found, total := 0, 0
+			for _, q := range qs {
+				got, err := c.search(context.Background(), q, 10, vectorstore.Filter{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, g := range got {
+					if c.arena.owner[g.slot] == nil {
+						t.Fatalf("hit in freed slot %d", g.slot)
+					}
+				}
+				for _, w := range exactSearch(c, q, 10, vectorstore.Filter{}) {
+					total++
+					if slices.ContainsFunc(got, func(g scored) bool { return g.slot == w.slot }) {
+						found++
+					}
+				}
+			}
+			if float64(found) < 0.99*float64(total) {
+				t.Errorf("recall@10 %.3f after removals, want >= 0.99", float64(found)/float64(total))
+			}
+		})
+	}
+}
+
+// BenchmarkSignPlan: a query of the sign plan over 200,000 passages of 768
+// dimensions, before and after a few removals (which leave free slots the
+// pass must skip).
+func BenchmarkSignPlan(b *testing.B) {
+	const n, dims = 200_000, 768
+	c := memCollection(clustered(n, dims, 3), 8)
+	c.arena.plan = planLimits{exact: 1, sign: 1}
+	q := clustered(n, dims, 4)[0]
+	ctx := context.Background()
+	run := func(b *testing.B) {
+		for b.Loop() {
+			if _, err := c.search(ctx, q, 10, vectorstore.Filter{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.Run("all live", run)
+	for d := 0; d < 100; d++ {
+		c.remove(c.docs[fmt.Sprintf("doc-%07d", d*97)])
+	}
+	b.Run("100 documents removed", run)
+}
