@@ -22,7 +22,7 @@ import (
 // survivor notices it lost the raft leader and stalls instead. checkReplicas
 // asks the node that will coordinate the write which replicas it sees
 // before each write, and refuses the write when fewer than the level needs
-// out of the factor are on healthy nodes.
+// out of the factor are on live nodes.
 
 // replicasNeeded returns how many of factor replicas a write at level
 // needs.
@@ -36,7 +36,7 @@ func replicasNeeded(level string, factor int) int {
 	return 1
 }
 
-// checkReplicas fails with a rejected error when c sees fewer healthy nodes
+// checkReplicas fails with a rejected error when c sees fewer live nodes
 // holding class than a write at the store's write consistency needs. When
 // the node cannot tell (its status request fails: a node it still counts
 // does not answer), the write goes ahead: Weaviate then counts that node
@@ -55,15 +55,25 @@ func (s *Store) checkReplicas(ctx context.Context, c *weaviate.Client, class str
 		s.log.Debug("weaviate node status unknown; writing anyway", "class", class, "err", err)
 		return nil
 	}
-	var live, down []string
+	// A node listed is in the coordinator's memberlist, so Weaviate counts
+	// its replica: it is live unless the coordinator could not reach it.
+	// UNHEALTHY only says the node's memberlist health score is above 0,
+	// as it is for a while on every survivor after a peer is killed (its
+	// probes to the peer failed); a TIMEOUT node did not answer the status
+	// request in time and says nothing of its shards. Counting either as
+	// down refused writes that one killed node of three must not stop.
+	var live []string
 	for _, n := range st.Nodes {
-		if n == nil || len(n.Shards) == 0 {
-			continue // holds no replica of class
+		if n == nil || n.Status == nil {
+			continue
 		}
-		if n.Status != nil && *n.Status == "HEALTHY" {
+		switch *n.Status {
+		case models.NodeStatusStatusTIMEOUT:
 			live = append(live, n.Name)
-		} else {
-			down = append(down, n.Name)
+		case models.NodeStatusStatusHEALTHY, models.NodeStatusStatusUNHEALTHY:
+			if len(n.Shards) > 0 { // else it holds no replica of class
+				live = append(live, n.Name)
+			}
 		}
 	}
 	if len(live) >= need {
@@ -73,7 +83,7 @@ func (s *Store) checkReplicas(ctx context.Context, c *weaviate.Client, class str
 	if len(live) > 0 {
 		seen = strings.Join(live, ", ")
 	}
-	return rejected{fmt.Errorf("%d of the %d replicas are on healthy nodes (%s), %d needed", len(live), factor, seen, need)}
+	return rejected{fmt.Errorf("%d of the %d replicas are on live nodes (%s), %d needed", len(live), factor, seen, need)}
 }
 
 // replicationFactor returns the replication factor of class, read once
