@@ -617,60 +617,9 @@ func (s *Store) writeSnapshotV9(info vectorstore.Collection, sources *vectorstor
 	hw.Write(vh)
 	head := int64(len(hd) + buf.Len() + len(vh))
 	f32Off, i8Off, signOff, scaleOff, _ := v9Layout(head, uint64(nvec), uint64(view.dims))
-	written := head
-	pad := func(to int64) {
-		hw.Write(make([]byte, to-written))
-		written = to
-	}
-	each := func(write func(slot int32) []byte) {
-		for _, e := range docs {
-			for _, s := range e.slots {
-				if s >= 0 {
-					b := write(s)
-					hw.Write(b)
-					written += int64(len(b))
-				}
-			}
-		}
-	}
-	var scratch []byte
-	pad(f32Off)
-	each(func(s int32) []byte {
-		scratch = appendFloats(scratch[:0], view.vec(s))
-		return scratch
-	})
-	pad(i8Off)
-	each(func(s int32) []byte { return int8Bytes(view.qvec(s)) })
-	pad(signOff)
-	each(func(s int32) []byte {
-		scratch = scratch[:0]
-		for _, x := range view.signs(s) {
-			scratch = binary.LittleEndian.AppendUint64(scratch, x)
-		}
-		return scratch
-	})
-	pad(scaleOff)
-	each(func(s int32) []byte {
-		scratch = appendFloats(scratch[:0], view.scale[s:s+1])
-		return scratch
-	})
-	// view's blocks may alias a mapping that only view keeps alive.
-	runtime.KeepAlive(view)
+	writeSections(hw, view, docs, head, [4]int64{f32Off, i8Off, signOff, scaleOff}, func() {})
 	w.Write(binary.LittleEndian.AppendUint32(nil, h.Sum32()))
-	err = w.Flush()
-	if err == nil {
-		err = tmp.Sync()
-	}
-	var size int64
-	if err == nil {
-		var st os.FileInfo
-		if st, err = tmp.Stat(); err == nil {
-			size = st.Size()
-		}
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
+	size, err := finishTemp(tmp, w)
 	if err != nil {
 		return "", 0, fmt.Errorf("save collection %q: %w", name, err)
 	}

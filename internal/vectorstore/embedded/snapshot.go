@@ -1042,15 +1042,28 @@ func (s *Store) writeSnapshot(info vectorstore.Collection, sources *vectorstore.
 	hw.Write(vh)
 	head := int64(len(hd) + buf.Len() + len(vh))
 	f32Off, i8Off, signOff, scaleOff, _ := vecLayout(head, uint64(nvec), uint64(view.dims), v10Trailer)
-	written := head
-	// pad writes zero bytes up to to, where the next part starts.
-	pad := func(to int64) {
-		hw.Write(make([]byte, to-written))
-		written = to
+	writeSections(hw, view, docs, head, [4]int64{f32Off, i8Off, signOff, scaleOff}, func() {
 		sums = binary.LittleEndian.AppendUint32(sums, h.Sum32())
 		h.Reset()
+	})
+	w.Write(binary.LittleEndian.AppendUint32(sums, h.Sum32()))
+	size, err := finishTemp(tmp, w)
+	if err != nil {
+		return "", 0, fmt.Errorf("save collection %q: %w", name, err)
 	}
-	each := func(write func(slot int32) []byte) {
+	ok = true
+	return tmp.Name(), size, nil
+}
+
+// writeSections writes, from offset written, the vector sections of docs'
+// slots in view: each of offs (float32 vectors, int8 copies, sign bits,
+// scales) is reached with zero bytes, endPart is called there (the part
+// before it ends), and the section follows, slot by slot in docs' order.
+func writeSections(hw io.Writer, view *arena, docs []*docEntry, written int64, offs [4]int64, endPart func()) {
+	each := func(to int64, write func(slot int32) []byte) {
+		hw.Write(make([]byte, to-written))
+		written = to
+		endPart()
 		for _, e := range docs {
 			for _, s := range e.slots {
 				if s >= 0 {
@@ -1062,30 +1075,30 @@ func (s *Store) writeSnapshot(info vectorstore.Collection, sources *vectorstore.
 		}
 	}
 	var scratch []byte
-	pad(f32Off)
-	each(func(s int32) []byte {
+	each(offs[0], func(s int32) []byte {
 		scratch = appendFloats(scratch[:0], view.vec(s))
 		return scratch
 	})
-	pad(i8Off)
-	each(func(s int32) []byte { return int8Bytes(view.qvec(s)) })
-	pad(signOff)
-	each(func(s int32) []byte {
+	each(offs[1], func(s int32) []byte { return int8Bytes(view.qvec(s)) })
+	each(offs[2], func(s int32) []byte {
 		scratch = scratch[:0]
 		for _, x := range view.signs(s) {
 			scratch = binary.LittleEndian.AppendUint64(scratch, x)
 		}
 		return scratch
 	})
-	pad(scaleOff)
-	each(func(s int32) []byte {
+	each(offs[3], func(s int32) []byte {
 		scratch = appendFloats(scratch[:0], view.scale[s:s+1])
 		return scratch
 	})
 	// view's blocks may alias a mapping that only view keeps alive.
 	runtime.KeepAlive(view)
-	w.Write(binary.LittleEndian.AppendUint32(sums, h.Sum32()))
-	err = w.Flush()
+}
+
+// finishTemp flushes w, the buffer over tmp, makes tmp durable and closes
+// it, and returns its size.
+func finishTemp(tmp *os.File, w *bufio.Writer) (int64, error) {
+	err := w.Flush()
 	if err == nil {
 		err = tmp.Sync()
 	}
@@ -1099,11 +1112,7 @@ func (s *Store) writeSnapshot(info vectorstore.Collection, sources *vectorstore.
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
-	if err != nil {
-		return "", 0, fmt.Errorf("save collection %q: %w", name, err)
-	}
-	ok = true
-	return tmp.Name(), size, nil
+	return size, err
 }
 
 func syncDir(dir string) error {
