@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -152,7 +153,7 @@ func (s *Syncer) Sync(ctx context.Context, changed []string) (Result, error) {
 func within(changed []string, root string) []string {
 	var out []string
 	for _, p := range changed {
-		if p == root || strings.HasPrefix(p, root+string(filepath.Separator)) {
+		if inside(p, root) {
 			out = append(out, p)
 		}
 	}
@@ -162,12 +163,12 @@ func within(changed []string, root string) []string {
 // reachedBy reports whether a sync of the changed paths reads file p: p is
 // one of them or lies under one.
 func reachedBy(changed []string, p string) bool {
-	for _, c := range changed {
-		if p == c || strings.HasPrefix(p, c+string(filepath.Separator)) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(changed, func(c string) bool { return inside(p, c) })
+}
+
+// inside reports whether p is dir or lies under it.
+func inside(p, dir string) bool {
+	return p == dir || strings.HasPrefix(p, dir+string(filepath.Separator))
 }
 
 // RefuseBadIDs keeps the articles whose ids pass the request model's id
