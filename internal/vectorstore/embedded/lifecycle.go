@@ -132,8 +132,9 @@ func (s *Store) loadLocked(ctx context.Context, name string) (*collection, error
 	s.mu.Lock()
 	s.cols[name] = c
 	if c.oldSnapshot && !s.readOnly && s.compactMin > 0 && !c.compacting {
-		// Rewrite it in the current version, whose summary lets listing
-		// read it without loading it.
+		// Rewrite it in the current version once: before version 7
+		// listing had to load it (no summary), and before version 10 every
+		// open decoded its catalog by gob and checked every vector first.
 		c.compacting = true
 		s.bg.Go(func() {
 			if err := s.compact(name, c); err != nil {

@@ -335,3 +335,40 @@ func TestSnapshotV10ReuseWhileVerifying(t *testing.T) {
 		t.Errorf("free slots %d before a put of 2 passages after the verification, %d after; want them reused", free, after)
 	}
 }
+
+// TestSnapshotV9RewrittenByWriter: a writer that loads a version 9
+// collection rewrites it in the current version in the background, so
+// that the slower open of version 9 (a catalog decoded by gob, every
+// vector checked first) is paid once after an upgrade, not at every
+// start until the log happens to grow enough for a compaction. A
+// read-only store leaves the file as it is.
+func TestSnapshotV9RewrittenByWriter(t *testing.T) {
+	for _, readOnly := range []bool{false, true} {
+		t.Run(fmt.Sprintf("readOnly=%v", readOnly), func(t *testing.T) {
+			dir := copyFixture(t, filepath.Join("testdata", "datadir-v9"))
+			path := filepath.Join(dir, "fixture"+fileExt)
+			s, err := Open(dir, Options{ReadOnly: readOnly})
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkRich(t, s)
+			if err := s.Close(); err != nil { // waits for the background rewrite
+				t.Fatal(err)
+			}
+			head, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := snapshotVersion(string(head[:len(magic)]))
+			want := snapshotVersion(magic)
+			if readOnly {
+				want = 9
+			}
+			if got != want {
+				t.Fatalf("after a store (read-only %v) loaded it, the snapshot is version %d, want %d", readOnly, got, want)
+			}
+			s = mustOpen(t, dir, Options{ReadOnly: true})
+			checkRich(t, s)
+		})
+	}
+}
