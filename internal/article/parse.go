@@ -181,6 +181,9 @@ func parseDocument(source, id string, data []byte, f string) ([]Article, []Probl
 		reason = parseEPUB(&a, data)
 	}
 	if reason != "" {
+		if strings.HasPrefix(reason, "broken ") {
+			reason += "; the file is damaged or cut short: open it in its application, save or export it again, and index it again"
+		}
 		return nil, []Problem{{Source: source, Kind: KindSkipped, Reason: reason}}
 	}
 	if a.Title == "" && source != "-" {

@@ -647,3 +647,31 @@ func TestProblem_String(t *testing.T) {
 		t.Errorf("String() = %q, want %q", got, want)
 	}
 }
+
+// TestParseDocument_skipSaysWhatToDo: a PDF, Word file or EPUB that is
+// skipped says what went wrong and what to do about it, so that a user
+// with a folder of documents knows which ones to fix and how.
+func TestParseDocument_skipSaysWhatToDo(t *testing.T) {
+	for _, c := range []struct {
+		name, file string
+		data       []byte
+		todo       string
+	}{
+		{"truncated PDF", "cut.pdf", minimalPDF(2, "")[:60], "save or export it again"},
+		{"not a PDF", "x.pdf", []byte("hello, I am text"), "save or export it again"},
+		{"scanned PDF", "scan.pdf", minimalPDF(3, "q 100 0 0 100 0 0 cm Q"), "ocrmypdf"},
+		{"Word file not a zip", "memo.docx", []byte("PK\x03\x04 and then nothing"), "save or export it again"},
+		{"Word file without its body", "memo.docx", zipFiles(t, "docProps/core.xml", "<x/>"), "save or export it again"},
+		{"EPUB not a zip", "book.epub", []byte("PK\x03\x04 nothing"), "save or export it again"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			arts, probs, err := Parse(c.file, c.file, c.data, "")
+			if err != nil || len(arts) != 0 || len(probs) != 1 {
+				t.Fatalf("got %d articles, %v, %v; want one skip", len(arts), probs, err)
+			}
+			if !strings.Contains(probs[0].Reason, c.todo) {
+				t.Errorf("reason %q does not say what to do (%q)", probs[0].Reason, c.todo)
+			}
+		})
+	}
+}

@@ -86,7 +86,7 @@ func parsePDF(a *Article, data []byte) (skip string) {
 	a.Text = b.String()
 	a.Lines = lines
 	if strings.TrimSpace(a.Text) == "" {
-		return fmt.Sprintf("PDF without a text layer (scanned?): %d pages and no text to index; OCR is not supported yet", len(pages))
+		return fmt.Sprintf("PDF without a text layer (scanned?): %d pages and no text to index; semsearch does no OCR: add a text layer first (e.g. ocrmypdf in.pdf out.pdf) and index that", len(pages))
 	}
 	return ""
 }
