@@ -70,13 +70,17 @@ func runSources(c *cli.Context) error {
 		}
 	}
 	if c.Bool("json") {
-		if !c.Bool("files") {
-			src.Files = nil
-		}
 		if src.Roots == nil {
 			src.Roots = []vectorstore.SourceRoot{}
 		}
-		return writeJSON(c.App.Writer, map[string]any{"collection": collection, "roots": src.Roots, "files": src.Files})
+		out := map[string]any{"collection": collection, "roots": src.Roots}
+		if c.Bool("files") {
+			if src.Files == nil {
+				src.Files = []vectorstore.FileReport{}
+			}
+			out["files"] = src.Files
+		}
+		return writeJSON(c.App.Writer, out)
 	}
 	if len(src.Roots) == 0 && len(src.Files) == 0 {
 		fmt.Fprintf(c.App.Writer, "%q has no recorded sources: it was indexed from stdin, through the API, or before semsearch recorded them; "+

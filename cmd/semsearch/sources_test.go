@@ -66,6 +66,19 @@ func TestDataDirV6(t *testing.T) {
 	if len(got.Roots) != 1 || got.Roots[0].Path != docs || len(got.Files) != 1 || got.Files[0].Status != "indexed" || got.Files[0].Passages != 1 {
 		t.Errorf("sources after indexing a folder: %s", out)
 	}
+	// Without --files the answer has no files key (not "files": null,
+	// which reads as "no files").
+	out, _, err = run(t, "", append(base, "sources", "--json")...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(out), &keys); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if _, ok := keys["files"]; ok || keys["roots"] == nil {
+		t.Errorf("sources --json without --files: %s", out)
+	}
 }
 
 // TestDataDirV7 opens a data directory written before collections
