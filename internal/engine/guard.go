@@ -6,6 +6,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -125,9 +126,9 @@ func sameFile(opt IndexOptions, stored, given string, rule func(stored, given st
 }
 
 // checkSources applies the id guard to the articles a run would embed
-// (todo), before anything is embedded. It lists the collection's
-// documents at most once, and only when it holds some (hashes, by id) and
-// some article has a file source.
+// (todo), before anything is embedded. It needs the collection's ids
+// (hashes) and reads the stored source of only the ids it compares, so a
+// run of a few articles (a watch batch) does not list every document.
 func (e *Engine) checkSources(ctx context.Context, collection string, hashes map[string]string, todo []*pending, inRun map[string]bool, opt IndexOptions) ([]IDConflict, error) {
 	need := false
 	for _, p := range todo {
@@ -136,22 +137,38 @@ func (e *Engine) checkSources(ctx context.Context, collection string, hashes map
 	if !need || len(hashes) == 0 {
 		return nil, nil
 	}
-	docs, _, err := e.store.Documents(ctx, collection, 0, 0)
-	if err != nil {
-		return nil, fmt.Errorf("check sources: %w", err)
-	}
-	source := make(map[string]string, len(docs)) // id -> stored source
-	// bySuffix finds stored ids that are another id with directories in
-	// front: "tech/018.txt" under "018.txt".
-	bySuffix := map[string][]string{}
-	for _, d := range docs {
-		source[d.ID] = d.Source
-		for i := 0; i < len(d.ID); i++ {
-			if d.ID[i] == '/' && i+1 < len(d.ID) {
-				bySuffix[d.ID[i+1:]] = append(bySuffix[d.ID[i+1:]], d.ID)
-			}
+	// source returns id's stored source: a few are read one by one, and
+	// past that (a run that changes many articles) every document is
+	// listed once, which costs a remote store one request, not thousands.
+	const readsBeforeListing = 64
+	sources := make(map[string]string) // id -> stored source, as read
+	listed, reads := false, 0
+	source := func(id string) (string, error) {
+		if s, ok := sources[id]; ok || listed {
+			return s, nil
 		}
+		if reads < readsBeforeListing {
+			reads++
+			d, err := e.store.Document(ctx, collection, id)
+			if err != nil {
+				return "", fmt.Errorf("check sources: read %s: %w", id, err)
+			}
+			sources[id] = d.Source
+			return d.Source, nil
+		}
+		docs, _, err := e.store.Documents(ctx, collection, 0, 0)
+		if err != nil {
+			return "", fmt.Errorf("check sources: %w", err)
+		}
+		for _, d := range docs {
+			sources[d.ID] = d.Source
+		}
+		listed = true
+		return sources[id], nil
 	}
+	// bySuffix finds stored ids that are another id with directories in
+	// front: "tech/018.txt" under "018.txt". Built on first need.
+	var bySuffix map[string][]string
 	removing := make(map[string]bool, len(opt.Remove)) // ids the run removes: their files moved
 	for _, id := range opt.Remove {
 		removing[id] = true
@@ -162,8 +179,15 @@ func (e *Engine) checkSources(ctx context.Context, collection string, hashes map
 		if !isFileSource(a.Source) {
 			continue
 		}
-		if stored, ok := source[a.ID]; ok {
-			if !p.isNew && !sameFile(opt, stored, a.Source, mayBeSameFile) {
+		if _, ok := hashes[a.ID]; ok {
+			if p.isNew {
+				continue
+			}
+			stored, err := source(a.ID)
+			if err != nil {
+				return nil, err
+			}
+			if !sameFile(opt, stored, a.Source, mayBeSameFile) {
 				conflicts = append(conflicts, IDConflict{ID: a.ID, Given: a.Source, Stored: stored})
 			}
 			continue
@@ -176,20 +200,38 @@ func (e *Engine) checkSources(ctx context.Context, collection string, hashes map
 		// projects' docs/README.md, kept apart with --id-prefix a/ and b/,
 		// do not: their stored paths look alike but were relative to
 		// different directories.
-		candidates := bySuffix[a.ID]
+		if bySuffix == nil {
+			bySuffix = map[string][]string{}
+			for id := range hashes {
+				for i := 0; i < len(id); i++ {
+					if id[i] == '/' && i+1 < len(id) {
+						bySuffix[id[i+1:]] = append(bySuffix[id[i+1:]], id)
+					}
+				}
+			}
+		}
+		candidates := slices.Clone(bySuffix[a.ID])
 		for i := 0; i < len(a.ID); i++ {
 			if a.ID[i] == '/' {
-				if _, ok := source[a.ID[i+1:]]; ok {
+				if _, ok := hashes[a.ID[i+1:]]; ok {
 					candidates = append(candidates, a.ID[i+1:])
 				}
 			}
 		}
+		slices.Sort(candidates) // the first conflict found does not depend on map order
 		for _, id := range candidates {
-			if inRun[id] || removing[id] || !isFileSource(source[id]) {
+			if inRun[id] || removing[id] {
 				continue
 			}
-			if sameFile(opt, source[id], a.Source, surelySameFile) {
-				conflicts = append(conflicts, IDConflict{ID: a.ID, Given: a.Source, Stored: source[id], StoredID: id})
+			stored, err := source(id)
+			if err != nil {
+				return nil, err
+			}
+			if !isFileSource(stored) {
+				continue
+			}
+			if sameFile(opt, stored, a.Source, surelySameFile) {
+				conflicts = append(conflicts, IDConflict{ID: a.ID, Given: a.Source, Stored: stored, StoredID: id})
 				break
 			}
 		}

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -63,6 +64,35 @@ func TestEngine_IDGuardEveryDoor(t *testing.T) {
 	doc, err := store.Document(ctx, "c", "business/002.txt")
 	if err != nil || doc.Source != "https://example.com/x" {
 		t.Errorf("stored source = %q, %v", doc.Source, err)
+	}
+}
+
+// The guard reads stored sources one by one for a small run and lists
+// the collection once for a large one: a conflict is found either way,
+// past the point where it switches.
+func TestEngine_IDGuardManyArticles(t *testing.T) {
+	for _, n := range []int{3, 200} {
+		eng, _ := newEngine(t, t.TempDir(), &bagEmbedder{}, "bag")
+		ctx := t.Context()
+		var arts []article.Article
+		for i := range n {
+			arts = append(arts, article.Article{ID: fmt.Sprintf("n/%03d.txt", i), Source: fmt.Sprintf("docs/n/%03d.txt", i), Text: fmt.Sprintf("note %d", i)})
+		}
+		if _, err := eng.Index(ctx, "c", arts, engine.IndexOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		for i := range arts {
+			arts[i].Text += ", changed"
+		}
+		// Last, after every other article changed: n/001.txt's file under
+		// its id without the directory.
+		arts = append(arts[:1:1], arts[2:]...)
+		arts = append(arts, article.Article{ID: "001.txt", Source: "docs/n/001.txt", Text: "note 1 again"})
+		_, err := eng.Index(ctx, "c", arts, engine.IndexOptions{})
+		var ce *engine.IDConflictError
+		if !errors.As(err, &ce) || len(ce.Conflicts) != 1 || ce.Conflicts[0].ID != "001.txt" || ce.Conflicts[0].StoredID != "n/001.txt" {
+			t.Errorf("%d articles: err = %v, want one conflict of 001.txt with n/001.txt", n, err)
+		}
 	}
 }
 

@@ -122,7 +122,23 @@ func (s *Syncer) Sync(ctx context.Context, changed []string) (Result, error) {
 	}
 	st, ierr := s.Engine.Index(ctx, s.Collection, arts, engine.IndexOptions{Remove: remove, SameFile: s.SameFile})
 	res.Stats = st
-	docs, err := StoredDocs(context.WithoutCancel(ctx), s.Engine, s.Collection)
+	var docs map[string]vectorstore.Document
+	if changed == nil {
+		docs, err = StoredDocs(context.WithoutCancel(ctx), s.Engine, s.Collection)
+	} else {
+		// The report needs only the documents of the files looked at:
+		// a watch batch costs what changed, not the collection's size.
+		ids := make([]string, 0, len(arts))
+		for _, a := range arts {
+			ids = append(ids, a.ID)
+		}
+		for _, f := range src.Files {
+			if looked(f.Path) {
+				ids = append(ids, f.IDs...)
+			}
+		}
+		docs, err = storedDocsOf(context.WithoutCancel(ctx), s.Engine, s.Collection, ids)
+	}
 	if err != nil {
 		return res, errors.Join(ierr, err)
 	}

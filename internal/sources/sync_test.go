@@ -39,11 +39,12 @@ func (c *countingEmbedder) EmbedQuery(context.Context, string) ([]float32, error
 // and the file report keeps the files that were not looked at.
 func TestSync_changedPathsOnly(t *testing.T) {
 	ctx := t.Context()
-	store, err := embedded.Open(t.TempDir(), embedded.Options{})
+	es, err := embedded.Open(t.TempDir(), embedded.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { store.Close() })
+	t.Cleanup(func() { es.Close() })
+	store := &listCountingStore{Store: es}
 	emb := &countingEmbedder{}
 	eng, err := engine.New(store, emb, engine.Config{Model: "fake", Chunk: chunk.DefaultOptions()})
 	if err != nil {
@@ -101,6 +102,9 @@ func TestSync_changedPathsOnly(t *testing.T) {
 		t.Fatalf("first full sync: %+v, want 3 new", st)
 	}
 
+	// From here on every sync names its changed paths: none lists the
+	// whole collection to build the file report.
+	lists := store.lists.Load()
 	write("a.md", "# A\n\nApples in the second version.\n")
 	write("b.md", "# B\n\nBananas in the second version.\n")
 	before := emb.texts.Load()
@@ -148,10 +152,24 @@ func TestSync_changedPathsOnly(t *testing.T) {
 	if got, want := strings.Join(files, " "), "a.md:indexed d.md:indexed new/e.md:indexed"; got != want {
 		t.Errorf("file report %q, want %q (a.md kept though not looked at)", got, want)
 	}
+	if n := store.lists.Load() - lists; n != 0 {
+		t.Errorf("syncs of changed paths listed every document %d times, want 0", n)
+	}
 	if st := sync(); st.Updated != 1 || st.Unchanged != 2 {
 		t.Errorf("full sync: %+v, want a.md updated at last", st)
 	}
 	if !strings.Contains(text("a.md"), "second") || !strings.HasPrefix(text("c.md"), "(") {
 		t.Errorf("after the full sync: a.md %q, c.md %q", text("a.md"), text("c.md"))
 	}
+}
+
+// listCountingStore counts the listings of every document of a collection.
+type listCountingStore struct {
+	*embedded.Store
+	lists atomic.Int32
+}
+
+func (s *listCountingStore) Documents(ctx context.Context, collection string, offset, limit int) ([]vectorstore.Document, int, error) {
+	s.lists.Add(1)
+	return s.Store.Documents(ctx, collection, offset, limit)
 }
