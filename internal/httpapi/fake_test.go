@@ -193,7 +193,9 @@ func (f *fakeEngine) Documents(ctx context.Context, col string, offset, limit in
 	}
 	sort.Strings(ids)
 	ids = ids[min(offset, len(ids)):]
-	ids = ids[:min(limit, len(ids))]
+	if limit > 0 { // limit <= 0 means all, as vectorstore.Store says
+		ids = ids[:min(limit, len(ids))]
+	}
 	out := make([]vectorstore.Document, len(ids))
 	for i, id := range ids {
 		out[i] = docs[id]
