@@ -105,10 +105,15 @@ type Store struct {
 // collection is the catalog of one collection: documents, with their passage
 // spans, beside the arena that holds the vectors.
 type collection struct {
-	info     vectorstore.Collection
-	docs     map[string]*docEntry
-	arena    arena
-	passages int
+	info vectorstore.Collection
+	docs map[string]*docEntry
+	// sortedIDs is docs' ids in order, kept for Documents' pages (an
+	// export or a paging client asks for hundreds); nil once the set of
+	// ids has changed. Written under s.mu by writers, and by readers,
+	// which all store the same list.
+	sortedIDs atomic.Pointer[[]string]
+	arena     arena
+	passages  int
 
 	// Persistence. The store's mu guards these, except synced, which
 	// syncMu guards; syncMu is taken before mu.
@@ -574,6 +579,8 @@ func (c *collection) applyPut(e *docEntry, vecs [][]float32) {
 	id := e.Doc.ID
 	if old, ok := c.docs[id]; ok {
 		c.remove(old)
+	} else {
+		c.sortedIDs.Store(nil)
 	}
 	e.slots = make([]int32, len(e.Passages))
 	for i, v := range vecs {
@@ -604,6 +611,7 @@ func (c *collection) applyDelete(ids []string) int {
 	for _, id := range ids {
 		if e, ok := c.docs[id]; ok {
 			c.remove(e)
+			c.sortedIDs.Store(nil)
 			n++
 		}
 	}
@@ -680,11 +688,7 @@ func (s *Store) Documents(ctx context.Context, name string, offset, limit int) (
 		return nil, 0, err
 	}
 	defer unlock()
-	ids := make([]string, 0, len(c.docs))
-	for id := range c.docs {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
+	ids := c.idsInOrder()
 	total := len(ids)
 	if offset < 0 {
 		offset = 0
@@ -704,6 +708,21 @@ func (s *Store) Documents(ctx context.Context, name string, offset, limit int) (
 		out[i] = d
 	}
 	return out, total, nil
+}
+
+// idsInOrder returns the collection's document ids, sorted. The slice is
+// shared: callers must not change it. The caller holds s.mu.
+func (c *collection) idsInOrder() []string {
+	if p := c.sortedIDs.Load(); p != nil {
+		return *p
+	}
+	ids := make([]string, 0, len(c.docs))
+	for id := range c.docs {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	c.sortedIDs.Store(&ids)
+	return ids
 }
 
 // Hashes implements vectorstore.Store.
