@@ -15,10 +15,12 @@ import (
 )
 
 // BenchmarkSync_oneChangedFile is what watch pays for one saved file in a
-// folder of 20,000 notes: a sync of that path alone.
+// folder of 20,000 notes: a sync of that path alone, and the bytes it
+// appends to the collection's change log.
 func BenchmarkSync_oneChangedFile(b *testing.B) {
 	ctx := b.Context()
-	store, err := embedded.Open(b.TempDir(), embedded.Options{})
+	data := b.TempDir()
+	store, err := embedded.Open(data, embedded.Options{CompactMinBytes: -1})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -52,6 +54,14 @@ func BenchmarkSync_oneChangedFile(b *testing.B) {
 		b.Fatal(err)
 	}
 	changed := filepath.Join(dir, "07", "note-00007.md")
+	logSize := func() int64 {
+		fi, err := os.Stat(filepath.Join(data, "c.wal"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return fi.Size()
+	}
+	before := logSize()
 	b.ResetTimer()
 	for i := range b.N {
 		if err := os.WriteFile(changed, fmt.Appendf(nil, "# Note 7\n\nEdited, version %d.\n", i), 0o644); err != nil {
@@ -62,4 +72,7 @@ func BenchmarkSync_oneChangedFile(b *testing.B) {
 			b.Fatalf("sync: %+v, %v", res.Stats, err)
 		}
 	}
+	b.StopTimer()
+	// What each saved file adds to the change log (no compaction runs).
+	b.ReportMetric(float64(logSize()-before)/float64(b.N), "log-bytes/op")
 }

@@ -505,7 +505,7 @@ func readCounts(f *os.File, off int64) (recordCounts, int64, bool, error) {
 	}
 	end := off + recHeader + int64(len(p))
 	var rc recordCounts
-	if p[0] != opPut && p[0] != opDelete && p[0] != opSources {
+	if p[0] != opPut && p[0] != opDelete && p[0] != opSources && p[0] != opSourcesChange {
 		return rc, 0, false, fmt.Errorf("unknown log record type %d", p[0])
 	}
 	// Only the fields listing needs are decoded (gob skips the others),

@@ -58,8 +58,19 @@ func (s *Store) RecordSources(ctx context.Context, name string, src vectorstore.
 	c, unlock, err := s.use(ctx, name, true)
 	if err == nil {
 		var rec []byte
-		rec, err = record(opSources, sourcesRecord{Sources: src, Updated: c.info.Updated,
-			Counts: counts{Counted: true, Documents: len(c.docs), Passages: c.passages}}, nil)
+		cnt := counts{Counted: true, Documents: len(c.docs), Passages: c.passages}
+		ch, ok := sourcesChange{}, false
+		if c.sources != nil {
+			ch, ok = diffSources(*c.sources, src)
+		}
+		// A change record when it is the smaller: a watch batch looked at
+		// a few files of thousands.
+		if ok && 2*(len(ch.Upsert)+len(ch.Remove)) < len(src.Files) {
+			ch.Updated, ch.Counts = c.info.Updated, cnt
+			rec, err = record(opSourcesChange, ch, nil)
+		} else {
+			rec, err = record(opSources, sourcesRecord{Sources: src, Updated: c.info.Updated, Counts: cnt}, nil)
+		}
 		if err == nil {
 			err = s.append(name, c, rec)
 		}

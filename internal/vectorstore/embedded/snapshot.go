@@ -974,6 +974,17 @@ func (c *collection) applyRecord(op byte, p []byte) error {
 			return err
 		}
 		c.sources = &r.Sources
+	case opSourcesChange:
+		var r sourcesChange
+		if _, err := decodeRecord(p, &r); err != nil {
+			return err
+		}
+		var old vectorstore.Sources
+		if c.sources != nil {
+			old = *c.sources
+		}
+		src := r.apply(old)
+		c.sources = &src
 	default:
 		return fmt.Errorf("unknown log record type %d", op)
 	}

@@ -1,6 +1,7 @@
 package embedded
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -107,5 +108,116 @@ func TestSourcesListing(t *testing.T) {
 	}
 	if got := r.loaded(); len(got) != 0 {
 		t.Errorf("listing loaded %v", got)
+	}
+}
+
+// TestSources_changesOnly: recording the sources again after a few files
+// changed (a watch batch) appends those files to the log, not the whole
+// report: a folder of 2,000 files costs a saved file about a file's
+// bytes. The sources read back the same, before and after reopening and
+// from a read-only store, and listing reads the log's last record.
+func TestSources_changesOnly(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	s := mustOpen(t, dir, Options{CompactMinBytes: -1})
+	if _, err := s.CreateCollection(ctx, "c", testSettings); err != nil {
+		t.Fatal(err)
+	}
+	when := time.Date(2026, 12, 7, 5, 0, 0, 0, time.UTC)
+	src := vectorstore.Sources{Roots: []vectorstore.SourceRoot{{Path: "/notes", Added: when}}}
+	for i := range 2000 {
+		p := fmt.Sprintf("/notes/n%04d.md", i)
+		src.Files = append(src.Files, vectorstore.FileReport{Path: p, Status: vectorstore.FileIndexed, IDs: []string{p[7:]}, Articles: 1, Passages: 3, When: when})
+	}
+	if err := s.RecordSources(ctx, "c", src); err != nil {
+		t.Fatal(err)
+	}
+	size := func() int64 {
+		fi, err := os.Stat(filepath.Join(dir, "c.wal"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	full := size()
+	// One file edited, one deleted, one added, and the root's options
+	// changed.
+	next := vectorstore.Sources{Roots: []vectorstore.SourceRoot{{Path: "/notes", Exclude: []string{"*.tmp"}, Added: when}}}
+	for _, f := range src.Files {
+		switch f.Path {
+		case "/notes/n0007.md":
+			f.Passages, f.When = 4, when.Add(time.Minute)
+			f.IDs = []string{"n0007.md"}
+		case "/notes/n0008.md":
+			continue
+		}
+		next.Files = append(next.Files, f)
+	}
+	next.Files = append(next.Files, vectorstore.FileReport{Path: "/notes/x.md", Status: vectorstore.FileIndexed, IDs: []string{"x.md"}, Articles: 1, Passages: 1, When: when})
+	if err := s.RecordSources(ctx, "c", next); err != nil {
+		t.Fatal(err)
+	}
+	if grew := size() - full; grew > 1024 {
+		t.Errorf("recording 3 changed files of 2,000 appended %d bytes (the whole report took %d)", grew, full)
+	}
+	check := func(s *Store, when string) {
+		t.Helper()
+		got, err := s.Sources(ctx, "c")
+		if err != nil || !reflect.DeepEqual(got, next) {
+			t.Fatalf("%s: %d roots, %d files, %v; want the sources recorded last", when, len(got.Roots), len(got.Files), err)
+		}
+	}
+	check(s, "recorded")
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r := mustOpen(t, dir, Options{ReadOnly: true})
+	check(r, "read-only, from the log")
+	if list, err := r.Collections(ctx); err != nil || len(list) != 1 {
+		t.Errorf("listing: %+v, %v", list, err)
+	}
+	r.Close()
+	s = mustOpen(t, dir, Options{CompactMinBytes: -1})
+	check(s, "reopened")
+	if err := s.compactNow("c"); err != nil {
+		t.Fatal(err)
+	}
+	check(s, "compacted")
+}
+
+// TestDiffSources: applying the change diffSources finds to the old
+// report gives the new one, for random reports (files added, removed and
+// changed anywhere, either report empty); reports out of order get no
+// change.
+func TestDiffSources(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	report := func() []vectorstore.FileReport {
+		var files []vectorstore.FileReport
+		for i := range 40 {
+			if rng.IntN(3) == 0 {
+				continue
+			}
+			files = append(files, vectorstore.FileReport{Path: fmt.Sprintf("/d/%02d.md", i), Status: vectorstore.FileIndexed, Passages: rng.IntN(3)})
+		}
+		return files
+	}
+	for trial := range 500 {
+		old := vectorstore.Sources{Files: report()}
+		next := vectorstore.Sources{Roots: []vectorstore.SourceRoot{{Path: "/d"}}, Files: report()}
+		ch, ok := diffSources(old, next)
+		if !ok {
+			t.Fatalf("trial %d: no change found for ordered reports", trial)
+		}
+		if got := ch.apply(old); !reflect.DeepEqual(got.Files, next.Files) && (len(got.Files) != 0 || len(next.Files) != 0) || !reflect.DeepEqual(got.Roots, next.Roots) {
+			t.Fatalf("trial %d: applying the change gave %v, want %v", trial, got, next)
+		}
+	}
+	unordered := vectorstore.Sources{Files: []vectorstore.FileReport{{Path: "/b"}, {Path: "/a"}}}
+	if _, ok := diffSources(vectorstore.Sources{}, unordered); ok {
+		t.Error("a change for files out of order")
+	}
+	twice := vectorstore.Sources{Files: []vectorstore.FileReport{{Path: "/a"}, {Path: "/a"}}}
+	if _, ok := diffSources(vectorstore.Sources{}, twice); ok {
+		t.Error("a change for a path given twice")
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"time"
 	"unsafe"
 
@@ -34,7 +35,8 @@ import (
 // and starting the log afresh loses nothing either.
 const (
 	walExt      = ".wal"
-	walMagic    = "semsearch log v4\n"
+	walMagic    = "semsearch log v5\n"
+	walMagicV4  = "semsearch log v4\n" // same layout; sources only replaced whole
 	walMagicV3  = "semsearch log v3\n" // same layout; no sources records
 	walMagicV2  = "semsearch log v2\n" // same layout; documents without Pages and Chapters
 	walMagicV1  = "semsearch log v1\n" // same layout; documents without Skip and Lines either
@@ -45,6 +47,9 @@ const (
 	opPut     byte = 1
 	opDelete  byte = 2
 	opSources byte = 3 // the collection's sources, replaced whole (log v4)
+	// opSourcesChange changes the collection's sources: the roots
+	// replaced, some file reports replaced or added, some removed (log v5).
+	opSourcesChange byte = 4
 )
 
 // errTorn reports the end of the usable log: a record cut short or damaged.
@@ -81,6 +86,91 @@ type sourcesRecord struct {
 	Sources vectorstore.Sources
 	Updated time.Time
 	Counts  counts
+}
+
+// sourcesChange is what changed in the collection's sources since the
+// last sources record: a watch batch records the files it looked at, not
+// the whole report. Files are upserted and removed by path; the report
+// stays ordered by path.
+type sourcesChange struct {
+	Roots   []vectorstore.SourceRoot
+	Upsert  []vectorstore.FileReport
+	Remove  []string
+	Updated time.Time
+	Counts  counts
+}
+
+// diffSources returns the change that turns old into next, and false
+// when next's files are not ordered by path (as sources.Report orders
+// them), which a change could not reproduce.
+func diffSources(old, next vectorstore.Sources) (sourcesChange, bool) {
+	if !byPath(next.Files) || !byPath(old.Files) {
+		return sourcesChange{}, false
+	}
+	ch := sourcesChange{Roots: next.Roots}
+	i, j := 0, 0
+	for i < len(old.Files) || j < len(next.Files) {
+		switch {
+		case j == len(next.Files) || i < len(old.Files) && old.Files[i].Path < next.Files[j].Path:
+			ch.Remove = append(ch.Remove, old.Files[i].Path)
+			i++
+		case i == len(old.Files) || next.Files[j].Path < old.Files[i].Path:
+			ch.Upsert = append(ch.Upsert, next.Files[j])
+			j++
+		default:
+			if !sameReport(old.Files[i], next.Files[j]) {
+				ch.Upsert = append(ch.Upsert, next.Files[j])
+			}
+			i++
+			j++
+		}
+	}
+	return ch, true
+}
+
+// byPath reports whether files are in increasing order of path, each
+// path once.
+func byPath(files []vectorstore.FileReport) bool {
+	for i := 1; i < len(files); i++ {
+		if files[i-1].Path >= files[i].Path {
+			return false
+		}
+	}
+	return true
+}
+
+func sameReport(a, b vectorstore.FileReport) bool {
+	return a.Path == b.Path && a.Status == b.Status && a.Reason == b.Reason && slices.Equal(a.IDs, b.IDs) &&
+		a.Articles == b.Articles && a.Passages == b.Passages && a.Pages == b.Pages && a.When.Equal(b.When) &&
+		a.When.Location() == b.When.Location()
+}
+
+// apply returns old with the change made, as a new value (old's slices
+// may be a caller's).
+func (ch sourcesChange) apply(old vectorstore.Sources) vectorstore.Sources {
+	out := vectorstore.Sources{Roots: ch.Roots}
+	up := ch.Upsert
+	rm := ch.Remove
+	for _, f := range old.Files {
+		for len(up) > 0 && up[0].Path < f.Path {
+			out.Files = append(out.Files, up[0])
+			up = up[1:]
+		}
+		for len(rm) > 0 && rm[0] < f.Path {
+			rm = rm[1:]
+		}
+		switch {
+		case len(rm) > 0 && rm[0] == f.Path:
+			rm = rm[1:]
+		case len(up) > 0 && up[0].Path == f.Path:
+			out.Files = append(out.Files, up[0])
+			up = up[1:]
+		default:
+			out.Files = append(out.Files, f)
+		}
+	}
+	out.Files = append(out.Files, up...)
+	return out
 }
 
 // littleEndian reports whether float32 slices can be written and read as
@@ -218,14 +308,14 @@ type logReader struct {
 }
 
 // readLogHeader reads a log's header and returns its generation, and
-// whether it is an older (version 1 to 3) log.
+// whether it is an older (version 1 to 4) log.
 func readLogHeader(r io.Reader) (uint64, bool, error) {
 	h := make([]byte, walHeader)
 	if _, err := io.ReadFull(r, h); err != nil {
 		return 0, false, errTorn
 	}
 	m := string(h[:len(walMagic)])
-	if m != walMagic && m != walMagicV3 && m != walMagicV2 && m != walMagicV1 {
+	if m != walMagic && m != walMagicV4 && m != walMagicV3 && m != walMagicV2 && m != walMagicV1 {
 		return 0, false, errors.New("not a semsearch change log (or one written by a newer semsearch)")
 	}
 	return binary.LittleEndian.Uint64(h[len(walMagic):]), m != walMagic, nil
