@@ -95,7 +95,9 @@ $(MODEL_GGUF): $(GLOVE_TGZ)
 	@mkdir -p $(@D)
 	@echo "building the offline model $(notdir $@)" >&2
 	@$(GO) run ./cmd/glove2gguf -in $(GLOVE_TGZ) -out $@ -name $(MODEL_NAME) $(GLOVE_FLAGS) >&2
-	@find $(@D) -name '$(MODEL_NAME)-*.gguf' ! -name '$(notdir $@)' -delete
+	@# Other builds of the model (older sources) are removed once a day old:
+	@# a clone or worktree of another commit may still be using its own.
+	@find $(@D) -name '$(MODEL_NAME)-*.gguf' ! -name '$(notdir $@)' -mtime +0 -delete
 
 # Start (or reuse) the private Ollama with the offline model and print the
 # settings that point semsearch at it: eval "$(make -s runtime)"
