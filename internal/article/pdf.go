@@ -193,50 +193,31 @@ func layoutLines(glyphs []pdf.Text) []pdfLine {
 			break
 		}
 	}
-	var runs []*run
-	var cur *run
-	for _, g := range glyphs {
-		// A glyph that decodes to a line break (a ToUnicode map may map
-		// one so) carries nothing a position does not, and its width
-		// would hide the next space.
-		if g.S == "" || g.S == "\n" {
-			continue
-		}
-		size := g.FontSize
-		if size <= 0 {
-			size = 10
-		}
-		// A glyph whose font gives no width (W == 0) ends at the next
-		// one's start; on a page that draws its spaces such glyphs
-		// neither split a run nor make a space, since only their starts
-		// are known. Otherwise a gap of a column's width splits a run;
-		// on a page that draws its spaces (Chromium's) a gap with no
-		// space in it already does from most of an em (cell padding),
-		// so that table cells stand apart.
-		w, minGap, maxGap := g.W, size*0.15, cellGap(size, drawsSpaces)
-		if w == 0 && drawsSpaces {
-			minGap, maxGap = math.Inf(1), math.Inf(1)
-		}
-		if cur != nil && math.Abs(g.Y-cur.y) < size*0.4 && g.X >= cur.x-0.5 &&
-			(g.X-cur.end < maxGap || (endsSpace(&cur.text) || g.S == " ") && g.X-cur.end < cellGap(size, false)) {
-			// Same line, continuing: a space where there is a visible gap
-			// and none is drawn (TeX positions words instead).
-			if gap := g.X - cur.end; gap > minGap && !endsSpace(&cur.text) && g.S != " " {
-				cur.text.WriteByte(' ')
+	// On a page that draws its spaces, columns are found on runs that a
+	// space does not carry across a wide gap; the runs read are then built
+	// again, carried across a wide space (justified text) but never across
+	// a gutter.
+	runs := buildRuns(glyphs, drawsSpaces, !drawsSpaces, nil)
+	top, bottom := bodyRange(runs)
+	inBody := func(r *run) bool { return r.y <= top && r.y >= bottom }
+	gutters := findGutters(runs, inBody)
+	if drawsSpaces {
+		runs = buildRuns(glyphs, drawsSpaces, true, func(end, x, y float64) bool {
+			if y > top || y < bottom {
+				return false
 			}
-			cur.text.WriteString(g.S)
-			cur.end = max(cur.end, g.X+w)
-			cur.noWidth = w == 0
-			continue
-		}
-		cur = &run{x: g.X, y: g.Y, end: g.X + w, size: size, noWidth: w == 0}
-		cur.text.WriteString(g.S)
-		runs = append(runs, cur)
+			for _, g := range gutters {
+				if mid := (g[0] + g[1]) / 2; end <= mid && x >= mid {
+					return true
+				}
+			}
+			return false
+		})
 	}
-	// Lines: runs on one baseline, top first; on a page set in two
-	// columns, down the left column and then down the right one, between
-	// the runs that span both (headings, running lines).
-	readingOrder(runs)
+	// Lines: runs on one baseline, top first; on a page set in columns,
+	// down each column in turn, between the runs that span them
+	// (headings, running lines).
+	readingOrder(runs, gutters, inBody)
 	var lines []pdfLine
 	for i := 0; i < len(runs); {
 		r := runs[i]
@@ -291,6 +272,56 @@ func layoutLines(glyphs []pdf.Text) []pdfLine {
 	return joinHyphens(lines)
 }
 
+// buildRuns groups glyphs into runs: glyphs shown together along one
+// baseline. A drawn space carries a run across a gap of up to two and a
+// half ems (justified text) when wideSpaces is set, and never across a gap
+// that apart reports (a gutter between columns).
+func buildRuns(glyphs []pdf.Text, drawsSpaces, wideSpaces bool, apart func(end, x, y float64) bool) []*run {
+	var runs []*run
+	var cur *run
+	for _, g := range glyphs {
+		// A glyph that decodes to a line break (a ToUnicode map may map
+		// one so) carries nothing a position does not, and its width
+		// would hide the next space.
+		if g.S == "" || g.S == "\n" {
+			continue
+		}
+		size := g.FontSize
+		if size <= 0 {
+			size = 10
+		}
+		// A glyph whose font gives no width (W == 0) ends at the next
+		// one's start; on a page that draws its spaces such glyphs
+		// neither split a run nor make a space, since only their starts
+		// are known. Otherwise a gap of a column's width splits a run;
+		// on a page that draws its spaces (Chromium's) a gap with no
+		// space in it already does from most of an em (cell padding),
+		// so that table cells stand apart.
+		w, minGap, maxGap := g.W, size*0.15, cellGap(size, drawsSpaces)
+		if w == 0 && drawsSpaces {
+			minGap, maxGap = math.Inf(1), math.Inf(1)
+		}
+		afterSpace := wideSpaces && cur != nil && (endsSpace(&cur.text) || g.S == " ")
+		if cur != nil && math.Abs(g.Y-cur.y) < size*0.4 && g.X >= cur.x-0.5 &&
+			(g.X-cur.end < maxGap || afterSpace && g.X-cur.end < cellGap(size, false)) &&
+			(apart == nil || !apart(cur.end, g.X, g.Y)) {
+			// Same line, continuing: a space where there is a visible gap
+			// and none is drawn (TeX positions words instead).
+			if gap := g.X - cur.end; gap > minGap && !endsSpace(&cur.text) && g.S != " " {
+				cur.text.WriteByte(' ')
+			}
+			cur.text.WriteString(g.S)
+			cur.end = max(cur.end, g.X+w)
+			cur.noWidth = w == 0
+			continue
+		}
+		cur = &run{x: g.X, y: g.Y, end: g.X + w, size: size, noWidth: w == 0}
+		cur.text.WriteString(g.S)
+		runs = append(runs, cur)
+	}
+	return runs
+}
+
 // extent returns where r's text ends on the page. A run whose glyphs have
 // no widths (Chromium's CID fonts) is estimated at 0.4 em a character,
 // which errs short: a column's lines must not seem to reach its gutter.
@@ -302,36 +333,28 @@ func (r *run) extent() float64 {
 }
 
 // readingOrder sorts runs top to bottom, left to right along a baseline,
-// except on a page set in two columns: there the left column is read to
-// its end before the right one, band by band between the runs that span
-// the gutter or stand apart above or below the columns.
-func readingOrder(runs []*run) {
+// except on a page set in columns (between gutters, found by
+// [findGutters]): there each column is read to its end
+// before the next one, left to right, band by band between the runs that
+// span a gutter or stand apart above or below the columns.
+func readingOrder(runs []*run, gutters [][2]float64, inBody func(*run) bool) {
 	byLine := func(a, b *run) bool {
 		if math.Abs(a.y-b.y) < math.Min(a.size, b.size)*0.4 {
 			return a.x < b.x
 		}
 		return a.y > b.y
 	}
-	top, bottom := bodyRange(runs)
-	inBody := func(r *run) bool { return r.y <= top && r.y >= bottom }
-	gutter, ok := findGutter(runs, inBody)
-	if !ok {
+	if len(gutters) == 0 {
 		sort.SliceStable(runs, func(i, j int) bool { return byLine(runs[i], runs[j]) })
 		return
 	}
-	// column: 0 left, 1 right, -1 spanning (across the gutter, or a
+	// column: 0 for the leftmost, -1 spanning (across a gutter, or a
 	// running header or footer apart from the columns).
 	column := make(map[*run]int, len(runs))
 	for _, r := range runs {
-		switch {
-		case !inBody(r):
-			column[r] = -1
-		case r.extent() <= gutter[0]:
-			column[r] = 0
-		case r.x >= gutter[1]:
-			column[r] = 1
-		default:
-			column[r] = -1
+		column[r] = -1
+		if inBody(r) {
+			column[r] = columnOf(r, gutters)
 		}
 	}
 	var spans []float64
@@ -368,6 +391,21 @@ func readingOrder(runs []*run) {
 	})
 }
 
+// columnOf returns the column r lies in between gutters (ordered left to
+// right), or -1 when it crosses one. A gutter's middle parts the columns:
+// its edges may reach into the ragged ends of a column's lines.
+func columnOf(r *run, gutters [][2]float64) int {
+	for i, g := range gutters {
+		if mid := (g[0] + g[1]) / 2; r.x < mid {
+			if r.extent() <= mid {
+				return i
+			}
+			return -1
+		}
+	}
+	return len(gutters)
+}
+
 // bodyRange returns the baselines of the page's body: its first and last
 // lines, unless a line stands apart from the rest (further than one and a
 // half times the usual line spacing), as a running header, footer or page
@@ -393,7 +431,11 @@ func bodyRange(runs []*run) (top, bottom float64) {
 	}
 	slices.Sort(gaps)
 	spacing := gaps[len(gaps)/2]
-	apart := func(a, b line) bool { return a.y-b.y > 1.5*spacing }
+	// The spacing is taken as at least a line's height: on a page of
+	// columns whose baselines do not line up, the lines of all columns
+	// together lie closer than that, and the first line of text would
+	// seem to stand apart.
+	apart := func(a, b line) bool { return a.y-b.y > 1.5*max(spacing, 1.2*max(a.size, b.size)) }
 	for range 2 {
 		if len(lines) >= 3 && apart(lines[0], lines[1]) {
 			lines = lines[1:]
@@ -409,12 +451,15 @@ func bodyRange(runs []*run) (top, bottom float64) {
 	return lines[0].y + 0.4*lines[0].size, lines[len(lines)-1].y - 0.4*lines[len(lines)-1].size
 }
 
-// findGutter finds the empty vertical strip between two columns of text
-// in the page's body: in the middle half of its text, at least a line's height wide,
-// crossed only by runs wider than a column, with text on both sides whose
+// findGutters finds the empty vertical strips between columns of text in
+// the page's body, left to right: each at least a line's height wide,
+// crossed only by runs wider than a column, with text on each side whose
 // lines fill their column (so a table of short cells is not read as
-// columns).
-func findGutter(all []*run, inBody func(*run) bool) (gutter [2]float64, ok bool) {
+// columns). Two columns are looked for in the middle half of the text;
+// three or more anywhere but its outer tenths, where each column must
+// also read as prose (lines of a dozen characters or more), since a table
+// of three columns lays out alike.
+func findGutters(all []*run, inBody func(*run) bool) [][2]float64 {
 	var runs []*run
 	for _, r := range all {
 		if inBody(r) {
@@ -422,7 +467,7 @@ func findGutter(all []*run, inBody func(*run) bool) (gutter [2]float64, ok bool)
 		}
 	}
 	if len(runs) < 6 {
-		return gutter, false
+		return nil
 	}
 	left, right := math.Inf(1), math.Inf(-1)
 	var sizes []float64
@@ -432,55 +477,79 @@ func findGutter(all []*run, inBody func(*run) bool) (gutter [2]float64, ok bool)
 	}
 	width := right - left
 	if width <= 0 {
-		return gutter, false
+		return nil
 	}
 	sort.Float64s(sizes)
 	size := sizes[len(sizes)/2]
-	// Cover x by the runs no wider than a column, one unit at a time.
-	cover := make([]bool, int(width)+2)
+	// Count, one unit of x at a time, the runs no wider than a column
+	// that cover it. Between three or more columns a gutter may be
+	// crossed by a few (a running line close below the text, a heading
+	// over two of three columns): they are read as spanning the columns.
+	cover := make([]int, int(width)+2)
 	for _, r := range runs {
 		if r.extent()-r.x > 0.6*width {
 			continue
 		}
 		for x := int(r.x - left); x <= int(r.extent()-left) && x < len(cover); x++ {
-			cover[max(x, 0)] = true
+			cover[max(x, 0)]++
 		}
 	}
-	best, bestLen := -1, 0
-	for x := int(0.25 * width); x < int(0.75*width); {
-		if cover[x] {
-			x++
-			continue
+	// strips returns the strips at least size wide, crossed by at most
+	// crossings runs, that start between from and to (fractions of the
+	// width).
+	strips := func(from, to float64, crossings int) [][2]float64 {
+		covered := func(x int) bool { return cover[x] > crossings }
+		var out [][2]float64
+		for x := int(from * width); x < int(to*width); {
+			if covered(x) {
+				x++
+				continue
+			}
+			start := x
+			for x < len(cover) && !covered(x) {
+				x++
+			}
+			if float64(x-start) >= size {
+				out = append(out, [2]float64{left + float64(start), left + float64(x)})
+			}
 		}
-		start := x
-		for x < len(cover) && !cover[x] {
-			x++
-		}
-		if x-start > bestLen {
-			best, bestLen = start, x-start
+		return out
+	}
+	if many := strips(0.1, 0.9, len(runs)/25); len(many) >= 2 && filled(runs, many, true) {
+		return many
+	}
+	var best [][2]float64
+	for _, g := range strips(0.25, 0.75, 0) {
+		if best == nil || g[1]-g[0] > best[0][1]-best[0][0] {
+			best = [][2]float64{g}
 		}
 	}
-	if best < 0 || float64(bestLen) < size {
-		return gutter, false
+	if best != nil && filled(runs, best, false) {
+		return best
 	}
-	gutter = [2]float64{left + float64(best), left + float64(best+bestLen)}
-	// Both sides hold lines that fill them: their mean length is at least
-	// half the side's width, and each side has a few.
-	for side := range 2 {
-		var n int
+	return nil
+}
+
+// filled reports whether every column between gutters holds a few runs
+// whose mean length is at least half the column's width and, when prose
+// is set, a dozen characters.
+func filled(runs []*run, gutters [][2]float64, prose bool) bool {
+	for col := range len(gutters) + 1 {
+		var n, chars int
 		var sum, lo, hi float64 = 0, math.Inf(1), math.Inf(-1)
 		for _, r := range runs {
-			if (side == 0 && r.extent() <= gutter[0]) || (side == 1 && r.x >= gutter[1]) {
+			if columnOf(r, gutters) == col {
 				n++
+				chars += utf8.RuneCountInString(r.text.String())
 				sum += r.extent() - r.x
 				lo, hi = min(lo, r.x), max(hi, r.extent())
 			}
 		}
-		if n < 3 || sum/float64(n) < 0.5*(hi-lo) {
-			return gutter, false
+		if n < 3 || sum/float64(n) < 0.5*(hi-lo) || prose && chars < 12*n {
+			return false
 		}
 	}
-	return gutter, true
+	return true
 }
 
 func endsSpace(b *strings.Builder) bool {

@@ -167,6 +167,71 @@ func TestLayoutColumns(t *testing.T) {
 		t.Errorf("two columns:\ngot  %q\nwant %q", got, want)
 	}
 
+	// Three columns (a newsletter): each read down before the next.
+	cols := [3][]string{
+		{"the first column opens", "and runs down the page", "to its very last line", "where the column ends"},
+		{"the second column then", "carries the story on", "for a few lines more", "before it stops here"},
+		{"a third column closes", "the page with its own", "lines of plain prose", "and a final word too"},
+	}
+	g = place(72, 740, "A headline across all three columns of the newsletter page")
+	for i := range 4 {
+		y := 700 - 14*float64(i)
+		for c, x := range []float64{72, 250, 428} {
+			g = append(g, place(x, y, cols[c][i])...)
+		}
+	}
+	got = nil
+	for _, l := range layoutLines(g) {
+		got = append(got, l.text)
+	}
+	want = append([]string{"A headline across all three columns of the newsletter page"}, append(append(cols[0], cols[1]...), cols[2]...)...)
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("three columns:\ngot  %q\nwant %q", got, want)
+	}
+
+	// The story goes on at the top of the second and third columns; the
+	// first column starts a line lower, and its baselines, after a
+	// paragraph's gap, fall between theirs. The lines of all columns
+	// together then lie closer than a line's height, which must not make
+	// the top line seem a running header (read before the first column).
+	g = nil
+	var want3 []string
+	line := func(c, i int) string { return fmt.Sprintf("column %d carries line %d", c, i) }
+	for c, x := range []float64{72, 250, 428} {
+		ys := []float64{740, 726, 712, 698, 684, 670, 656, 642}
+		if c == 0 {
+			ys = []float64{725, 707, 693, 679, 665, 651}
+		}
+		for i, y := range ys {
+			g = append(g, place(x, y, line(c, i))...)
+			want3 = append(want3, line(c, i))
+		}
+	}
+	got = nil
+	for _, l := range layoutLines(g) {
+		got = append(got, l.text)
+	}
+	if strings.Join(got, "|") != strings.Join(want3, "|") {
+		t.Errorf("three columns, baselines apart:\ngot  %q\nwant %q", got, want3)
+	}
+
+	// A table of three columns of short cells keeps its rows.
+	g = nil
+	table := [][3]string{{"Item", "Count", "Price"}, {"apples", "12", "3.50"}, {"pears", "7", "2.10"}, {"plums", "30", "4.00"}, {"figs", "5", "6.25"}}
+	for i, r := range table {
+		y := 700 - 14*float64(i)
+		for c, x := range []float64{72, 250, 428} {
+			g = append(g, place(x, y, r[c])...)
+		}
+	}
+	got = nil
+	for _, l := range layoutLines(g) {
+		got = append(got, l.text)
+	}
+	if want := "Item | Count | Price|apples | 12 | 3.50|pears | 7 | 2.10|plums | 30 | 4.00|figs | 5 | 6.25"; strings.Join(got, "|") != want {
+		t.Errorf("three-column table:\ngot  %q\nwant %q", strings.Join(got, "|"), want)
+	}
+
 	g = nil
 	rows := [][2]string{{"Name", "Value"}, {"alpha", "1"}, {"beta", "2"}, {"gamma", "3"}, {"delta", "4"}}
 	for i, r := range rows {

@@ -59,10 +59,12 @@ func TestPDFExtractionScore(t *testing.T) {
 	if _, err := os.Stat(chromium); err != nil || len(articles) == 0 {
 		t.Errorf("no Chromium at %s (SEMSEARCH_CHROMIUM) or no examples/articles: the printed PDFs are not measured", chromium)
 	}
-	// Each article is printed twice: in one column, and in two columns
-	// under a full-width heading (a newspaper's or a paper's layout).
+	// Each article is printed three times: in one column, and in two and
+	// three columns under a full-width heading (a paper's, a newspaper's
+	// or a newsletter's layout).
 	type layout struct{ name, style string }
-	layouts := []layout{{"", "font-family:serif"}, {" (2 columns)", "font-family:serif;column-count:2;column-gap:2em"}}
+	layouts := []layout{{"", "font-family:serif"}, {" (2 columns)", "font-family:serif;column-count:2;column-gap:2em"},
+		{" (3 columns)", "font-family:serif;column-count:3;column-gap:2em"}}
 	for _, src := range articles {
 		for _, lay := range layouts {
 			if _, err := os.Stat(chromium); err != nil {
