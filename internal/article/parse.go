@@ -182,7 +182,7 @@ func parseDocument(source, id string, data []byte, f string) ([]Article, []Probl
 	}
 	if reason != "" {
 		if strings.HasPrefix(reason, "broken ") {
-			reason += "; the file is damaged or cut short: open it in its application, save or export it again, and index it again"
+			reason += "; the file is damaged, cut short or written in a way semsearch cannot read: open it in its application, save or export it again, and index it again"
 		}
 		return nil, []Problem{{Source: source, Kind: KindSkipped, Reason: reason}}
 	}

@@ -96,7 +96,7 @@ func parsePDF(a *Article, data []byte) (skip string) {
 func readPDF(data []byte) (pages []pdfPage, info pdfInfo, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			pages, err = nil, fmt.Errorf("broken PDF: %v", r)
+			pages, err = nil, fmt.Errorf("broken PDF (the PDF reader failed on it: %v)", r)
 		}
 	}()
 	r, err := pdf.NewReader(bytes.NewReader(data), int64(len(data)))
@@ -202,8 +202,12 @@ func layoutLines(glyphs []pdf.Text) []pdfLine {
 	inBody := func(r *run) bool { return r.y <= top && r.y >= bottom }
 	gutters := findGutters(runs, inBody)
 	if drawsSpaces {
-		runs = buildRuns(glyphs, drawsSpaces, true, func(end, x, y float64) bool {
-			if y > top || y < bottom {
+		runs = buildRuns(glyphs, drawsSpaces, true, func(end, x, y, size float64) bool {
+			// A gap of an em or more (a gutter is as wide) across a
+			// gutter's middle: the glyphs of a line that spans the
+			// columns lie closer, even when end is a glyph's start (its
+			// font gives no widths).
+			if y > top || y < bottom || x-end < size {
 				return false
 			}
 			for _, g := range gutters {
@@ -276,7 +280,7 @@ func layoutLines(glyphs []pdf.Text) []pdfLine {
 // baseline. A drawn space carries a run across a gap of up to two and a
 // half ems (justified text) when wideSpaces is set, and never across a gap
 // that apart reports (a gutter between columns).
-func buildRuns(glyphs []pdf.Text, drawsSpaces, wideSpaces bool, apart func(end, x, y float64) bool) []*run {
+func buildRuns(glyphs []pdf.Text, drawsSpaces, wideSpaces bool, apart func(end, x, y, size float64) bool) []*run {
 	var runs []*run
 	var cur *run
 	for _, g := range glyphs {
@@ -304,7 +308,7 @@ func buildRuns(glyphs []pdf.Text, drawsSpaces, wideSpaces bool, apart func(end, 
 		afterSpace := wideSpaces && cur != nil && (endsSpace(&cur.text) || g.S == " ")
 		if cur != nil && math.Abs(g.Y-cur.y) < size*0.4 && g.X >= cur.x-0.5 &&
 			(g.X-cur.end < maxGap || afterSpace && g.X-cur.end < cellGap(size, false)) &&
-			(apart == nil || !apart(cur.end, g.X, g.Y)) {
+			(apart == nil || !apart(cur.end, g.X, g.Y, size)) {
 			// Same line, continuing: a space where there is a visible gap
 			// and none is drawn (TeX positions words instead).
 			if gap := g.X - cur.end; gap > minGap && !endsSpace(&cur.text) && g.S != " " {
@@ -431,11 +435,12 @@ func bodyRange(runs []*run) (top, bottom float64) {
 	}
 	slices.Sort(gaps)
 	spacing := gaps[len(gaps)/2]
-	// The spacing is taken as at least a line's height: on a page of
-	// columns whose baselines do not line up, the lines of all columns
-	// together lie closer than that, and the first line of text would
-	// seem to stand apart.
-	apart := func(a, b line) bool { return a.y-b.y > 1.5*max(spacing, 1.2*max(a.size, b.size)) }
+	// The spacing is taken as at least the height of the smaller of the
+	// two lines: on a page of columns whose baselines do not line up, the
+	// lines of all columns together lie closer than that, and the first
+	// line of text would seem to stand apart. (The smaller: a large
+	// heading above the text still stands apart as before.)
+	apart := func(a, b line) bool { return a.y-b.y > 1.5*max(spacing, 1.2*min(a.size, b.size)) }
 	for range 2 {
 		if len(lines) >= 3 && apart(lines[0], lines[1]) {
 			lines = lines[1:]
@@ -476,7 +481,10 @@ func findGutters(all []*run, inBody func(*run) bool) [][2]float64 {
 		sizes = append(sizes, r.size)
 	}
 	width := right - left
-	if width <= 0 {
+	// A page is at most a few thousand units wide; text placed further
+	// out (a damaged or crafted file) is not laid out in columns, and the
+	// table below stays small.
+	if !(width > 0 && width < 20000) {
 		return nil
 	}
 	sort.Float64s(sizes)
@@ -485,7 +493,7 @@ func findGutters(all []*run, inBody func(*run) bool) [][2]float64 {
 	// that cover it. Between three or more columns a gutter may be
 	// crossed by a few (a running line close below the text, a heading
 	// over two of three columns): they are read as spanning the columns.
-	cover := make([]int, int(width)+2)
+	cover := make([]int32, int(width)+2)
 	for _, r := range runs {
 		if r.extent()-r.x > 0.6*width {
 			continue
@@ -497,7 +505,7 @@ func findGutters(all []*run, inBody func(*run) bool) [][2]float64 {
 	// strips returns the strips at least size wide, crossed by at most
 	// crossings runs, that start between from and to (fractions of the
 	// width).
-	strips := func(from, to float64, crossings int) [][2]float64 {
+	strips := func(from, to float64, crossings int32) [][2]float64 {
 		covered := func(x int) bool { return cover[x] > crossings }
 		var out [][2]float64
 		for x := int(from * width); x < int(to*width); {
@@ -515,7 +523,7 @@ func findGutters(all []*run, inBody func(*run) bool) [][2]float64 {
 		}
 		return out
 	}
-	if many := strips(0.1, 0.9, len(runs)/25); len(many) >= 2 && filled(runs, many, true) {
+	if many := strips(0.1, 0.9, int32(len(runs)/25)); len(many) >= 2 && filled(runs, many, true) {
 		return many
 	}
 	var best [][2]float64

@@ -215,6 +215,71 @@ func TestLayoutColumns(t *testing.T) {
 		t.Errorf("three columns, baselines apart:\ngot  %q\nwant %q", got, want3)
 	}
 
+	// Chromium's pages draw their spaces, and some of its fonts give no
+	// widths: a line that spans the two columns between two blocks of
+	// them is read whole, after the block above, whether its font gives
+	// widths or not.
+	for _, spanWidth := range []float64{5, 0} {
+		spaced := func(x, y float64, line string, w float64) []pdf.Text {
+			var out []pdf.Text
+			for i, word := range strings.Fields(line) {
+				if i > 0 {
+					out = append(out, pdf.Text{S: " ", X: x, Y: y, W: 3 * min(w, 1), FontSize: 10, Font: "F"})
+					x += 3
+				}
+				for _, r := range word {
+					out = append(out, pdf.Text{S: string(r), X: x, Y: y, W: w, FontSize: 10, Font: "F"})
+					x += 5
+				}
+			}
+			return out
+		}
+		g = nil
+		var want []string
+		block := func(top float64, tag string) {
+			var l, r []string
+			for i := range 4 {
+				y := top - 14*float64(i)
+				l = append(l, fmt.Sprintf("left %s column line %d of text", tag, i))
+				r = append(r, fmt.Sprintf("right %s column line %d of text", tag, i))
+				g = append(g, spaced(72, y, l[i], 5)...)
+				g = append(g, spaced(300, y, r[i], 5)...)
+			}
+			want = append(append(want, l...), r...)
+		}
+		block(740, "upper")
+		g = append(g, spaced(72, 670, "a line across both of the columns, in between the two blocks of them", spanWidth)...)
+		want = append(want, "a line across both of the columns, in between the two blocks of them")
+		block(650, "lower")
+		got = nil
+		for _, l := range layoutLines(g) {
+			got = append(got, l.text)
+		}
+		if strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Errorf("two columns with a spanning line (its glyphs %v wide):\ngot  %q\nwant %q", spanWidth, got, want)
+		}
+	}
+
+	// A large heading, narrower than the page and a little above the
+	// columns, stands apart from them as before: the page is still read
+	// column by column.
+	g = nil
+	for _, r := range "A big heading" {
+		g = append(g, pdf.Text{S: string(r), X: 200 + 14*float64(len(g)), Y: 730, W: 13, FontSize: 24, Font: "F"})
+	}
+	for i := range left {
+		y := 700 - 14*float64(i)
+		g = append(g, place(72, y, left[i])...)
+		g = append(g, place(300, y, right[i])...)
+	}
+	got = nil
+	for _, l := range layoutLines(g) {
+		got = append(got, l.text)
+	}
+	if want := append([]string{"A big heading"}, append(left, right...)...); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("two columns under a big heading:\ngot  %q\nwant %q", got, want)
+	}
+
 	// A table of three columns of short cells keeps its rows.
 	g = nil
 	table := [][3]string{{"Item", "Count", "Price"}, {"apples", "12", "3.50"}, {"pears", "7", "2.10"}, {"plums", "30", "4.00"}, {"figs", "5", "6.25"}}

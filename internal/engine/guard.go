@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path"
 	"path/filepath"
@@ -141,27 +142,34 @@ func (e *Engine) checkSources(ctx context.Context, collection string, hashes map
 	// past that (a run that changes many articles) every document is
 	// listed once, which costs a remote store one request, not thousands.
 	const readsBeforeListing = 64
-	sources := make(map[string]string) // id -> stored source, as read
+	type stored struct {
+		source string
+		ok     bool // false: deleted since the ids were read
+	}
+	sources := make(map[string]stored) // by id, as read
 	listed, reads := false, 0
-	source := func(id string) (string, error) {
+	source := func(id string) (stored, error) {
 		if s, ok := sources[id]; ok || listed {
 			return s, nil
 		}
 		if reads < readsBeforeListing {
 			reads++
 			d, err := e.store.Document(ctx, collection, id)
-			if err != nil {
-				return "", fmt.Errorf("check sources: read %s: %w", id, err)
+			if errors.Is(err, ErrNotFound) {
+				return stored{}, nil
 			}
-			sources[id] = d.Source
-			return d.Source, nil
+			if err != nil {
+				return stored{}, fmt.Errorf("check sources: read %s: %w", id, err)
+			}
+			sources[id] = stored{d.Source, true}
+			return sources[id], nil
 		}
 		docs, _, err := e.store.Documents(ctx, collection, 0, 0)
 		if err != nil {
-			return "", fmt.Errorf("check sources: %w", err)
+			return stored{}, fmt.Errorf("check sources: %w", err)
 		}
 		for _, d := range docs {
-			sources[d.ID] = d.Source
+			sources[d.ID] = stored{d.Source, true}
 		}
 		listed = true
 		return sources[id], nil
@@ -183,12 +191,12 @@ func (e *Engine) checkSources(ctx context.Context, collection string, hashes map
 			if p.isNew {
 				continue
 			}
-			stored, err := source(a.ID)
+			st, err := source(a.ID)
 			if err != nil {
 				return nil, err
 			}
-			if !sameFile(opt, stored, a.Source, mayBeSameFile) {
-				conflicts = append(conflicts, IDConflict{ID: a.ID, Given: a.Source, Stored: stored})
+			if st.ok && !sameFile(opt, st.source, a.Source, mayBeSameFile) {
+				conflicts = append(conflicts, IDConflict{ID: a.ID, Given: a.Source, Stored: st.source})
 			}
 			continue
 		}
@@ -223,15 +231,15 @@ func (e *Engine) checkSources(ctx context.Context, collection string, hashes map
 			if inRun[id] || removing[id] {
 				continue
 			}
-			stored, err := source(id)
+			st, err := source(id)
 			if err != nil {
 				return nil, err
 			}
-			if !isFileSource(stored) {
+			if !st.ok || !isFileSource(st.source) {
 				continue
 			}
-			if sameFile(opt, stored, a.Source, surelySameFile) {
-				conflicts = append(conflicts, IDConflict{ID: a.ID, Given: a.Source, Stored: stored, StoredID: id})
+			if sameFile(opt, st.source, a.Source, surelySameFile) {
+				conflicts = append(conflicts, IDConflict{ID: a.ID, Given: a.Source, Stored: st.source, StoredID: id})
 				break
 			}
 		}

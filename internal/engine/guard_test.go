@@ -10,7 +10,10 @@ import (
 	"testing/synctest"
 
 	"github.com/semsearch/semsearch/internal/article"
+	"github.com/semsearch/semsearch/internal/chunk"
 	"github.com/semsearch/semsearch/internal/engine"
+	"github.com/semsearch/semsearch/internal/vectorstore"
+	"github.com/semsearch/semsearch/internal/vectorstore/embedded"
 )
 
 // The id guard holds for calls without options too: they go through the
@@ -93,6 +96,44 @@ func TestEngine_IDGuardManyArticles(t *testing.T) {
 		if !errors.As(err, &ce) || len(ce.Conflicts) != 1 || ce.Conflicts[0].ID != "001.txt" || ce.Conflicts[0].StoredID != "n/001.txt" {
 			t.Errorf("%d articles: err = %v, want one conflict of 001.txt with n/001.txt", n, err)
 		}
+	}
+}
+
+// vanishingStore is a store from which one document is deleted (by
+// another writer: an API DELETE beside a watch batch) after an index run
+// read the collection's ids, and before the guard reads its source.
+type vanishingStore struct {
+	*embedded.Store
+	gone string
+}
+
+func (s vanishingStore) Document(ctx context.Context, collection, id string) (vectorstore.Document, error) {
+	if id == s.gone {
+		return vectorstore.Document{}, fmt.Errorf("document %q: %w", id, vectorstore.ErrNotFound)
+	}
+	return s.Store.Document(ctx, collection, id)
+}
+
+// TestEngine_IDGuardDocumentGone: a document deleted while the guard
+// checks sources counts as not stored; the run is not refused for it.
+func TestEngine_IDGuardDocumentGone(t *testing.T) {
+	store, err := embedded.Open(t.TempDir(), embedded.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	ctx := t.Context()
+	eng, err := engine.New(vanishingStore{Store: store, gone: "a.md"}, &bagEmbedder{}, engine.Config{Model: "bag", Chunk: chunk.DefaultOptions()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arts := []article.Article{{ID: "a.md", Source: "docs/a.md", Text: "apples"}}
+	if _, err := eng.Index(ctx, "c", arts, engine.IndexOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	arts[0].Text = "apples, changed"
+	if _, err := eng.Index(ctx, "c", arts, engine.IndexOptions{}); err != nil {
+		t.Errorf("a run over a document deleted meanwhile: %v", err)
 	}
 }
 

@@ -244,9 +244,9 @@ func (c *difyCondition) onPassages() bool {
 
 // matchingDocuments returns the ids of the collection's documents whose
 // metadata (the fields a record's metadata has from its document) match,
-// and whether every document does. The documents are listed in one call:
-// a store sorts its ids for each page asked, so paging through 50,000
-// documents cost 50 sorts of all of them.
+// and whether every document does. The documents are listed in one call,
+// not page by page: a call costs a store a pass over every document (a
+// sort, a scan), whatever the page's size.
 func (s *Server) matchingDocuments(r *http.Request, col string, match func(map[string]any) bool) (ids []string, all bool, err error) {
 	docs, _, err := s.eng.Documents(r.Context(), col, 0, 0)
 	if err != nil {

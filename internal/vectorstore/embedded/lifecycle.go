@@ -138,7 +138,7 @@ func (s *Store) loadLocked(ctx context.Context, name string) (*collection, error
 		c.compacting = true
 		s.bg.Go(func() {
 			if err := s.compact(name, c); err != nil {
-				s.logger.Warn("rewriting an older snapshot in the current version failed; listing loads it", "collection", name, "error", err)
+				s.logger.Warn("rewriting an older snapshot in the current version failed; it is still read as it is, more slowly, until a compaction succeeds: check the data directory's free space and permissions", "collection", name, "error", err)
 			}
 		})
 	}
