@@ -131,12 +131,29 @@ func (s *Store) loadLocked(ctx context.Context, name string) (*collection, error
 	c.touch(time.Now())
 	s.mu.Lock()
 	s.cols[name] = c
-	if c.oldSnapshot && !s.readOnly && s.compactMin > 0 && !c.compacting {
+	if c.snapVersion < snapshotVersion(magic) && !s.readOnly && s.compactMin > 0 && !c.compacting {
 		// Rewrite it in the current version once: before version 7
 		// listing had to load it (no summary), and before version 10 every
 		// open decoded its catalog by gob and checked every vector first.
+		// Versions 7 to 9 list well, so only a process that keeps the
+		// collection a while (serve, watch, mcp) rewrites them: a short
+		// command (delete, eval) would wait for the rewrite as it closes.
 		c.compacting = true
+		delay := time.Duration(0)
+		if c.snapVersion >= summaryVersion {
+			delay = olderSnapshotRewriteDelay
+		}
 		s.bg.Go(func() {
+			if delay > 0 {
+				select {
+				case <-time.After(delay):
+				case <-s.stop:
+					s.mu.Lock()
+					c.compacting = false
+					s.mu.Unlock()
+					return
+				}
+			}
 			if err := s.compact(name, c); err != nil {
 				s.logger.Warn("rewriting an older snapshot in the current version failed; it is still read as it is, more slowly, until a compaction succeeds: check the data directory's free space and permissions", "collection", name, "error", err)
 			}
@@ -145,6 +162,11 @@ func (s *Store) loadLocked(ctx context.Context, name string) (*collection, error
 	s.mu.Unlock()
 	return c, nil
 }
+
+// olderSnapshotRewriteDelay is how long a collection of snapshot version 7
+// to 9 stays loaded in a writer before it is rewritten in the current
+// version.
+const olderSnapshotRewriteDelay = time.Minute
 
 // use returns name's collection, loading it first if need be, with mu held
 // for reading (for writing when write is set) until the returned function

@@ -244,7 +244,7 @@ func (s *Store) loadSnapshot(ctx context.Context, name string) (*collection, err
 		return nil, corrupt("catalog", fmt.Errorf("it holds collection %q", c.info.Name))
 	}
 	c.snapBytes = st.Size()
-	c.oldSnapshot = snapshotVersion(string(head)) < snapshotVersion(magic)
+	c.snapVersion = snapshotVersion(string(head))
 	return c, nil
 }
 

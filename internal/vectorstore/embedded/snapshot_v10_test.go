@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/semsearch/semsearch/internal/article"
@@ -336,38 +337,49 @@ func TestSnapshotV10ReuseWhileVerifying(t *testing.T) {
 	}
 }
 
-// TestSnapshotV9RewrittenByWriter: a writer that loads a version 9
-// collection rewrites it in the current version in the background, so
-// that the slower open of version 9 (a catalog decoded by gob, every
-// vector checked first) is paid once after an upgrade, not at every
-// start until the log happens to grow enough for a compaction. A
-// read-only store leaves the file as it is.
+// TestSnapshotV9RewrittenByWriter: a writer that keeps a version 9
+// collection loaded a minute (serve, watch) rewrites it in the current
+// version in the background, so that the slower open of version 9 (a
+// catalog decoded by gob, every vector checked first) is paid once after
+// an upgrade, not at every start until the log happens to grow enough for
+// a compaction. A short command (closed before that) does not wait for a
+// rewrite as it closes, and a read-only store leaves the file as it is.
 func TestSnapshotV9RewrittenByWriter(t *testing.T) {
-	for _, readOnly := range []bool{false, true} {
-		t.Run(fmt.Sprintf("readOnly=%v", readOnly), func(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		readOnly bool
+		stay     time.Duration
+		want     int
+	}{
+		{"writer that stays", false, 2 * time.Minute, snapshotVersion(magic)},
+		{"short command", false, time.Second, 9},
+		{"read-only", true, 2 * time.Minute, 9},
+	} {
+		t.Run(c.name, func(t *testing.T) {
 			dir := copyFixture(t, filepath.Join("testdata", "datadir-v9"))
 			path := filepath.Join(dir, "fixture"+fileExt)
-			s, err := Open(dir, Options{ReadOnly: readOnly})
-			if err != nil {
-				t.Fatal(err)
-			}
-			checkRich(t, s)
-			if err := s.Close(); err != nil { // waits for the background rewrite
-				t.Fatal(err)
-			}
+			synctest.Test(t, func(t *testing.T) {
+				s, err := Open(dir, Options{ReadOnly: c.readOnly})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := s.Hashes(t.Context(), "fixture"); err != nil {
+					t.Fatal(err)
+				}
+				time.Sleep(c.stay)
+				synctest.Wait()
+				if err := s.Close(); err != nil {
+					t.Fatal(err)
+				}
+			})
 			head, err := os.ReadFile(path)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := snapshotVersion(string(head[:len(magic)]))
-			want := snapshotVersion(magic)
-			if readOnly {
-				want = 9
+			if got := snapshotVersion(string(head[:len(magic)])); got != c.want {
+				t.Fatalf("the snapshot is version %d, want %d", got, c.want)
 			}
-			if got != want {
-				t.Fatalf("after a store (read-only %v) loaded it, the snapshot is version %d, want %d", readOnly, got, want)
-			}
-			s = mustOpen(t, dir, Options{ReadOnly: true})
+			s := mustOpen(t, dir, Options{ReadOnly: true})
 			checkRich(t, s)
 		})
 	}

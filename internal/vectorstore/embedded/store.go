@@ -129,7 +129,7 @@ type collection struct {
 	syncMu  sync.Mutex
 	synced  int64 // appended, as of the last sync
 
-	oldSnapshot bool         // of an older version, which a writer rewrites on loading it
+	snapVersion int          // of the snapshot it was loaded from; a writer rewrites an older one
 	used        atomic.Int64 // when last used, Unix nanoseconds
 	// Where the log ended when a read-only store replayed it, for listing
 	// the collection once it is closed (a writer's log says it itself).
