@@ -3,6 +3,7 @@ package article
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -310,6 +311,24 @@ func TestLayoutColumns(t *testing.T) {
 	}
 	if want := "Name Value|alpha 1|beta 2|gamma 3|delta 4"; strings.Join(got, "|") != want {
 		t.Errorf("table:\ngot  %q\nwant %q", strings.Join(got, "|"), want)
+	}
+}
+
+// TestLayoutFarGlyph: a glyph placed far off the page (a damaged or
+// crafted file) neither lays the page out in columns nor makes the
+// column search allocate by its distance (a table of 10^9 cells).
+func TestLayoutFarGlyph(t *testing.T) {
+	var g []pdf.Text
+	for i := range 8 {
+		g = append(g, place(72, 700-14*float64(i), "a line of ordinary text here")...)
+	}
+	g = append(g, pdf.Text{S: "x", X: 1e9, Y: 700 - 14*3, W: 5, FontSize: 10, Font: "F"})
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	lines := layoutLines(g)
+	runtime.ReadMemStats(&after)
+	if mb := (after.TotalAlloc - before.TotalAlloc) >> 20; len(lines) != 8 || mb > 16 {
+		t.Errorf("%d lines, %d MB allocated", len(lines), mb)
 	}
 }
 
