@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -219,5 +220,35 @@ func TestDiffSources(t *testing.T) {
 	twice := vectorstore.Sources{Files: []vectorstore.FileReport{{Path: "/a"}, {Path: "/a"}}}
 	if _, ok := diffSources(vectorstore.Sources{}, twice); ok {
 		t.Error("a change for a path given twice")
+	}
+}
+
+// TestSameReportEveryField: changing any one field of a file report (by
+// reflection, so a field added later counts) makes it another report.
+func TestSameReportEveryField(t *testing.T) {
+	base := vectorstore.FileReport{Path: "/a", Status: vectorstore.FileIndexed, Reason: "r", IDs: []string{"a"},
+		Articles: 1, Passages: 2, Pages: 3, When: time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)}
+	if !sameReport(base, base) {
+		t.Fatal("a report differs from itself")
+	}
+	typ := reflect.TypeOf(base)
+	for i := range typ.NumField() {
+		changed := base
+		f := reflect.ValueOf(&changed).Elem().Field(i)
+		switch v := f.Interface().(type) {
+		case string:
+			f.SetString(v + "x")
+		case int:
+			f.SetInt(int64(v + 1))
+		case []string:
+			f.Set(reflect.ValueOf(append(slices.Clone(v), "x")))
+		case time.Time:
+			f.Set(reflect.ValueOf(v.Add(time.Second)))
+		default:
+			t.Fatalf("FileReport.%s is a %T: teach sameReport and this test to compare it", typ.Field(i).Name, v)
+		}
+		if sameReport(base, changed) {
+			t.Errorf("sameReport misses a change of FileReport.%s", typ.Field(i).Name)
+		}
 	}
 }
