@@ -52,6 +52,7 @@ done
 run() {
 	local name=$1 bin=$2 dir=$3; shift 3
 	rm -rf "$tmp/data"
+	sync # the run before leaves dirty pages; their writeback would land in this run's time
 	/usr/bin/time -f '%e %U %S %M' -o "$tmp/time" "$bin" --data "$tmp/data" index -q -c bench "$@" "$dir" >"$tmp/out" 2>"$tmp/err" ||
 		{ cat "$tmp/err" >&2; exit 1; }
 	local passages
