@@ -19,13 +19,12 @@ import (
 //  3. embed: Config.EmbedConcurrency calls in flight;
 //  4. store: the calling goroutine, the run's only writer, stores each
 //     call's articles in order, one Put per article, and flushes;
-//     beside it two goroutines index BM25 in large batches.
+//     beside it one goroutine indexes BM25 in large batches.
 //
 // Only what is in flight is held: chunk offsets of at most prepareAhead
 // articles, the texts and vectors of at most EmbedConcurrency+storeAhead
-// calls, and about four times keywordBatchPassages passages for the BM25
-// index (two batches being analysed or written, one waiting, one being
-// gathered).
+// calls, and about three times keywordBatchPassages passages for the BM25
+// index (one batch written, one waiting, one being gathered).
 const (
 	prepareAhead = 256
 	storeAhead   = 4
@@ -424,30 +423,19 @@ func (e *Engine) startKeywordWriter(ctx context.Context, name string, wg *sync.W
 			batches <- buf
 		}
 	})
-	// Two writers: one batch's analysis (parallel, lock-free) runs while
-	// the other's segment is written. Batches hold distinct articles, so
-	// the order they land in does not matter.
-	var writers sync.WaitGroup
-	for range 2 {
-		writers.Go(func() {
-			for buf := range batches {
-				if kw.failed() != nil {
-					continue // drained, so that the gatherer never blocks
-				}
-				if err := e.keywords.Replace(kctx, name, buf); err != nil {
-					e.forgetKeywordCheck(name)
-					kw.mu.Lock()
-					if kw.err == nil {
-						kw.err = fmt.Errorf("bm25 index: %w", err)
-					}
-					kw.mu.Unlock()
-				}
-			}
-		})
-	}
 	wg.Go(func() {
 		defer close(kw.done)
-		writers.Wait()
+		for buf := range batches {
+			if kw.failed() != nil {
+				continue // drained, so that the gatherer never blocks
+			}
+			if err := e.keywords.Replace(kctx, name, buf); err != nil {
+				e.forgetKeywordCheck(name)
+				kw.mu.Lock()
+				kw.err = fmt.Errorf("bm25 index: %w", err)
+				kw.mu.Unlock()
+			}
+		}
 	})
 	return kw
 }
