@@ -339,7 +339,7 @@ func (l *loader) walkDir(dir, real, rel string, entries []os.DirEntry, prefix st
 // above one (the walk must enter it to get there).
 func reaches(paths []string, path string) bool {
 	for _, p := range paths {
-		if p == path || under(path, p) || under(p, path) {
+		if Within(path, p) || under(p, path) {
 			return true
 		}
 	}
@@ -350,6 +350,10 @@ func reaches(paths []string, path string) bool {
 func under(path, dir string) bool {
 	return len(path) > len(dir) && path[len(dir)] == filepath.Separator && path[:len(dir)] == dir
 }
+
+// Within reports whether path is dir or lies inside it (paths as
+// filepath.Clean leaves them).
+func Within(path, dir string) bool { return path == dir || under(path, dir) }
 
 // included reports whether rel matches an include pattern, counting the
 // patterns it matches.

@@ -79,10 +79,11 @@ func referenceAnalyzer(name string) (*analysis.DefaultAnalyzer, error) {
 	return &analysis.DefaultAnalyzer{Tokenizer: unicode.NewUnicodeTokenizer(), TokenFilters: filters}, nil
 }
 
-// preAnalyzed is an analysis.Analyzer that returns tokens it was built with.
-// Replace analyses each passage once, to count its tokens for the length
-// statistics, and hands the tokens to bleve through it instead of letting
-// bleve analyse the text a second time.
+// preAnalyzed is an analysis.Analyzer that returns tokens it was built with,
+// for an analyser other than termAnalyzer (newAnalyzer makes none, a test
+// may): Replace hands bleve the tokens it counted instead of letting bleve
+// analyse the text a second time. termAnalyzer's passages go to bleve as
+// counted fields.
 type preAnalyzed analysis.TokenStream
 
 // Analyze returns the stored tokens, whatever the input.

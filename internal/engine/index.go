@@ -123,8 +123,8 @@ type pending struct {
 	// counted (see countPassages).
 	n        int
 	prepared bool
-	// chunks and inputs are set by prepare and dropped once the article
-	// is stored.
+	// chunks and inputs are set by countPassages or ensurePrepared and
+	// dropped once the article is stored.
 	chunks []chunk.Chunk
 	inputs []string
 	// vecs, when set, are vectors taken from a removed document with the

@@ -19,12 +19,15 @@ import (
 //  3. embed: Config.EmbedConcurrency calls in flight;
 //  4. store: the calling goroutine, the run's only writer, stores each
 //     call's articles in order, one Put per article, and flushes;
-//     beside it one goroutine indexes BM25 in large batches.
+//     beside it one goroutine gathers BM25 batches and another writes
+//     them.
 //
 // Only what is in flight is held: chunk offsets of at most prepareAhead
-// articles, the texts and vectors of at most EmbedConcurrency+storeAhead
-// calls, and about three times keywordBatchPassages passages for the BM25
-// index (one batch written, one waiting, one being gathered).
+// articles (of every article when a progress bar needs the passage
+// counts first: see countPassages), the texts and vectors of at most
+// EmbedConcurrency+storeAhead calls, and about three times
+// keywordBatchPassages passages for the BM25 index (one batch written,
+// one waiting, one being gathered).
 const (
 	prepareAhead = 256
 	storeAhead   = 4

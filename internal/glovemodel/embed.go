@@ -19,10 +19,7 @@ import (
 // indexing benchmarks that use it measure it instead of semsearch.
 func (m *Model) Embed(text string) []float32 {
 	m.foldOnce.Do(m.fold)
-	ids := m.Tokenize(text)
-	if len(ids) == 0 {
-		return make([]float32, m.Dim)
-	}
+	ids := m.Tokenize(text) // never empty: [CLS] ... [SEP]
 	// The attention subtracts proj·u from every token, proj = u·mean(x).
 	var proj float64
 	for _, id := range ids {

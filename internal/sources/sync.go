@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/semsearch/semsearch/internal/article"
@@ -169,7 +167,7 @@ func (s *Syncer) Sync(ctx context.Context, changed []string) (Result, error) {
 func within(changed []string, root string) []string {
 	var out []string
 	for _, p := range changed {
-		if inside(p, root) {
+		if article.Within(p, root) {
 			out = append(out, p)
 		}
 	}
@@ -179,12 +177,7 @@ func within(changed []string, root string) []string {
 // reachedBy reports whether a sync of the changed paths reads file p: p is
 // one of them or lies under one.
 func reachedBy(changed []string, p string) bool {
-	return slices.ContainsFunc(changed, func(c string) bool { return inside(p, c) })
-}
-
-// inside reports whether p is dir or lies under it.
-func inside(p, dir string) bool {
-	return p == dir || strings.HasPrefix(p, dir+string(filepath.Separator))
+	return slices.ContainsFunc(changed, func(c string) bool { return article.Within(p, c) })
 }
 
 // RefuseBadIDs keeps the articles whose ids pass the request model's id

@@ -204,7 +204,6 @@ func (w *watcher) event(ev fsnotify.Event) error {
 	return nil
 }
 
-// inRoots reports whether path is a root or inside one.
 // forget drops the watches held for name and the folders under it: the
 // notifier has dropped them, or they are other folders now.
 func (w *watcher) forget(name string) {
@@ -215,6 +214,7 @@ func (w *watcher) forget(name string) {
 	}
 }
 
+// inRoots reports whether path is a root or inside one.
 func (w *watcher) inRoots(path string) bool {
 	for r := range w.roots {
 		if path == r || strings.HasPrefix(path, r+string(filepath.Separator)) {
