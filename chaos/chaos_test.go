@@ -1195,12 +1195,15 @@ func kindOf(rel string) string {
 	switch {
 	case strings.HasSuffix(rel, ".collection"):
 		return "vector store snapshot (*.collection)"
-	case strings.HasSuffix(rel, "index_meta.json"):
-		return "BM25 index_meta.json"
-	case strings.HasSuffix(rel, "root.bolt"):
-		return "BM25 root.bolt"
-	case strings.HasSuffix(rel, ".zap"):
-		return "BM25 segment (*.zap)"
+	case strings.Contains(rel, ".bm25"+string(filepath.Separator)):
+		base := filepath.Base(rel)
+		switch {
+		case strings.HasPrefix(base, "seg."):
+			return "BM25 segment (seg.N)"
+		case strings.HasPrefix(base, "log."):
+			return "BM25 log (log.N)"
+		}
+		return "BM25 " + base
 	}
 	return rel
 }

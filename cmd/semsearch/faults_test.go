@@ -168,10 +168,10 @@ var bm25Damage = []struct {
 		if err := os.RemoveAll(dir); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.MkdirAll(filepath.Join(dir, "store"), 0o755); err != nil {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		for _, f := range []string{"index_meta.json", "store/root.bolt"} {
+		for _, f := range []string{"CURRENT", "seg.1", "log.1"} {
 			if err := os.WriteFile(filepath.Join(dir, f), []byte("garbage garbage garbage"), 0o644); err != nil {
 				t.Fatal(err)
 			}
@@ -186,7 +186,14 @@ var bm25Damage = []struct {
 		})
 	}},
 	{"no metadata", func(t *testing.T, dir string) {
-		os.Remove(filepath.Join(dir, "index_meta.json"))
+		os.Remove(filepath.Join(dir, "CURRENT"))
+	}},
+	{"older format", func(t *testing.T, dir string) {
+		// What semsearch wrote before data directory version 11: a bleve index.
+		if err := os.RemoveAll(dir); err != nil {
+			t.Fatal(err)
+		}
+		copyDir(t, "testdata/datadir-v8/data/default.bm25", dir)
 	}},
 }
 

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"sync"
 	"unicode/utf8"
-	"unsafe"
 
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
@@ -13,7 +12,6 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/token/porter"
 	"github.com/blevesearch/bleve/v2/analysis/token/stop"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
-	index "github.com/blevesearch/bleve_index_api"
 )
 
 // Analyzer names accepted in [Options].Analyzer.
@@ -79,38 +77,25 @@ func referenceAnalyzer(name string) (*analysis.DefaultAnalyzer, error) {
 	return &analysis.DefaultAnalyzer{Tokenizer: unicode.NewUnicodeTokenizer(), TokenFilters: filters}, nil
 }
 
-// preAnalyzed is an analysis.Analyzer that returns tokens it was built with,
-// for an analyser other than termAnalyzer (newAnalyzer makes none, a test
-// may): Replace hands bleve the tokens it counted instead of letting bleve
-// analyse the text a second time. termAnalyzer's passages go to bleve as
-// counted fields.
-type preAnalyzed analysis.TokenStream
-
-// Analyze returns the stored tokens, whatever the input.
-func (p preAnalyzed) Analyze([]byte) analysis.TokenStream { return analysis.TokenStream(p) }
-
-// countedField is an indexed, unstored text field whose term frequencies
-// are known already (see [termAnalyzer.count]): what bleve's TextField,
-// given the tokens, would compute from them.
-type countedField struct {
-	name   string
-	length int
-	freqs  index.TokenFrequencies
-}
-
-func (f *countedField) Name() string                                     { return f.name }
-func (f *countedField) ArrayPositions() []uint64                         { return nil }
-func (f *countedField) Options() index.FieldIndexingOptions              { return index.IndexField }
-func (f *countedField) Analyze()                                         {}
-func (f *countedField) Value() []byte                                    { return nil }
-func (f *countedField) NumPlainTextBytes() uint64                        { return 0 }
-func (f *countedField) EncodedFieldType() byte                           { return 't' } // a text field's
-func (f *countedField) AnalyzedLength() int                              { return f.length }
-func (f *countedField) AnalyzedTokenFrequencies() index.TokenFrequencies { return f.freqs }
-
-// Size is the memory the field holds, for bleve's accounting.
-func (f *countedField) Size() int {
-	return int(unsafe.Sizeof(*f)) + len(f.name) + f.freqs.Size()
+// countTerms returns how many tokens an analyses text into and each
+// distinct term with its count: what the index stores of a passage.
+func countTerms(an analysis.Analyzer, text []byte) (int, []termCount) {
+	if ta, ok := an.(*termAnalyzer); ok {
+		return ta.count(text)
+	}
+	toks := an.Analyze(text)
+	at := map[string]int{}
+	var out []termCount
+	for _, t := range toks {
+		i, ok := at[string(t.Term)]
+		if !ok {
+			i = len(out)
+			at[string(t.Term)] = i
+			out = append(out, termCount{term: string(t.Term)})
+		}
+		out[i].tf++
+	}
+	return len(toks), out
 }
 
 // maxTermCache bounds termAnalyzer's cache: English text of any size uses
@@ -244,10 +229,9 @@ func (a *termAnalyzer) Analyze(input []byte) analysis.TokenStream {
 	return out
 }
 
-// count returns how many tokens Analyze would return for input, and their
-// term frequencies as bleve's analysis.TokenFrequency makes them without
-// term vectors: what the index stores of a passage.
-func (a *termAnalyzer) count(input []byte) (int, index.TokenFrequencies) {
+// count returns how many tokens Analyze would return for input, and each
+// distinct term with its count, in order of first occurrence.
+func (a *termAnalyzer) count(input []byte) (int, []termCount) {
 	sc := a.getScratch()
 	defer a.putScratch(sc)
 	_, terms := a.lookup(input, sc)
@@ -283,20 +267,16 @@ func (a *termAnalyzer) count(input []byte) (int, index.TokenFrequencies) {
 		}
 		counts[k]++
 	}
-	freqs := make(index.TokenFrequencies, len(uniq))
-	tfs := make([]index.TokenFreq, len(uniq))
+	out := make([]termCount, len(uniq))
 	for k, i := range uniq {
 		t := terms[i]
-		tf := &tfs[k]
-		tf.Term = t.term
-		tf.SetFrequency(counts[k])
-		freqs[t.key] = tf
+		out[k] = termCount{term: t.key, tf: uint32(counts[k])}
 		if t.id >= 0 {
 			sc.slot[t.id] = 0
 		}
 	}
 	sc.uniq, sc.counts = uniq, counts
-	return n, freqs
+	return n, out
 }
 
 // filterMissed runs the filters on the words at sc.missed, which the

@@ -235,10 +235,13 @@ func TestTermAnalyzer_countLikeBleve(t *testing.T) {
 				if n != len(tokens) || len(got) != len(want) {
 					t.Fatalf("%s round %d %q: %d tokens, %d terms; want %d, %d", name, round, strconvQuote(text), n, len(got), len(tokens), len(want))
 				}
+				byTerm := make(map[string]uint32, len(got))
+				for _, g := range got {
+					byTerm[g.term] = g.tf
+				}
 				for term, w := range want {
-					g, ok := got[term]
-					if !ok || string(g.Term) != string(w.Term) || g.Frequency() != w.Frequency() || len(g.Locations) != 0 {
-						t.Fatalf("%s round %d %q: term %q = %+v, want %+v", name, round, strconvQuote(text), term, g, w)
+					if g, ok := byTerm[term]; !ok || int(g) != w.Frequency() {
+						t.Fatalf("%s round %d %q: term %q counted %d, want %d", name, round, strconvQuote(text), term, g, w.Frequency())
 					}
 				}
 			}

@@ -1,8 +1,6 @@
 package bm25
 
 import (
-	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -12,12 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
-	"github.com/blevesearch/bleve/v2/index/scorch"
-	"github.com/blevesearch/bleve/v2/mapping"
-	index "github.com/blevesearch/bleve_index_api"
-	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // ErrOptionsMismatch reports an index built with other [Options] than the
@@ -88,53 +81,37 @@ func (o Options) withDefaults() (Options, error) {
 	return o, nil
 }
 
-// layout is what an index records about how it was built: everything that
-// changes what is stored, as opposed to how it is scored.
-type layout struct {
-	Format   int    `json:"format"`
-	Analyzer string `json:"analyzer"`
-}
-
-// layoutFormat is bumped whenever the stored documents change shape.
-const layoutFormat = 1
-
-func (o Options) layout() layout {
-	return layout{Format: layoutFormat, Analyzer: o.Analyzer}
-}
-
-// Bleve field names and internal keys.
-const (
-	fieldText  = "text" // passage: analysed title and text, not stored
-	fieldDoc   = "doc"  // passage: the document id, one keyword term
-	fieldKind  = "kind" // document record: the keyword kindRecord
-	fieldRec   = "rec"  // document record: stored JSON (see record)
-	kindRecord = "doc"
-
-	keyLayout = "semsearch.bm25.layout"
-	keyStats  = "semsearch.bm25.stats"
-)
 
 // Index is a persistent BM25 index of passages. It is safe for concurrent
-// use: searches run on a consistent snapshot and never wait for writers,
-// while writers are serialised.
+// use: searches share a consistent state, and wait for a writer only while
+// it applies a batch already on disk to memory; writers are serialised.
 type Index struct {
-	dir string
-	opt Options
-	an  analysis.Analyzer
-	cfg map[string]any // bleve's, to reopen it
+	dir  string
+	opt  Options
+	an   analysis.Analyzer
+	lock *os.File // holds LOCK; nil for an unlocked read-only copy
 
-	// mu guards closed and bix against Close and reopening: every method
-	// holds it for reading while it uses bix.
+	// mu guards closed and st: searches hold it for reading, a writer
+	// for writing while it changes st.
 	mu     sync.RWMutex
 	closed bool
-	bix    bleve.Index
-	// broken says bix failed a write or panicked, and must be opened again
-	// from its files before its next use (see failure.go).
+	st     *state
+	// broken says a write failed part way: the memory and the log's end
+	// are not to be trusted, and the index is read again from its files
+	// before its next use (see failure.go).
 	broken atomic.Bool
 
-	// wmu serialises Replace and Delete, which read the current state to
-	// compute the next one.
-	wmu sync.Mutex
+	// wmu serialises writers, and guards what only writers use.
+	wmu     sync.Mutex
+	cur     current
+	log     *os.File // the current generation's log; nil when read-only
+	logSize int64    // of its whole records
+	segSize int64
+	// compactAt is the log size at which the next compaction is tried:
+	// raised when one fails (a full disk), so that every write does not
+	// try again.
+	compactAt int64
+	buf       []byte // a batch's record, reused
 }
 
 // Open opens the index in dir, creating it (and dir) when dir holds no index
@@ -145,6 +122,9 @@ type Index struct {
 // second. Read-only Indexes share dir with each other but not with a
 // writer: a read-only Open fails at once with [ErrLocked] while a writer
 // holds it, and a writer waits up to a second for readers to close.
+//
+// An index in format 1 (a bleve index, which semsearch kept before its own
+// format) is [ErrDamaged]: the engine rebuilds it from the stored passages.
 func Open(dir string, opt Options) (*Index, error) {
 	opt, err := opt.withDefaults()
 	if err != nil {
@@ -155,175 +135,153 @@ func Open(dir string, opt Options) (*Index, error) {
 		return nil, fmt.Errorf("open bm25 index %s: %w", dir, err)
 	}
 	ix := &Index{dir: dir, opt: opt, an: an}
-
-	// Without a timeout, bleve waits forever for the lock on root.bolt
-	// that another process (or another Open) holds.
-	cfg := map[string]any{"bolt_timeout": lockTimeout.String()}
-	if opt.ReadOnly {
-		cfg["read_only"] = true
-	}
-	ix.cfg = cfg
-	exists, err := indexExists(dir)
+	fi, err := os.Stat(dir)
 	switch {
-	case err != nil:
-		return nil, fmt.Errorf("open bm25 index %s: %w: %w", dir, ErrDamaged, err)
-	case exists && heldByWriter(dir, opt.ReadOnly, lockTimeout):
-		return nil, fmt.Errorf("open bm25 index %s: %w", dir, ErrLocked)
-	case exists:
-		if err := verifyFiles(dir); err != nil {
-			return nil, fmt.Errorf("open bm25 index %s: %w: %w", dir, ErrDamaged, err)
-		}
-		ix.bix, err = openBleve(dir, cfg)
-		if errors.Is(err, bolterrors.ErrTimeout) {
-			return nil, fmt.Errorf("open bm25 index %s: %w", dir, ErrLocked)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("open bm25 index %s: %w: %w", dir, ErrDamaged, err)
-		}
-	case opt.ReadOnly:
+	case errors.Is(err, fs.ErrNotExist) && opt.ReadOnly:
 		return nil, fmt.Errorf("open bm25 index %s: %w", dir, ErrMissing)
-	default:
-		ix.bix, err = bleve.NewUsing(dir, newMapping(), scorch.Name, bleve.Config.DefaultKVStore, cfg)
-		if err != nil {
+	case errors.Is(err, fs.ErrNotExist):
+		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, fmt.Errorf("create bm25 index %s: %w", dir, err)
 		}
+	case err != nil:
+		return nil, fmt.Errorf("open bm25 index %s: %w", dir, err)
+	case !fi.IsDir():
+		return nil, fmt.Errorf("open bm25 index %s: %w: it is not a directory", dir, ErrDamaged)
+	case legacyIndex(dir):
+		return nil, fmt.Errorf("open bm25 index %s: %w: it is in BM25 index format 1 (a bleve index, written by an older semsearch); a writable semsearch (index, serve, watch, repair) rebuilds it from the stored passages, re-embedding nothing", dir, ErrDamaged)
 	}
-	if err := ix.checkLayout(); err != nil {
-		_ = ix.bix.Close()
-		return nil, err
+	if ix.lock, err = lockIndex(dir, opt.ReadOnly, lockTimeout); err != nil {
+		return nil, fmt.Errorf("open bm25 index %s: %w", dir, err)
+	}
+	if err := ix.load(); err != nil {
+		ix.unlock()
+		return nil, fmt.Errorf("open bm25 index %s: %w", dir, err)
 	}
 	return ix, nil
 }
 
-// indexExists reports whether dir holds an index. A directory that holds
-// files but no index metadata, or a file where the directory should be, is
-// damage, not absence.
-func indexExists(dir string) (bool, error) {
-	fi, err := os.Stat(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return false, nil
+// load reads the index from its files into ix.st, creating it when dir
+// holds none and ix is writable. The caller holds the lock and, once ix is
+// in use, wmu and mu.
+func (ix *Index) load() error {
+	cur, ok, err := readCurrent(ix.dir)
+	if errors.Is(err, errNewer) {
+		return err
 	}
 	if err != nil {
-		return false, err
+		return fmt.Errorf("%w: %w", ErrDamaged, err)
 	}
-	if !fi.IsDir() {
-		return false, fmt.Errorf("%s is not a directory", dir)
-	}
-	_, err = os.Stat(filepath.Join(dir, "index_meta.json"))
-	if err == nil {
-		return true, nil
-	}
-	if !errors.Is(err, fs.ErrNotExist) {
-		return false, err
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return false, err
-	}
-	if len(entries) > 0 {
-		return false, fmt.Errorf("it holds %d entries but no index_meta.json", len(entries))
-	}
-	return false, nil
-}
-
-// openBleve opens an existing bleve index, turning a panic inside bleve on
-// damaged files into an error.
-func openBleve(dir string, cfg map[string]any) (bix bleve.Index, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			bix, err = nil, fmt.Errorf("bleve failed reading it: %v", r)
+	if !ok {
+		if hasSegments(ix.dir) {
+			return fmt.Errorf("%w: it holds segments but no %s", ErrDamaged, currentFile)
 		}
-	}()
-	return bleve.OpenUsing(dir, cfg)
-}
-
-// newMapping returns the bleve mapping of a new index. Documents are built
-// field by field (see [Index.Replace]) and indexed with IndexAdvanced, so the
-// mapping only switches off dynamic fields and the _all field. Its "bm25"
-// scoring model applies to bleve's own searches, which this package does not
-// use for ranking.
-func newMapping() *mapping.IndexMappingImpl {
-	m := bleve.NewIndexMapping()
-	m.DefaultMapping.Dynamic = false
-	m.DefaultMapping.Enabled = true
-	m.IndexDynamic = false
-	m.StoreDynamic = false
-	m.DocValuesDynamic = false
-	m.ScoringModel = index.BM25Scoring
-	return m
-}
-
-// checkLayout compares the layout recorded in the index with the one
-// asked for, recording it in an index that has none yet and is empty.
-func (ix *Index) checkLayout() error {
-	want := ix.opt.layout()
-	r, err := ix.reader()
-	if err != nil {
-		return fmt.Errorf("open bm25 index %s: %w: %w", ix.dir, ErrDamaged, err)
-	}
-	raw, err := r.GetInternal([]byte(keyLayout))
-	var n uint64
-	if err == nil {
-		n, err = r.DocCount()
-	}
-	_ = r.Close()
-	if err != nil {
-		return fmt.Errorf("open bm25 index %s: %w: read layout: %w", ix.dir, ErrDamaged, err)
-	}
-	if raw == nil {
 		if ix.opt.ReadOnly {
-			if n > 0 {
-				return fmt.Errorf("open bm25 index %s: %w: it has documents but no recorded options", ix.dir, ErrDamaged)
-			}
-			return nil // an empty index, never written to
+			return ErrMissing
 		}
-		if n > 0 {
-			return fmt.Errorf("open bm25 index %s: %w: it has documents but no recorded options (not made by this package?); delete the directory and rebuild the index", ix.dir, ErrOptionsMismatch)
-		}
-		b, err := json.Marshal(want)
+		return ix.create()
+	}
+	if cur.analyzer != ix.opt.Analyzer {
+		return fmt.Errorf("%w: it was built with analyzer %q, not %q; delete the directory and rebuild the index",
+			ErrOptionsMismatch, cur.analyzer, ix.opt.Analyzer)
+	}
+	var seg *segment
+	var segSize int64
+	if cur.hasSegment {
+		data, err := os.ReadFile(segPath(ix.dir, cur.gen))
 		if err != nil {
-			return fmt.Errorf("open bm25 index %s: %w", ix.dir, err)
+			return fmt.Errorf("%w: %w", ErrDamaged, err)
 		}
-		if err := ix.bix.SetInternal([]byte(keyLayout), b); err != nil {
-			return fmt.Errorf("open bm25 index %s: record layout: %w", ix.dir, err)
+		if seg, err = parseSegment(data); err != nil {
+			return fmt.Errorf("%w: %s: %w", ErrDamaged, filepath.Base(segPath(ix.dir, cur.gen)), err)
 		}
-		return nil
+		segSize = int64(len(data))
 	}
-	var got layout
-	if err := json.Unmarshal(raw, &got); err != nil {
-		return fmt.Errorf("open bm25 index %s: %w: recorded layout: %w", ix.dir, ErrDamaged, err)
+	st := newState(seg)
+	data, err := os.ReadFile(logPath(ix.dir, cur.gen))
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrDamaged, err)
 	}
-	if got != want {
-		return fmt.Errorf("open bm25 index %s: %w: it was built with analyzer %q (format %d), not %q (format %d); delete the directory and rebuild the index",
-			ix.dir, ErrOptionsMismatch, got.Analyzer, got.Format, want.Analyzer, want.Format)
+	whole, err := replayLog(data, st)
+	if err != nil {
+		if !errors.Is(err, errNewer) {
+			err = fmt.Errorf("%w: %s: %w", ErrDamaged, filepath.Base(logPath(ix.dir, cur.gen)), err)
+		}
+		return err
 	}
+	if !ix.opt.ReadOnly {
+		f, err := os.OpenFile(logPath(ix.dir, cur.gen), os.O_RDWR, 0)
+		if err != nil {
+			return err
+		}
+		// What a crash cut short was never acknowledged: it goes, so
+		// that the next record follows the last whole one.
+		if whole < int64(len(data)) {
+			if err := f.Truncate(whole); err != nil {
+				f.Close()
+				return fmt.Errorf("drop the log's torn end: %w", err)
+			}
+		}
+		if ix.log != nil {
+			ix.log.Close()
+		}
+		ix.log = f
+		stray, err := strayFiles(ix.dir, cur.gen)
+		if err != nil {
+			return err
+		}
+		for _, p := range stray {
+			os.Remove(p)
+		}
+	}
+	ix.cur, ix.st, ix.logSize, ix.segSize = cur, st, whole, segSize
+	ix.compactAt = 0
 	return nil
 }
 
-// reader opens a snapshot of the index. The caller must close it.
-func (ix *Index) reader() (index.IndexReader, error) {
-	adv, err := ix.bix.Advanced()
-	if err != nil {
-		return nil, err
+// create makes an empty index: generation 1, without a segment.
+func (ix *Index) create() error {
+	cur := current{gen: 1, analyzer: ix.opt.Analyzer}
+	if err := writeFileSync(logPath(ix.dir, cur.gen), logHeader()); err != nil {
+		return fmt.Errorf("create log: %w", err)
 	}
-	return adv.Reader()
+	if err := writeCurrent(ix.dir, cur); err != nil {
+		return fmt.Errorf("create %s: %w", currentFile, err)
+	}
+	f, err := os.OpenFile(logPath(ix.dir, cur.gen), os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	ix.cur, ix.st, ix.log, ix.logSize, ix.segSize = cur, newState(nil), f, logHeaderSize, 0
+	return nil
 }
 
-// acquire holds ix open until the returned release is called, first
-// opening it again from its files when a failed write left it broken.
-func (ix *Index) acquire() (release func(), err error) {
+func (ix *Index) unlock() {
+	if ix.log != nil {
+		ix.log.Close()
+		ix.log = nil
+	}
+	if ix.lock != nil {
+		ix.lock.Close() // releases the flock
+		ix.lock = nil
+	}
+}
+
+// read calls fn with the index's state under the read lock, first reading
+// the index again from its files when a failed write left it broken.
+func (ix *Index) read(fn func(*state) error) error {
 	for {
 		ix.mu.RLock()
 		if ix.closed {
 			ix.mu.RUnlock()
-			return nil, ErrClosed
+			return ErrClosed
 		}
 		if !ix.broken.Load() {
-			return ix.mu.RUnlock, nil
+			defer ix.mu.RUnlock()
+			return fn(ix.st)
 		}
 		ix.mu.RUnlock()
 		if err := ix.reopen(); err != nil {
-			return nil, err
+			return err
 		}
 	}
 }
@@ -331,60 +289,34 @@ func (ix *Index) acquire() (release func(), err error) {
 // Count returns how many documents (hash records) and passages the index
 // holds.
 func (ix *Index) Count() (docs, passages int, err error) {
-	defer ix.recoverBleve("count", &err)
-	release, err := ix.acquire()
+	err = ix.read(func(st *state) error {
+		docs, passages = st.liveDocs, st.livePassages
+		return nil
+	})
 	if err != nil {
 		return 0, 0, fmt.Errorf("count bm25 index: %w", err)
 	}
-	defer release()
-	r, err := ix.reader()
-	if err != nil {
-		return 0, 0, fmt.Errorf("count bm25 index: %w", err)
-	}
-	defer r.Close()
-	nd, np, err := counts(context.Background(), r)
-	if err != nil {
-		return 0, 0, fmt.Errorf("count bm25 index: %w", err)
-	}
-	return int(nd), int(np), nil
+	return docs, passages, nil
 }
 
-// counts returns the number of document records and of passages in r.
-func counts(ctx context.Context, r index.IndexReader) (docs, passages uint64, err error) {
-	total, err := r.DocCount()
-	if err != nil {
-		return 0, 0, err
-	}
-	tfr, err := r.TermFieldReader(ctx, []byte(kindRecord), fieldKind, false, false, false)
-	if err != nil {
-		return 0, 0, err
-	}
-	docs = tfr.Count()
-	if err := tfr.Close(); err != nil {
-		return 0, 0, err
-	}
-	if docs > total { // cannot happen; guards the subtraction
-		return 0, 0, fmt.Errorf("%d document records but %d documents in all", docs, total)
-	}
-	return docs, total - docs, nil
-}
-
-// Close closes the index. It waits for running calls to finish; later
-// calls fail with [ErrClosed]. Closing twice is not an error.
+// Close closes the index, first writing a new segment when the log holds
+// a fair share of it (so that the next open reads a segment rather than
+// replaying batches). It waits for running calls to finish; later calls
+// fail with [ErrClosed]. Closing twice is not an error.
 func (ix *Index) Close() error {
+	ix.wmu.Lock()
+	defer ix.wmu.Unlock()
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	if ix.closed {
 		return nil
 	}
 	ix.closed = true
-	if ix.bix == nil {
-		return nil // broken, and reopening it failed
+	if ix.log != nil && !ix.broken.Load() && ix.logSize > logHeaderSize && ix.logSize*8 >= ix.segSize {
+		// A failure loses nothing: the log holds every batch.
+		_ = ix.compact(false)
 	}
-	// A broken index's memory is what failed (see failure.go); its files
-	// hold every batch that succeeded, so failing to close it loses nothing.
-	if err := closeBleve(ix.bix); err != nil && !ix.broken.Load() {
-		return fmt.Errorf("close bm25 index %s: %w", ix.dir, err)
-	}
+	ix.st = nil
+	ix.unlock()
 	return nil
 }

@@ -4,37 +4,50 @@ package bm25
 
 import (
 	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"syscall"
 	"time"
 )
 
-// heldByWriter reports whether another process holds the index's write lock
-// (bbolt's exclusive flock on root.bolt). Its files may then be mid-write,
-// so they are not checked. A reader asks once: it gives way to a writer at
-// once. A writer waits up to wait for readers, which hold their shared lock
-// only for one search (see [Collections]), and for a writer that is about
-// to close.
-func heldByWriter(dir string, readOnly bool, wait time.Duration) bool {
-	f, err := os.Open(filepath.Join(dir, "store", "root.bolt"))
-	if err != nil {
-		return false
-	}
-	defer f.Close()
+// lockIndex takes dir's LOCK: exclusively for a writer, which waits up to
+// wait for readers (they hold their shared lock only for one search, see
+// [Collections]) and for a writer that is about to close; shared for a
+// reader, which gives way to a writer at once. The lock lasts until the
+// returned file is closed. A read-only copy without a LOCK file is read
+// unlocked (nil file).
+func lockIndex(dir string, readOnly bool, wait time.Duration) (*os.File, error) {
+	path := filepath.Join(dir, lockFile)
 	how := syscall.LOCK_EX
+	var f *os.File
+	var err error
 	if readOnly {
 		how, wait = syscall.LOCK_SH, 0
+		f, err = os.Open(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+	} else {
+		f, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("lock: %w", err)
 	}
 	deadline := time.Now().Add(wait)
 	for {
 		err = syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB)
 		if err == nil {
-			syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-			return false
+			return f, nil
 		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) || time.Now().After(deadline) {
-			return errors.Is(err, syscall.EWOULDBLOCK)
+		if !errors.Is(err, syscall.EWOULDBLOCK) {
+			f.Close()
+			return nil, fmt.Errorf("lock: %w", err)
+		}
+		if time.Now().After(deadline) {
+			f.Close()
+			return nil, ErrLocked
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-
-	index "github.com/blevesearch/bleve_index_api"
 )
 
 // Hit is one passage found by [Index.Search].
@@ -67,8 +65,7 @@ func (ix *Index) queryTerms(query string) []queryTerm {
 // most once per document, and only for documents that match the query.
 // Passages whose score ties with the k-th are ordered by document id and
 // chunk, so results are deterministic. The returned slice is the caller's.
-func (ix *Index) Search(ctx context.Context, query string, k int, allow func(docID string) bool) (_ []Hit, err error) {
-	defer ix.recoverBleve("search", &err)
+func (ix *Index) Search(ctx context.Context, query string, k int, allow func(docID string) bool) ([]Hit, error) {
 	if k < 1 {
 		return nil, fmt.Errorf("bm25 search: k is %d, want at least 1", k)
 	}
@@ -76,129 +73,74 @@ func (ix *Index) Search(ctx context.Context, query string, k int, allow func(doc
 	if len(terms) == 0 {
 		return nil, nil
 	}
-	release, err := ix.acquire()
+	var hits []Hit
+	err := ix.read(func(st *state) error {
+		scores, err := ix.score(ctx, st, terms)
+		if err != nil {
+			return err
+		}
+		hits, err = topK(st, scores, k, allow)
+		return err
+	})
 	if err != nil {
-		return nil, fmt.Errorf("bm25 search: %w", err)
-	}
-	defer release()
-	r, err := ix.reader()
-	if err != nil {
-		return nil, fmt.Errorf("bm25 search: %w", err)
-	}
-	defer r.Close()
-
-	scores, err := ix.score(ctx, r, terms)
-	if err != nil {
-		return nil, fmt.Errorf("bm25 search: %w", err)
-	}
-	hits, err := topK(r, scores, k, allow)
-	if err != nil {
-		return nil, fmt.Errorf("bm25 search: %w", err)
-	}
-	if err := withHashes(r, hits); err != nil {
 		return nil, fmt.Errorf("bm25 search: %w", err)
 	}
 	return hits, nil
 }
 
-// score returns the BM25 score of every passage in r that holds at least
-// one of terms, keyed by bleve's internal document number.
-func (ix *Index) score(ctx context.Context, r index.IndexReader, terms []queryTerm) (map[uint64]float64, error) {
-	_, passages, err := counts(ctx, r)
-	if err != nil || passages == 0 {
-		return nil, err
-	}
-	st, err := readStats(r)
-	if err != nil {
-		return nil, err
-	}
-	n := float64(passages)
-	avgdl := float64(st.Tokens) / n
-	if avgdl <= 0 {
+// score returns the BM25 score of every live passage that holds at least
+// one of terms, keyed as [state.termPostings] keys them.
+func (ix *Index) score(ctx context.Context, st *state, terms []queryTerm) (map[uint32]float64, error) {
+	n := float64(st.livePassages)
+	if n == 0 || st.liveTokens <= 0 {
 		return nil, nil
 	}
+	avgdl := float64(st.liveTokens) / n
 	k1, b := ix.opt.K1, ix.opt.B
-	scores := make(map[uint64]float64)
-	var tfd index.TermFieldDoc
+	scores := make(map[uint32]float64)
+	var ps []posting
 	for _, t := range terms {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		tfr, err := r.TermFieldReader(ctx, []byte(t.term), fieldText, true, true, false)
-		if err != nil {
+		var err error
+		if ps, err = st.termPostings(t.term, ps[:0]); err != nil {
 			return nil, err
 		}
-		df := float64(tfr.Count())
+		df := float64(len(ps))
 		idf := math.Log(1 + (n-df+0.5)/(df+0.5))
 		w := t.count * idf * (k1 + 1)
-		for df > 0 {
-			next, err := tfr.Next(tfd.Reset())
-			if err != nil {
-				_ = tfr.Close()
-				return nil, err
-			}
-			if next == nil {
-				break
-			}
-			tf := float64(next.Freq)
-			// bleve stores 1/sqrt(length) as a float32 norm.
-			dl := math.Round(1 / (next.Norm * next.Norm))
-			scores[next.ID.Value()] += w * tf / (tf + k1*(1-b+b*dl/avgdl))
-		}
-		if err := tfr.Close(); err != nil {
-			return nil, err
+		for _, p := range ps {
+			tf := float64(p.tf)
+			scores[p.key] += w * tf / (tf + k1*(1-b+b*float64(p.length)/avgdl))
 		}
 	}
 	return scores, nil
 }
 
-// withHashes fills in each hit's document hash from snapshot r, reading
-// each document's record once.
-func withHashes(r index.IndexReader, hits []Hit) error {
-	byDoc := make(map[string]string)
-	for i := range hits {
-		h, ok := byDoc[hits[i].DocID]
-		if !ok {
-			rec, _, err := readRecord(r, recordID(hits[i].DocID))
-			if err != nil {
-				return err
-			}
-			h = rec.Hash
-			byDoc[hits[i].DocID] = h
-		}
-		hits[i].Hash = h
-	}
-	return nil
-}
-
 // candidate is a scored passage not yet resolved to its ids.
 type candidate struct {
-	num   uint64 // bleve's internal document number
+	key   uint32
 	score float64
 }
 
 // topK resolves the best-scoring candidates that allow accepts, up to k
 // plus any that tie with the k-th, and returns the first k of them ordered
 // by score, document id and chunk.
-func topK(r index.IndexReader, scores map[uint64]float64, k int, allow func(string) bool) ([]Hit, error) {
+func topK(st *state, scores map[uint32]float64, k int, allow func(string) bool) ([]Hit, error) {
 	h := make(candidateHeap, 0, len(scores))
-	for num, s := range scores {
-		h = append(h, candidate{num, s})
+	for key, s := range scores {
+		h = append(h, candidate{key, s})
 	}
 	h.init()
 	hits := make([]Hit, 0, min(k, len(h)))
 	verdict := make(map[string]bool) // allow's answers, per document
-	buf := make([]byte, 8)
 	for len(h) > 0 {
 		c := h.pop()
 		if len(hits) >= k && c.score < hits[k-1].Score {
 			break
 		}
-		id, err := r.ExternalID(index.NewIndexInternalID(buf, c.num))
-		if err != nil {
-			return nil, err
-		}
-		docID, chunk, err := parsePassageID(id)
+		docID, chunk, hash, err := st.resolve(c.key)
 		if err != nil {
 			return nil, err
 		}
@@ -212,7 +154,7 @@ func topK(r index.IndexReader, scores map[uint64]float64, k int, allow func(stri
 				continue
 			}
 		}
-		hits = append(hits, Hit{DocID: docID, Chunk: chunk, Score: c.score})
+		hits = append(hits, Hit{DocID: docID, Chunk: chunk, Score: c.score, Hash: hash})
 	}
 	slices.SortFunc(hits, func(a, b Hit) int {
 		return cmp.Or(cmp.Compare(b.Score, a.Score), cmp.Compare(a.DocID, b.DocID), cmp.Compare(a.Chunk, b.Chunk))

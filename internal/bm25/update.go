@@ -2,14 +2,11 @@ package bm25
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"sync"
-
-	"github.com/blevesearch/bleve/v2/document"
-	index "github.com/blevesearch/bleve_index_api"
 )
 
 // Passage is one passage of a document, as given to [Index.Replace].
@@ -35,26 +32,24 @@ type Document struct {
 }
 
 // Replace makes passages the only passages of docID and records hash as its
-// content hash, in one atomic and durable bleve batch: after a crash either
-// all of the old state or all of the new is there. An empty passages slice
-// leaves docID with a hash record and no passages.
+// content hash, atomically and durably: after a crash either all of the old
+// state or all of the new is there. An empty passages slice leaves docID
+// with a hash record and no passages.
 //
-// Each call waits for the batch to reach the disk (tens of milliseconds on
-// a busy disk); to index many documents at once use [Index.ReplaceMany].
+// Each call waits for its batch to reach the disk; to index many documents
+// at once use [Index.ReplaceMany].
 func (ix *Index) Replace(ctx context.Context, docID, hash string, passages []Passage) error {
 	return ix.ReplaceMany(ctx, Document{ID: docID, Hash: hash, Passages: passages})
 }
 
 // ReplaceMany does what [Index.Replace] does for each of docs, in one atomic
 // and durable batch. Document ids must be unique within the call.
-func (ix *Index) ReplaceMany(ctx context.Context, docs ...Document) (err error) {
+func (ix *Index) ReplaceMany(ctx context.Context, docs ...Document) error {
 	if len(docs) == 0 {
 		return nil
 	}
-	defer ix.recoverBleve("replace", &err)
-	ids := make([]string, len(docs))
 	seenDoc := make(map[string]bool, len(docs))
-	for i, doc := range docs {
+	for _, doc := range docs {
 		if doc.ID == "" {
 			return errors.New("bm25 replace: empty document id")
 		}
@@ -62,7 +57,6 @@ func (ix *Index) ReplaceMany(ctx context.Context, docs ...Document) (err error) 
 			return fmt.Errorf("bm25 replace: document %s given twice", doc.ID)
 		}
 		seenDoc[doc.ID] = true
-		ids[i] = doc.ID
 		seen := make(map[int]bool, len(doc.Passages))
 		for _, p := range doc.Passages {
 			if p.Chunk < 0 || seen[p.Chunk] {
@@ -71,23 +65,16 @@ func (ix *Index) ReplaceMany(ctx context.Context, docs ...Document) (err error) 
 			seen[p.Chunk] = true
 		}
 	}
-	release, err := ix.acquire()
-	if err != nil {
-		return fmt.Errorf("bm25 replace: %w", err)
-	}
-	defer release()
 
 	// Analysis is the expensive part and needs no lock: it runs on every
-	// CPU, each document's bleve documents kept in its place.
-	perDoc := make([][]*document.Document, len(docs))
-	tokens := make([]int64, len(docs))
-	errs := make([]error, len(docs))
+	// CPU, each document's terms kept in its place.
+	out := make([]analysedDoc, len(docs))
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), len(docs)) {
 		wg.Go(func() {
 			for i := range next {
-				perDoc[i], tokens[i], errs[i] = ix.analyze(docs[i])
+				out[i] = ix.analyze(docs[i])
 			}
 		})
 	}
@@ -102,170 +89,184 @@ func (ix *Index) ReplaceMany(ctx context.Context, docs ...Document) (err error) 
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("bm25 replace: %w", err)
 	}
-	var add []*document.Document
-	var added int64
-	for i := range docs {
-		if errs[i] != nil {
-			return errs[i]
-		}
-		add = append(add, perDoc[i]...)
-		added += tokens[i]
+	if err := ix.write(ctx, nil, out); err != nil {
+		return fmt.Errorf("bm25 replace: %w", err)
 	}
-
-	ix.wmu.Lock()
-	defer ix.wmu.Unlock()
-	return ix.apply(ctx, ids, add, added)
+	return nil
 }
 
-// analyze returns the bleve documents of doc (its passages, then its
-// record) and how many tokens its passages hold.
-func (ix *Index) analyze(doc Document) ([]*document.Document, int64, error) {
-	add := make([]*document.Document, 0, len(doc.Passages)+1)
-	rec := record{Hash: doc.Hash}
-	for _, p := range doc.Passages {
+// analyze returns doc's passages as terms and counts.
+func (ix *Index) analyze(doc Document) analysedDoc {
+	out := analysedDoc{id: doc.ID, hash: doc.Hash, passages: make([]analysedPassage, len(doc.Passages))}
+	for i, p := range doc.Passages {
 		text := []byte(p.Text)
 		if p.Title != "" {
 			text = append(append(append(make([]byte, 0, len(p.Title)+1+len(p.Text)), p.Title...), '\n'), p.Text...)
 		}
-		d := document.NewDocument(passageID(doc.ID, p.Chunk))
-		d.AddField(document.NewTextFieldCustom(fieldDoc, nil, []byte(doc.ID), index.IndexField, nil))
-		// The text is neither stored nor analysed again: bleve gets
-		// what was computed here.
-		if ta, ok := ix.an.(*termAnalyzer); ok {
-			n, freqs := ta.count(text)
-			rec.Tokens += int64(n)
-			d.AddField(&countedField{name: fieldText, length: n, freqs: freqs})
-		} else {
-			tokens := ix.an.Analyze(text)
-			rec.Tokens += int64(len(tokens))
-			d.AddField(document.NewTextFieldCustom(fieldText, nil, nil, index.IndexField, preAnalyzed(tokens)))
-		}
-		add = append(add, d)
+		n, terms := countTerms(ix.an, text)
+		out.tokens += int64(n)
+		out.passages[i] = analysedPassage{chunk: uint32(p.Chunk), length: uint32(n), terms: terms}
 	}
-	recDoc, err := recordDocument(doc.ID, rec)
-	if err != nil {
-		return nil, 0, fmt.Errorf("bm25 replace %s: %w", doc.ID, err)
-	}
-	return append(add, recDoc), rec.Tokens, nil
+	return out
 }
 
 // Delete removes the passages and hash records of docIDs in one atomic
 // batch. Ids the index does not hold are ignored.
-func (ix *Index) Delete(ctx context.Context, docIDs ...string) (err error) {
+func (ix *Index) Delete(ctx context.Context, docIDs ...string) error {
 	if len(docIDs) == 0 {
 		return nil
 	}
-	defer ix.recoverBleve("delete", &err)
-	release, err := ix.acquire()
-	if err != nil {
+	if err := ix.write(ctx, docIDs, nil); err != nil {
 		return fmt.Errorf("bm25 delete: %w", err)
 	}
-	defer release()
-	ix.wmu.Lock()
-	defer ix.wmu.Unlock()
-	return ix.apply(ctx, docIDs, nil, 0)
+	return nil
 }
 
-// apply removes everything stored for remove, then indexes add, whose
-// passages hold added tokens, in one batch that also updates the corpus
-// statistics. The caller holds ix.wmu.
-func (ix *Index) apply(ctx context.Context, remove []string, add []*document.Document, added int64) error {
+// write logs a batch (remove, then add) durably and applies it.
+func (ix *Index) write(ctx context.Context, remove []string, add []analysedDoc) error {
+	ix.wmu.Lock()
+	defer ix.wmu.Unlock()
+	ix.mu.RLock()
+	closed := ix.closed
+	ix.mu.RUnlock()
+	if closed {
+		return ErrClosed
+	}
+	if ix.opt.ReadOnly {
+		return errors.New("the index is open read-only")
+	}
+	if ix.broken.Load() {
+		if err := ix.reopenLocked(); err != nil {
+			return err
+		}
+	}
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("bm25 update: %w", err)
+		return err
 	}
-	r, err := ix.reader()
+	ix.buf = encodeBatch(ix.buf[:0], remove, add)
+	if err := ix.appendLog(ix.buf); err != nil {
+		return err
+	}
+	if cap(ix.buf) > 1<<24 {
+		ix.buf = nil // a huge batch's buffer is not kept
+	}
+	ix.mu.Lock()
+	err := ix.st.apply(remove, add)
+	ix.mu.Unlock()
 	if err != nil {
-		return fmt.Errorf("bm25 update: %w", err)
-	}
-	defer r.Close()
-	st, err := readStats(r)
-	if err != nil {
-		return fmt.Errorf("bm25 update: %w", err)
-	}
-	b := ix.bix.NewBatch()
-	done := make(map[string]bool, len(remove))
-	for _, docID := range remove {
-		if done[docID] {
-			continue
-		}
-		done[docID] = true
-		rec, ok, ids, err := current(ctx, r, docID)
-		if err != nil {
-			return fmt.Errorf("bm25 update %s: %w", docID, err)
-		}
-		for _, id := range ids {
-			b.Delete(id)
-		}
-		if ok {
-			b.Delete(recordID(docID))
-			st.Tokens -= rec.Tokens
-		}
-	}
-	for _, d := range add {
-		if err := b.IndexAdvanced(d); err != nil {
-			return fmt.Errorf("bm25 update: %w", err)
-		}
-	}
-	st.Tokens += added
-	raw, err := json.Marshal(st)
-	if err != nil {
-		return fmt.Errorf("bm25 update: %w", err)
-	}
-	b.SetInternal([]byte(keyStats), raw)
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("bm25 update: %w", err)
-	}
-	if err := ix.bix.Batch(b); err != nil {
-		// A batch that failed part way (a full disk) can leave bleve's
-		// memory unusable: read the index again from its files first.
+		// Logged but not applied: the files say what holds.
 		ix.broken.Store(true)
-		return fmt.Errorf("bm25 update: %w", err)
+		return fmt.Errorf("%w: %w", ErrDamaged, err)
 	}
+	if ix.logSize >= max(compactMin, ix.segSize, ix.compactAt) {
+		if err := ix.compact(true); err != nil {
+			// The batch is in the log; the next compaction is tried once
+			// the log has grown by half again.
+			ix.compactAt = ix.logSize + ix.logSize/2
+		}
+	}
+	return nil
+}
+
+// compactMin is the log size below which no compaction is tried while
+// writing: replaying a log this size costs a few milliseconds.
+const compactMin = 4 << 20
+
+// appendLog appends one record to the log and syncs it. A failed append
+// is cut off again, so that the log ends with the last whole record; when
+// even that fails, the index is broken and read again before its next use.
+func (ix *Index) appendLog(rec []byte) error {
+	_, err := ix.log.WriteAt(rec, ix.logSize)
+	if err == nil {
+		err = ix.log.Sync()
+	}
+	if err != nil {
+		if terr := ix.log.Truncate(ix.logSize); terr != nil {
+			ix.broken.Store(true)
+		}
+		return fmt.Errorf("append to %s: %w", ix.log.Name(), err)
+	}
+	ix.logSize += int64(len(rec))
+	return nil
+}
+
+// compact writes the next generation: a segment of everything live and an
+// empty log, made current by replacing CURRENT. install says to read the
+// new segment back and use it (not when closing). The caller holds wmu.
+func (ix *Index) compact(install bool) (err error) {
+	next := current{gen: ix.cur.gen + 1, hasSegment: true, analyzer: ix.opt.Analyzer}
+	seg, log := segPath(ix.dir, next.gen), logPath(ix.dir, next.gen)
+	committed := false
+	defer func() {
+		if !committed {
+			os.Remove(seg + ".tmp")
+			os.Remove(seg)
+			os.Remove(log)
+		}
+	}()
+	f, err := os.OpenFile(seg+".tmp", os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	err = ix.st.writeSegment(f)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("write segment: %w", err)
+	}
+	if err := os.Rename(seg+".tmp", seg); err != nil {
+		return err
+	}
+	if err := writeFileSync(log, logHeader()); err != nil {
+		return fmt.Errorf("create log: %w", err)
+	}
+	if err := writeCurrent(ix.dir, next); err != nil {
+		return fmt.Errorf("replace %s: %w", currentFile, err)
+	}
+	committed = true
+	old := ix.cur
+	ix.cur = next
+	if install {
+		// The new generation is on disk: if it cannot be used here, the
+		// index is read again from it.
+		data, err := os.ReadFile(seg)
+		var s *segment
+		if err == nil {
+			s, err = parseSegment(data)
+		}
+		var lf *os.File
+		if err == nil {
+			lf, err = os.OpenFile(log, os.O_RDWR, 0)
+		}
+		if err != nil {
+			ix.broken.Store(true)
+			return fmt.Errorf("read the new segment: %w", err)
+		}
+		ix.mu.Lock()
+		ix.st = newState(s)
+		ix.mu.Unlock()
+		ix.log.Close()
+		ix.log, ix.logSize, ix.segSize, ix.compactAt = lf, logHeaderSize, int64(len(data)), 0
+	}
+	os.Remove(segPath(ix.dir, old.gen))
+	os.Remove(logPath(ix.dir, old.gen))
 	return nil
 }
 
 // Hashes returns the recorded content hash of every document, keyed by
 // document id. The map is the caller's.
-func (ix *Index) Hashes(ctx context.Context) (_ map[string]string, err error) {
-	defer ix.recoverBleve("hashes", &err)
-	release, err := ix.acquire()
+func (ix *Index) Hashes(ctx context.Context) (map[string]string, error) {
+	var out map[string]string
+	err := ix.read(func(st *state) (err error) {
+		out, err = st.hashes(ctx.Err)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("bm25 hashes: %w", err)
 	}
-	defer release()
-	r, err := ix.reader()
-	if err != nil {
-		return nil, fmt.Errorf("bm25 hashes: %w", err)
-	}
-	defer r.Close()
-	tfr, err := r.TermFieldReader(ctx, []byte(kindRecord), fieldKind, false, false, false)
-	if err != nil {
-		return nil, fmt.Errorf("bm25 hashes: %w", err)
-	}
-	defer tfr.Close()
-	out := make(map[string]string, tfr.Count())
-	var tfd index.TermFieldDoc
-	for {
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("bm25 hashes: %w", err)
-		}
-		next, err := tfr.Next(tfd.Reset())
-		if err != nil {
-			return nil, fmt.Errorf("bm25 hashes: %w", err)
-		}
-		if next == nil {
-			return out, nil
-		}
-		id, err := r.ExternalID(next.ID)
-		if err != nil {
-			return nil, fmt.Errorf("bm25 hashes: %w", err)
-		}
-		rec, ok, err := readRecord(r, id)
-		if err != nil {
-			return nil, fmt.Errorf("bm25 hashes: %w", err)
-		}
-		if ok {
-			out[id[len("d"):]] = rec.Hash
-		}
-	}
+	return out, nil
 }
