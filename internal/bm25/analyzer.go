@@ -91,7 +91,7 @@ func countTerms(an analysis.Analyzer, text []byte) (int, []termCount) {
 		if !ok {
 			i = len(out)
 			at[string(t.Term)] = i
-			out = append(out, termCount{term: string(t.Term)})
+			out = append(out, termCount{term: string(t.Term), id: -1})
 		}
 		out[i].tf++
 	}
@@ -270,7 +270,7 @@ func (a *termAnalyzer) count(input []byte) (int, []termCount) {
 	out := make([]termCount, len(uniq))
 	for k, i := range uniq {
 		t := terms[i]
-		out[k] = termCount{term: t.key, tf: uint32(counts[k])}
+		out[k] = termCount{term: t.key, id: t.id, tf: uint32(counts[k])}
 		if t.id >= 0 {
 			sc.slot[t.id] = 0
 		}

@@ -188,36 +188,24 @@ func logHeader() []byte {
 	return binary.LittleEndian.AppendUint32([]byte(logMagic), logVersion)
 }
 
-// encodeBatch appends a batch's log record to buf.
-func encodeBatch(buf []byte, remove []string, docs []analysedDoc) []byte {
+// encodeBatch appends b's log record to buf.
+func encodeBatch(buf []byte, b *batch) []byte {
 	start := len(buf)
 	buf = append(buf, make([]byte, 8)...)
 	str := func(s string) {
 		buf = binary.AppendUvarint(buf, uint64(len(s)))
 		buf = append(buf, s...)
 	}
-	buf = binary.AppendUvarint(buf, uint64(len(remove)))
-	for _, id := range remove {
+	buf = binary.AppendUvarint(buf, uint64(len(b.remove)))
+	for _, id := range b.remove {
 		str(id)
 	}
-	dict := map[string]uint64{}
-	var terms []string
-	for _, d := range docs {
-		for _, p := range d.passages {
-			for _, t := range p.terms {
-				if _, ok := dict[t.term]; !ok {
-					dict[t.term] = uint64(len(terms))
-					terms = append(terms, t.term)
-				}
-			}
-		}
-	}
-	buf = binary.AppendUvarint(buf, uint64(len(terms)))
-	for _, t := range terms {
+	buf = binary.AppendUvarint(buf, uint64(len(b.terms)))
+	for _, t := range b.terms {
 		str(t)
 	}
-	buf = binary.AppendUvarint(buf, uint64(len(docs)))
-	for _, d := range docs {
+	buf = binary.AppendUvarint(buf, uint64(len(b.docs)))
+	for _, d := range b.docs {
 		str(d.id)
 		str(d.hash)
 		buf = binary.AppendUvarint(buf, uint64(d.tokens))
@@ -227,7 +215,7 @@ func encodeBatch(buf []byte, remove []string, docs []analysedDoc) []byte {
 			buf = binary.AppendUvarint(buf, uint64(p.length))
 			buf = binary.AppendUvarint(buf, uint64(len(p.terms)))
 			for _, t := range p.terms {
-				buf = binary.AppendUvarint(buf, dict[t.term])
+				buf = binary.AppendUvarint(buf, uint64(t.ref))
 				buf = binary.AppendUvarint(buf, uint64(t.tf))
 			}
 		}
@@ -282,19 +270,19 @@ func (d *batchDecoder) count() int {
 	return int(n)
 }
 
-func decodeBatch(payload []byte) (remove []string, docs []analysedDoc, err error) {
+func decodeBatch(payload []byte) (*batch, error) {
 	d := &batchDecoder{b: payload}
-	remove = make([]string, d.count())
-	for i := range remove {
-		remove[i] = d.str()
+	b := &batch{remove: make([]string, d.count())}
+	for i := range b.remove {
+		b.remove[i] = d.str()
 	}
-	terms := make([]string, d.count())
-	for i := range terms {
-		terms[i] = d.str()
+	b.terms = make([]string, d.count())
+	for i := range b.terms {
+		b.terms[i] = d.str()
 	}
-	docs = make([]analysedDoc, d.count())
-	for i := range docs {
-		doc := &docs[i]
+	b.docs = make([]analysedDoc, d.count())
+	for i := range b.docs {
+		doc := &b.docs[i]
 		doc.id, doc.hash = d.str(), d.str()
 		doc.tokens = int64(d.uvarint())
 		doc.passages = make([]analysedPassage, d.count())
@@ -304,23 +292,23 @@ func decodeBatch(payload []byte) (remove []string, docs []analysedDoc, err error
 			p.terms = make([]termCount, d.count())
 			for k := range p.terms {
 				t := d.uvarint()
-				if t >= uint64(len(terms)) && d.err == nil {
+				if t >= uint64(len(b.terms)) && d.err == nil {
 					d.err = errors.New("malformed log record: term out of range")
 				}
 				if d.err != nil {
-					return nil, nil, d.err
+					return nil, d.err
 				}
-				p.terms[k] = termCount{term: terms[t], tf: uint32(d.uvarint())}
+				p.terms[k] = termCount{term: b.terms[t], id: -1, ref: uint32(t), tf: uint32(d.uvarint())}
 			}
 		}
 		if d.err != nil {
-			return nil, nil, d.err
+			return nil, d.err
 		}
 	}
 	if d.err == nil && len(d.b) != 0 {
 		d.err = errors.New("malformed log record: trailing bytes")
 	}
-	return remove, docs, d.err
+	return b, d.err
 }
 
 // replayLog applies the records of a log file's contents to st and returns
@@ -351,11 +339,11 @@ func replayLog(data []byte, st *state) (int64, error) {
 			}
 			return 0, fmt.Errorf("log record at byte %d fails its checksum", at)
 		}
-		remove, docs, err := decodeBatch(payload)
+		b, err := decodeBatch(payload)
 		if err != nil {
 			return 0, fmt.Errorf("log record at byte %d: %w", at, err)
 		}
-		if err := st.apply(remove, docs); err != nil {
+		if err := st.apply(b); err != nil {
 			return 0, fmt.Errorf("log record at byte %d: %w", at, err)
 		}
 		at = end

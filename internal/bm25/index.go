@@ -187,16 +187,23 @@ func (ix *Index) load() error {
 	var seg *segment
 	var segSize int64
 	if cur.hasSegment {
-		data, err := os.ReadFile(segPath(ix.dir, cur.gen))
+		data, err := readSegmentFile(segPath(ix.dir, cur.gen))
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrDamaged, err)
 		}
 		if seg, err = parseSegment(data); err != nil {
+			releaseSegmentFile(data)
 			return fmt.Errorf("%w: %s: %w", ErrDamaged, filepath.Base(segPath(ix.dir, cur.gen)), err)
 		}
 		segSize = int64(len(data))
 	}
 	st := newState(seg)
+	loaded := false
+	defer func() {
+		if !loaded {
+			st.release()
+		}
+	}()
 	data, err := os.ReadFile(logPath(ix.dir, cur.gen))
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrDamaged, err)
@@ -233,8 +240,12 @@ func (ix *Index) load() error {
 			os.Remove(p)
 		}
 	}
+	if ix.st != nil {
+		ix.st.release() // a broken index's, read again: no search holds it
+	}
 	ix.cur, ix.st, ix.logSize, ix.segSize = cur, st, whole, segSize
 	ix.compactAt = 0
+	loaded = true
 	return nil
 }
 
@@ -316,7 +327,10 @@ func (ix *Index) Close() error {
 		// A failure loses nothing: the log holds every batch.
 		_ = ix.compact(false)
 	}
-	ix.st = nil
+	if ix.st != nil {
+		ix.st.release()
+		ix.st = nil
+	}
 	ix.unlock()
 	return nil
 }

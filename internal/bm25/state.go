@@ -21,7 +21,7 @@ type state struct {
 
 	docs     map[string]*memDoc
 	passages []memPassage
-	postings map[string][]memPosting
+	postings map[string]*[]memPosting
 
 	// Totals of what is live, for BM25's N and average length.
 	liveDocs, livePassages int
@@ -49,9 +49,21 @@ type memPosting struct {
 }
 
 // termCount is one distinct term of a passage and how often it occurs.
+// id is the analyzer's number for the term (-1: none); ref is its number in
+// its batch's dictionary, set by newBatch.
 type termCount struct {
-	term string
-	tf   uint32
+	term    string
+	id      int32
+	tf, ref uint32
+}
+
+// batch is one write: the documents to remove, then the documents to add,
+// whose terms are numbered in the batch's dictionary, as the log records
+// them.
+type batch struct {
+	remove []string
+	terms  []string
+	docs   []analysedDoc
 }
 
 // analysedDoc is a document ready to be logged and applied.
@@ -66,8 +78,46 @@ type analysedPassage struct {
 	terms         []termCount
 }
 
+// newBatch numbers the terms of docs in one dictionary: by the analyzer's
+// numbers where terms have them, which costs no hashing.
+func newBatch(remove []string, docs []analysedDoc) *batch {
+	b := &batch{remove: remove, docs: docs}
+	var slot []uint32 // analyzer number -> 1 + dictionary number
+	var byName map[string]uint32
+	for i := range docs {
+		for j := range docs[i].passages {
+			ts := docs[i].passages[j].terms
+			for k := range ts {
+				t := &ts[k]
+				if t.id >= 0 {
+					if int(t.id) >= len(slot) {
+						slot = append(slot, make([]uint32, int(t.id)+1-len(slot)+1024)...)
+					}
+					if slot[t.id] == 0 {
+						b.terms = append(b.terms, t.term)
+						slot[t.id] = uint32(len(b.terms))
+					}
+					t.ref = slot[t.id] - 1
+					continue
+				}
+				if byName == nil {
+					byName = map[string]uint32{}
+				}
+				r, ok := byName[t.term]
+				if !ok {
+					r = uint32(len(b.terms))
+					b.terms = append(b.terms, t.term)
+					byName[t.term] = r
+				}
+				t.ref = r
+			}
+		}
+	}
+	return b
+}
+
 func newState(seg *segment) *state {
-	s := &state{seg: seg, docs: map[string]*memDoc{}, postings: map[string][]memPosting{}}
+	s := &state{seg: seg, docs: map[string]*memDoc{}, postings: map[string]*[]memPosting{}}
 	if seg != nil {
 		s.segGone = make([]bool, seg.docs)
 		s.segDead = make([]bool, seg.passages)
@@ -76,16 +126,33 @@ func newState(seg *segment) *state {
 	return s
 }
 
-// apply removes the documents remove names, then adds docs.
-func (s *state) apply(remove []string, docs []analysedDoc) error {
-	for _, id := range remove {
+// release unmaps the segment; s must not be used after.
+func (s *state) release() {
+	if s.seg != nil {
+		releaseSegmentFile(s.seg.data)
+		s.seg = nil
+	}
+}
+
+// apply removes b's documents to remove, then adds its documents.
+func (s *state) apply(b *batch) error {
+	for _, id := range b.remove {
 		if err := s.remove(id); err != nil {
 			return err
 		}
 	}
-	for i := range docs {
-		d := &docs[i]
-		if err := s.remove(d.id); err != nil { // a document given to apply twice
+	lists := make([]*[]memPosting, len(b.terms))
+	for i, t := range b.terms {
+		l := s.postings[t]
+		if l == nil {
+			l = new([]memPosting)
+			s.postings[t] = l
+		}
+		lists[i] = l
+	}
+	for i := range b.docs {
+		d := &b.docs[i]
+		if err := s.remove(d.id); err != nil {
 			return err
 		}
 		md := &memDoc{id: d.id, hash: d.hash, tokens: d.tokens, first: len(s.passages), n: len(d.passages)}
@@ -94,7 +161,11 @@ func (s *state) apply(remove []string, docs []analysedDoc) error {
 			at := uint32(len(s.passages))
 			s.passages = append(s.passages, memPassage{doc: md, chunk: p.chunk, length: p.length})
 			for _, t := range p.terms {
-				s.postings[t.term] = append(s.postings[t.term], memPosting{passage: at, tf: t.tf})
+				if int(t.ref) >= len(lists) {
+					return fmt.Errorf("term %d of a batch of %d", t.ref, len(lists))
+				}
+				l := lists[t.ref]
+				*l = append(*l, memPosting{passage: at, tf: t.tf})
 			}
 		}
 		s.liveDocs++
@@ -187,7 +258,11 @@ func (s *state) termPostings(term string, out []posting) ([]posting, error) {
 		}
 	}
 	base := uint32(s.segPassages())
-	for _, mp := range s.postings[term] {
+	var list []memPosting
+	if l := s.postings[term]; l != nil {
+		list = *l
+	}
+	for _, mp := range list {
 		p := &s.passages[mp.passage]
 		if !p.doc.gone {
 			out = append(out, posting{key: base + mp.passage, tf: mp.tf, length: p.length})
@@ -336,7 +411,7 @@ func (s *state) writeSegment(w io.Writer) error {
 		}
 		if fromMem {
 			memPart = memPart[:0]
-			for _, mp := range s.postings[name] {
+			for _, mp := range *s.postings[name] {
 				if !s.passages[mp.passage].doc.gone {
 					memPart = append(memPart, posting{key: remap[segN+int(mp.passage)], tf: mp.tf})
 				}

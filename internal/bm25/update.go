@@ -143,7 +143,8 @@ func (ix *Index) write(ctx context.Context, remove []string, add []analysedDoc) 
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	ix.buf = encodeBatch(ix.buf[:0], remove, add)
+	b := newBatch(remove, add)
+	ix.buf = encodeBatch(ix.buf[:0], b)
 	if err := ix.appendLog(ix.buf); err != nil {
 		return err
 	}
@@ -151,7 +152,7 @@ func (ix *Index) write(ctx context.Context, remove []string, add []analysedDoc) 
 		ix.buf = nil // a huge batch's buffer is not kept
 	}
 	ix.mu.Lock()
-	err := ix.st.apply(remove, add)
+	err := ix.st.apply(b)
 	ix.mu.Unlock()
 	if err != nil {
 		// Logged but not applied: the files say what holds.
@@ -233,7 +234,7 @@ func (ix *Index) compact(install bool) (err error) {
 	if install {
 		// The new generation is on disk: if it cannot be used here, the
 		// index is read again from it.
-		data, err := os.ReadFile(seg)
+		data, err := readSegmentFile(seg)
 		var s *segment
 		if err == nil {
 			s, err = parseSegment(data)
@@ -243,10 +244,12 @@ func (ix *Index) compact(install bool) (err error) {
 			lf, err = os.OpenFile(log, os.O_RDWR, 0)
 		}
 		if err != nil {
+			releaseSegmentFile(data)
 			ix.broken.Store(true)
 			return fmt.Errorf("read the new segment: %w", err)
 		}
 		ix.mu.Lock()
+		ix.st.release() // under the lock: no search holds it any more
 		ix.st = newState(s)
 		ix.mu.Unlock()
 		ix.log.Close()
