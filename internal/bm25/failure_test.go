@@ -279,4 +279,3 @@ func TestOpen_legacyIndex(t *testing.T) {
 		t.Errorf("the old index was touched: %v", err)
 	}
 }
-

@@ -26,9 +26,9 @@ import (
 // removes what the failed one left.
 
 const (
-	currentFile    = "CURRENT"
-	lockFile       = "LOCK"
-	currentMagic   = "SSBM25CU"
+	currentFile  = "CURRENT"
+	lockFile     = "LOCK"
+	currentMagic = "SSBM25CU"
 	// currentVersion is the index format: 1 was a bleve index (see
 	// legacyIndex).
 	currentVersion = 2
@@ -43,8 +43,12 @@ type current struct {
 	analyzer   string
 }
 
-func segPath(dir string, gen uint64) string { return filepath.Join(dir, "seg."+strconv.FormatUint(gen, 10)) }
-func logPath(dir string, gen uint64) string { return filepath.Join(dir, "log."+strconv.FormatUint(gen, 10)) }
+func segPath(dir string, gen uint64) string {
+	return filepath.Join(dir, "seg."+strconv.FormatUint(gen, 10))
+}
+func logPath(dir string, gen uint64) string {
+	return filepath.Join(dir, "log."+strconv.FormatUint(gen, 10))
+}
 
 func encodeCurrent(c current) []byte {
 	b := []byte(currentMagic)

@@ -81,7 +81,6 @@ func (o Options) withDefaults() (Options, error) {
 	return o, nil
 }
 
-
 // Index is a persistent BM25 index of passages. It is safe for concurrent
 // use: searches share a consistent state, and wait for a writer only while
 // it applies a batch already on disk to memory; writers are serialised.

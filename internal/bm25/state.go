@@ -25,7 +25,7 @@ type state struct {
 
 	// Totals of what is live, for BM25's N and average length.
 	liveDocs, livePassages int
-	liveTokens            int64
+	liveTokens             int64
 }
 
 // memDoc is a document added since the segment was written; its passages
