@@ -253,7 +253,7 @@ bench-store: $(if $(filter text,$(BENCH_VECTORS)),$(GLOVE_TGZ))
 	@# The scale-out backend's rows in the same run (BENCH_WEAVIATE=0 skips them).
 	@if [ "$(BENCH_WEAVIATE)" != 0 ]; then $(MAKE) -s bench-store-weaviate; fi
 crash-store:
-	$(GO) test -count=1 -timeout 30m -run '^TestCrash_' ./internal/vectorstore/embedded/ ./cmd/semsearch/ -args -crash-trials=$(CRASH_TRIALS)
+	$(GO) test -count=1 -timeout 30m -run '^TestCrash_' ./internal/vectorstore/embedded/ ./internal/bm25/ ./cmd/semsearch/ -args -crash-trials=$(CRASH_TRIALS)
 
 # bench-collections: five collections of 100,000 passages x 768 dims on disk
 # (about 2 GB, kept in BENCH_COLLECTIONS_DIR for the next run), a server over

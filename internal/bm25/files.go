@@ -170,11 +170,20 @@ func strayFiles(dir string, gen uint64) ([]string, error) {
 	return out, nil
 }
 
-// hasSegments reports whether dir holds segment or log files.
-func hasSegments(dir string) bool {
-	s, _ := filepath.Glob(filepath.Join(dir, "seg.*"))
-	l, _ := filepath.Glob(filepath.Join(dir, "log.*"))
-	return len(s)+len(l) > 0
+// holdsData reports whether dir, which has no CURRENT, holds a segment or
+// a log with records: an index whose CURRENT is lost, as opposed to one
+// whose creation was cut short (its log written, its CURRENT not yet).
+func holdsData(dir string) bool {
+	if segs, _ := filepath.Glob(filepath.Join(dir, "seg.*")); len(segs) > 0 {
+		return true
+	}
+	logs, _ := filepath.Glob(filepath.Join(dir, "log.*"))
+	for _, l := range logs {
+		if fi, err := os.Stat(l); err != nil || fi.Size() > logHeaderSize {
+			return true
+		}
+	}
+	return false
 }
 
 // A log file is its header ("SSBM25LG", u32 version) and then records:

@@ -106,6 +106,8 @@ type Index struct {
 	log     *os.File // the current generation's log; nil when read-only
 	logSize int64    // of its whole records
 	segSize int64
+	// compactMin is the package's compactMin but in crash tests.
+	compactMin int64
 	// compactAt is the log size at which the next compaction is tried:
 	// raised when one fails (a full disk), so that every write does not
 	// try again.
@@ -133,7 +135,7 @@ func Open(dir string, opt Options) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open bm25 index %s: %w", dir, err)
 	}
-	ix := &Index{dir: dir, opt: opt, an: an}
+	ix := &Index{dir: dir, opt: opt, an: an, compactMin: compactMin}
 	fi, err := os.Stat(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && opt.ReadOnly:
@@ -171,8 +173,8 @@ func (ix *Index) load() error {
 		return fmt.Errorf("%w: %w", ErrDamaged, err)
 	}
 	if !ok {
-		if hasSegments(ix.dir) {
-			return fmt.Errorf("%w: it holds segments but no %s", ErrDamaged, currentFile)
+		if holdsData(ix.dir) {
+			return fmt.Errorf("%w: it holds a segment or log but no %s", ErrDamaged, currentFile)
 		}
 		if ix.opt.ReadOnly {
 			return ErrMissing

@@ -159,7 +159,7 @@ func (ix *Index) write(ctx context.Context, remove []string, add []analysedDoc) 
 		ix.broken.Store(true)
 		return fmt.Errorf("%w: %w", ErrDamaged, err)
 	}
-	if ix.logSize >= max(compactMin, ix.segSize, ix.compactAt) {
+	if ix.logSize >= max(ix.compactMin, min(ix.segSize, compactMax), ix.compactAt) {
 		if err := ix.compact(true); err != nil {
 			// The batch is in the log; the next compaction is tried once
 			// the log has grown by half again.
@@ -169,9 +169,15 @@ func (ix *Index) write(ctx context.Context, remove []string, add []analysedDoc) 
 	return nil
 }
 
-// compactMin is the log size below which no compaction is tried while
-// writing: replaying a log this size costs a few milliseconds.
-const compactMin = 4 << 20
+// A new generation is written once the log holds as much as the segment
+// (so that rewriting the segment costs a constant factor per byte written),
+// but not before the log holds compactMin (replaying that costs a few
+// milliseconds) and at the latest once it holds compactMax: what the log
+// holds is also in memory, as postings, until the next generation.
+const (
+	compactMin = 4 << 20
+	compactMax = 64 << 20
+)
 
 // appendLog appends one record to the log and syncs it. A failed append
 // is cut off again, so that the log ends with the last whole record; when
