@@ -189,7 +189,7 @@ var bm25Damage = []struct {
 		os.Remove(filepath.Join(dir, "CURRENT"))
 	}},
 	{"older format", func(t *testing.T, dir string) {
-		// What semsearch wrote before data directory version 11: a bleve index.
+		// What semsearch wrote before BM25 index format 2: a bleve index.
 		if err := os.RemoveAll(dir); err != nil {
 			t.Fatal(err)
 		}

@@ -201,6 +201,50 @@ func TestIndex_tornLog(t *testing.T) {
 	}
 }
 
+// TestIndex_zeroTail: a log whose size reached the disk before its data (a
+// crash on some file systems) ends in zeros; they are a torn write, not
+// damage.
+func TestIndex_zeroTail(t *testing.T) {
+	dir, log := twoRecordIndex(t)
+	f, err := os.OpenFile(log, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write(make([]byte, 100))
+	f.Close()
+	for _, ro := range []bool{true, false} {
+		ix, err := Open(dir, Options{ReadOnly: ro})
+		if err != nil {
+			t.Fatalf("read-only %t: %v", ro, err)
+		}
+		if got := hashIDs(t, ix); !slices.Equal(got, []string{"a", "b"}) {
+			t.Errorf("read-only %t: documents %v, want [a b]", ro, got)
+		}
+		if !ro {
+			put(t, ix, "c", "gamma")
+		}
+		ix.Close()
+	}
+}
+
+// TestIndex_moreTokensThanBytes: a passage repeating a word thousands of
+// times holds more tokens than its segment has bytes; the segment is valid.
+func TestIndex_moreTokensThanBytes(t *testing.T) {
+	ix, dir := openTemp(t, Options{})
+	put(t, ix, "a", strings.Repeat("zebra ", 5000))
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ix, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	defer ix.Close()
+	if got := ids(mustSearch(t, ix, "zebra", 1, nil)); !slices.Equal(got, []string{"a/0"}) {
+		t.Errorf("search: %v", got)
+	}
+}
+
 // TestOpen_damagedFiles: files that fail their checksums, or that the
 // index names but are gone, are ErrDamaged, for readers and writers.
 func TestOpen_damagedFiles(t *testing.T) {
@@ -236,7 +280,9 @@ func TestOpen_damagedFiles(t *testing.T) {
 		{"bit-flipped CURRENT", compacted, currentFile, flip(func(n int) int { return n - 6 })},
 		{"empty CURRENT", compacted, currentFile, func(p string) error { return os.Truncate(p, 0) }},
 		{"missing CURRENT", compacted, currentFile, os.Remove},
-		{"bit-flipped first log record", logged, "log.1", flip(func(int) int { return logHeaderSize + 10 })},
+		{"bit-flipped first log record", logged, "log.1", flip(func(int) int { return logHeaderSize + recordHeaderSize + 2 })},
+		{"bit-flipped length of the first log record", logged, "log.1", flip(func(int) int { return logHeaderSize + 1 })},
+		{"bit-flipped checksum of the first log record", logged, "log.1", flip(func(int) int { return logHeaderSize + 9 })},
 		{"bit-flipped log header", logged, "log.1", flip(func(int) int { return 2 })},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -258,8 +304,8 @@ func TestOpen_damagedFiles(t *testing.T) {
 }
 
 // TestOpen_legacyIndex: an index in the format semsearch kept before (a
-// bleve index, from a committed data directory) is ErrDamaged, saying it is
-// rebuilt, and is not touched.
+// bleve index, from a committed data directory) is ErrDamaged, saying which
+// format it is in, and is not touched.
 func TestOpen_legacyIndex(t *testing.T) {
 	src := "../../cmd/semsearch/testdata/datadir-v8/data/default.bm25"
 	dir := filepath.Join(t.TempDir(), "default.bm25")
@@ -271,8 +317,8 @@ func TestOpen_legacyIndex(t *testing.T) {
 		if err == nil {
 			ix.Close()
 		}
-		if !errors.Is(err, ErrDamaged) || !strings.Contains(fmt.Sprint(err), "rebuilds it") {
-			t.Errorf("read-only %t: %v, want ErrDamaged saying it is rebuilt", ro, err)
+		if !errors.Is(err, ErrDamaged) || !strings.Contains(fmt.Sprint(err), "format 1") {
+			t.Errorf("read-only %t: %v, want ErrDamaged naming format 1", ro, err)
 		}
 	}
 	if _, err := os.Stat(filepath.Join(dir, "index_meta.json")); err != nil {

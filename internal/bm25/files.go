@@ -90,8 +90,13 @@ func decodeCurrent(b []byte) (current, error) {
 	return c, nil
 }
 
-// writeCurrent replaces CURRENT atomically and durably.
+// writeCurrent replaces CURRENT atomically, after syncing dir so that the
+// files it names are there after a crash. Once it returns nil, c is
+// current (committed); the caller syncs dir again to make that durable.
 func writeCurrent(dir string, c current) error {
+	if err := syncDir(dir); err != nil {
+		return err
+	}
 	tmp := filepath.Join(dir, currentFile+".tmp")
 	if err := writeFileSync(tmp, encodeCurrent(c)); err != nil {
 		os.Remove(tmp)
@@ -101,7 +106,7 @@ func writeCurrent(dir string, c current) error {
 		os.Remove(tmp)
 		return err
 	}
-	return syncDir(dir)
+	return nil
 }
 
 // writeFileSync writes a new file and syncs it.
@@ -187,15 +192,22 @@ func holdsData(dir string) bool {
 }
 
 // A log file is its header ("SSBM25LG", u32 version) and then records:
-// u32 payload length, u32 CRC-32C of the payload, payload. A payload is
-// one batch:
+// u32 payload length, u32 CRC-32C of that length, u32 CRC-32C of the
+// payload, payload. The length's own checksum tells a record cut short by a
+// crash (a whole header, too few bytes after it: only the last record can
+// be) from a damaged length. A payload is one batch:
 //
 //	uvarint n, n document ids to remove (uvarint len, bytes)
 //	uvarint n, n terms: the batch's dictionary
 //	uvarint n, n documents: id, hash, uvarint tokens, uvarint passages, and
 //	  per passage uvarint chunk, length, terms, and per term uvarint
 //	  dictionary number and frequency
-const logVersion = 1
+const (
+	logVersion       = 1
+	recordHeaderSize = 12
+	// maxRecord bounds a batch's record; a larger batch is refused.
+	maxRecord = 1 << 31
+)
 
 func logHeader() []byte {
 	return binary.LittleEndian.AppendUint32([]byte(logMagic), logVersion)
@@ -204,7 +216,7 @@ func logHeader() []byte {
 // encodeBatch appends b's log record to buf.
 func encodeBatch(buf []byte, b *batch) []byte {
 	start := len(buf)
-	buf = append(buf, make([]byte, 8)...)
+	buf = append(buf, make([]byte, recordHeaderSize)...)
 	str := func(s string) {
 		buf = binary.AppendUvarint(buf, uint64(len(s)))
 		buf = append(buf, s...)
@@ -233,9 +245,10 @@ func encodeBatch(buf []byte, b *batch) []byte {
 			}
 		}
 	}
-	payload := buf[start+8:]
+	payload := buf[start+recordHeaderSize:]
 	binary.LittleEndian.PutUint32(buf[start:], uint32(len(payload)))
-	binary.LittleEndian.PutUint32(buf[start+4:], crc32.Checksum(payload, crcTable))
+	binary.LittleEndian.PutUint32(buf[start+4:], crc32.Checksum(buf[start:start+4], crcTable))
+	binary.LittleEndian.PutUint32(buf[start+8:], crc32.Checksum(payload, crcTable))
 	return buf
 }
 
@@ -326,8 +339,9 @@ func decodeBatch(payload []byte) (*batch, error) {
 
 // replayLog applies the records of a log file's contents to st and returns
 // how many bytes of it are whole records. A record cut short at the end (a
-// write that a crash interrupted, never acknowledged) ends the replay; a
-// bad record followed by more is damage.
+// write that a crash interrupted, never acknowledged) ends the replay, as
+// does a tail of zeros (a file whose size reached the disk before its
+// data); a bad record followed by more is damage.
 func replayLog(data []byte, st *state) (int64, error) {
 	if len(data) < logHeaderSize || string(data[:len(logMagic)]) != logMagic {
 		return 0, errors.New("log has no valid header")
@@ -337,16 +351,20 @@ func replayLog(data []byte, st *state) (int64, error) {
 	}
 	at := logHeaderSize
 	for at < len(data) {
-		if len(data)-at < 8 {
-			return int64(at), nil // a torn header
+		rest := data[at:]
+		if len(rest) < recordHeaderSize || allZero(rest) {
+			return int64(at), nil
 		}
-		n := int(binary.LittleEndian.Uint32(data[at:]))
-		end := at + 8 + n
-		if n < 0 || end > len(data) || end < at {
+		if crc32.Checksum(rest[:4], crcTable) != binary.LittleEndian.Uint32(rest[4:]) {
+			return 0, fmt.Errorf("log record at byte %d: its length fails its checksum", at)
+		}
+		n := uint64(binary.LittleEndian.Uint32(rest))
+		if n > uint64(len(rest)-recordHeaderSize) {
 			return int64(at), nil // torn: the record runs past the end
 		}
-		payload := data[at+8 : end]
-		if crc32.Checksum(payload, crcTable) != binary.LittleEndian.Uint32(data[at+4:]) {
+		end := at + recordHeaderSize + int(n)
+		payload := data[at+recordHeaderSize : end]
+		if crc32.Checksum(payload, crcTable) != binary.LittleEndian.Uint32(rest[8:]) {
 			if end == len(data) {
 				return int64(at), nil // the last record, torn
 			}
@@ -362,4 +380,13 @@ func replayLog(data []byte, st *state) (int64, error) {
 		at = end
 	}
 	return int64(at), nil
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }

@@ -149,7 +149,7 @@ func Open(dir string, opt Options) (*Index, error) {
 	case !fi.IsDir():
 		return nil, fmt.Errorf("open bm25 index %s: %w: it is not a directory", dir, ErrDamaged)
 	case legacyIndex(dir):
-		return nil, fmt.Errorf("open bm25 index %s: %w: it is in BM25 index format 1 (a bleve index, written by an older semsearch); a writable semsearch (index, serve, watch, repair) rebuilds it from the stored passages, re-embedding nothing", dir, ErrDamaged)
+		return nil, fmt.Errorf("open bm25 index %s: %w: it is in BM25 index format 1 (a bleve index, written by an older semsearch), which is rebuilt rather than read", dir, ErrDamaged)
 	}
 	if ix.lock, err = lockIndex(dir, opt.ReadOnly, lockTimeout); err != nil {
 		return nil, fmt.Errorf("open bm25 index %s: %w", dir, err)
@@ -259,9 +259,18 @@ func (ix *Index) create() error {
 	if err := writeCurrent(ix.dir, cur); err != nil {
 		return fmt.Errorf("create %s: %w", currentFile, err)
 	}
+	if err := syncDir(ix.dir); err != nil {
+		return fmt.Errorf("create %s: %w", currentFile, err)
+	}
 	f, err := os.OpenFile(logPath(ix.dir, cur.gen), os.O_RDWR, 0)
 	if err != nil {
 		return err
+	}
+	if ix.log != nil { // an index whose files went while it was open
+		ix.log.Close()
+	}
+	if ix.st != nil {
+		ix.st.release()
 	}
 	ix.cur, ix.st, ix.log, ix.logSize, ix.segSize = cur, newState(nil), f, logHeaderSize, 0
 	return nil

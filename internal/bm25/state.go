@@ -427,7 +427,13 @@ func (s *state) writeSegment(w io.Writer) error {
 				sort.Slice(all, func(i, j int) bool { return all[i].key < all[j].key })
 				memPart, ps, tfs = all, ps[:0], tfs[:0]
 			}
-			for _, p := range memPart {
+			for i, p := range memPart {
+				if i > 0 && p.key == memPart[i-1].key {
+					// A record that named a term twice for one passage
+					// (none written here does): one posting.
+					tfs[len(tfs)-1] += p.tf
+					continue
+				}
 				ps, tfs = append(ps, p.key), append(tfs, p.tf)
 			}
 			m2++

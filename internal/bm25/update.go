@@ -145,6 +145,10 @@ func (ix *Index) write(ctx context.Context, remove []string, add []analysedDoc) 
 	}
 	b := newBatch(remove, add)
 	ix.buf = encodeBatch(ix.buf[:0], b)
+	if n := len(ix.buf); n > maxRecord {
+		ix.buf = nil
+		return fmt.Errorf("a batch of %d documents takes %d MB, more than one write may (%d MB): send fewer documents at once", len(add), n>>20, maxRecord>>20)
+	}
 	if err := ix.appendLog(ix.buf); err != nil {
 		return err
 	}
@@ -153,10 +157,13 @@ func (ix *Index) write(ctx context.Context, remove []string, add []analysedDoc) 
 	}
 	ix.mu.Lock()
 	err := ix.st.apply(b)
+	if err != nil {
+		// Logged but not applied: the files say what holds, and no
+		// search sees the half-applied batch.
+		ix.broken.Store(true)
+	}
 	ix.mu.Unlock()
 	if err != nil {
-		// Logged but not applied: the files say what holds.
-		ix.broken.Store(true)
 		return fmt.Errorf("%w: %w", ErrDamaged, err)
 	}
 	if ix.logSize >= max(ix.compactMin, min(ix.segSize, compactMax), ix.compactAt) {
@@ -188,7 +195,9 @@ func (ix *Index) appendLog(rec []byte) error {
 		err = ix.log.Sync()
 	}
 	if err != nil {
-		if terr := ix.log.Truncate(ix.logSize); terr != nil {
+		// Synced, so that a batch reported failed does not come back
+		// after a crash.
+		if terr := ix.log.Truncate(ix.logSize); terr != nil || ix.log.Sync() != nil {
 			ix.broken.Store(true)
 		}
 		return fmt.Errorf("append to %s: %w", ix.log.Name(), err)
@@ -237,6 +246,12 @@ func (ix *Index) compact(install bool) (err error) {
 	committed = true
 	old := ix.cur
 	ix.cur = next
+	if err := syncDir(ix.dir); err != nil {
+		// CURRENT names the new generation, but perhaps not after a
+		// crash: keep both, and read the index again from its files.
+		ix.broken.Store(true)
+		return fmt.Errorf("replace %s: %w", currentFile, err)
+	}
 	if install {
 		// The new generation is on disk: if it cannot be used here, the
 		// index is read again from it.

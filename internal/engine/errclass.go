@@ -70,7 +70,7 @@ func (c ErrorClass) Text(err error) string {
 }
 
 // outOfSpace reports an error whose text says a disk is full although its
-// chain lost the errno: libraries format it with %v (bleve's persister) or
+// chain lost the errno: libraries format it with %v (as bleve's persister did) or
 // pass on a remote server's message (Weaviate's), and a full disk is 507
 // wherever it happened.
 func outOfSpace(err error) bool {

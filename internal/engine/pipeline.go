@@ -404,9 +404,9 @@ func (e *Engine) startKeywordWriter(ctx context.Context, name string, wg *sync.W
 	// should be searchable by keyword too.
 	kctx := context.WithoutCancel(ctx)
 	// One goroutine gathers the stored articles into batches while
-	// another writes the batch before: a write (analysis, bleve's
-	// segment, its fsync) takes long enough that the store, waiting on a
-	// full channel, would otherwise stop the whole pipeline for it.
+	// another writes the batch before: a write (analysis, a log record,
+	// its fsync) takes long enough that the store, waiting on a full
+	// channel, would otherwise stop the whole pipeline for it.
 	batches := make(chan []KeywordDoc, 1)
 	wg.Go(func() {
 		defer close(batches)

@@ -172,7 +172,8 @@ func (e *Engine) drain(ctx context.Context, collection string, q *writeQueue) {
 
 // indexRecovering is index for drain, whose goroutine carries no request
 // and so no request's recovery: a panic below it (a library's bug, such as
-// bleve's on a full disk) fails the run's calls, and the server goes on.
+// bleve's on a full disk, when the BM25 index was bleve's) fails the run's
+// calls, and the server goes on.
 // index's own deferred unlocks have run by then; the articles count as not
 // stored (sending them again is safe) and the keyword index is checked
 // again before the next search.
