@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // DefaultMaxFileBytes is the size above which [Load] skips a file when
@@ -116,6 +117,7 @@ func Load(ctx context.Context, paths []string, stdin io.Reader, opt LoadOptions)
 	if l.maxBytes == 0 {
 		l.maxBytes = DefaultMaxFileBytes
 	}
+	defer l.stopWorkers()
 	var err error
 	if l.include, err = compileGlobs(include); err != nil {
 		return Result{}, fmt.Errorf("load: include: %w", err)
@@ -135,6 +137,7 @@ func Load(ctx context.Context, paths []string, stdin io.Reader, opt LoadOptions)
 			return l.res, fmt.Errorf("load %s: %w", p, err)
 		}
 		if p == "-" {
+			l.flush()
 			if err := l.loadStdin(stdin); err != nil {
 				return l.res, err
 			}
@@ -148,12 +151,15 @@ func Load(ctx context.Context, paths []string, stdin io.Reader, opt LoadOptions)
 			walked = true
 			err = l.walkRoot(p)
 		} else {
+			l.flush() // the files before it keep their ids
 			err = l.loadFile(p, "", filepath.Base(p), parentName(p), fi, true)
 		}
 		if err != nil {
+			l.flush()
 			return l.res, err
 		}
 	}
+	l.flush()
 	if walked && len(opt.Include) > 0 && opt.Only == nil {
 		for i, n := range l.includeHits {
 			if n == 0 {
@@ -176,13 +182,24 @@ type loader struct {
 	files            map[string]string // resolved path of a loaded file -> its source
 	dirs             map[string]string // resolved path of a walked directory -> its path
 	stdinDone        bool
+	// Files found by walking a directory are read and parsed by workers
+	// (see parallel.go) while the walk goes on; queue holds them, and the
+	// problems met meanwhile, in walk order, until flush adds them.
+	jobs             chan *fileJob
+	workers          sync.WaitGroup
+	queue            []queued
 	includeHits      []int // files each include pattern matched
 	filesSeen        int   // files selected by the patterns so far
 	countLeftOut     bool  // count files the default patterns leave out
 }
 
 func (l *loader) problem(source, kind, format string, args ...any) {
-	l.res.Problems = append(l.res.Problems, Problem{Source: source, Kind: kind, Reason: fmt.Sprintf(format, args...)})
+	p := Problem{Source: source, Kind: kind, Reason: fmt.Sprintf(format, args...)}
+	if len(l.queue) > 0 {
+		l.queue = append(l.queue, queued{problem: &p}) // after the files before it
+		return
+	}
+	l.res.Problems = append(l.res.Problems, p)
 }
 
 // parentName returns the base name of the directory holding file p.
@@ -233,6 +250,7 @@ func (l *loader) walkRoot(root string) error {
 	if err := l.walkDir(root, real, "", entries, rootName(root), 0); err != nil {
 		return err
 	}
+	l.flush() // the problem below comes after the root's files
 	if l.filesSeen == before && l.only == nil {
 		pats := make([]string, len(l.include))
 		for i, g := range l.include {
@@ -391,6 +409,11 @@ func (l *loader) loadFile(path, real, id, prefix string, info fs.FileInfo, root 
 	}
 	if prev, ok := l.files[real]; ok && info.Mode().IsRegular() {
 		l.problem(path, KindSkipped, "same file as %s", prev)
+		return nil
+	}
+	if !root && l.raw == nil {
+		l.files[real] = path
+		l.parseLater(&fileJob{path: path, id: id, prefix: prefix, maxBytes: l.maxBytes})
 		return nil
 	}
 	data, tooLarge, err := readFile(path, l.maxBytes)

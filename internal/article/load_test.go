@@ -3,9 +3,11 @@ package article
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -440,4 +442,61 @@ func TestLoad_LeftOut(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestLoad_parallelLikeSequential: a walk whose files are read and parsed by
+// workers loads what the walk reading each file itself loads (the path
+// taken when LoadOptions.Raw is set): the same articles, ids and problems,
+// in the same order, over a tree of colliding ids, skipped and broken files
+// between good ones, several roots and a file named directly.
+func TestLoad_parallelLikeSequential(t *testing.T) {
+	base := t.TempDir()
+	tree := map[string]string{
+		"r1/big.txt":       strings.Repeat("too large ", 200),
+		"r1/empty.txt":     "",
+		"r1/bad.json":      `{"text": `,
+		"r1/dup.jsonl":     `{"id": "k", "text": "first"}` + "\n" + `{"id": "k", "text": "second"}` + "\n",
+		"r1/broken.pdf":    "%PDF-1.4 truncated",
+		"r1/utf16.txt":     "\xff\xfeH\x00i\x00\n\x00",
+		"r2/dup.jsonl":     `{"id": "k", "text": "third"}` + "\n",
+		"r2/a/x.txt":       "X\n\nBody.\n",
+		"r1/a/x.txt":       "X again\n\nBody.\n",
+		"r2/latin1.txt":    "Caf\xe9 au lait\n",
+		"single/named.txt": "Named\n\nDirectly.\n",
+	}
+	for i := range 200 {
+		tree[filepath.Join("r1", "many", strings.Repeat("n", i%7+1)+string(rune('a'+i%26))+strings.Repeat("0", i/26)+".md")] = "# Note\n\nText of note.\n"
+	}
+	writeTree(t, base, tree)
+	if err := os.Symlink(filepath.Join(base, "r2", "a", "x.txt"), filepath.Join(base, "r2", "alias.txt")); err != nil {
+		t.Fatal(err)
+	}
+	paths := []string{filepath.Join(base, "r1"), filepath.Join(base, "single", "named.txt"), filepath.Join(base, "r2"), filepath.Join(base, "r1")}
+	opt := LoadOptions{MaxFileBytes: 1000}
+	par, err := Load(t.Context(), paths, nil, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt.Raw = func(string, string, []byte) {} // reads each file in the walk
+	seq, err := Load(t.Context(), paths, nil, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(par.Articles) < 200 || len(par.Problems) < 5 {
+		t.Fatalf("the tree loaded %d articles and %d problems: it tests too little", len(par.Articles), len(par.Problems))
+	}
+	if !reflect.DeepEqual(par, seq) {
+		t.Errorf("parallel walk:\n%s\nsequential walk:\n%s", summary(par), summary(seq))
+	}
+}
+
+func summary(r Result) string {
+	var b strings.Builder
+	for _, a := range r.Articles {
+		fmt.Fprintf(&b, "article %s %s\n", a.ID, a.Source)
+	}
+	for _, p := range r.Problems {
+		fmt.Fprintf(&b, "problem %s %s %s\n", p.Source, p.Kind, p.Reason)
+	}
+	return b.String()
 }

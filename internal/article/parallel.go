@@ -1,0 +1,86 @@
+package article
+
+import (
+	"runtime"
+)
+
+// fileJob is one file of a directory walk, read and parsed by a worker.
+type fileJob struct {
+	path, id, prefix string
+	maxBytes         int64
+
+	done     chan struct{}
+	tooLarge bool
+	err      error
+	arts     []Article
+	probs    []Problem
+}
+
+// queued is a file in walk order, or a problem met between files.
+type queued struct {
+	job     *fileJob
+	problem *Problem
+}
+
+func (j *fileJob) run() {
+	defer close(j.done)
+	var data []byte
+	data, j.tooLarge, j.err = readFile(j.path, j.maxBytes)
+	if j.err != nil || j.tooLarge {
+		return
+	}
+	// Parse fails only for an unknown format, and "" is always known.
+	j.arts, j.probs, j.err = Parse(j.path, j.id, data, "")
+}
+
+// parseLater hands j to the workers, starting them on first use, and
+// queues it in walk order.
+func (l *loader) parseLater(j *fileJob) {
+	j.done = make(chan struct{})
+	if l.jobs == nil {
+		n := runtime.GOMAXPROCS(0)
+		l.jobs = make(chan *fileJob, 4*n)
+		for range n {
+			l.workers.Go(func() {
+				for j := range l.jobs {
+					j.run()
+				}
+			})
+		}
+	}
+	l.queue = append(l.queue, queued{job: j})
+	l.jobs <- j
+}
+
+// flush adds what the workers made of the queued files, and the problems
+// met between them, in walk order: what a walk that read and parsed each
+// file itself would have added.
+func (l *loader) flush() {
+	q := l.queue
+	l.queue = nil
+	for _, it := range q {
+		if it.problem != nil {
+			l.res.Problems = append(l.res.Problems, *it.problem)
+			continue
+		}
+		j := it.job
+		<-j.done
+		switch {
+		case j.err != nil:
+			l.problem(j.path, KindError, "cannot read: %v", unwrapPath(j.err))
+		case j.tooLarge:
+			l.problem(j.path, KindSkipped, "file too large: more than %d bytes", l.maxBytes)
+		default:
+			l.add(j.arts, j.probs, j.id, j.prefix)
+		}
+	}
+}
+
+// stopWorkers ends the workers once the queue is flushed.
+func (l *loader) stopWorkers() {
+	if l.jobs != nil {
+		close(l.jobs)
+		l.workers.Wait()
+		l.jobs = nil
+	}
+}
