@@ -185,12 +185,12 @@ type loader struct {
 	// Files found by walking a directory are read and parsed by workers
 	// (see parallel.go) while the walk goes on; queue holds them, and the
 	// problems met meanwhile, in walk order, until flush adds them.
-	jobs             chan *fileJob
-	workers          sync.WaitGroup
-	queue            []queued
-	includeHits      []int // files each include pattern matched
-	filesSeen        int   // files selected by the patterns so far
-	countLeftOut     bool  // count files the default patterns leave out
+	jobs         chan *fileJob
+	workers      sync.WaitGroup
+	queue        []queued
+	includeHits  []int // files each include pattern matched
+	filesSeen    int   // files selected by the patterns so far
+	countLeftOut bool  // count files the default patterns leave out
 }
 
 func (l *loader) problem(source, kind, format string, args ...any) {
