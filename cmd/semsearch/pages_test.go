@@ -84,7 +84,7 @@ func TestDataDirV5(t *testing.T) {
 		t.Errorf("after the next write: %d documents", len(docs))
 	}
 	wal, err := os.ReadFile(filepath.Join(data, "default.wal"))
-	if err != nil || !strings.HasPrefix(string(wal), "semsearch log v5\n") {
+	if err != nil || !strings.HasPrefix(string(wal), "semsearch log v6\n") {
 		t.Errorf("log starts %.17q, %v", wal, err)
 	}
 }

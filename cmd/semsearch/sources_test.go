@@ -37,7 +37,7 @@ func TestDataDirV6(t *testing.T) {
 		t.Fatalf("index: %v\n%s%s", err, out, stderr)
 	}
 	wal, err := os.ReadFile(filepath.Join(data, "default.wal"))
-	if err != nil || !strings.HasPrefix(string(wal), "semsearch log v5\n") {
+	if err != nil || !strings.HasPrefix(string(wal), "semsearch log v6\n") {
 		t.Errorf("log starts %.17q, %v", wal, err)
 	}
 	// A rebuild writes a new snapshot (of the current version), which
@@ -143,9 +143,9 @@ func TestDataDirV8(t *testing.T) {
 		t.Errorf("search after a write: %v\n%s%s", err, out, stderr)
 	}
 	// The writer upgraded the log (version 4, whose sources record
-	// replaces them whole) to version 5, and the sources read from the
-	// version 4 record are still there.
-	if wal, err := os.ReadFile(filepath.Join(data, "default.wal")); err != nil || !strings.HasPrefix(string(wal), "semsearch log v5\n") {
+	// replaces them whole) to the current version, and the sources read
+	// from the version 4 record are still there.
+	if wal, err := os.ReadFile(filepath.Join(data, "default.wal")); err != nil || !strings.HasPrefix(string(wal), "semsearch log v6\n") {
 		t.Errorf("log after a write starts %.17q, %v", wal, err)
 	}
 	out, _, err = run(t, "", append(base, "sources")...)

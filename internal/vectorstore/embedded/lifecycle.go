@@ -527,8 +527,19 @@ func readCounts(f *os.File, off int64) (recordCounts, int64, bool, error) {
 	}
 	end := off + recHeader + int64(len(p))
 	var rc recordCounts
-	if p[0] != opPut && p[0] != opDelete && p[0] != opSources && p[0] != opSourcesChange {
+	if p[0] != opPut && p[0] != opDelete && p[0] != opSources && p[0] != opSourcesChange && p[0] != opPutDoc {
 		return rc, 0, false, fmt.Errorf("unknown log record type %d", p[0])
+	}
+	if p[0] == opPutDoc {
+		if len(p) < 5 {
+			return rc, 0, false, errTorn
+		}
+		rd := &docReader{buf: p[5:]}
+		rc.updated, rc.Counts = readPutHead(rd)
+		if rd.err != nil {
+			return rc, 0, false, fmt.Errorf("decode log record: %w", rd.err)
+		}
+		return rc, end, true, nil
 	}
 	// Only the fields listing needs are decoded (gob skips the others),
 	// not the document.

@@ -925,9 +925,15 @@ func (s *Store) replay(ctx context.Context, c *collection) error {
 // applyRecord applies one change log record in memory.
 func (c *collection) applyRecord(op byte, p []byte) error {
 	switch op {
-	case opPut:
+	case opPut, opPutDoc:
 		var r putRecord
-		raw, err := decodeRecord(p, &r)
+		var raw []byte
+		var err error
+		if op == opPut {
+			raw, err = decodeRecord(p, &r)
+		} else {
+			r, raw, err = decodePutDoc(p)
+		}
 		if err != nil {
 			return err
 		}

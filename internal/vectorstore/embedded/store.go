@@ -522,10 +522,7 @@ func (s *Store) Put(ctx context.Context, name string, doc vectorstore.Document, 
 		after.Documents--
 		after.Passages -= len(old.Passages)
 	}
-	rec, err := record(opPut, putRecord{Entry: entry, Updated: updated, Counts: after}, stored)
-	if err != nil {
-		return fmt.Errorf("put document %q: encode log record: %w", doc.ID, err)
-	}
+	rec := recordPut(putRecord{Entry: entry, Updated: updated, Counts: after}, stored)
 	if err := s.append(name, c, rec); err != nil {
 		return fmt.Errorf("put document %q: %w", doc.ID, err)
 	}

@@ -22,8 +22,9 @@ import (
 // changes made since: NAME.wal holds a header (walMagic and the generation
 // of the snapshot it continues, a little-endian uint64) followed by records.
 // A record is its payload's length and CRC-32C (little-endian uint32s), then
-// the payload: an op byte, the length of a gob-encoded header, the header
-// and, for a put, the passages' vectors as raw little-endian float32.
+// the payload: an op byte, the length of a header, the header (gob-encoded;
+// for a put since log v6, written by hand, see recordPut) and, for a put,
+// the passages' vectors as raw little-endian float32.
 //
 // A change is appended to the log (one write) before it is applied in
 // memory, and [Store.Flush] syncs the log, so a durable write costs the
@@ -35,7 +36,8 @@ import (
 // and starting the log afresh loses nothing either.
 const (
 	walExt      = ".wal"
-	walMagic    = "semsearch log v5\n"
+	walMagic    = "semsearch log v6\n"
+	walMagicV5  = "semsearch log v5\n" // same layout; puts only with gob headers
 	walMagicV4  = "semsearch log v4\n" // same layout; sources only replaced whole
 	walMagicV3  = "semsearch log v3\n" // same layout; no sources records
 	walMagicV2  = "semsearch log v2\n" // same layout; documents without Pages and Chapters
@@ -50,6 +52,10 @@ const (
 	// opSourcesChange changes the collection's sources: the roots
 	// replaced, some file reports replaced or added, some removed (log v5).
 	opSourcesChange byte = 4
+	// opPutDoc is a put whose header is written by hand (log v6; see
+	// recordPut), not by gob: encoding a gob header (its type sent with
+	// every record) cost more than the rest of a put.
+	opPutDoc byte = 5
 )
 
 // errTorn reports the end of the usable log: a record cut short or damaged.
@@ -312,14 +318,14 @@ type logReader struct {
 }
 
 // readLogHeader reads a log's header and returns its generation, and
-// whether it is an older (version 1 to 4) log.
+// whether it is an older (version 1 to 5) log.
 func readLogHeader(r io.Reader) (uint64, bool, error) {
 	h := make([]byte, walHeader)
 	if _, err := io.ReadFull(r, h); err != nil {
 		return 0, false, errTorn
 	}
 	m := string(h[:len(walMagic)])
-	if m != walMagic && m != walMagicV4 && m != walMagicV3 && m != walMagicV2 && m != walMagicV1 {
+	if m != walMagic && m != walMagicV5 && m != walMagicV4 && m != walMagicV3 && m != walMagicV2 && m != walMagicV1 {
 		return 0, false, errors.New("not a semsearch change log (or one written by a newer semsearch)")
 	}
 	return binary.LittleEndian.Uint64(h[len(walMagic):]), m != walMagic, nil
@@ -364,6 +370,79 @@ func (lr *logReader) next() (byte, []byte, error) {
 	}
 	lr.off += recHeader + int64(size)
 	return p[0], p[1:], nil
+}
+
+// recordPut frames a put as an opPutDoc record: the header is the time and
+// counts (first, so that listing reads them without the document), then
+// the document as a snapshot's catalog writes it (appendDocs, a list of
+// one), then the vectors as record writes them.
+func recordPut(r putRecord, vecs [][]float32) []byte {
+	n := 0
+	for _, v := range vecs {
+		n += 4 * len(v)
+	}
+	b := make([]byte, recHeader, recHeader+1+4+256+len(r.Entry.Doc.Text)+64*len(r.Entry.Passages)+n)
+	b = append(b, opPutDoc, 0, 0, 0, 0)
+	start := len(b)
+	b = appendPutHead(b, r.Updated, r.Counts)
+	b = appendDocs(b, []*docEntry{r.Entry})
+	binary.LittleEndian.PutUint32(b[start-4:], uint32(len(b)-start))
+	for _, v := range vecs {
+		b = appendFloats(b, v)
+	}
+	binary.LittleEndian.PutUint32(b[0:], uint32(len(b)-recHeader))
+	binary.LittleEndian.PutUint32(b[4:], crc32.Checksum(b[recHeader:], crcTable))
+	return b
+}
+
+func appendPutHead(b []byte, updated time.Time, c counts) []byte {
+	b = appendTime(b, updated)
+	counted := byte(0)
+	if c.Counted {
+		counted = 1
+	}
+	b = append(b, counted)
+	b = binary.AppendUvarint(b, uint64(c.Documents))
+	return binary.AppendUvarint(b, uint64(c.Passages))
+}
+
+// readPutHead decodes what appendPutHead wrote at the start of r.
+func readPutHead(r *docReader) (time.Time, counts) {
+	t := r.time()
+	var c counts
+	c.Counted = r.byte() == 1
+	c.Documents, c.Passages = int(r.uvarint()), int(r.uvarint())
+	return t, c
+}
+
+// decodePutDoc decodes an opPutDoc payload (after the op byte) into its
+// header and the raw vectors after it. The document's strings alias a copy
+// of the header, not p (a log reader's buffer, reused).
+func decodePutDoc(p []byte) (putRecord, []byte, error) {
+	var r putRecord
+	if len(p) < 4 {
+		return r, nil, errTorn
+	}
+	n := binary.LittleEndian.Uint32(p)
+	p = p[4:]
+	if uint64(n) > uint64(len(p)) {
+		return r, nil, errTorn
+	}
+	head := bytes.Clone(p[:n])
+	rd := &docReader{buf: head}
+	r.Updated, r.Counts = readPutHead(rd)
+	if rd.err != nil {
+		return r, nil, fmt.Errorf("decode log record: %w", rd.err)
+	}
+	docs, err := readDocs(head[rd.off:])
+	if err != nil {
+		return r, nil, fmt.Errorf("decode log record: %w", err)
+	}
+	if len(docs) != 1 {
+		return r, nil, fmt.Errorf("decode log record: a put of %d documents", len(docs))
+	}
+	r.Entry = docs[0]
+	return r, p[n:], nil
 }
 
 // decodeRecord splits a payload into its gob header, decoded into head, and
