@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/semsearch/semsearch/internal/vectorstore"
 )
@@ -68,6 +69,43 @@ func TestLogV5Fixture(t *testing.T) {
 	for j, h := range hits {
 		if !reflect.DeepEqual(h.Vector, ps[j].Vector) || h.Start != ps[j].Start || h.LineStart != ps[j].LineStart {
 			t.Errorf("doc-6 passage %d after replay: %+v, want %+v", j, h, ps[j])
+		}
+	}
+}
+
+// TestRecordPut: a put record decodes to what was put, with its counts, and
+// a payload cut anywhere is refused or leaves vectors short, never misread
+// as another document (the log's checksum catches cuts first; this guards
+// the decoder).
+func TestRecordPut(t *testing.T) {
+	d, ps := richDoc(3, 1)
+	e := &docEntry{Doc: d, Passages: make([]vectorstore.Passage, len(ps)), Vectored: []bool{true, true}}
+	for i, p := range ps {
+		e.Passages[i] = p
+		e.Passages[i].Vector = nil
+	}
+	vecs := [][]float32{ps[0].Vector, ps[1].Vector}
+	want := putRecord{Entry: e, Updated: d.Indexed, Counts: counts{Counted: true, Documents: 7, Passages: 14}}
+	rec := recordPut(want, vecs)
+	payload := rec[recHeader:]
+	if payload[0] != opPutDoc {
+		t.Fatalf("op %d", payload[0])
+	}
+	got, raw, err := decodePutDoc(payload[1:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.Updated.Equal(want.Updated) || got.Counts != want.Counts || len(raw) != 4*(len(vecs[0])+len(vecs[1])) {
+		t.Errorf("head %+v %+v, %d bytes of vectors", got.Updated, got.Counts, len(raw))
+	}
+	got.Entry.Doc.Published, want.Entry.Doc.Published = time.Time{}, time.Time{}
+	if !reflect.DeepEqual(got.Entry, want.Entry) {
+		t.Errorf("entry:\n%+v\nwant\n%+v", got.Entry, want.Entry)
+	}
+	for n := range len(payload) - 1 {
+		r, raw, err := decodePutDoc(payload[1 : 1+n])
+		if err == nil && (r.Entry.Doc.ID != d.ID || len(raw) >= 4*(len(vecs[0])+len(vecs[1]))) {
+			t.Fatalf("cut to %d bytes: decoded %+v", n, r.Entry.Doc)
 		}
 	}
 }
