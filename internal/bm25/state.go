@@ -1,6 +1,7 @@
 package bm25
 
 import (
+	"encoding/binary"
 	"fmt"
 	"io"
 	"slices"
@@ -21,7 +22,7 @@ type state struct {
 
 	docs     map[string]*memDoc
 	passages []memPassage
-	postings map[string]*[]memPosting
+	postings map[string]*memList
 
 	// Totals of what is live, for BM25's N and average length.
 	liveDocs, livePassages int
@@ -43,9 +44,39 @@ type memPassage struct {
 	length uint32
 }
 
-type memPosting struct {
-	passage uint32 // into state.passages
-	tf      uint32
+// memList is a term's postings among the passages added since the segment:
+// (passage delta, frequency) varint pairs, passages ascending (they are
+// appended in order). It takes about a third of the memory of fixed-size
+// pairs, and the postings held in memory are what bounds a writer's heap
+// between generations.
+type memList struct {
+	buf  []byte
+	last uint32 // the passage added last
+}
+
+func (l *memList) add(passage, tf uint32) {
+	l.buf = binary.AppendUvarint(l.buf, uint64(passage-l.last))
+	l.buf = binary.AppendUvarint(l.buf, uint64(tf))
+	l.last = passage
+}
+
+// each calls fn with each posting's passage (into state.passages) and
+// frequency.
+func (l *memList) each(fn func(passage, tf uint32)) {
+	p := uint64(0)
+	for b := l.buf; len(b) > 0; {
+		d, n := binary.Uvarint(b)
+		if n <= 0 {
+			return
+		}
+		tf, m := binary.Uvarint(b[n:])
+		if m <= 0 {
+			return
+		}
+		b = b[n+m:]
+		p += d
+		fn(uint32(p), uint32(tf))
+	}
 }
 
 // termCount is one distinct term of a passage and how often it occurs.
@@ -117,7 +148,7 @@ func newBatch(remove []string, docs []analysedDoc) *batch {
 }
 
 func newState(seg *segment) *state {
-	s := &state{seg: seg, docs: map[string]*memDoc{}, postings: map[string]*[]memPosting{}}
+	s := &state{seg: seg, docs: map[string]*memDoc{}, postings: map[string]*memList{}}
 	if seg != nil {
 		s.segGone = make([]bool, seg.docs)
 		s.segDead = make([]bool, seg.passages)
@@ -141,11 +172,11 @@ func (s *state) apply(b *batch) error {
 			return err
 		}
 	}
-	lists := make([]*[]memPosting, len(b.terms))
+	lists := make([]*memList, len(b.terms))
 	for i, t := range b.terms {
 		l := s.postings[t]
 		if l == nil {
-			l = new([]memPosting)
+			l = &memList{}
 			s.postings[t] = l
 		}
 		lists[i] = l
@@ -164,8 +195,7 @@ func (s *state) apply(b *batch) error {
 				if int(t.ref) >= len(lists) {
 					return fmt.Errorf("term %d of a batch of %d", t.ref, len(lists))
 				}
-				l := lists[t.ref]
-				*l = append(*l, memPosting{passage: at, tf: t.tf})
+				lists[t.ref].add(at, t.tf)
 			}
 		}
 		s.liveDocs++
@@ -258,15 +288,12 @@ func (s *state) termPostings(term string, out []posting) ([]posting, error) {
 		}
 	}
 	base := uint32(s.segPassages())
-	var list []memPosting
 	if l := s.postings[term]; l != nil {
-		list = *l
-	}
-	for _, mp := range list {
-		p := &s.passages[mp.passage]
-		if !p.doc.gone {
-			out = append(out, posting{key: base + mp.passage, tf: mp.tf, length: p.length})
-		}
+		l.each(func(at, tf uint32) {
+			if p := &s.passages[at]; !p.doc.gone {
+				out = append(out, posting{key: base + at, tf: tf, length: p.length})
+			}
+		})
 	}
 	return out, nil
 }
@@ -411,11 +438,11 @@ func (s *state) writeSegment(w io.Writer) error {
 		}
 		if fromMem {
 			memPart = memPart[:0]
-			for _, mp := range *s.postings[name] {
-				if !s.passages[mp.passage].doc.gone {
-					memPart = append(memPart, posting{key: remap[segN+int(mp.passage)], tf: mp.tf})
+			s.postings[name].each(func(at, tf uint32) {
+				if !s.passages[at].doc.gone {
+					memPart = append(memPart, posting{key: remap[segN+int(at)], tf: tf})
 				}
-			}
+			})
 			sort.Slice(memPart, func(i, j int) bool { return memPart[i].key < memPart[j].key })
 			if len(ps) > 0 && len(memPart) > 0 {
 				// Segment and new passages interleave by document id.
