@@ -188,9 +188,10 @@ type loader struct {
 	jobs         chan *fileJob
 	workers      sync.WaitGroup
 	queue        []queued
-	includeHits  []int // files each include pattern matched
-	filesSeen    int   // files selected by the patterns so far
-	countLeftOut bool  // count files the default patterns leave out
+	pending      map[string]*fileJob // by resolved path, until settled
+	includeHits  []int               // files each include pattern matched
+	filesSeen    int                 // files selected by the patterns so far
+	countLeftOut bool                // count files the default patterns leave out
 }
 
 func (l *loader) problem(source, kind, format string, args ...any) {
@@ -407,13 +408,18 @@ func (l *loader) loadFile(path, real, id, prefix string, info fs.FileInfo, root 
 	if real == "" {
 		real = resolve(path)
 	}
+	if j := l.pending[real]; j != nil && info.Mode().IsRegular() {
+		// An alias of a file a worker has not finished: it counts as
+		// loaded only once it was read.
+		l.settle(j)
+	}
 	if prev, ok := l.files[real]; ok && info.Mode().IsRegular() {
 		l.problem(path, KindSkipped, "same file as %s", prev)
 		return nil
 	}
 	if !root && l.raw == nil {
 		l.files[real] = path
-		l.parseLater(&fileJob{path: path, id: id, prefix: prefix, maxBytes: l.maxBytes})
+		l.parseLater(&fileJob{path: path, real: real, id: id, prefix: prefix, maxBytes: l.maxBytes})
 		return nil
 	}
 	data, tooLarge, err := readFile(path, l.maxBytes)

@@ -500,3 +500,27 @@ func summary(r Result) string {
 	}
 	return b.String()
 }
+
+// TestLoad_parallelUnreadableAlias: a file that cannot be read counts as
+// not loaded, in a parallel walk too: an alias of it met later in the walk,
+// or named directly after its directory, is read in turn (and fails
+// alike), as a walk reading each file itself does.
+func TestLoad_parallelUnreadableAlias(t *testing.T) {
+	if _, err := os.ReadFile("/proc/self/mem"); err == nil {
+		t.Skip("/proc/self/mem reads here: no unreadable file to alias")
+	}
+	dir := filepath.Join(t.TempDir(), "d")
+	writeTree(t, dir, map[string]string{"a.txt": "A\n\nBody.\n", "z.txt": "Z\n\nBody.\n"})
+	for _, name := range []string{"m.txt", "n.txt"} {
+		if err := os.Symlink("/proc/self/mem", filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, paths := range [][]string{{dir}, {dir, filepath.Join(dir, "m.txt")}} {
+		par, perr := Load(t.Context(), paths, nil, LoadOptions{})
+		seq, serr := Load(t.Context(), paths, nil, LoadOptions{Raw: func(string, string, []byte) {}})
+		if (perr == nil) != (serr == nil) || !reflect.DeepEqual(par, seq) {
+			t.Errorf("%d paths: parallel walk (%v):\n%s\nsequential walk (%v):\n%s", len(paths), perr, summary(par), serr, summary(seq))
+		}
+	}
+}

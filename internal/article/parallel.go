@@ -6,12 +6,13 @@ import (
 
 // fileJob is one file of a directory walk, read and parsed by a worker.
 type fileJob struct {
-	path, id, prefix string
-	maxBytes         int64
+	path, real, id, prefix string
+	maxBytes               int64
 
 	done     chan struct{}
 	tooLarge bool
 	err      error
+	panicked any // what Parse panicked with, raised again by flush
 	arts     []Article
 	probs    []Problem
 }
@@ -24,6 +25,10 @@ type queued struct {
 
 func (j *fileJob) run() {
 	defer close(j.done)
+	defer func() {
+		// Raised again on the loading goroutine, as without workers.
+		j.panicked = recover()
+	}()
 	var data []byte
 	data, j.tooLarge, j.err = readFile(j.path, j.maxBytes)
 	if j.err != nil || j.tooLarge {
@@ -48,8 +53,26 @@ func (l *loader) parseLater(j *fileJob) {
 			})
 		}
 	}
+	if l.pending == nil {
+		l.pending = map[string]*fileJob{}
+	}
+	l.pending[j.real] = j
 	l.queue = append(l.queue, queued{job: j})
 	l.jobs <- j
+}
+
+// settle waits for j and, when its file could not be read, forgets that
+// it was loaded (as the walk reading each file itself never recorded it),
+// so that an alias of it is read in turn.
+func (l *loader) settle(j *fileJob) {
+	<-j.done
+	if l.pending[j.real] != j {
+		return
+	}
+	delete(l.pending, j.real)
+	if (j.err != nil || j.tooLarge) && l.files[j.real] == j.path {
+		delete(l.files, j.real)
+	}
 }
 
 // flush adds what the workers made of the queued files, and the problems
@@ -64,7 +87,10 @@ func (l *loader) flush() {
 			continue
 		}
 		j := it.job
-		<-j.done
+		l.settle(j)
+		if j.panicked != nil {
+			panic(j.panicked)
+		}
 		switch {
 		case j.err != nil:
 			l.problem(j.path, KindError, "cannot read: %v", unwrapPath(j.err))

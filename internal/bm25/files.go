@@ -206,7 +206,7 @@ const (
 	logVersion       = 1
 	recordHeaderSize = 12
 	// maxRecord bounds a batch's record; a larger batch is refused.
-	maxRecord = 1 << 31
+	maxRecord int64 = 1 << 31
 )
 
 func logHeader() []byte {

@@ -145,7 +145,7 @@ func (ix *Index) write(ctx context.Context, remove []string, add []analysedDoc) 
 	}
 	b := newBatch(remove, add)
 	ix.buf = encodeBatch(ix.buf[:0], b)
-	if n := len(ix.buf); n > maxRecord {
+	if n := len(ix.buf); int64(n) > maxRecord {
 		ix.buf = nil
 		return fmt.Errorf("a batch of %d documents takes %d MB, more than one write may (%d MB): send fewer documents at once", len(add), n>>20, maxRecord>>20)
 	}
