@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -191,9 +192,10 @@ func TestServe_securityFlagsChecked(t *testing.T) {
 
 // TestServe_crossSiteInChromium (item 9 in a real browser): a page of
 // another site auto-submits a text/plain form to the API of a default
-// (no key, loopback) server, the attack of the issue; Chromium's own
-// Origin and Sec-Fetch-Site make the server refuse it, while the search
-// page's own key and forget forms, submitted by Chromium, work.
+// (no key, loopback) server, the attack of the issue, and makes the browser
+// search it with an image and a no-cors fetch; Chromium's own Origin and
+// Sec-Fetch-Site make the server refuse all three, while the search page's
+// own key and forget forms, submitted by Chromium, work.
 func TestServe_crossSiteInChromium(t *testing.T) {
 	chromium := chromiumPath(t)
 	base := serveWithFake(t, "--api-key", `pa;ss"wörd`)
@@ -205,6 +207,15 @@ func TestServe_crossSiteInChromium(t *testing.T) {
 	// The attacker's page, on localhost: another site than 127.0.0.1.
 	attack := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
+		if r.URL.Path == "/reads" {
+			// Searches whose answers the page cannot read, but can time.
+			fmt.Fprintf(w, `<!doctype html><script>
+				const img = new Promise(done => { const i = new Image(); i.onload = i.onerror = done; i.src = "%[1]s/v1/search?q=meeting+image" });
+				const f = fetch("%[1]s/v1/search?q=meeting+fetch", {mode: "no-cors"}).catch(() => {});
+				Promise.all([img, f]).then(() => { document.title = "done" });
+				</script>`, open)
+			return
+		}
 		fmt.Fprintf(w, `<!doctype html><form method="post" enctype="text/plain" action="%s/v1/documents">`+
 			`<input type="hidden" name='{"id": "note-1", "title": "Forged", "text": "Forged text.", "pad": "' value='"}'></form>`+
 			`<script>document.forms[0].submit()</script>`, open)
@@ -225,6 +236,12 @@ func TestServe_crossSiteInChromium(t *testing.T) {
 	defer cancel()
 
 	if err := chromedp.Do(ctx,
+		chromedp.Navigate(attackURL+"/reads"),
+		chromedp.Poll[chromedp.Void](`document.title == "done"`),
+	); err != nil {
+		t.Fatalf("attack page, reads: %v", err)
+	}
+	if err := chromedp.Do(ctx,
 		chromedp.Navigate(attackURL),
 		chromedp.Poll[chromedp.Void](`location.href.includes("/v1/documents")`),
 		chromedp.WaitReady(chromedp.CSS("body")),
@@ -241,6 +258,25 @@ func TestServe_crossSiteInChromium(t *testing.T) {
 	}
 	if _, body := browse(t, "GET", open+"/v1/documents/note-1", "", "", nil); !strings.Contains(body, "A note") {
 		t.Errorf("the article changed: %s", body)
+	}
+	// The image and the fetch reached the server and were refused: no
+	// search was answered.
+	_, metrics := browse(t, "GET", open+"/metrics", "", "", nil)
+	refusedReads, answered := 0, 0
+	for _, line := range strings.Split(metrics, "\n") {
+		if !strings.HasPrefix(line, "semsearch_http_requests_total{") || !strings.Contains(line, `route="/v1/search"`) {
+			continue
+		}
+		n, _ := strconv.Atoi(line[strings.LastIndexByte(line, ' ')+1:])
+		switch {
+		case strings.Contains(line, `status="403"`):
+			refusedReads += n
+		case strings.Contains(line, `status="200"`):
+			answered += n
+		}
+	}
+	if refusedReads != 2 || answered != 0 {
+		t.Errorf("cross-site searches: %d refused, %d answered; want 2 refused, none answered\n%s", refusedReads, answered, metrics)
 	}
 
 	// The page's own forms, in the same browser: the key, then forget.

@@ -28,9 +28,10 @@
 //
 // # Browsers
 //
-// Every route refuses with 403 a browser's cross-origin request that is not
-// a GET, HEAD or OPTIONS (cross_origin: net/http's CrossOriginProtection,
-// with the CORS origins trusted), and a request that reached a loopback
+// Every route refuses with 403 a browser's cross-origin request but a
+// preflight (OPTIONS) and a link followed to it (cross_origin: net/http's
+// CrossOriginProtection, and the same headers for GET and HEAD, with the
+// CORS origins trusted), and a request that reached a loopback
 // address under a Host that is neither a loopback name nor one of
 // [Config.AllowedHosts] (forbidden_host: DNS rebinding). Clients without
 // Origin and Sec-Fetch-Site, such as curl, pass the first.

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -226,25 +227,55 @@ func isLoopbackAddr(addr string) bool {
 	return err == nil && ip.Unmap().IsLoopback()
 }
 
-// checkOrigin refuses, with 403, a browser's cross-origin request that is
-// not a plain read (anything but GET, HEAD and OPTIONS, so POSTs that only
-// search too): a page of another site could otherwise post a text/plain
-// body, which needs no preflight, to a server on the user's machine. It
-// uses net/http's CrossOriginProtection, which reads Sec-Fetch-Site and
-// Origin; requests without either (curl, SDKs) and the search page's own
-// forms pass. --cors-origin origins are trusted, and "*" trusts every one.
+// checkOrigin refuses, with 403, a browser's cross-origin request: a page
+// of another site could otherwise post a text/plain body, which needs no
+// preflight, to a server on the user's machine, and make it search with a
+// GET (an image, a no-cors fetch) whose answer it cannot read but whose
+// time and size it can measure (cross-site search leaks), at the cost of an
+// embedding each. It uses net/http's CrossOriginProtection for every method
+// but GET, HEAD and OPTIONS, which reads Sec-Fetch-Site and Origin, and
+// [crossSiteRead] for GET and HEAD. Requests without either header (curl,
+// SDKs), the search page's own forms and a link followed to the server pass.
+// --cors-origin origins are trusted, and "*" trusts every one.
 func (s *Server) checkOrigin(next http.Handler) http.Handler {
 	if s.anyOrigin {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := s.crossOrigin.Check(r); err != nil {
+		if err := s.crossOrigin.Check(r); err != nil || s.crossSiteRead(r) {
 			s.refuse(w, r, "cross_origin", "cross-origin request refused: a browser page of another origin may not change "+
 				"or query this server; start it with --cors-origin ORIGIN to allow that origin")
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// crossSiteRead reports a GET or HEAD that a page of another origin made
+// the browser send: Sec-Fetch-Site says so (same-site counts: another port
+// of localhost is another origin), or, from a browser that does not send
+// it, an Origin that is neither the server's nor trusted. A top-level
+// navigation (a link the user followed) is not refused: its answer goes to
+// the user, not to the page.
+func (s *Server) crossSiteRead(r *http.Request) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	origin := r.Header.Get("Origin")
+	if origin != "" && s.origins[origin] {
+		return false
+	}
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "same-origin", "none":
+		return false
+	case "cross-site", "same-site":
+		return r.Header.Get("Sec-Fetch-Mode") != "navigate" || r.Header.Get("Sec-Fetch-Dest") != "document"
+	}
+	if origin == "" {
+		return false // not a browser, or one that says nothing
+	}
+	u, err := url.Parse(origin)
+	return err != nil || u.Host != r.Host
 }
 
 // refuse answers 403 with an error body.

@@ -93,14 +93,63 @@ func TestServer_crossSiteRequests(t *testing.T) {
 			}
 		})
 	}
-	// Reads with GET stay open to any page: the browser keeps the answer
-	// from it without CORS.
-	if w := do(s, request{method: "GET", target: "/v1/documents", header: crossSite}); w.Code != http.StatusOK {
-		t.Errorf("cross-site GET: %d", w.Code)
-	}
 	// curl's POST as docs/http-api.md writes it changes the article.
 	if w := do(s, request{method: "POST", target: "/v1/documents", body: doc}); w.Code != http.StatusOK {
 		t.Errorf("curl POST: %d %s", w.Code, w.Body)
+	}
+}
+
+// TestServer_crossSiteReads: a GET or HEAD a page of another site makes
+// the browser send (an image, a no-cors fetch, a frame) is refused too:
+// the page cannot read the answer, but it can time it and costs the server
+// a search. curl, the page itself, a link the user followed and a trusted
+// --cors-origin read as before.
+func TestServer_crossSiteReads(t *testing.T) {
+	const trusted = "https://app.example.com"
+	s, _ := newTestServer(t, withFrontdoors, func(c *Config) { c.CORSOrigins = []string{trusted} })
+	seed(t, s)
+	targets := []string{"/v1/search?q=fired", "/v1/documents", "/v1/documents/comey", "/v1/collections"}
+	refused := []struct {
+		name   string
+		header map[string]string
+	}{
+		{"image", map[string]string{"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "image"}},
+		{"no-cors fetch", map[string]string{"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "empty"}},
+		{"frame", map[string]string{"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "iframe"}},
+		{"another port of localhost", map[string]string{"Origin": "http://localhost:3000", "Sec-Fetch-Site": "same-site", "Sec-Fetch-Mode": "cors"}},
+		{"old browser, Origin only", map[string]string{"Origin": "https://evil.example"}},
+	}
+	for _, target := range targets {
+		for _, method := range []string{"GET", "HEAD"} {
+			for _, tt := range refused {
+				w := do(s, request{method: method, target: target, header: tt.header})
+				if w.Code != http.StatusForbidden {
+					t.Errorf("%s %s, %s: status %d, want 403", method, target, tt.name, w.Code)
+				}
+			}
+		}
+		w := do(s, request{method: "GET", target: target, header: refused[0].header})
+		if _, code, msg := errorOf(t, w); code != "cross_origin" || !strings.Contains(msg, "--cors-origin") {
+			t.Errorf("GET %s: %s %q, want cross_origin naming --cors-origin", target, code, msg)
+		}
+	}
+	allowed := []struct {
+		name   string
+		header map[string]string
+	}{
+		{"curl", nil},
+		{"the page itself", map[string]string{"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "cors"}},
+		{"typed by the user", map[string]string{"Sec-Fetch-Site": "none", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}},
+		{"a link followed from another site", map[string]string{"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}},
+		{"trusted --cors-origin", map[string]string{"Origin": trusted, "Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "cors"}},
+		{"Origin of the Host, no Sec-Fetch-Site", map[string]string{"Origin": "http://example.com"}},
+	}
+	for _, target := range targets {
+		for _, tt := range allowed {
+			if w := do(s, request{method: "GET", target: target, header: tt.header}); w.Code != http.StatusOK {
+				t.Errorf("GET %s, %s: %d %s", target, tt.name, w.Code, w.Body)
+			}
+		}
 	}
 }
 
