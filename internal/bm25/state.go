@@ -322,76 +322,94 @@ func (s *state) resolve(key uint32) (docID string, chunk int, hash string, err e
 // writeSegment writes everything live as one segment to w.
 func (s *state) writeSegment(w io.Writer) error {
 	b := newSegmentBuilder(w)
-	// Documents by id, from both sources. Segment documents keep their
-	// order (the segment is sorted), so only the new ones need sorting.
+	remap, n, err := s.writeDocs(b)
+	if err != nil {
+		return err
+	}
+	if n != s.livePassages {
+		return fmt.Errorf("segment holds %d passages, %d are live", n, s.livePassages)
+	}
+	docIndexAt, passagesAt := b.endDocs()
+	if err := s.writeTerms(b, remap); err != nil {
+		return err
+	}
+	return b.finish(docIndexAt, passagesAt)
+}
+
+// writeDocs adds every live document to b in id order, from both sources,
+// and returns how many passages they hold and each live passage's number
+// in the new segment, by scoring key (see termPostings). Segment documents
+// keep their order (the segment is sorted), so only the new ones need
+// sorting.
+func (s *state) writeDocs(b *segmentBuilder) (remap []uint32, n int, err error) {
 	newIDs := make([]string, 0, len(s.docs))
 	for id := range s.docs {
 		newIDs = append(newIDs, id)
 	}
 	slices.Sort(newIDs)
 	segN := s.segPassages()
-	// remap[key] is a live passage's number in the new segment.
-	remap := make([]uint32, segN+len(s.passages))
+	remap = make([]uint32, segN+len(s.passages))
 	var chunks, lengths []uint32
-	next := uint32(0)
-	addSeg := func(d int) error {
-		sd, err := s.seg.doc(d)
-		if err != nil {
-			return err
-		}
+	add := func(id, hash string, tokens int64, keys func(yield func(key int, chunk, length uint32))) error {
 		chunks, lengths = chunks[:0], lengths[:0]
-		for p := sd.first; p < sd.first+sd.passages; p++ {
-			_, c, l := s.seg.passage(int(p))
-			chunks, lengths = append(chunks, c), append(lengths, l)
-			remap[p] = next
-			next++
-		}
-		return b.doc(sd.id, sd.hash, sd.tokens, chunks, lengths)
+		keys(func(key int, chunk, length uint32) {
+			chunks, lengths = append(chunks, chunk), append(lengths, length)
+			remap[key] = uint32(n)
+			n++
+		})
+		return b.doc(id, hash, tokens, chunks, lengths)
 	}
-	addMem := func(md *memDoc) error {
-		chunks, lengths = chunks[:0], lengths[:0]
-		for j := md.first; j < md.first+md.n; j++ {
-			p := &s.passages[j]
-			chunks, lengths = append(chunks, p.chunk), append(lengths, p.length)
-			remap[segN+j] = next
-			next++
-		}
-		return b.doc(md.id, md.hash, md.tokens, chunks, lengths)
-	}
-	d, m := 0, 0
 	segDocs := 0
 	if s.seg != nil {
 		segDocs = s.seg.docs
 	}
-	for d < segDocs || m < len(newIDs) {
-		for d < segDocs && s.segGone[d] {
+	for d, m := 0, 0; d < segDocs || m < len(newIDs); {
+		if d < segDocs && s.segGone[d] {
 			d++
-		}
-		if d == segDocs && m == len(newIDs) {
-			break
+			continue
 		}
 		useSeg := d < segDocs
 		if useSeg && m < len(newIDs) {
 			id, err := s.seg.docIDBytes(d)
 			if err != nil {
-				return err
+				return nil, 0, err
 			}
 			useSeg = string(id) < newIDs[m]
 		}
-		var err error
 		if useSeg {
-			err, d = addSeg(d), d+1
-		} else {
-			err, m = addMem(s.docs[newIDs[m]]), m+1
+			sd, err := s.seg.doc(d)
+			if err != nil {
+				return nil, 0, err
+			}
+			err = add(sd.id, sd.hash, sd.tokens, func(yield func(int, uint32, uint32)) {
+				for p := int(sd.first); p < int(sd.first+sd.passages); p++ {
+					_, c, l := s.seg.passage(p)
+					yield(p, c, l)
+				}
+			})
+			if err != nil {
+				return nil, 0, err
+			}
+			d++
+			continue
 		}
+		md := s.docs[newIDs[m]]
+		err := add(md.id, md.hash, md.tokens, func(yield func(int, uint32, uint32)) {
+			for j := md.first; j < md.first+md.n; j++ {
+				yield(segN+j, s.passages[j].chunk, s.passages[j].length)
+			}
+		})
 		if err != nil {
-			return err
+			return nil, 0, err
 		}
+		m++
 	}
-	docIndexAt, passagesAt := b.endDocs()
+	return remap, n, nil
+}
 
-	// Terms by name, from both sources, each with its postings in the new
-	// order: the segment's stay ascending, the new ones are sorted.
+// writeTerms adds every term with live postings to b in name order, from
+// both sources, its postings renumbered by remap.
+func (s *state) writeTerms(b *segmentBuilder, remap []uint32) error {
 	newTerms := make([]string, 0, len(s.postings))
 	for t := range s.postings {
 		newTerms = append(newTerms, t)
@@ -401,76 +419,60 @@ func (s *state) writeSegment(w io.Writer) error {
 	if s.seg != nil {
 		segTerms = s.seg.terms
 	}
+	segN := s.segPassages()
+	var all []posting
 	var ps, tfs []uint32
-	var memPart []posting
-	t, m2 := 0, 0
-	for t < segTerms || m2 < len(newTerms) {
+	for t, m := 0, 0; t < segTerms || m < len(newTerms); {
+		all = all[:0]
 		var name string
-		var raw []byte
-		var df int
-		fromSeg, fromMem := false, false
+		fromMem := false
 		if t < segTerms {
-			tb, n, r, err := s.seg.termAt(t)
+			tb, df, raw, err := s.seg.termAt(t)
 			if err != nil {
 				return err
 			}
-			name, df, raw, fromSeg = string(tb), n, r, true
-		}
-		switch {
-		case !fromSeg:
-			name, fromMem = newTerms[m2], true
-		case m2 < len(newTerms) && newTerms[m2] < name:
-			name, fromSeg, fromMem = newTerms[m2], false, true
-		case m2 < len(newTerms) && newTerms[m2] == name:
-			fromMem = true
-		}
-		ps, tfs = ps[:0], tfs[:0]
-		if fromSeg {
-			err := s.seg.eachPosting(raw, df, func(p, tf uint32) {
-				if !s.segDead[p] {
-					ps, tfs = append(ps, remap[p]), append(tfs, tf)
+			name = string(tb)
+			if m < len(newTerms) && newTerms[m] < name {
+				name, fromMem = newTerms[m], true // only new passages hold it
+			} else {
+				err = s.seg.eachPosting(raw, df, func(p, tf uint32) {
+					if !s.segDead[p] {
+						all = append(all, posting{key: remap[p], tf: tf})
+					}
+				})
+				if err != nil {
+					return err
 				}
-			})
-			if err != nil {
-				return err
+				t++
+				fromMem = m < len(newTerms) && newTerms[m] == name
 			}
-			t++
+		} else {
+			name, fromMem = newTerms[m], true
 		}
 		if fromMem {
-			memPart = memPart[:0]
 			s.postings[name].each(func(at, tf uint32) {
 				if !s.passages[at].doc.gone {
-					memPart = append(memPart, posting{key: remap[segN+int(at)], tf: tf})
+					all = append(all, posting{key: remap[segN+int(at)], tf: tf})
 				}
 			})
-			sort.Slice(memPart, func(i, j int) bool { return memPart[i].key < memPart[j].key })
-			if len(ps) > 0 && len(memPart) > 0 {
-				// Segment and new passages interleave by document id.
-				all := make([]posting, 0, len(ps)+len(memPart))
-				for i := range ps {
-					all = append(all, posting{key: ps[i], tf: tfs[i]})
-				}
-				all = append(all, memPart...)
-				sort.Slice(all, func(i, j int) bool { return all[i].key < all[j].key })
-				memPart, ps, tfs = all, ps[:0], tfs[:0]
+			// The segment's part is in order already; new passages
+			// interleave with it by document id.
+			sort.Slice(all, func(i, j int) bool { return all[i].key < all[j].key })
+			m++
+		}
+		ps, tfs = ps[:0], tfs[:0]
+		for i, p := range all {
+			if i > 0 && p.key == all[i-1].key {
+				// A record that named a term twice for one passage
+				// (none written here does): one posting.
+				tfs[len(tfs)-1] += p.tf
+				continue
 			}
-			for i, p := range memPart {
-				if i > 0 && p.key == memPart[i-1].key {
-					// A record that named a term twice for one passage
-					// (none written here does): one posting.
-					tfs[len(tfs)-1] += p.tf
-					continue
-				}
-				ps, tfs = append(ps, p.key), append(tfs, p.tf)
-			}
-			m2++
+			ps, tfs = append(ps, p.key), append(tfs, p.tf)
 		}
 		if err := b.term(name, ps, tfs); err != nil {
 			return err
 		}
 	}
-	if next != uint32(s.livePassages) {
-		return fmt.Errorf("segment holds %d passages, %d are live", next, s.livePassages)
-	}
-	return b.finish(docIndexAt, passagesAt)
+	return nil
 }
