@@ -12,10 +12,10 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/semsearch/semsearch/internal/crashtest"
 )
 
 var crashTrials = flag.Int("crash-trials", 3, "SIGKILLed writers in TestCrash_IndexWriterKilled (make crash-store runs more)")
@@ -114,32 +114,8 @@ func TestCrash_IndexWriterKilled(t *testing.T) {
 	full := time.Since(start)
 	for trial := range *crashTrials {
 		dir := filepath.Join(t.TempDir(), "c.bm25")
-		cmd := writer(dir)
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		acked := make(chan int, crashOps)
-		go func() {
-			sc := bufio.NewScanner(stdout)
-			for sc.Scan() {
-				if n, err := strconv.Atoi(strings.TrimPrefix(sc.Text(), "ack ")); err == nil {
-					acked <- n
-				}
-			}
-			close(acked)
-		}()
 		delay := time.Duration(rng.Int64N(int64(full)))
-		time.Sleep(delay)
-		cmd.Process.Signal(syscall.SIGKILL)
-		last := -1
-		for n := range acked {
-			last = n
-		}
-		cmd.Wait()
+		last := crashtest.Kill(t, writer(dir), delay)
 
 		ix, err := Open(dir, Options{})
 		if err != nil {

@@ -11,10 +11,10 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/semsearch/semsearch/internal/crashtest"
 	"github.com/semsearch/semsearch/internal/vectorstore"
 )
 
@@ -99,32 +99,8 @@ func TestCrash_WriterKilled(t *testing.T) {
 	full := time.Since(start)
 	for trial := range *crashTrials {
 		dir := t.TempDir()
-		cmd := writer(dir)
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		acked := make(chan int, crashOps)
-		go func() {
-			sc := bufio.NewScanner(stdout)
-			for sc.Scan() {
-				if n, err := strconv.Atoi(strings.TrimPrefix(sc.Text(), "ack ")); err == nil {
-					acked <- n
-				}
-			}
-			close(acked)
-		}()
 		delay := time.Duration(rng.Int64N(int64(full)))
-		time.Sleep(delay)
-		cmd.Process.Signal(syscall.SIGKILL)
-		last := -1
-		for n := range acked {
-			last = n
-		}
-		cmd.Wait()
+		last := crashtest.Kill(t, writer(dir), delay)
 
 		s, err := Open(dir, Options{})
 		if err != nil {
