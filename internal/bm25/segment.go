@@ -2,7 +2,6 @@ package bm25
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -438,6 +437,3 @@ func (b *segmentBuilder) finish(docIndexAt, passagesAt int) error {
 	}
 	return err
 }
-
-// equalBytes reports whether a segment term equals s without allocating.
-func equalBytes(b []byte, s string) bool { return bytes.Equal(b, []byte(s)) }
