@@ -212,7 +212,7 @@ func parseConfig(c *cli.Context) (*config, error) {
 		return nil, err
 	}
 	cfg.useBM25 = c.Bool("bm25")
-	cfg.bm25 = bm25.Options{Analyzer: c.String("bm25-analyzer")}
+	cfg.bm25 = bm25.Options{Analyzer: c.String("bm25-analyzer"), Logger: logger}
 	fusion, err := parseRanking(c, cfg)
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package bm25
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"os"
 	"os/exec"
@@ -123,11 +124,13 @@ func TestIndex_fullDisk(t *testing.T) {
 }
 
 // TestIndex_fullDiskCompaction: a new generation that does not fit leaves
-// the current one in use, and every write acknowledged stays.
+// the current one in use, every write acknowledged stays, and the logger
+// says so.
 func TestIndex_fullDiskCompaction(t *testing.T) {
 	disk := smallDisk(t, "1m")
 	dir := filepath.Join(disk, "c.bm25")
-	ix, err := Open(dir, Options{})
+	var logged strings.Builder
+	ix, err := Open(dir, Options{Logger: slog.New(slog.NewTextHandler(&logged, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,6 +139,9 @@ func TestIndex_fullDiskCompaction(t *testing.T) {
 	// Closing writes a segment, which no longer fits.
 	if err := ix.Close(); err != nil {
 		t.Fatalf("Close on a full disk: %v", err)
+	}
+	if !strings.Contains(logged.String(), "could not be written at close") || !strings.Contains(logged.String(), "no space left") {
+		t.Errorf("logged: %q, want the generation that failed and why", logged.String())
 	}
 	ix, err = Open(dir, Options{ReadOnly: true})
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
@@ -57,6 +58,10 @@ type Options struct {
 	// (for no length normalisation at all pass a tiny value such as 1e-9).
 	// Like K1 it is not recorded.
 	B float64
+	// Logger receives what the index does on its own and cannot return as
+	// an error: a new generation that could not be written (its batches
+	// stay in the log). Nil discards it.
+	Logger *slog.Logger
 	// ReadOnly opens an existing index for searching only, with a shared
 	// lock instead of the write lock and without writing anything, so that a read-only copy
 	// of an index (a backup, a read-only volume) can be searched. A missing
@@ -74,6 +79,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.B == 0 {
 		o.B = DefaultB
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if o.K1 < 0 || o.B < 0 || o.B > 1 {
 		return o, fmt.Errorf("bm25 parameters out of range: k1=%g (want >= 0), b=%g (want 0..1)", o.K1, o.B)
@@ -335,7 +343,10 @@ func (ix *Index) Close() error {
 	ix.closed = true
 	if ix.log != nil && !ix.broken.Load() && ix.logSize > logHeaderSize && ix.logSize*8 >= ix.segSize {
 		// A failure loses nothing: the log holds every batch.
-		_ = ix.compact(false)
+		if err := ix.compact(false); err != nil {
+			ix.opt.Logger.Warn("BM25 index: a new generation could not be written at close; the batches stay in its log",
+				"dir", ix.dir, "log_bytes", ix.logSize, "error", err)
+		}
 	}
 	if ix.st != nil {
 		ix.st.release()

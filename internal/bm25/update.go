@@ -171,6 +171,8 @@ func (ix *Index) write(ctx context.Context, remove []string, add []analysedDoc) 
 			// The batch is in the log; the next compaction is tried once
 			// the log has grown by half again.
 			ix.compactAt = ix.logSize + ix.logSize/2
+			ix.opt.Logger.Warn("BM25 index: a new generation could not be written; the batches stay in its log, and it is tried again later",
+				"dir", ix.dir, "log_bytes", ix.logSize, "error", err)
 		}
 	}
 	return nil
