@@ -3,6 +3,7 @@ package bm25
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -169,9 +170,17 @@ func Open(dir string, opt Options) (*Index, error) {
 	return ix, nil
 }
 
-// load reads the index from its files into ix.st, creating it when dir
-// holds none and ix is writable. The caller holds the lock and, once ix is
-// in use, wmu and mu.
+// generation is one generation of the index as read from its files.
+type generation struct {
+	cur              current
+	st               *state
+	log              *os.File // a writer's, open for appending; nil when read-only
+	logSize, segSize int64
+}
+
+// load reads the current generation from the files, creating an empty
+// index when dir holds none and ix is writable, and installs it. The
+// caller holds the lock and, once ix is in use, wmu and mu.
 func (ix *Index) load() error {
 	cur, ok, err := readCurrent(ix.dir)
 	if errors.Is(err, errNewer) {
@@ -180,108 +189,130 @@ func (ix *Index) load() error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrDamaged, err)
 	}
-	if !ok {
-		if holdsData(ix.dir) {
-			return fmt.Errorf("%w: it holds a segment or log but no %s", ErrDamaged, currentFile)
-		}
-		if ix.opt.ReadOnly {
-			return ErrMissing
-		}
-		return ix.create()
-	}
-	if cur.analyzer != ix.opt.Analyzer {
+	var g generation
+	switch {
+	case !ok && holdsData(ix.dir):
+		return fmt.Errorf("%w: it holds a segment or log but no %s", ErrDamaged, currentFile)
+	case !ok && ix.opt.ReadOnly:
+		return ErrMissing
+	case !ok:
+		g, err = ix.create()
+	case cur.analyzer != ix.opt.Analyzer:
 		return fmt.Errorf("%w: it was built with analyzer %q, not %q; delete the directory and rebuild the index",
 			ErrOptionsMismatch, cur.analyzer, ix.opt.Analyzer)
+	default:
+		g, err = ix.readGeneration(cur)
 	}
-	var seg *segment
-	var segSize int64
-	if cur.hasSegment {
-		data, err := readSegmentFile(segPath(ix.dir, cur.gen))
-		if err != nil {
-			return fmt.Errorf("%w: %w", ErrDamaged, err)
-		}
-		if seg, err = parseSegment(data); err != nil {
-			releaseSegmentFile(data)
-			return fmt.Errorf("%w: %s: %w", ErrDamaged, filepath.Base(segPath(ix.dir, cur.gen)), err)
-		}
-		segSize = int64(len(data))
-	}
-	st := newState(seg)
-	loaded := false
-	defer func() {
-		if !loaded {
-			st.release()
-		}
-	}()
-	data, err := os.ReadFile(logPath(ix.dir, cur.gen))
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrDamaged, err)
-	}
-	whole, err := replayLog(data, st)
-	if err != nil {
-		if !errors.Is(err, errNewer) {
-			err = fmt.Errorf("%w: %s: %w", ErrDamaged, filepath.Base(logPath(ix.dir, cur.gen)), err)
-		}
 		return err
 	}
 	if !ix.opt.ReadOnly {
-		f, err := os.OpenFile(logPath(ix.dir, cur.gen), os.O_RDWR, 0)
+		stray, err := strayFiles(ix.dir, g.cur.gen)
 		if err != nil {
-			return err
-		}
-		// What a crash cut short was never acknowledged: it goes, so
-		// that the next record follows the last whole one.
-		if whole < int64(len(data)) {
-			if err := f.Truncate(whole); err != nil {
-				f.Close()
-				return fmt.Errorf("drop the log's torn end: %w", err)
-			}
-		}
-		if ix.log != nil {
-			ix.log.Close()
-		}
-		ix.log = f
-		stray, err := strayFiles(ix.dir, cur.gen)
-		if err != nil {
+			g.release()
 			return err
 		}
 		for _, p := range stray {
 			os.Remove(p)
 		}
 	}
-	if ix.st != nil {
-		ix.st.release() // a broken index's, read again: no search holds it
-	}
-	ix.cur, ix.st, ix.logSize, ix.segSize = cur, st, whole, segSize
-	ix.compactAt = 0
-	loaded = true
+	ix.install(g)
 	return nil
 }
 
-// create makes an empty index: generation 1, without a segment.
-func (ix *Index) create() error {
-	cur := current{gen: 1, analyzer: ix.opt.Analyzer}
-	if err := writeFileSync(logPath(ix.dir, cur.gen), logHeader()); err != nil {
-		return fmt.Errorf("create log: %w", err)
+// readGeneration reads generation cur: its segment mapped, its log
+// replayed, and a writer's log left open with what a crash cut short
+// dropped (it was never acknowledged), so that the next record follows the
+// last whole one.
+func (ix *Index) readGeneration(cur current) (generation, error) {
+	g := generation{cur: cur}
+	var seg *segment
+	if cur.hasSegment {
+		path := segPath(ix.dir, cur.gen)
+		data, err := readSegmentFile(path)
+		if err != nil {
+			return g, fmt.Errorf("%w: %w", ErrDamaged, err)
+		}
+		if seg, err = parseSegment(data); err != nil {
+			releaseSegmentFile(data)
+			return g, fmt.Errorf("%w: %s: %w", ErrDamaged, filepath.Base(path), err)
+		}
+		g.segSize = int64(len(data))
 	}
-	if err := writeCurrent(ix.dir, cur); err != nil {
-		return fmt.Errorf("create %s: %w", currentFile, err)
+	g.st = newState(seg)
+	path := logPath(ix.dir, cur.gen)
+	flag := os.O_RDWR
+	if ix.opt.ReadOnly {
+		flag = os.O_RDONLY
 	}
-	if err := syncDir(ix.dir); err != nil {
-		return fmt.Errorf("create %s: %w", currentFile, err)
+	f, err := os.OpenFile(path, flag, 0)
+	var data []byte
+	if err == nil {
+		data, err = io.ReadAll(f)
 	}
-	f, err := os.OpenFile(logPath(ix.dir, cur.gen), os.O_RDWR, 0)
+	if err == nil {
+		g.logSize, err = replayLog(data, g.st)
+		if err != nil && !errors.Is(err, errNewer) {
+			err = fmt.Errorf("%s: %w", filepath.Base(path), err)
+		}
+	}
+	if err == nil && !ix.opt.ReadOnly && g.logSize < int64(len(data)) {
+		if err = f.Truncate(g.logSize); err != nil {
+			err = fmt.Errorf("drop the log's torn end: %w", err)
+		}
+	}
 	if err != nil {
-		return err
+		if f != nil {
+			f.Close()
+		}
+		g.st.release()
+		if errors.Is(err, errNewer) {
+			return g, err
+		}
+		return g, fmt.Errorf("%w: %w", ErrDamaged, err)
 	}
-	if ix.log != nil { // an index whose files went while it was open
-		ix.log.Close()
+	if ix.opt.ReadOnly {
+		f.Close()
+	} else {
+		g.log = f
 	}
+	return g, nil
+}
+
+// release gives up what g holds, for a generation not installed.
+func (g generation) release() {
+	g.st.release()
+	if g.log != nil {
+		g.log.Close()
+	}
+}
+
+// install makes g the index's generation and releases the one before: no
+// search holds it, as the caller holds mu or ix is not in use yet.
+func (ix *Index) install(g generation) {
 	if ix.st != nil {
 		ix.st.release()
 	}
-	ix.cur, ix.st, ix.log, ix.logSize, ix.segSize = cur, newState(nil), f, logHeaderSize, 0
-	return nil
+	if ix.log != nil {
+		ix.log.Close()
+	}
+	ix.cur, ix.st, ix.log, ix.logSize, ix.segSize, ix.compactAt = g.cur, g.st, g.log, g.logSize, g.segSize, 0
+}
+
+// create writes an empty index, generation 1 without a segment, and
+// reads it.
+func (ix *Index) create() (generation, error) {
+	cur := current{gen: 1, analyzer: ix.opt.Analyzer}
+	if err := writeFileSync(logPath(ix.dir, cur.gen), logHeader()); err != nil {
+		return generation{}, fmt.Errorf("create log: %w", err)
+	}
+	if err := writeCurrent(ix.dir, cur); err != nil {
+		return generation{}, fmt.Errorf("create %s: %w", currentFile, err)
+	}
+	if err := syncDir(ix.dir); err != nil {
+		return generation{}, fmt.Errorf("create %s: %w", currentFile, err)
+	}
+	return ix.readGeneration(cur)
 }
 
 func (ix *Index) unlock() {

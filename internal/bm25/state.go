@@ -15,10 +15,9 @@ import (
 type state struct {
 	seg *segment // nil: none written yet
 
-	// segGone[d] says segment document d was replaced or deleted;
-	// segDead[p] says the same of passage p.
+	// segGone[d] says segment document d was replaced or deleted (and
+	// so its passages; see segLive).
 	segGone []bool
-	segDead []bool
 
 	docs     map[string]*memDoc
 	passages []memPassage
@@ -151,7 +150,6 @@ func newState(seg *segment) *state {
 	s := &state{seg: seg, docs: map[string]*memDoc{}, postings: map[string]*memList{}}
 	if seg != nil {
 		s.segGone = make([]bool, seg.docs)
-		s.segDead = make([]bool, seg.passages)
 		s.liveDocs, s.livePassages, s.liveTokens = seg.docs, seg.passages, seg.tokens
 	}
 	return s
@@ -227,9 +225,6 @@ func (s *state) remove(id string) error {
 		return err
 	}
 	s.segGone[d] = true
-	for p := sd.first; p < sd.first+sd.passages; p++ {
-		s.segDead[p] = true
-	}
 	s.liveDocs--
 	s.livePassages -= int(sd.passages)
 	s.liveTokens -= sd.tokens
@@ -277,8 +272,7 @@ func (s *state) termPostings(term string, out []posting) ([]posting, error) {
 		}
 		if df > 0 {
 			err = s.seg.eachPosting(raw, df, func(p, tf uint32) {
-				if !s.segDead[p] {
-					_, _, l := s.seg.passage(int(p))
+				if l, live := s.segLive(p); live {
 					out = append(out, posting{key: p, tf: tf, length: l})
 				}
 			})
@@ -296,6 +290,13 @@ func (s *state) termPostings(term string, out []posting) ([]posting, error) {
 		})
 	}
 	return out, nil
+}
+
+// segLive returns segment passage p's length and whether its document is
+// live. A passage naming no document of the segment counts as gone.
+func (s *state) segLive(p uint32) (length uint32, live bool) {
+	d, _, l := s.seg.passage(int(p))
+	return l, int(d) < len(s.segGone) && !s.segGone[d]
 }
 
 func (s *state) segPassages() int {
@@ -436,7 +437,7 @@ func (s *state) writeTerms(b *segmentBuilder, remap []uint32) error {
 				name, fromMem = newTerms[m], true // only new passages hold it
 			} else {
 				err = s.seg.eachPosting(raw, df, func(p, tf uint32) {
-					if !s.segDead[p] {
+					if _, live := s.segLive(p); live {
 						all = append(all, posting{key: remap[p], tf: tf})
 					}
 				})

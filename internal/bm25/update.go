@@ -256,27 +256,15 @@ func (ix *Index) compact(install bool) (err error) {
 	}
 	if install {
 		// The new generation is on disk: if it cannot be used here, the
-		// index is read again from it.
-		data, err := readSegmentFile(seg)
-		var s *segment
-		if err == nil {
-			s, err = parseSegment(data)
-		}
-		var lf *os.File
-		if err == nil {
-			lf, err = os.OpenFile(log, os.O_RDWR, 0)
-		}
+		// index is read again from its files.
+		g, err := ix.readGeneration(next)
 		if err != nil {
-			releaseSegmentFile(data)
 			ix.broken.Store(true)
-			return fmt.Errorf("read the new segment: %w", err)
+			return fmt.Errorf("read the new generation: %w", err)
 		}
 		ix.mu.Lock()
-		ix.st.release() // under the lock: no search holds it any more
-		ix.st = newState(s)
+		ix.install(g)
 		ix.mu.Unlock()
-		ix.log.Close()
-		ix.log, ix.logSize, ix.segSize, ix.compactAt = lf, logHeaderSize, int64(len(data)), 0
 	}
 	os.Remove(segPath(ix.dir, old.gen))
 	os.Remove(logPath(ix.dir, old.gen))
