@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"net/url"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -252,30 +251,20 @@ func (s *Server) checkOrigin(next http.Handler) http.Handler {
 }
 
 // crossSiteRead reports a GET or HEAD that a page of another origin made
-// the browser send: Sec-Fetch-Site says so (same-site counts: another port
-// of localhost is another origin), or, from a browser that does not send
-// it, an Origin that is neither the server's nor trusted. A top-level
+// the browser send, judged as CrossOriginProtection judges a POST (same-site
+// counts: another port of localhost is another origin). A top-level
 // navigation (a link the user followed) is not refused: its answer goes to
 // the user, not to the page.
 func (s *Server) crossSiteRead(r *http.Request) bool {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		return false
 	}
-	origin := r.Header.Get("Origin")
-	if origin != "" && s.origins[origin] {
+	if r.Header.Get("Sec-Fetch-Mode") == "navigate" && r.Header.Get("Sec-Fetch-Dest") == "document" {
 		return false
 	}
-	switch r.Header.Get("Sec-Fetch-Site") {
-	case "same-origin", "none":
-		return false
-	case "cross-site", "same-site":
-		return r.Header.Get("Sec-Fetch-Mode") != "navigate" || r.Header.Get("Sec-Fetch-Dest") != "document"
-	}
-	if origin == "" {
-		return false // not a browser, or one that says nothing
-	}
-	u, err := url.Parse(origin)
-	return err != nil || u.Host != r.Host
+	post := *r
+	post.Method = http.MethodPost
+	return s.crossOrigin.Check(&post) != nil
 }
 
 // refuse answers 403 with an error body.
