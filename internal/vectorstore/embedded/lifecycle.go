@@ -531,10 +531,11 @@ func readCounts(f *os.File, off int64) (recordCounts, int64, bool, error) {
 		return rc, 0, false, fmt.Errorf("unknown log record type %d", p[0])
 	}
 	if p[0] == opPutDoc {
-		if len(p) < 5 {
-			return rc, 0, false, errTorn
+		head, _, err := splitRecord(p[1:])
+		if err != nil {
+			return rc, 0, false, err
 		}
-		rd := &docReader{buf: p[5:]}
+		rd := &docReader{buf: head}
 		rc.updated, rc.Counts = readPutHead(rd)
 		if rd.err != nil {
 			return rc, 0, false, fmt.Errorf("decode log record: %w", rd.err)

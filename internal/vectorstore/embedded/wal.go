@@ -240,26 +240,34 @@ func fixEndianWords(v []uint64) {
 	}
 }
 
-// record frames payload as a log record.
+// record frames a change as a log record, its header gob-encoded.
 func record(op byte, head any, vecs [][]float32) ([]byte, error) {
 	var g bytes.Buffer
 	if err := gob.NewEncoder(&g).Encode(head); err != nil {
 		return nil, err
 	}
+	return frame(op, g.Len(), func(b []byte) []byte { return append(b, g.Bytes()...) }, vecs), nil
+}
+
+// frame builds a log record: the record header, op, the length of the
+// header appendHead appends (about size bytes) and that header, then vecs as
+// raw little-endian float32.
+func frame(op byte, size int, appendHead func([]byte) []byte, vecs [][]float32) []byte {
 	n := 0
 	for _, v := range vecs {
 		n += 4 * len(v)
 	}
-	b := make([]byte, recHeader, recHeader+1+4+g.Len()+n)
-	b = append(b, op)
-	b = binary.LittleEndian.AppendUint32(b, uint32(g.Len()))
-	b = append(b, g.Bytes()...)
+	b := make([]byte, recHeader, recHeader+1+4+size+n)
+	b = append(b, op, 0, 0, 0, 0)
+	start := len(b)
+	b = appendHead(b)
+	binary.LittleEndian.PutUint32(b[start-4:], uint32(len(b)-start))
 	for _, v := range vecs {
 		b = appendFloats(b, v)
 	}
 	binary.LittleEndian.PutUint32(b[0:], uint32(len(b)-recHeader))
 	binary.LittleEndian.PutUint32(b[4:], crc32.Checksum(b[recHeader:], crcTable))
-	return b, nil
+	return b
 }
 
 // logFile is a collection's open change log.
@@ -375,24 +383,12 @@ func (lr *logReader) next() (byte, []byte, error) {
 // recordPut frames a put as an opPutDoc record: the header is the time and
 // counts (first, so that listing reads them without the document), then
 // the document as a snapshot's catalog writes it (appendDocs, a list of
-// one), then the vectors as record writes them.
+// one).
 func recordPut(r putRecord, vecs [][]float32) []byte {
-	n := 0
-	for _, v := range vecs {
-		n += 4 * len(v)
-	}
-	b := make([]byte, recHeader, recHeader+1+4+256+len(r.Entry.Doc.Text)+64*len(r.Entry.Passages)+n)
-	b = append(b, opPutDoc, 0, 0, 0, 0)
-	start := len(b)
-	b = appendPutHead(b, r.Updated, r.Counts)
-	b = appendDocs(b, []*docEntry{r.Entry})
-	binary.LittleEndian.PutUint32(b[start-4:], uint32(len(b)-start))
-	for _, v := range vecs {
-		b = appendFloats(b, v)
-	}
-	binary.LittleEndian.PutUint32(b[0:], uint32(len(b)-recHeader))
-	binary.LittleEndian.PutUint32(b[4:], crc32.Checksum(b[recHeader:], crcTable))
-	return b
+	size := 256 + len(r.Entry.Doc.Text) + 64*len(r.Entry.Passages)
+	return frame(opPutDoc, size, func(b []byte) []byte {
+		return appendDocs(appendPutHead(b, r.Updated, r.Counts), []*docEntry{r.Entry})
+	}, vecs)
 }
 
 func appendPutHead(b []byte, updated time.Time, c counts) []byte {
@@ -420,15 +416,11 @@ func readPutHead(r *docReader) (time.Time, counts) {
 // of the header, not p (a log reader's buffer, reused).
 func decodePutDoc(p []byte) (putRecord, []byte, error) {
 	var r putRecord
-	if len(p) < 4 {
-		return r, nil, errTorn
+	head, raw, err := splitRecord(p)
+	if err != nil {
+		return r, nil, err
 	}
-	n := binary.LittleEndian.Uint32(p)
-	p = p[4:]
-	if uint64(n) > uint64(len(p)) {
-		return r, nil, errTorn
-	}
-	head := bytes.Clone(p[:n])
+	head = bytes.Clone(head)
 	rd := &docReader{buf: head}
 	r.Updated, r.Counts = readPutHead(rd)
 	if rd.err != nil {
@@ -442,22 +434,32 @@ func decodePutDoc(p []byte) (putRecord, []byte, error) {
 		return r, nil, fmt.Errorf("decode log record: a put of %d documents", len(docs))
 	}
 	r.Entry = docs[0]
-	return r, p[n:], nil
+	return r, raw, nil
+}
+
+// splitRecord splits a payload (after the op byte) into its header and
+// the raw vectors after it.
+func splitRecord(p []byte) (head, raw []byte, err error) {
+	if len(p) < 4 {
+		return nil, nil, errTorn
+	}
+	n := binary.LittleEndian.Uint32(p)
+	p = p[4:]
+	if uint64(n) > uint64(len(p)) {
+		return nil, nil, errTorn
+	}
+	return p[:n], p[n:], nil
 }
 
 // decodeRecord splits a payload into its gob header, decoded into head, and
 // the raw vectors after it.
 func decodeRecord(p []byte, head any) ([]byte, error) {
-	if len(p) < 4 {
-		return nil, errTorn
+	g, raw, err := splitRecord(p)
+	if err != nil {
+		return nil, err
 	}
-	n := binary.LittleEndian.Uint32(p)
-	p = p[4:]
-	if uint64(n) > uint64(len(p)) {
-		return nil, errTorn
-	}
-	if err := gob.NewDecoder(bytes.NewReader(p[:n])).Decode(head); err != nil {
+	if err := gob.NewDecoder(bytes.NewReader(g)).Decode(head); err != nil {
 		return nil, fmt.Errorf("decode log record: %w", err)
 	}
-	return p[n:], nil
+	return raw, nil
 }
