@@ -417,32 +417,24 @@ func (l *loader) loadFile(path, real, id, prefix string, info fs.FileInfo, root 
 		l.problem(path, KindSkipped, "same file as %s", prev)
 		return nil
 	}
+	j := &fileJob{path: path, real: real, id: id, prefix: prefix, done: make(chan struct{})}
 	if !root && l.raw == nil {
+		// Read and parsed by a worker; a file that cannot be read
+		// un-records itself when settled.
 		l.files[real] = path
-		l.parseLater(&fileJob{path: path, real: real, id: id, prefix: prefix, maxBytes: l.maxBytes})
+		l.parseLater(j)
 		return nil
 	}
-	data, tooLarge, err := readFile(path, l.maxBytes)
-	if err != nil {
-		if root {
-			return fmt.Errorf("load %s: %w", path, err)
-		}
-		l.problem(path, KindError, "cannot read: %v", unwrapPath(err))
-		return nil
+	// A file named directly, or a load that hands each file's bytes to
+	// Raw, in order: read here.
+	j.run(l.maxBytes, l.raw)
+	if root && j.err != nil {
+		return fmt.Errorf("load %s: %w", path, j.err)
 	}
-	if tooLarge {
-		l.problem(path, KindSkipped, "file too large: more than %d bytes", l.maxBytes)
-		return nil
+	if j.err == nil && !j.tooLarge {
+		l.files[real] = path
 	}
-	l.files[real] = path
-	if l.raw != nil {
-		l.raw(path, id, data)
-	}
-	arts, probs, err := Parse(path, id, data, "")
-	if err != nil { // unreachable: format "" is always valid
-		return fmt.Errorf("load %s: %w", path, err)
-	}
-	l.add(arts, probs, id, prefix)
+	l.finish(j)
 	return nil
 }
 

@@ -4,10 +4,10 @@ import (
 	"runtime"
 )
 
-// fileJob is one file of a directory walk, read and parsed by a worker.
+// fileJob is one file to load: read and parsed by a worker while a walk
+// goes on, or in place (a file named directly, a load with Raw).
 type fileJob struct {
 	path, real, id, prefix string
-	maxBytes               int64
 
 	done     chan struct{}
 	tooLarge bool
@@ -23,16 +23,22 @@ type queued struct {
 	problem *Problem
 }
 
-func (j *fileJob) run() {
+// run reads the file (at most maxBytes of it), hands its bytes to raw when
+// raw is set, and parses it.
+func (j *fileJob) run(maxBytes int64, raw func(source, id string, data []byte)) {
 	defer close(j.done)
 	defer func() {
-		// Raised again on the loading goroutine, as without workers.
+		// Raised again on the loading goroutine (by finish), as when
+		// that goroutine parses.
 		j.panicked = recover()
 	}()
 	var data []byte
-	data, j.tooLarge, j.err = readFile(j.path, j.maxBytes)
+	data, j.tooLarge, j.err = readFile(j.path, maxBytes)
 	if j.err != nil || j.tooLarge {
 		return
+	}
+	if raw != nil {
+		raw(j.path, j.id, data)
 	}
 	// Parse fails only for an unknown format, and "" is always known.
 	j.arts, j.probs, j.err = Parse(j.path, j.id, data, "")
@@ -41,14 +47,13 @@ func (j *fileJob) run() {
 // parseLater hands j to the workers, starting them on first use, and
 // queues it in walk order.
 func (l *loader) parseLater(j *fileJob) {
-	j.done = make(chan struct{})
 	if l.jobs == nil {
 		n := runtime.GOMAXPROCS(0)
 		l.jobs = make(chan *fileJob, 4*n)
 		for range n {
 			l.workers.Go(func() {
 				for j := range l.jobs {
-					j.run()
+					j.run(l.maxBytes, nil)
 				}
 			})
 		}
@@ -86,19 +91,23 @@ func (l *loader) flush() {
 			l.res.Problems = append(l.res.Problems, *it.problem)
 			continue
 		}
-		j := it.job
-		l.settle(j)
-		if j.panicked != nil {
-			panic(j.panicked)
-		}
-		switch {
-		case j.err != nil:
-			l.problem(j.path, KindError, "cannot read: %v", unwrapPath(j.err))
-		case j.tooLarge:
-			l.problem(j.path, KindSkipped, "file too large: more than %d bytes", l.maxBytes)
-		default:
-			l.add(j.arts, j.probs, j.id, j.prefix)
-		}
+		l.settle(it.job)
+		l.finish(it.job)
+	}
+}
+
+// finish adds what j made of its file, or the problem that stopped it.
+func (l *loader) finish(j *fileJob) {
+	if j.panicked != nil {
+		panic(j.panicked)
+	}
+	switch {
+	case j.err != nil:
+		l.problem(j.path, KindError, "cannot read: %v", unwrapPath(j.err))
+	case j.tooLarge:
+		l.problem(j.path, KindSkipped, "file too large: more than %d bytes", l.maxBytes)
+	default:
+		l.add(j.arts, j.probs, j.id, j.prefix)
 	}
 }
 
