@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path"
 	"path/filepath"
@@ -138,41 +137,19 @@ func (e *Engine) checkSources(ctx context.Context, collection string, hashes map
 	if !need || len(hashes) == 0 {
 		return nil, nil
 	}
-	// source returns id's stored source: a few are read one by one, and
-	// past that (a run that changes many articles) every document is
-	// listed once, which costs a remote store one request, not thousands.
-	const readsBeforeListing = 64
+	// source returns id's stored source (ok false: not stored, or
+	// deleted since the ids were read), read through a docLookup.
 	type stored struct {
 		source string
-		ok     bool // false: deleted since the ids were read
+		ok     bool
 	}
-	sources := make(map[string]stored) // by id, as read
-	listed, reads := false, 0
+	docs := e.lookup(collection)
 	source := func(id string) (stored, error) {
-		if s, ok := sources[id]; ok || listed {
-			return s, nil
-		}
-		if reads < readsBeforeListing {
-			reads++
-			d, err := e.store.Document(ctx, collection, id)
-			if errors.Is(err, ErrNotFound) {
-				return stored{}, nil
-			}
-			if err != nil {
-				return stored{}, fmt.Errorf("check sources: read %s: %w", id, err)
-			}
-			sources[id] = stored{d.Source, true}
-			return sources[id], nil
-		}
-		docs, _, err := e.store.Documents(ctx, collection, 0, 0)
+		d, ok, err := docs.get(ctx, id)
 		if err != nil {
 			return stored{}, fmt.Errorf("check sources: %w", err)
 		}
-		for _, d := range docs {
-			sources[d.ID] = stored{d.Source, true}
-		}
-		listed = true
-		return sources[id], nil
+		return stored{d.Source, ok}, nil
 	}
 	// bySuffix finds stored ids that are another id with directories in
 	// front: "tech/018.txt" under "018.txt". Built on first need.

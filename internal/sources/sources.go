@@ -212,27 +212,6 @@ func StoredDocs(ctx context.Context, eng *engine.Engine, collection string) (map
 	return out, nil
 }
 
-// storedDocsOf returns those of ids that collection holds (without their
-// text), by id.
-func storedDocsOf(ctx context.Context, eng *engine.Engine, collection string, ids []string) (map[string]vectorstore.Document, error) {
-	out := make(map[string]vectorstore.Document, len(ids))
-	for _, id := range ids {
-		if _, ok := out[id]; ok {
-			continue
-		}
-		d, err := eng.Document(ctx, collection, id)
-		if errors.Is(err, engine.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read document %s: %w", id, err)
-		}
-		d.Text = ""
-		out[id] = d
-	}
-	return out, nil
-}
-
 // exists reports whether p is there (a file that failed to load but is
 // there keeps its articles).
 func exists(p string) bool {

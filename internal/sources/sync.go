@@ -135,7 +135,7 @@ func (s *Syncer) Sync(ctx context.Context, changed []string) (Result, error) {
 				ids = append(ids, f.IDs...)
 			}
 		}
-		docs, err = storedDocsOf(context.WithoutCancel(ctx), s.Engine, s.Collection, ids)
+		docs, err = s.Engine.DocumentsOf(context.WithoutCancel(ctx), s.Collection, ids)
 	}
 	if err != nil {
 		return res, errors.Join(ierr, err)
