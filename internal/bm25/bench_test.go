@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -148,5 +149,54 @@ func BenchmarkCollections_readOnlySearch(b *testing.B) {
 			b.Fatal(err)
 		}
 		i++
+	}
+}
+
+// BenchmarkIndex_writerMemory reports what a writer holds in memory between
+// generations: the heap the postings of 10,000 synthetic passages (about
+// 120 words each) take once written to the log and applied, per passage,
+// and the analyser's word cache, per distinct word, beside the log's
+// bytes per passage.
+func BenchmarkIndex_writerMemory(b *testing.B) {
+	docs, _ := syntheticCorpus(10000)
+	heap := func() uint64 {
+		var ms runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc
+	}
+	for b.Loop() {
+		b.StopTimer()
+		ix, err := Open(filepath.Join(b.TempDir(), "m.bm25"), Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ix.compactMin = 1 << 40 // everything stays in the log and in memory
+		base := heap()
+		for i := 0; i < len(docs); i += 100 {
+			if err := ix.ReplaceMany(context.Background(), docs[i:min(i+100, len(docs))]...); err != nil {
+				b.Fatal(err)
+			}
+		}
+		total := heap() - base
+		ta := ix.an.(*termAnalyzer)
+		words := len(ta.terms)
+		cache := uint64(0)
+		func() { // the analyser's share, measured on a fresh one
+			an, _ := newAnalyzer(AnalyzerEnglish)
+			before := heap()
+			for _, d := range docs {
+				for _, p := range d.Passages {
+					an.(*termAnalyzer).count([]byte(p.Title + "\n" + p.Text))
+				}
+			}
+			cache = heap() - before
+			runtime.KeepAlive(an)
+		}()
+		b.ReportMetric(float64(total-cache)/10000, "postings-B/passage")
+		b.ReportMetric(float64(cache)/float64(words), "cache-B/word")
+		b.ReportMetric(float64(ix.logSize)/10000, "log-B/passage")
+		ix.Close()
+		b.StartTimer()
 	}
 }
